@@ -1,40 +1,200 @@
+// Package catalog is a client for a tenant's catalog platform: it pushes
+// product catalogs through the direct and queued JSON imports, follows import
+// jobs to their end and keeps to the platform's limits (40 requests per
+// minute, 35 MB per request, 10,000 products per request).
+//
+// One Client serves the whole tenant; the API's areas hang off it as
+// services (Products, Categories, Promotions, Imports, Jobs). Package
+// catalogtest provides an in-memory fake of the platform for tests.
 package catalog
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/pimkit/catalog/internal/ratelimit"
 )
 
-// Client is a client of one tenant's catalog platform. WORK IN PROGRESS: being written.
-type Client struct{ baseURL string }
+// Limits the platform documents, and the client's defaults.
+const (
+	DefaultRateLimit   = 40              // requests per DefaultRateWindow (seed 001)
+	DefaultRateWindow  = time.Minute     //
+	DefaultMaxBodySize = 35_000_000      // bytes per request body (seed 001's 35 MB, read as decimal megabytes)
+	MaxProducts        = 10_000          // products per import request (seed 004)
+	DefaultTimeout     = 2 * time.Minute // per HTTP attempt
+	DefaultMaxRetries  = 4               // retries after the first attempt
+	defaultRetryMin    = 500 * time.Millisecond
+	defaultRetryMax    = 30 * time.Second
+	maxResponseBody    = 256 << 20 // a success answer larger than this is refused
+	userAgent          = "pimkit-catalog-go/0.1"
+)
 
-// Option configures a Client.
-type Option func(*config) error
+// Client talks to one tenant of the catalog platform. It is safe for
+// concurrent use, and every call made through it shares one rate limit.
+type Client struct {
+	Products   *ProductsService   // direct and queued product imports
+	Categories *CategoriesService // category model; imports come later
+	Promotions *PromotionsService // promotion model; imports come later
+	Imports    *ImportsService    // import sources
+	Jobs       *JobsService       // import jobs and the queue
 
-type config struct {
-	rateN      int
-	ratePer    time.Duration
-	maxBody    int64
-	httpClient *http.Client
+	base    *url.URL
+	http    *retryablehttp.Client
+	maxBody int64
+	logger  *slog.Logger
+	common  service
 }
 
-// WithAPIKey authenticates with an API key id and secret.
-func WithAPIKey(id, secret string) Option { return func(*config) error { return nil } }
+// service is what every service holds: a way back to the client.
+type service struct{ client *Client }
 
-// WithBearerToken authenticates with a bearer token.
-func WithBearerToken(token string) Option { return func(*config) error { return nil } }
+// NewClient returns a client for the tenant at baseURL, for example
+// "https://your-tenant.example.com". Paths such as /api/b2b/pim/import/api
+// are resolved under it, so a base URL with a path prefix works too.
+func NewClient(baseURL string, opts ...Option) (*Client, error) {
+	base, err := parseBaseURL(baseURL)
+	if err != nil {
+		return nil, err
+	}
+	cfg := defaultConfig()
+	for _, opt := range opts {
+		if err := opt(&cfg); err != nil {
+			return nil, err
+		}
+	}
+	c := &Client{base: base, maxBody: cfg.maxBody, logger: cfg.logger}
+	c.http = cfg.retryableClient(base)
+	c.common.client = c
+	c.Products = (*ProductsService)(&c.common)
+	c.Categories = (*CategoriesService)(&c.common)
+	c.Promotions = (*PromotionsService)(&c.common)
+	c.Imports = (*ImportsService)(&c.common)
+	c.Jobs = (*JobsService)(&c.common)
+	return c, nil
+}
 
-// WithSessionCookie authenticates with a session cookie.
-func WithSessionCookie(value string) Option { return func(*config) error { return nil } }
+func parseBaseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: base URL: %w", err)
+	}
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("catalog: base URL %q must be an absolute http or https URL", u.Redacted())
+	}
+	if u.User != nil {
+		return nil, errors.New("catalog: base URL must not carry credentials; use WithAPIKey, WithBearerToken or WithSessionCookie")
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawQuery, u.Fragment = "", ""
+	return u, nil
+}
 
-// WithRateLimit sets the client-side limit.
-func WithRateLimit(n int, per time.Duration) Option { return func(*config) error { return nil } }
+// String describes the client without its credentials.
+func (c *Client) String() string { return fmt.Sprintf("catalog.Client(%s)", c.base) }
 
-// WithoutRateLimit turns the client-side limit off.
-func WithoutRateLimit() Option { return func(*config) error { return nil } }
+// GoString is String, so %#v cannot print credentials either.
+func (c *Client) GoString() string { return c.String() }
 
-// WithMaxBodyBytes sets the request body limit.
-func WithMaxBodyBytes(n int64) Option { return func(*config) error { return nil } }
+// do runs one API call, the only way requests leave the client:
+//
+//	limit (body size here; request rate per attempt, in the transport)
+//	-> send and retry (go-retryablehttp, policy in retry.go)
+//	-> check the status (typed errors, errors.go)
+//	-> decode the JSON answer into out.
+//
+// body is the encoded JSON request, or nil.
+func (c *Client) do(ctx context.Context, method, path string, body []byte, out any) error {
+	if size := int64(len(body)); size > c.maxBody {
+		return &BodyTooLargeError{Size: size, Limit: c.maxBody}
+	}
+	req, err := c.newRequest(ctx, method, path, body)
+	if err != nil {
+		return err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return transportError(ctx, method, path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return newResponseError(method, path, resp)
+	}
+	return decodeBody(resp.Body, out, method, path)
+}
 
-// NewClient returns a client.
-func NewClient(baseURL string, opts ...Option) (*Client, error) { return &Client{baseURL: baseURL}, nil }
+func (c *Client) newRequest(ctx context.Context, method, path string, body []byte) (*retryablehttp.Request, error) {
+	ctx = withCall(ctx, &call{method: method, path: path, idempotent: method == http.MethodGet})
+	var raw any // a nil []byte would still send an empty body
+	if body != nil {
+		raw = body
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, method, c.base.String()+path, raw)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: %s %s: %w", method, path, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
+}
+
+// transportError explains a call that got no answer: the caller's context
+// ended, or the network failed on every attempt.
+func transportError(ctx context.Context, method, path string, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		err = ctxErr
+	}
+	return fmt.Errorf("catalog: %s %s: %w", method, path, err)
+}
+
+// decodeBody decodes a success answer into out, reading at most
+// maxResponseBody bytes.
+func decodeBody(r io.Reader, out any, method, path string) error {
+	raw, err := io.ReadAll(io.LimitReader(r, maxResponseBody+1))
+	if err != nil {
+		return fmt.Errorf("catalog: %s %s: reading answer: %w", method, path, err)
+	}
+	if len(raw) > maxResponseBody {
+		return fmt.Errorf("catalog: %s %s: answer over %d bytes", method, path, maxResponseBody)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("catalog: %s %s: malformed answer (%s): %w", method, path, snippet(raw), err)
+	}
+	return nil
+}
+
+// encodeJSON encodes v as compact JSON without HTML escaping, so that
+// "<", ">" and "&" go on the wire as the caller wrote them.
+func encodeJSON(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// The rate limiter, for the transport; nil when off.
+func newLimiter(n int, per time.Duration) *ratelimit.Limiter {
+	if n <= 0 {
+		return nil
+	}
+	return ratelimit.New(n, per)
+}

@@ -83,9 +83,9 @@ func (t *Text) String() string {
 // MarshalJSON encodes t in the form it was built with.
 func (t Text) MarshalJSON() ([]byte, error) {
 	if t.byLang != nil {
-		return json.Marshal(t.byLang)
+		return encodeJSON(t.byLang)
 	}
-	return json.Marshal(t.plain)
+	return encodeJSON(t.plain)
 }
 
 // UnmarshalJSON accepts a JSON string or an object of strings.

@@ -1,0 +1,256 @@
+package catalog
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sentinels for errors.Is. An *APIError matches the one for its status code;
+// errors the client raises before sending match the sentinel of the answer
+// the server would have given, so one check covers both.
+var (
+	ErrValidation   = errors.New("catalog: invalid request")   // 400
+	ErrUnauthorized = errors.New("catalog: unauthenticated")   // 401
+	ErrForbidden    = errors.New("catalog: forbidden")         // 403
+	ErrNotFound     = errors.New("catalog: not found")         // 404
+	ErrTooLarge     = errors.New("catalog: request too large") // 413
+	ErrRateLimited  = errors.New("catalog: rate limited")      // 429
+	ErrServer       = errors.New("catalog: server error")      // 5xx
+	ErrJobFailed    = errors.New("catalog: import job failed") // a job ended "failed"
+)
+
+// maxErrorBody caps how much of an error answer is read, so a broken or
+// hostile server cannot make the client allocate without end.
+const maxErrorBody = 1 << 20
+
+// APIError is an answer with a status of 300 or more. Its fields come from
+// the JSON error body when there is one:
+//
+//	{"error": "...", "code": "...", "details": "...", "hint": "...", "technicalDetails": {...}}
+//
+// A body that is empty, not JSON or cut short still yields an APIError with
+// the status and the start of the body as Message.
+type APIError struct {
+	StatusCode       int            // HTTP status
+	Method           string         // request method
+	Path             string         // request path, without query
+	Code             string         // machine-readable code, from "code" or technicalDetails.code
+	Message          string         // the body's "error" (or "message")
+	Details          string         // the body's "details"; compact JSON when it is not a string
+	Hint             string         // the body's "hint"
+	TechnicalDetails map[string]any // the body's "technicalDetails"
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "catalog: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
+	if e.Code != "" {
+		b.WriteString(" (" + e.Code + ")")
+	}
+	if e.Message != "" {
+		b.WriteString(": " + e.Message)
+	}
+	if e.Details != "" {
+		b.WriteString(": " + e.Details)
+	}
+	return b.String()
+}
+
+// Is matches the sentinel for the status code.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrValidation:
+		return e.StatusCode == http.StatusBadRequest
+	case ErrUnauthorized:
+		return e.StatusCode == http.StatusUnauthorized
+	case ErrForbidden:
+		return e.StatusCode == http.StatusForbidden
+	case ErrNotFound:
+		return e.StatusCode == http.StatusNotFound
+	case ErrTooLarge:
+		return e.StatusCode == http.StatusRequestEntityTooLarge
+	case ErrRateLimited:
+		return e.StatusCode == http.StatusTooManyRequests
+	case ErrServer:
+		return e.StatusCode >= 500
+	}
+	return false
+}
+
+// RateLimitError is a 429 answer. It unwraps to its *APIError and matches
+// ErrRateLimited.
+type RateLimitError struct {
+	*APIError
+	RetryAfter time.Duration // the server's Retry-After; 0 when it sent none
+}
+
+func (e *RateLimitError) Error() string {
+	if e.RetryAfter > 0 {
+		return fmt.Sprintf("%s (retry after %s)", e.APIError.Error(), e.RetryAfter)
+	}
+	return e.APIError.Error()
+}
+
+// Unwrap returns the underlying *APIError.
+func (e *RateLimitError) Unwrap() error { return e.APIError }
+
+// ValidationError reports a request the client refused to send because the
+// server would refuse it with a 400: a missing source_id, an unknown merge
+// mode, an empty or oversized products list. It matches ErrValidation.
+type ValidationError struct {
+	Field  string // the request field at fault, e.g. "products"
+	Reason string
+}
+
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("catalog: invalid request: %s: %s", e.Field, e.Reason)
+}
+
+// Is matches ErrValidation.
+func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
+
+// BodyTooLargeError reports a request body over the client's limit; nothing
+// was sent. It matches ErrTooLarge, like the server's 413.
+type BodyTooLargeError struct {
+	Size  int64 // bytes the body would have had
+	Limit int64 // the client's limit, see WithMaxBodyBytes
+}
+
+func (e *BodyTooLargeError) Error() string {
+	return fmt.Sprintf("catalog: request body of %d bytes is over the %d-byte limit; nothing was sent", e.Size, e.Limit)
+}
+
+// Is matches ErrTooLarge.
+func (e *BodyTooLargeError) Is(target error) bool { return target == ErrTooLarge }
+
+// RowError is one input row that was not applied: rejected by the client's
+// validation before sending (Rejected is true) or reported failed by the
+// server.
+type RowError struct {
+	// Row is the row's 0-based index in the caller's input. For a server
+	// report it is mapped back from the position in the request.
+	Row        int             `json:"row"`
+	EntityCode string          `json:"entity_code"`
+	Field      string          `json:"-"`     // the field at fault, for client-side rejections (e.g. "pricing.list")
+	Reason     string          `json:"error"` // why the row failed
+	RawData    json.RawMessage `json:"raw_data,omitempty"`
+	Rejected   bool            `json:"-"` // true: refused by the client, never sent
+}
+
+func (e *RowError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "catalog: row %d", e.Row)
+	if e.EntityCode != "" {
+		b.WriteString(" (" + e.EntityCode + ")")
+	}
+	if e.Field != "" {
+		b.WriteString(": " + e.Field)
+	}
+	b.WriteString(": " + e.Reason)
+	return b.String()
+}
+
+// JobFailedError is returned by JobsService.Wait when a job ends in status
+// "failed". It matches ErrJobFailed; Job holds the final state, row errors
+// included.
+type JobFailedError struct {
+	Job *Job
+}
+
+func (e *JobFailedError) Error() string {
+	return fmt.Sprintf("catalog: import job %s failed: %d of %d rows failed", e.Job.ID, e.Job.FailedRows, e.Job.TotalRows)
+}
+
+// Is matches ErrJobFailed.
+func (e *JobFailedError) Is(target error) bool { return target == ErrJobFailed }
+
+// errorBody is the platform's JSON error shape (seed 004 "CSV errors", and
+// the "message" spelling some endpoints use).
+type errorBody struct {
+	Error            json.RawMessage `json:"error"`
+	Message          string          `json:"message"`
+	Code             string          `json:"code"`
+	Details          json.RawMessage `json:"details"`
+	Hint             string          `json:"hint"`
+	TechnicalDetails map[string]any  `json:"technicalDetails"`
+}
+
+// newResponseError reads at most maxErrorBody bytes of an error answer and
+// builds the typed error for it.
+func newResponseError(method, path string, resp *http.Response) error {
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	e := &APIError{StatusCode: resp.StatusCode, Method: method, Path: path}
+	fillFromBody(e, raw)
+	if resp.StatusCode == http.StatusTooManyRequests {
+		return &RateLimitError{APIError: e, RetryAfter: retryAfter(resp.Header)}
+	}
+	return e
+}
+
+func fillFromBody(e *APIError, raw []byte) {
+	var body errorBody
+	if json.Unmarshal(raw, &body) != nil {
+		e.Message = snippet(raw)
+		return
+	}
+	e.Message = textOf(body.Error)
+	if e.Message == "" {
+		e.Message = body.Message
+	}
+	e.Code = body.Code
+	if code, ok := body.TechnicalDetails["code"].(string); ok && e.Code == "" {
+		e.Code = code
+	}
+	e.Details = textOf(body.Details)
+	e.Hint = body.Hint
+	e.TechnicalDetails = body.TechnicalDetails
+}
+
+// textOf returns a JSON string's value, or the compact JSON of anything else.
+func textOf(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return snippet(raw)
+	}
+	return b.String()
+}
+
+// snippet is the start of a body that is not the expected JSON, cleaned for
+// one log line.
+func snippet(raw []byte) string {
+	const n = 200
+	s := strings.Join(strings.Fields(string(raw)), " ")
+	if len(s) > n {
+		s = s[:n] + "..."
+	}
+	return s
+}
+
+// retryAfter parses a Retry-After header given in seconds or as an HTTP date.
+func retryAfter(h http.Header) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(time.Until(t), 0)
+	}
+	return 0
+}

@@ -1,0 +1,221 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// JobsService reads import jobs and the import queue.
+type JobsService service
+
+// JobStatus is the state of an import job.
+type JobStatus string
+
+// Job states. A queued import answers JobQueued; the job itself then goes
+// pending -> processing -> completed, completed_with_errors or failed.
+const (
+	JobQueued              JobStatus = "queued"
+	JobPending             JobStatus = "pending"
+	JobProcessing          JobStatus = "processing"
+	JobCompleted           JobStatus = "completed"
+	JobCompletedWithErrors JobStatus = "completed_with_errors"
+	JobFailed              JobStatus = "failed"
+)
+
+// Terminal reports whether a job in this state will not change again.
+func (s JobStatus) Terminal() bool {
+	return s == JobCompleted || s == JobCompletedWithErrors || s == JobFailed
+}
+
+// Job is an import job: a file upload, a direct import (kept for audit) or a
+// queued import. Fields the server leaves out stay zero.
+type Job struct {
+	ID              string     `json:"job_id"`
+	Type            string     `json:"job_type,omitzero"` // "api_import", "queue_import", ...
+	SourceID        string     `json:"source_id,omitzero"`
+	Status          JobStatus  `json:"status"`
+	MergeMode       MergeMode  `json:"merge_mode,omitzero"`
+	TotalRows       int        `json:"total_rows"`
+	ProcessedRows   int        `json:"processed_rows"`
+	SuccessfulRows  int        `json:"successful_rows"`
+	FailedRows      int        `json:"failed_rows"`
+	CreatedRows     int        `json:"created_rows"`
+	UpdatedRows     int        `json:"updated_rows"`
+	AutoPublished   int        `json:"auto_published"`
+	Errors          []RowError `json:"import_errors,omitzero"` // per-row failures; Row is the position in the job's products
+	BatchID         string     `json:"batch_id,omitzero"`
+	BatchPart       int        `json:"batch_part,omitzero"`
+	BatchTotalParts int        `json:"batch_total_parts,omitzero"`
+	BatchTotalItems int        `json:"batch_total_items,omitzero"`
+	FileName        string     `json:"file_name,omitzero"`
+	FileSize        int64      `json:"file_size,omitzero"`
+	FileURL         string     `json:"file_url,omitzero"`
+	CreatedAt       time.Time  `json:"created_at,omitzero"`
+	StartedAt       time.Time  `json:"started_at,omitzero"`
+	CompletedAt     time.Time  `json:"completed_at,omitzero"`
+}
+
+// Get returns an import job.
+//
+// GET /api/b2b/pim/jobs/{jobId}
+func (s *JobsService) Get(ctx context.Context, jobID string) (*Job, error) {
+	if jobID == "" {
+		return nil, &ValidationError{Field: "job_id", Reason: "required"}
+	}
+	path := "/api/b2b/pim/jobs/" + url.PathEscape(jobID)
+	var out struct {
+		Job *Job `json:"job"`
+	}
+	if err := s.client.do(ctx, http.MethodGet, path, nil, &out); err != nil {
+		return nil, err
+	}
+	if out.Job == nil || out.Job.ID == "" {
+		return nil, malformed(http.MethodGet, path, "no job in the answer")
+	}
+	return out.Job, nil
+}
+
+// QueueStatus is a snapshot of the import queue.
+type QueueStatus struct {
+	Stats          *QueueStats `json:"queue_stats"`     // nil when the server has no live counters
+	PendingJobs    []Job       `json:"pending_jobs"`    // up to 10 most recent, newest first
+	ProcessingJobs []Job       `json:"processing_jobs"` // up to 5
+}
+
+// QueueStats are the queue's live counters.
+type QueueStats struct {
+	Waiting   int `json:"waiting"`
+	Active    int `json:"active"`
+	Completed int `json:"completed"`
+	Failed    int `json:"failed"`
+}
+
+// Queue returns the import queue's status: live counters and the recent
+// pending and processing jobs, with their batch ids and parts.
+//
+// GET /api/b2b/pim/import/queue
+func (s *JobsService) Queue(ctx context.Context) (*QueueStatus, error) {
+	var out QueueStatus
+	if err := s.client.do(ctx, http.MethodGet, queuePath, nil, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// WaitOptions tune JobsService.Wait. A nil *WaitOptions means the defaults.
+type WaitOptions struct {
+	// MinInterval is the delay after the first poll (default 1 s); each
+	// further delay doubles, up to MaxInterval (default 30 s), with jitter.
+	MinInterval time.Duration
+	MaxInterval time.Duration
+	// Progress, when set, is called with the job after every poll, the
+	// last one included.
+	Progress func(*Job)
+}
+
+func (o *WaitOptions) withDefaults() WaitOptions {
+	w := WaitOptions{MinInterval: time.Second, MaxInterval: 30 * time.Second}
+	if o != nil {
+		if o.MinInterval > 0 {
+			w.MinInterval = o.MinInterval
+		}
+		if o.MaxInterval > 0 {
+			w.MaxInterval = o.MaxInterval
+		}
+		w.Progress = o.Progress
+	}
+	w.MaxInterval = max(w.MaxInterval, w.MinInterval)
+	return w
+}
+
+// Wait polls a job until it ends and returns its final state. It polls at
+// once, then after delays growing from MinInterval to MaxInterval; ctx bounds
+// the whole wait, and when ctx has a deadline the last poll is made just
+// before it rather than skipped.
+//
+// A job that ends "completed" or "completed_with_errors" is returned with a
+// nil error (check Job.FailedRows); one that ends "failed" is returned with
+// a *JobFailedError. When ctx ends first, the last job seen is returned with
+// an error wrapping ctx.Err().
+func (s *JobsService) Wait(ctx context.Context, jobID string, opts *WaitOptions) (*Job, error) {
+	return waitForJob(ctx, s, jobID, opts.withDefaults())
+}
+
+// jobGetter is what waitForJob needs, so tests can script the answers.
+type jobGetter interface {
+	Get(ctx context.Context, jobID string) (*Job, error)
+}
+
+func waitForJob(ctx context.Context, jobs jobGetter, jobID string, o WaitOptions) (*Job, error) {
+	delay := o.MinInterval
+	var last *Job
+	for final := false; ; {
+		job, err := jobs.Get(ctx, jobID)
+		if err != nil {
+			if ctx.Err() != nil && last != nil {
+				return last, waitEnded(jobID, last, ctx.Err())
+			}
+			return last, err
+		}
+		last = job
+		if o.Progress != nil {
+			o.Progress(job)
+		}
+		switch {
+		case job.Status == JobFailed:
+			return job, &JobFailedError{Job: job}
+		case job.Status.Terminal():
+			return job, nil
+		case final: // the deadline leaves no time for another poll
+			<-ctx.Done()
+			return job, waitEnded(jobID, job, ctx.Err())
+		}
+		var sleep time.Duration
+		sleep, final = nextPoll(ctx, delay)
+		if err := sleepCtx(ctx, sleep); err != nil {
+			return job, waitEnded(jobID, job, err)
+		}
+		delay = min(delay*2, o.MaxInterval)
+	}
+}
+
+// nextPoll returns how long to sleep before the next poll: delay with
+// jitter, shortened so that one more poll fits before ctx's deadline.
+// final is true when that poll is the last one the deadline allows.
+func nextPoll(ctx context.Context, delay time.Duration) (sleep time.Duration, final bool) {
+	sleep = delay*3/4 + rand.N(delay/2+1) // 75% to 125% of delay
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return sleep, false
+	}
+	left := time.Until(dl)
+	reserve := min(left/4, time.Second) // time for the last request itself
+	if sleep < left-reserve {
+		return sleep, false
+	}
+	return max(left-reserve, 0), true
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func waitEnded(jobID string, job *Job, cause error) error {
+	return fmt.Errorf("catalog: waiting for job %s (last status %q): %w", jobID, job.Status, cause)
+}
+
+// malformed reports a 2xx answer that lacks what the API promises.
+func malformed(method, path, what string) error {
+	return fmt.Errorf("catalog: %s %s: malformed answer: %s", method, path, what)
+}

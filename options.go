@@ -1,0 +1,193 @@
+package catalog
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+// Option configures a Client. Options are applied in order; one that gets
+// an invalid value makes NewClient fail.
+type Option func(*config) error
+
+type config struct {
+	creds      credentials
+	httpClient *http.Client
+	timeout    time.Duration
+	rateN      int // 0: no client-side rate limit
+	ratePer    time.Duration
+	maxBody    int64
+	maxRetries int
+	retryWait  [2]time.Duration // min, max
+	logger     *slog.Logger
+}
+
+func defaultConfig() config {
+	return config{
+		timeout:    DefaultTimeout,
+		rateN:      DefaultRateLimit,
+		ratePer:    DefaultRateWindow,
+		maxBody:    DefaultMaxBodySize,
+		maxRetries: DefaultMaxRetries,
+		retryWait:  [2]time.Duration{defaultRetryMin, defaultRetryMax},
+	}
+}
+
+// WithBearerToken authenticates with "Authorization: Bearer <token>" (an SSO
+// access token or portal-user token).
+func WithBearerToken(token string) Option {
+	return withCredentials(credentials{kind: credBearer, secret: secret(token)})
+}
+
+// WithAPIKey authenticates with an API key: the headers x-auth-method:
+// api-key, x-api-key-id (ak_...) and x-api-secret (sk_...).
+func WithAPIKey(id, apiSecret string) Option {
+	if id == "" {
+		return func(*config) error { return errors.New("catalog: WithAPIKey: empty key id") }
+	}
+	return withCredentials(credentials{kind: credAPIKey, id: id, secret: secret(apiSecret)})
+}
+
+// WithSessionCookie authenticates with the B2B portal's session cookie,
+// vinc_b2b_session.
+func WithSessionCookie(value string) Option {
+	return withCredentials(credentials{kind: credSession, secret: secret(value)})
+}
+
+func withCredentials(cr credentials) Option {
+	return func(c *config) error {
+		if cr.secret == "" {
+			return fmt.Errorf("catalog: %s: empty credential", cr.kind)
+		}
+		if c.creds.kind != "" {
+			return fmt.Errorf("catalog: %s given after %s: use one kind of credential", cr.kind, c.creds.kind)
+		}
+		c.creds = cr
+		return nil
+	}
+}
+
+// WithHTTPClient sends requests through hc's transport, cookie jar and
+// timeout. The client wraps hc's transport with its rate limit and
+// credentials; hc itself is not modified.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *config) error {
+		if hc == nil {
+			return errors.New("catalog: WithHTTPClient: nil client")
+		}
+		c.httpClient = hc
+		return nil
+	}
+}
+
+// WithTimeout bounds each HTTP attempt (default DefaultTimeout, 2 minutes);
+// retries get a fresh timeout. The call as a whole is bounded by its context.
+func WithTimeout(d time.Duration) Option {
+	return func(c *config) error {
+		if d <= 0 {
+			return fmt.Errorf("catalog: WithTimeout(%s): must be positive", d)
+		}
+		c.timeout = d
+		return nil
+	}
+}
+
+// WithRateLimit sets the client-side limit to n requests in any window of
+// length per (default 40 per minute). Every attempt of every call through
+// the client counts, retries included. Requests are spaced per/(n-1) apart,
+// which keeps any sliding window at n or fewer.
+func WithRateLimit(n int, per time.Duration) Option {
+	return func(c *config) error {
+		if n < 1 || per <= 0 {
+			return fmt.Errorf("catalog: WithRateLimit(%d, %s): need n >= 1 and a positive window", n, per)
+		}
+		c.rateN, c.ratePer = n, per
+		return nil
+	}
+}
+
+// WithoutRateLimit turns the client-side rate limit off: for tests, or when
+// another layer paces the requests.
+func WithoutRateLimit() Option {
+	return func(c *config) error {
+		c.rateN = 0
+		return nil
+	}
+}
+
+// WithMaxBodyBytes sets the largest request body the client sends (default
+// DefaultMaxBodySize, 35,000,000 bytes). A larger body is refused before
+// sending with a *BodyTooLargeError.
+func WithMaxBodyBytes(n int64) Option {
+	return func(c *config) error {
+		if n <= 0 {
+			return fmt.Errorf("catalog: WithMaxBodyBytes(%d): must be positive", n)
+		}
+		c.maxBody = n
+		return nil
+	}
+}
+
+// WithRetries sets how many times a failed attempt is retried (default 4)
+// and the bounds of the exponential backoff between attempts (default
+// 500 ms to 30 s). A server's Retry-After takes precedence. maxRetries 0
+// turns retries off.
+func WithRetries(maxRetries int, minWait, maxWait time.Duration) Option {
+	return func(c *config) error {
+		if maxRetries < 0 || minWait <= 0 || maxWait < minWait {
+			return fmt.Errorf("catalog: WithRetries(%d, %s, %s): need maxRetries >= 0 and 0 < minWait <= maxWait", maxRetries, minWait, maxWait)
+		}
+		c.maxRetries, c.retryWait = maxRetries, [2]time.Duration{minWait, maxWait}
+		return nil
+	}
+}
+
+// WithLogger logs every HTTP attempt (method, path, status, attempt,
+// duration) to l. Credentials are never logged. By default nothing is logged.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) error {
+		c.logger = l
+		return nil
+	}
+}
+
+// retryableClient builds the HTTP stack: go-retryablehttp on top of the
+// limiting, authenticating, logging transport.
+func (c *config) retryableClient(base *url.URL) *retryablehttp.Client {
+	hc := &http.Client{Timeout: c.timeout}
+	inner := cleanhttp.DefaultPooledTransport()
+	var next http.RoundTripper = inner
+	if c.httpClient != nil {
+		hc.Jar, hc.CheckRedirect = c.httpClient.Jar, c.httpClient.CheckRedirect
+		if c.httpClient.Timeout > 0 {
+			hc.Timeout = c.httpClient.Timeout
+		}
+		if c.httpClient.Transport != nil {
+			next = c.httpClient.Transport
+		} else {
+			next = http.DefaultTransport
+		}
+	}
+	hc.Transport = &transport{
+		next:    next,
+		origin:  origin(base),
+		creds:   c.creds,
+		limiter: newLimiter(c.rateN, c.ratePer),
+		logger:  c.logger,
+	}
+	return &retryablehttp.Client{
+		HTTPClient:   hc,
+		RetryMax:     c.maxRetries,
+		RetryWaitMin: c.retryWait[0],
+		RetryWaitMax: c.retryWait[1],
+		CheckRetry:   retryPolicy,
+		Backoff:      backoff,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler, // the last answer becomes a typed error
+	}
+}

@@ -1,0 +1,200 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/pimkit/catalog/internal/ratelimit"
+)
+
+// Credential kinds of seed 004.
+const (
+	credBearer  = "bearer token"
+	credAPIKey  = "API key"
+	credSession = "session cookie"
+)
+
+// secret is a credential value. It formats as [REDACTED] so that a secret
+// printed by mistake, with any verb, shows nothing.
+type secret string
+
+func (secret) String() string   { return "[REDACTED]" }
+func (secret) GoString() string { return "[REDACTED]" }
+
+type credentials struct {
+	kind   string
+	id     string // API key id: not a secret, and useful in logs
+	secret secret
+}
+
+// apply sets the credential on r, which must be the transport's own clone.
+func (c credentials) apply(r *http.Request) {
+	switch c.kind {
+	case credBearer:
+		r.Header.Set("Authorization", "Bearer "+string(c.secret))
+	case credAPIKey:
+		r.Header.Set("x-auth-method", "api-key")
+		r.Header.Set("x-api-key-id", c.id)
+		r.Header.Set("x-api-secret", string(c.secret))
+	case credSession:
+		r.AddCookie(&http.Cookie{Name: "vinc_b2b_session", Value: string(c.secret)})
+	}
+}
+
+// transport is the client's http.RoundTripper. For every attempt it waits
+// for the rate limiter, adds the credentials (only for the base URL's
+// origin, so a redirect to another host carries none) and logs the exchange.
+type transport struct {
+	next    http.RoundTripper
+	origin  string
+	creds   credentials
+	limiter *ratelimit.Limiter // nil: no limit
+	logger  *slog.Logger       // nil: no logging
+}
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx := req.Context()
+	if t.limiter != nil {
+		if err := t.limiter.Wait(ctx); err != nil {
+			return nil, &limitWaitError{err}
+		}
+	}
+	out := req
+	if t.creds.kind != "" && origin(req.URL) == t.origin {
+		out = req.Clone(ctx) // a RoundTripper must not modify the caller's request
+		t.creds.apply(out)
+	}
+	start := time.Now()
+	resp, err := t.next.RoundTrip(out)
+	t.log(ctx, req, resp, err, time.Since(start))
+	return resp, err
+}
+
+func (t *transport) log(ctx context.Context, req *http.Request, resp *http.Response, err error, d time.Duration) {
+	if t.logger == nil {
+		return
+	}
+	c := callFrom(ctx)
+	attempt := 0
+	if c != nil {
+		c.attempts++
+		attempt = c.attempts
+	}
+	attrs := []slog.Attr{
+		slog.String("method", req.Method),
+		slog.String("path", req.URL.Path),
+		slog.Int("attempt", attempt),
+		slog.Duration("duration", d),
+	}
+	level := slog.LevelInfo
+	if err != nil {
+		level = slog.LevelWarn
+		attrs = append(attrs, slog.String("error", err.Error()))
+	} else {
+		attrs = append(attrs, slog.Int("status", resp.StatusCode))
+		if resp.StatusCode >= 400 {
+			level = slog.LevelWarn
+		}
+	}
+	t.logger.LogAttrs(ctx, level, "catalog: http request", attrs...)
+}
+
+func origin(u *url.URL) string { return u.Scheme + "://" + u.Host }
+
+// limitWaitError is a rate-limiter wait that ended with the context: the
+// request was not sent and must not be retried.
+type limitWaitError struct{ err error }
+
+func (e *limitWaitError) Error() string { return e.err.Error() }
+func (e *limitWaitError) Unwrap() error { return e.err }
+
+// call is the state of one API call across its attempts, carried in the
+// request's context from Client.do to the transport and the retry policy.
+type call struct {
+	method, path string
+	idempotent   bool // safe to send twice
+	attempts     int  // attempts so far; attempts of one call never overlap
+}
+
+type callKey struct{}
+
+func withCall(ctx context.Context, c *call) context.Context {
+	return context.WithValue(ctx, callKey{}, c)
+}
+
+func callFrom(ctx context.Context) *call {
+	c, _ := ctx.Value(callKey{}).(*call)
+	return c
+}
+
+// retryPolicy decides whether a failed attempt is sent again. The platform
+// does not deduplicate imports (seed 004: re-sending rows creates new
+// versions and jobs), so a non-idempotent call is retried only when the
+// answer says it was not applied:
+//
+//	connection refused or other dial failure   retried (nothing was sent)
+//	408 Request Timeout, 429 Too Many Requests retried
+//	503 with Retry-After                        retried
+//	other 5xx, timeouts, resets                 retried for GET only
+//	other 4xx                                   never retried
+func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return false, ctxErr
+	}
+	var waitErr *limitWaitError
+	if errors.As(err, &waitErr) {
+		return false, err
+	}
+	idempotent := true
+	if c := callFrom(ctx); c != nil {
+		idempotent = c.idempotent
+	}
+	if err != nil {
+		if notSent(err) {
+			return true, nil
+		}
+		if idempotent {
+			return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+		}
+		return false, nil
+	}
+	switch code := resp.StatusCode; {
+	case code == http.StatusRequestTimeout, code == http.StatusTooManyRequests:
+		return true, nil
+	case code == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "":
+		return true, nil
+	case code >= 500 && code != http.StatusNotImplemented:
+		return idempotent, nil
+	}
+	return false, nil
+}
+
+// notSent reports a failure to connect: the request never left the client.
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// backoff is the wait before retry number attempt+1: the server's
+// Retry-After when a 429 or 503 gives one, otherwise min*2^attempt capped
+// at max, with jitter over its upper half so that clients spread out.
+func backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if d := retryAfter(resp.Header); d > 0 {
+			return d
+		}
+	}
+	d := maxWait
+	if attempt < 30 && minWait<<attempt < maxWait {
+		d = minWait << attempt
+	}
+	return d/2 + rand.N(d/2+1)
+}
