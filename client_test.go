@@ -216,7 +216,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	for _, opt := range []Option{WithAPIKey(testKeyID, testSecret), WithBearerToken(testSecret), WithSessionCookie(testSecret)} {
-		c, mt := newMockClient(t)
+		_, mt := newMockClient(t)
 		c, err := NewClient(testBase, opt, WithHTTPClient(&http.Client{Transport: mt}), WithoutRateLimit(), WithLogger(logger), WithRetries(1, time.Millisecond, time.Millisecond))
 		if err != nil {
 			t.Fatal(err)

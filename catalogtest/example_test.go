@@ -1,0 +1,120 @@
+package catalogtest_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/pimkit/catalog/catalogtest"
+)
+
+// call sends one request with the server's default API key and decodes the
+// JSON answer.
+func call(srv *catalogtest.Server, method, path, body string) (status int, answer map[string]any) {
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	if err != nil {
+		log.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("x-auth-method", "api-key")
+	req.Header.Set("x-api-key-id", catalogtest.DefaultAPIKeyID)
+	req.Header.Set("x-api-secret", catalogtest.DefaultAPISecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&answer); err != nil {
+		log.Fatal(err)
+	}
+	return resp.StatusCode, answer
+}
+
+func ExampleNewServer() {
+	srv := catalogtest.NewServer()
+	defer srv.Close()
+
+	status, answer := call(srv, http.MethodPost, "/api/b2b/pim/import/api", `{
+		"source_id": "default",
+		"products": [
+			{"entity_code": "SKU-1", "name": "Brass valve", "price": 12.5},
+			{"name": "no entity code"}
+		]
+	}`)
+	fmt.Println(status, answer["message"])
+	fmt.Println(answer["errors"].([]any)[0].(map[string]any)["error"])
+
+	p, _ := srv.Product("SKU-1")
+	fmt.Println(p.EntityCode, p.Version, p.Status, p.Data["name"])
+	// Output:
+	// 200 Imported 1 of 2 products successfully, queued 1 search-sync batches
+	// entity_code or sku is required
+	// SKU-1 1 published map[en:Brass valve]
+}
+
+func ExampleWithSource() {
+	srv := catalogtest.NewServer(catalogtest.WithSource(catalogtest.Source{
+		ID:                 "erp",
+		Name:               "ERP feed",
+		FieldMappings:      map[string]string{"code": "entity_code", "price": "pricing.list"},
+		AutoPublishEnabled: true,
+		RequiredFields:     []string{"name", "pricing.list", "images"},
+	}))
+	defer srv.Close()
+
+	call(srv, http.MethodPost, "/api/b2b/pim/import/api",
+		`{"source_id": "erp", "products": [{"code": "SKU-1", "name": "Valve", "price": 12.50}]}`)
+
+	p, _ := srv.Product("SKU-1")
+	fmt.Println(p.Data["pricing"], p.Score, p.Status)
+	// Output:
+	// map[list:12.50] 66.66666666666667 draft
+}
+
+func ExampleServer_WaitForJobs() {
+	srv := catalogtest.NewServer()
+	defer srv.Close()
+
+	status, answer := call(srv, http.MethodPost, "/api/b2b/pim/import/queue",
+		`{"source_id": "default", "products": [{"entity_code": "SKU-1"}, {"entity_code": "SKU-2"}]}`)
+	fmt.Println(status, answer["status"])
+
+	if err := srv.WaitForJobs(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+	_, answer = call(srv, http.MethodGet, "/api/b2b/pim/jobs/"+answer["job_id"].(string), "")
+	job := answer["job"].(map[string]any)
+	fmt.Println(job["status"], job["successful_rows"])
+	// Output:
+	// 202 queued
+	// completed 2
+}
+
+func ExampleFakeClock() {
+	clock := catalogtest.NewFakeClock(time.Date(2026, 4, 24, 12, 0, 0, 0, time.UTC))
+	srv := catalogtest.NewServer(
+		catalogtest.WithClock(clock),
+		catalogtest.WithRateLimit(2, time.Minute))
+	defer srv.Close()
+
+	for range 3 {
+		status, answer := call(srv, http.MethodGet, "/api/b2b/pim/import/queue", "")
+		fmt.Println(status, answer["code"])
+	}
+	clock.Advance(time.Minute)
+	status, _ := call(srv, http.MethodGet, "/api/b2b/pim/import/queue", "")
+	fmt.Println(status)
+
+	reqs := srv.Requests()
+	fmt.Println(len(reqs), reqs[2].Status)
+	// Output:
+	// 200 <nil>
+	// 200 <nil>
+	// 429 RATE_LIMITED
+	// 200
+	// 4 429
+}

@@ -1,0 +1,400 @@
+package catalogtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// Job types, in a job's job_type.
+const (
+	JobTypeAPIImport   = "api_import"   // POST /api/b2b/pim/import/api
+	JobTypeQueueImport = "queue_import" // POST /api/b2b/pim/import/queue
+)
+
+// Job statuses.
+const (
+	JobPending             = "pending"
+	JobProcessing          = "processing"
+	JobCompleted           = "completed"
+	JobCompletedWithErrors = "completed_with_errors"
+	JobFailed              = "failed"
+)
+
+// ErrServerClosed is returned by WaitForJobs once the server is closed.
+var ErrServerClosed = errors.New("catalogtest: server closed")
+
+// Job is an import job, as GET /api/b2b/pim/jobs/{jobId} describes it.
+type Job struct {
+	ID        string
+	Type      string // JobTypeAPIImport or JobTypeQueueImport
+	SourceID  string
+	Status    string // JobPending, JobProcessing, JobCompleted, ...
+	MergeMode string
+
+	TotalRows      int
+	ProcessedRows  int
+	SuccessfulRows int
+	FailedRows     int
+	CreatedRows    int // rows that created a new product
+	UpdatedRows    int // rows that added a version to an existing product
+	AutoPublished  int
+
+	// Errors holds every row error, in row order.
+	Errors []RowError
+
+	BatchID         string
+	BatchPart       int
+	BatchTotalParts int
+	BatchTotalItems int
+
+	CreatedAt   time.Time
+	StartedAt   time.Time
+	CompletedAt time.Time
+}
+
+// RowError is a product row the import rejected; the others went on.
+type RowError struct {
+	// Row is the 0-based index in the request's products array.
+	Row        int    `json:"row"`
+	EntityCode string `json:"entity_code"`
+	Error      string `json:"error"`
+	// RawData is the row as sent.
+	RawData any `json:"raw_data"`
+}
+
+// jobState is a job as the server holds it. Guarded by Server.mu.
+type jobState struct {
+	Job
+	req *importRequest // rows of a pending queued job; nil once taken
+}
+
+func (j *jobState) snapshot() Job {
+	job := j.Job
+	job.Errors = make([]RowError, len(j.Errors))
+	for i, e := range j.Errors {
+		e.RawData = deepCopy(e.RawData)
+		job.Errors[i] = e
+	}
+	return job
+}
+
+// count adds one row's outcome to the job's counters.
+func (j *jobState) count(res rowResult) {
+	j.ProcessedRows++
+	switch {
+	case res.err != nil:
+		j.FailedRows++
+		j.Errors = append(j.Errors, *res.err)
+		return
+	case res.created:
+		j.CreatedRows++
+	default:
+		j.UpdatedRows++
+	}
+	j.SuccessfulRows++
+	if res.published {
+		j.AutoPublished++
+	}
+}
+
+// finish sets the terminal status.
+func (j *jobState) finish(now time.Time) {
+	switch {
+	case j.FailedRows == 0:
+		j.Status = JobCompleted
+	case j.SuccessfulRows == 0:
+		j.Status = JobFailed
+	default:
+		j.Status = JobCompletedWithErrors
+	}
+	j.CompletedAt = now
+}
+
+// Jobs returns every job, oldest first.
+func (s *Server) Jobs() []Job {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Job, 0, len(s.jobOrder))
+	for _, id := range s.jobOrder {
+		out = append(out, s.jobs[id].snapshot())
+	}
+	return out
+}
+
+// Job returns the job with this ID.
+func (s *Server) Job(id string) (Job, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	j, ok := s.jobs[id]
+	if !ok {
+		return Job{}, false
+	}
+	return j.snapshot(), true
+}
+
+// WaitForJobs blocks until no job is pending or processing, ctx ends, or
+// the server is closed. With a FakeClock and WithJobDelay, jobs only finish
+// when the test advances the clock.
+func (s *Server) WaitForJobs(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		busy, changed := s.unfinishedLocked(), s.jobsChanged.wait()
+		s.mu.Unlock()
+		if !busy {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.done:
+			return ErrServerClosed
+		}
+	}
+}
+
+func (s *Server) unfinishedLocked() bool {
+	for _, j := range s.jobs {
+		if j.Status == JobPending || j.Status == JobProcessing {
+			return true
+		}
+	}
+	return false
+}
+
+// newJob registers a job for req: a direct import starts processing at
+// once, a queued one waits as pending.
+func (s *Server) newJob(typ string, req *importRequest) *jobState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.cfg.clock.Now()
+	js := &jobState{Job: Job{ID: s.newJobIDLocked(typ, now), Type: typ, SourceID: req.source.ID,
+		Status: JobPending, MergeMode: req.mergeMode, TotalRows: len(req.rows),
+		BatchID: req.effectiveBatchID(), CreatedAt: now}}
+	if m := req.batchMeta; m != nil {
+		js.BatchPart, js.BatchTotalParts, js.BatchTotalItems = m.BatchPart, m.BatchTotalParts, m.BatchTotalItems
+	}
+	if typ == JobTypeAPIImport {
+		js.Status, js.StartedAt = JobProcessing, now
+	}
+	s.jobs[js.ID] = js
+	s.jobOrder = append(s.jobOrder, js.ID)
+	s.jobsChanged.broadcast()
+	return js
+}
+
+// newJobIDLocked returns "<type>_<unix ms>_<6 base36 chars>", unused so far.
+func (s *Server) newJobIDLocked(typ string, now time.Time) string {
+	const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
+	for {
+		suffix := make([]byte, 6)
+		for i := range suffix {
+			suffix[i] = alphabet[rand.IntN(len(alphabet))]
+		}
+		id := fmt.Sprintf("%s_%d_%s", typ, now.UnixMilli(), suffix)
+		if _, taken := s.jobs[id]; !taken {
+			return id
+		}
+	}
+}
+
+// enqueue hands a pending job to the worker.
+func (s *Server) enqueue(js *jobState, req *importRequest) {
+	s.mu.Lock()
+	js.req = req
+	s.queue = append(s.queue, js.ID)
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default: // the worker is already due to look at the queue
+	}
+}
+
+// work is the background worker: it runs queued jobs one at a time, FIFO,
+// until Close.
+func (s *Server) work() {
+	defer close(s.workerDone)
+	for {
+		js, req := s.takeNextJob()
+		if js == nil {
+			select {
+			case <-s.wake:
+				continue
+			case <-s.done:
+				return
+			}
+		}
+		if !s.pause(s.cfg.jobDelay) {
+			return
+		}
+		s.runImport(js, req)
+	}
+}
+
+// takeNextJob moves the oldest pending job to processing.
+func (s *Server) takeNextJob() (*jobState, *importRequest) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) == 0 {
+		return nil, nil
+	}
+	js := s.jobs[s.queue[0]]
+	s.queue = s.queue[1:]
+	req := js.req
+	js.req = nil
+	js.Status, js.StartedAt = JobProcessing, s.cfg.clock.Now()
+	s.jobsChanged.broadcast()
+	return js, req
+}
+
+// pause waits d on the server's clock; false means the server closed.
+func (s *Server) pause(d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	select {
+	case <-s.cfg.clock.After(d):
+		return true
+	case <-s.done:
+		return false
+	}
+}
+
+// runImport applies a job's rows and finishes it. Each row takes the lock
+// on its own, so progress (processed_rows) is visible while it runs. It
+// returns the finished job, the run and the search-sync batches queued.
+func (s *Server) runImport(js *jobState, req *importRequest) (Job, *importRun, int) {
+	now := s.cfg.clock.Now()
+	run := &importRun{req: req, jobID: js.ID, at: now, source: VersionSource{
+		SourceID: req.source.ID, SourceName: req.source.Name, ImportedAt: now,
+		BatchID: req.effectiveBatchID(), BatchMetadata: req.batchMeta.clone()}}
+	var synced []string
+	for i, raw := range req.rows {
+		s.mu.Lock()
+		res := s.applyRowLocked(run, i, raw)
+		js.count(res)
+		s.mu.Unlock()
+		if res.err == nil {
+			synced = append(synced, res.entityCode)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	batches := s.queueSearchSyncLocked(synced)
+	js.finish(s.cfg.clock.Now())
+	s.jobsChanged.broadcast()
+	return js.snapshot(), run, batches
+}
+
+// queueSearchSyncLocked queues the entity codes for search sync in batches
+// of 50 (rule 8) and returns the number of batches.
+func (s *Server) queueSearchSyncLocked(codes []string) int {
+	if !s.cfg.searchSync || len(codes) == 0 {
+		return 0
+	}
+	batches := (len(codes) + syncBatchSize - 1) / syncBatchSize
+	s.syncBatches += batches
+	s.syncCodes = append(s.syncCodes, codes...)
+	return batches
+}
+
+// wireJob is a job on the wire; unset batch fields and times are omitted.
+type wireJob struct {
+	JobID           string     `json:"job_id"`
+	JobType         string     `json:"job_type"`
+	SourceID        string     `json:"source_id"`
+	Status          string     `json:"status"`
+	MergeMode       string     `json:"merge_mode"`
+	TotalRows       int        `json:"total_rows"`
+	ProcessedRows   int        `json:"processed_rows"`
+	SuccessfulRows  int        `json:"successful_rows"`
+	FailedRows      int        `json:"failed_rows"`
+	CreatedRows     int        `json:"created_rows"`
+	UpdatedRows     int        `json:"updated_rows"`
+	AutoPublished   int        `json:"auto_published"`
+	ImportErrors    []RowError `json:"import_errors"`
+	BatchID         string     `json:"batch_id,omitempty"`
+	BatchPart       int        `json:"batch_part,omitempty"`
+	BatchTotalParts int        `json:"batch_total_parts,omitempty"`
+	BatchTotalItems int        `json:"batch_total_items,omitempty"`
+	CreatedAt       string     `json:"created_at,omitempty"`
+	StartedAt       string     `json:"started_at,omitempty"`
+	CompletedAt     string     `json:"completed_at,omitempty"`
+}
+
+func toWireJob(j Job) wireJob {
+	return wireJob{JobID: j.ID, JobType: j.Type, SourceID: j.SourceID, Status: j.Status, MergeMode: j.MergeMode,
+		TotalRows: j.TotalRows, ProcessedRows: j.ProcessedRows, SuccessfulRows: j.SuccessfulRows,
+		FailedRows: j.FailedRows, CreatedRows: j.CreatedRows, UpdatedRows: j.UpdatedRows,
+		AutoPublished: j.AutoPublished, ImportErrors: nonNil(j.Errors),
+		BatchID: j.BatchID, BatchPart: j.BatchPart, BatchTotalParts: j.BatchTotalParts, BatchTotalItems: j.BatchTotalItems,
+		CreatedAt: formatTime(j.CreatedAt), StartedAt: formatTime(j.StartedAt), CompletedAt: formatTime(j.CompletedAt)}
+}
+
+// handleGetJob serves GET /api/b2b/pim/jobs/{jobId}.
+func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("jobId")
+	job, ok := s.Job(id)
+	if !ok {
+		writeAPIError(w, newAPIError(http.StatusNotFound, CodeJobNotFound, "job %q not found", id))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"job": toWireJob(job)})
+}
+
+const (
+	maxPendingListed    = 10
+	maxProcessingListed = 5
+)
+
+type queueStatus struct {
+	QueueStats     queueStats `json:"queue_stats"`
+	PendingJobs    []wireJob  `json:"pending_jobs"`
+	ProcessingJobs []wireJob  `json:"processing_jobs"`
+}
+
+type queueStats struct {
+	Waiting   int `json:"waiting"`
+	Active    int `json:"active"`
+	Completed int `json:"completed"`
+	Failed    int `json:"failed"`
+}
+
+// handleQueueStatus serves GET /api/b2b/pim/import/queue.
+func (s *Server) handleQueueStatus(w http.ResponseWriter, r *http.Request) {
+	jobs := s.Jobs()
+	slices.Reverse(jobs) // newest first
+	st := queueStatus{PendingJobs: []wireJob{}, ProcessingJobs: []wireJob{}}
+	for _, j := range jobs {
+		st.QueueStats.add(j)
+		switch {
+		case j.Status == JobPending && len(st.PendingJobs) < maxPendingListed:
+			st.PendingJobs = append(st.PendingJobs, toWireJob(j))
+		case j.Status == JobProcessing && len(st.ProcessingJobs) < maxProcessingListed:
+			st.ProcessingJobs = append(st.ProcessingJobs, toWireJob(j))
+		}
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// add counts a queued job; the counters ignore direct imports.
+func (q *queueStats) add(j Job) {
+	if j.Type != JobTypeQueueImport {
+		return
+	}
+	switch j.Status {
+	case JobPending:
+		q.Waiting++
+	case JobProcessing:
+		q.Active++
+	case JobCompleted, JobCompletedWithErrors:
+		q.Completed++
+	case JobFailed:
+		q.Failed++
+	}
+}

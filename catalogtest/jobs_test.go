@@ -1,0 +1,260 @@
+package catalogtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The seed 004 queued import example, answered in the seed's exact shape.
+func TestQueueImportMatchesSeedExample(t *testing.T) {
+	s := newTestServer(t, WithClock(NewFakeClock(t0)), WithSource(supplierFeed))
+	a := send(t, s, http.MethodPost, pathImportQueue, readFixture(t, "queue_import_request.json"))
+	a.wantStatus(t, http.StatusAccepted, "")
+	id, _ := a.body["job_id"].(string)
+	if !regexp.MustCompile(fmt.Sprintf(`^queue_import_%d_[0-9a-z]{6}$`, t0.UnixMilli())).MatchString(id) {
+		t.Errorf("job_id = %q, want queue_import_<unix ms>_<6 base36>", id)
+	}
+	want := unmarshalFixture(t, "queue_import_response.json")
+	want["job_id"] = id
+	want["message"] = "Queued 2 products for import. Job ID: " + id
+	if diff := cmp.Diff(want, a.body); diff != "" {
+		t.Errorf("answer (-want +got):\n%s", diff)
+	}
+}
+
+func queueJob(t *testing.T, s *Server, body map[string]any) string {
+	t.Helper()
+	a := send(t, s, http.MethodPost, pathImportQueue, body)
+	a.wantStatus(t, http.StatusAccepted, "")
+	return a.body["job_id"].(string)
+}
+
+func getJob(t *testing.T, s *Server, id string) map[string]any {
+	t.Helper()
+	a := send(t, s, http.MethodGet, "/api/b2b/pim/jobs/"+id, nil)
+	a.wantStatus(t, http.StatusOK, "")
+	return a.object(t, "job")
+}
+
+// jobView is the part of a wire job the lifecycle test follows.
+func jobView(j map[string]any) map[string]any {
+	out := map[string]any{}
+	for _, k := range []string{"status", "processed_rows", "successful_rows", "failed_rows", "started_at", "completed_at"} {
+		if v, ok := j[k]; ok {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func TestQueuedJobLifecycle(t *testing.T) {
+	const delay = time.Minute
+	clock := NewFakeClock(t0)
+	s := newTestServer(t, WithClock(clock), WithJobDelay(delay))
+	good := queueJob(t, s, importReq(DefaultSourceID, map[string]any{"entity_code": "A"}, map[string]any{"entity_code": "B"}))
+	mixed := queueJob(t, s, importReq(DefaultSourceID, map[string]any{"entity_code": "C"}, map[string]any{"name": "no id"}))
+	bad := queueJob(t, s, importReq(DefaultSourceID, 1, 2))
+
+	ts := func(d time.Duration) string { return formatTime(t0.Add(d)) }
+	pending := map[string]any{"status": "pending", "processed_rows": 0.0, "successful_rows": 0.0, "failed_rows": 0.0}
+	processing := func(started time.Duration) map[string]any {
+		return map[string]any{"status": "processing", "processed_rows": 0.0, "successful_rows": 0.0, "failed_rows": 0.0, "started_at": ts(started)}
+	}
+	steps := []struct {
+		name string
+		want map[string]map[string]any
+	}{
+		{"first job taken, others wait", map[string]map[string]any{
+			good: processing(0), mixed: pending, bad: pending}},
+		{"first done, second taken", map[string]map[string]any{
+			good:  {"status": "completed", "processed_rows": 2.0, "successful_rows": 2.0, "failed_rows": 0.0, "started_at": ts(0), "completed_at": ts(delay)},
+			mixed: processing(delay), bad: pending}},
+		{"second done with errors, third taken", map[string]map[string]any{
+			mixed: {"status": "completed_with_errors", "processed_rows": 2.0, "successful_rows": 1.0, "failed_rows": 1.0, "started_at": ts(delay), "completed_at": ts(2 * delay)},
+			bad:   processing(2 * delay)}},
+	}
+	for i, step := range steps {
+		if i > 0 {
+			clock.Advance(delay)
+		}
+		waitTimers(t, clock, 1) // the worker has taken the next job and sleeps
+		for id, want := range step.want {
+			if diff := cmp.Diff(want, jobView(getJob(t, s, id))); diff != "" {
+				t.Errorf("%s: job %s (-want +got):\n%s", step.name, id, diff)
+			}
+		}
+	}
+	if _, ok := s.Product("C"); !ok {
+		t.Error("product C not stored once its job completed")
+	}
+	clock.Advance(delay)
+	waitJobs(t, s)
+	want := map[string]any{"status": "failed", "processed_rows": 2.0, "successful_rows": 0.0, "failed_rows": 2.0,
+		"started_at": ts(2 * delay), "completed_at": ts(3 * delay)}
+	if diff := cmp.Diff(want, jobView(getJob(t, s, bad))); diff != "" {
+		t.Errorf("last job (-want +got):\n%s", diff)
+	}
+}
+
+func TestQueuedJobNotAppliedBeforeDelay(t *testing.T) {
+	clock := NewFakeClock(t0)
+	s := newTestServer(t, WithClock(clock), WithJobDelay(time.Second))
+	id := queueJob(t, s, importReq(DefaultSourceID, map[string]any{"entity_code": "A"}))
+	waitTimers(t, clock, 1)
+	if _, ok := s.Product("A"); ok {
+		t.Error("product stored while its job is still processing")
+	}
+	clock.Advance(time.Second)
+	waitJobs(t, s)
+	mustProduct(t, s, "A")
+	if j, _ := s.Job(id); j.Status != JobCompleted || j.Type != JobTypeQueueImport {
+		t.Errorf("job = %s %s, want queue_import completed", j.Type, j.Status)
+	}
+}
+
+func TestQueuedJobWireShape(t *testing.T) {
+	s := newTestServer(t, WithClock(NewFakeClock(t0)))
+	body := importReq(DefaultSourceID, map[string]any{"entity_code": "A"}, "x")
+	body["merge_mode"] = MergePartial
+	body["batch_metadata"] = map[string]any{"batch_id": "wk-17", "batch_part": 2, "batch_total_parts": 4, "batch_total_items": 8000}
+	id := queueJob(t, s, body)
+	waitJobs(t, s)
+	want := map[string]any{
+		"job_id": id, "job_type": "queue_import", "source_id": "default", "status": "completed_with_errors",
+		"merge_mode": "partial", "total_rows": 2.0, "processed_rows": 2.0, "successful_rows": 1.0,
+		"failed_rows": 1.0, "created_rows": 1.0, "updated_rows": 0.0, "auto_published": 1.0,
+		"batch_id": "wk-17", "batch_part": 2.0, "batch_total_parts": 4.0, "batch_total_items": 8000.0,
+		"created_at": formatTime(t0), "started_at": formatTime(t0), "completed_at": formatTime(t0),
+		"import_errors": []any{map[string]any{"row": 1.0, "entity_code": "", "error": "product must be a JSON object, got a string", "raw_data": "x"}},
+	}
+	if diff := cmp.Diff(want, getJob(t, s, id)); diff != "" {
+		t.Errorf("job (-want +got):\n%s", diff)
+	}
+	// Versions of a queued job carry its batch.
+	if p := mustProduct(t, s, "A"); p.Source.BatchID != "wk-17" || p.JobID != id {
+		t.Errorf("version source batch %q, job %q", p.Source.BatchID, p.JobID)
+	}
+}
+
+func TestQueueStatus(t *testing.T) {
+	clock := NewFakeClock(t0)
+	s := newTestServer(t, WithClock(clock), WithJobDelay(time.Minute))
+	directImport(t, s, importReq(DefaultSourceID, map[string]any{"entity_code": "D"})) // not counted
+	var ids []string
+	for i := range 13 {
+		clock.Advance(time.Millisecond) // distinct created_at
+		body := importReq(DefaultSourceID, map[string]any{"entity_code": fmt.Sprint("Q", i)})
+		body["batch_id"] = fmt.Sprint("batch-", i)
+		ids = append(ids, queueJob(t, s, body))
+	}
+	waitTimers(t, clock, 1)
+
+	a := send(t, s, http.MethodGet, pathImportQueue, nil)
+	a.wantStatus(t, http.StatusOK, "")
+	if diff := cmp.Diff(map[string]any{"waiting": 12.0, "active": 1.0, "completed": 0.0, "failed": 0.0}, a.object(t, "queue_stats")); diff != "" {
+		t.Errorf("queue_stats (-want +got):\n%s", diff)
+	}
+	var pendingIDs []string
+	for _, j := range a.body["pending_jobs"].([]any) {
+		pendingIDs = append(pendingIDs, j.(map[string]any)["job_id"].(string))
+	}
+	wantPending := []string{ids[12], ids[11], ids[10], ids[9], ids[8], ids[7], ids[6], ids[5], ids[4], ids[3]}
+	if diff := cmp.Diff(wantPending, pendingIDs); diff != "" {
+		t.Errorf("pending_jobs: the 10 newest first (-want +got):\n%s", diff)
+	}
+	processing := a.body["processing_jobs"].([]any)
+	if len(processing) != 1 || processing[0].(map[string]any)["job_id"] != ids[0] || processing[0].(map[string]any)["batch_id"] != "batch-0" {
+		t.Errorf("processing_jobs = %v, want the first queued job", processing)
+	}
+
+	for range 13 {
+		waitTimers(t, clock, 1) // advance only once the worker sleeps on its next job
+		clock.Advance(time.Minute)
+	}
+	waitJobs(t, s)
+	a = send(t, s, http.MethodGet, pathImportQueue, nil)
+	if diff := cmp.Diff(map[string]any{"waiting": 0.0, "active": 0.0, "completed": 13.0, "failed": 0.0}, a.object(t, "queue_stats")); diff != "" {
+		t.Errorf("queue_stats after the jobs ran (-want +got):\n%s", diff)
+	}
+	if len(a.body["pending_jobs"].([]any)) != 0 || len(a.body["processing_jobs"].([]any)) != 0 {
+		t.Errorf("lists not empty: %s", a.raw)
+	}
+}
+
+func TestQueueStatusCountsFailed(t *testing.T) {
+	s := newTestServer(t)
+	queueJob(t, s, importReq(DefaultSourceID, 1))
+	queueJob(t, s, importReq(DefaultSourceID, map[string]any{"entity_code": "A"}, 2))
+	waitJobs(t, s)
+	a := send(t, s, http.MethodGet, pathImportQueue, nil)
+	if diff := cmp.Diff(map[string]any{"waiting": 0.0, "active": 0.0, "completed": 1.0, "failed": 1.0}, a.object(t, "queue_stats")); diff != "" {
+		t.Errorf("queue_stats (-want +got):\n%s", diff)
+	}
+}
+
+func TestJobsOrderAndCopies(t *testing.T) {
+	clock := NewFakeClock(t0)
+	s := newTestServer(t, WithClock(clock))
+	first := directImport(t, s, importReq(DefaultSourceID, map[string]any{"sku": 1})).body["job_id"].(string)
+	clock.Advance(time.Second)
+	second := queueJob(t, s, importReq(DefaultSourceID, map[string]any{"entity_code": "A"}))
+	waitJobs(t, s)
+
+	jobs := s.Jobs()
+	if len(jobs) != 2 || jobs[0].ID != first || jobs[1].ID != second {
+		t.Fatalf("Jobs() = %v, want oldest first", jobs)
+	}
+	jobs[0].Errors[0].RawData.(map[string]any)["sku"] = "changed"
+	j, ok := s.Job(first)
+	if !ok || j.Errors[0].RawData.(map[string]any)["sku"] == "changed" {
+		t.Error("Job returned the server's own row error data")
+	}
+	if _, ok := s.Job("nope"); ok {
+		t.Error("Job(unknown) reported a job")
+	}
+}
+
+func TestWaitForJobsHonoursContext(t *testing.T) {
+	clock := NewFakeClock(t0)
+	s := newTestServer(t, WithClock(clock), WithJobDelay(time.Hour))
+	queueJob(t, s, importReq(DefaultSourceID, map[string]any{"entity_code": "A"}))
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := s.WaitForJobs(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("WaitForJobs = %v, want DeadlineExceeded while the clock stands still", err)
+	}
+	waitTimers(t, clock, 1)
+	clock.Advance(time.Hour)
+	waitJobs(t, s)
+}
+
+func TestWorkerRunsJobsFIFO(t *testing.T) {
+	clock := NewFakeClock(t0)
+	s := newTestServer(t, WithClock(clock), WithJobDelay(time.Second))
+	// The worker sleeps on the first job while the others pile up behind it.
+	var ids []string
+	for i := range 6 {
+		ids = append(ids, queueJob(t, s, importReq(DefaultSourceID, map[string]any{"entity_code": "A", "n": i})))
+	}
+	for range ids {
+		waitTimers(t, clock, 1)
+		clock.Advance(time.Second)
+	}
+	waitJobs(t, s)
+	vs := s.Versions("A")
+	if len(vs) != len(ids) {
+		t.Fatalf("%d versions, want %d", len(vs), len(ids))
+	}
+	for i, v := range vs {
+		if v.JobID != ids[i] {
+			t.Errorf("version %d written by job %s, want %s (FIFO)", i+1, v.JobID, ids[i])
+		}
+	}
+}
