@@ -102,7 +102,6 @@ func TestNewClientRejectsBadInput(t *testing.T) {
 		"user info":        {url: "https://user:pw@tenant.test"},
 		"empty token":      {url: testBase, opts: []Option{WithBearerToken("")}},
 		"empty key id":     {url: testBase, opts: []Option{WithAPIKey("", "sk")}},
-		"two credentials":  {url: testBase, opts: []Option{WithBearerToken("t"), WithSessionCookie("s")}},
 		"zero rate":        {url: testBase, opts: []Option{WithRateLimit(0, time.Minute)}},
 		"zero window":      {url: testBase, opts: []Option{WithRateLimit(40, 0)}},
 		"zero body limit":  {url: testBase, opts: []Option{WithMaxBodyBytes(0)}},

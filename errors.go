@@ -48,6 +48,7 @@ type APIError struct {
 	TechnicalDetails map[string]any // the body's "technicalDetails"
 }
 
+// Error describes the call and the answer: method, path, status, code and message.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "catalog: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
@@ -91,6 +92,7 @@ type RateLimitError struct {
 	RetryAfter time.Duration // the server's Retry-After; 0 when it sent none
 }
 
+// Error adds the Retry-After delay to the APIError's message.
 func (e *RateLimitError) Error() string {
 	if e.RetryAfter > 0 {
 		return fmt.Sprintf("%s (retry after %s)", e.APIError.Error(), e.RetryAfter)
@@ -106,9 +108,10 @@ func (e *RateLimitError) Unwrap() error { return e.APIError }
 // mode, an empty or oversized products list. It matches ErrValidation.
 type ValidationError struct {
 	Field  string // the request field at fault, e.g. "products"
-	Reason string
+	Reason string // what is wrong with it
 }
 
+// Error names the request field and the reason.
 func (e *ValidationError) Error() string {
 	return fmt.Sprintf("catalog: invalid request: %s: %s", e.Field, e.Reason)
 }
@@ -123,6 +126,7 @@ type BodyTooLargeError struct {
 	Limit int64 // the client's limit, see WithMaxBodyBytes
 }
 
+// Error gives the body size and the limit.
 func (e *BodyTooLargeError) Error() string {
 	return fmt.Sprintf("catalog: request body of %d bytes is over the %d-byte limit; nothing was sent", e.Size, e.Limit)
 }
@@ -137,13 +141,14 @@ type RowError struct {
 	// Row is the row's 0-based index in the caller's input. For a server
 	// report it is mapped back from the position in the request.
 	Row        int             `json:"row"`
-	EntityCode string          `json:"entity_code"`
-	Field      string          `json:"-"`     // the field at fault, for client-side rejections (e.g. "pricing.list")
-	Reason     string          `json:"error"` // why the row failed
-	RawData    json.RawMessage `json:"raw_data,omitempty"`
-	Rejected   bool            `json:"-"` // true: refused by the client, never sent
+	EntityCode string          `json:"entity_code"`        // the row's entity_code, when it has one
+	Field      string          `json:"-"`                  // the field at fault, for client-side rejections (e.g. "pricing.list")
+	Reason     string          `json:"error"`              // why the row failed
+	RawData    json.RawMessage `json:"raw_data,omitempty"` // the row as the server received it
+	Rejected   bool            `json:"-"`                  // true: refused by the client, never sent
 }
 
+// Error names the row, its entity_code, the field and the reason.
 func (e *RowError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "catalog: row %d", e.Row)
@@ -161,9 +166,10 @@ func (e *RowError) Error() string {
 // "failed". It matches ErrJobFailed; Job holds the final state, row errors
 // included.
 type JobFailedError struct {
-	Job *Job
+	Job *Job // the job as last read
 }
 
+// Error names the job and its failed row count.
 func (e *JobFailedError) Error() string {
 	return fmt.Sprintf("catalog: import job %s failed: %d of %d rows failed", e.Job.ID, e.Job.FailedRows, e.Job.TotalRows)
 }

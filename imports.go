@@ -14,8 +14,8 @@ type ImportsService service
 
 // Source is an import source (seed 004, POST /api/b2b/pim/sources).
 type Source struct {
-	ID   string `json:"source_id"`
-	Name string `json:"source_name,omitzero"`
+	ID   string `json:"source_id"`            // the id imports refer to; required
+	Name string `json:"source_name,omitzero"` // a human-readable name
 	// FieldMappings renames incoming keys to product fields before the row
 	// is stored: {"Titre": "name", "Prix": "pricing.list"}.
 	FieldMappings map[string]string `json:"field_mappings,omitzero"`

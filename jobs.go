@@ -34,29 +34,29 @@ func (s JobStatus) Terminal() bool {
 // Job is an import job: a file upload, a direct import (kept for audit) or a
 // queued import. Fields the server leaves out stay zero.
 type Job struct {
-	ID              string     `json:"job_id"`
-	Type            string     `json:"job_type,omitzero"` // "api_import", "queue_import", ...
-	SourceID        string     `json:"source_id,omitzero"`
-	Status          JobStatus  `json:"status"`
-	MergeMode       MergeMode  `json:"merge_mode,omitzero"`
-	TotalRows       int        `json:"total_rows"`
-	ProcessedRows   int        `json:"processed_rows"`
-	SuccessfulRows  int        `json:"successful_rows"`
-	FailedRows      int        `json:"failed_rows"`
-	CreatedRows     int        `json:"created_rows"`
-	UpdatedRows     int        `json:"updated_rows"`
-	AutoPublished   int        `json:"auto_published"`
-	Errors          []RowError `json:"import_errors,omitzero"` // per-row failures; Row is the position in the job's products
-	BatchID         string     `json:"batch_id,omitzero"`
-	BatchPart       int        `json:"batch_part,omitzero"`
-	BatchTotalParts int        `json:"batch_total_parts,omitzero"`
-	BatchTotalItems int        `json:"batch_total_items,omitzero"`
-	FileName        string     `json:"file_name,omitzero"`
-	FileSize        int64      `json:"file_size,omitzero"`
-	FileURL         string     `json:"file_url,omitzero"`
-	CreatedAt       time.Time  `json:"created_at,omitzero"`
-	StartedAt       time.Time  `json:"started_at,omitzero"`
-	CompletedAt     time.Time  `json:"completed_at,omitzero"`
+	ID              string     `json:"job_id"`                     // prefix "import_", "api_import_" or "queue_import_"
+	Type            string     `json:"job_type,omitzero"`          // "api_import", "queue_import", ...
+	SourceID        string     `json:"source_id,omitzero"`         // the import source applied
+	Status          JobStatus  `json:"status"`                     // pending, processing, then a terminal state
+	MergeMode       MergeMode  `json:"merge_mode,omitzero"`        // replace or partial
+	TotalRows       int        `json:"total_rows"`                 // rows in the job
+	ProcessedRows   int        `json:"processed_rows"`             // rows done so far
+	SuccessfulRows  int        `json:"successful_rows"`            // rows stored as a new version
+	FailedRows      int        `json:"failed_rows"`                // rows rejected; see Errors
+	CreatedRows     int        `json:"created_rows"`               // successful rows that created a product
+	UpdatedRows     int        `json:"updated_rows"`               // successful rows that updated one
+	AutoPublished   int        `json:"auto_published"`             // rows that met the auto-publish rules
+	Errors          []RowError `json:"import_errors,omitzero"`     // per-row failures; Row is the position in the job's products
+	BatchID         string     `json:"batch_id,omitzero"`          // from the request's batch_id or batch_metadata
+	BatchPart       int        `json:"batch_part,omitzero"`        // 1-based part of a multi-request batch
+	BatchTotalParts int        `json:"batch_total_parts,omitzero"` // parts in the batch
+	BatchTotalItems int        `json:"batch_total_items,omitzero"` // products in the whole batch
+	FileName        string     `json:"file_name,omitzero"`         // file uploads only
+	FileSize        int64      `json:"file_size,omitzero"`         // file uploads only, bytes
+	FileURL         string     `json:"file_url,omitzero"`          // file uploads only: the stored file
+	CreatedAt       time.Time  `json:"created_at,omitzero"`        // when the job was created
+	StartedAt       time.Time  `json:"started_at,omitzero"`        // when processing began; zero before
+	CompletedAt     time.Time  `json:"completed_at,omitzero"`      // when it ended; zero before
 }
 
 // Get returns an import job.
@@ -88,10 +88,10 @@ type QueueStatus struct {
 
 // QueueStats are the queue's live counters.
 type QueueStats struct {
-	Waiting   int `json:"waiting"`
-	Active    int `json:"active"`
-	Completed int `json:"completed"`
-	Failed    int `json:"failed"`
+	Waiting   int `json:"waiting"`   // jobs waiting for a worker
+	Active    int `json:"active"`    // jobs being processed
+	Completed int `json:"completed"` // jobs ended completed (with or without row errors)
+	Failed    int `json:"failed"`    // jobs ended failed
 }
 
 // Queue returns the import queue's status: live counters and the recent
@@ -111,7 +111,7 @@ type WaitOptions struct {
 	// MinInterval is the delay after the first poll (default 1 s); each
 	// further delay doubles, up to MaxInterval (default 30 s), with jitter.
 	MinInterval time.Duration
-	MaxInterval time.Duration
+	MaxInterval time.Duration // the longest delay between polls
 	// Progress, when set, is called with the job after every poll, the
 	// last one included.
 	Progress func(*Job)

@@ -12,8 +12,9 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// Option configures a Client. Options are applied in order; one that gets
-// an invalid value makes NewClient fail.
+// Option configures a Client. Options are applied in order, so a later
+// one wins (a client has one credential: the last given); one that gets an
+// invalid value makes NewClient fail.
 type Option func(*config) error
 
 type config struct {
@@ -64,9 +65,6 @@ func withCredentials(cr credentials) Option {
 	return func(c *config) error {
 		if cr.secret == "" {
 			return fmt.Errorf("catalog: %s: empty credential", cr.kind)
-		}
-		if c.creds.kind != "" {
-			return fmt.Errorf("catalog: %s given after %s: use one kind of credential", cr.kind, c.creds.kind)
 		}
 		c.creds = cr
 		return nil

@@ -47,10 +47,10 @@ type ImportOptions struct {
 
 // BatchMetadata describes one part of a catalog sent in several requests.
 type BatchMetadata struct {
-	BatchID         string `json:"batch_id,omitzero"`
-	BatchPart       int    `json:"batch_part,omitzero"` // 1-based
-	BatchTotalParts int    `json:"batch_total_parts,omitzero"`
-	BatchTotalItems int    `json:"batch_total_items,omitzero"`
+	BatchID         string `json:"batch_id,omitzero"`          // correlation id shared by the parts
+	BatchPart       int    `json:"batch_part,omitzero"`        // 1-based
+	BatchTotalParts int    `json:"batch_total_parts,omitzero"` // parts in the batch
+	BatchTotalItems int    `json:"batch_total_items,omitzero"` // products in the whole batch
 }
 
 // ImportResult is the answer of a direct import. Every input row is in
@@ -59,57 +59,57 @@ type BatchMetadata struct {
 type ImportResult struct {
 	Success bool          `json:"success"` // true even when some rows failed: see Summary.Failed
 	JobID   string        `json:"job_id"`  // the audit job, prefix "api_import_"
-	Summary ImportSummary `json:"summary"`
+	Summary ImportSummary `json:"summary"` // counts of the rows sent
 	// Errors are the server's row failures (the first 100), with Row
 	// mapped back to the index in the caller's slice.
 	Errors   []RowError   `json:"errors"`
-	Debug    *ImportDebug `json:"debug"`
-	Message  string       `json:"message"`
-	Rejected []RowError   `json:"-"` // rows refused by client-side validation, never sent
+	Debug    *ImportDebug `json:"debug"`   // the server's echo of the request metadata
+	Message  string       `json:"message"` // a one-line summary from the server
+	Rejected []RowError   `json:"-"`       // rows refused by client-side validation, never sent
 }
 
 // ImportSummary counts the rows of a direct import.
 type ImportSummary struct {
-	Total             int     `json:"total"`      // rows attempted
-	Successful        int     `json:"successful"` // rows persisted
-	Failed            int     `json:"failed"`     // rows rejected by the server
-	AutoPublished     int     `json:"auto_published"`
-	DurationSeconds   float64 `json:"duration_seconds"`
+	Total             int     `json:"total"`               // rows attempted
+	Successful        int     `json:"successful"`          // rows persisted
+	Failed            int     `json:"failed"`              // rows rejected by the server
+	AutoPublished     int     `json:"auto_published"`      // rows that met the auto-publish rules
+	DurationSeconds   float64 `json:"duration_seconds"`    // server-side processing time
 	SyncBatchesQueued int     `json:"sync_batches_queued"` // search-sync batches of 50
 }
 
 // ImportDebug is the server's echo of the request's metadata.
 type ImportDebug struct {
-	BatchID            string         `json:"batch_id"`
-	BatchMetadata      *BatchMetadata `json:"batch_metadata"`
-	ChannelMetadata    map[string]any `json:"channel_metadata"`
-	FirstProductSource *ProductSource `json:"first_product_source"`
+	BatchID            string         `json:"batch_id"`             // the request's batch_id
+	BatchMetadata      *BatchMetadata `json:"batch_metadata"`       // the request's batch_metadata
+	ChannelMetadata    map[string]any `json:"channel_metadata"`     // the request's channel_metadata
+	FirstProductSource *ProductSource `json:"first_product_source"` // the source block stored on the first product
 }
 
 // ProductSource is the source block the platform stores on a product version.
 type ProductSource struct {
-	SourceID   string    `json:"source_id"`
-	SourceName string    `json:"source_name"`
-	ImportedAt time.Time `json:"imported_at"`
-	BatchID    string    `json:"batch_id"`
+	SourceID   string    `json:"source_id"`   // the import source applied
+	SourceName string    `json:"source_name"` // its name
+	ImportedAt time.Time `json:"imported_at"` // when the version was stored
+	BatchID    string    `json:"batch_id"`    // the request's batch_id
 }
 
 // QueuedImport is the answer of a queued import: the job to follow with
 // JobsService.Wait.
 type QueuedImport struct {
-	Success  bool         `json:"success"`
-	JobID    string       `json:"job_id"` // prefix "queue_import_"
-	Status   JobStatus    `json:"status"` // "queued"
-	Summary  QueueSummary `json:"summary"`
-	Message  string       `json:"message"`
-	Rejected []RowError   `json:"-"` // rows refused by client-side validation, never sent
+	Success  bool         `json:"success"` // true when the batch was queued
+	JobID    string       `json:"job_id"`  // prefix "queue_import_"
+	Status   JobStatus    `json:"status"`  // "queued"
+	Summary  QueueSummary `json:"summary"` // what was queued
+	Message  string       `json:"message"` // a one-line summary from the server
+	Rejected []RowError   `json:"-"`       // rows refused by client-side validation, never sent
 }
 
 // QueueSummary describes what a queued import accepted.
 type QueueSummary struct {
-	ProductsQueued int            `json:"products_queued"`
-	SourceID       string         `json:"source_id"`
-	BatchMetadata  *BatchMetadata `json:"batch_metadata"`
+	ProductsQueued int            `json:"products_queued"` // rows accepted into the job
+	SourceID       string         `json:"source_id"`       // the import source to apply
+	BatchMetadata  *BatchMetadata `json:"batch_metadata"`  // as sent
 }
 
 // Import applies products synchronously and returns the outcome of every

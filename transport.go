@@ -26,7 +26,10 @@ const (
 // printed by mistake, with any verb, shows nothing.
 type secret string
 
-func (secret) String() string   { return "[REDACTED]" }
+// String hides the value.
+func (secret) String() string { return "[REDACTED]" }
+
+// GoString hides the value from %#v.
 func (secret) GoString() string { return "[REDACTED]" }
 
 type credentials struct {
@@ -60,6 +63,7 @@ type transport struct {
 	logger  *slog.Logger       // nil: no logging
 }
 
+// RoundTrip sends one attempt: wait for the limiter, authenticate, send, log.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	if t.limiter != nil {
@@ -113,7 +117,10 @@ func origin(u *url.URL) string { return u.Scheme + "://" + u.Host }
 // request was not sent and must not be retried.
 type limitWaitError struct{ err error }
 
+// Error is the limiter's error.
 func (e *limitWaitError) Error() string { return e.err.Error() }
+
+// Unwrap returns the limiter's error.
 func (e *limitWaitError) Unwrap() error { return e.err }
 
 // call is the state of one API call across its attempts, carried in the

@@ -152,6 +152,10 @@ func WithRateLimit(n int, window time.Duration) Option {
 	return func(c *config) { c.rateN, c.rateWindow = n, window }
 }
 
+// WithoutRateLimit turns the request limit off, for tests that are not
+// about it. Client then returns clients without a limit either.
+func WithoutRateLimit() Option { return WithRateLimit(0, 0) }
+
 // WithMaxBodyBytes sets the largest request body accepted (35,000,000 bytes
 // unless set); larger bodies get 413. n <= 0 keeps the default.
 func WithMaxBodyBytes(n int64) Option {
