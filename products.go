@@ -252,40 +252,57 @@ func validateProduct(p *Product, seen map[string]int) *RowError {
 	if first, dup := seen[p.key()]; dup {
 		return &RowError{Field: "entity_code", Reason: fmt.Sprintf("%q repeats row %d of the same request", p.key(), first)}
 	}
-	for path, v := range p.prices() {
-		if v != nil && (*v < 0 || math.IsNaN(*v) || math.IsInf(*v, 0)) {
-			return &RowError{Field: path, Reason: fmt.Sprintf("price must be a finite number >= 0, got %v", *v)}
-		}
+	if field, v, bad := firstBadPrice(p); bad {
+		return &RowError{Field: field, Reason: fmt.Sprintf("price must be a finite number >= 0, got %v", v)}
 	}
 	return nil
 }
 
-// prices lists every price field of p with its path, for validation.
-func (p *Product) prices() map[string]*float64 {
-	out := map[string]*float64{"price": p.Price}
-	addPricing(out, "pricing", p.Pricing)
-	for i := range p.PackagingOptions {
-		addPricing(out, fmt.Sprintf("packaging_options[%d].pricing", i), p.PackagingOptions[i].Pricing)
+// firstBadPrice finds the first price of p, in field order, that is negative
+// or not finite. It allocates nothing on the way: it runs once per row.
+func firstBadPrice(p *Product) (field string, v float64, bad bool) {
+	if badPrice(p.Price) {
+		return "price", *p.Price, true
 	}
-	if p.ParentProduct != nil {
-		out["parent_product.price"] = p.ParentProduct.Price
+	if f, v, bad := firstBadPricing(p.Pricing); bad {
+		return "pricing." + f, v, true
+	}
+	for i := range p.PackagingOptions {
+		if f, v, bad := firstBadPricing(p.PackagingOptions[i].Pricing); bad {
+			return fmt.Sprintf("packaging_options[%d].pricing.%s", i, f), v, true
+		}
+	}
+	if p.ParentProduct != nil && badPrice(p.ParentProduct.Price) {
+		return "parent_product.price", *p.ParentProduct.Price, true
 	}
 	for i := range p.SiblingVariants {
-		out[fmt.Sprintf("sibling_variants[%d].price", i)] = p.SiblingVariants[i].Price
+		if badPrice(p.SiblingVariants[i].Price) {
+			return fmt.Sprintf("sibling_variants[%d].price", i), *p.SiblingVariants[i].Price, true
+		}
 	}
-	return out
+	return "", 0, false
 }
 
-func addPricing(out map[string]*float64, prefix string, pr *Pricing) {
+func firstBadPricing(pr *Pricing) (field string, v float64, bad bool) {
 	if pr == nil {
-		return
+		return "", 0, false
 	}
-	for name, v := range map[string]*float64{
-		"list": pr.List, "retail": pr.Retail, "sale": pr.Sale,
-		"list_unit": pr.ListUnit, "retail_unit": pr.RetailUnit, "sale_unit": pr.SaleUnit,
+	for _, f := range [...]struct {
+		name string
+		v    *float64
+	}{
+		{"list", pr.List}, {"retail", pr.Retail}, {"sale", pr.Sale},
+		{"list_unit", pr.ListUnit}, {"retail_unit", pr.RetailUnit}, {"sale_unit", pr.SaleUnit},
 	} {
-		out[prefix+"."+name] = v
+		if badPrice(f.v) {
+			return f.name, *f.v, true
+		}
 	}
+	return "", 0, false
+}
+
+func badPrice(v *float64) bool {
+	return v != nil && (*v < 0 || math.IsNaN(*v) || math.IsInf(*v, 0))
 }
 
 // envelope is every request field but products, which importBody splices in
@@ -305,24 +322,36 @@ func importBody(sourceID string, opts *ImportOptions, products [][]byte) ([]byte
 	if opts != nil {
 		env.MergeMode, env.BatchID, env.BatchMetadata, env.ChannelMetadata = opts.MergeMode, opts.BatchID, opts.BatchMetadata, opts.ChannelMetadata
 	}
-	head, err := encodeJSON(env)
-	if err != nil { // only channel_metadata can hold what JSON cannot encode
-		return nil, &ValidationError{Field: "channel_metadata", Reason: err.Error()}
+	head, err := env.head()
+	if err != nil {
+		return nil, err
 	}
-	size := len(head) + len(`,"products":[]`) + len(products)
+	size := len(head) + len(products) + len(bodyTail)
 	for _, p := range products {
 		size += len(p)
 	}
 	body := make([]byte, 0, size)
-	body = append(body, head[:len(head)-1]...) // drop the closing brace
-	body = append(body, `,"products":[`...)
+	body = append(body, head...)
 	for i, p := range products {
 		if i > 0 {
 			body = append(body, ',')
 		}
 		body = append(body, p...)
 	}
-	return append(body, "]}"...), nil
+	return append(body, bodyTail...), nil
+}
+
+// bodyTail closes the products array and the request object.
+const bodyTail = "]}"
+
+// head is the start of a request body, up to and including the opening
+// bracket of the products array: {"source_id":"...",...,"products":[
+func (env envelope) head() ([]byte, error) {
+	raw, err := encodeJSON(env)
+	if err != nil { // only channel_metadata can hold what JSON cannot encode
+		return nil, &ValidationError{Field: "channel_metadata", Reason: err.Error()}
+	}
+	return append(raw[:len(raw)-1], `,"products":[`...), nil // drop the closing brace
 }
 
 // Product is one entry of an import request's products array: the full
