@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -71,6 +72,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, &limitWaitError{err}
 		}
 	}
+	if g := gateFrom(ctx); g != nil && !g.open() {
+		return nil, &limitWaitError{errNotStarted}
+	}
 	out := req
 	if t.creds.kind != "" && origin(req.URL) == t.origin {
 		out = req.Clone(ctx) // a RoundTripper must not modify the caller's request
@@ -122,6 +126,65 @@ func (e *limitWaitError) Error() string { return e.err.Error() }
 
 // Unwrap returns the limiter's error.
 func (e *limitWaitError) Unwrap() error { return e.err }
+
+// errNotStarted: the caller's context ended before the request was sent.
+var errNotStarted = errors.New("catalog: not sent: the import was stopped")
+
+// sendGate lets a request that has been sent outlive its caller's context,
+// so that its answer can still be read, while one that has not been sent
+// yet never starts. The first attempt opens the gate, unless the caller's
+// context has closed it first; either way, that is decided once.
+type sendGate struct {
+	state     atomic.Int32 // gateWaiting, then gateOpen or gateClosed
+	ctx       context.Context
+	cancel    context.CancelFunc
+	stopWatch func() bool
+}
+
+const (
+	gateWaiting int32 = iota
+	gateOpen
+	gateClosed
+)
+
+// newSendGate returns a gate whose ctx ends drain after parent does when
+// the request was sent, and at once when it was not.
+func newSendGate(parent context.Context, drain time.Duration) *sendGate {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
+	g := &sendGate{ctx: ctx, cancel: cancel}
+	g.stopWatch = context.AfterFunc(parent, func() {
+		if g.state.CompareAndSwap(gateWaiting, gateClosed) {
+			cancel()
+			return
+		}
+		time.AfterFunc(drain, cancel)
+	})
+	return g
+}
+
+// open is called before each attempt: true when the request may go.
+func (g *sendGate) open() bool {
+	return g.state.CompareAndSwap(gateWaiting, gateOpen) || g.state.Load() == gateOpen
+}
+
+// sent reports whether an attempt went out.
+func (g *sendGate) sent() bool { return g.state.Load() == gateOpen }
+
+func (g *sendGate) close() {
+	g.stopWatch()
+	g.cancel()
+}
+
+type gateKey struct{}
+
+func withSendGate(ctx context.Context, g *sendGate) context.Context {
+	return context.WithValue(ctx, gateKey{}, g)
+}
+
+func gateFrom(ctx context.Context) *sendGate {
+	g, _ := ctx.Value(gateKey{}).(*sendGate)
+	return g
+}
 
 // call is the state of one API call across its attempts, carried in the
 // request's context from Client.do to the transport and the retry policy.

@@ -1,0 +1,582 @@
+package catalog
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+)
+
+// BulkOptions tune ProductsService.ImportAll. A nil *BulkOptions means the
+// defaults: direct imports, two requests in flight, the platform's limits.
+type BulkOptions struct {
+	// Queued sends each batch to the queue (POST /import/queue) and waits
+	// for every job at the end; otherwise batches go to the direct import.
+	Queued bool
+	// MergeMode is passed on every request; "" leaves it to the server.
+	MergeMode MergeMode
+	// BatchID is sent as batch_id and batch_metadata.batch_id on every
+	// request; one is generated when empty ("bulk-<time>-<random>").
+	BatchID string
+	// TotalItems, when known, is sent as batch_metadata.batch_total_items.
+	TotalItems int
+	// ChannelMetadata is sent on every request.
+	ChannelMetadata map[string]any
+	// Concurrency is the number of requests in flight (default 2). They
+	// all go through the client's one rate limiter.
+	Concurrency int
+	// MaxProducts caps products per request (default and most: MaxProducts).
+	MaxProducts int
+	// MaxBodyBytes caps each request body, envelope included (default and
+	// most: the client's limit, see WithMaxBodyBytes).
+	MaxBodyBytes int64
+	// StopOnError stops at the first request that fails as a whole (after
+	// retries): nothing more is read or sent. Row errors never stop.
+	StopOnError bool
+	// DrainTimeout bounds how long requests already sent may take to finish
+	// once ctx ends (default 1 minute).
+	DrainTimeout time.Duration
+	// Progress, when set, is called after every request and once at the
+	// end, from one goroutine at a time.
+	Progress func(BulkProgress)
+	// Wait tunes the polling of queued jobs.
+	Wait *WaitOptions
+}
+
+// BulkProgress is a snapshot of a running ImportAll, for progress bars.
+type BulkProgress struct {
+	Read         int   // rows taken from the stream
+	Sent         int   // rows in requests sent
+	Succeeded    int   // rows the server confirmed applied
+	Failed       int   // rows rejected, by the client or the server
+	Unknown      int   // rows sent whose fate no answer confirmed
+	NotAttempted int   // rows read but never sent
+	Requests     int   // import requests sent
+	Bytes        int64 // bytes of import request bodies sent
+}
+
+// RowOutcome is what became of one input row.
+type RowOutcome int
+
+// Row outcomes. Every row read from the stream ends in exactly one.
+const (
+	RowSucceeded    RowOutcome = iota + 1 // applied: confirmed by the server
+	RowFailed                             // not applied: rejected, with a reason
+	RowUnknown                            // sent, but no answer said whether it was applied
+	RowNotAttempted                       // read but never sent
+)
+
+// String names the outcome.
+func (o RowOutcome) String() string {
+	switch o {
+	case RowSucceeded:
+		return "succeeded"
+	case RowFailed:
+		return "failed"
+	case RowUnknown:
+		return "unknown"
+	case RowNotAttempted:
+		return "not attempted"
+	}
+	return fmt.Sprintf("RowOutcome(%d)", int(o))
+}
+
+// BulkReport accounts for every row ImportAll read: Read equals Succeeded +
+// len(Failed) + len(Unknown) + len(NotAttempted). Rows are numbered by their
+// 0-based position in the stream.
+type BulkReport struct {
+	BatchID      string     // the batch id sent on every request
+	Read         int        // rows taken from the stream
+	Succeeded    int        // rows confirmed applied
+	Failed       []RowError // rows not applied, sorted by Row, each with its reason
+	Unknown      []RowError // rows sent whose outcome no answer confirmed, sorted by Row, with the cause
+	NotAttempted []int      // rows read but never sent (ctx ended, or StopOnError), sorted
+	Requests     int        // import requests sent
+	Bytes        int64      // bytes of import request bodies sent
+	JobIDs       []string   // one job per request, in the order the answers came
+}
+
+// Outcome returns what became of the row at index row of the stream.
+// Rows at or past Read were never read: RowNotAttempted.
+func (r *BulkReport) Outcome(row int) RowOutcome {
+	find := func(errs []RowError) bool {
+		_, ok := slices.BinarySearchFunc(errs, row, func(e RowError, row int) int { return e.Row - row })
+		return ok
+	}
+	switch {
+	case row < 0 || row >= r.Read:
+		return RowNotAttempted
+	case find(r.Failed):
+		return RowFailed
+	case find(r.Unknown):
+		return RowUnknown
+	}
+	if _, ok := slices.BinarySearch(r.NotAttempted, row); ok {
+		return RowNotAttempted
+	}
+	return RowSucceeded
+}
+
+// FromSlice returns a stream over products, for ImportAll.
+func FromSlice(products []Product) iter.Seq2[Product, error] {
+	return func(yield func(Product, error) bool) {
+		for _, p := range products {
+			if !yield(p, nil) {
+				return
+			}
+		}
+	}
+}
+
+// ImportAll imports a catalog of any size from a stream, in the fewest
+// requests the limits allow: each request carries as many products as fit
+// in both the products-per-request and the body-size limits. Each product
+// is validated and encoded once, and request bodies are assembled from the
+// encoded bytes, so a stream of millions never sits in memory: at most
+// Concurrency+1 request bodies do.
+//
+// Every row read ends in exactly one outcome (see BulkReport). Row errors
+// never stop the import: a row that fails validation, cannot be encoded,
+// alone exceeds the body limit, or that the stream yields with an error is
+// reported failed, and the import goes on. A request that fails as a whole
+// after retries marks its rows failed with the cause (or unknown, when it
+// may have been applied) and the import goes on, unless StopOnError is set.
+//
+// When ctx ends, no new request starts; requests already sent are given
+// DrainTimeout to finish, so that the report can say which rows were
+// applied. The report is always returned; the error is non-nil when the
+// import stopped early (ctx, StopOnError) or could not start.
+func (s *ProductsService) ImportAll(ctx context.Context, sourceID string, products iter.Seq2[Product, error], opts *BulkOptions) (*BulkReport, error) {
+	run, err := s.newBulkRun(ctx, sourceID, opts)
+	if err != nil {
+		return &BulkReport{}, err
+	}
+	batches := make(chan *bulkBatch) // unbuffered: the reader waits for a free sender
+	var senders sync.WaitGroup
+	for range run.o.Concurrency {
+		senders.Add(1)
+		go func() {
+			defer senders.Done()
+			for b := range batches {
+				run.send(b)
+			}
+		}()
+	}
+	run.read(products, batches)
+	close(batches)
+	senders.Wait()
+	run.waitForJobs(ctx)
+	return run.finish(ctx)
+}
+
+// bulkRun is the state of one ImportAll.
+type bulkRun struct {
+	s        *ProductsService
+	ctx      context.Context // ends when the caller's ctx does, or at the first failure with StopOnError
+	stop     context.CancelCauseFunc
+	sourceID string
+	o        BulkOptions
+	env      envelope // the request fields but batch_metadata.batch_part
+
+	free chan []byte // body buffers to reuse, so memory is sized by the data once
+
+	mu       sync.Mutex // guards what follows, and serialises Progress calls
+	rep      BulkReport
+	progress BulkProgress
+	jobs     []*bulkBatch // queued batches whose jobs are still to be waited on
+}
+
+// bulkBatch is one request: its body and the stream index of each product
+// in it, in order.
+type bulkBatch struct {
+	part  int
+	body  []byte
+	rows  []int
+	jobID string
+}
+
+func (s *ProductsService) newBulkRun(ctx context.Context, sourceID string, opts *BulkOptions) (*bulkRun, error) {
+	o := BulkOptions{}
+	if opts != nil {
+		o = *opts
+	}
+	if err := checkRequest(sourceID, 1, &ImportOptions{MergeMode: o.MergeMode}); err != nil {
+		return nil, err
+	}
+	limit := s.client.maxBody
+	switch {
+	case o.MaxBodyBytes < 0 || o.MaxBodyBytes > limit:
+		return nil, &ValidationError{Field: "MaxBodyBytes", Reason: fmt.Sprintf("%d; must be within the client's limit of %d", o.MaxBodyBytes, limit)}
+	case o.MaxProducts < 0 || o.MaxProducts > MaxProducts:
+		return nil, &ValidationError{Field: "MaxProducts", Reason: fmt.Sprintf("%d; at most %d", o.MaxProducts, MaxProducts)}
+	case o.Concurrency < 0:
+		return nil, &ValidationError{Field: "Concurrency", Reason: "must not be negative"}
+	}
+	o.MaxBodyBytes = cmpOr(o.MaxBodyBytes, limit)
+	o.MaxProducts = cmpOr(o.MaxProducts, MaxProducts)
+	o.Concurrency = cmpOr(o.Concurrency, 2)
+	o.DrainTimeout = cmpOr(o.DrainTimeout, time.Minute)
+	if o.BatchID == "" {
+		o.BatchID = newBatchID()
+	}
+	env := envelope{SourceID: sourceID, MergeMode: o.MergeMode, BatchID: o.BatchID, ChannelMetadata: o.ChannelMetadata}
+	if _, err := env.head(); err != nil {
+		return nil, err
+	}
+	runCtx, stop := context.WithCancelCause(ctx)
+	return &bulkRun{
+		s: s, ctx: runCtx, stop: stop, sourceID: sourceID, o: o, env: env,
+		free: make(chan []byte, o.Concurrency+1),
+		rep:  BulkReport{BatchID: o.BatchID},
+	}, nil
+}
+
+func cmpOr[T int | int64 | time.Duration](v, def T) T {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func newBatchID() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return "bulk-" + time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+}
+
+// read takes rows from the stream, validates and encodes each once, packs
+// them into batches and hands full batches to the senders. It stops reading
+// when the run's context ends.
+func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch) {
+	var scratch bytes.Buffer
+	enc := json.NewEncoder(&scratch)
+	enc.SetEscapeHTML(false)
+	seen := make(map[string]int) // identities in the current batch: one request must not repeat one
+	b := r.newBatch(1)
+	row := -1
+	for p, err := range products {
+		row++
+		r.count(func(pr *BulkProgress) { pr.Read++ })
+		if r.ctx.Err() != nil {
+			r.notAttempted(row)
+			break
+		}
+		raw, rowErr := r.encodeRow(&p, err, seen, enc, &scratch)
+		if rowErr == nil && !b.fits(raw, r.o) {
+			if len(b.rows) > 0 { // b is full: send it and start the next
+				if !r.handOver(b, out) {
+					r.notAttempted(row)
+					return
+				}
+				b, seen = r.newBatch(b.part+1), make(map[string]int)
+			}
+			if !b.fits(raw, r.o) { // alone, it exceeds the body limit
+				rowErr = tooLarge(len(raw), r.o.MaxBodyBytes)
+			}
+		}
+		if rowErr != nil {
+			rowErr.Row = row
+			if err == nil {
+				rowErr.EntityCode = p.key()
+			}
+			r.failRows([]RowError{*rowErr})
+			continue
+		}
+		b.add(raw, row)
+		seen[p.key()] = row
+	}
+	if len(b.rows) > 0 {
+		r.handOver(b, out)
+	}
+}
+
+// encodeRow validates one row and returns its JSON, or why it fails.
+func (r *bulkRun) encodeRow(p *Product, streamErr error, seen map[string]int, enc *json.Encoder, scratch *bytes.Buffer) ([]byte, *RowError) {
+	if streamErr != nil {
+		return nil, &RowError{Reason: "the stream yielded an error: " + streamErr.Error()}
+	}
+	if rowErr := validateProduct(p, seen); rowErr != nil {
+		rowErr.Rejected = true
+		return nil, rowErr
+	}
+	scratch.Reset()
+	if err := enc.Encode(p); err != nil {
+		return nil, &RowError{Reason: "cannot be encoded: " + err.Error(), Rejected: true}
+	}
+	return bytes.TrimSuffix(scratch.Bytes(), []byte("\n")), nil
+}
+
+func tooLarge(size int, limit int64) *RowError {
+	return &RowError{Reason: fmt.Sprintf("too large: %d bytes encoded, more than fits in a %d-byte request", size, limit), Rejected: true}
+}
+
+// newBatch starts a request body, reusing a buffer when one is free.
+func (r *bulkRun) newBatch(part int) *bulkBatch {
+	var buf []byte
+	select {
+	case buf = <-r.free:
+	default:
+	}
+	env := r.env
+	env.BatchMetadata = &BatchMetadata{BatchID: r.o.BatchID, BatchPart: part, BatchTotalItems: r.o.TotalItems}
+	head, _ := env.head() // checked in newBulkRun; only the part number differs
+	return &bulkBatch{part: part, body: append(buf[:0], head...)}
+}
+
+// fits reports whether raw can join b within both limits.
+func (b *bulkBatch) fits(raw []byte, o BulkOptions) bool {
+	size := len(b.body) + len(raw) + len(bodyTail)
+	if len(b.rows) > 0 {
+		size++ // the comma
+	}
+	return len(b.rows) < o.MaxProducts && int64(size) <= o.MaxBodyBytes
+}
+
+func (b *bulkBatch) add(raw []byte, row int) {
+	if len(b.rows) > 0 {
+		b.body = append(b.body, ',')
+	}
+	b.body = append(b.body, raw...)
+	b.rows = append(b.rows, row)
+}
+
+// handOver closes b and passes it to a sender, waiting for one to be free.
+// When the run ends first, b's rows are not attempted and handOver reports
+// false.
+func (r *bulkRun) handOver(b *bulkBatch, out chan<- *bulkBatch) bool {
+	b.body = append(b.body, bodyTail...)
+	select {
+	case out <- b:
+		return true
+	case <-r.ctx.Done():
+		r.notAttempted(b.rows...)
+		r.release(b)
+		return false
+	}
+}
+
+// release gives b's buffer back for reuse.
+func (r *bulkRun) release(b *bulkBatch) {
+	select {
+	case r.free <- b.body[:0]:
+	default:
+	}
+	b.body = nil
+}
+
+// send makes one import request and settles its rows.
+func (r *bulkRun) send(b *bulkBatch) {
+	defer r.release(b)
+	if r.ctx.Err() != nil {
+		r.notAttempted(b.rows...)
+		return
+	}
+	gate := newSendGate(r.ctx, r.o.DrainTimeout)
+	defer gate.close()
+	path := importAPIPath
+	if r.o.Queued {
+		path = queuePath
+	}
+	var direct ImportResult
+	var queued QueuedImport
+	out := any(&direct)
+	if r.o.Queued {
+		out = &queued
+	}
+	err := r.s.client.do(withSendGate(gate.ctx, gate), http.MethodPost, path, b.body, out)
+	if !gate.sent() {
+		r.notAttempted(b.rows...)
+		return
+	}
+	r.count(func(pr *BulkProgress) { pr.Requests++; pr.Sent += len(b.rows); pr.Bytes += int64(len(b.body)) })
+	switch {
+	case err != nil:
+		r.requestFailed(b, err)
+	case r.o.Queued && queued.JobID == "":
+		r.unknownRows(b, "the queue's answer has no job id")
+	case r.o.Queued:
+		b.jobID, b.body = queued.JobID, nil
+		r.mu.Lock()
+		r.jobs = append(r.jobs, b)
+		r.rep.JobIDs = append(r.rep.JobIDs, queued.JobID)
+		r.mu.Unlock()
+	default:
+		r.addJobID(direct.JobID)
+		r.settleDirect(b, &direct)
+	}
+	r.report()
+}
+
+// requestFailed settles the rows of a request that got no success answer.
+// An answer from the server means the rows were not applied; no answer at
+// all, after the request left, means they may have been.
+func (r *bulkRun) requestFailed(b *bulkBatch, err error) {
+	var apiErr *APIError
+	reason := "request failed: " + err.Error()
+	if errors.As(err, &apiErr) || notSent(err) {
+		errs := make([]RowError, len(b.rows))
+		for i, row := range b.rows {
+			errs[i] = RowError{Row: row, Reason: reason}
+		}
+		r.failRows(errs)
+	} else {
+		r.unknownRows(b, reason)
+	}
+	if r.o.StopOnError {
+		r.stop(err)
+	}
+}
+
+// settleDirect settles the rows of a direct import from its answer. The
+// answer lists at most 100 row errors; when more rows failed, the audit job
+// lists them all.
+func (r *bulkRun) settleDirect(b *bulkBatch, res *ImportResult) {
+	errs := res.Errors
+	if res.Summary.Failed > len(errs) && res.JobID != "" {
+		if job, err := r.s.client.Jobs.Get(r.ctx, res.JobID); err == nil && len(job.Errors) > len(errs) {
+			errs = job.Errors
+		}
+	}
+	r.settle(b, res.Summary.Successful, res.Summary.Failed, errs, "")
+}
+
+// settle assigns each row of b its outcome from the server's counts and row
+// errors (Row = position in the request). When the row errors do not name
+// every failure, the rows that cannot be told apart are unknown.
+func (r *bulkRun) settle(b *bulkBatch, succeeded, failed int, rowErrs []RowError, failedAll string) {
+	byPos := make(map[int]RowError, len(rowErrs))
+	for _, e := range rowErrs {
+		if e.Row >= 0 && e.Row < len(b.rows) {
+			byPos[e.Row] = e
+		}
+	}
+	var failures, unknown []RowError
+	for pos, row := range b.rows {
+		if e, ok := byPos[pos]; ok {
+			e.Row = row
+			failures = append(failures, e)
+		} else if failedAll != "" {
+			failures = append(failures, RowError{Row: row, Reason: failedAll})
+		}
+	}
+	confirmed := len(b.rows) - len(failures)
+	if failedAll == "" && (succeeded != confirmed || failed != len(failures)) {
+		// The counts disagree with the listed errors: only the listed
+		// failures are certain.
+		for pos, row := range b.rows {
+			if _, ok := byPos[pos]; !ok {
+				unknown = append(unknown, RowError{Row: row, Reason: fmt.Sprintf(
+					"the server counted %d succeeded and %d failed but listed %d failures", succeeded, failed, len(failures))})
+			}
+		}
+		confirmed = 0
+	}
+	r.failRows(failures)
+	r.mu.Lock()
+	r.rep.Unknown = append(r.rep.Unknown, unknown...)
+	r.rep.Succeeded += confirmed
+	r.progress.Unknown += len(unknown)
+	r.progress.Succeeded += confirmed
+	r.mu.Unlock()
+}
+
+// waitForJobs follows the queued jobs to their end, oldest first: by the
+// time the last batch is sent most have finished, so each costs one poll.
+func (r *bulkRun) waitForJobs(ctx context.Context) {
+	for _, b := range r.jobs {
+		if ctx.Err() != nil {
+			r.unknownRows(b, fmt.Sprintf("queued as job %s; stopped before the job ended: %v", b.jobID, ctx.Err()))
+			continue
+		}
+		job, err := r.s.client.Jobs.Wait(ctx, b.jobID, r.o.Wait)
+		switch {
+		case job != nil && job.Status.Terminal():
+			failedAll := ""
+			if job.Status == JobFailed && len(job.Errors) == 0 {
+				failedAll = fmt.Sprintf("job %s failed", job.ID)
+			}
+			r.settle(b, job.SuccessfulRows, job.FailedRows, job.Errors, failedAll)
+		default:
+			r.unknownRows(b, fmt.Sprintf("queued as job %s; its end was not observed: %v", b.jobID, err))
+		}
+		r.report()
+	}
+}
+
+func (r *bulkRun) failRows(errs []RowError) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rep.Failed = append(r.rep.Failed, errs...)
+	r.progress.Failed += len(errs)
+}
+
+func (r *bulkRun) unknownRows(b *bulkBatch, reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, row := range b.rows {
+		r.rep.Unknown = append(r.rep.Unknown, RowError{Row: row, Reason: reason})
+	}
+	r.progress.Unknown += len(b.rows)
+}
+
+func (r *bulkRun) notAttempted(rows ...int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rep.NotAttempted = append(r.rep.NotAttempted, rows...)
+	r.progress.NotAttempted += len(rows)
+}
+
+func (r *bulkRun) addJobID(id string) {
+	if id == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rep.JobIDs = append(r.rep.JobIDs, id)
+}
+
+func (r *bulkRun) count(f func(*BulkProgress)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f(&r.progress)
+}
+
+// report calls the Progress callback with a snapshot.
+func (r *bulkRun) report() {
+	if r.o.Progress == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.o.Progress(r.progress)
+}
+
+// finish sorts the report and says why the run stopped early, if it did.
+func (r *bulkRun) finish(ctx context.Context) (*BulkReport, error) {
+	r.report()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rep := &r.rep
+	rep.Read, rep.Requests, rep.Bytes = r.progress.Read, r.progress.Requests, r.progress.Bytes
+	byRow := func(a, b RowError) int { return a.Row - b.Row }
+	slices.SortFunc(rep.Failed, byRow)
+	slices.SortFunc(rep.Unknown, byRow)
+	slices.Sort(rep.NotAttempted)
+	var err error
+	if cause := context.Cause(r.ctx); cause != nil {
+		if ctx.Err() != nil {
+			cause = ctx.Err()
+		}
+		err = fmt.Errorf("catalog: import stopped after %d rows: %w", rep.Read, cause)
+	}
+	r.stop(nil)
+	return rep, err
+}
