@@ -290,7 +290,7 @@ func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch
 			r.failRows([]RowError{*rowErr})
 			continue
 		}
-		b.add(raw, row)
+		b.add(raw, row, r.o.MaxBodyBytes)
 		seen[p.key()] = row
 	}
 	if len(b.rows) > 0 {
@@ -340,7 +340,19 @@ func (b *bulkBatch) fits(raw []byte, o BulkOptions) bool {
 	return len(b.rows) < o.MaxProducts && int64(size) <= o.MaxBodyBytes
 }
 
-func (b *bulkBatch) add(raw []byte, row int) {
+// add appends one encoded product. The caller has checked that it fits
+// within limit bytes, so the buffer is grown to at most limit: append's own
+// growth could reserve a quarter more than a request ever needs.
+func (b *bulkBatch) add(raw []byte, row int, limit int64) {
+	need := len(b.body) + len(raw) + len(bodyTail)
+	if len(b.rows) > 0 {
+		need++ // the comma
+	}
+	if need > cap(b.body) {
+		grown := make([]byte, len(b.body), min(max(2*cap(b.body), need), int(limit)))
+		copy(grown, b.body)
+		b.body = grown
+	}
 	if len(b.rows) > 0 {
 		b.body = append(b.body, ',')
 	}
