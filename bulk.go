@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -188,6 +189,9 @@ type bulkRun struct {
 
 	free chan []byte // body buffers to reuse, so memory is sized by the data once
 
+	rowsRead atomic.Int64 // rows taken from the stream; kept apart from mu, it changes for every row
+	stopped  atomic.Bool  // ctx has ended: set once, read for every row
+
 	mu       sync.Mutex // guards what follows, and serialises Progress calls
 	rep      BulkReport
 	progress BulkProgress
@@ -232,11 +236,13 @@ func (s *ProductsService) newBulkRun(ctx context.Context, sourceID string, opts 
 		return nil, err
 	}
 	runCtx, stop := context.WithCancelCause(ctx)
-	return &bulkRun{
+	r := &bulkRun{
 		s: s, ctx: runCtx, stop: stop, sourceID: sourceID, o: o, env: env,
 		free: make(chan []byte, o.Concurrency+1),
 		rep:  BulkReport{BatchID: o.BatchID},
-	}, nil
+	}
+	context.AfterFunc(runCtx, func() { r.stopped.Store(true) })
+	return r, nil
 }
 
 func cmpOr[T int | int64 | time.Duration](v, def T) T {
@@ -260,23 +266,26 @@ func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch
 	enc := json.NewEncoder(&scratch)
 	enc.SetEscapeHTML(false)
 	seen := make(map[string]int) // identities in the current batch: one request must not repeat one
+	cur := new(Product)          // one for the whole stream: the encoder would move each row's copy to the heap
 	b := r.newBatch(1)
 	row := -1
 	for p, err := range products {
 		row++
-		r.count(func(pr *BulkProgress) { pr.Read++ })
-		if r.ctx.Err() != nil {
+		r.rowsRead.Add(1)
+		if r.stopped.Load() {
 			r.notAttempted(row)
 			break
 		}
-		raw, rowErr := r.encodeRow(&p, err, seen, enc, &scratch)
+		*cur = p
+		raw, rowErr := r.encodeRow(cur, err, seen, enc, &scratch)
 		if rowErr == nil && !b.fits(raw, r.o) {
 			if len(b.rows) > 0 { // b is full: send it and start the next
 				if !r.handOver(b, out) {
 					r.notAttempted(row)
 					return
 				}
-				b, seen = r.newBatch(b.part+1), make(map[string]int)
+				b = r.newBatch(b.part + 1)
+				clear(seen)
 			}
 			if !b.fits(raw, r.o) { // alone, it exceeds the body limit
 				rowErr = tooLarge(len(raw), r.o.MaxBodyBytes)
@@ -285,13 +294,13 @@ func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch
 		if rowErr != nil {
 			rowErr.Row = row
 			if err == nil {
-				rowErr.EntityCode = p.key()
+				rowErr.EntityCode = cur.key()
 			}
 			r.failRows([]RowError{*rowErr})
 			continue
 		}
 		b.add(raw, row, r.o.MaxBodyBytes)
-		seen[p.key()] = row
+		seen[cur.key()] = row
 	}
 	if len(b.rows) > 0 {
 		r.handOver(b, out)
@@ -568,7 +577,9 @@ func (r *bulkRun) report() {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.o.Progress(r.progress)
+	p := r.progress
+	p.Read = int(r.rowsRead.Load())
+	r.o.Progress(p)
 }
 
 // finish sorts the report and says why the run stopped early, if it did.
@@ -577,7 +588,7 @@ func (r *bulkRun) finish(ctx context.Context) (*BulkReport, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rep := &r.rep
-	rep.Read, rep.Requests, rep.Bytes = r.progress.Read, r.progress.Requests, r.progress.Bytes
+	rep.Read, rep.Requests, rep.Bytes = int(r.rowsRead.Load()), r.progress.Requests, r.progress.Bytes
 	byRow := func(a, b RowError) int { return a.Row - b.Row }
 	slices.SortFunc(rep.Failed, byRow)
 	slices.SortFunc(rep.Unknown, byRow)
