@@ -44,7 +44,8 @@ type Job struct {
 	UpdatedRows    int // rows that added a version to an existing product
 	AutoPublished  int
 
-	// Errors holds every row error, in row order.
+	// Errors holds every row error, in row order (on a server made
+	// WithCountOnly, the first 100).
 	Errors []RowError
 
 	BatchID         string
@@ -174,7 +175,7 @@ func (s *Server) newJob(typ string, req *importRequest) *jobState {
 	defer s.mu.Unlock()
 	now := s.cfg.clock.Now()
 	js := &jobState{Job: Job{ID: s.newJobIDLocked(typ, now), Type: typ, SourceID: req.source.ID,
-		Status: JobPending, MergeMode: req.mergeMode, TotalRows: len(req.rows),
+		Status: JobPending, MergeMode: req.mergeMode, TotalRows: req.rowCount(),
 		BatchID: req.effectiveBatchID(), CreatedAt: now}}
 	if m := req.batchMeta; m != nil {
 		js.BatchPart, js.BatchTotalParts, js.BatchTotalItems = m.BatchPart, m.BatchTotalParts, m.BatchTotalItems
@@ -273,6 +274,9 @@ func (s *Server) runImport(js *jobState, req *importRequest) (Job, *importRun, i
 	run := &importRun{req: req, jobID: js.ID, at: now, source: VersionSource{
 		SourceID: req.source.ID, SourceName: req.source.Name, ImportedAt: now,
 		BatchID: req.effectiveBatchID(), BatchMetadata: req.batchMeta.clone()}}
+	if req.tally != nil {
+		return s.runCounted(js, run, req.tally)
+	}
 	var synced []string
 	for i, raw := range req.rows {
 		s.mu.Lock()
@@ -291,15 +295,40 @@ func (s *Server) runImport(js *jobState, req *importRequest) (Job, *importRun, i
 	return js.snapshot(), run, batches
 }
 
+// runCounted finishes a count-mode job: its rows were tallied as the body
+// was read, so only the counters are set, at once. Nothing is stored, so
+// every row with an identity counts as created; none counts as
+// auto-published, which would need the product's content.
+func (s *Server) runCounted(js *jobState, run *importRun, t *rowTally) (Job, *importRun, int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ok := t.total - t.failed
+	js.ProcessedRows, js.SuccessfulRows, js.FailedRows, js.CreatedRows = t.total, ok, t.failed, ok
+	js.Errors = t.errors
+	batches := s.countSearchSyncLocked(ok)
+	js.finish(s.cfg.clock.Now())
+	s.jobsChanged.broadcast()
+	return js.snapshot(), run, batches
+}
+
 // queueSearchSyncLocked queues the entity codes for search sync in batches
 // of 50 (rule 8) and returns the number of batches.
 func (s *Server) queueSearchSyncLocked(codes []string) int {
-	if !s.cfg.searchSync || len(codes) == 0 {
+	batches := s.countSearchSyncLocked(len(codes))
+	if batches > 0 {
+		s.syncCodes = append(s.syncCodes, codes...)
+	}
+	return batches
+}
+
+// countSearchSyncLocked counts the search-sync batches of n products and
+// returns their number; count mode keeps no entity codes.
+func (s *Server) countSearchSyncLocked(n int) int {
+	if !s.cfg.searchSync || n == 0 {
 		return 0
 	}
-	batches := (len(codes) + syncBatchSize - 1) / syncBatchSize
+	batches := (n + syncBatchSize - 1) / syncBatchSize
 	s.syncBatches += batches
-	s.syncCodes = append(s.syncCodes, codes...)
 	return batches
 }
 

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pimkit/catalog"
@@ -96,6 +97,7 @@ type config struct {
 	jobDelay    time.Duration
 	searchSync  bool
 	sources     []Source
+	countOnly   bool
 }
 
 // Option configures a Server. Pass options to NewServer.
@@ -200,6 +202,41 @@ func WithSearchSync(enabled bool) Option {
 	return func(c *config) { c.searchSync = enabled }
 }
 
+// WithCountOnly makes the server count imported rows instead of storing
+// them, for load tests and benchmarks that send millions of products. It
+// reads each import body as a stream and looks at no more of a row than
+// the keys that decide its identity (entity_code, sku, and the keys the
+// source maps onto them), so that a request holds about one row in memory
+// whatever its size: a 35 MB body costs well under 1 MB.
+// [Server.RowsReceived] and [Server.ImportRequests] say what arrived.
+//
+// The wire protocol is unchanged: credentials, the import permission, the
+// rate and body limits (the body limit enforced while reading), the 400,
+// 404 and 413 answers, the direct import's answer (summary, row errors for
+// rows without entity_code and sku, job_id, debug, message), queued jobs
+// run by the worker through pending, processing and a final status, GET
+// jobs and the queue status. What differs:
+//
+//   - No product or version is stored: [Server.Product], [Server.Products]
+//     and [Server.Versions] find nothing, and imports neither merge nor
+//     keep locked fields.
+//   - [Server.Requests] records method, path, header, status and time, but
+//     Body is nil.
+//   - Each successful row counts as created (nothing is stored, so no row
+//     finds an earlier version), and none as auto-published (the
+//     completeness score needs the product's content): the answer's
+//     auto_published and a job's auto_published are 0.
+//   - A job keeps its first 100 row errors only, the most a direct
+//     import's answer shows; its failed count still counts them all.
+//   - Search-sync batches are counted ([Server.SearchSyncBatches]), their
+//     entity codes are not kept ([Server.SearchSyncEntityCodes] is empty).
+//
+// Field mappings of the import source still apply to entity_code and sku,
+// so rows fail exactly when they would without this option.
+func WithCountOnly() Option {
+	return func(c *config) { c.countOnly = true }
+}
+
 // WithSource seeds an import source. A source with the ID of an earlier one,
 // including DefaultSourceID, replaces it.
 func WithSource(src Source) Option {
@@ -250,6 +287,9 @@ type Server struct {
 	rate        slidingWindow
 	syncBatches int
 	syncCodes   []string
+
+	rowsReceived   atomic.Int64 // rows of the import requests answered 2xx
+	importRequests atomic.Int64 // import requests answered 2xx
 }
 
 // NewServer starts a fake server on a local port and its background job
@@ -398,7 +438,8 @@ type Request struct {
 	Path   string
 	Header http.Header
 	// Body is the request body as received, up to the server's body limit;
-	// for a 413 answer it is cut just past the limit.
+	// for a 413 answer it is cut just past the limit. It is nil on a server
+	// made WithCountOnly, which keeps no bodies.
 	Body []byte
 	// Status is the HTTP status the server answered with.
 	Status int
@@ -428,12 +469,22 @@ func (s *Server) ResetRequests() {
 
 // record appends each request to the log on arrival, so the log keeps
 // arrival order, and fills in its body and status when it has been answered.
+// In count mode it keeps no body: a copy would cost what count mode saves.
 func (s *Server) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Time: s.cfg.clock.Now()}
 		s.mu.Lock()
 		s.requests = append(s.requests, rec)
 		s.mu.Unlock()
+
+		if s.cfg.countOnly {
+			sw := &statusWriter{ResponseWriter: w}
+			next.ServeHTTP(sw, r)
+			s.mu.Lock()
+			rec.Status = sw.statusCode()
+			s.mu.Unlock()
+			return
+		}
 
 		var body bytes.Buffer
 		r.Body = readCloser{Reader: io.TeeReader(r.Body, &body), Closer: r.Body}
@@ -669,21 +720,27 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) *apiError {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.maxBody))
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			// The rest of the body stays unread: the connection cannot be reused.
-			w.Header().Set("Connection", "close")
-			e := newAPIError(http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
-				"request body exceeds the limit of %d bytes", s.cfg.maxBody)
-			e.body.TechnicalDetails = map[string]any{"limit_bytes": s.cfg.maxBody}
-			return e
-		}
-		return newAPIError(http.StatusBadRequest, CodeValidation, "cannot read request body: %v", err)
+		return s.readError(w, err)
 	}
 	if err := decodeJSON(body, v); err != nil {
 		return newAPIError(http.StatusBadRequest, CodeValidation, "%v", err)
 	}
 	return nil
+}
+
+// readError answers a failure to read a body through MaxBytesReader: 413
+// past the byte limit, 400 otherwise.
+func (s *Server) readError(w http.ResponseWriter, err error) *apiError {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		// The rest of the body stays unread: the connection cannot be reused.
+		w.Header().Set("Connection", "close")
+		e := newAPIError(http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
+			"request body exceeds the limit of %d bytes", s.cfg.maxBody)
+		e.body.TechnicalDetails = map[string]any{"limit_bytes": s.cfg.maxBody}
+		return e
+	}
+	return newAPIError(http.StatusBadRequest, CodeValidation, "cannot read request body: %v", err)
 }
 
 // decodeJSON decodes exactly one JSON value, keeping numbers as json.Number
