@@ -15,7 +15,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -25,7 +24,7 @@ import (
 	"time"
 
 	"github.com/pimkit/catalog"
-	"github.com/pimkit/catalog/catalogtest"
+	"github.com/pimkit/catalog/examples/internal/tenant"
 )
 
 func main() {
@@ -45,7 +44,7 @@ func run(ctx context.Context, verbose bool) error {
 	if verbose {
 		opts = append(opts, catalog.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, nil))))
 	}
-	client, sourceID, closeFn, err := connect(opts)
+	client, sourceID, closeFn, err := tenant.Connect(opts...)
 	if err != nil {
 		return err
 	}
@@ -90,47 +89,6 @@ func run(ctx context.Context, verbose bool) error {
 	fmt.Printf("queued job %s %s: %d succeeded, %d failed\n", job.ID, job.Status, job.SuccessfulRows, job.FailedRows)
 	printRowErrors(nil, job.Errors)
 	return nil
-}
-
-// connect returns a client for the tenant named by the environment, or for
-// an in-process fake server when CATALOG_BASE_URL is not set.
-func connect(opts []catalog.Option) (*catalog.Client, string, func(), error) {
-	base := os.Getenv("CATALOG_BASE_URL")
-	if base == "" {
-		srv := catalogtest.NewServer()
-		client, err := srv.Client(opts...)
-		if err != nil {
-			srv.Close()
-			return nil, "", nil, err
-		}
-		fmt.Printf("using an in-process fake server at %s (set CATALOG_BASE_URL for a real tenant)\n", srv.URL)
-		return client, catalogtest.DefaultSourceID, srv.Close, nil
-	}
-	cred, err := credentialFromEnv()
-	if err != nil {
-		return nil, "", nil, err
-	}
-	sourceID := os.Getenv("CATALOG_SOURCE_ID")
-	if sourceID == "" {
-		return nil, "", nil, errors.New("CATALOG_SOURCE_ID is not set: name the import source to apply")
-	}
-	client, err := catalog.NewClient(base, append(opts, cred)...)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	return client, sourceID, func() {}, nil
-}
-
-func credentialFromEnv() (catalog.Option, error) {
-	switch {
-	case os.Getenv("CATALOG_TOKEN") != "":
-		return catalog.WithBearerToken(os.Getenv("CATALOG_TOKEN")), nil
-	case os.Getenv("CATALOG_API_KEY_ID") != "":
-		return catalog.WithAPIKey(os.Getenv("CATALOG_API_KEY_ID"), os.Getenv("CATALOG_API_SECRET")), nil
-	case os.Getenv("CATALOG_SESSION") != "":
-		return catalog.WithSessionCookie(os.Getenv("CATALOG_SESSION")), nil
-	}
-	return nil, errors.New("no credential: set CATALOG_TOKEN, CATALOG_API_KEY_ID and CATALOG_API_SECRET, or CATALOG_SESSION")
 }
 
 func printRowErrors(lists ...[]catalog.RowError) {

@@ -1,0 +1,61 @@
+package catalog_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/pimkit/catalog"
+	"github.com/pimkit/catalog/catalogtest"
+	"github.com/pimkit/catalog/internal/synth"
+)
+
+// The benchmarks import against an in-process fake in count-only mode, so
+// their figures include the fake's reading of each body. cmd/catalogbench
+// runs the fake in another process to measure the client alone.
+
+func benchmarkImportAll(b *testing.B, n int, gen func(int) catalog.Product) {
+	srv := catalogtest.NewServer(catalogtest.WithCountOnly(), catalogtest.WithoutRateLimit())
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		b.Fatal(err)
+	}
+	products := make([]catalog.Product, n)
+	var size int64
+	for i := range products {
+		products[i] = gen(i)
+		raw, _ := json.Marshal(products[i])
+		size += int64(len(raw))
+	}
+	b.SetBytes(size)
+	b.ResetTimer()
+	for b.Loop() {
+		rep, err := client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, catalog.FromSlice(products), nil)
+		if err != nil || rep.Succeeded != n {
+			b.Fatalf("%v: %+v", err, rep)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "products/s")
+}
+
+func benchmarkMarshal(b *testing.B, n int, gen func(int) catalog.Product) {
+	products := make([]catalog.Product, n)
+	for i := range products {
+		products[i] = gen(i)
+	}
+	raw, _ := json.Marshal(products)
+	b.SetBytes(int64(len(raw)))
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := json.Marshal(products); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "products/s")
+}
+
+func BenchmarkImportAllMinimal(b *testing.B) { benchmarkImportAll(b, 50_000, synth.Minimal) }
+func BenchmarkImportAllFull(b *testing.B)    { benchmarkImportAll(b, 2_000, synth.Full) }
+func BenchmarkMarshalMinimal(b *testing.B)   { benchmarkMarshal(b, 50_000, synth.Minimal) }
+func BenchmarkMarshalFull(b *testing.B)      { benchmarkMarshal(b, 2_000, synth.Full) }
