@@ -42,6 +42,14 @@ type BulkOptions struct {
 	// StopOnError stops at the first request that fails as a whole (after
 	// retries): nothing more is read or sent. Row errors never stop.
 	StopOnError bool
+	// ResendUnknown sends a request again, with the same body and
+	// Idempotency-Key, when its outcome is unknown (the connection failed
+	// after it was sent, or the answer was lost). Off by default: the
+	// platform does not deduplicate, so unless the server confirms a replay
+	// the rows are reported in BulkReport.MaybeTwice. When it is off, those
+	// rows are reported Unknown. Queued batches are first looked up in the
+	// queue by batch id and part, and adopted when found.
+	ResendUnknown bool
 	// DrainTimeout bounds how long requests already sent may take to finish
 	// once ctx ends (default 1 minute).
 	DrainTimeout time.Duration
@@ -100,9 +108,13 @@ type BulkReport struct {
 	Failed       []RowError // rows not applied, sorted by Row, each with its reason
 	Unknown      []RowError // rows sent whose outcome no answer confirmed, sorted by Row, with the cause
 	NotAttempted []int      // rows read but never sent (ctx ended, or StopOnError), sorted
-	Requests     int        // import requests sent
-	Bytes        int64      // bytes of import request bodies sent
-	JobIDs       []string   // one job per request, in the order the answers came
+	// MaybeTwice lists rows counted in Succeeded that may have been applied
+	// twice: their first request's outcome was unknown, ResendUnknown sent
+	// it again, and the server did not confirm a replay. Sorted.
+	MaybeTwice []int
+	Requests   int      // import requests sent
+	Bytes      int64    // bytes of import request bodies sent
+	JobIDs     []string // one job per request, in the order the answers came
 }
 
 // Outcome returns what became of the row at index row of the stream.
@@ -201,10 +213,11 @@ type bulkRun struct {
 // bulkBatch is one request: its body and the stream index of each product
 // in it, in order.
 type bulkBatch struct {
-	part  int
-	body  []byte
-	rows  []int
-	jobID string
+	part       int
+	body       []byte
+	rows       []int
+	jobID      string
+	maybeTwice bool // sent again after an unknown outcome, without a confirmed replay
 }
 
 func (s *ProductsService) newBulkRun(ctx context.Context, sourceID string, opts *BulkOptions) (*bulkRun, error) {
@@ -402,23 +415,24 @@ func (r *bulkRun) send(b *bulkBatch) {
 	}
 	gate := newSendGate(r.ctx, r.o.DrainTimeout)
 	defer gate.close()
-	path := importAPIPath
-	if r.o.Queued {
-		path = queuePath
-	}
 	var direct ImportResult
 	var queued QueuedImport
-	out := any(&direct)
+	call := &apiCall{method: http.MethodPost, path: importAPIPath, body: b.body, out: &direct}
 	if r.o.Queued {
-		out = &queued
+		call.path, call.out = queuePath, &queued
 	}
-	err := r.s.client.do(withSendGate(gate.ctx, gate), http.MethodPost, path, b.body, out)
+	err := r.s.client.run(withSendGate(gate.ctx, gate), call)
 	if !gate.sent() {
 		r.notAttempted(b.rows...)
 		return
 	}
 	r.count(func(pr *BulkProgress) { pr.Requests++; pr.Sent += len(b.rows); pr.Bytes += int64(len(b.body)) })
+	if errors.Is(err, ErrOutcomeUnknown) {
+		err = r.resolveUnknown(gate.ctx, b, call, &queued, err)
+	}
 	switch {
+	case errors.Is(err, ErrOutcomeUnknown):
+		r.unknownRows(b, err.Error())
 	case err != nil:
 		r.requestFailed(b, err)
 	case r.o.Queued && queued.JobID == "":
@@ -434,6 +448,47 @@ func (r *bulkRun) send(b *bulkBatch) {
 		r.settleDirect(b, &direct)
 	}
 	r.report()
+}
+
+// resolveUnknown handles a request that may have been applied. A queued
+// batch found in the queue (by batch id and part) is adopted. Otherwise,
+// with ResendUnknown, the request is sent again with the same body and
+// Idempotency-Key: a replay confirmed by the server settles it cleanly,
+// anything else leaves its rows possibly applied twice. The error returned
+// still matches ErrOutcomeUnknown when the outcome stays unknown.
+func (r *bulkRun) resolveUnknown(ctx context.Context, b *bulkBatch, call *apiCall, queued *QueuedImport, cause error) error {
+	if r.o.Queued {
+		if id := r.findQueuedJob(ctx, b.part); id != "" {
+			queued.JobID = id
+			return nil
+		}
+	}
+	if !r.o.ResendUnknown {
+		return cause
+	}
+	if err := r.s.client.run(ctx, call); err != nil {
+		// The first request may still have been applied, so even a clear
+		// refusal now leaves the outcome unknown.
+		return &OutcomeUnknownError{Method: call.method, Path: call.path, Err: fmt.Errorf("%w; sent again: %w", cause, err)}
+	}
+	b.maybeTwice = !call.replayed
+	return nil
+}
+
+// findQueuedJob looks for this run's batch part among the queue's pending
+// and processing jobs, and returns its job id, or "" when it is not there
+// (never queued, already finished, or the lookup failed).
+func (r *bulkRun) findQueuedJob(ctx context.Context, part int) string {
+	q, err := r.s.client.Jobs.Queue(ctx)
+	if err != nil {
+		return ""
+	}
+	for _, j := range slices.Concat(q.PendingJobs, q.ProcessingJobs) {
+		if j.BatchID == r.o.BatchID && j.BatchPart == part {
+			return j.ID
+		}
+	}
+	return ""
 }
 
 // requestFailed settles the rows of a request that got no success answer.
@@ -502,6 +557,13 @@ func (r *bulkRun) settle(b *bulkBatch, succeeded, failed int, rowErrs []RowError
 	}
 	r.failRows(failures)
 	r.mu.Lock()
+	if b.maybeTwice && confirmed > 0 {
+		for pos, row := range b.rows {
+			if _, failed := byPos[pos]; !failed {
+				r.rep.MaybeTwice = append(r.rep.MaybeTwice, row)
+			}
+		}
+	}
 	r.rep.Unknown = append(r.rep.Unknown, unknown...)
 	r.rep.Succeeded += confirmed
 	r.progress.Unknown += len(unknown)
@@ -593,6 +655,7 @@ func (r *bulkRun) finish(ctx context.Context) (*BulkReport, error) {
 	slices.SortFunc(rep.Failed, byRow)
 	slices.SortFunc(rep.Unknown, byRow)
 	slices.Sort(rep.NotAttempted)
+	slices.Sort(rep.MaybeTwice)
 	var err error
 	if cause := context.Cause(r.ctx); cause != nil {
 		if ctx.Err() != nil {

@@ -11,6 +11,8 @@ package catalog
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -74,6 +76,9 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
+	if err := cfg.checkTransportSecurity(base); err != nil {
+		return nil, err
+	}
 	c := &Client{base: base, maxBody: cfg.maxBody, logger: cfg.logger}
 	c.http = cfg.retryableClient(base)
 	c.common.client = c
@@ -107,58 +112,102 @@ func (c *Client) String() string { return fmt.Sprintf("catalog.Client(%s)", c.ba
 // GoString is String, so %#v cannot print credentials either.
 func (c *Client) GoString() string { return c.String() }
 
-// do runs one API call, the only way requests leave the client:
+// apiCall is one call through the pipeline.
+type apiCall struct {
+	method, path string
+	body         []byte // the encoded JSON request, or nil
+	out          any    // where the JSON answer goes, or nil
+	// idempotencyKey is sent as Idempotency-Key on a POST, the same on
+	// every retry; one is generated when it is empty.
+	idempotencyKey string
+	replayed       bool // the server answered with a replay of an earlier request with the key
+}
+
+// do runs a call without options; see run.
+func (c *Client) do(ctx context.Context, method, path string, body []byte, out any) error {
+	return c.run(ctx, &apiCall{method: method, path: path, body: body, out: out})
+}
+
+// run is the only way requests leave the client:
 //
 //	limit (body size here; request rate per attempt, in the transport)
-//	-> send and retry (go-retryablehttp, policy in retry.go)
+//	-> send and retry (go-retryablehttp, policy in transport.go)
 //	-> check the status (typed errors, errors.go)
-//	-> decode the JSON answer into out.
+//	-> decode the JSON answer into a.out.
 //
-// body is the encoded JSON request, or nil.
-func (c *Client) do(ctx context.Context, method, path string, body []byte, out any) error {
-	if size := int64(len(body)); size > c.maxBody {
+// A POST that fails after it may have reached the server, with no answer
+// or an unreadable one, returns an *OutcomeUnknownError: the platform does
+// not deduplicate, so only the caller can decide what to do about it.
+func (c *Client) run(ctx context.Context, a *apiCall) error {
+	if size := int64(len(a.body)); size > c.maxBody {
 		return &BodyTooLargeError{Size: size, Limit: c.maxBody}
 	}
-	req, err := c.newRequest(ctx, method, path, body)
+	req, err := c.newRequest(ctx, a)
 	if err != nil {
 		return err
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return transportError(ctx, method, path, err)
+		return c.transportError(ctx, a, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {
-		return newResponseError(method, path, resp)
+		return newResponseError(a.method, a.path, resp)
 	}
-	return decodeBody(resp.Body, out, method, path)
+	a.replayed = resp.Header.Get("Idempotent-Replayed") == "true"
+	if err := decodeBody(resp.Body, a.out, a.method, a.path); err != nil {
+		if a.method != http.MethodGet {
+			return &OutcomeUnknownError{Method: a.method, Path: a.path, Err: err}
+		}
+		return err
+	}
+	return nil
 }
 
-func (c *Client) newRequest(ctx context.Context, method, path string, body []byte) (*retryablehttp.Request, error) {
-	ctx = withCall(ctx, &call{method: method, path: path, idempotent: method == http.MethodGet})
+func (c *Client) newRequest(ctx context.Context, a *apiCall) (*retryablehttp.Request, error) {
+	ctx = withCall(ctx, &call{method: a.method, path: a.path, idempotent: a.method == http.MethodGet})
 	var raw any // a nil []byte would still send an empty body
-	if body != nil {
-		raw = body
+	if a.body != nil {
+		raw = a.body
 	}
-	req, err := retryablehttp.NewRequestWithContext(ctx, method, c.base.String()+path, raw)
+	req, err := retryablehttp.NewRequestWithContext(ctx, a.method, c.base.String()+a.path, raw)
 	if err != nil {
-		return nil, fmt.Errorf("catalog: %s %s: %w", method, path, err)
+		return nil, fmt.Errorf("catalog: %s %s: %w", a.method, a.path, err)
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", userAgent)
-	if body != nil {
+	if a.body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if a.method == http.MethodPost {
+		if a.idempotencyKey == "" {
+			a.idempotencyKey = newIdempotencyKey()
+		}
+		req.Header.Set("Idempotency-Key", a.idempotencyKey)
 	}
 	return req, nil
 }
 
+// newIdempotencyKey returns 128 random bits, hex-encoded.
+func newIdempotencyKey() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
 // transportError explains a call that got no answer: the caller's context
-// ended, or the network failed on every attempt.
-func transportError(ctx context.Context, method, path string, err error) error {
+// ended, or the network failed on every attempt. For a POST that may have
+// reached the server, the outcome is unknown.
+func (c *Client) transportError(ctx context.Context, a *apiCall, err error) error {
+	var waitErr *limitWaitError
+	maybeSent := a.method != http.MethodGet && !notSent(err) && !errors.As(err, &waitErr)
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		err = ctxErr
 	}
-	return fmt.Errorf("catalog: %s %s: %w", method, path, err)
+	if maybeSent {
+		return &OutcomeUnknownError{Method: a.method, Path: a.path, Err: err}
+	}
+	return fmt.Errorf("catalog: %s %s: %w", a.method, a.path, err)
 }
 
 // decodeBody decodes a success answer into out, reading at most

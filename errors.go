@@ -24,6 +24,10 @@ var (
 	ErrRateLimited  = errors.New("catalog: rate limited")      // 429
 	ErrServer       = errors.New("catalog: server error")      // 5xx
 	ErrJobFailed    = errors.New("catalog: import job failed") // a job ended "failed"
+	// ErrOutcomeUnknown: an import may or may not have been applied (the
+	// connection failed after the request was sent, or the answer was lost
+	// or unreadable).
+	ErrOutcomeUnknown = errors.New("catalog: outcome unknown")
 )
 
 // maxErrorBody caps how much of an error answer is read, so a broken or
@@ -161,6 +165,27 @@ func (e *RowError) Error() string {
 	b.WriteString(": " + e.Reason)
 	return b.String()
 }
+
+// OutcomeUnknownError reports a POST that may have been applied: it failed
+// after the request was sent, with no answer or an unreadable one. The
+// platform does not deduplicate, so sending it again may apply it twice
+// unless the server honours the request's Idempotency-Key. It matches
+// ErrOutcomeUnknown and unwraps to the cause.
+type OutcomeUnknownError struct {
+	Method, Path string // the call
+	Err          error  // what went wrong: a reset, a timeout, a truncated answer...
+}
+
+// Error says that the outcome is unknown, and why.
+func (e *OutcomeUnknownError) Error() string {
+	return fmt.Sprintf("catalog: %s %s: outcome unknown, the request may have been applied: %v", e.Method, e.Path, e.Err)
+}
+
+// Is matches ErrOutcomeUnknown.
+func (e *OutcomeUnknownError) Is(target error) bool { return target == ErrOutcomeUnknown }
+
+// Unwrap returns the cause.
+func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
 
 // JobFailedError is returned by JobsService.Wait when a job ends in status
 // "failed". It matches ErrJobFailed; Job holds the final state, row errors

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -27,6 +28,7 @@ type config struct {
 	maxRetries int
 	retryWait  [2]time.Duration // min, max
 	logger     *slog.Logger
+	plainHTTP  bool // credentials may go over http:// to a host that is not loopback
 }
 
 func defaultConfig() config {
@@ -153,6 +155,34 @@ func WithLogger(l *slog.Logger) Option {
 		c.logger = l
 		return nil
 	}
+}
+
+// WithInsecureHTTP allows credentials over plain http:// to a host that is
+// not loopback. Without it NewClient refuses such a base URL, since anyone
+// on the path could read the credential. Loopback hosts (localhost,
+// 127.0.0.0/8, ::1), as used by catalogtest, need no option.
+func WithInsecureHTTP() Option {
+	return func(c *config) error {
+		c.plainHTTP = true
+		return nil
+	}
+}
+
+// checkTransportSecurity refuses to send credentials in clear text over a
+// network.
+func (c *config) checkTransportSecurity(base *url.URL) error {
+	if c.creds.kind == "" || base.Scheme != "http" || c.plainHTTP || isLoopback(base.Hostname()) {
+		return nil
+	}
+	return fmt.Errorf("catalog: refusing to send a %s over plain http to %s: use https, or WithInsecureHTTP if this network is trusted", c.creds.kind, base.Host)
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // retryableClient builds the HTTP stack: go-retryablehttp on top of the

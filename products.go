@@ -43,6 +43,12 @@ type ImportOptions struct {
 	BatchID         string         // stored on each product's source.batch_id
 	BatchMetadata   *BatchMetadata // stored on the products (direct) or the job (queued)
 	ChannelMetadata map[string]any // echoed in the debug block; reserved by the platform
+	// IdempotencyKey is sent as the Idempotency-Key header; one is
+	// generated when empty. Send the same key again only with the same
+	// products and options: a server that honours keys then answers with
+	// the first result instead of applying the request twice. (Keys are
+	// this SDK's extension of the protocol; see the README.)
+	IdempotencyKey string
 }
 
 // BatchMetadata describes one part of a catalog sent in several requests.
@@ -66,6 +72,10 @@ type ImportResult struct {
 	Debug    *ImportDebug `json:"debug"`   // the server's echo of the request metadata
 	Message  string       `json:"message"` // a one-line summary from the server
 	Rejected []RowError   `json:"-"`       // rows refused by client-side validation, never sent
+	// Replayed is true when the server answered with the stored result of
+	// an earlier request with the same idempotency key: nothing was applied
+	// again.
+	Replayed bool `json:"-"`
 }
 
 // ImportSummary counts the rows of a direct import.
@@ -103,6 +113,7 @@ type QueuedImport struct {
 	Summary  QueueSummary `json:"summary"` // what was queued
 	Message  string       `json:"message"` // a one-line summary from the server
 	Rejected []RowError   `json:"-"`       // rows refused by client-side validation, never sent
+	Replayed bool         `json:"-"`       // the answer is a replay for the same idempotency key: no second job
 }
 
 // QueueSummary describes what a queued import accepted.
@@ -130,9 +141,11 @@ func (s *ProductsService) Import(ctx context.Context, sourceID string, products 
 		return &ImportResult{Rejected: b.rejected}, nil
 	}
 	var res ImportResult
-	if err := s.client.do(ctx, http.MethodPost, importAPIPath, b.body, &res); err != nil {
+	call := &apiCall{method: http.MethodPost, path: importAPIPath, body: b.body, out: &res, idempotencyKey: opts.key()}
+	if err := s.client.run(ctx, call); err != nil {
 		return nil, err
 	}
+	res.Replayed = call.replayed
 	for i := range res.Errors {
 		res.Errors[i].Row = b.callerRow(res.Errors[i].Row)
 	}
@@ -154,14 +167,23 @@ func (s *ProductsService) Queue(ctx context.Context, sourceID string, products [
 		return &QueuedImport{Rejected: b.rejected}, nil
 	}
 	var res QueuedImport
-	if err := s.client.do(ctx, http.MethodPost, queuePath, b.body, &res); err != nil {
+	call := &apiCall{method: http.MethodPost, path: queuePath, body: b.body, out: &res, idempotencyKey: opts.key()}
+	if err := s.client.run(ctx, call); err != nil {
 		return nil, err
 	}
+	res.Replayed = call.replayed
 	if res.JobID == "" {
 		return nil, malformed(http.MethodPost, queuePath, "no job_id in the answer")
 	}
 	res.Rejected = b.rejected
 	return &res, nil
+}
+
+func (o *ImportOptions) key() string {
+	if o == nil {
+		return ""
+	}
+	return o.IdempotencyKey
 }
 
 // batch is one import request ready to send.
