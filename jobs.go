@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -153,14 +154,22 @@ type jobGetter interface {
 func waitForJob(ctx context.Context, jobs jobGetter, jobID string, o WaitOptions) (*Job, error) {
 	delay := o.MinInterval
 	var last *Job
+	failures := 0 // polls in a row that got no usable answer
 	for final := false; ; {
 		job, err := jobs.Get(ctx, jobID)
 		if err != nil {
 			if ctx.Err() != nil && last != nil {
 				return last, waitEnded(jobID, last, ctx.Err())
 			}
-			return last, err
+			if failures++; !transient(err) || failures > maxPollFailures || final {
+				return last, err
+			}
+			if err := sleepCtx(ctx, delay); err != nil {
+				return last, err
+			}
+			continue
 		}
+		failures = 0
 		last = job
 		if o.Progress != nil {
 			o.Progress(job)
@@ -181,6 +190,22 @@ func waitForJob(ctx context.Context, jobs jobGetter, jobID string, o WaitOptions
 		}
 		delay = min(delay*2, o.MaxInterval)
 	}
+}
+
+// maxPollFailures is how many polls in a row may fail transiently (after
+// the transport's own retries) before Wait gives up.
+const maxPollFailures = 5
+
+// transient reports a failure worth polling again: no answer, an
+// unreadable answer, or a server error. A 4xx (a job that does not exist,
+// a credential refused) will not change by waiting.
+func transient(err error) bool {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode >= 500 || apiErr.StatusCode == http.StatusTooManyRequests
+	}
+	var ve *ValidationError
+	return !errors.As(err, &ve) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // nextPoll returns how long to sleep before the next poll: delay with

@@ -143,3 +143,26 @@ func TestWaitStopsOnGetError(t *testing.T) {
 		t.Fatalf("got %v, want ErrNotFound", err)
 	}
 }
+
+// flakyJobs fails its first polls with an unreadable answer, then completes.
+type flakyJobs struct{ calls, failFirst int }
+
+func (f *flakyJobs) Get(_ context.Context, id string) (*Job, error) {
+	f.calls++
+	if f.calls <= f.failFirst {
+		return nil, errors.New("catalog: GET /api/b2b/pim/jobs/j: malformed answer")
+	}
+	return &Job{ID: id, Status: JobCompleted}, nil
+}
+
+func TestWaitPollsThroughTransientFailures(t *testing.T) {
+	o := (&WaitOptions{MinInterval: time.Millisecond, MaxInterval: time.Millisecond}).withDefaults()
+	jobs := &flakyJobs{failFirst: maxPollFailures}
+	if job, err := waitForJob(context.Background(), jobs, "j", o); err != nil || job.Status != JobCompleted {
+		t.Fatalf("after %d failures: got %v, %v; want the completed job", maxPollFailures, job, err)
+	}
+	jobs = &flakyJobs{failFirst: maxPollFailures + 1}
+	if _, err := waitForJob(context.Background(), jobs, "j", o); err == nil || jobs.calls != maxPollFailures+1 {
+		t.Fatalf("after %d failures: got %v in %d polls; want Wait to give up", maxPollFailures+1, err, jobs.calls)
+	}
+}
