@@ -108,9 +108,10 @@ type BulkReport struct {
 	Failed       []RowError // rows not applied, sorted by Row, each with its reason
 	Unknown      []RowError // rows sent whose outcome no answer confirmed, sorted by Row, with the cause
 	NotAttempted []int      // rows read but never sent (ctx ended, or StopOnError), sorted
-	// MaybeTwice lists rows counted in Succeeded that may have been applied
-	// twice: their first request's outcome was unknown, ResendUnknown sent
-	// it again, and the server did not confirm a replay. Sorted.
+	// MaybeTwice lists rows that may have been applied twice: their first
+	// request's outcome was unknown, ResendUnknown sent it again, and the
+	// server did not confirm a replay. Each is also in Succeeded (the second
+	// request was confirmed) or in Unknown. Sorted.
 	MaybeTwice []int
 	Requests   int      // import requests sent
 	Bytes      int64    // bytes of import request bodies sent
@@ -466,9 +467,11 @@ func (r *bulkRun) resolveUnknown(ctx context.Context, b *bulkBatch, call *apiCal
 	if !r.o.ResendUnknown {
 		return cause
 	}
-	if err := r.s.client.run(ctx, call); err != nil {
+	err := r.s.client.run(ctx, call)
+	if err != nil {
 		// The first request may still have been applied, so even a clear
-		// refusal now leaves the outcome unknown.
+		// refusal now leaves the outcome unknown; and both may have been.
+		b.maybeTwice = !notSent(err)
 		return &OutcomeUnknownError{Method: call.method, Path: call.path, Err: fmt.Errorf("%w; sent again: %w", cause, err)}
 	}
 	b.maybeTwice = !call.replayed
@@ -606,6 +609,9 @@ func (r *bulkRun) unknownRows(b *bulkBatch, reason string) {
 	defer r.mu.Unlock()
 	for _, row := range b.rows {
 		r.rep.Unknown = append(r.rep.Unknown, RowError{Row: row, Reason: reason})
+	}
+	if b.maybeTwice {
+		r.rep.MaybeTwice = append(r.rep.MaybeTwice, b.rows...)
 	}
 	r.progress.Unknown += len(b.rows)
 }

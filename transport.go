@@ -75,10 +75,16 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if g := gateFrom(ctx); g != nil && !g.open() {
 		return nil, &limitWaitError{errNotStarted}
 	}
-	out := req
+	out := req.Clone(ctx) // a RoundTripper must not modify the caller's request
 	if t.creds.kind != "" && origin(req.URL) == t.origin {
-		out = req.Clone(ctx) // a RoundTripper must not modify the caller's request
 		t.creds.apply(out)
+	}
+	if req.Method != http.MethodGet {
+		// net/http silently re-sends a request that carries an
+		// Idempotency-Key when a reused connection fails, even after the
+		// server may have applied it. Without GetBody it cannot: whether to
+		// send again is the retry policy's call alone.
+		out.GetBody = nil
 	}
 	start := time.Now()
 	resp, err := t.next.RoundTrip(out)

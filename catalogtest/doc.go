@@ -50,4 +50,56 @@
 //			t.Errorf("SKU-1 = %+v, want a published product", p)
 //		}
 //	}
+//
+// # Rehearsing failures
+//
+// Faults stand for the network and the proxies in front of the platform,
+// so that a suite can check what its code does when things go wrong.
+// [WithFaults] makes them active from the start; [Server.AddFault] and
+// [Server.ClearFaults] change them while a test runs. A [Fault] says how it
+// misbehaves (an error status, a delay, a connection reset before or after
+// the request is applied, a truncated JSON answer, an HTML error page, a
+// trickled answer: see [FaultKind]), which endpoint it hits ([Operation]),
+// and when: on the Nth matching request, or with a probability drawn from
+// a seeded source ([WithFaultSeed]), at most Times times.
+// [Server.FaultsFired] counts them, and each recorded [Request] names the
+// fault it met.
+//
+//	srv := catalogtest.NewServer(catalogtest.WithFaults(
+//		// The first direct import is applied, but its answer is lost.
+//		catalogtest.Fault{Kind: catalogtest.FaultResetAfterApply, Op: catalogtest.OpImportAPI, Nth: 1},
+//		// About one request in ten gets 503 with Retry-After: 2.
+//		catalogtest.Fault{Kind: catalogtest.FaultStatus, Status: 503,
+//			RetryAfter: 2 * time.Second, Probability: 0.1},
+//	))
+//
+// Faults act before the rate limit and authentication. A fault that drops
+// the connection takes it over through http.Hijacker; where it cannot
+// (HTTP/2, or an httptest.ResponseRecorder) it panics with
+// http.ErrAbortHandler, as net/http handlers do to abort a response.
+//
+// Go's http.Transport sends a request again by itself, once, when a reused
+// keep-alive connection fails before the first byte of the answer and it
+// deems the request safe to repeat: a GET, or a request with an
+// Idempotency-Key header and a body it can rewind. Such a request meets a
+// fault without the code under test seeing it fail; [Server.Requests]
+// shows both attempts. A transport with DisableKeepAlives sees every
+// dropped connection.
+//
+// # Idempotency keys
+//
+// A POST may carry an Idempotency-Key header, an extension of the
+// platform's protocol that this project's client sends and the fake
+// honours. The server keeps, per key, the 2xx answer of the first request,
+// with its endpoint and a SHA-256 of its body. A later request with the
+// same key, endpoint and body gets that answer again, byte for byte, with
+// the header Idempotent-Replayed: true, and is not applied again; with
+// another body or endpoint it gets 422 IDEMPOTENCY_KEY_REUSED, and while
+// the first request is still being handled, 409 CONFLICT. An answer that is
+// not 2xx is not kept (nothing was applied), so the request may be retried
+// with its key. Keys belong to the credential that sent them, are checked
+// after authentication and the body limit, and never expire. So a retry
+// after [FaultResetAfterApply] is answered from memory, and the rows are
+// stored once. [WithoutIdempotency] rehearses a platform that does not
+// deduplicate; [Server.IdempotentReplays] counts replays.
 package catalogtest

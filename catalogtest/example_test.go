@@ -12,9 +12,8 @@ import (
 	"github.com/pimkit/catalog/catalogtest"
 )
 
-// call sends one request with the server's default API key and decodes the
-// JSON answer.
-func call(srv *catalogtest.Server, method, path, body string) (status int, answer map[string]any) {
+// newRequest builds a request with the server's default API key.
+func newRequest(srv *catalogtest.Server, method, path, body string) *http.Request {
 	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 	if err != nil {
 		log.Fatal(err)
@@ -23,7 +22,13 @@ func call(srv *catalogtest.Server, method, path, body string) (status int, answe
 	req.Header.Set("x-auth-method", "api-key")
 	req.Header.Set("x-api-key-id", catalogtest.DefaultAPIKeyID)
 	req.Header.Set("x-api-secret", catalogtest.DefaultAPISecret)
-	resp, err := http.DefaultClient.Do(req)
+	return req
+}
+
+// call sends one request with the server's default API key and decodes the
+// JSON answer.
+func call(srv *catalogtest.Server, method, path, body string) (status int, answer map[string]any) {
+	resp, err := http.DefaultClient.Do(newRequest(srv, method, path, body))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -117,4 +122,59 @@ func ExampleFakeClock() {
 	// 429 RATE_LIMITED
 	// 200
 	// 4 429
+}
+
+func ExampleWithFaults() {
+	srv := catalogtest.NewServer(catalogtest.WithFaults(catalogtest.Fault{
+		Kind:       catalogtest.FaultStatus,
+		Op:         catalogtest.OpImportAPI,
+		Nth:        1, // the first direct import only
+		Status:     http.StatusServiceUnavailable,
+		RetryAfter: 2 * time.Second,
+	}))
+	defer srv.Close()
+
+	body := `{"source_id": "default", "products": [{"entity_code": "SKU-1"}]}`
+	for range 2 {
+		resp, err := http.DefaultClient.Do(newRequest(srv, http.MethodPost, "/api/b2b/pim/import/api", body))
+		if err != nil {
+			log.Fatal(err)
+		}
+		resp.Body.Close()
+		fmt.Printf("%d Retry-After=%q\n", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	fmt.Println(len(srv.Versions("SKU-1")), srv.FaultsFired(), srv.Requests()[0].Fault)
+	// Output:
+	// 503 Retry-After="2"
+	// 200 Retry-After=""
+	// 1 1 FaultStatus
+}
+
+func ExampleServer_IdempotentReplays() {
+	// The first direct import is applied, then its answer is lost.
+	srv := catalogtest.NewServer(catalogtest.WithFaults(catalogtest.Fault{
+		Kind: catalogtest.FaultResetAfterApply, Op: catalogtest.OpImportAPI, Nth: 1,
+	}))
+	defer srv.Close()
+
+	send := func() (*http.Response, error) {
+		req := newRequest(srv, http.MethodPost, "/api/b2b/pim/import/api",
+			`{"source_id": "default", "products": [{"entity_code": "SKU-1"}]}`)
+		req.Header.Set("Idempotency-Key", "nightly-2026-04-24-part-1")
+		return http.DefaultClient.Do(req)
+	}
+	if _, err := send(); err != nil {
+		fmt.Println("first attempt: no answer")
+	}
+	resp, err := send() // the same key and body: a replay, not a second import
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp.Body.Close()
+	fmt.Println(resp.StatusCode, resp.Header.Get("Idempotent-Replayed"))
+	fmt.Println(len(srv.Versions("SKU-1")), srv.IdempotentReplays())
+	// Output:
+	// first attempt: no answer
+	// 200 true
+	// 1 1
 }

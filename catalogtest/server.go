@@ -36,17 +36,18 @@ const (
 
 // Machine codes of error answers, in the "code" field of the JSON body.
 const (
-	CodeValidation       = "VALIDATION_ERROR"   // 400
-	CodeUnauthenticated  = "UNAUTHENTICATED"    // 401
-	CodeForbidden        = "FORBIDDEN"          // 403
-	CodeNotFound         = "NOT_FOUND"          // 404, unknown path
-	CodeSourceNotFound   = "SOURCE_NOT_FOUND"   // 404, unknown source_id
-	CodeJobNotFound      = "JOB_NOT_FOUND"      // 404, unknown job id
-	CodeMethodNotAllowed = "METHOD_NOT_ALLOWED" // 405
-	CodeConflict         = "CONFLICT"           // 409
-	CodePayloadTooLarge  = "PAYLOAD_TOO_LARGE"  // 413
-	CodeRateLimited      = "RATE_LIMITED"       // 429
-	CodeInternal         = "INTERNAL_ERROR"     // 500
+	CodeValidation           = "VALIDATION_ERROR"       // 400
+	CodeUnauthenticated      = "UNAUTHENTICATED"        // 401
+	CodeForbidden            = "FORBIDDEN"              // 403
+	CodeNotFound             = "NOT_FOUND"              // 404, unknown path
+	CodeSourceNotFound       = "SOURCE_NOT_FOUND"       // 404, unknown source_id
+	CodeJobNotFound          = "JOB_NOT_FOUND"          // 404, unknown job id
+	CodeMethodNotAllowed     = "METHOD_NOT_ALLOWED"     // 405
+	CodeConflict             = "CONFLICT"               // 409
+	CodePayloadTooLarge      = "PAYLOAD_TOO_LARGE"      // 413
+	CodeIdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED" // 422, an Idempotency-Key reused for another request
+	CodeRateLimited          = "RATE_LIMITED"           // 429
+	CodeInternal             = "INTERNAL_ERROR"         // 500
 )
 
 // Paths served, as seed 004 names them.
@@ -98,6 +99,9 @@ type config struct {
 	searchSync  bool
 	sources     []Source
 	countOnly   bool
+	faults      []Fault
+	faultSeed   uint64
+	noIdem      bool // WithoutIdempotency
 }
 
 // Option configures a Server. Pass options to NewServer.
@@ -253,6 +257,7 @@ func defaultConfig() config {
 		maxProducts: defaultMaxProducts,
 		clock:       realClock{},
 		searchSync:  true,
+		faultSeed:   defaultFaultSeed,
 	}
 }
 
@@ -272,7 +277,8 @@ type Server struct {
 	httpSrv *httptest.Server
 
 	wake       chan struct{} // nudges the worker; capacity 1
-	done       chan struct{} // closed by Close
+	stopping   chan struct{} // closed when Close starts: cuts fault delays short
+	done       chan struct{} // closed by Close once no request is in flight
 	workerDone chan struct{}
 	closeOnce  sync.Once
 
@@ -287,6 +293,9 @@ type Server struct {
 	rate        slidingWindow
 	syncBatches int
 	syncCodes   []string
+	faults      faultSet
+	idem        map[idemKey]*idemEntry
+	replays     int
 
 	rowsReceived   atomic.Int64 // rows of the import requests answered 2xx
 	importRequests atomic.Int64 // import requests answered 2xx
@@ -306,12 +315,15 @@ func NewServer(opts ...Option) *Server {
 		cfg:        cfg,
 		langs:      languageSet(cfg.defaultLang, cfg.languages),
 		wake:       make(chan struct{}, 1),
+		stopping:   make(chan struct{}),
 		done:       make(chan struct{}),
 		workerDone: make(chan struct{}),
 		sources:    make(map[string]Source),
 		products:   make(map[string][]ProductVersion),
 		jobs:       make(map[string]*jobState),
 		rate:       slidingWindow{n: cfg.rateN, window: cfg.rateWindow},
+		faults:     newFaultSet(cfg.faults, cfg.faultSeed),
+		idem:       make(map[idemKey]*idemEntry),
 	}
 	s.seedSources()
 	s.handler = s.buildHandler()
@@ -330,10 +342,12 @@ func languageSet(def string, codes []string) map[string]bool {
 }
 
 // Close shuts the server down: it stops accepting requests, waits for the
-// ones in flight, and stops the job worker. Jobs still pending stay pending.
-// Close may be called more than once.
+// ones in flight (cutting the waits of FaultDelay and FaultTrickle short),
+// and stops the job worker. Jobs still pending stay pending. Close may be
+// called more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
+		close(s.stopping)
 		s.httpSrv.Close()
 		close(s.done)
 		<-s.workerDone
@@ -379,7 +393,10 @@ func (s *Server) clientCredential() catalog.Option {
 }
 
 // buildHandler wires the routes and the checks every request goes through,
-// outermost first: recording, panic guard, rate limit, authentication.
+// outermost first: recording, faults, panic guard, rate limit,
+// authentication, Idempotency-Key. Faults stand for the network and
+// proxies in front of the platform, so they come before everything the
+// platform itself does; the key check needs to know the credential.
 func (s *Server) buildHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+pathSources, s.handleCreateSource)
@@ -389,7 +406,7 @@ func (s *Server) buildHandler() http.Handler {
 	mux.HandleFunc("GET "+pathJob, s.handleGetJob)
 	mux.HandleFunc("/", s.handleUnrouted)
 	s.mux = mux
-	return s.record(recoverPanics(s.limitRate(s.authenticate(http.HandlerFunc(s.route)))))
+	return s.record(s.injectFaults(recoverPanics(s.limitRate(s.authenticate(s.deduplicate(http.HandlerFunc(s.route)))))))
 }
 
 // route dispatches to the mux. A non-canonical path (such as "//api" or
@@ -441,10 +458,15 @@ type Request struct {
 	// for a 413 answer it is cut just past the limit. It is nil on a server
 	// made WithCountOnly, which keeps no bodies.
 	Body []byte
-	// Status is the HTTP status the server answered with.
+	// Status is the HTTP status the server answered with. It is 0 when the
+	// connection was dropped before a whole answer went out
+	// (FaultResetBeforeApply, FaultResetAfterApply, FaultTruncatedJSON),
+	// and while the request is still being handled.
 	Status int
 	// Time is the arrival time on the server's clock.
 	Time time.Time
+	// Fault is the kind of the fault that fired on this request, 0 if none.
+	Fault FaultKind
 }
 
 // Requests returns every request received since the start or the last
@@ -455,7 +477,7 @@ func (s *Server) Requests() []Request {
 	out := make([]Request, len(s.requests))
 	for i, r := range s.requests {
 		out[i] = Request{Method: r.Method, Path: r.Path, Header: r.Header.Clone(),
-			Body: bytes.Clone(r.Body), Status: r.Status, Time: r.Time}
+			Body: bytes.Clone(r.Body), Status: r.Status, Time: r.Time, Fault: r.Fault}
 	}
 	return out
 }
@@ -468,8 +490,9 @@ func (s *Server) ResetRequests() {
 }
 
 // record appends each request to the log on arrival, so the log keeps
-// arrival order, and fills in its body and status when it has been answered.
-// In count mode it keeps no body: a copy would cost what count mode saves.
+// arrival order, and fills in its body, status and fault when it has been
+// answered, or when a fault aborted it. In count mode it keeps no body: a
+// copy would cost what count mode saves.
 func (s *Server) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Time: s.cfg.clock.Now()}
@@ -477,28 +500,66 @@ func (s *Server) record(next http.Handler) http.Handler {
 		s.requests = append(s.requests, rec)
 		s.mu.Unlock()
 
-		if s.cfg.countOnly {
-			sw := &statusWriter{ResponseWriter: w}
-			next.ServeHTTP(sw, r)
-			s.mu.Lock()
-			rec.Status = sw.statusCode()
-			s.mu.Unlock()
-			return
+		ex := &exchange{}
+		if !s.cfg.countOnly {
+			ex.body = new(bytes.Buffer)
+			r.Body = readCloser{Reader: io.TeeReader(r.Body, ex.body), Closer: r.Body}
 		}
-
-		var body bytes.Buffer
-		r.Body = readCloser{Reader: io.TeeReader(r.Body, &body), Closer: r.Body}
+		r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex))
 		sw := &statusWriter{ResponseWriter: w}
+		ex.settle = func() { s.finishRecord(rec, ex, sw, true) }
+		finished := false
+		defer func() { s.finishRecord(rec, ex, sw, finished) }()
 		next.ServeHTTP(sw, r)
-		if sw.status != http.StatusRequestEntityTooLarge {
+		if !ex.dropped && ex.body != nil {
 			// Keep the whole body for the test even when it was answered unread.
-			_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, s.cfg.maxBody-int64(body.Len())))
+			s.drainBody(r, sw.status)
 		}
-
-		s.mu.Lock()
-		rec.Body, rec.Status = body.Bytes(), sw.statusCode()
-		s.mu.Unlock()
+		finished = true
 	})
+}
+
+// finishRecord fills in rec once its request is over; finished is false
+// when a panic (http.ErrAbortHandler) ended it.
+func (s *Server) finishRecord(rec *Request, ex *exchange, sw *statusWriter, finished bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec.Status, rec.Fault = sw.statusCode(), ex.fault
+	if ex.dropped || !finished {
+		rec.Status = 0
+	}
+	if ex.body != nil {
+		rec.Body = ex.body.Bytes()
+	}
+}
+
+// exchange is what the recording shares with the fault middleware about
+// one request.
+type exchange struct {
+	body    *bytes.Buffer // the body read so far; nil in count mode
+	fault   FaultKind     // the fault that fired, if any
+	dropped bool          // the connection was dropped without a whole answer
+	settle  func()        // records the request as it stands
+}
+
+// drop notes that the connection is about to be dropped, and records the
+// request now: once the client sees the connection fail, a test may look.
+func (ex *exchange) drop() {
+	ex.dropped = true
+	if ex.settle != nil {
+		ex.settle()
+	}
+}
+
+type exchangeKey struct{}
+
+// exchangeOf returns r's exchange; a request that did not come through
+// record (which never happens) gets a throwaway one.
+func exchangeOf(r *http.Request) *exchange {
+	if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
+		return ex
+	}
+	return &exchange{}
 }
 
 type readCloser struct {
@@ -608,7 +669,7 @@ func (s *Server) limitRate(next http.Handler) http.Handler {
 type ctxKey struct{}
 
 // authenticate admits requests that carry one valid credential and stores
-// its permissions in the request context.
+// it in the request context.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cred, presented := s.credentialFor(r)
@@ -622,7 +683,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				Hint: "send Authorization: Bearer <token>, the x-auth-method: api-key headers with x-api-key-id and x-api-secret, or the vinc_b2b_session cookie"})
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, cred.permissions)))
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, cred)))
 	})
 }
 
@@ -670,9 +731,16 @@ func (s *Server) match(kind credentialKind, id, secret string) *credential {
 	return nil
 }
 
+// credentialOf returns the credential authenticate admitted the request
+// with, or nil.
+func credentialOf(ctx context.Context) *credential {
+	c, _ := ctx.Value(ctxKey{}).(*credential)
+	return c
+}
+
 func hasPermission(ctx context.Context, perm string) bool {
-	perms, _ := ctx.Value(ctxKey{}).([]string)
-	return slices.Contains(perms, perm)
+	c := credentialOf(ctx)
+	return c != nil && slices.Contains(c.permissions, perm)
 }
 
 // errorBody is the JSON shape of every error answer.
