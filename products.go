@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -683,14 +682,9 @@ func (b Brand) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON accepts a JSON string, stored in Plain, or an object.
 func (b *Brand) UnmarshalJSON(data []byte) error {
-	data = bytes.TrimSpace(data)
-	if len(data) > 0 && data[0] == '"' {
-		var s string
-		if err := json.Unmarshal(data, &s); err != nil {
-			return err
-		}
+	if s, ok, err := jsonString(data); ok || err != nil {
 		*b = Brand{Plain: s}
-		return nil
+		return err
 	}
 	var o brandObject
 	if err := json.Unmarshal(data, &o); err != nil {

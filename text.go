@@ -90,14 +90,9 @@ func (t Text) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON accepts a JSON string or an object of strings.
 func (t *Text) UnmarshalJSON(data []byte) error {
-	data = bytes.TrimSpace(data)
-	if len(data) > 0 && data[0] == '"' {
-		var s string
-		if err := json.Unmarshal(data, &s); err != nil {
-			return err
-		}
+	if s, ok, err := jsonString(data); ok || err != nil {
 		*t = Text{plain: s}
-		return nil
+		return err
 	}
 	var m map[string]string
 	if err := json.Unmarshal(data, &m); err != nil {
@@ -108,6 +103,17 @@ func (t *Text) UnmarshalJSON(data []byte) error {
 	}
 	*t = Text{byLang: m}
 	return nil
+}
+
+// jsonString decodes data when it is a JSON string, for the types that take
+// a string or an object; ok is false when data is something else.
+func jsonString(data []byte) (s string, ok bool, err error) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 || data[0] != '"' {
+		return "", false, nil
+	}
+	err = json.Unmarshal(data, &s)
+	return s, true, err
 }
 
 // Ptr returns a pointer to v. Optional scalar fields are pointers, so that
