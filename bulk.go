@@ -158,9 +158,10 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 // Concurrency+1 request bodies do.
 //
 // Every row read ends in exactly one outcome (see BulkReport). Row errors
-// never stop the import: a row that fails validation, cannot be encoded,
-// alone exceeds the body limit, or that the stream yields with an error is
-// reported failed, and the import goes on. A request that fails as a whole
+// never stop the import: a row that fails validation (as in Import; its
+// entity_code repeating one already in the same request counts), cannot be
+// encoded, alone exceeds the body limit, or that the stream yields with an
+// error is reported failed, and the import goes on. A request that fails as a whole
 // after retries marks its rows failed with the cause (or unknown, when it
 // may have been applied) and the import goes on, unless StopOnError is set.
 //
@@ -215,6 +216,7 @@ type bulkRun struct {
 // in it, in order.
 type bulkBatch struct {
 	part       int
+	headLen    int // bytes of the body before the first product
 	body       []byte
 	rows       []int
 	jobID      string
@@ -292,18 +294,17 @@ func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch
 		}
 		*cur = p
 		raw, rowErr := r.encodeRow(cur, err, seen, enc, &scratch)
-		if rowErr == nil && !b.fits(raw, r.o) {
-			if len(b.rows) > 0 { // b is full: send it and start the next
-				if !r.handOver(b, out) {
-					r.notAttempted(row)
-					return
-				}
-				b = r.newBatch(b.part + 1)
-				clear(seen)
+		switch {
+		case rowErr != nil:
+		case !b.fitsAlone(raw, r.o):
+			rowErr = tooLarge(len(raw), r.o.MaxBodyBytes)
+		case !b.fits(raw, r.o): // b is full: send it and start the next
+			if !r.handOver(b, out) {
+				r.notAttempted(row)
+				return
 			}
-			if !b.fits(raw, r.o) { // alone, it exceeds the body limit
-				rowErr = tooLarge(len(raw), r.o.MaxBodyBytes)
-			}
+			b = r.newBatch(b.part + 1)
+			clear(seen)
 		}
 		if rowErr != nil {
 			rowErr.Row = row
@@ -351,7 +352,13 @@ func (r *bulkRun) newBatch(part int) *bulkBatch {
 	env := r.env
 	env.BatchMetadata = &BatchMetadata{BatchID: r.o.BatchID, BatchPart: part, BatchTotalItems: r.o.TotalItems}
 	head, _ := env.head() // checked in newBulkRun; only the part number differs
-	return &bulkBatch{part: part, body: append(buf[:0], head...)}
+	return &bulkBatch{part: part, headLen: len(head), body: append(buf[:0], head...)}
+}
+
+// fitsAlone reports whether raw fits in a request of its own. One byte is
+// kept for the part number growing a digit.
+func (b *bulkBatch) fitsAlone(raw []byte, o BulkOptions) bool {
+	return int64(b.headLen+1+len(raw)+len(bodyTail)) <= o.MaxBodyBytes
 }
 
 // fits reports whether raw can join b within both limits.
