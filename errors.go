@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Sentinels for errors.Is. An *APIError matches the one for its status code;
@@ -33,6 +34,14 @@ var (
 // maxErrorBody caps how much of an error answer is read, so a broken or
 // hostile server cannot make the client allocate without end.
 const maxErrorBody = 1 << 20
+
+// maxErrorField caps each text taken from an error body, so that Error()
+// stays a log line whatever the server sends.
+const maxErrorField = 1 << 10
+
+// maxRetryAfter caps a Retry-After, in seconds (a day): larger values would
+// overflow a time.Duration, and no import waits that long.
+const maxRetryAfter = 24 * 60 * 60
 
 // APIError is an answer with a status of 300 or more. Its fields come from
 // the JSON error body when there is one:
@@ -242,6 +251,9 @@ func fillFromBody(e *APIError, raw []byte) {
 	e.Details = textOf(body.Details)
 	e.Hint = body.Hint
 	e.TechnicalDetails = body.TechnicalDetails
+	for _, f := range []*string{&e.Message, &e.Code, &e.Details, &e.Hint} {
+		*f = clip(*f, maxErrorField)
+	}
 }
 
 // textOf returns a JSON string's value, or the compact JSON of anything else.
@@ -263,12 +275,19 @@ func textOf(raw json.RawMessage) string {
 // snippet is the start of a body that is not the expected JSON, cleaned for
 // one log line.
 func snippet(raw []byte) string {
-	const n = 200
-	s := strings.Join(strings.Fields(string(raw)), " ")
-	if len(s) > n {
-		s = s[:n] + "..."
+	return clip(strings.Join(strings.Fields(string(raw[:min(len(raw), 4*maxErrorField)])), " "), 200)
+}
+
+// clip cuts s to at most n bytes, on a rune boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return s
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strings.ToValidUTF8(s[:cut], "") + "..."
 }
 
 // retryAfter parses a Retry-After header given in seconds or as an HTTP date.
@@ -278,7 +297,7 @@ func retryAfter(h http.Header) time.Duration {
 		return 0
 	}
 	if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
-		return time.Duration(secs) * time.Second
+		return time.Duration(min(secs, maxRetryAfter)) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(time.Until(t), 0)

@@ -132,3 +132,24 @@ func TestStalledServerCannotHangACall(t *testing.T) {
 		t.Fatalf("a POST that timed out: got %v, want ErrOutcomeUnknown", err)
 	}
 }
+
+// Found by FuzzErrorAnswer: a huge Retry-After overflowed into a negative
+// wait, and a long error text made Error() unbounded.
+func TestHostileErrorAnswers(t *testing.T) {
+	c, mt := newMockClient(t, WithRetries(0, time.Millisecond, time.Millisecond))
+	mt.RegisterResponder("GET", testBase+"/api/b2b/pim/jobs/huge", httpmock.NewStringResponder(429, `{}`).
+		HeaderSet(http.Header{"Retry-After": {"9227000000"}}))
+	long := strings.Repeat("é", 100_000)
+	mt.RegisterResponder("GET", testBase+"/api/b2b/pim/jobs/long", httpmock.NewStringResponder(400,
+		`{"error":"`+long+`","details":"`+long+`","code":"`+long+`","hint":"`+long+`"}`))
+
+	_, err := c.Jobs.Get(context.Background(), "huge")
+	var rl *RateLimitError
+	if !errors.As(err, &rl) || rl.RetryAfter != 24*time.Hour {
+		t.Fatalf("got %v, want RetryAfter capped at 24h", err)
+	}
+	_, err = c.Jobs.Get(context.Background(), "long")
+	if n := len(err.Error()); n > 8<<10 || !strings.Contains(err.Error(), "é...") {
+		t.Fatalf("Error() is %d bytes; want it clipped on a rune boundary", n)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -379,6 +380,8 @@ func TestCountOnlyBodyLimit(t *testing.T) {
 	}
 }
 
+var byteOffset = regexp.MustCompile(`at byte offset \d+`)
+
 // FuzzCountOnly checks that count mode answers any body as the normal mode
 // does. `go test` runs the seeds; `go test -fuzz FuzzCountOnly` explores.
 func FuzzCountOnly(f *testing.F) {
@@ -402,7 +405,12 @@ func FuzzCountOnly(f *testing.F) {
 			if err := decodeJSON(rec.Body.Bytes(), &m); err != nil {
 				t.Fatalf("body %q: answer is not JSON: %s", body, rec.Body)
 			}
-			return rec.Code, withoutJobID(answer{body: m})
+			m = withoutJobID(answer{body: m})
+			// The offset of a syntax error may differ (see WithCountOnly).
+			if msg, ok := m["error"].(string); ok {
+				m["error"] = byteOffset.ReplaceAllString(msg, "at byte offset N")
+			}
+			return rec.Code, m
 		}
 		wantStatus, want := serve(normal)
 		gotStatus, got := serve(counting)

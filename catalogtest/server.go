@@ -234,6 +234,8 @@ func WithSearchSync(enabled bool) Option {
 //     import's answer shows; its failed count still counts them all.
 //   - Search-sync batches are counted ([Server.SearchSyncBatches]), their
 //     entity codes are not kept ([Server.SearchSyncEntityCodes] is empty).
+//   - For some malformed bodies, the byte offset named in a 400's message
+//     may differ, since the body is scanned rather than decoded whole.
 //
 // Field mappings of the import source still apply to entity_code and sku,
 // so rows fail exactly when they would without this option.
