@@ -1,7 +1,6 @@
 package catalogtest
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,16 +33,7 @@ type outcome struct {
 // back, failures included. body is as for send; a defaults to defaultAuth.
 func attempt(t *testing.T, s *Server, method, path string, body any, a ...auth) outcome {
 	t.Helper()
-	req, err := http.NewRequestWithContext(context.Background(), method, s.URL+path, requestBody(t, body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(a) == 0 {
-		a = []auth{defaultAuth}
-	}
-	for _, f := range a {
-		f(req)
-	}
+	req := newTestRequest(t, s, method, path, body, a...)
 	resp, err := rawClient().Do(req)
 	if err != nil {
 		return outcome{err: err}

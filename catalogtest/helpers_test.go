@@ -54,10 +54,8 @@ type answer struct {
 	body   map[string]any
 }
 
-// send makes one request. body may be nil, a string or []byte (sent as is),
-// an io.Reader (sent chunked) or any value (JSON-encoded). Every answer must
-// be a JSON object with Content-Type application/json.
-func send(t *testing.T, s *Server, method, path string, body any, a ...auth) answer {
+// newTestRequest builds a request to s; a defaults to defaultAuth.
+func newTestRequest(t *testing.T, s *Server, method, path string, body any, a ...auth) *http.Request {
 	t.Helper()
 	req, err := http.NewRequestWithContext(context.Background(), method, s.URL+path, requestBody(t, body))
 	if err != nil {
@@ -69,6 +67,15 @@ func send(t *testing.T, s *Server, method, path string, body any, a ...auth) ans
 	for _, f := range a {
 		f(req)
 	}
+	return req
+}
+
+// send makes one request. body may be nil, a string or []byte (sent as is),
+// an io.Reader (sent chunked) or any value (JSON-encoded). Every answer must
+// be a JSON object with Content-Type application/json.
+func send(t *testing.T, s *Server, method, path string, body any, a ...auth) answer {
+	t.Helper()
+	req := newTestRequest(t, s, method, path, body, a...)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
