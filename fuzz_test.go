@@ -29,9 +29,9 @@ import (
 // Some seeds are megabytes long; -fuzzminimizetime 5s keeps the fuzzer
 // from spending a minute minimizing each new input derived from them.
 //
-// Two inputs it found are seeds now, fixed: "Retry-After: 9227000000"
-// (the seconds overflowed a time.Duration) and a 100 kB "error" (Error()
-// had no bound).
+// Two faults are seeds now, fixed: "Retry-After: 9227000000", which the
+// fuzzer found (the seconds overflowed a time.Duration), and a 100 kB
+// "error", a hand-written seed (Error() had no bound).
 
 // fzBase is the base URL of the fuzz clients; nothing listens there, the
 // RoundTripper answers.
@@ -870,7 +870,7 @@ func FuzzSourceAnswer(f *testing.F) {
 		if a.calls != 1 || a.method != http.MethodPost || a.path != path {
 			t.Fatalf("sent %d requests, the last %s %s; want one POST %s", a.calls, a.method, a.path, path)
 		}
-		wantOK := decErr == nil && direct.Source != nil
+		wantOK := decErr == nil && direct.Source != nil && direct.Source.ID != ""
 		switch {
 		case err != nil && src != nil:
 			t.Fatalf("CreateSource returned both %+v and %v", src, err)

@@ -48,7 +48,7 @@ func (s *ImportsService) CreateSource(ctx context.Context, src *Source) (*Source
 	if err := s.client.do(ctx, http.MethodPost, "/api/b2b/pim/sources", body, &out); err != nil {
 		return nil, err
 	}
-	if out.Source == nil {
+	if out.Source == nil || out.Source.ID == "" {
 		return nil, malformed(http.MethodPost, "/api/b2b/pim/sources", "no source in the answer")
 	}
 	return out.Source, nil
