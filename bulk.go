@@ -1,11 +1,9 @@
 package catalog
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -194,12 +192,11 @@ func (s *ProductsService) ImportAll(ctx context.Context, sourceID string, produc
 
 // bulkRun is the state of one ImportAll.
 type bulkRun struct {
-	s        *ProductsService
-	ctx      context.Context // ends when the caller's ctx does, or at the first failure with StopOnError
-	stop     context.CancelCauseFunc
-	sourceID string
-	o        BulkOptions
-	env      envelope // the request fields but batch_metadata.batch_part
+	s    *ProductsService
+	ctx  context.Context // ends when the caller's ctx does, or at the first failure with StopOnError
+	stop context.CancelCauseFunc
+	o    BulkOptions
+	env  envelope // the request fields but batch_metadata.batch_part
 
 	free chan []byte // body buffers to reuse, so memory is sized by the data once
 
@@ -253,7 +250,7 @@ func (s *ProductsService) newBulkRun(ctx context.Context, sourceID string, opts 
 	}
 	runCtx, stop := context.WithCancelCause(ctx)
 	r := &bulkRun{
-		s: s, ctx: runCtx, stop: stop, sourceID: sourceID, o: o, env: env,
+		s: s, ctx: runCtx, stop: stop, o: o, env: env,
 		free: make(chan []byte, o.Concurrency+1),
 		rep:  BulkReport{BatchID: o.BatchID},
 	}
@@ -278,9 +275,7 @@ func newBatchID() string {
 // them into batches and hands full batches to the senders. It stops reading
 // when the run's context ends.
 func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch) {
-	var scratch bytes.Buffer
-	enc := json.NewEncoder(&scratch)
-	enc.SetEscapeHTML(false)
+	enc := newRowEncoder()
 	seen := make(map[string]int) // identities in the current batch: one request must not repeat one
 	cur := new(Product)          // one for the whole stream: the encoder would move each row's copy to the heap
 	b := r.newBatch(1)
@@ -293,7 +288,13 @@ func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch
 			break
 		}
 		*cur = p
-		raw, rowErr := r.encodeRow(cur, err, seen, enc, &scratch)
+		var raw []byte
+		var rowErr *RowError
+		if err != nil {
+			rowErr = &RowError{Reason: "the stream yielded an error: " + err.Error()}
+		} else {
+			raw, rowErr = enc.encode(cur, seen)
+		}
 		switch {
 		case rowErr != nil:
 		case !b.fitsAlone(raw, r.o):
@@ -308,9 +309,6 @@ func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch
 		}
 		if rowErr != nil {
 			rowErr.Row = row
-			if err == nil {
-				rowErr.EntityCode = cur.key()
-			}
 			r.failRows([]RowError{*rowErr})
 			continue
 		}
@@ -320,22 +318,6 @@ func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch
 	if len(b.rows) > 0 {
 		r.handOver(b, out)
 	}
-}
-
-// encodeRow validates one row and returns its JSON, or why it fails.
-func (r *bulkRun) encodeRow(p *Product, streamErr error, seen map[string]int, enc *json.Encoder, scratch *bytes.Buffer) ([]byte, *RowError) {
-	if streamErr != nil {
-		return nil, &RowError{Reason: "the stream yielded an error: " + streamErr.Error()}
-	}
-	if rowErr := validateProduct(p, seen); rowErr != nil {
-		rowErr.Rejected = true
-		return nil, rowErr
-	}
-	scratch.Reset()
-	if err := enc.Encode(p); err != nil {
-		return nil, &RowError{Reason: "cannot be encoded: " + err.Error(), Rejected: true}
-	}
-	return bytes.TrimSuffix(scratch.Bytes(), []byte("\n")), nil
 }
 
 func tooLarge(size int, limit int64) *RowError {

@@ -165,7 +165,7 @@ func (c *Client) run(ctx context.Context, a *apiCall) error {
 }
 
 func (c *Client) newRequest(ctx context.Context, a *apiCall) (*retryablehttp.Request, error) {
-	ctx = withCall(ctx, &call{method: a.method, path: a.path, idempotent: a.method == http.MethodGet})
+	ctx = withCall(ctx, &call{idempotent: a.method == http.MethodGet})
 	var raw any // a nil []byte would still send an empty body
 	if a.body != nil {
 		raw = a.body

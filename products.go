@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -210,24 +211,17 @@ func (s *ProductsService) prepare(sourceID string, products []Product, opts *Imp
 	b := &batch{}
 	encoded := make([][]byte, 0, len(products))
 	seen := make(map[string]int, len(products))
+	enc := newRowEncoder()
 	for i := range products {
-		p := &products[i]
-		rowErr := validateProduct(p, seen)
-		var raw []byte
-		if rowErr == nil {
-			var err error
-			if raw, err = encodeJSON(p); err != nil {
-				rowErr = &RowError{Reason: "cannot be encoded: " + err.Error()}
-			}
-		}
+		raw, rowErr := enc.encode(&products[i], seen)
 		if rowErr != nil {
-			rowErr.Row, rowErr.EntityCode, rowErr.Rejected = i, p.EntityCode, true
+			rowErr.Row = i
 			b.rejected = append(b.rejected, *rowErr)
 			continue
 		}
-		seen[p.key()] = i
+		seen[products[i].key()] = i
 		b.sent = append(b.sent, i)
-		encoded = append(encoded, raw)
+		encoded = append(encoded, bytes.Clone(raw))
 	}
 	if len(encoded) > 0 {
 		body, err := importBody(sourceID, opts, encoded)
@@ -237,6 +231,38 @@ func (s *ProductsService) prepare(sourceID string, products []Product, opts *Imp
 		b.body = body
 	}
 	return b, nil
+}
+
+// rowEncoder validates and encodes products one at a time, reusing one
+// buffer: the step both Import and ImportAll take for every row.
+type rowEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+func newRowEncoder() *rowEncoder {
+	e := &rowEncoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}
+
+// encode returns p's JSON, valid until the next call, or the row fault
+// (Rejected, with the field and EntityCode; the caller sets Row). seen maps
+// the identities already in the request to their rows.
+func (e *rowEncoder) encode(p *Product, seen map[string]int) ([]byte, *RowError) {
+	rowErr := validateProduct(p, seen)
+	if rowErr == nil {
+		e.buf.Reset()
+		if err := e.enc.Encode(p); err != nil {
+			rowErr = &RowError{Reason: "cannot be encoded: " + err.Error()}
+		}
+	}
+	if rowErr != nil {
+		rowErr.EntityCode, rowErr.Rejected = p.EntityCode, true
+		return nil, rowErr
+	}
+	return bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")), nil
 }
 
 // checkRequest refuses what the server would refuse with a 400 as a whole.

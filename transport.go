@@ -195,9 +195,8 @@ func gateFrom(ctx context.Context) *sendGate {
 // call is the state of one API call across its attempts, carried in the
 // request's context from Client.do to the transport and the retry policy.
 type call struct {
-	method, path string
-	idempotent   bool // safe to send twice
-	attempts     int  // attempts so far; attempts of one call never overlap
+	idempotent bool // safe to send twice
+	attempts   int  // attempts so far; attempts of one call never overlap
 }
 
 type callKey struct{}
