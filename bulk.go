@@ -20,15 +20,12 @@ type BulkOptions struct {
 	// Queued sends each batch to the queue (POST /import/queue) and waits
 	// for every job at the end; otherwise batches go to the direct import.
 	Queued bool
-	// MergeMode is passed on every request; "" leaves it to the server.
-	MergeMode MergeMode
-	// BatchID is sent as batch_id and batch_metadata.batch_id on every
-	// request; one is generated when empty ("bulk-<time>-<random>").
-	BatchID string
+	// RequestOptions go on every request. BatchID is also sent as
+	// batch_metadata.batch_id; one is generated when it is empty
+	// ("bulk-<time>-<random>").
+	RequestOptions
 	// TotalItems, when known, is sent as batch_metadata.batch_total_items.
 	TotalItems int
-	// ChannelMetadata is sent on every request.
-	ChannelMetadata map[string]any
 	// Concurrency is the number of requests in flight (default 2). They
 	// all go through the client's one rate limiter.
 	Concurrency int
@@ -225,7 +222,7 @@ func (s *ProductsService) newBulkRun(ctx context.Context, sourceID string, opts 
 	if opts != nil {
 		o = *opts
 	}
-	if err := checkRequest(sourceID, 1, &ImportOptions{MergeMode: o.MergeMode}); err != nil {
+	if err := checkRequest(sourceID, 1, o.MergeMode); err != nil {
 		return nil, err
 	}
 	limit := s.client.maxBody
@@ -244,7 +241,7 @@ func (s *ProductsService) newBulkRun(ctx context.Context, sourceID string, opts 
 	if o.BatchID == "" {
 		o.BatchID = newBatchID()
 	}
-	env := envelope{SourceID: sourceID, MergeMode: o.MergeMode, BatchID: o.BatchID, ChannelMetadata: o.ChannelMetadata}
+	env := newEnvelope(sourceID, o.RequestOptions)
 	if _, err := env.head(); err != nil {
 		return nil, err
 	}
@@ -471,7 +468,7 @@ func (r *bulkRun) resolveUnknown(ctx context.Context, b *bulkBatch, call *apiCal
 // and processing jobs, and returns its job id, or "" when it is not there
 // (never queued, already finished, or the lookup failed).
 func (r *bulkRun) findQueuedJob(ctx context.Context, part int) string {
-	q, err := r.s.client.Jobs.Queue(ctx)
+	q, err := r.s.client.Jobs.QueueStatus(ctx)
 	if err != nil {
 		return ""
 	}

@@ -146,7 +146,7 @@ func TestImportAllBatchMetadataAndFewestRequests(t *testing.T) {
 	srv, c := newFake(t)
 	input := products(25, func(i int) catalog.Product { return catalog.Product{EntityCode: code(i)} })
 	rep, err := c.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, catalog.FromSlice(input),
-		&catalog.BulkOptions{MaxProducts: 10, BatchID: "nightly-1", TotalItems: 25, MergeMode: catalog.MergePartial})
+		&catalog.BulkOptions{MaxProducts: 10, RequestOptions: catalog.RequestOptions{BatchID: "nightly-1", MergeMode: catalog.MergePartial}, TotalItems: 25})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +354,7 @@ func TestImportAllRefusesBadOptions(t *testing.T) {
 		"body over the client's limit": {MaxBodyBytes: catalog.DefaultMaxBodySize + 1},
 		"too many products":            {MaxProducts: catalog.MaxProducts + 1},
 		"negative concurrency":         {Concurrency: -1},
-		"bad merge mode":               {MergeMode: "upsert"},
+		"bad merge mode":               {RequestOptions: catalog.RequestOptions{MergeMode: "upsert"}},
 	} {
 		rep, err := c.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, catalog.FromSlice([]catalog.Product{{EntityCode: "A"}}), o)
 		if !errors.Is(err, catalog.ErrValidation) || rep == nil || rep.Read != 0 {

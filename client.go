@@ -9,7 +9,6 @@
 package catalog
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -21,7 +20,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -49,7 +47,8 @@ type Client struct {
 	Products   *ProductsService   // direct and queued product imports
 	Categories *CategoriesService // category model; imports come later
 	Promotions *PromotionsService // promotion model; imports come later
-	Imports    *ImportsService    // import sources
+	Sources    *SourcesService    // import sources: mappings, locked fields, auto-publish
+	Imports    *ImportsService    // file imports
 	Jobs       *JobsService       // import jobs and the queue
 
 	base    *url.URL
@@ -85,6 +84,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	c.Products = (*ProductsService)(&c.common)
 	c.Categories = (*CategoriesService)(&c.common)
 	c.Promotions = (*PromotionsService)(&c.common)
+	c.Sources = (*SourcesService)(&c.common)
 	c.Imports = (*ImportsService)(&c.common)
 	c.Jobs = (*JobsService)(&c.common)
 	return c, nil
@@ -228,31 +228,6 @@ func decodeBody(r io.Reader, out any, method, path string) error {
 	}
 	return nil
 }
-
-// encodeJSON encodes v as compact JSON without HTML escaping, so that
-// "<", ">" and "&" go on the wire as the caller wrote them. Encoders are
-// pooled: multilingual values call it for every field of every product.
-func encodeJSON(v any) ([]byte, error) {
-	e := encoders.Get().(*pooledEncoder)
-	defer encoders.Put(e)
-	e.buf.Reset()
-	if err := e.enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.Clone(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))), nil
-}
-
-type pooledEncoder struct {
-	buf bytes.Buffer
-	enc *json.Encoder
-}
-
-var encoders = sync.Pool{New: func() any {
-	e := &pooledEncoder{}
-	e.enc = json.NewEncoder(&e.buf)
-	e.enc.SetEscapeHTML(false)
-	return e
-}}
 
 // The rate limiter, for the transport; nil when off.
 func newLimiter(n int, per time.Duration) *ratelimit.Limiter {

@@ -141,7 +141,7 @@ func TestCredentialHeaders(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := c.Jobs.Queue(context.Background()); err != nil {
+			if _, err := c.Jobs.QueueStatus(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 			got := map[string]string{}
@@ -166,7 +166,7 @@ func TestNoCredentialsSendsNone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.Jobs.Queue(context.Background())
+	_, err = c.Jobs.QueueStatus(context.Background())
 	if !errors.Is(err, ErrUnauthorized) {
 		t.Fatalf("got %v, want ErrUnauthorized from the server", err)
 	}
@@ -199,7 +199,7 @@ func TestRedirectToOtherHostDropsCredentials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Jobs.Queue(context.Background()); err != nil {
+	if _, err := c.Jobs.QueueStatus(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	for _, h := range []string{"x-api-secret", "x-api-key-id", "x-auth-method", "Authorization", "Cookie"} {

@@ -21,6 +21,7 @@ var (
 	ErrUnauthorized = errors.New("catalog: unauthenticated")   // 401
 	ErrForbidden    = errors.New("catalog: forbidden")         // 403
 	ErrNotFound     = errors.New("catalog: not found")         // 404
+	ErrConflict     = errors.New("catalog: conflict")          // 409, e.g. a source id that exists
 	ErrTooLarge     = errors.New("catalog: request too large") // 413
 	ErrRateLimited  = errors.New("catalog: rate limited")      // 429
 	ErrServer       = errors.New("catalog: server error")      // 5xx
@@ -88,6 +89,8 @@ func (e *APIError) Is(target error) bool {
 		return e.StatusCode == http.StatusForbidden
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
+	case ErrConflict:
+		return e.StatusCode == http.StatusConflict
 	case ErrTooLarge:
 		return e.StatusCode == http.StatusRequestEntityTooLarge
 	case ErrRateLimited:

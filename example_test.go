@@ -29,7 +29,7 @@ func ExampleNewClient() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	status, err := client.Jobs.Queue(context.Background())
+	status, err := client.Jobs.QueueStatus(context.Background())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func ExampleProductsService_Import() {
 		{Name: catalog.PlainText("a row without entity_code or sku")},
 	}
 	res, err := client.Products.Import(context.Background(), catalogtest.DefaultSourceID, products,
-		&catalog.ImportOptions{MergeMode: catalog.MergeReplace, BatchID: "weekly-2026-17"})
+		&catalog.ImportOptions{RequestOptions: catalog.RequestOptions{MergeMode: catalog.MergeReplace, BatchID: "weekly-2026-17"}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func ExampleJobsService_Wait() {
 	// done: completed
 }
 
-func ExampleJobsService_Queue() {
+func ExampleJobsService_QueueStatus() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit(), catalogtest.WithJobDelay(time.Hour))
 	defer srv.Close()
 	client, err := srv.Client()
@@ -148,7 +148,7 @@ func ExampleJobsService_Queue() {
 			log.Fatal(err)
 		}
 	}
-	status, err := client.Jobs.Queue(ctx)
+	status, err := client.Jobs.QueueStatus(ctx)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -163,7 +163,7 @@ func ExampleJobsService_Queue() {
 	// nightly 2 of 2
 }
 
-func ExampleImportsService_CreateSource() {
+func ExampleSourcesService_Create() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	defer srv.Close()
 	client, err := srv.Client()
@@ -172,7 +172,7 @@ func ExampleImportsService_CreateSource() {
 	}
 	ctx := context.Background()
 
-	src, err := client.Imports.CreateSource(ctx, &catalog.Source{
+	src, err := client.Sources.Create(ctx, &catalog.Source{
 		ID:            "erp-feed",
 		Name:          "ERP nightly feed",
 		FieldMappings: map[string]string{"list_price": "pricing.list"}, // the feed's column -> product field

@@ -133,7 +133,7 @@ func runMatrixCell(t *testing.T, f matrixFault, m matrixMode, keys bool) matrixC
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	rep, err := client.Products.ImportAll(ctx, catalogtest.DefaultSourceID, catalog.FromSlice(input), &catalog.BulkOptions{
-		Queued: m.queued, MergeMode: m.merge, MaxProducts: 100, Concurrency: 2, ResendUnknown: true,
+		Queued: m.queued, RequestOptions: catalog.RequestOptions{MergeMode: m.merge}, MaxProducts: 100, Concurrency: 2, ResendUnknown: true,
 		Wait: &catalog.WaitOptions{MinInterval: 2 * time.Millisecond, MaxInterval: 20 * time.Millisecond},
 	})
 	if err != nil {

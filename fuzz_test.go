@@ -432,7 +432,7 @@ func FuzzQueueStatusAnswer(f *testing.F) {
 
 		a := fzOK(body)
 		c := fzClient(t, a)
-		st, err := c.Jobs.Queue(t.Context())
+		st, err := c.Jobs.QueueStatus(t.Context())
 		if a.calls != 1 || a.method != http.MethodGet || a.path != queuePath {
 			t.Fatalf("sent %d requests, the last %s %s; want one GET %s", a.calls, a.method, a.path, queuePath)
 		}
@@ -866,22 +866,22 @@ func FuzzSourceAnswer(f *testing.F) {
 
 		a := &fzAnswer{status: http.StatusCreated, body: bytes.NewReader(body)}
 		c := fzClient(t, a)
-		src, err := c.Imports.CreateSource(t.Context(), &Source{ID: "erp", FieldMappings: map[string]string{"Prix": "pricing.list"}})
+		src, err := c.Sources.Create(t.Context(), &Source{ID: "erp", FieldMappings: map[string]string{"Prix": "pricing.list"}})
 		if a.calls != 1 || a.method != http.MethodPost || a.path != path {
 			t.Fatalf("sent %d requests, the last %s %s; want one POST %s", a.calls, a.method, a.path, path)
 		}
 		wantOK := decErr == nil && direct.Source != nil && direct.Source.ID != ""
 		switch {
 		case err != nil && src != nil:
-			t.Fatalf("CreateSource returned both %+v and %v", src, err)
+			t.Fatalf("Sources.Create returned both %+v and %v", src, err)
 		case (err == nil) != wantOK:
-			t.Fatalf("CreateSource error %v; decoding alone gives %+v, %v", err, direct.Source, decErr)
+			t.Fatalf("Sources.Create error %v; decoding alone gives %+v, %v", err, direct.Source, decErr)
 		case decErr != nil && !errors.Is(err, ErrOutcomeUnknown):
 			t.Fatalf("an unreadable answer gave %v, want an error matching ErrOutcomeUnknown", err)
 		case err != nil && err.Error() == "":
-			t.Fatal("CreateSource failed with an empty message")
+			t.Fatal("Sources.Create failed with an empty message")
 		case err == nil && (src.ID != direct.Source.ID || !reflect.DeepEqual(src.FieldMappings, direct.Source.FieldMappings)):
-			t.Fatalf("CreateSource returned %+v, decoding alone gives %+v", src, direct.Source)
+			t.Fatalf("Sources.Create returned %+v, decoding alone gives %+v", src, direct.Source)
 		}
 	})
 }

@@ -1,55 +1,6 @@
 package catalog
 
-import (
-	"context"
-	"net/http"
-	"time"
-)
-
-// ImportsService manages import sources. A source is created once per feed
-// and is applied by every channel of the pipeline (file upload, direct and
-// queued JSON import): its field mappings, locked fields and auto-publish
-// rules.
+// ImportsService is the home of file imports: analysing a CSV, XLSX or JSON
+// export and uploading it for the platform to import. Product imports from
+// Go values are on ProductsService; import sources on SourcesService.
 type ImportsService service
-
-// Source is an import source (seed 004, POST /api/b2b/pim/sources).
-type Source struct {
-	ID   string `json:"source_id"`            // the id imports refer to; required
-	Name string `json:"source_name,omitzero"` // a human-readable name
-	// FieldMappings renames incoming keys to product fields before the row
-	// is stored: {"Titre": "name", "Prix": "pricing.list"}.
-	FieldMappings map[string]string `json:"field_mappings,omitzero"`
-	// LockedFields are re-applied from the current version on every import,
-	// so a feed cannot overwrite them.
-	LockedFields []string `json:"locked_fields,omitzero"`
-	// Auto-publish rules: a version whose completeness score (share of
-	// RequiredFields populated) reaches MinScoreThreshold (default 80) is
-	// published, otherwise it stays a draft.
-	AutoPublishEnabled *bool     `json:"auto_publish_enabled,omitzero"`
-	MinScoreThreshold  *float64  `json:"min_score_threshold,omitzero"`
-	RequiredFields     []string  `json:"required_fields,omitzero"`
-	CreatedAt          time.Time `json:"created_at,omitzero"` // set by the server
-}
-
-// CreateSource creates an import source and returns it as stored.
-//
-// POST /api/b2b/pim/sources
-func (s *ImportsService) CreateSource(ctx context.Context, src *Source) (*Source, error) {
-	if src == nil || src.ID == "" {
-		return nil, &ValidationError{Field: "source_id", Reason: "required"}
-	}
-	body, err := encodeJSON(src)
-	if err != nil {
-		return nil, err
-	}
-	var out struct {
-		Source *Source `json:"source"`
-	}
-	if err := s.client.do(ctx, http.MethodPost, "/api/b2b/pim/sources", body, &out); err != nil {
-		return nil, err
-	}
-	if out.Source == nil || out.Source.ID == "" {
-		return nil, malformed(http.MethodPost, "/api/b2b/pim/sources", "no source in the answer")
-	}
-	return out.Source, nil
-}

@@ -31,7 +31,7 @@ func newFake(t *testing.T, opts ...catalogtest.Option) (*catalogtest.Server, *ca
 
 func importOK(t *testing.T, c *catalog.Client, source string, mode catalog.MergeMode, products ...catalog.Product) *catalog.ImportResult {
 	t.Helper()
-	res, err := c.Products.Import(context.Background(), source, products, &catalog.ImportOptions{MergeMode: mode})
+	res, err := c.Products.Import(context.Background(), source, products, &catalog.ImportOptions{RequestOptions: catalog.RequestOptions{MergeMode: mode}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,14 +135,14 @@ func TestQueueAndWaitEndToEnd(t *testing.T) {
 	ctx := context.Background()
 	meta := &catalog.BatchMetadata{BatchID: "nightly", BatchPart: 1, BatchTotalParts: 1, BatchTotalItems: 2}
 	q, err := c.Products.Queue(ctx, catalogtest.DefaultSourceID, []catalog.Product{{EntityCode: "A"}, {EntityCode: "B"}},
-		&catalog.ImportOptions{MergeMode: catalog.MergePartial, BatchMetadata: meta})
+		&catalog.ImportOptions{RequestOptions: catalog.RequestOptions{MergeMode: catalog.MergePartial}, BatchMetadata: meta})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if q.Status != catalog.JobQueued || q.Summary.ProductsQueued != 2 || !cmp.Equal(q.Summary.BatchMetadata, meta) {
 		t.Fatalf("queued answer %+v", q)
 	}
-	status, err := c.Jobs.Queue(ctx)
+	status, err := c.Jobs.QueueStatus(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func TestErrorStatusesEndToEnd(t *testing.T) {
 	t.Run("401 with a wrong secret", func(t *testing.T) {
 		srv, _ := newFake(t)
 		c, _ := srv.Client(catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, "sk_wrong"))
-		if _, err := c.Jobs.Queue(ctx); !errors.Is(err, catalog.ErrUnauthorized) {
+		if _, err := c.Jobs.QueueStatus(ctx); !errors.Is(err, catalog.ErrUnauthorized) {
 			t.Fatalf("got %v", err)
 		}
 	})
@@ -239,7 +239,7 @@ func TestErrorStatusesEndToEnd(t *testing.T) {
 	})
 	t.Run("409 for a duplicate source", func(t *testing.T) {
 		_, c := newFake(t)
-		_, err := c.Imports.CreateSource(ctx, &catalog.Source{ID: catalogtest.DefaultSourceID})
+		_, err := c.Sources.Create(ctx, &catalog.Source{ID: catalogtest.DefaultSourceID})
 		var apiErr *catalog.APIError
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != 409 {
 			t.Fatalf("got %v", err)
@@ -259,12 +259,12 @@ func TestErrorStatusesEndToEnd(t *testing.T) {
 		t.Cleanup(srv.Close)
 		c, _ := srv.Client(catalog.WithoutRateLimit(), catalog.WithRetries(0, time.Millisecond, time.Millisecond))
 		for range 2 {
-			if _, err := c.Jobs.Queue(ctx); err != nil {
+			if _, err := c.Jobs.QueueStatus(ctx); err != nil {
 				t.Fatal(err)
 			}
 		}
 		clock.Advance(15 * time.Second)
-		_, err := c.Jobs.Queue(ctx)
+		_, err := c.Jobs.QueueStatus(ctx)
 		var rl *catalog.RateLimitError
 		if !errors.Is(err, catalog.ErrRateLimited) || !errors.As(err, &rl) || rl.RetryAfter != 45*time.Second {
 			t.Fatalf("got %v, want a RateLimitError with RetryAfter 45s", err)
@@ -289,7 +289,7 @@ func TestClientRateLimitKeepsEveryWindow(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := c.Jobs.Queue(context.Background())
+			_, err := c.Jobs.QueueStatus(context.Background())
 			errs <- err
 		}()
 	}

@@ -95,11 +95,11 @@ type QueueStats struct {
 	Failed    int `json:"failed"`    // jobs ended failed
 }
 
-// Queue returns the import queue's status: live counters and the recent
+// QueueStatus returns the import queue's status: live counters and the recent
 // pending and processing jobs, with their batch ids and parts.
 //
 // GET /api/b2b/pim/import/queue
-func (s *JobsService) Queue(ctx context.Context) (*QueueStatus, error) {
+func (s *JobsService) QueueStatus(ctx context.Context) (*QueueStatus, error) {
 	var out QueueStatus
 	if err := s.client.do(ctx, http.MethodGet, queuePath, nil, &out); err != nil {
 		return nil, err

@@ -51,7 +51,7 @@ func TestJobsGet(t *testing.T) {
 func TestJobsQueueMatchesSeedExample(t *testing.T) {
 	c, mt := newMockClient(t)
 	mt.RegisterResponder("GET", testBase+queuePath, httpmock.NewBytesResponder(200, readFixture(t, "queue_status_response.json")))
-	q, err := c.Jobs.Queue(context.Background())
+	q, err := c.Jobs.QueueStatus(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,11 +62,11 @@ func TestLoadConcurrentImporters(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			opts := &catalog.BulkOptions{
-				MaxProducts: maxProducts,
-				Concurrency: 2,
-				Queued:      g%2 == 1,
-				BatchID:     fmt.Sprintf("load-%02d", g),
-				Wait:        &catalog.WaitOptions{MinInterval: 5 * time.Millisecond},
+				MaxProducts:    maxProducts,
+				Concurrency:    2,
+				Queued:         g%2 == 1,
+				RequestOptions: catalog.RequestOptions{BatchID: fmt.Sprintf("load-%02d", g)},
+				Wait:           &catalog.WaitOptions{MinInterval: 5 * time.Millisecond},
 			}
 			reports[g], errs[g] = client.Products.ImportAll(ctx, catalogtest.DefaultSourceID, catalog.FromSlice(inputs[g]), opts)
 		}()

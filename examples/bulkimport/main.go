@@ -43,10 +43,10 @@ func main() {
 
 	start := time.Now()
 	rep, err := client.Products.ImportAll(ctx, sourceID, rows(*n), &catalog.BulkOptions{
-		Queued:     *queued,
-		MergeMode:  catalog.MergeReplace,
-		TotalItems: *n,
-		Progress:   func(p catalog.BulkProgress) { drawBar(p, *n) },
+		Queued:         *queued,
+		RequestOptions: catalog.RequestOptions{MergeMode: catalog.MergeReplace},
+		TotalItems:     *n,
+		Progress:       func(p catalog.BulkProgress) { drawBar(p, *n) },
 	})
 	fmt.Println()
 	fmt.Printf("%d rows in %s: %d imported, %d failed, %d unknown, %d not attempted; %d requests, %.1f MB (batch %s)\n",

@@ -1,0 +1,142 @@
+package catalog
+
+import (
+	"bytes"
+	"encoding/json"
+	"sync"
+)
+
+// rowEncoder validates and encodes products one at a time, reusing one
+// buffer: the step both Import and ImportAll take for every row.
+type rowEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+func newRowEncoder() *rowEncoder {
+	e := &rowEncoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}
+
+// encode returns p's JSON, valid until the next call, or the row fault
+// (Rejected, with the field and EntityCode; the caller sets Row). seen maps
+// the identities already in the request to their rows.
+func (e *rowEncoder) encode(p *Product, seen map[string]int) ([]byte, *RowError) {
+	rowErr := validateProduct(p, seen)
+	if rowErr == nil {
+		e.buf.Reset()
+		if err := e.enc.Encode(p); err != nil {
+			rowErr = &RowError{Reason: "cannot be encoded: " + err.Error()}
+		}
+	}
+	if rowErr != nil {
+		rowErr.EntityCode, rowErr.Rejected = p.EntityCode, true
+		return nil, rowErr
+	}
+	return bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")), nil
+}
+
+// envelope is every request field but products, which importBody splices in
+// from bytes already encoded.
+type envelope struct {
+	SourceID        string         `json:"source_id"`
+	MergeMode       MergeMode      `json:"merge_mode"`
+	BatchID         string         `json:"batch_id,omitzero"`
+	BatchMetadata   *BatchMetadata `json:"batch_metadata,omitzero"`
+	ChannelMetadata map[string]any `json:"channel_metadata,omitzero"`
+}
+
+// newEnvelope returns the request fields every request of a call shares.
+func newEnvelope(sourceID string, o RequestOptions) envelope {
+	return envelope{SourceID: sourceID, MergeMode: o.MergeMode.orDefault(), BatchID: o.BatchID, ChannelMetadata: o.ChannelMetadata}
+}
+
+// importBody assembles {"source_id":...,"products":[p0,p1,...]} without
+// encoding any product again.
+func importBody(sourceID string, opts *ImportOptions, products [][]byte) ([]byte, error) {
+	var o ImportOptions
+	if opts != nil {
+		o = *opts
+	}
+	env := newEnvelope(sourceID, o.RequestOptions)
+	env.BatchMetadata = o.BatchMetadata
+	head, err := env.head()
+	if err != nil {
+		return nil, err
+	}
+	size := len(head) + len(products) + len(bodyTail)
+	for _, p := range products {
+		size += len(p)
+	}
+	body := make([]byte, 0, size)
+	body = append(body, head...)
+	for i, p := range products {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, p...)
+	}
+	return append(body, bodyTail...), nil
+}
+
+// bodyTail closes the products array and the request object.
+const bodyTail = "]}"
+
+// head is the start of a request body, up to and including the opening
+// bracket of the products array: {"source_id":"...",...,"products":[
+func (env envelope) head() ([]byte, error) {
+	raw, err := encodeJSON(env)
+	if err != nil { // only channel_metadata can hold what JSON cannot encode
+		return nil, &ValidationError{Field: "channel_metadata", Reason: err.Error()}
+	}
+	return append(raw[:len(raw)-1], `,"products":[`...), nil // drop the closing brace
+}
+
+// Product is one entry of an import request's products array: the full
+// product payload of the catalog platform.
+//
+// Optional fields follow one rule: nil means not sent; anything else is
+// sent. In partial merge mode this lets one payload say both "leave this
+// field alone" (nil) and "set it to zero" (a pointer to 0, false or "", or
+// an empty non-nil slice or map, sent as [] or {}):
+//
+//   - scalars are pointers (*string, *float64, *int, *bool, *time.Time);
+//     build them with [Ptr];
+//   - multilingual fields are *[Text], built with [PlainText] or [Localized];
+//   - slices and maps are sent when non-nil, even when empty;
+//   - nested objects are pointers to structs;
+//   - values that may be a string or a number are of type any, sent when
+//     non-nil.
+//
+// A JSON null decodes to nil, so it is not sent back. A *time.Time holding
+// the zero time is not sent either.
+//
+// The one exception is the identifiers EntityCode and SKU: they are plain
+// strings left out when empty, since an empty identifier has no meaning.
+
+// encodeJSON encodes v as compact JSON without HTML escaping, so that
+// "<", ">" and "&" go on the wire as the caller wrote them. Encoders are
+// pooled: multilingual values call it for every field of every product.
+func encodeJSON(v any) ([]byte, error) {
+	e := encoders.Get().(*pooledEncoder)
+	defer encoders.Put(e)
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))), nil
+}
+
+type pooledEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var encoders = sync.Pool{New: func() any {
+	e := &pooledEncoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	return e
+}}
