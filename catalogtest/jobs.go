@@ -295,43 +295,6 @@ func (s *Server) runImport(js *jobState, req *importRequest) (Job, *importRun, i
 	return js.snapshot(), run, batches
 }
 
-// runCounted finishes a count-mode job: its rows were tallied as the body
-// was read, so only the counters are set, at once. Nothing is stored, so
-// every row with an identity counts as created; none counts as
-// auto-published, which would need the product's content.
-func (s *Server) runCounted(js *jobState, run *importRun, t *rowTally) (Job, *importRun, int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ok := t.total - t.failed
-	js.ProcessedRows, js.SuccessfulRows, js.FailedRows, js.CreatedRows = t.total, ok, t.failed, ok
-	js.Errors = t.errors
-	batches := s.countSearchSyncLocked(ok)
-	js.finish(s.cfg.clock.Now())
-	s.jobsChanged.broadcast()
-	return js.snapshot(), run, batches
-}
-
-// queueSearchSyncLocked queues the entity codes for search sync in batches
-// of 50 (rule 8) and returns the number of batches.
-func (s *Server) queueSearchSyncLocked(codes []string) int {
-	batches := s.countSearchSyncLocked(len(codes))
-	if batches > 0 {
-		s.syncCodes = append(s.syncCodes, codes...)
-	}
-	return batches
-}
-
-// countSearchSyncLocked counts the search-sync batches of n products and
-// returns their number; count mode keeps no entity codes.
-func (s *Server) countSearchSyncLocked(n int) int {
-	if !s.cfg.searchSync || n == 0 {
-		return 0
-	}
-	batches := (n + syncBatchSize - 1) / syncBatchSize
-	s.syncBatches += batches
-	return batches
-}
-
 // wireJob is a job on the wire; unset batch fields and times are omitted.
 type wireJob struct {
 	JobID           string     `json:"job_id"`
