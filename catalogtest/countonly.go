@@ -13,15 +13,25 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/pimkit/catalog/internal/benchhook"
 )
 
-// WithCountOnly makes the server count imported rows instead of storing
+// Count mode is for this module's benchmarks (cmd/catalogbench and the
+// ImportAll benchmarks), which send millions of products; it is not part of
+// the public API. They reach withCountOnly through internal/benchhook.
+
+func init() {
+	benchhook.CountOnly = func() any { return withCountOnly() }
+}
+
+// withCountOnly makes the server count imported rows instead of storing
 // them, for load tests and benchmarks that send millions of products. It
 // reads each import body as a stream and looks at no more of a row than
 // the keys that decide its identity (entity_code, sku, and the keys the
 // source maps onto them), so that a request holds about one row in memory
 // whatever its size: a 35 MB body costs well under 1 MB.
-// [Server.RowsReceived] and [Server.ImportRequests] say what arrived.
+// rowsReceivedCount and importRequestCount say what arrived.
 //
 // The wire protocol is unchanged: credentials, the import permission, the
 // rate and body limits (the body limit enforced while reading), the 400,
@@ -48,11 +58,11 @@ import (
 //
 // Field mappings of the import source still apply to entity_code and sku,
 // so rows fail exactly when they would without this option.
-func WithCountOnly() Option {
+func withCountOnly() Option {
 	return func(c *config) { c.countOnly = true }
 }
 
-// Count mode (WithCountOnly) reads import bodies as a stream. The envelope
+// Count mode (withCountOnly) reads import bodies as a stream. The envelope
 // fields are decoded as usual; the products array is walked one row at a
 // time with json.Decoder, which hands each row's bytes, in its own reused
 // buffer, to rowScanner.UnmarshalJSON. The scanner notes the few top-level

@@ -453,14 +453,14 @@ func TestFaultsComeBeforeAuthAndRateLimit(t *testing.T) {
 }
 
 func TestFaultsInCountOnlyMode(t *testing.T) {
-	s := newTestServer(t, WithCountOnly(), WithFaults(Fault{Kind: FaultResetAfterApply, Nth: 1}, Fault{Kind: FaultResetBeforeApply, Nth: 2}))
+	s := newTestServer(t, withCountOnly(), WithFaults(Fault{Kind: FaultResetAfterApply, Nth: 1}, Fault{Kind: FaultResetBeforeApply, Nth: 2}))
 	for range 2 {
 		if o := attempt(t, s, http.MethodPost, pathImportAPI, oneProduct); o.err == nil {
 			t.Fatalf("status %d, want a transport error", o.resp.StatusCode)
 		}
 	}
-	if s.RowsReceived() != 1 || s.ImportRequests() != 1 {
-		t.Errorf("RowsReceived %d, ImportRequests %d; want 1 and 1 (the first applied, the second not)", s.RowsReceived(), s.ImportRequests())
+	if s.rowsReceivedCount() != 1 || s.importRequestCount() != 1 {
+		t.Errorf("rowsReceivedCount %d, importRequestCount %d; want 1 and 1 (the first applied, the second not)", s.rowsReceivedCount(), s.importRequestCount())
 	}
 	wantJobs(t, s, 1)
 }

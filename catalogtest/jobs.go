@@ -44,8 +44,7 @@ type Job struct {
 	UpdatedRows    int // rows that added a version to an existing product
 	AutoPublished  int
 
-	// Errors holds every row error, in row order (on a server made
-	// WithCountOnly, the first 100).
+	// Errors holds every row error, in row order.
 	Errors []RowError
 
 	BatchID         string

@@ -232,16 +232,16 @@ func (s *Server) validateProducts(p productsShape) *apiError {
 	return nil
 }
 
-// RowsReceived returns how many product rows the import requests answered
-// 2xx (direct and queued) carried so far, each row counted once per
+// rowsReceivedCount returns how many product rows the import requests
+// answered 2xx (direct and queued) carried so far, each row counted once per
 // request, rows that then failed included; replays of an Idempotency-Key
 // are not counted. It counts in both modes, and is the number to watch in
-// load tests made WithCountOnly.
-func (s *Server) RowsReceived() int64 { return s.rowsReceived.Load() }
+// count mode, where nothing is stored.
+func (s *Server) rowsReceivedCount() int64 { return s.rowsReceived.Load() }
 
-// ImportRequests returns how many import requests (direct and queued) were
+// importRequestCount returns how many import requests (direct and queued) were
 // answered 2xx so far, replays of an Idempotency-Key not counted.
-func (s *Server) ImportRequests() int { return int(s.importRequests.Load()) }
+func (s *Server) importRequestCount() int { return int(s.importRequests.Load()) }
 
 // accepted counts an import request about to be answered 2xx; counting
 // before answering lets a client that has its answer read the counters.

@@ -14,8 +14,7 @@ type Request struct {
 	Path   string
 	Header http.Header
 	// Body is the request body as received, up to the server's body limit;
-	// for a 413 answer it is cut just past the limit. It is nil on a server
-	// made WithCountOnly, which keeps no bodies.
+	// for a 413 answer it is cut just past the limit.
 	Body []byte
 	// Status is the HTTP status the server answered with. It is 0 when the
 	// connection was dropped before a whole answer went out
