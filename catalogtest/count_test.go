@@ -224,7 +224,7 @@ func TestCountOnlyKeepsFirstRowErrors(t *testing.T) {
 		t.Errorf("errors[99] (-want +got):\n%s", diff)
 	}
 	job, _ := s.Job(a.body["job_id"].(string))
-	if job.Status != JobCompletedWithErrors || job.FailedRows != 150 || len(job.Errors) != 100 {
+	if job.Status != catalog.JobCompletedWithErrors || job.FailedRows != 150 || len(job.Errors) != 100 {
 		t.Errorf("job = %s, %d failed, %d errors; want completed_with_errors, 150, 100", job.Status, job.FailedRows, len(job.Errors))
 	}
 }
@@ -237,10 +237,10 @@ func TestCountOnlyQueuedJobLifecycle(t *testing.T) {
 	bad := queueJob(t, s, importReq(DefaultSourceID, 1, map[string]any{"name": "no id"}))
 
 	waitTimers(t, clock, 1) // the worker has taken the first job and sleeps
-	if st := getJob(t, s, good)["status"]; st != JobProcessing {
+	if st := getJob(t, s, good)["status"]; st != string(catalog.JobProcessing) {
 		t.Errorf("first job %v, want processing", st)
 	}
-	if st := getJob(t, s, bad)["status"]; st != JobPending {
+	if st := getJob(t, s, bad)["status"]; st != string(catalog.JobPending) {
 		t.Errorf("second job %v, want pending", st)
 	}
 	stats := send(t, s, http.MethodGet, pathImportQueue, nil).object(t, "queue_stats")
@@ -251,10 +251,10 @@ func TestCountOnlyQueuedJobLifecycle(t *testing.T) {
 	waitTimers(t, clock, 1)
 	clock.Advance(delay)
 	waitJobs(t, s)
-	if j := getJob(t, s, good); j["status"] != JobCompleted || j["successful_rows"] != 2.0 || j["processed_rows"] != 2.0 {
+	if j := getJob(t, s, good); j["status"] != string(catalog.JobCompleted) || j["successful_rows"] != 2.0 || j["processed_rows"] != 2.0 {
 		t.Errorf("first job = %v, want completed with 2 rows", j)
 	}
-	if j := getJob(t, s, bad); j["status"] != JobFailed || j["failed_rows"] != 2.0 {
+	if j := getJob(t, s, bad); j["status"] != string(catalog.JobFailed) || j["failed_rows"] != 2.0 {
 		t.Errorf("second job = %v, want failed with 2 failed rows", j)
 	}
 }

@@ -8,21 +8,14 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/pimkit/catalog"
 )
 
 // Job types, in a job's job_type.
 const (
 	JobTypeAPIImport   = "api_import"   // POST /api/b2b/pim/import/api
 	JobTypeQueueImport = "queue_import" // POST /api/b2b/pim/import/queue
-)
-
-// Job statuses.
-const (
-	JobPending             = "pending"
-	JobProcessing          = "processing"
-	JobCompleted           = "completed"
-	JobCompletedWithErrors = "completed_with_errors"
-	JobFailed              = "failed"
 )
 
 // ErrServerClosed is returned by WaitForJobs once the server is closed.
@@ -33,8 +26,8 @@ type Job struct {
 	ID        string
 	Type      string // JobTypeAPIImport or JobTypeQueueImport
 	SourceID  string
-	Status    string // JobPending, JobProcessing, JobCompleted, ...
-	MergeMode string
+	Status    catalog.JobStatus // catalog.JobPending, catalog.JobProcessing, then a terminal status
+	MergeMode catalog.MergeMode
 
 	TotalRows      int
 	ProcessedRows  int
@@ -106,11 +99,11 @@ func (j *jobState) count(res rowResult) {
 func (j *jobState) finish(now time.Time) {
 	switch {
 	case j.FailedRows == 0:
-		j.Status = JobCompleted
+		j.Status = catalog.JobCompleted
 	case j.SuccessfulRows == 0:
-		j.Status = JobFailed
+		j.Status = catalog.JobFailed
 	default:
-		j.Status = JobCompletedWithErrors
+		j.Status = catalog.JobCompletedWithErrors
 	}
 	j.CompletedAt = now
 }
@@ -160,7 +153,7 @@ func (s *Server) WaitForJobs(ctx context.Context) error {
 
 func (s *Server) unfinishedLocked() bool {
 	for _, j := range s.jobs {
-		if j.Status == JobPending || j.Status == JobProcessing {
+		if j.Status == catalog.JobPending || j.Status == catalog.JobProcessing {
 			return true
 		}
 	}
@@ -174,13 +167,13 @@ func (s *Server) newJob(typ string, req *importRequest) *jobState {
 	defer s.mu.Unlock()
 	now := s.cfg.clock.Now()
 	js := &jobState{Job: Job{ID: s.newJobIDLocked(typ, now), Type: typ, SourceID: req.source.ID,
-		Status: JobPending, MergeMode: req.mergeMode, TotalRows: req.rowCount(),
+		Status: catalog.JobPending, MergeMode: req.mergeMode, TotalRows: req.rowCount(),
 		BatchID: req.effectiveBatchID(), CreatedAt: now}}
 	if m := req.batchMeta; m != nil {
 		js.BatchPart, js.BatchTotalParts, js.BatchTotalItems = m.BatchPart, m.BatchTotalParts, m.BatchTotalItems
 	}
 	if typ == JobTypeAPIImport {
-		js.Status, js.StartedAt = JobProcessing, now
+		js.Status, js.StartedAt = catalog.JobProcessing, now
 	}
 	s.jobs[js.ID] = js
 	s.jobOrder = append(s.jobOrder, js.ID)
@@ -247,7 +240,7 @@ func (s *Server) takeNextJob() (*jobState, *importRequest) {
 	s.queue = s.queue[1:]
 	req := js.req
 	js.req = nil
-	js.Status, js.StartedAt = JobProcessing, s.cfg.clock.Now()
+	js.Status, js.StartedAt = catalog.JobProcessing, s.cfg.clock.Now()
 	s.jobsChanged.broadcast()
 	return js, req
 }
@@ -272,7 +265,7 @@ func (s *Server) runImport(js *jobState, req *importRequest) (Job, *importRun, i
 	now := s.cfg.clock.Now()
 	run := &importRun{req: req, jobID: js.ID, at: now, source: VersionSource{
 		SourceID: req.source.ID, SourceName: req.source.Name, ImportedAt: now,
-		BatchID: req.effectiveBatchID(), BatchMetadata: req.batchMeta.clone()}}
+		BatchID: req.effectiveBatchID(), BatchMetadata: cloneBatchMetadata(req.batchMeta)}}
 	if req.tally != nil {
 		return s.runCounted(js, run, req.tally)
 	}
@@ -296,26 +289,26 @@ func (s *Server) runImport(js *jobState, req *importRequest) (Job, *importRun, i
 
 // wireJob is a job on the wire; unset batch fields and times are omitted.
 type wireJob struct {
-	JobID           string     `json:"job_id"`
-	JobType         string     `json:"job_type"`
-	SourceID        string     `json:"source_id"`
-	Status          string     `json:"status"`
-	MergeMode       string     `json:"merge_mode"`
-	TotalRows       int        `json:"total_rows"`
-	ProcessedRows   int        `json:"processed_rows"`
-	SuccessfulRows  int        `json:"successful_rows"`
-	FailedRows      int        `json:"failed_rows"`
-	CreatedRows     int        `json:"created_rows"`
-	UpdatedRows     int        `json:"updated_rows"`
-	AutoPublished   int        `json:"auto_published"`
-	ImportErrors    []RowError `json:"import_errors"`
-	BatchID         string     `json:"batch_id,omitempty"`
-	BatchPart       int        `json:"batch_part,omitempty"`
-	BatchTotalParts int        `json:"batch_total_parts,omitempty"`
-	BatchTotalItems int        `json:"batch_total_items,omitempty"`
-	CreatedAt       string     `json:"created_at,omitempty"`
-	StartedAt       string     `json:"started_at,omitempty"`
-	CompletedAt     string     `json:"completed_at,omitempty"`
+	JobID           string            `json:"job_id"`
+	JobType         string            `json:"job_type"`
+	SourceID        string            `json:"source_id"`
+	Status          catalog.JobStatus `json:"status"`
+	MergeMode       catalog.MergeMode `json:"merge_mode"`
+	TotalRows       int               `json:"total_rows"`
+	ProcessedRows   int               `json:"processed_rows"`
+	SuccessfulRows  int               `json:"successful_rows"`
+	FailedRows      int               `json:"failed_rows"`
+	CreatedRows     int               `json:"created_rows"`
+	UpdatedRows     int               `json:"updated_rows"`
+	AutoPublished   int               `json:"auto_published"`
+	ImportErrors    []RowError        `json:"import_errors"`
+	BatchID         string            `json:"batch_id,omitempty"`
+	BatchPart       int               `json:"batch_part,omitempty"`
+	BatchTotalParts int               `json:"batch_total_parts,omitempty"`
+	BatchTotalItems int               `json:"batch_total_items,omitempty"`
+	CreatedAt       string            `json:"created_at,omitempty"`
+	StartedAt       string            `json:"started_at,omitempty"`
+	CompletedAt     string            `json:"completed_at,omitempty"`
 }
 
 func toWireJob(j Job) wireJob {
@@ -364,9 +357,9 @@ func (s *Server) handleQueueStatus(w http.ResponseWriter, r *http.Request) {
 	for _, j := range jobs {
 		st.QueueStats.add(j)
 		switch {
-		case j.Status == JobPending && len(st.PendingJobs) < maxPendingListed:
+		case j.Status == catalog.JobPending && len(st.PendingJobs) < maxPendingListed:
 			st.PendingJobs = append(st.PendingJobs, toWireJob(j))
-		case j.Status == JobProcessing && len(st.ProcessingJobs) < maxProcessingListed:
+		case j.Status == catalog.JobProcessing && len(st.ProcessingJobs) < maxProcessingListed:
 			st.ProcessingJobs = append(st.ProcessingJobs, toWireJob(j))
 		}
 	}
@@ -379,13 +372,13 @@ func (q *queueStats) add(j Job) {
 		return
 	}
 	switch j.Status {
-	case JobPending:
+	case catalog.JobPending:
 		q.Waiting++
-	case JobProcessing:
+	case catalog.JobProcessing:
 		q.Active++
-	case JobCompleted, JobCompletedWithErrors:
+	case catalog.JobCompleted, catalog.JobCompletedWithErrors:
 		q.Completed++
-	case JobFailed:
+	case catalog.JobFailed:
 		q.Failed++
 	}
 }

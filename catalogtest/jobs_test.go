@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pimkit/catalog"
 )
 
 // The seed 004 queued import example, answered in the seed's exact shape.
@@ -114,7 +115,7 @@ func TestQueuedJobNotAppliedBeforeDelay(t *testing.T) {
 	clock.Advance(time.Second)
 	waitJobs(t, s)
 	mustProduct(t, s, "A")
-	if j, _ := s.Job(id); j.Status != JobCompleted || j.Type != JobTypeQueueImport {
+	if j, _ := s.Job(id); j.Status != catalog.JobCompleted || j.Type != JobTypeQueueImport {
 		t.Errorf("job = %s %s, want queue_import completed", j.Type, j.Status)
 	}
 }
@@ -122,7 +123,7 @@ func TestQueuedJobNotAppliedBeforeDelay(t *testing.T) {
 func TestQueuedJobWireShape(t *testing.T) {
 	s := newTestServer(t, WithClock(NewFakeClock(t0)))
 	body := importReq(DefaultSourceID, map[string]any{"entity_code": "A"}, "x")
-	body["merge_mode"] = MergePartial
+	body["merge_mode"] = catalog.MergePartial
 	body["batch_metadata"] = map[string]any{"batch_id": "wk-17", "batch_part": 2, "batch_total_parts": 4, "batch_total_items": 8000}
 	id := queueJob(t, s, body)
 	waitJobs(t, s)

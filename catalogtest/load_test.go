@@ -108,8 +108,8 @@ func TestLoadConcurrentImporters(t *testing.T) {
 		}
 	}
 	for _, j := range srv.Jobs() {
-		if j.Status != JobCompleted || j.SuccessfulRows != maxProducts {
-			t.Errorf("job %s (%s): status %s, %d successful rows; want %s with %d", j.ID, j.Type, j.Status, j.SuccessfulRows, JobCompleted, maxProducts)
+		if j.Status != catalog.JobCompleted || j.SuccessfulRows != maxProducts {
+			t.Errorf("job %s (%s): status %s, %d successful rows; want %s with %d", j.ID, j.Type, j.Status, j.SuccessfulRows, catalog.JobCompleted, maxProducts)
 		}
 	}
 

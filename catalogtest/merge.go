@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"sort"
 	"strings"
+
+	"github.com/pimkit/catalog"
 )
 
 // defaultScoreThreshold is the completeness score that publishes a product
@@ -72,9 +74,9 @@ func entityCode(data map[string]any) (string, bool) {
 
 // mergeVersion builds the next version from the previous one and the
 // incoming product (rules 4 and 5). prev is not modified.
-func mergeVersion(prev, incoming map[string]any, mode string, locked []string) map[string]any {
+func mergeVersion(prev, incoming map[string]any, mode catalog.MergeMode, locked []string) map[string]any {
 	next := incoming
-	if mode == MergePartial {
+	if mode == catalog.MergePartial {
 		next = mergeProduct(deepCopyMap(prev), incoming)
 	} else {
 		for _, flag := range publishFlags {
@@ -102,7 +104,7 @@ func (s *Server) newVersion(run *importRun, code string, data map[string]any) Pr
 	score, publish := autoPublish(data, run.req.source)
 	v := ProductVersion{EntityCode: code, SKU: sku, IsCurrent: true, Status: StatusDraft,
 		Score: score, Data: data, Source: run.source, JobID: run.jobID, CreatedAt: run.at}
-	v.Source.BatchMetadata = v.Source.BatchMetadata.clone()
+	v.Source.BatchMetadata = cloneBatchMetadata(v.Source.BatchMetadata)
 	if publish {
 		v.Status, v.PublishedAt = StatusPublished, run.at
 	}

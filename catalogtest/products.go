@@ -6,18 +6,14 @@ import (
 	"net/http"
 	"sort"
 	"time"
+
+	"github.com/pimkit/catalog"
 )
 
 // Product statuses a version lands in.
 const (
 	StatusPublished = "published"
 	StatusDraft     = "draft"
-)
-
-// Merge modes of an import.
-const (
-	MergeReplace = "replace"
-	MergePartial = "partial"
 )
 
 const maxResponseErrors = 100 // row errors in a direct import's answer
@@ -54,19 +50,11 @@ type VersionSource struct {
 	SourceName    string
 	ImportedAt    time.Time
 	BatchID       string
-	BatchMetadata *BatchMetadata
+	BatchMetadata *catalog.BatchMetadata
 }
 
-// BatchMetadata describes one part of a multi-request import, as sent in an
-// import's batch_metadata.
-type BatchMetadata struct {
-	BatchID         string `json:"batch_id,omitempty"`
-	BatchPart       int    `json:"batch_part,omitempty"`
-	BatchTotalParts int    `json:"batch_total_parts,omitempty"`
-	BatchTotalItems int    `json:"batch_total_items,omitempty"`
-}
-
-func (b *BatchMetadata) clone() *BatchMetadata {
+// cloneBatchMetadata copies the batch_metadata an import sent.
+func cloneBatchMetadata(b *catalog.BatchMetadata) *catalog.BatchMetadata {
 	if b == nil {
 		return nil
 	}
@@ -112,18 +100,18 @@ func (s *Server) Versions(entityCode string) []ProductVersion {
 
 func (v ProductVersion) clone() ProductVersion {
 	v.Data = deepCopyMap(v.Data)
-	v.Source.BatchMetadata = v.Source.BatchMetadata.clone()
+	v.Source.BatchMetadata = cloneBatchMetadata(v.Source.BatchMetadata)
 	return v
 }
 
 // importBody is the JSON body of both import endpoints.
 type importBody struct {
-	SourceID        string         `json:"source_id"`
-	Products        any            `json:"products"`
-	MergeMode       string         `json:"merge_mode"`
-	BatchID         string         `json:"batch_id"`
-	BatchMetadata   *BatchMetadata `json:"batch_metadata"`
-	ChannelMetadata any            `json:"channel_metadata"`
+	SourceID        string                 `json:"source_id"`
+	Products        any                    `json:"products"`
+	MergeMode       catalog.MergeMode      `json:"merge_mode"`
+	BatchID         string                 `json:"batch_id"`
+	BatchMetadata   *catalog.BatchMetadata `json:"batch_metadata"`
+	ChannelMetadata any                    `json:"channel_metadata"`
 }
 
 // importRequest is a validated import, ready to apply.
@@ -131,9 +119,9 @@ type importRequest struct {
 	source      Source
 	rows        []any
 	tally       *rowTally // in count mode, instead of rows
-	mergeMode   string
+	mergeMode   catalog.MergeMode
 	batchID     string // as sent, for the debug echo
-	batchMeta   *BatchMetadata
+	batchMeta   *catalog.BatchMetadata
 	channelMeta any
 }
 
@@ -200,11 +188,11 @@ func (s *Server) validateImport(b importBody, products productsShape) (*importRe
 	}
 	mode := b.MergeMode
 	if mode == "" {
-		mode = MergeReplace
+		mode = catalog.MergeReplace
 	}
-	if mode != MergeReplace && mode != MergePartial {
+	if mode != catalog.MergeReplace && mode != catalog.MergePartial {
 		return nil, newAPIError(http.StatusBadRequest, CodeValidation,
-			"merge_mode must be %q or %q, got %q", MergeReplace, MergePartial, b.MergeMode)
+			"merge_mode must be %q or %q, got %q", catalog.MergeReplace, catalog.MergePartial, b.MergeMode)
 	}
 	return &importRequest{mergeMode: mode, batchID: b.BatchID,
 		batchMeta: b.BatchMetadata, channelMeta: b.ChannelMetadata}, nil
@@ -291,18 +279,18 @@ type directSummary struct {
 }
 
 type directDebug struct {
-	BatchID            *string            `json:"batch_id"`
-	BatchMetadata      *BatchMetadata     `json:"batch_metadata"`
-	ChannelMetadata    any                `json:"channel_metadata"`
-	FirstProductSource *wireVersionSource `json:"first_product_source"`
+	BatchID            *string                `json:"batch_id"`
+	BatchMetadata      *catalog.BatchMetadata `json:"batch_metadata"`
+	ChannelMetadata    any                    `json:"channel_metadata"`
+	FirstProductSource *wireVersionSource     `json:"first_product_source"`
 }
 
 type wireVersionSource struct {
-	SourceID      string         `json:"source_id"`
-	SourceName    string         `json:"source_name"`
-	ImportedAt    string         `json:"imported_at"`
-	BatchID       string         `json:"batch_id,omitempty"`
-	BatchMetadata *BatchMetadata `json:"batch_metadata,omitempty"`
+	SourceID      string                 `json:"source_id"`
+	SourceName    string                 `json:"source_name"`
+	ImportedAt    string                 `json:"imported_at"`
+	BatchID       string                 `json:"batch_id,omitempty"`
+	BatchMetadata *catalog.BatchMetadata `json:"batch_metadata,omitempty"`
 }
 
 func directAnswer(req *importRequest, job Job, run *importRun, batches int, elapsed time.Duration) directResponse {
@@ -340,24 +328,24 @@ func (s *Server) handleQueueImport(w http.ResponseWriter, r *http.Request) {
 	s.enqueue(js, req)
 	s.accepted(req)
 	writeJSON(w, http.StatusAccepted, queueResponse{
-		Success: true, JobID: js.ID, Status: "queued",
+		Success: true, JobID: js.ID, Status: catalog.JobQueued,
 		Summary: queueSummary{ProductsQueued: n, SourceID: req.source.ID, BatchMetadata: req.batchMeta},
 		Message: fmt.Sprintf("Queued %d products for import. Job ID: %s", n, js.ID),
 	})
 }
 
 type queueResponse struct {
-	Success bool         `json:"success"`
-	JobID   string       `json:"job_id"`
-	Status  string       `json:"status"`
-	Summary queueSummary `json:"summary"`
-	Message string       `json:"message"`
+	Success bool              `json:"success"`
+	JobID   string            `json:"job_id"`
+	Status  catalog.JobStatus `json:"status"`
+	Summary queueSummary      `json:"summary"`
+	Message string            `json:"message"`
 }
 
 type queueSummary struct {
-	ProductsQueued int            `json:"products_queued"`
-	SourceID       string         `json:"source_id"`
-	BatchMetadata  *BatchMetadata `json:"batch_metadata"`
+	ProductsQueued int                    `json:"products_queued"`
+	SourceID       string                 `json:"source_id"`
+	BatchMetadata  *catalog.BatchMetadata `json:"batch_metadata"`
 }
 
 // importRun is what every row of one import shares.

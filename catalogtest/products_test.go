@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pimkit/catalog"
 )
 
 func readFixture(t *testing.T, name string) []byte {
@@ -91,7 +92,7 @@ func TestDirectImportAllRowsFailed(t *testing.T) {
 		t.Errorf("last error row = %v, want 99", last["row"])
 	}
 	job, _ := s.Job(a.body["job_id"].(string))
-	if job.Status != JobFailed || len(job.Errors) != 150 {
+	if job.Status != catalog.JobFailed || len(job.Errors) != 150 {
 		t.Errorf("job status %q with %d errors, want failed with all 150", job.Status, len(job.Errors))
 	}
 }
@@ -205,36 +206,36 @@ func TestRuleMerge(t *testing.T) {
 	tests := []struct {
 		name     string
 		existing string
-		mode     string
+		mode     catalog.MergeMode
 		incoming string
 		want     string
 	}{
-		{"seed example, partial", existing, MergePartial, `{"entity_code": "SKU-0001", "price": 12.5}`,
+		{"seed example, partial", existing, catalog.MergePartial, `{"entity_code": "SKU-0001", "price": 12.5}`,
 			`{"entity_code": "SKU-0001", "sku": "SKU-0001", "name": {"en": "Valve", "it": "Valvola"},
 			"description": {"en": "old"}, "price": 12.5, "media": [{"type": "image", "url": "m.jpg"}]}`},
-		{"seed example, replace", existing, MergeReplace, `{"entity_code": "SKU-0001", "price": 12.5}`,
+		{"seed example, replace", existing, catalog.MergeReplace, `{"entity_code": "SKU-0001", "price": 12.5}`,
 			`{"entity_code": "SKU-0001", "sku": "SKU-0001", "price": 12.5}`},
 		{"replace is the default", existing, "", `{"entity_code": "SKU-0001", "price": 12.5}`,
 			`{"entity_code": "SKU-0001", "sku": "SKU-0001", "price": 12.5}`},
-		{"partial merges objects deeply, arrays replace", rich, MergePartial,
+		{"partial merges objects deeply, arrays replace", rich, catalog.MergePartial,
 			`{"entity_code": "A", "name": {"de": "Ventil"}, "pricing": {"list": 12}, "ean": ["3"]}`,
 			`{"entity_code": "A", "sku": "A", "name": {"en": "Valve", "it": "Valvola", "de": "Ventil"}, "price": 10,
 			"pricing": {"list": 12, "currency": "EUR"}, "ean": ["3"],
 			"images": [{"url": "a.jpg"}, {"url": "b.jpg"}],
 			"media": [{"type": "document", "url": "d1"}, {"type": "video", "url": "v1"}, {"type": "video", "url": "v2"}, {"url": "untyped"}]}`},
-		{"partial replaces images wholesale", rich, MergePartial,
+		{"partial replaces images wholesale", rich, catalog.MergePartial,
 			`{"entity_code": "A", "images": [{"url": "c.jpg"}]}`,
 			`{"entity_code": "A", "sku": "A", "name": {"en": "Valve", "it": "Valvola"}, "price": 10,
 			"pricing": {"list": 10, "currency": "EUR"}, "ean": ["1", "2"], "images": [{"url": "c.jpg"}],
 			"media": [{"type": "document", "url": "d1"}, {"type": "video", "url": "v1"}, {"type": "video", "url": "v2"}, {"url": "untyped"}]}`},
-		{"partial merges media by type", rich, MergePartial,
+		{"partial merges media by type", rich, catalog.MergePartial,
 			`{"entity_code": "A", "media": [{"type": "video", "url": "v3"}, {"type": "3d-model", "url": "m1"}]}`,
 			`{"entity_code": "A", "sku": "A", "name": {"en": "Valve", "it": "Valvola"}, "price": 10,
 			"pricing": {"list": 10, "currency": "EUR"}, "ean": ["1", "2"], "images": [{"url": "a.jpg"}, {"url": "b.jpg"}],
 			"media": [{"type": "document", "url": "d1"}, {"url": "untyped"}, {"type": "video", "url": "v3"}, {"type": "3d-model", "url": "m1"}]}`},
-		{"partial keeps an existing sku", `{"entity_code": "A", "sku": "S-1"}`, MergePartial,
+		{"partial keeps an existing sku", `{"entity_code": "A", "sku": "S-1"}`, catalog.MergePartial,
 			`{"entity_code": "A", "price": 1}`, `{"entity_code": "A", "sku": "S-1", "price": 1}`},
-		{"partial matches by sku", `{"entity_code": "S-1", "price": 1}`, MergePartial,
+		{"partial matches by sku", `{"entity_code": "S-1", "price": 1}`, catalog.MergePartial,
 			`{"sku": "S-1", "brand": "acme"}`, `{"entity_code": "S-1", "sku": "S-1", "price": 1, "brand": "acme"}`},
 	}
 	for _, tt := range tests {
@@ -266,15 +267,15 @@ func TestRuleMerge(t *testing.T) {
 // in replace mode so do omitted auto-publish flags.
 func TestRuleLockedFields(t *testing.T) {
 	s := newTestServer(t, WithSource(Source{ID: "erp", LockedFields: []string{"name", "pricing.list", "missing.path"}}))
-	imp := func(mode, literal string) {
+	imp := func(mode catalog.MergeMode, literal string) {
 		body := importReq("erp", product(t, literal))
 		body["merge_mode"] = mode
 		directImport(t, s, body)
 	}
-	imp(MergeReplace, `{"entity_code": "A", "name": "Original", "pricing": {"list": 10, "retail": 12}}`)
-	imp(MergeReplace, `{"entity_code": "A", "name": "Changed", "pricing": {"list": 99, "retail": 15}, "brand": "x"}`)
-	imp(MergePartial, `{"entity_code": "A", "name": {"it": "Nuovo"}, "pricing": {"list": 1, "sale": 9}}`)
-	imp(MergeReplace, `{"entity_code": "A"}`)
+	imp(catalog.MergeReplace, `{"entity_code": "A", "name": "Original", "pricing": {"list": 10, "retail": 12}}`)
+	imp(catalog.MergeReplace, `{"entity_code": "A", "name": "Changed", "pricing": {"list": 99, "retail": 15}, "brand": "x"}`)
+	imp(catalog.MergePartial, `{"entity_code": "A", "name": {"it": "Nuovo"}, "pricing": {"list": 1, "sale": 9}}`)
+	imp(catalog.MergeReplace, `{"entity_code": "A"}`)
 
 	want := []string{
 		`{"entity_code": "A", "sku": "A", "name": {"en": "Original"}, "pricing": {"list": 10, "retail": 12}}`,
@@ -322,7 +323,7 @@ func TestRuleVersioning(t *testing.T) {
 	clock := NewFakeClock(t0)
 	s := newTestServer(t, WithClock(clock), WithSource(supplierFeed))
 	row := map[string]any{"entity_code": "A", "name": "Valve"}
-	meta := &BatchMetadata{BatchID: "b-1", BatchPart: 2, BatchTotalParts: 3, BatchTotalItems: 30}
+	meta := &catalog.BatchMetadata{BatchID: "b-1", BatchPart: 2, BatchTotalParts: 3, BatchTotalItems: 30}
 	var jobIDs []string
 	for i := range 3 {
 		body := importReq(supplierFeed.ID, row)
