@@ -1,6 +1,7 @@
 package catalogtest
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -34,7 +35,8 @@ type ProductVersion struct {
 	Score float64
 	// Data is the stored product after mappings, wrapping, merging and
 	// locked fields. Numbers are json.Number values holding the exact text
-	// that was sent.
+	// that was sent. [ProductVersion.Product] reads it as a catalog.Product;
+	// Data also holds the fields that model has no place for.
 	Data map[string]any
 	// Source says where and when the version came from.
 	Source VersionSource
@@ -96,6 +98,25 @@ func (s *Server) Versions(entityCode string) []ProductVersion {
 		out = append(out, v.clone())
 	}
 	return out
+}
+
+// Product decodes the stored product (Data) into the client's model, so
+// that a test can compare it with what it sent, for example with go-cmp.
+// Multilingual fields come back language-keyed, as the server stores them
+// ([catalog.Localized]), and SKU is set, falling back to the entity code;
+// keys the model does not have are left out (they stay in Data). It fails
+// when a stored value does not fit the model's type, such as a name that is
+// neither text nor an object of texts.
+func (v ProductVersion) Product() (catalog.Product, error) {
+	raw, err := json.Marshal(v.Data)
+	if err != nil {
+		return catalog.Product{}, fmt.Errorf("catalogtest: product %q version %d: %w", v.EntityCode, v.Version, err)
+	}
+	var p catalog.Product
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return catalog.Product{}, fmt.Errorf("catalogtest: product %q version %d does not fit catalog.Product: %w", v.EntityCode, v.Version, err)
+	}
+	return p, nil
 }
 
 func (v ProductVersion) clone() ProductVersion {

@@ -590,3 +590,63 @@ func TestConcurrentImports(t *testing.T) {
 		t.Errorf("%d products, want %d", n, workers+1)
 	}
 }
+
+// textEqual lets go-cmp compare *catalog.Text, whose fields are
+// unexported, by their JSON form (a string, or an object with sorted keys).
+var textEqual = cmp.Comparer(func(a, b *catalog.Text) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
+})
+
+func TestProductVersionProduct(t *testing.T) {
+	s := newTestServer(t, WithSource(Source{ID: "erp", FieldMappings: map[string]string{"Prix": "pricing.list"}}))
+	directImport(t, s, importReq("erp", product(t, `{"entity_code": "A", "name": "Valve",
+		"description": {"en": "Brass valve", "it": "Valvola in ottone"}, "Prix": 12.50,
+		"pricing": {"currency": "EUR"}, "ean": ["8001234567890"], "quantity": 3, "warehouse_note": "aisle 4"}`)))
+	partial := importReq("erp", product(t, `{"entity_code": "A", "name": {"it": "Valvola"}, "quantity": 0}`))
+	partial["merge_mode"] = catalog.MergePartial
+	directImport(t, s, partial)
+
+	v := mustProduct(t, s, "A")
+	got, err := v.Product()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := catalog.Product{
+		EntityCode:  "A",
+		SKU:         "A",
+		Name:        catalog.Localized(map[string]string{"en": "Valve", "it": "Valvola"}),
+		Description: catalog.Localized(map[string]string{"en": "Brass valve", "it": "Valvola in ottone"}),
+		Pricing:     &catalog.Pricing{List: catalog.Ptr(12.5), Currency: catalog.Ptr("EUR")},
+		EAN:         []string{"8001234567890"},
+		Quantity:    catalog.Ptr(0.0),
+	}
+	if diff := cmp.Diff(want, got, textEqual); diff != "" {
+		t.Errorf("stored product mismatch (-want +got):\n%s", diff)
+	}
+	if v.Data["warehouse_note"] != "aisle 4" {
+		t.Errorf("Data[warehouse_note] = %v, want the key the model lacks kept in Data", v.Data["warehouse_note"])
+	}
+
+	// The first version reads back as it was stored then.
+	first, err := s.Versions("A")[0].Product()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name, _ := first.Name.Lang("en"); name != "Valve" || first.Name.Languages()[0] != "en" || len(first.Name.Languages()) != 1 || *first.Quantity != 3 {
+		t.Errorf("first version: name %v, quantity %v; want en=\"Valve\" only and 3", first.Name, *first.Quantity)
+	}
+}
+
+func TestProductVersionProductMismatch(t *testing.T) {
+	s := newTestServer(t)
+	directImport(t, s, importReq(DefaultSourceID, product(t, `{"entity_code": "A", "name": 5}`)))
+	_, err := mustProduct(t, s, "A").Product()
+	if err == nil || !strings.Contains(err.Error(), `product "A" version 1 does not fit catalog.Product`) {
+		t.Errorf("Product() error = %v, want one naming product A, version 1", err)
+	}
+}
