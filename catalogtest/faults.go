@@ -421,6 +421,7 @@ func truncateAnswer(w http.ResponseWriter, r *http.Request, ans *bufferedAnswer)
 	body := ans.body.Bytes()
 	half := body[:len(body)/2]
 	header := ans.header.Clone()
+	header.Set(HeaderRequestID, w.Header().Get(HeaderRequestID))
 	header.Del("Transfer-Encoding")
 	header.Set("Content-Length", strconv.Itoa(len(body)))
 	conn, rw, err := http.NewResponseController(w).Hijack()

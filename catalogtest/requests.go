@@ -5,11 +5,20 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 )
 
+// HeaderRequestID is the header every answer of the server carries, with
+// the id it gave the request: "req_1", "req_2", ... in arrival order, one
+// sequence per Server, so a test sees the same ids on every run.
+const HeaderRequestID = "X-Request-Id"
+
 // Request is one HTTP request the server received, as recorded for tests.
 type Request struct {
+	// ID is the id the server gave the request, sent back in the
+	// X-Request-Id header of its answer (see HeaderRequestID).
+	ID     string
 	Method string
 	Path   string
 	Header http.Header
@@ -34,7 +43,7 @@ func (s *Server) Requests() []Request {
 	defer s.mu.Unlock()
 	out := make([]Request, len(s.requests))
 	for i, r := range s.requests {
-		out[i] = Request{Method: r.Method, Path: r.Path, Header: r.Header.Clone(),
+		out[i] = Request{ID: r.ID, Method: r.Method, Path: r.Path, Header: r.Header.Clone(),
 			Body: bytes.Clone(r.Body), Status: r.Status, Time: r.Time, Fault: r.Fault}
 	}
 	return out
@@ -47,16 +56,20 @@ func (s *Server) ResetRequests() {
 	s.requests = nil
 }
 
-// record appends each request to the log on arrival, so the log keeps
-// arrival order, and fills in its body, status and fault when it has been
+// record gives each request its id, in the X-Request-Id header of the
+// answer, appends it to the log on arrival, so the log keeps arrival
+// order, and fills in its body, status and fault when it has been
 // answered, or when a fault aborted it. In count mode it keeps no body: a
 // copy would cost what count mode saves.
 func (s *Server) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Time: s.cfg.clock.Now()}
 		s.mu.Lock()
+		s.requestSeq++
+		rec.ID = "req_" + strconv.Itoa(s.requestSeq)
 		s.requests = append(s.requests, rec)
 		s.mu.Unlock()
+		w.Header().Set(HeaderRequestID, rec.ID)
 
 		ex := &exchange{}
 		if !s.cfg.countOnly {

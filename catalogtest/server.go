@@ -61,6 +61,7 @@ type Server struct {
 	queue       []string // ids of pending queued jobs, FIFO
 	jobsChanged signal
 	requests    []*Request
+	requestSeq  int // requests received, for their ids
 	rate        slidingWindow
 	syncBatches int
 	syncCodes   []string
