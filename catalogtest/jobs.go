@@ -287,6 +287,22 @@ func (s *Server) runImport(js *jobState, req *importRequest) (Job, *importRun, i
 	return js.snapshot(), run, batches
 }
 
+// JobCounters names the set of counters the server's job answers carry;
+// see WithJobCounters.
+type JobCounters int
+
+const (
+	// JobCountersDefault is the platform's set: total_rows,
+	// processed_rows, successful_rows, failed_rows, created_rows,
+	// updated_rows and auto_published.
+	JobCountersDefault JobCounters = iota
+	// JobCountersErrorRows is the set of import platforms that count
+	// failures as error_rows and report no successes: total_rows,
+	// processed_rows, created_rows, updated_rows and error_rows (the rows
+	// that failed); no successful_rows, failed_rows or auto_published.
+	JobCountersErrorRows
+)
+
 // wireJob is a job on the wire; unset batch fields and times are omitted.
 type wireJob struct {
 	JobID           string            `json:"job_id"`
@@ -296,11 +312,12 @@ type wireJob struct {
 	MergeMode       catalog.MergeMode `json:"merge_mode"`
 	TotalRows       int               `json:"total_rows"`
 	ProcessedRows   int               `json:"processed_rows"`
-	SuccessfulRows  int               `json:"successful_rows"`
-	FailedRows      int               `json:"failed_rows"`
+	SuccessfulRows  *int              `json:"successful_rows,omitempty"` // nil with JobCountersErrorRows
+	FailedRows      *int              `json:"failed_rows,omitempty"`     // nil with JobCountersErrorRows
 	CreatedRows     int               `json:"created_rows"`
 	UpdatedRows     int               `json:"updated_rows"`
-	AutoPublished   int               `json:"auto_published"`
+	ErrorRows       *int              `json:"error_rows,omitempty"`     // set with JobCountersErrorRows only
+	AutoPublished   *int              `json:"auto_published,omitempty"` // nil with JobCountersErrorRows
 	ImportErrors    []RowError        `json:"import_errors"`
 	BatchID         string            `json:"batch_id,omitempty"`
 	BatchPart       int               `json:"batch_part,omitempty"`
@@ -311,13 +328,19 @@ type wireJob struct {
 	CompletedAt     string            `json:"completed_at,omitempty"`
 }
 
-func toWireJob(j Job) wireJob {
-	return wireJob{JobID: j.ID, JobType: j.Type, SourceID: j.SourceID, Status: j.Status, MergeMode: j.MergeMode,
-		TotalRows: j.TotalRows, ProcessedRows: j.ProcessedRows, SuccessfulRows: j.SuccessfulRows,
-		FailedRows: j.FailedRows, CreatedRows: j.CreatedRows, UpdatedRows: j.UpdatedRows,
-		AutoPublished: j.AutoPublished, ImportErrors: nonNil(j.Errors),
+// toWireJob renders j with the counters c names.
+func toWireJob(j Job, c JobCounters) wireJob {
+	w := wireJob{JobID: j.ID, JobType: j.Type, SourceID: j.SourceID, Status: j.Status, MergeMode: j.MergeMode,
+		TotalRows: j.TotalRows, ProcessedRows: j.ProcessedRows,
+		CreatedRows: j.CreatedRows, UpdatedRows: j.UpdatedRows, ImportErrors: nonNil(j.Errors),
 		BatchID: j.BatchID, BatchPart: j.BatchPart, BatchTotalParts: j.BatchTotalParts, BatchTotalItems: j.BatchTotalItems,
 		CreatedAt: formatTime(j.CreatedAt), StartedAt: formatTime(j.StartedAt), CompletedAt: formatTime(j.CompletedAt)}
+	if c == JobCountersErrorRows {
+		w.ErrorRows = &j.FailedRows
+	} else {
+		w.SuccessfulRows, w.FailedRows, w.AutoPublished = &j.SuccessfulRows, &j.FailedRows, &j.AutoPublished
+	}
+	return w
 }
 
 // handleGetJob serves GET /api/b2b/pim/jobs/{jobId}.
@@ -328,7 +351,7 @@ func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, newAPIError(http.StatusNotFound, CodeJobNotFound, "job %q not found", id))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"job": toWireJob(job)})
+	writeJSON(w, http.StatusOK, map[string]any{"job": toWireJob(job, s.cfg.jobCounters)})
 }
 
 const (
@@ -358,9 +381,9 @@ func (s *Server) handleQueueStatus(w http.ResponseWriter, r *http.Request) {
 		st.QueueStats.add(j)
 		switch {
 		case j.Status == catalog.JobPending && len(st.PendingJobs) < maxPendingListed:
-			st.PendingJobs = append(st.PendingJobs, toWireJob(j))
+			st.PendingJobs = append(st.PendingJobs, toWireJob(j, s.cfg.jobCounters))
 		case j.Status == catalog.JobProcessing && len(st.ProcessingJobs) < maxProcessingListed:
-			st.ProcessingJobs = append(st.ProcessingJobs, toWireJob(j))
+			st.ProcessingJobs = append(st.ProcessingJobs, toWireJob(j, s.cfg.jobCounters))
 		}
 	}
 	writeJSON(w, http.StatusOK, st)

@@ -33,6 +33,7 @@ type config struct {
 	faults      []Fault
 	faultSeed   uint64
 	noIdem      bool // WithoutIdempotency
+	jobCounters JobCounters
 }
 
 // Option configures a Server. Pass options to NewServer.
@@ -135,6 +136,22 @@ func WithJobDelay(d time.Duration) Option {
 // imports queue no search-sync batches.
 func WithSearchSync(enabled bool) Option {
 	return func(c *config) { c.searchSync = enabled }
+}
+
+// WithJobCounters sets the counters of the jobs the server answers with,
+// in GET /api/b2b/pim/jobs/{jobId} and in the pending and processing jobs
+// of GET /api/b2b/pim/import/queue (JobCountersDefault unless set).
+// JobCountersErrorRows rehearses a platform that names them as other import
+// APIs do:
+//
+//	{"job": {"job_id": "...", "status": "completed_with_errors", "total_rows": 3,
+//		"processed_rows": 3, "created_rows": 1, "updated_rows": 1, "error_rows": 1, ...}}
+//
+// The other fields of a job, its row errors (import_errors) among them,
+// are unchanged; so are the answers of the import endpoints, and the Job
+// values [Server.Job] returns.
+func WithJobCounters(c JobCounters) Option {
+	return func(cfg *config) { cfg.jobCounters = c }
 }
 
 // WithSource seeds an import source. A source with the ID of an earlier one,
