@@ -14,7 +14,7 @@ import (
 	"github.com/pimkit/catalog"
 )
 
-// The seed 004 queued import example, answered in the seed's exact shape.
+// The platform documentation's queued import example, answered in its exact shape.
 func TestQueueImportMatchesSeedExample(t *testing.T) {
 	s := newTestServer(t, WithClock(NewFakeClock(t0)), WithSource(supplierFeed))
 	a := send(t, s, http.MethodPost, pathImportQueue, readFixture(t, "queue_import_request.json"))

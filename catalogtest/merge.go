@@ -73,7 +73,9 @@ func entityCode(data map[string]any) (string, bool) {
 }
 
 // mergeVersion builds the next version from the previous one and the
-// incoming product (rules 4 and 5). prev is not modified.
+// incoming product: replace stores what was sent, keeping the publish
+// flags it omits; partial deep-merges it onto prev; locked fields come back
+// from prev in both modes. prev is not modified.
 func mergeVersion(prev, incoming map[string]any, mode catalog.MergeMode, locked []string) map[string]any {
 	next := incoming
 	if mode == catalog.MergePartial {
@@ -98,7 +100,8 @@ func copyPath(dst, src map[string]any, path string) {
 	}
 }
 
-// newVersion scores data and builds the version to store (rules 6 and 7).
+// newVersion scores data and builds the version to store, published when
+// auto-publish applies, else draft.
 func (s *Server) newVersion(run *importRun, code string, data map[string]any) ProductVersion {
 	sku, _ := data["sku"].(string)
 	score, publish := autoPublish(data, run.req.source)
@@ -132,7 +135,9 @@ func applyMappings(data map[string]any, mappings map[string]string) {
 	}
 }
 
-// wrapMultilingual applies rule 3. null is left alone: it carries no text,
+// wrapMultilingual wraps a plain value of a multilingual field as
+// {<default language>: value}, leaving language-keyed objects as they are.
+// null is left alone: it carries no text,
 // and wrapping it would make an empty field look populated.
 func (s *Server) wrapMultilingual(data map[string]any) {
 	for _, field := range multilingualFields {
@@ -214,7 +219,8 @@ func mediaType(item any) string {
 	return t
 }
 
-// autoPublish applies rule 7: the product's settings, else the source's.
+// autoPublish scores the product's completeness and says whether it is
+// published: the product's auto-publish settings, else the source's.
 func autoPublish(data map[string]any, src Source) (score float64, publish bool) {
 	enabled := src.AutoPublishEnabled
 	if b, ok := data["auto_publish_enabled"].(bool); ok {

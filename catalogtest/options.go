@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// Defaults, from seed 004 (products, threshold) and seed 001 (limits).
+// Defaults: the platform's languages, request limits (40 requests per
+// minute, 35 MB per body, read as 35,000,000 bytes) and products per request.
 const (
 	defaultLanguage    = "en"
 	defaultRateN       = 40

@@ -262,7 +262,7 @@ func (s *Server) accepted(req *importRequest) {
 // handleDirectImport serves POST /api/b2b/pim/import/api: it applies every
 // row before answering.
 func (s *Server) handleDirectImport(w http.ResponseWriter, r *http.Request) {
-	// Seed 004: the import permission is checked on this endpoint only.
+	// The platform checks the import permission on this endpoint only.
 	if !hasPermission(r.Context(), PermissionImport) {
 		writeError(w, http.StatusForbidden, errorBody{Code: CodeForbidden,
 			Error: "this credential lacks the '" + PermissionImport + "' permission"})

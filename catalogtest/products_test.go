@@ -36,7 +36,7 @@ func unmarshalFixture(t *testing.T, name string) map[string]any {
 var supplierFeed = Source{ID: "supplier-weekly-feed", Name: "Supplier weekly feed",
 	AutoPublishEnabled: true, RequiredFields: []string{"name", "images"}}
 
-// The seed 004 direct import example, answered in the seed's exact shape.
+// The platform documentation's direct import example, answered in its exact shape.
 func TestDirectImportMatchesSeedExample(t *testing.T) {
 	s := newTestServer(t, WithClock(NewFakeClock(t0)), WithSource(supplierFeed))
 	a := send(t, s, http.MethodPost, pathImportAPI, readFixture(t, "direct_import_request.json"))
@@ -105,7 +105,7 @@ func TestEmptyErrorsIsAnArray(t *testing.T) {
 	}
 }
 
-// Rule 1: field mappings move incoming keys to their targets.
+// Field mappings move incoming keys to their targets.
 func TestRuleFieldMappings(t *testing.T) {
 	s := newTestServer(t, WithSource(Source{ID: "erp", FieldMappings: map[string]string{
 		"code": "entity_code", "title": "name", "price": "pricing.list", "currency": "pricing.currency",
@@ -121,7 +121,7 @@ func TestRuleFieldMappings(t *testing.T) {
 	}
 }
 
-// Rule 2: entity_code and sku fall back to each other; a row without
+// entity_code and sku fall back to each other; a row without
 // either fails alone.
 func TestRuleEntityCodeFallback(t *testing.T) {
 	s := newTestServer(t)
@@ -158,7 +158,7 @@ func TestRuleEntityCodeFallback(t *testing.T) {
 	}
 }
 
-// Rule 3: multilingual fields are wrapped unless already language-keyed.
+// Multilingual fields are wrapped unless already language-keyed.
 func TestRuleMultilingualWrap(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -193,9 +193,9 @@ func TestRuleMultilingualWrap(t *testing.T) {
 	}
 }
 
-// Rule 4: replace stores the payload; partial deep-merges, with images
+// Replace stores the payload; partial deep-merges, with images
 // replaced when sent and media merged by type. The first two cases are
-// seed 004's own "Partial vs replace" example.
+// the platform documentation's own "Partial vs replace" example.
 func TestRuleMerge(t *testing.T) {
 	existing := `{"entity_code": "SKU-0001", "name": {"en": "Valve", "it": "Valvola"}, "description": "old",
 		"price": 10, "media": [{"type": "image", "url": "m.jpg"}]}`
@@ -263,7 +263,7 @@ func TestRuleMerge(t *testing.T) {
 	}
 }
 
-// Rule 5: locked fields come back from the previous version in both modes;
+// Locked fields come back from the previous version in both modes;
 // in replace mode so do omitted auto-publish flags.
 func TestRuleLockedFields(t *testing.T) {
 	s := newTestServer(t, WithSource(Source{ID: "erp", LockedFields: []string{"name", "pricing.list", "missing.path"}}))
@@ -318,7 +318,7 @@ func TestRulePublishFlagsKeptInReplace(t *testing.T) {
 	}
 }
 
-// Rule 6: every upsert is a new version; re-sent rows are not deduplicated.
+// Every upsert is a new version; re-sent rows are not deduplicated.
 func TestRuleVersioning(t *testing.T) {
 	clock := NewFakeClock(t0)
 	s := newTestServer(t, WithClock(clock), WithSource(supplierFeed))
@@ -376,7 +376,7 @@ func TestStateIsCopied(t *testing.T) {
 	}
 }
 
-// Rule 7: auto-publish by completeness score.
+// Auto-publish by completeness score.
 func TestRuleAutoPublish(t *testing.T) {
 	fifty := 50.0
 	sources := []Option{
@@ -428,7 +428,7 @@ func TestRuleAutoPublish(t *testing.T) {
 	}
 }
 
-// Rule 8: search sync batches of 50 successful rows.
+// Search sync batches of 50 successful rows.
 func TestRuleSearchSync(t *testing.T) {
 	rows := func(n int, prefix string) []any {
 		out := make([]any, n)
@@ -469,7 +469,7 @@ func TestRuleSearchSync(t *testing.T) {
 	}
 }
 
-// Seed 004's full product payload is imported and stored as sent.
+// The platform documentation's full product payload is imported and stored as sent.
 func TestFullPayload(t *testing.T) {
 	clock := NewFakeClock(t0)
 	s := newTestServer(t, WithClock(clock), WithSource(Source{ID: "supplier-weekly-feed", Name: "Supplier weekly feed"}))

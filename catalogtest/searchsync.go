@@ -21,7 +21,7 @@ func (s *Server) SearchSyncEntityCodes() []string {
 }
 
 // queueSearchSyncLocked queues the entity codes for search sync in batches
-// of 50 (rule 8) and returns the number of batches.
+// of 50, as the platform does, and returns the number of batches.
 func (s *Server) queueSearchSyncLocked(codes []string) int {
 	batches := s.countSearchSyncLocked(len(codes))
 	if batches > 0 {

@@ -24,7 +24,7 @@ const (
 	DefaultSourceID = "default"
 )
 
-// Paths served, as seed 004 names them.
+// Paths served, as the platform names them.
 const (
 	pathSources     = "/api/b2b/pim/sources"
 	pathImportAPI   = "/api/b2b/pim/import/api"

@@ -81,7 +81,7 @@ func TestPermissions(t *testing.T) {
 		{"bearer without import", bearer("jwt-read"), http.MethodPost, pathImportAPI, body, http.StatusForbidden},
 		{"key with import among others", apiKey("ak_all", "sk_all"), http.MethodPost, pathImportAPI, body, http.StatusOK},
 		{"cookie gets import by default", cookie("sess-import"), http.MethodPost, pathImportAPI, body, http.StatusOK},
-		// Seed 004: the permission is checked on the direct JSON endpoint only.
+		// The platform checks the permission on the direct JSON endpoint only.
 		{"queue needs no import permission", apiKey("ak_read", "sk_read"), http.MethodPost, pathImportQueue, body, http.StatusAccepted},
 		{"sources need no import permission", apiKey("ak_read", "sk_read"), http.MethodPost, pathSources, map[string]any{"source_id": "s1"}, http.StatusCreated},
 		{"403 comes before body checks", apiKey("ak_read", "sk_read"), http.MethodPost, pathImportAPI, "{not json", http.StatusForbidden},
