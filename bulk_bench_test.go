@@ -7,6 +7,7 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
+	"github.com/pimkit/catalog/internal/benchhook"
 	"github.com/pimkit/catalog/internal/synth"
 )
 
@@ -15,7 +16,7 @@ import (
 // runs the fake in another process to measure the client alone.
 
 func benchmarkImportAll(b *testing.B, n int, gen func(int) catalog.Product) {
-	srv := catalogtest.NewServer(catalogtest.WithCountOnly(), catalogtest.WithoutRateLimit())
+	srv := catalogtest.NewServer(benchhook.CountOnly().(catalogtest.Option), catalogtest.WithoutRateLimit())
 	defer srv.Close()
 	client, err := srv.Client()
 	if err != nil {

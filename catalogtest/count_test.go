@@ -33,7 +33,7 @@ func twinServers(t *testing.T, opts ...Option) (normal, counting *Server) {
 	t.Helper()
 	base := append([]Option{WithClock(NewFakeClock(t0)), WithoutRateLimit(),
 		WithSource(countDefault), WithSource(countERP)}, opts...)
-	return newTestServer(t, base...), newTestServer(t, append(slices.Clone(base), WithCountOnly())...)
+	return newTestServer(t, base...), newTestServer(t, append(slices.Clone(base), withCountOnly())...)
 }
 
 // withoutJobID drops what may differ between two servers for the same
@@ -123,7 +123,7 @@ func TestCountOnlyAnswersLikeNormalMode(t *testing.T) {
 
 // The real client reads count-mode answers as it reads normal ones.
 func TestCountOnlyWithClient(t *testing.T) {
-	s := newTestServer(t, WithCountOnly(), WithoutRateLimit())
+	s := newTestServer(t, withCountOnly(), WithoutRateLimit())
 	client, err := s.Client()
 	if err != nil {
 		t.Fatal(err)
@@ -150,13 +150,13 @@ func TestCountOnlyWithClient(t *testing.T) {
 	if job.Status != catalog.JobCompleted || job.SuccessfulRows != 10 || job.CreatedRows != 10 {
 		t.Errorf("job = %s, %d successful, %d created; want completed, 10, 10", job.Status, job.SuccessfulRows, job.CreatedRows)
 	}
-	if got := s.RowsReceived(); got != 60 {
-		t.Errorf("RowsReceived = %d, want 60", got)
+	if got := s.rowsReceivedCount(); got != 60 {
+		t.Errorf("rowsReceivedCount = %d, want 60", got)
 	}
 }
 
 func TestCountOnlyStoresNothing(t *testing.T) {
-	s := newTestServer(t, WithCountOnly(), WithClock(NewFakeClock(t0)), WithoutRateLimit())
+	s := newTestServer(t, withCountOnly(), WithClock(NewFakeClock(t0)), WithoutRateLimit())
 	rows := make([]any, 120)
 	for i := range rows {
 		rows[i] = map[string]any{"entity_code": fmt.Sprintf("SKU-%d", i), "name": "x"}
@@ -205,7 +205,7 @@ func TestCountOnlyStoresNothing(t *testing.T) {
 
 // A job keeps its first 100 row errors; the counters count them all.
 func TestCountOnlyKeepsFirstRowErrors(t *testing.T) {
-	s := newTestServer(t, WithCountOnly(), WithoutRateLimit())
+	s := newTestServer(t, withCountOnly(), WithoutRateLimit())
 	rows := make([]any, 150)
 	for i := range rows {
 		rows[i] = map[string]any{"name": i}
@@ -224,7 +224,7 @@ func TestCountOnlyKeepsFirstRowErrors(t *testing.T) {
 		t.Errorf("errors[99] (-want +got):\n%s", diff)
 	}
 	job, _ := s.Job(a.body["job_id"].(string))
-	if job.Status != JobCompletedWithErrors || job.FailedRows != 150 || len(job.Errors) != 100 {
+	if job.Status != catalog.JobCompletedWithErrors || job.FailedRows != 150 || len(job.Errors) != 100 {
 		t.Errorf("job = %s, %d failed, %d errors; want completed_with_errors, 150, 100", job.Status, job.FailedRows, len(job.Errors))
 	}
 }
@@ -232,15 +232,15 @@ func TestCountOnlyKeepsFirstRowErrors(t *testing.T) {
 func TestCountOnlyQueuedJobLifecycle(t *testing.T) {
 	const delay = time.Minute
 	clock := NewFakeClock(t0)
-	s := newTestServer(t, WithCountOnly(), WithClock(clock), WithJobDelay(delay))
+	s := newTestServer(t, withCountOnly(), WithClock(clock), WithJobDelay(delay))
 	good := queueJob(t, s, importReq(DefaultSourceID, map[string]any{"entity_code": "A"}, map[string]any{"sku": "B"}))
 	bad := queueJob(t, s, importReq(DefaultSourceID, 1, map[string]any{"name": "no id"}))
 
 	waitTimers(t, clock, 1) // the worker has taken the first job and sleeps
-	if st := getJob(t, s, good)["status"]; st != JobProcessing {
+	if st := getJob(t, s, good)["status"]; st != string(catalog.JobProcessing) {
 		t.Errorf("first job %v, want processing", st)
 	}
-	if st := getJob(t, s, bad)["status"]; st != JobPending {
+	if st := getJob(t, s, bad)["status"]; st != string(catalog.JobPending) {
 		t.Errorf("second job %v, want pending", st)
 	}
 	stats := send(t, s, http.MethodGet, pathImportQueue, nil).object(t, "queue_stats")
@@ -251,10 +251,10 @@ func TestCountOnlyQueuedJobLifecycle(t *testing.T) {
 	waitTimers(t, clock, 1)
 	clock.Advance(delay)
 	waitJobs(t, s)
-	if j := getJob(t, s, good); j["status"] != JobCompleted || j["successful_rows"] != 2.0 || j["processed_rows"] != 2.0 {
+	if j := getJob(t, s, good); j["status"] != string(catalog.JobCompleted) || j["successful_rows"] != 2.0 || j["processed_rows"] != 2.0 {
 		t.Errorf("first job = %v, want completed with 2 rows", j)
 	}
-	if j := getJob(t, s, bad); j["status"] != JobFailed || j["failed_rows"] != 2.0 {
+	if j := getJob(t, s, bad); j["status"] != string(catalog.JobFailed) || j["failed_rows"] != 2.0 {
 		t.Errorf("second job = %v, want failed with 2 failed rows", j)
 	}
 }
@@ -263,7 +263,7 @@ func TestRowsReceivedAndImportRequests(t *testing.T) {
 	for _, mode := range []struct {
 		name string
 		opts []Option
-	}{{"normal", nil}, {"count only", []Option{WithCountOnly()}}} {
+	}{{"normal", nil}, {"count only", []Option{withCountOnly()}}} {
 		t.Run(mode.name, func(t *testing.T) {
 			s := newTestServer(t, append(mode.opts, WithoutRateLimit())...)
 			one := map[string]any{"entity_code": "A"}
@@ -275,11 +275,11 @@ func TestRowsReceivedAndImportRequests(t *testing.T) {
 			send(t, s, http.MethodPost, pathImportAPI, importReq(DefaultSourceID, one), noAuth).wantStatus(t, http.StatusUnauthorized, CodeUnauthenticated)
 			send(t, s, http.MethodPost, pathImportAPI, `{"products": [`).wantStatus(t, http.StatusBadRequest, CodeValidation)
 			waitJobs(t, s)
-			if got := s.RowsReceived(); got != 5 {
-				t.Errorf("RowsReceived = %d, want 5", got)
+			if got := s.rowsReceivedCount(); got != 5 {
+				t.Errorf("rowsReceivedCount = %d, want 5", got)
 			}
-			if got := s.ImportRequests(); got != 2 {
-				t.Errorf("ImportRequests = %d, want 2", got)
+			if got := s.importRequestCount(); got != 2 {
+				t.Errorf("importRequestCount = %d, want 2", got)
 			}
 		})
 	}
@@ -352,8 +352,8 @@ func TestCountOnlyRejectsLikeNormalMode(t *testing.T) {
 	if a := send(t, counting, http.MethodPost, pathImportAPI, `{"source_id": "default", "products": [{"entity_code": "A"},]}`); a.status != http.StatusBadRequest {
 		t.Errorf("trailing comma: status %d, want 400", a.status)
 	}
-	if got := counting.ImportRequests(); got != normal.ImportRequests() {
-		t.Errorf("ImportRequests: count mode %d, normal %d", got, normal.ImportRequests())
+	if got := counting.importRequestCount(); got != normal.importRequestCount() {
+		t.Errorf("importRequestCount: count mode %d, normal %d", got, normal.importRequestCount())
 	}
 }
 
@@ -392,7 +392,7 @@ func FuzzCountOnly(f *testing.F) {
 	f.Add(mixedImport("erp"))
 	opts := []Option{WithClock(NewFakeClock(t0)), WithoutRateLimit(), WithMaxProducts(20),
 		WithSource(countDefault), WithSource(countERP)}
-	normal, counting := NewServer(opts...), NewServer(append(opts, WithCountOnly())...)
+	normal, counting := NewServer(opts...), NewServer(append(opts, withCountOnly())...)
 	defer normal.Close()
 	defer counting.Close()
 	f.Fuzz(func(t *testing.T, body string) {
@@ -406,7 +406,7 @@ func FuzzCountOnly(f *testing.F) {
 				t.Fatalf("body %q: answer is not JSON: %s", body, rec.Body)
 			}
 			m = withoutJobID(answer{body: m})
-			// The offset of a syntax error may differ (see WithCountOnly).
+			// The offset of a syntax error may differ (see withCountOnly).
 			if msg, ok := m["error"].(string); ok {
 				m["error"] = byteOffset.ReplaceAllString(msg, "at byte offset N")
 			}
@@ -445,7 +445,7 @@ func TestCountOnlyAllocatesLittle(t *testing.T) {
 	}
 	body.WriteString(`]}`)
 
-	s := newTestServer(t, WithCountOnly(), WithMaxProducts(n))
+	s := newTestServer(t, withCountOnly(), WithMaxProducts(n))
 	req := httptest.NewRequest(http.MethodPost, pathImportAPI, bytes.NewReader(body.Bytes()))
 	defaultAuth(req)
 	rec := httptest.NewRecorder()
@@ -459,8 +459,8 @@ func TestCountOnlyAllocatesLittle(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
-	if got := s.RowsReceived(); got != int64(n) {
-		t.Errorf("RowsReceived = %d, want %d", got, n)
+	if got := s.rowsReceivedCount(); got != int64(n) {
+		t.Errorf("rowsReceivedCount = %d, want %d", got, n)
 	}
 	alloc := after.TotalAlloc - before.TotalAlloc
 	t.Logf("%d products, %d bytes: the request allocated %d bytes (%.2f%% of the body)",
@@ -488,7 +488,7 @@ func BenchmarkCountOnlyImport(b *testing.B) {
 		body.Write(p)
 	}
 	body.WriteString(`]}`)
-	s := NewServer(WithCountOnly(), WithoutRateLimit())
+	s := NewServer(withCountOnly(), WithoutRateLimit())
 	defer s.Close()
 	b.SetBytes(int64(body.Len()))
 	b.ReportAllocs()

@@ -22,8 +22,13 @@
 //
 // Tests seed state with options such as [WithSource] and inspect it with
 // methods that return copies: [Server.Product], [Server.Versions],
-// [Server.Jobs], [Server.Requests]. A [FakeClock] passed to [WithClock]
-// makes rate limits and job timing deterministic.
+// [Server.Jobs], [Server.Requests]. [ProductVersion.Product] reads a stored
+// product as the client's catalog.Product, to compare with what was sent;
+// jobs carry the client's catalog.JobStatus and catalog.MergeMode. Every
+// answer has an X-Request-Id header ([HeaderRequestID]), which the recorded
+// [Request] keeps as its ID. A [FakeClock] passed to [WithClock] makes rate
+// limits and job timing deterministic. [WithJobCounters] changes the names
+// of the counters jobs are answered with.
 //
 // A typical test:
 //
@@ -45,10 +50,15 @@
 //		// to srv.URL with the credentials DefaultAPIKeyID and
 //		// DefaultAPISecret ...
 //
-//		p, ok := srv.Product("SKU-1")
-//		if !ok || p.Status != catalogtest.StatusPublished {
-//			t.Errorf("SKU-1 = %+v, want a published product", p)
+//		v, ok := srv.Product("SKU-1")
+//		if !ok || v.Status != catalogtest.StatusPublished {
+//			t.Fatalf("SKU-1 = %+v, want a published product", v)
 //		}
+//		got, err := v.Product() // a catalog.Product
+//		if err != nil {
+//			t.Fatal(err)
+//		}
+//		// ... compare got with the product sent, e.g. with cmp.Diff ...
 //	}
 //
 // # Rehearsing failures
@@ -59,7 +69,8 @@
 // [Server.ClearFaults] change them while a test runs. A [Fault] says how it
 // misbehaves (an error status, a delay, a connection reset before or after
 // the request is applied, a truncated JSON answer, an HTML error page, a
-// trickled answer: see [FaultKind]), which endpoint it hits ([Operation]),
+// trickled answer, a gateway's HTML page after the request is applied: see
+// [FaultKind]), which endpoint it hits ([Operation]),
 // and when: on the Nth matching request, or with a probability drawn from
 // a seeded source ([WithFaultSeed]), at most Times times.
 // [Server.FaultsFired] counts them, and each recorded [Request] names the

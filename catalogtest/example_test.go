@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
 )
 
@@ -177,4 +179,44 @@ func ExampleServer_IdempotentReplays() {
 	// first attempt: no answer
 	// 200 true
 	// 1 1
+}
+
+func ExampleProductVersion_Product() {
+	srv := catalogtest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	sent := catalog.Product{
+		EntityCode: "SKU-1",
+		Name:       catalog.PlainText("Brass valve"),
+		Pricing:    &catalog.Pricing{List: catalog.Ptr(12.5), Currency: catalog.Ptr("EUR")},
+	}
+	if _, err := client.Products.Import(context.Background(), catalogtest.DefaultSourceID, []catalog.Product{sent}, nil); err != nil {
+		log.Fatal(err)
+	}
+
+	v, _ := srv.Product("SKU-1")
+	got, err := v.Product()
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The server sets the SKU from the entity code and wraps plain text in
+	// the tenant's default language.
+	want := sent
+	want.SKU = "SKU-1"
+	want.Name = catalog.Localized(map[string]string{"en": "Brass valve"})
+	// *catalog.Text keeps its form in unexported fields: compare it as JSON.
+	textEqual := cmp.Comparer(func(a, b *catalog.Text) bool {
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		return string(ja) == string(jb)
+	})
+	fmt.Printf("diff: %q\n", cmp.Diff(want, got, textEqual))
+	fmt.Println(got.Name, *got.Pricing.List)
+	// Output:
+	// diff: ""
+	// en="Brass valve" 12.5
 }

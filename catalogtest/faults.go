@@ -73,10 +73,16 @@ const (
 	// goes in pieces of at least 16 bytes and at most 64 pieces, so it
 	// takes at most 63 times Delay longer than usual.
 	FaultTrickle
+	// FaultGatewayAfterApply applies the request fully, then answers
+	// Fault.Status (502 when it is 0) with the HTML error page of a proxy
+	// (nginx) in front of the platform, Content-Type text/html, instead of
+	// the JSON answer: a gateway that gave up on the platform's answer. The
+	// client sees an error status although the request took effect.
+	FaultGatewayAfterApply
 )
 
 var faultKindNames = [...]string{"", "FaultStatus", "FaultDelay", "FaultResetBeforeApply",
-	"FaultResetAfterApply", "FaultTruncatedJSON", "FaultHTML", "FaultTrickle"}
+	"FaultResetAfterApply", "FaultTruncatedJSON", "FaultHTML", "FaultTrickle", "FaultGatewayAfterApply"}
 
 // String returns the constant's name, such as "FaultStatus".
 func (k FaultKind) String() string {
@@ -86,7 +92,7 @@ func (k FaultKind) String() string {
 	return "FaultKind(" + strconv.Itoa(int(k)) + ")"
 }
 
-func (k FaultKind) valid() bool { return k >= FaultStatus && k <= FaultTrickle }
+func (k FaultKind) valid() bool { return k >= FaultStatus && k <= FaultGatewayAfterApply }
 
 // Fault describes a failure to inject into requests, standing for the
 // network and the proxies in front of the platform. Faults act before the
@@ -117,8 +123,8 @@ type Fault struct {
 	// Times > 0 fires the fault at most this many times; otherwise there
 	// is no limit.
 	Times int
-	// Status is the answer's status for FaultStatus (required) and
-	// FaultHTML (502 when 0). It must be from 400 to 599: any other value
+	// Status is the answer's status for FaultStatus (required),
+	// FaultHTML and FaultGatewayAfterApply (502 when 0). It must be from 400 to 599: any other value
 	// is answered 500 with a message that names it.
 	Status int
 	// RetryAfter, for FaultStatus, sets the Retry-After header, in whole
@@ -288,6 +294,9 @@ func (s *Server) applyThenMisbehave(w http.ResponseWriter, r *http.Request, next
 		truncateAnswer(w, r, ans)
 	case FaultTrickle:
 		s.trickle(w, r, ans, f.Delay)
+	case FaultGatewayAfterApply:
+		s.drainBody(r, ans.statusCode())
+		writeGatewayPage(w, f)
 	}
 }
 
@@ -310,11 +319,12 @@ func (s *Server) sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// faultAnswerStatus returns the status a FaultStatus or FaultHTML answers
-// with, or 500 and the reason when f.Status is not an error status.
+// faultAnswerStatus returns the status a FaultStatus, FaultHTML or
+// FaultGatewayAfterApply answers with, or 500 and the reason when f.Status
+// is not an error status.
 func faultAnswerStatus(f Fault) (status int, problem string) {
 	status = f.Status
-	if status == 0 && f.Kind == FaultHTML {
+	if status == 0 && (f.Kind == FaultHTML || f.Kind == FaultGatewayAfterApply) {
 		status = http.StatusBadGateway
 	}
 	if status < 400 || status > 599 {
@@ -380,6 +390,22 @@ func writeFaultHTML(w http.ResponseWriter, f Fault) {
 		title, title, html.EscapeString(problem))
 }
 
+// writeGatewayPage answers with the error page nginx serves when it cannot
+// pass on the upstream's answer. An invalid Fault.Status is answered 500,
+// the page then naming the problem instead of nginx.
+func writeGatewayPage(w http.ResponseWriter, f Fault) {
+	status, problem := faultAnswerStatus(f)
+	footer := "nginx"
+	if problem != "" {
+		footer = html.EscapeString(problem)
+	}
+	title := fmt.Sprintf("%d %s", status, http.StatusText(status))
+	w.Header().Set("Content-Type", "text/html")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "<html><head><title>%s</title></head><body><center><h1>%s</h1></center><hr><center>%s</center></body></html>",
+		title, title, footer)
+}
+
 // drainBody reads the rest of r's body, so that it is recorded whole and
 // the client has sent all of it when the connection drops. After a 413
 // the body stays cut just past the limit, as the recording keeps it.
@@ -421,6 +447,7 @@ func truncateAnswer(w http.ResponseWriter, r *http.Request, ans *bufferedAnswer)
 	body := ans.body.Bytes()
 	half := body[:len(body)/2]
 	header := ans.header.Clone()
+	header.Set(HeaderRequestID, w.Header().Get(HeaderRequestID))
 	header.Del("Transfer-Encoding")
 	header.Set("Content-Length", strconv.Itoa(len(body)))
 	conn, rw, err := http.NewResponseController(w).Hijack()

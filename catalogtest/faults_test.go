@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pimkit/catalog"
 )
 
 // rawClient opens a new connection for every request, so that Go's
@@ -259,6 +261,54 @@ func TestFaultHTML(t *testing.T) {
 	}
 }
 
+func TestFaultGatewayAfterApply(t *testing.T) {
+	const page = `<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>`
+	s := newTestServer(t, WithFaults(Fault{Kind: FaultGatewayAfterApply, Nth: 1}))
+	o := attempt(t, s, http.MethodPost, pathImportAPI, oneProduct)
+	o.wantStatus(t, http.StatusBadGateway)
+	if ct := o.resp.Header.Get("Content-Type"); ct != "text/html" {
+		t.Errorf("Content-Type %q, want text/html", ct)
+	}
+	if string(o.body) != page {
+		t.Errorf("body:\n%s\nwant:\n%s", o.body, page)
+	}
+	// Applied: the product is stored and the job exists, despite the 502.
+	wantVersions(t, s, "A", 1)
+	wantJobs(t, s, 1)
+	if j := s.Jobs()[0]; j.Status != catalog.JobCompleted || j.SuccessfulRows != 1 {
+		t.Errorf("job %s with %d successful rows, want completed with 1", j.Status, j.SuccessfulRows)
+	}
+	if r := lastRequest(t, s); r.Status != http.StatusBadGateway || r.Fault != FaultGatewayAfterApply || string(r.Body) == "" {
+		t.Errorf("recorded status %d, fault %v, body %q", r.Status, r.Fault, r.Body)
+	}
+	// The fault fired once: the same request now gets the JSON answer, and
+	// stores a second version, as re-sent rows do.
+	attempt(t, s, http.MethodPost, pathImportAPI, oneProduct).wantStatus(t, http.StatusOK)
+	wantVersions(t, s, "A", 2)
+
+	// Another status, on a queued import.
+	s = newTestServer(t, WithFaults(Fault{Kind: FaultGatewayAfterApply, Status: http.StatusGatewayTimeout}))
+	o = attempt(t, s, http.MethodPost, pathImportQueue, oneProduct)
+	o.wantStatus(t, http.StatusGatewayTimeout)
+	if !strings.Contains(string(o.body), "<title>504 Gateway Timeout</title>") {
+		t.Errorf("body %s, want the 504 page", o.body)
+	}
+	waitJobs(t, s)
+	wantVersions(t, s, "A", 1)
+}
+
+func TestFaultGatewayAfterApplyWithIdempotencyKey(t *testing.T) {
+	s := newTestServer(t, WithFaults(Fault{Kind: FaultGatewayAfterApply, Nth: 1}))
+	key := header("Idempotency-Key", "k1")
+	attempt(t, s, http.MethodPost, pathImportAPI, oneProduct, defaultAuth, key).wantStatus(t, http.StatusBadGateway)
+	o := attempt(t, s, http.MethodPost, pathImportAPI, oneProduct, defaultAuth, key)
+	o.wantStatus(t, http.StatusOK)
+	if o.resp.Header.Get("Idempotent-Replayed") != "true" {
+		t.Error("the retry was not answered from the stored answer")
+	}
+	wantVersions(t, s, "A", 1)
+}
+
 func TestFaultTrickle(t *testing.T) {
 	const delay = 2 * time.Millisecond
 	s := newTestServer(t, WithFaults(Fault{Kind: FaultTrickle, Delay: delay}))
@@ -453,14 +503,14 @@ func TestFaultsComeBeforeAuthAndRateLimit(t *testing.T) {
 }
 
 func TestFaultsInCountOnlyMode(t *testing.T) {
-	s := newTestServer(t, WithCountOnly(), WithFaults(Fault{Kind: FaultResetAfterApply, Nth: 1}, Fault{Kind: FaultResetBeforeApply, Nth: 2}))
+	s := newTestServer(t, withCountOnly(), WithFaults(Fault{Kind: FaultResetAfterApply, Nth: 1}, Fault{Kind: FaultResetBeforeApply, Nth: 2}))
 	for range 2 {
 		if o := attempt(t, s, http.MethodPost, pathImportAPI, oneProduct); o.err == nil {
 			t.Fatalf("status %d, want a transport error", o.resp.StatusCode)
 		}
 	}
-	if s.RowsReceived() != 1 || s.ImportRequests() != 1 {
-		t.Errorf("RowsReceived %d, ImportRequests %d; want 1 and 1 (the first applied, the second not)", s.RowsReceived(), s.ImportRequests())
+	if s.rowsReceivedCount() != 1 || s.importRequestCount() != 1 {
+		t.Errorf("rowsReceivedCount %d, importRequestCount %d; want 1 and 1 (the first applied, the second not)", s.rowsReceivedCount(), s.importRequestCount())
 	}
 	wantJobs(t, s, 1)
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // t0 is the start of every FakeClock in these tests; it matches the
-// timestamps in the seed 004 fixtures.
+// timestamps in the platform documentation fixtures.
 var t0 = time.Date(2026, 4, 24, 12, 58, 55, 123_000_000, time.UTC)
 
 func newTestServer(t *testing.T, opts ...Option) *Server {

@@ -19,8 +19,8 @@ const (
 )
 
 // WithoutIdempotency makes the server ignore the Idempotency-Key header, to
-// rehearse a platform that does not deduplicate (seed 004 says the real one
-// may not): every retry is applied again.
+// rehearse a platform that does not deduplicate (the platform's own
+// protocol has no such key): every retry is applied again.
 func WithoutIdempotency() Option {
 	return func(c *config) { c.noIdem = true }
 }

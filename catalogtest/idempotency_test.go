@@ -49,8 +49,8 @@ func TestIdempotentReplay(t *testing.T) {
 			if n := s.IdempotentReplays(); n != 1 {
 				t.Errorf("IdempotentReplays = %d, want 1", n)
 			}
-			if n := s.ImportRequests(); n != 1 {
-				t.Errorf("ImportRequests = %d, want 1 (replays not counted)", n)
+			if n := s.importRequestCount(); n != 1 {
+				t.Errorf("importRequestCount = %d, want 1 (replays not counted)", n)
 			}
 			if r := lastRequest(t, s); r.Status != tt.status {
 				t.Errorf("replay recorded with status %d", r.Status)
@@ -201,7 +201,7 @@ func TestWithoutIdempotency(t *testing.T) {
 }
 
 func TestIdempotencyInCountOnlyMode(t *testing.T) {
-	s := newTestServer(t, WithCountOnly())
+	s := newTestServer(t, withCountOnly())
 	first := withKey(t, s, http.MethodPost, pathImportAPI, oneProduct, "k")
 	first.wantStatus(t, http.StatusOK, "")
 	again := withKey(t, s, http.MethodPost, pathImportAPI, oneProduct, "k")
@@ -211,9 +211,9 @@ func TestIdempotencyInCountOnlyMode(t *testing.T) {
 	}
 	withKey(t, s, http.MethodPost, pathImportAPI, importReq(DefaultSourceID, map[string]any{"entity_code": "B"}), "k").
 		wantStatus(t, http.StatusUnprocessableEntity, CodeIdempotencyKeyReused)
-	if s.RowsReceived() != 1 || s.ImportRequests() != 1 || s.IdempotentReplays() != 1 {
-		t.Errorf("RowsReceived %d, ImportRequests %d, IdempotentReplays %d; want 1, 1, 1",
-			s.RowsReceived(), s.ImportRequests(), s.IdempotentReplays())
+	if s.rowsReceivedCount() != 1 || s.importRequestCount() != 1 || s.IdempotentReplays() != 1 {
+		t.Errorf("rowsReceivedCount %d, importRequestCount %d, IdempotentReplays %d; want 1, 1, 1",
+			s.rowsReceivedCount(), s.importRequestCount(), s.IdempotentReplays())
 	}
 	wantJobs(t, s, 1)
 }

@@ -8,21 +8,14 @@ import (
 	"net/http"
 	"slices"
 	"time"
+
+	"github.com/pimkit/catalog"
 )
 
 // Job types, in a job's job_type.
 const (
 	JobTypeAPIImport   = "api_import"   // POST /api/b2b/pim/import/api
 	JobTypeQueueImport = "queue_import" // POST /api/b2b/pim/import/queue
-)
-
-// Job statuses.
-const (
-	JobPending             = "pending"
-	JobProcessing          = "processing"
-	JobCompleted           = "completed"
-	JobCompletedWithErrors = "completed_with_errors"
-	JobFailed              = "failed"
 )
 
 // ErrServerClosed is returned by WaitForJobs once the server is closed.
@@ -33,8 +26,8 @@ type Job struct {
 	ID        string
 	Type      string // JobTypeAPIImport or JobTypeQueueImport
 	SourceID  string
-	Status    string // JobPending, JobProcessing, JobCompleted, ...
-	MergeMode string
+	Status    catalog.JobStatus // catalog.JobPending, catalog.JobProcessing, then a terminal status
+	MergeMode catalog.MergeMode
 
 	TotalRows      int
 	ProcessedRows  int
@@ -44,8 +37,7 @@ type Job struct {
 	UpdatedRows    int // rows that added a version to an existing product
 	AutoPublished  int
 
-	// Errors holds every row error, in row order (on a server made
-	// WithCountOnly, the first 100).
+	// Errors holds every row error, in row order.
 	Errors []RowError
 
 	BatchID         string
@@ -107,11 +99,11 @@ func (j *jobState) count(res rowResult) {
 func (j *jobState) finish(now time.Time) {
 	switch {
 	case j.FailedRows == 0:
-		j.Status = JobCompleted
+		j.Status = catalog.JobCompleted
 	case j.SuccessfulRows == 0:
-		j.Status = JobFailed
+		j.Status = catalog.JobFailed
 	default:
-		j.Status = JobCompletedWithErrors
+		j.Status = catalog.JobCompletedWithErrors
 	}
 	j.CompletedAt = now
 }
@@ -161,7 +153,7 @@ func (s *Server) WaitForJobs(ctx context.Context) error {
 
 func (s *Server) unfinishedLocked() bool {
 	for _, j := range s.jobs {
-		if j.Status == JobPending || j.Status == JobProcessing {
+		if j.Status == catalog.JobPending || j.Status == catalog.JobProcessing {
 			return true
 		}
 	}
@@ -175,13 +167,13 @@ func (s *Server) newJob(typ string, req *importRequest) *jobState {
 	defer s.mu.Unlock()
 	now := s.cfg.clock.Now()
 	js := &jobState{Job: Job{ID: s.newJobIDLocked(typ, now), Type: typ, SourceID: req.source.ID,
-		Status: JobPending, MergeMode: req.mergeMode, TotalRows: req.rowCount(),
+		Status: catalog.JobPending, MergeMode: req.mergeMode, TotalRows: req.rowCount(),
 		BatchID: req.effectiveBatchID(), CreatedAt: now}}
 	if m := req.batchMeta; m != nil {
 		js.BatchPart, js.BatchTotalParts, js.BatchTotalItems = m.BatchPart, m.BatchTotalParts, m.BatchTotalItems
 	}
 	if typ == JobTypeAPIImport {
-		js.Status, js.StartedAt = JobProcessing, now
+		js.Status, js.StartedAt = catalog.JobProcessing, now
 	}
 	s.jobs[js.ID] = js
 	s.jobOrder = append(s.jobOrder, js.ID)
@@ -248,7 +240,7 @@ func (s *Server) takeNextJob() (*jobState, *importRequest) {
 	s.queue = s.queue[1:]
 	req := js.req
 	js.req = nil
-	js.Status, js.StartedAt = JobProcessing, s.cfg.clock.Now()
+	js.Status, js.StartedAt = catalog.JobProcessing, s.cfg.clock.Now()
 	s.jobsChanged.broadcast()
 	return js, req
 }
@@ -273,7 +265,7 @@ func (s *Server) runImport(js *jobState, req *importRequest) (Job, *importRun, i
 	now := s.cfg.clock.Now()
 	run := &importRun{req: req, jobID: js.ID, at: now, source: VersionSource{
 		SourceID: req.source.ID, SourceName: req.source.Name, ImportedAt: now,
-		BatchID: req.effectiveBatchID(), BatchMetadata: req.batchMeta.clone()}}
+		BatchID: req.effectiveBatchID(), BatchMetadata: cloneBatchMetadata(req.batchMeta)}}
 	if req.tally != nil {
 		return s.runCounted(js, run, req.tally)
 	}
@@ -295,74 +287,60 @@ func (s *Server) runImport(js *jobState, req *importRequest) (Job, *importRun, i
 	return js.snapshot(), run, batches
 }
 
-// runCounted finishes a count-mode job: its rows were tallied as the body
-// was read, so only the counters are set, at once. Nothing is stored, so
-// every row with an identity counts as created; none counts as
-// auto-published, which would need the product's content.
-func (s *Server) runCounted(js *jobState, run *importRun, t *rowTally) (Job, *importRun, int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	ok := t.total - t.failed
-	js.ProcessedRows, js.SuccessfulRows, js.FailedRows, js.CreatedRows = t.total, ok, t.failed, ok
-	js.Errors = t.errors
-	batches := s.countSearchSyncLocked(ok)
-	js.finish(s.cfg.clock.Now())
-	s.jobsChanged.broadcast()
-	return js.snapshot(), run, batches
-}
+// JobCounters names the set of counters the server's job answers carry;
+// see WithJobCounters.
+type JobCounters int
 
-// queueSearchSyncLocked queues the entity codes for search sync in batches
-// of 50 (rule 8) and returns the number of batches.
-func (s *Server) queueSearchSyncLocked(codes []string) int {
-	batches := s.countSearchSyncLocked(len(codes))
-	if batches > 0 {
-		s.syncCodes = append(s.syncCodes, codes...)
-	}
-	return batches
-}
-
-// countSearchSyncLocked counts the search-sync batches of n products and
-// returns their number; count mode keeps no entity codes.
-func (s *Server) countSearchSyncLocked(n int) int {
-	if !s.cfg.searchSync || n == 0 {
-		return 0
-	}
-	batches := (n + syncBatchSize - 1) / syncBatchSize
-	s.syncBatches += batches
-	return batches
-}
+const (
+	// JobCountersDefault is the platform's set: total_rows,
+	// processed_rows, successful_rows, failed_rows, created_rows,
+	// updated_rows and auto_published.
+	JobCountersDefault JobCounters = iota
+	// JobCountersErrorRows is the set of import platforms that count
+	// failures as error_rows and report no successes: total_rows,
+	// processed_rows, created_rows, updated_rows and error_rows (the rows
+	// that failed); no successful_rows, failed_rows or auto_published.
+	JobCountersErrorRows
+)
 
 // wireJob is a job on the wire; unset batch fields and times are omitted.
 type wireJob struct {
-	JobID           string     `json:"job_id"`
-	JobType         string     `json:"job_type"`
-	SourceID        string     `json:"source_id"`
-	Status          string     `json:"status"`
-	MergeMode       string     `json:"merge_mode"`
-	TotalRows       int        `json:"total_rows"`
-	ProcessedRows   int        `json:"processed_rows"`
-	SuccessfulRows  int        `json:"successful_rows"`
-	FailedRows      int        `json:"failed_rows"`
-	CreatedRows     int        `json:"created_rows"`
-	UpdatedRows     int        `json:"updated_rows"`
-	AutoPublished   int        `json:"auto_published"`
-	ImportErrors    []RowError `json:"import_errors"`
-	BatchID         string     `json:"batch_id,omitempty"`
-	BatchPart       int        `json:"batch_part,omitempty"`
-	BatchTotalParts int        `json:"batch_total_parts,omitempty"`
-	BatchTotalItems int        `json:"batch_total_items,omitempty"`
-	CreatedAt       string     `json:"created_at,omitempty"`
-	StartedAt       string     `json:"started_at,omitempty"`
-	CompletedAt     string     `json:"completed_at,omitempty"`
+	JobID           string            `json:"job_id"`
+	JobType         string            `json:"job_type"`
+	SourceID        string            `json:"source_id"`
+	Status          catalog.JobStatus `json:"status"`
+	MergeMode       catalog.MergeMode `json:"merge_mode"`
+	TotalRows       int               `json:"total_rows"`
+	ProcessedRows   int               `json:"processed_rows"`
+	SuccessfulRows  *int              `json:"successful_rows,omitempty"` // nil with JobCountersErrorRows
+	FailedRows      *int              `json:"failed_rows,omitempty"`     // nil with JobCountersErrorRows
+	CreatedRows     int               `json:"created_rows"`
+	UpdatedRows     int               `json:"updated_rows"`
+	ErrorRows       *int              `json:"error_rows,omitempty"`     // set with JobCountersErrorRows only
+	AutoPublished   *int              `json:"auto_published,omitempty"` // nil with JobCountersErrorRows
+	ImportErrors    []RowError        `json:"import_errors"`
+	BatchID         string            `json:"batch_id,omitempty"`
+	BatchPart       int               `json:"batch_part,omitempty"`
+	BatchTotalParts int               `json:"batch_total_parts,omitempty"`
+	BatchTotalItems int               `json:"batch_total_items,omitempty"`
+	CreatedAt       string            `json:"created_at,omitempty"`
+	StartedAt       string            `json:"started_at,omitempty"`
+	CompletedAt     string            `json:"completed_at,omitempty"`
 }
 
-func toWireJob(j Job) wireJob {
-	return wireJob{JobID: j.ID, JobType: j.Type, SourceID: j.SourceID, Status: j.Status, MergeMode: j.MergeMode,
-		TotalRows: j.TotalRows, ProcessedRows: j.ProcessedRows, SuccessfulRows: j.SuccessfulRows,
-		FailedRows: j.FailedRows, CreatedRows: j.CreatedRows, UpdatedRows: j.UpdatedRows,
-		AutoPublished: j.AutoPublished, ImportErrors: nonNil(j.Errors),
+// toWireJob renders j with the counters c names.
+func toWireJob(j Job, c JobCounters) wireJob {
+	w := wireJob{JobID: j.ID, JobType: j.Type, SourceID: j.SourceID, Status: j.Status, MergeMode: j.MergeMode,
+		TotalRows: j.TotalRows, ProcessedRows: j.ProcessedRows,
+		CreatedRows: j.CreatedRows, UpdatedRows: j.UpdatedRows, ImportErrors: nonNil(j.Errors),
 		BatchID: j.BatchID, BatchPart: j.BatchPart, BatchTotalParts: j.BatchTotalParts, BatchTotalItems: j.BatchTotalItems,
 		CreatedAt: formatTime(j.CreatedAt), StartedAt: formatTime(j.StartedAt), CompletedAt: formatTime(j.CompletedAt)}
+	if c == JobCountersErrorRows {
+		w.ErrorRows = &j.FailedRows
+	} else {
+		w.SuccessfulRows, w.FailedRows, w.AutoPublished = &j.SuccessfulRows, &j.FailedRows, &j.AutoPublished
+	}
+	return w
 }
 
 // handleGetJob serves GET /api/b2b/pim/jobs/{jobId}.
@@ -373,7 +351,7 @@ func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, newAPIError(http.StatusNotFound, CodeJobNotFound, "job %q not found", id))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"job": toWireJob(job)})
+	writeJSON(w, http.StatusOK, map[string]any{"job": toWireJob(job, s.cfg.jobCounters)})
 }
 
 const (
@@ -402,10 +380,10 @@ func (s *Server) handleQueueStatus(w http.ResponseWriter, r *http.Request) {
 	for _, j := range jobs {
 		st.QueueStats.add(j)
 		switch {
-		case j.Status == JobPending && len(st.PendingJobs) < maxPendingListed:
-			st.PendingJobs = append(st.PendingJobs, toWireJob(j))
-		case j.Status == JobProcessing && len(st.ProcessingJobs) < maxProcessingListed:
-			st.ProcessingJobs = append(st.ProcessingJobs, toWireJob(j))
+		case j.Status == catalog.JobPending && len(st.PendingJobs) < maxPendingListed:
+			st.PendingJobs = append(st.PendingJobs, toWireJob(j, s.cfg.jobCounters))
+		case j.Status == catalog.JobProcessing && len(st.ProcessingJobs) < maxProcessingListed:
+			st.ProcessingJobs = append(st.ProcessingJobs, toWireJob(j, s.cfg.jobCounters))
 		}
 	}
 	writeJSON(w, http.StatusOK, st)
@@ -417,13 +395,13 @@ func (q *queueStats) add(j Job) {
 		return
 	}
 	switch j.Status {
-	case JobPending:
+	case catalog.JobPending:
 		q.Waiting++
-	case JobProcessing:
+	case catalog.JobProcessing:
 		q.Active++
-	case JobCompleted, JobCompletedWithErrors:
+	case catalog.JobCompleted, catalog.JobCompletedWithErrors:
 		q.Completed++
-	case JobFailed:
+	case catalog.JobFailed:
 		q.Failed++
 	}
 }

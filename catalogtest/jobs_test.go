@@ -2,6 +2,7 @@ package catalogtest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,9 +11,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pimkit/catalog"
 )
 
-// The seed 004 queued import example, answered in the seed's exact shape.
+// The platform documentation's queued import example, answered in its exact shape.
 func TestQueueImportMatchesSeedExample(t *testing.T) {
 	s := newTestServer(t, WithClock(NewFakeClock(t0)), WithSource(supplierFeed))
 	a := send(t, s, http.MethodPost, pathImportQueue, readFixture(t, "queue_import_request.json"))
@@ -114,7 +116,7 @@ func TestQueuedJobNotAppliedBeforeDelay(t *testing.T) {
 	clock.Advance(time.Second)
 	waitJobs(t, s)
 	mustProduct(t, s, "A")
-	if j, _ := s.Job(id); j.Status != JobCompleted || j.Type != JobTypeQueueImport {
+	if j, _ := s.Job(id); j.Status != catalog.JobCompleted || j.Type != JobTypeQueueImport {
 		t.Errorf("job = %s %s, want queue_import completed", j.Type, j.Status)
 	}
 }
@@ -122,7 +124,7 @@ func TestQueuedJobNotAppliedBeforeDelay(t *testing.T) {
 func TestQueuedJobWireShape(t *testing.T) {
 	s := newTestServer(t, WithClock(NewFakeClock(t0)))
 	body := importReq(DefaultSourceID, map[string]any{"entity_code": "A"}, "x")
-	body["merge_mode"] = MergePartial
+	body["merge_mode"] = catalog.MergePartial
 	body["batch_metadata"] = map[string]any{"batch_id": "wk-17", "batch_part": 2, "batch_total_parts": 4, "batch_total_items": 8000}
 	id := queueJob(t, s, body)
 	waitJobs(t, s)
@@ -255,6 +257,84 @@ func TestWorkerRunsJobsFIFO(t *testing.T) {
 	for i, v := range vs {
 		if v.JobID != ids[i] {
 			t.Errorf("version %d written by job %s, want %s (FIFO)", i+1, v.JobID, ids[i])
+		}
+	}
+}
+
+// counterFields returns the counter fields of a raw job object, as their
+// JSON text; the job must keep its import_errors.
+func counterFields(t *testing.T, raw json.RawMessage) map[string]string {
+	t.Helper()
+	var job map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &job); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, k := range []string{"status", "total_rows", "processed_rows", "successful_rows", "failed_rows",
+		"created_rows", "updated_rows", "error_rows", "auto_published"} {
+		if v, ok := job[k]; ok {
+			out[k] = string(v)
+		}
+	}
+	if _, ok := job["import_errors"]; !ok {
+		t.Error("job has no import_errors")
+	}
+	return out
+}
+
+func TestWithJobCounters(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []Option
+		want map[string]string
+	}{
+		{"default", nil, map[string]string{"status": `"completed_with_errors"`, "total_rows": "3", "processed_rows": "3",
+			"successful_rows": "2", "failed_rows": "1", "created_rows": "1", "updated_rows": "1", "auto_published": "2"}},
+		{"error rows", []Option{WithJobCounters(JobCountersErrorRows)}, map[string]string{"status": `"completed_with_errors"`,
+			"total_rows": "3", "processed_rows": "3", "created_rows": "1", "updated_rows": "1", "error_rows": "1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestServer(t, tt.opts...)
+			directImport(t, s, importReq(DefaultSourceID, map[string]any{"entity_code": "A"}))
+			id := directImport(t, s, importReq(DefaultSourceID, map[string]any{"entity_code": "A"},
+				map[string]any{"entity_code": "B"}, map[string]any{"name": "no id"})).body["job_id"].(string)
+			var got struct{ Job json.RawMessage }
+			if err := json.Unmarshal(send(t, s, http.MethodGet, "/api/b2b/pim/jobs/"+id, nil).raw, &got); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, counterFields(t, got.Job)); diff != "" {
+				t.Errorf("GET job counters (-want +got):\n%s", diff)
+			}
+			if j, _ := s.Job(id); j.SuccessfulRows != 2 || j.FailedRows != 1 {
+				t.Errorf("Server.Job: %d successful, %d failed; want 2 and 1 whatever the wire names", j.SuccessfulRows, j.FailedRows)
+			}
+		})
+	}
+}
+
+func TestWithJobCountersInQueueStatus(t *testing.T) {
+	clock := NewFakeClock(t0)
+	s := newTestServer(t, WithJobCounters(JobCountersErrorRows), WithClock(clock), WithJobDelay(time.Minute))
+	queueJob(t, s, importReq(DefaultSourceID, map[string]any{"entity_code": "A"}))
+	queueJob(t, s, importReq(DefaultSourceID, map[string]any{"entity_code": "B"}))
+	waitTimers(t, clock, 1) // the first job is processing, the second pending
+	var got struct {
+		PendingJobs    []json.RawMessage `json:"pending_jobs"`
+		ProcessingJobs []json.RawMessage `json:"processing_jobs"`
+	}
+	if err := json.Unmarshal(send(t, s, http.MethodGet, pathImportQueue, nil).raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.PendingJobs) != 1 || len(got.ProcessingJobs) != 1 {
+		t.Fatalf("%d pending, %d processing; want 1 and 1", len(got.PendingJobs), len(got.ProcessingJobs))
+	}
+	for _, raw := range []json.RawMessage{got.PendingJobs[0], got.ProcessingJobs[0]} {
+		c := counterFields(t, raw)
+		delete(c, "status")
+		want := map[string]string{"total_rows": "1", "processed_rows": "0", "created_rows": "0", "updated_rows": "0", "error_rows": "0"}
+		if diff := cmp.Diff(want, c); diff != "" {
+			t.Errorf("queued job counters (-want +got):\n%s", diff)
 		}
 	}
 }

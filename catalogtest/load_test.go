@@ -1,4 +1,4 @@
-package catalogtest_test
+package catalogtest
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/pimkit/catalog"
-	"github.com/pimkit/catalog/catalogtest"
 )
 
 // TestLoadConcurrentImporters runs many ImportAll calls at once against one
@@ -27,7 +26,7 @@ func TestLoadConcurrentImporters(t *testing.T) {
 		requestsPer = perImporter / maxProducts
 		total       = importers * perImporter
 	)
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
+	srv := NewServer(WithoutRateLimit())
 	t.Cleanup(srv.Close)
 	client, err := srv.Client()
 	if err != nil {
@@ -68,7 +67,7 @@ func TestLoadConcurrentImporters(t *testing.T) {
 				RequestOptions: catalog.RequestOptions{BatchID: fmt.Sprintf("load-%02d", g)},
 				Wait:           &catalog.WaitOptions{MinInterval: 5 * time.Millisecond},
 			}
-			reports[g], errs[g] = client.Products.ImportAll(ctx, catalogtest.DefaultSourceID, catalog.FromSlice(inputs[g]), opts)
+			reports[g], errs[g] = client.Products.ImportAll(ctx, DefaultSourceID, catalog.FromSlice(inputs[g]), opts)
 		}()
 	}
 	wg.Wait()
@@ -92,11 +91,11 @@ func TestLoadConcurrentImporters(t *testing.T) {
 		}
 	}
 
-	if got := srv.RowsReceived(); got != total {
-		t.Errorf("RowsReceived() = %d, want %d", got, total)
+	if got := srv.rowsReceivedCount(); got != total {
+		t.Errorf("rowsReceivedCount() = %d, want %d", got, total)
 	}
-	if got, want := srv.ImportRequests(), importers*requestsPer; got != want {
-		t.Errorf("ImportRequests() = %d, want %d", got, want)
+	if got, want := srv.importRequestCount(), importers*requestsPer; got != want {
+		t.Errorf("importRequestCount() = %d, want %d", got, want)
 	}
 	if got := len(srv.Products()); got != total {
 		t.Errorf("the server holds %d products, want %d", got, total)
@@ -109,13 +108,13 @@ func TestLoadConcurrentImporters(t *testing.T) {
 		}
 	}
 	for _, j := range srv.Jobs() {
-		if j.Status != catalogtest.JobCompleted || j.SuccessfulRows != maxProducts {
-			t.Errorf("job %s (%s): status %s, %d successful rows; want %s with %d", j.ID, j.Type, j.Status, j.SuccessfulRows, catalogtest.JobCompleted, maxProducts)
+		if j.Status != catalog.JobCompleted || j.SuccessfulRows != maxProducts {
+			t.Errorf("job %s (%s): status %s, %d successful rows; want %s with %d", j.ID, j.Type, j.Status, j.SuccessfulRows, catalog.JobCompleted, maxProducts)
 		}
 	}
 
 	t.Logf("%d products from %d importers (%d direct, %d queued) in %d import requests (%d HTTP requests with job polls) in %.2f s: %.0f products/s",
-		total, importers, importers/2, importers/2, srv.ImportRequests(), len(srv.Requests()), elapsed.Seconds(), float64(total)/elapsed.Seconds())
+		total, importers, importers/2, importers/2, srv.importRequestCount(), len(srv.Requests()), elapsed.Seconds(), float64(total)/elapsed.Seconds())
 }
 
 // loadFirstError returns the first row error, or nil.

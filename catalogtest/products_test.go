@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pimkit/catalog"
 )
 
 func readFixture(t *testing.T, name string) []byte {
@@ -35,7 +36,7 @@ func unmarshalFixture(t *testing.T, name string) map[string]any {
 var supplierFeed = Source{ID: "supplier-weekly-feed", Name: "Supplier weekly feed",
 	AutoPublishEnabled: true, RequiredFields: []string{"name", "images"}}
 
-// The seed 004 direct import example, answered in the seed's exact shape.
+// The platform documentation's direct import example, answered in its exact shape.
 func TestDirectImportMatchesSeedExample(t *testing.T) {
 	s := newTestServer(t, WithClock(NewFakeClock(t0)), WithSource(supplierFeed))
 	a := send(t, s, http.MethodPost, pathImportAPI, readFixture(t, "direct_import_request.json"))
@@ -91,7 +92,7 @@ func TestDirectImportAllRowsFailed(t *testing.T) {
 		t.Errorf("last error row = %v, want 99", last["row"])
 	}
 	job, _ := s.Job(a.body["job_id"].(string))
-	if job.Status != JobFailed || len(job.Errors) != 150 {
+	if job.Status != catalog.JobFailed || len(job.Errors) != 150 {
 		t.Errorf("job status %q with %d errors, want failed with all 150", job.Status, len(job.Errors))
 	}
 }
@@ -104,7 +105,7 @@ func TestEmptyErrorsIsAnArray(t *testing.T) {
 	}
 }
 
-// Rule 1: field mappings move incoming keys to their targets.
+// Field mappings move incoming keys to their targets.
 func TestRuleFieldMappings(t *testing.T) {
 	s := newTestServer(t, WithSource(Source{ID: "erp", FieldMappings: map[string]string{
 		"code": "entity_code", "title": "name", "price": "pricing.list", "currency": "pricing.currency",
@@ -120,7 +121,7 @@ func TestRuleFieldMappings(t *testing.T) {
 	}
 }
 
-// Rule 2: entity_code and sku fall back to each other; a row without
+// entity_code and sku fall back to each other; a row without
 // either fails alone.
 func TestRuleEntityCodeFallback(t *testing.T) {
 	s := newTestServer(t)
@@ -157,7 +158,7 @@ func TestRuleEntityCodeFallback(t *testing.T) {
 	}
 }
 
-// Rule 3: multilingual fields are wrapped unless already language-keyed.
+// Multilingual fields are wrapped unless already language-keyed.
 func TestRuleMultilingualWrap(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -192,9 +193,9 @@ func TestRuleMultilingualWrap(t *testing.T) {
 	}
 }
 
-// Rule 4: replace stores the payload; partial deep-merges, with images
+// Replace stores the payload; partial deep-merges, with images
 // replaced when sent and media merged by type. The first two cases are
-// seed 004's own "Partial vs replace" example.
+// the platform documentation's own "Partial vs replace" example.
 func TestRuleMerge(t *testing.T) {
 	existing := `{"entity_code": "SKU-0001", "name": {"en": "Valve", "it": "Valvola"}, "description": "old",
 		"price": 10, "media": [{"type": "image", "url": "m.jpg"}]}`
@@ -205,36 +206,36 @@ func TestRuleMerge(t *testing.T) {
 	tests := []struct {
 		name     string
 		existing string
-		mode     string
+		mode     catalog.MergeMode
 		incoming string
 		want     string
 	}{
-		{"seed example, partial", existing, MergePartial, `{"entity_code": "SKU-0001", "price": 12.5}`,
+		{"seed example, partial", existing, catalog.MergePartial, `{"entity_code": "SKU-0001", "price": 12.5}`,
 			`{"entity_code": "SKU-0001", "sku": "SKU-0001", "name": {"en": "Valve", "it": "Valvola"},
 			"description": {"en": "old"}, "price": 12.5, "media": [{"type": "image", "url": "m.jpg"}]}`},
-		{"seed example, replace", existing, MergeReplace, `{"entity_code": "SKU-0001", "price": 12.5}`,
+		{"seed example, replace", existing, catalog.MergeReplace, `{"entity_code": "SKU-0001", "price": 12.5}`,
 			`{"entity_code": "SKU-0001", "sku": "SKU-0001", "price": 12.5}`},
 		{"replace is the default", existing, "", `{"entity_code": "SKU-0001", "price": 12.5}`,
 			`{"entity_code": "SKU-0001", "sku": "SKU-0001", "price": 12.5}`},
-		{"partial merges objects deeply, arrays replace", rich, MergePartial,
+		{"partial merges objects deeply, arrays replace", rich, catalog.MergePartial,
 			`{"entity_code": "A", "name": {"de": "Ventil"}, "pricing": {"list": 12}, "ean": ["3"]}`,
 			`{"entity_code": "A", "sku": "A", "name": {"en": "Valve", "it": "Valvola", "de": "Ventil"}, "price": 10,
 			"pricing": {"list": 12, "currency": "EUR"}, "ean": ["3"],
 			"images": [{"url": "a.jpg"}, {"url": "b.jpg"}],
 			"media": [{"type": "document", "url": "d1"}, {"type": "video", "url": "v1"}, {"type": "video", "url": "v2"}, {"url": "untyped"}]}`},
-		{"partial replaces images wholesale", rich, MergePartial,
+		{"partial replaces images wholesale", rich, catalog.MergePartial,
 			`{"entity_code": "A", "images": [{"url": "c.jpg"}]}`,
 			`{"entity_code": "A", "sku": "A", "name": {"en": "Valve", "it": "Valvola"}, "price": 10,
 			"pricing": {"list": 10, "currency": "EUR"}, "ean": ["1", "2"], "images": [{"url": "c.jpg"}],
 			"media": [{"type": "document", "url": "d1"}, {"type": "video", "url": "v1"}, {"type": "video", "url": "v2"}, {"url": "untyped"}]}`},
-		{"partial merges media by type", rich, MergePartial,
+		{"partial merges media by type", rich, catalog.MergePartial,
 			`{"entity_code": "A", "media": [{"type": "video", "url": "v3"}, {"type": "3d-model", "url": "m1"}]}`,
 			`{"entity_code": "A", "sku": "A", "name": {"en": "Valve", "it": "Valvola"}, "price": 10,
 			"pricing": {"list": 10, "currency": "EUR"}, "ean": ["1", "2"], "images": [{"url": "a.jpg"}, {"url": "b.jpg"}],
 			"media": [{"type": "document", "url": "d1"}, {"url": "untyped"}, {"type": "video", "url": "v3"}, {"type": "3d-model", "url": "m1"}]}`},
-		{"partial keeps an existing sku", `{"entity_code": "A", "sku": "S-1"}`, MergePartial,
+		{"partial keeps an existing sku", `{"entity_code": "A", "sku": "S-1"}`, catalog.MergePartial,
 			`{"entity_code": "A", "price": 1}`, `{"entity_code": "A", "sku": "S-1", "price": 1}`},
-		{"partial matches by sku", `{"entity_code": "S-1", "price": 1}`, MergePartial,
+		{"partial matches by sku", `{"entity_code": "S-1", "price": 1}`, catalog.MergePartial,
 			`{"sku": "S-1", "brand": "acme"}`, `{"entity_code": "S-1", "sku": "S-1", "price": 1, "brand": "acme"}`},
 	}
 	for _, tt := range tests {
@@ -262,19 +263,19 @@ func TestRuleMerge(t *testing.T) {
 	}
 }
 
-// Rule 5: locked fields come back from the previous version in both modes;
+// Locked fields come back from the previous version in both modes;
 // in replace mode so do omitted auto-publish flags.
 func TestRuleLockedFields(t *testing.T) {
 	s := newTestServer(t, WithSource(Source{ID: "erp", LockedFields: []string{"name", "pricing.list", "missing.path"}}))
-	imp := func(mode, literal string) {
+	imp := func(mode catalog.MergeMode, literal string) {
 		body := importReq("erp", product(t, literal))
 		body["merge_mode"] = mode
 		directImport(t, s, body)
 	}
-	imp(MergeReplace, `{"entity_code": "A", "name": "Original", "pricing": {"list": 10, "retail": 12}}`)
-	imp(MergeReplace, `{"entity_code": "A", "name": "Changed", "pricing": {"list": 99, "retail": 15}, "brand": "x"}`)
-	imp(MergePartial, `{"entity_code": "A", "name": {"it": "Nuovo"}, "pricing": {"list": 1, "sale": 9}}`)
-	imp(MergeReplace, `{"entity_code": "A"}`)
+	imp(catalog.MergeReplace, `{"entity_code": "A", "name": "Original", "pricing": {"list": 10, "retail": 12}}`)
+	imp(catalog.MergeReplace, `{"entity_code": "A", "name": "Changed", "pricing": {"list": 99, "retail": 15}, "brand": "x"}`)
+	imp(catalog.MergePartial, `{"entity_code": "A", "name": {"it": "Nuovo"}, "pricing": {"list": 1, "sale": 9}}`)
+	imp(catalog.MergeReplace, `{"entity_code": "A"}`)
 
 	want := []string{
 		`{"entity_code": "A", "sku": "A", "name": {"en": "Original"}, "pricing": {"list": 10, "retail": 12}}`,
@@ -317,12 +318,12 @@ func TestRulePublishFlagsKeptInReplace(t *testing.T) {
 	}
 }
 
-// Rule 6: every upsert is a new version; re-sent rows are not deduplicated.
+// Every upsert is a new version; re-sent rows are not deduplicated.
 func TestRuleVersioning(t *testing.T) {
 	clock := NewFakeClock(t0)
 	s := newTestServer(t, WithClock(clock), WithSource(supplierFeed))
 	row := map[string]any{"entity_code": "A", "name": "Valve"}
-	meta := &BatchMetadata{BatchID: "b-1", BatchPart: 2, BatchTotalParts: 3, BatchTotalItems: 30}
+	meta := &catalog.BatchMetadata{BatchID: "b-1", BatchPart: 2, BatchTotalParts: 3, BatchTotalItems: 30}
 	var jobIDs []string
 	for i := range 3 {
 		body := importReq(supplierFeed.ID, row)
@@ -375,7 +376,7 @@ func TestStateIsCopied(t *testing.T) {
 	}
 }
 
-// Rule 7: auto-publish by completeness score.
+// Auto-publish by completeness score.
 func TestRuleAutoPublish(t *testing.T) {
 	fifty := 50.0
 	sources := []Option{
@@ -427,7 +428,7 @@ func TestRuleAutoPublish(t *testing.T) {
 	}
 }
 
-// Rule 8: search sync batches of 50 successful rows.
+// Search sync batches of 50 successful rows.
 func TestRuleSearchSync(t *testing.T) {
 	rows := func(n int, prefix string) []any {
 		out := make([]any, n)
@@ -468,7 +469,7 @@ func TestRuleSearchSync(t *testing.T) {
 	}
 }
 
-// Seed 004's full product payload is imported and stored as sent.
+// The platform documentation's full product payload is imported and stored as sent.
 func TestFullPayload(t *testing.T) {
 	clock := NewFakeClock(t0)
 	s := newTestServer(t, WithClock(clock), WithSource(Source{ID: "supplier-weekly-feed", Name: "Supplier weekly feed"}))
@@ -587,5 +588,65 @@ func TestConcurrentImports(t *testing.T) {
 	}
 	if n := len(s.Products()); n != workers+1 {
 		t.Errorf("%d products, want %d", n, workers+1)
+	}
+}
+
+// textEqual lets go-cmp compare *catalog.Text, whose fields are
+// unexported, by their JSON form (a string, or an object with sorted keys).
+var textEqual = cmp.Comparer(func(a, b *catalog.Text) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
+})
+
+func TestProductVersionProduct(t *testing.T) {
+	s := newTestServer(t, WithSource(Source{ID: "erp", FieldMappings: map[string]string{"Prix": "pricing.list"}}))
+	directImport(t, s, importReq("erp", product(t, `{"entity_code": "A", "name": "Valve",
+		"description": {"en": "Brass valve", "it": "Valvola in ottone"}, "Prix": 12.50,
+		"pricing": {"currency": "EUR"}, "ean": ["8001234567890"], "quantity": 3, "warehouse_note": "aisle 4"}`)))
+	partial := importReq("erp", product(t, `{"entity_code": "A", "name": {"it": "Valvola"}, "quantity": 0}`))
+	partial["merge_mode"] = catalog.MergePartial
+	directImport(t, s, partial)
+
+	v := mustProduct(t, s, "A")
+	got, err := v.Product()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := catalog.Product{
+		EntityCode:  "A",
+		SKU:         "A",
+		Name:        catalog.Localized(map[string]string{"en": "Valve", "it": "Valvola"}),
+		Description: catalog.Localized(map[string]string{"en": "Brass valve", "it": "Valvola in ottone"}),
+		Pricing:     &catalog.Pricing{List: catalog.Ptr(12.5), Currency: catalog.Ptr("EUR")},
+		EAN:         []string{"8001234567890"},
+		Quantity:    catalog.Ptr(0.0),
+	}
+	if diff := cmp.Diff(want, got, textEqual); diff != "" {
+		t.Errorf("stored product mismatch (-want +got):\n%s", diff)
+	}
+	if v.Data["warehouse_note"] != "aisle 4" {
+		t.Errorf("Data[warehouse_note] = %v, want the key the model lacks kept in Data", v.Data["warehouse_note"])
+	}
+
+	// The first version reads back as it was stored then.
+	first, err := s.Versions("A")[0].Product()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name, _ := first.Name.Lang("en"); name != "Valve" || first.Name.Languages()[0] != "en" || len(first.Name.Languages()) != 1 || *first.Quantity != 3 {
+		t.Errorf("first version: name %v, quantity %v; want en=\"Valve\" only and 3", first.Name, *first.Quantity)
+	}
+}
+
+func TestProductVersionProductMismatch(t *testing.T) {
+	s := newTestServer(t)
+	directImport(t, s, importReq(DefaultSourceID, product(t, `{"entity_code": "A", "name": 5}`)))
+	_, err := mustProduct(t, s, "A").Product()
+	if err == nil || !strings.Contains(err.Error(), `product "A" version 1 does not fit catalog.Product`) {
+		t.Errorf("Product() error = %v, want one naming product A, version 1", err)
 	}
 }

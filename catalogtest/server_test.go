@@ -81,7 +81,7 @@ func TestPermissions(t *testing.T) {
 		{"bearer without import", bearer("jwt-read"), http.MethodPost, pathImportAPI, body, http.StatusForbidden},
 		{"key with import among others", apiKey("ak_all", "sk_all"), http.MethodPost, pathImportAPI, body, http.StatusOK},
 		{"cookie gets import by default", cookie("sess-import"), http.MethodPost, pathImportAPI, body, http.StatusOK},
-		// Seed 004: the permission is checked on the direct JSON endpoint only.
+		// The platform checks the permission on the direct JSON endpoint only.
 		{"queue needs no import permission", apiKey("ak_read", "sk_read"), http.MethodPost, pathImportQueue, body, http.StatusAccepted},
 		{"sources need no import permission", apiKey("ak_read", "sk_read"), http.MethodPost, pathSources, map[string]any{"source_id": "s1"}, http.StatusCreated},
 		{"403 comes before body checks", apiKey("ak_read", "sk_read"), http.MethodPost, pathImportAPI, "{not json", http.StatusForbidden},
@@ -375,9 +375,9 @@ func TestRequests(t *testing.T) {
 		t.Fatalf("recorded %d requests, want 2", len(got))
 	}
 	want := []Request{
-		{Method: http.MethodPost, Path: pathImportAPI, Body: []byte(body), Status: http.StatusOK, Time: t0},
+		{ID: "req_1", Method: http.MethodPost, Path: pathImportAPI, Body: []byte(body), Status: http.StatusOK, Time: t0},
 		// The body of a request answered unread is still recorded.
-		{Method: http.MethodPost, Path: pathImportQueue, Body: []byte(body), Status: http.StatusUnauthorized, Time: t0.Add(time.Second)},
+		{ID: "req_2", Method: http.MethodPost, Path: pathImportQueue, Body: []byte(body), Status: http.StatusUnauthorized, Time: t0.Add(time.Second)},
 	}
 	if diff := cmp.Diff(want, got, cmp.FilterPath(func(p cmp.Path) bool { return p.Last().String() == ".Header" }, cmp.Ignore())); diff != "" {
 		t.Errorf("Requests (-want +got):\n%s", diff)
@@ -499,5 +499,59 @@ func TestClient(t *testing.T) {
 		if c, err := s.Client(); err != nil || c == nil {
 			t.Errorf("Client() = %v, %v", c, err)
 		}
+	}
+}
+
+// Every answer carries X-Request-Id, and the recorded request has the same
+// id: success, refusal, unknown path, injected faults, replay.
+func TestRequestIDs(t *testing.T) {
+	s := newTestServer(t, WithFaults(
+		Fault{Kind: FaultHTML, Op: OpQueueStatus, Nth: 1},
+		Fault{Kind: FaultTruncatedJSON, Op: OpImportQueue, Nth: 1}))
+	body := importReq(DefaultSourceID, map[string]any{"entity_code": "A"})
+	withKey := func(r *http.Request) { defaultAuth(r); r.Header.Set("Idempotency-Key", "k1") }
+
+	var got []string
+	got = append(got, send(t, s, http.MethodPost, pathImportAPI, body, withKey).header.Get(HeaderRequestID))
+	got = append(got, send(t, s, http.MethodPost, pathImportAPI, body, withKey).header.Get(HeaderRequestID)) // a replay
+	got = append(got, send(t, s, http.MethodPost, pathSources, "{}", noAuth).header.Get(HeaderRequestID))
+	got = append(got, send(t, s, http.MethodGet, "/api/b2b/pim/nowhere", nil).header.Get(HeaderRequestID))
+	for _, path := range []string{pathImportQueue, pathImportQueue} { // the HTML page, then 200
+		resp, err := http.DefaultClient.Do(newTestRequest(t, s, http.MethodGet, path, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		got = append(got, resp.Header.Get(HeaderRequestID))
+	}
+	resp, err := http.DefaultClient.Do(newTestRequest(t, s, http.MethodPost, pathImportQueue, body)) // cut short
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.ReadAll(resp.Body); err == nil {
+		t.Error("FaultTruncatedJSON: the answer was read whole")
+	}
+	resp.Body.Close()
+	got = append(got, resp.Header.Get(HeaderRequestID))
+
+	want := []string{"req_1", "req_2", "req_3", "req_4", "req_5", "req_6", "req_7"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("X-Request-Id of the answers (-want +got):\n%s", diff)
+	}
+	var recorded []string
+	for _, r := range s.Requests() {
+		recorded = append(recorded, r.ID)
+	}
+	if diff := cmp.Diff(want, recorded); diff != "" {
+		t.Errorf("Request.ID of the recorded requests (-want +got):\n%s", diff)
+	}
+	if s.IdempotentReplays() != 1 || s.FaultsFired() != 2 {
+		t.Errorf("replays %d, faults fired %d; want 1 and 2", s.IdempotentReplays(), s.FaultsFired())
+	}
+
+	// Ids go on after ResetRequests: they are unique for the server's life.
+	s.ResetRequests()
+	if id := send(t, s, http.MethodGet, pathImportQueue, nil).header.Get(HeaderRequestID); id != "req_8" || s.Requests()[0].ID != "req_8" {
+		t.Errorf("after ResetRequests: id %q, recorded %q; want req_8", id, s.Requests()[0].ID)
 	}
 }

@@ -34,6 +34,7 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
+	"github.com/pimkit/catalog/internal/benchhook"
 	"github.com/pimkit/catalog/internal/synth"
 )
 
@@ -359,7 +360,7 @@ func runServer() {
 	if *serveRate > 0 {
 		rate = catalogtest.WithRateLimit(*serveRate, *quotaWindow)
 	}
-	srv := catalogtest.NewServer(catalogtest.WithCountOnly(), catalogtest.WithoutIdempotency(), rate)
+	srv := catalogtest.NewServer(benchhook.CountOnly().(catalogtest.Option), catalogtest.WithoutIdempotency(), rate)
 	defer srv.Close()
 	fmt.Println(srv.URL)
 	_, _ = io.Copy(io.Discard, os.Stdin)

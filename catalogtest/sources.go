@@ -130,20 +130,6 @@ func toWireSource(src Source) wireSource {
 		RequiredFields: nonNil(src.RequiredFields), CreatedAt: formatTime(src.CreatedAt)}
 }
 
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
-
-func nonNilMap(m map[string]string) map[string]string {
-	if m == nil {
-		return map[string]string{}
-	}
-	return m
-}
-
 // handleCreateSource serves POST /api/b2b/pim/sources.
 func (s *Server) handleCreateSource(w http.ResponseWriter, r *http.Request) {
 	var in wireSource

@@ -1,0 +1,168 @@
+package catalogtest
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// HeaderRequestID is the header every answer of the server carries, with
+// the id it gave the request: "req_1", "req_2", ... in arrival order, one
+// sequence per Server, so a test sees the same ids on every run.
+const HeaderRequestID = "X-Request-Id"
+
+// Request is one HTTP request the server received, as recorded for tests.
+type Request struct {
+	// ID is the id the server gave the request, sent back in the
+	// X-Request-Id header of its answer (see HeaderRequestID).
+	ID     string
+	Method string
+	Path   string
+	Header http.Header
+	// Body is the request body as received, up to the server's body limit;
+	// for a 413 answer it is cut just past the limit.
+	Body []byte
+	// Status is the HTTP status the server answered with. It is 0 when the
+	// connection was dropped before a whole answer went out
+	// (FaultResetBeforeApply, FaultResetAfterApply, FaultTruncatedJSON),
+	// and while the request is still being handled.
+	Status int
+	// Time is the arrival time on the server's clock.
+	Time time.Time
+	// Fault is the kind of the fault that fired on this request, 0 if none.
+	Fault FaultKind
+}
+
+// Requests returns every request received since the start or the last
+// ResetRequests, in arrival order, including refused ones (401, 429, ...).
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, len(s.requests))
+	for i, r := range s.requests {
+		out[i] = Request{ID: r.ID, Method: r.Method, Path: r.Path, Header: r.Header.Clone(),
+			Body: bytes.Clone(r.Body), Status: r.Status, Time: r.Time, Fault: r.Fault}
+	}
+	return out
+}
+
+// ResetRequests forgets the recorded requests.
+func (s *Server) ResetRequests() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.requests = nil
+}
+
+// record gives each request its id, in the X-Request-Id header of the
+// answer, appends it to the log on arrival, so the log keeps arrival
+// order, and fills in its body, status and fault when it has been
+// answered, or when a fault aborted it. In count mode it keeps no body: a
+// copy would cost what count mode saves.
+func (s *Server) record(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Time: s.cfg.clock.Now()}
+		s.mu.Lock()
+		s.requestSeq++
+		rec.ID = "req_" + strconv.Itoa(s.requestSeq)
+		s.requests = append(s.requests, rec)
+		s.mu.Unlock()
+		w.Header().Set(HeaderRequestID, rec.ID)
+
+		ex := &exchange{}
+		if !s.cfg.countOnly {
+			ex.body = new(bytes.Buffer)
+			r.Body = readCloser{Reader: io.TeeReader(r.Body, ex.body), Closer: r.Body}
+		}
+		r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex))
+		sw := &statusWriter{ResponseWriter: w}
+		ex.settle = func() { s.finishRecord(rec, ex, sw, true) }
+		finished := false
+		defer func() { s.finishRecord(rec, ex, sw, finished) }()
+		next.ServeHTTP(sw, r)
+		if !ex.dropped && ex.body != nil {
+			// Keep the whole body for the test even when it was answered unread.
+			s.drainBody(r, sw.status)
+		}
+		finished = true
+	})
+}
+
+// finishRecord fills in rec once its request is over; finished is false
+// when a panic (http.ErrAbortHandler) ended it.
+func (s *Server) finishRecord(rec *Request, ex *exchange, sw *statusWriter, finished bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rec.Status, rec.Fault = sw.statusCode(), ex.fault
+	if ex.dropped || !finished {
+		rec.Status = 0
+	}
+	if ex.body != nil {
+		rec.Body = ex.body.Bytes()
+	}
+}
+
+// exchange is what the recording shares with the fault middleware about
+// one request.
+type exchange struct {
+	body    *bytes.Buffer // the body read so far; nil in count mode
+	fault   FaultKind     // the fault that fired, if any
+	dropped bool          // the connection was dropped without a whole answer
+	settle  func()        // records the request as it stands
+}
+
+// drop notes that the connection is about to be dropped, and records the
+// request now: once the client sees the connection fail, a test may look.
+func (ex *exchange) drop() {
+	ex.dropped = true
+	if ex.settle != nil {
+		ex.settle()
+	}
+}
+
+type exchangeKey struct{}
+
+// exchangeOf returns r's exchange; a request that did not come through
+// record (which never happens) gets a throwaway one.
+func exchangeOf(r *http.Request) *exchange {
+	if ex, ok := r.Context().Value(exchangeKey{}).(*exchange); ok {
+		return ex
+	}
+	return &exchange{}
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// statusWriter remembers the status a handler answered with.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusWriter) statusCode() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
