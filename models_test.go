@@ -323,3 +323,23 @@ func TestModelOptionalRule(t *testing.T) {
 		t.Errorf("checked only %d types", len(seen))
 	}
 }
+
+func TestTextEqual(t *testing.T) {
+	cases := []struct {
+		a, b *Text
+		want bool
+	}{
+		{nil, nil, true},
+		{PlainText("x"), nil, false},
+		{PlainText("x"), PlainText("x"), true},
+		{PlainText("x"), PlainText("y"), false},
+		{Localized(map[string]string{"en": "x"}), Localized(map[string]string{"en": "x"}), true},
+		{Localized(map[string]string{"en": "x"}), Localized(map[string]string{"en": "x", "it": "y"}), false},
+		{Localized(nil), PlainText(""), false}, // {} and "" differ on the wire
+	}
+	for _, c := range cases {
+		if got := c.a.Equal(c.b); got != c.want {
+			t.Errorf("%v.Equal(%v) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}

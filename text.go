@@ -61,6 +61,19 @@ func (t *Text) Languages() []string {
 	return slices.Sorted(maps.Keys(t.byLang))
 }
 
+// Equal reports whether t and u hold the same value in the same form (both
+// plain, or both language-keyed with the same languages). Two nil Texts are
+// equal. It lets go-cmp compare products without options.
+func (t *Text) Equal(u *Text) bool {
+	if t == nil || u == nil {
+		return t == u
+	}
+	if t.IsLocalized() != u.IsLocalized() {
+		return false
+	}
+	return t.plain == u.plain && maps.Equal(t.byLang, u.byLang)
+}
+
 // String returns the plain string, or the language-keyed values in the
 // form en="..." it="...", sorted by language code.
 func (t *Text) String() string {

@@ -208,13 +208,7 @@ func ExampleProductVersion_Product() {
 	want := sent
 	want.SKU = "SKU-1"
 	want.Name = catalog.Localized(map[string]string{"en": "Brass valve"})
-	// *catalog.Text keeps its form in unexported fields: compare it as JSON.
-	textEqual := cmp.Comparer(func(a, b *catalog.Text) bool {
-		ja, _ := json.Marshal(a)
-		jb, _ := json.Marshal(b)
-		return string(ja) == string(jb)
-	})
-	fmt.Printf("diff: %q\n", cmp.Diff(want, got, textEqual))
+	fmt.Printf("diff: %q\n", cmp.Diff(want, got))
 	fmt.Println(got.Name, *got.Pricing.List)
 	// Output:
 	// diff: ""
