@@ -100,7 +100,7 @@ func (env envelope) head() ([]byte, error) {
 // "<", ">" and "&" go on the wire as the caller wrote them. Encoders are
 // pooled: multilingual values call it for every field of every product.
 func encodeJSON(v any) ([]byte, error) {
-	e := encoders.Get().(*pooledEncoder)
+	e := encoders.Get().(*rowEncoder)
 	defer encoders.Put(e)
 	e.buf.Reset()
 	if err := e.enc.Encode(v); err != nil {
@@ -109,14 +109,4 @@ func encodeJSON(v any) ([]byte, error) {
 	return bytes.Clone(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))), nil
 }
 
-type pooledEncoder struct {
-	buf bytes.Buffer
-	enc *json.Encoder
-}
-
-var encoders = sync.Pool{New: func() any {
-	e := &pooledEncoder{}
-	e.enc = json.NewEncoder(&e.buf)
-	e.enc.SetEscapeHTML(false)
-	return e
-}}
+var encoders = sync.Pool{New: func() any { return newRowEncoder() }}

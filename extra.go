@@ -56,7 +56,8 @@ func collision(key string) string {
 // top-level keys in sorted order. It fails when an Extra key is the JSON
 // name of a typed field or a value cannot be encoded.
 func (p Product) MarshalJSON() ([]byte, error) {
-	e := newRowEncoder()
+	e := encoders.Get().(*rowEncoder)
+	defer encoders.Put(e)
 	if err := e.encodeProduct(&p); err != nil {
 		return nil, err
 	}
