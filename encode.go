@@ -9,8 +9,9 @@ import (
 // rowEncoder validates and encodes products one at a time, reusing one
 // buffer: the step both Import and ImportAll take for every row.
 type rowEncoder struct {
-	buf bytes.Buffer
-	enc *json.Encoder
+	buf     bytes.Buffer
+	enc     *json.Encoder
+	product Product // Product.MarshalJSON's copy of its receiver
 }
 
 func newRowEncoder() *rowEncoder {

@@ -58,7 +58,10 @@ func collision(key string) string {
 func (p Product) MarshalJSON() ([]byte, error) {
 	e := encoders.Get().(*rowEncoder)
 	defer encoders.Put(e)
-	if err := e.encodeProduct(&p); err != nil {
+	e.product = p // encoding &p would move p to the heap
+	err := e.encodeProduct(&e.product)
+	e.product = Product{} // keep nothing of p in the pool
+	if err != nil {
 		return nil, err
 	}
 	return bytes.Clone(e.buf.Bytes()), nil
