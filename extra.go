@@ -68,7 +68,9 @@ func (p Product) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON decodes the typed fields and puts every other top-level key
-// in Extra; Extra is nil when there is none.
+// in Extra; Extra is nil when there is none. Like encoding/json, it matches
+// a typed field's name without regard to case: "Price" sets Price and is
+// not kept in Extra.
 func (p *Product) UnmarshalJSON(data []byte) error {
 	var fields productFields
 	if err := json.Unmarshal(data, &fields); err != nil {
@@ -79,7 +81,7 @@ func (p *Product) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	for k, raw := range all {
-		if _, typed := productJSONNames[k]; typed {
+		if typedKey(k) {
 			continue
 		}
 		var v any
@@ -93,6 +95,20 @@ func (p *Product) UnmarshalJSON(data []byte) error {
 	}
 	*p = Product(fields)
 	return nil
+}
+
+// typedKey reports whether encoding/json decodes key into a typed field:
+// it matches field names without regard to case ("Price" sets Price).
+func typedKey(key string) bool {
+	if _, typed := productJSONNames[key]; typed {
+		return true
+	}
+	for name := range productJSONNames {
+		if strings.EqualFold(key, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // extraError reports an Extra entry that cannot be encoded, naming it.
