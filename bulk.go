@@ -153,10 +153,13 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 // Concurrency+1 request bodies do.
 //
 // Every row read ends in exactly one outcome (see BulkReport). Row errors
-// never stop the import: a row that fails validation (as in Import; its
-// entity_code repeating one already in the same request counts), cannot be
-// encoded, alone exceeds the body limit, or that the stream yields with an
-// error is reported failed, and the import goes on. A request that fails as a whole
+// never stop the import: a row that fails validation (as in Import), cannot
+// be encoded, alone exceeds the body limit, repeats the key (entity_code,
+// else sku) of an earlier row taken anywhere in the stream, or that the
+// stream yields with an error is reported failed, and the import goes on.
+// Of rows sharing a key, the first one taken is sent and the later ones
+// fail naming it, wherever the requests split; remembering the keys costs
+// about 34 bytes per distinct key (see the README). A request that fails as a whole
 // after retries marks its rows failed with the cause (or unknown, when it
 // may have been applied) and the import goes on, unless StopOnError is set.
 //
@@ -273,8 +276,8 @@ func newBatchID() string {
 // when the run's context ends.
 func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch) {
 	enc := newRowEncoder()
-	seen := make(map[string]int) // identities in the current batch: one request must not repeat one
-	cur := new(Product)          // one for the whole stream: the encoder would move each row's copy to the heap
+	keys := newStreamKeys() // identities taken so far: a key repeated anywhere in the stream fails
+	cur := new(Product)     // one for the whole stream: the encoder would move each row's copy to the heap
 	b := r.newBatch(1)
 	row := -1
 	for p, err := range products {
@@ -290,19 +293,21 @@ func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch
 		if err != nil {
 			rowErr = &RowError{Reason: "the stream yielded an error: " + err.Error()}
 		} else {
-			raw, rowErr = enc.encode(cur, seen)
+			raw, rowErr = enc.encode(cur, nil)
 		}
 		switch {
 		case rowErr != nil:
 		case !b.fitsAlone(raw, r.o):
 			rowErr = tooLarge(len(raw), r.o.MaxBodyBytes)
-		case !b.fits(raw, r.o): // b is full: send it and start the next
+		default:
+			rowErr = keys.claim(cur, row) // nil for the first copy of a key: see dedup.go
+		}
+		if rowErr == nil && !b.fits(raw, r.o) { // b is full: send it and start the next
 			if !r.handOver(b, out) {
 				r.notAttempted(row)
 				return
 			}
 			b = r.newBatch(b.part + 1)
-			clear(seen)
 		}
 		if rowErr != nil {
 			rowErr.Row = row
@@ -310,7 +315,6 @@ func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch
 			continue
 		}
 		b.add(raw, row, r.o.MaxBodyBytes)
-		seen[cur.key()] = row
 	}
 	if len(b.rows) > 0 {
 		r.handOver(b, out)

@@ -60,3 +60,28 @@ func BenchmarkImportAllMinimal(b *testing.B) { benchmarkImportAll(b, 50_000, syn
 func BenchmarkImportAllFull(b *testing.B)    { benchmarkImportAll(b, 2_000, synth.Full) }
 func BenchmarkMarshalMinimal(b *testing.B)   { benchmarkMarshal(b, 50_000, synth.Minimal) }
 func BenchmarkMarshalFull(b *testing.B)      { benchmarkMarshal(b, 2_000, synth.Full) }
+
+// benchmarkEncodeRows measures the row encoder alone: validation and
+// encoding of each product, the client's per-row work in Import and
+// ImportAll, without HTTP or the fake.
+func benchmarkEncodeRows(b *testing.B, n int, gen func(int) catalog.Product) {
+	products := make([]catalog.Product, n)
+	for i := range products {
+		products[i] = gen(i)
+	}
+	size, err := catalog.EncodeRows(products)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(size))
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := catalog.EncodeRows(products); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "products/s")
+}
+
+func BenchmarkEncodeRowsMinimal(b *testing.B) { benchmarkEncodeRows(b, 50_000, synth.Minimal) }
+func BenchmarkEncodeRowsFull(b *testing.B)    { benchmarkEncodeRows(b, 2_000, synth.Full) }

@@ -9,8 +9,9 @@ import (
 // rowEncoder validates and encodes products one at a time, reusing one
 // buffer: the step both Import and ImportAll take for every row.
 type rowEncoder struct {
-	buf bytes.Buffer
-	enc *json.Encoder
+	buf     bytes.Buffer
+	enc     *json.Encoder
+	product Product // Product.MarshalJSON's copy of its receiver
 }
 
 func newRowEncoder() *rowEncoder {
@@ -26,16 +27,18 @@ func newRowEncoder() *rowEncoder {
 func (e *rowEncoder) encode(p *Product, seen map[string]int) ([]byte, *RowError) {
 	rowErr := validateProduct(p, seen)
 	if rowErr == nil {
-		e.buf.Reset()
-		if err := e.enc.Encode(p); err != nil {
+		if err := e.encodeProduct(p); err != nil {
 			rowErr = &RowError{Reason: "cannot be encoded: " + err.Error()}
+			if xe, ok := err.(*extraError); ok {
+				rowErr.Field, rowErr.Reason = atKey("extra", xe.key), "cannot be encoded: "+xe.err.Error()
+			}
 		}
 	}
 	if rowErr != nil {
 		rowErr.EntityCode, rowErr.Rejected = p.EntityCode, true
 		return nil, rowErr
 	}
-	return bytes.TrimSuffix(e.buf.Bytes(), []byte("\n")), nil
+	return e.buf.Bytes(), nil
 }
 
 // envelope is every request field but products, which importBody splices in
@@ -94,33 +97,11 @@ func (env envelope) head() ([]byte, error) {
 	return append(raw[:len(raw)-1], `,"products":[`...), nil // drop the closing brace
 }
 
-// Product is one entry of an import request's products array: the full
-// product payload of the catalog platform.
-//
-// Optional fields follow one rule: nil means not sent; anything else is
-// sent. In partial merge mode this lets one payload say both "leave this
-// field alone" (nil) and "set it to zero" (a pointer to 0, false or "", or
-// an empty non-nil slice or map, sent as [] or {}):
-//
-//   - scalars are pointers (*string, *float64, *int, *bool, *time.Time);
-//     build them with [Ptr];
-//   - multilingual fields are *[Text], built with [PlainText] or [Localized];
-//   - slices and maps are sent when non-nil, even when empty;
-//   - nested objects are pointers to structs;
-//   - values that may be a string or a number are of type any, sent when
-//     non-nil.
-//
-// A JSON null decodes to nil, so it is not sent back. A *time.Time holding
-// the zero time is not sent either.
-//
-// The one exception is the identifiers EntityCode and SKU: they are plain
-// strings left out when empty, since an empty identifier has no meaning.
-
 // encodeJSON encodes v as compact JSON without HTML escaping, so that
 // "<", ">" and "&" go on the wire as the caller wrote them. Encoders are
 // pooled: multilingual values call it for every field of every product.
 func encodeJSON(v any) ([]byte, error) {
-	e := encoders.Get().(*pooledEncoder)
+	e := encoders.Get().(*rowEncoder)
 	defer encoders.Put(e)
 	e.buf.Reset()
 	if err := e.enc.Encode(v); err != nil {
@@ -129,14 +110,4 @@ func encodeJSON(v any) ([]byte, error) {
 	return bytes.Clone(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))), nil
 }
 
-type pooledEncoder struct {
-	buf bytes.Buffer
-	enc *json.Encoder
-}
-
-var encoders = sync.Pool{New: func() any {
-	e := &pooledEncoder{}
-	e.enc = json.NewEncoder(&e.buf)
-	e.enc.SetEscapeHTML(false)
-	return e
-}}
+var encoders = sync.Pool{New: func() any { return newRowEncoder() }}

@@ -13,9 +13,10 @@ import (
 	"github.com/pimkit/catalog/catalogtest"
 )
 
-// The examples run against an in-process fake of the platform, with its
-// rate limit off so that they finish at once. Against a real tenant, build
-// the client with catalog.NewClient and keep the default limit.
+// The examples run against an in-process fake of the platform, with the
+// rate limit off on both sides so that they finish at once. Against a real
+// tenant, build the client with catalog.NewClient and keep the default
+// limit.
 
 func ExampleNewClient() {
 	srv := catalogtest.NewServer()
@@ -40,7 +41,7 @@ func ExampleNewClient() {
 func ExampleProductsService_Import() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	defer srv.Close()
-	client, err := srv.Client()
+	client, err := srv.Client(catalog.WithoutRateLimit())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func ExampleProductsService_Import() {
 func ExampleProductsService_Queue() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	defer srv.Close()
-	client, err := srv.Client()
+	client, err := srv.Client(catalog.WithoutRateLimit())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func ExampleProductsService_Queue() {
 func ExampleJobsService_Wait() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit(), catalogtest.WithJobDelay(20*time.Millisecond))
 	defer srv.Close()
-	client, err := srv.Client()
+	client, err := srv.Client(catalog.WithoutRateLimit())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -136,7 +137,7 @@ func ExampleJobsService_Wait() {
 func ExampleJobsService_QueueStatus() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit(), catalogtest.WithJobDelay(time.Hour))
 	defer srv.Close()
-	client, err := srv.Client()
+	client, err := srv.Client(catalog.WithoutRateLimit())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -166,7 +167,7 @@ func ExampleJobsService_QueueStatus() {
 func ExampleSourcesService_Create() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	defer srv.Close()
-	client, err := srv.Client()
+	client, err := srv.Client(catalog.WithoutRateLimit())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -196,7 +197,10 @@ func ExamplePtr() {
 		Pricing:    &catalog.Pricing{Sale: nil}, // sent as {}: no price changes
 		IsParent:   catalog.Ptr(false),          // sent
 	}
-	raw, _ := json.Marshal(update)
+	raw, err := json.Marshal(update)
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println(string(raw))
 	// Output: {"entity_code":"SKU-0003","is_parent":false,"quantity":0,"images":[],"pricing":{}}
 }
@@ -204,11 +208,16 @@ func ExamplePtr() {
 func ExampleLocalized() {
 	name := catalog.Localized(map[string]string{"en": "Ball valve", "it": "Valvola a sfera"})
 	desc := catalog.PlainText("Full-bore, PN40.") // the server wraps it in the default language
-	raw, _ := json.Marshal(catalog.Product{EntityCode: "SKU-0001", Name: name, Description: desc})
+	raw, err := json.Marshal(catalog.Product{EntityCode: "SKU-0001", Name: name, Description: desc})
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Println(string(raw))
 
 	var back catalog.Product
-	_ = json.Unmarshal(raw, &back)
+	if err := json.Unmarshal(raw, &back); err != nil {
+		log.Fatal(err)
+	}
 	it, _ := back.Name.Lang("it")
 	plain, isPlain := back.Description.Plain()
 	fmt.Println(it, "|", plain, isPlain)
@@ -222,7 +231,7 @@ func ExampleLocalized() {
 func ExampleAPIError() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	defer srv.Close()
-	client, err := srv.Client()
+	client, err := srv.Client(catalog.WithoutRateLimit())
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -285,6 +285,7 @@ func TestModelOptionalRule(t *testing.T) {
 		"Product.EntityCode": "entity_code,omitempty",
 		"Product.SKU":        "sku,omitempty",
 		"Brand.Plain":        "-",
+		"Product.Extra":      "-",
 	}
 	seen := map[reflect.Type]bool{}
 	var check func(reflect.Type)

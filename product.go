@@ -7,7 +7,60 @@ import (
 	"time"
 )
 
-// At least one of them must be set.
+// Product is one entry of an import request's products array: the full
+// product payload of the catalog platform.
+//
+// Optional fields follow one rule: nil means not sent; anything else is
+// sent. In partial merge mode this lets one payload say both "leave this
+// field alone" (nil) and "set it to zero" (a pointer to 0, false or "", or
+// an empty non-nil slice or map, sent as [] or {}):
+//
+//   - scalars are pointers (*string, *float64, *int, *bool, *time.Time);
+//     build them with [Ptr];
+//   - multilingual fields are *[Text], built with [PlainText] or [Localized];
+//   - slices and maps are sent when non-nil, even when empty;
+//   - nested objects are pointers to structs;
+//   - values that may be a string or a number are of type any, sent when
+//     non-nil.
+//
+// A JSON null decodes to nil, so it is not sent back. A *time.Time holding
+// the zero time is not sent either.
+//
+// The one exception is the identifiers EntityCode and SKU: they are plain
+// strings left out when empty, since an empty identifier has no meaning.
+//
+// # Extra top-level fields
+//
+// Extra carries top-level fields that Product has no place for, such as the
+// columns of a vendor's own export that an import source maps onto product
+// fields ({"Prix": "pricing.list"}, see [Source].FieldMappings). Each entry
+// is sent as one more top-level key, its value encoded as encoding/json
+// would (a [json.RawMessage] is sent verbatim); keys are sent in sorted
+// order. A key that is the JSON name of one of Product's fields (such as
+// "price") is refused, since the typed field says it; so is a value that
+// cannot be encoded. Decoding puts every key Product does not know into
+// Extra, with encoding/json's usual types (float64, string, bool, nil,
+// []any, map[string]any).
+//
+// # Price or Pricing
+//
+// The platform stores price and pricing as two fields, each as sent: it
+// does not copy one into the other. Pricing is the structured price of the
+// full product payload (list, retail, sale, currency, VAT), the same shape
+// packaging options carry, and the one auto-publish rules name in their
+// required fields ("pricing.list"). A POS or ERP feed fills Pricing, with
+// at least List and Currency. Price is a single number with no currency,
+// the short form of the platform's quick examples, on which the platform
+// layers per-channel overrides; send it only when the tenant's storefront
+// reads it, and never as a stand-in for Pricing: it does not satisfy a
+// required "pricing.list".
+//
+// # Numbers
+//
+// Import and ImportAll refuse a row, naming the field, when one of its
+// numbers is NaN or infinite, when a price, quantity, measure, count or
+// position is negative, or when a percentage (VAT rate, discounts,
+// min_score_threshold) is outside 0 to 100.
 type Product struct {
 	// Identity.
 
@@ -144,11 +197,15 @@ type Product struct {
 
 	// Pricing and packaging.
 
-	// Price (price) is a single numeric price; per-channel overrides are
-	// handled by the platform. [Pricing] carries list, retail and sale prices.
+	// Price (price) is a single number with no currency, stored as sent,
+	// with per-channel overrides layered on by the platform. It is not
+	// Pricing.List and does not fill it: a POS or ERP feed fills Pricing;
+	// see "Price or Pricing" above.
 	Price *float64 `json:"price,omitzero"`
-	// Pricing (pricing) holds the product prices; see [Pricing] for the
-	// fields that apply here.
+	// Pricing (pricing) holds the product's prices: list, retail and sale,
+	// currency and VAT (see [Pricing] for the fields that apply here). It is
+	// the price the platform's auto-publish rules ("pricing.list") and
+	// packaging options refer to, and the one a POS or ERP feed fills.
 	Pricing *Pricing `json:"pricing,omitzero"`
 	// PackagingOptions (packaging_options) are the sellable packagings,
 	// with optional per-package pricing and promotions.
@@ -209,6 +266,13 @@ type Product struct {
 	// RequiredFields (required_fields) are dotted paths, such as
 	// "pricing.list", that must be populated for auto-publish.
 	RequiredFields []string `json:"required_fields,omitzero"`
+
+	// Extra holds top-level fields Product has no place for, sent verbatim
+	// as more top-level keys: the columns an import source's field
+	// mappings rename, such as {"Prix": 12.5} for a mapping
+	// {"Prix": "pricing.list"}. A key that is one of Product's JSON names
+	// is refused; see "Extra top-level fields" above.
+	Extra map[string]any `json:"-"`
 }
 
 // StockStatus is the storefront stock badge of a product.

@@ -142,8 +142,10 @@ type QueueSummary struct {
 
 // Import applies products synchronously and returns the outcome of every
 // row. Rows that fail client-side validation (no entity_code nor sku, an
-// entity_code repeated within the call, a negative or non-finite price) are
-// not sent and come back in ImportResult.Rejected; the others are sent in one
+// entity_code repeated within the call, a number that breaks its rule such
+// as a NaN or negative quantity or a percentage over 100, an Extra key that
+// a typed field owns; see Product) are not sent and come back in
+// ImportResult.Rejected, naming the field; the others are sent in one
 // request. The call is refused before sending, with an error matching
 // ErrValidation or ErrTooLarge, when sourceID is empty, products is empty or
 // longer than MaxProducts, or the body exceeds the client's byte limit.

@@ -6,11 +6,14 @@
 //	go run ./examples/bulkimport             # 50,000 products into an in-process fake
 //	go run ./examples/bulkimport -n 200000 -queued
 //
-// The environment variables of examples/quickstart point it at a real tenant.
+// To run it against a real tenant, set CATALOG_BASE_URL, one credential
+// (CATALOG_TOKEN; or CATALOG_API_KEY_ID and CATALOG_API_SECRET; or
+// CATALOG_SESSION) and the import source CATALOG_SOURCE_ID.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"iter"
@@ -21,7 +24,7 @@ import (
 	"time"
 
 	"github.com/pimkit/catalog"
-	"github.com/pimkit/catalog/examples/internal/tenant"
+	"github.com/pimkit/catalog/catalogtest"
 )
 
 func main() {
@@ -35,7 +38,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	client, sourceID, closeFn, err := tenant.Connect()
+	client, sourceID, closeFn, err := connect()
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -86,4 +89,42 @@ func rows(n int) iter.Seq2[catalog.Product, error] {
 			}
 		}
 	}
+}
+
+// connect returns a client and the import source to use, and a function to
+// call when done. Without CATALOG_BASE_URL it starts an in-process fake of
+// the platform (package catalogtest), so the program runs anywhere; with
+// it, it reads one credential (CATALOG_TOKEN; or CATALOG_API_KEY_ID and
+// CATALOG_API_SECRET; or CATALOG_SESSION) and CATALOG_SOURCE_ID.
+func connect(opts ...catalog.Option) (*catalog.Client, string, func(), error) {
+	base := os.Getenv("CATALOG_BASE_URL")
+	if base == "" {
+		srv := catalogtest.NewServer()
+		client, err := srv.Client(opts...)
+		if err != nil {
+			srv.Close()
+			return nil, "", nil, err
+		}
+		fmt.Printf("using an in-process fake server at %s (set CATALOG_BASE_URL for a real tenant)\n", srv.URL)
+		return client, catalogtest.DefaultSourceID, srv.Close, nil
+	}
+	switch {
+	case os.Getenv("CATALOG_TOKEN") != "":
+		opts = append(opts, catalog.WithBearerToken(os.Getenv("CATALOG_TOKEN")))
+	case os.Getenv("CATALOG_API_KEY_ID") != "":
+		opts = append(opts, catalog.WithAPIKey(os.Getenv("CATALOG_API_KEY_ID"), os.Getenv("CATALOG_API_SECRET")))
+	case os.Getenv("CATALOG_SESSION") != "":
+		opts = append(opts, catalog.WithSessionCookie(os.Getenv("CATALOG_SESSION")))
+	default:
+		return nil, "", nil, errors.New("no credential: set CATALOG_TOKEN, CATALOG_API_KEY_ID and CATALOG_API_SECRET, or CATALOG_SESSION")
+	}
+	sourceID := os.Getenv("CATALOG_SOURCE_ID")
+	if sourceID == "" {
+		return nil, "", nil, errors.New("CATALOG_SOURCE_ID is not set: name the import source to apply")
+	}
+	client, err := catalog.NewClient(base, opts...)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return client, sourceID, func() {}, nil
 }

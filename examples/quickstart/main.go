@@ -15,6 +15,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -24,7 +25,7 @@ import (
 	"time"
 
 	"github.com/pimkit/catalog"
-	"github.com/pimkit/catalog/examples/internal/tenant"
+	"github.com/pimkit/catalog/catalogtest"
 )
 
 func main() {
@@ -44,7 +45,7 @@ func run(ctx context.Context, verbose bool) error {
 	if verbose {
 		opts = append(opts, catalog.WithLogger(slog.New(slog.NewTextHandler(os.Stderr, nil))))
 	}
-	client, sourceID, closeFn, err := tenant.Connect(opts...)
+	client, sourceID, closeFn, err := connect(opts...)
 	if err != nil {
 		return err
 	}
@@ -98,7 +99,7 @@ func printRowErrors(lists ...[]catalog.RowError) {
 	}
 }
 
-// starterCatalog is a small plumbing catalog, in the shape of seed 004's
+// starterCatalog is a small plumbing catalog, in the shape of the platform's
 // examples.
 func starterCatalog() []catalog.Product {
 	acme := &catalog.Brand{BrandID: catalog.Ptr("brand_acme"), Label: catalog.Ptr("Acme"), Slug: catalog.Ptr("acme")}
@@ -142,4 +143,42 @@ func priceUpdate() []catalog.Product {
 		{EntityCode: "SKU-0003", Quantity: catalog.Ptr(0.0), StockStatus: catalog.Ptr(catalog.StockOutOfStock)},
 		{EntityCode: "SKU-0004", Pricing: &catalog.Pricing{List: catalog.Ptr(6.90), Retail: catalog.Ptr(8.90)}},
 	}
+}
+
+// connect returns a client and the import source to use, and a function to
+// call when done. Without CATALOG_BASE_URL it starts an in-process fake of
+// the platform (package catalogtest), so the program runs anywhere; with
+// it, it reads one credential (CATALOG_TOKEN; or CATALOG_API_KEY_ID and
+// CATALOG_API_SECRET; or CATALOG_SESSION) and CATALOG_SOURCE_ID.
+func connect(opts ...catalog.Option) (*catalog.Client, string, func(), error) {
+	base := os.Getenv("CATALOG_BASE_URL")
+	if base == "" {
+		srv := catalogtest.NewServer()
+		client, err := srv.Client(opts...)
+		if err != nil {
+			srv.Close()
+			return nil, "", nil, err
+		}
+		fmt.Printf("using an in-process fake server at %s (set CATALOG_BASE_URL for a real tenant)\n", srv.URL)
+		return client, catalogtest.DefaultSourceID, srv.Close, nil
+	}
+	switch {
+	case os.Getenv("CATALOG_TOKEN") != "":
+		opts = append(opts, catalog.WithBearerToken(os.Getenv("CATALOG_TOKEN")))
+	case os.Getenv("CATALOG_API_KEY_ID") != "":
+		opts = append(opts, catalog.WithAPIKey(os.Getenv("CATALOG_API_KEY_ID"), os.Getenv("CATALOG_API_SECRET")))
+	case os.Getenv("CATALOG_SESSION") != "":
+		opts = append(opts, catalog.WithSessionCookie(os.Getenv("CATALOG_SESSION")))
+	default:
+		return nil, "", nil, errors.New("no credential: set CATALOG_TOKEN, CATALOG_API_KEY_ID and CATALOG_API_SECRET, or CATALOG_SESSION")
+	}
+	sourceID := os.Getenv("CATALOG_SOURCE_ID")
+	if sourceID == "" {
+		return nil, "", nil, errors.New("CATALOG_SOURCE_ID is not set: name the import source to apply")
+	}
+	client, err := catalog.NewClient(base, opts...)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return client, sourceID, func() {}, nil
 }

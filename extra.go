@@ -1,0 +1,164 @@
+package catalog
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// productFields is Product without its JSON methods: the row encoder
+// encodes it directly, so the hot path pays nothing for them.
+type productFields Product
+
+// productJSONNames maps each JSON name of Product's typed fields to the Go
+// field's name, for refusing Extra keys that collide with them.
+var productJSONNames = func() map[string]string {
+	names := make(map[string]string)
+	typ := reflect.TypeFor[Product]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			names[name] = f.Name
+		}
+	}
+	return names
+}()
+
+// collidingExtraKey returns the smallest Extra key that is the JSON name
+// of a typed field of Product.
+func collidingExtraKey(extra map[string]any) (key string, bad bool) {
+	for k := range extra {
+		if _, typed := productJSONNames[k]; typed && (!bad || k < key) {
+			key, bad = k, true
+		}
+	}
+	return key, bad
+}
+
+// checkExtraKeys refuses a row whose Extra has a key a typed field owns.
+func checkExtraKeys(extra map[string]any) *RowError {
+	if k, bad := collidingExtraKey(extra); bad {
+		return &RowError{Field: atKey("extra", k), Reason: collision(k)}
+	}
+	return nil
+}
+
+func collision(key string) string {
+	return "is the JSON name of Product." + productJSONNames[key] + "; set that field instead"
+}
+
+// MarshalJSON encodes p's typed fields, then the entries of Extra as more
+// top-level keys in sorted order. It fails when an Extra key is the JSON
+// name of a typed field or a value cannot be encoded.
+func (p Product) MarshalJSON() ([]byte, error) {
+	e := encoders.Get().(*rowEncoder)
+	defer encoders.Put(e)
+	e.product = p // encoding &p would move p to the heap
+	err := e.encodeProduct(&e.product)
+	e.product = Product{} // keep nothing of p in the pool
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Clone(e.buf.Bytes()), nil
+}
+
+// UnmarshalJSON decodes the typed fields and puts every other top-level key
+// in Extra; Extra is nil when there is none. Like encoding/json, it matches
+// a typed field's name without regard to case: "Price" sets Price and is
+// not kept in Extra.
+func (p *Product) UnmarshalJSON(data []byte) error {
+	var fields productFields
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(data, &all); err != nil {
+		return err
+	}
+	for k, raw := range all {
+		if typedKey(k) {
+			continue
+		}
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+		if fields.Extra == nil {
+			fields.Extra = make(map[string]any)
+		}
+		fields.Extra[k] = v
+	}
+	*p = Product(fields)
+	return nil
+}
+
+// typedKey reports whether encoding/json decodes key into a typed field:
+// it matches field names without regard to case ("Price" sets Price).
+func typedKey(key string) bool {
+	if _, typed := productJSONNames[key]; typed {
+		return true
+	}
+	for name := range productJSONNames {
+		if strings.EqualFold(key, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// extraError reports an Extra entry that cannot be encoded, naming it.
+type extraError struct {
+	key string
+	err error
+}
+
+func (e *extraError) Error() string {
+	return "catalog: Product." + atKey("Extra", e.key) + ": " + e.err.Error()
+}
+func (e *extraError) Unwrap() error { return e.err }
+
+// encodeProduct leaves p's JSON, without a trailing newline, in e.buf.
+func (e *rowEncoder) encodeProduct(p *Product) error {
+	if k, bad := collidingExtraKey(p.Extra); bad {
+		return &extraError{key: k, err: errors.New(collision(k))}
+	}
+	e.buf.Reset()
+	if err := e.enc.Encode((*productFields)(p)); err != nil {
+		return err
+	}
+	e.buf.Truncate(e.buf.Len() - 1) // the newline
+	if len(p.Extra) == 0 {
+		return nil
+	}
+	e.buf.Truncate(e.buf.Len() - 1) // the closing brace
+	empty := e.buf.Len() == 1       // only "{" is left
+	for _, k := range slices.Sorted(maps.Keys(p.Extra)) {
+		if !empty {
+			e.buf.WriteByte(',')
+		}
+		empty = false
+		if err := e.encodeValue(k); err != nil {
+			return &extraError{key: k, err: err}
+		}
+		e.buf.WriteByte(':')
+		if err := e.encodeValue(p.Extra[k]); err != nil {
+			return &extraError{key: k, err: err}
+		}
+	}
+	e.buf.WriteByte('}')
+	return nil
+}
+
+// encodeValue appends v's JSON to e.buf, without the encoder's newline.
+func (e *rowEncoder) encodeValue(v any) error {
+	if err := e.enc.Encode(v); err != nil {
+		return err
+	}
+	e.buf.Truncate(e.buf.Len() - 1)
+	return nil
+}
