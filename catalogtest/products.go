@@ -104,7 +104,7 @@ func (s *Server) Versions(entityCode string) []ProductVersion {
 // that a test can compare it with what it sent, for example with go-cmp.
 // Multilingual fields come back language-keyed, as the server stores them
 // ([catalog.Localized]), and SKU is set, falling back to the entity code;
-// keys the model does not have are left out (they stay in Data). It fails
+// keys the model does not have come back in Product.Extra. It fails
 // when a stored value does not fit the model's type, such as a name that is
 // neither text nor an object of texts.
 func (v ProductVersion) Product() (catalog.Product, error) {

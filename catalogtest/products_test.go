@@ -613,6 +613,7 @@ func TestProductVersionProduct(t *testing.T) {
 		Pricing:     &catalog.Pricing{List: catalog.Ptr(12.5), Currency: catalog.Ptr("EUR")},
 		EAN:         []string{"8001234567890"},
 		Quantity:    catalog.Ptr(0.0),
+		Extra:       map[string]any{"warehouse_note": "aisle 4"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("stored product mismatch (-want +got):\n%s", diff)
