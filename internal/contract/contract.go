@@ -75,17 +75,30 @@ func (v *Validator) input(r *http.Request, body []byte) (*openapi3filter.Request
 	req := r.Clone(context.Background())
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	req.ContentLength = int64(len(body))
-	route, params, err := v.router.FindRoute(req)
+	route, params, err := v.findRoute(req)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrNoOperation, err)
+		return nil, err
 	}
 	return &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: options()}, nil
+}
+
+// findRoute finds r's operation. The router forgives a trailing slash;
+// the contract has no path with one, and the fake answers 404 to it.
+func (v *Validator) findRoute(r *http.Request) (*routers.Route, map[string]string, error) {
+	if strings.HasSuffix(r.URL.Path, "/") {
+		return nil, nil, ErrNoOperation
+	}
+	route, params, err := v.router.FindRoute(r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %v", ErrNoOperation, err)
+	}
+	return route, params, nil
 }
 
 // OperationID returns the contract's operationId for r's method and path,
 // or "" when there is none.
 func (v *Validator) OperationID(r *http.Request) string {
-	route, _, err := v.router.FindRoute(r)
+	route, _, err := v.findRoute(r)
 	if err != nil || route.Operation == nil {
 		return ""
 	}
@@ -136,10 +149,24 @@ func (m *Mismatch) Error() string {
 
 func (m *Mismatch) Unwrap() error { return m.Err }
 
-// Describe renders a validator error in one line per finding, with the
-// JSON path of each schema failure instead of the schema's full dump.
-func Describe(err error) string {
-	var lines []string
+// Finding is one thing a validator error found wrong.
+type Finding struct {
+	Pointer []string // JSON path in the body, for a schema finding; nil otherwise
+	Reason  string
+	Value   any // the offending value, for a schema finding
+}
+
+func (f Finding) String() string {
+	if f.Pointer == nil {
+		return f.Reason
+	}
+	return "at /" + strings.Join(f.Pointer, "/") + ": " + f.Reason
+}
+
+// Findings flattens a validator error into its findings, with the JSON
+// path of each schema failure instead of the schema's full dump.
+func Findings(err error) []Finding {
+	var out []Finding
 	var walk func(error)
 	walk = func(err error) {
 		var multi openapi3.MultiError
@@ -153,16 +180,25 @@ func Describe(err error) string {
 				walk(e)
 			}
 		case errors.As(err, &schemaErr):
-			at := "/" + strings.Join(schemaErr.JSONPointer(), "/")
-			lines = append(lines, fmt.Sprintf("at %s: %s", at, schemaErr.Reason))
+			out = append(out, Finding{Pointer: append([]string{}, schemaErr.JSONPointer()...),
+				Reason: schemaErr.Reason, Value: schemaErr.Value})
 		case errors.As(err, &reqErr) && reqErr.Err != nil:
 			walk(reqErr.Err)
 		case errors.As(err, &respErr) && respErr.Err != nil:
 			walk(respErr.Err)
 		default:
-			lines = append(lines, err.Error())
+			out = append(out, Finding{Reason: err.Error()})
 		}
 	}
 	walk(err)
+	return out
+}
+
+// Describe renders a validator error in one line.
+func Describe(err error) string {
+	var lines []string
+	for _, f := range Findings(err) {
+		lines = append(lines, f.String())
+	}
 	return strings.Join(lines, "; ")
 }

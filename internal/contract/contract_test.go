@@ -44,8 +44,8 @@ func TestSeedExamplesPass(t *testing.T) {
 	v := validator(t)
 	for _, c := range []struct {
 		method, path, request string
-		status               int
-		response             string
+		status                int
+		response              string
 	}{
 		{"POST", "/api/b2b/pim/import/api", "direct_import_request.json", 200, "direct_import_response.json"},
 		{"POST", "/api/b2b/pim/import/api", "full_payload.json", 400, "csv_error_response.json"},
