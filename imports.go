@@ -33,7 +33,7 @@ type Source struct {
 
 // CreateSource creates an import source and returns it as stored.
 //
-// POST /api/b2b/pim/sources
+// POST /api/b2b/pim/sources (operation createSource in api/openapi.yaml)
 func (s *ImportsService) CreateSource(ctx context.Context, src *Source) (*Source, error) {
 	if src == nil || src.ID == "" {
 		return nil, &ValidationError{Field: "source_id", Reason: "required"}
