@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pimkit/catalog/internal/fakehook"
 )
 
 func validator(t *testing.T) *Validator {
@@ -176,4 +178,56 @@ func readAll(r *http.Request) ([]byte, error) {
 	var b bytes.Buffer
 	_, err := b.ReadFrom(r.Body)
 	return b.Bytes(), err
+}
+
+// serve runs one request through the middleware and returns the reports.
+func serve(t *testing.T, h http.HandlerFunc, r *http.Request) []error {
+	t.Helper()
+	var reports []error
+	Middleware(h, func(err error) { reports = append(reports, err) }).ServeHTTP(httptest.NewRecorder(), r)
+	return reports
+}
+
+func answerWith(status int, contentType, body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		_, _ = readAll(r)
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	}
+}
+
+func TestMiddlewareExemptions(t *testing.T) {
+	good := []byte(`{"source_id":"erp","products":[{"entity_code":"A"}]}`)
+	badRow := []byte(`{"source_id":"erp","products":[{"entity_code":"A","price":"x"}]}`)
+	queued := `{"success":true,"job_id":"queue_import_1","status":"queued"}`
+	sdk := func(r *http.Request) *http.Request { r.Header.Set("User-Agent", sdkAgent+"0.1"); return r }
+
+	fault := func(w http.ResponseWriter, r *http.Request) {
+		fakehook.MarkFault(r.Context())
+		answerWith(502, "text/html", "<html>bad gateway</html>")(w, r)
+	}
+	if got := serve(t, fault, request("POST", "/api/b2b/pim/import/queue", good)); len(got) != 0 {
+		t.Errorf("injected fault: reported %v", got)
+	}
+	// A 400 answer exempts its request, not itself.
+	got := serve(t, answerWith(400, "application/json", `{"code":"VALIDATION_ERROR"}`),
+		request("POST", "/api/b2b/pim/import/queue", []byte(`{"products":7}`)))
+	if len(got) != 1 || !strings.Contains(got[0].Error(), "response") {
+		t.Errorf("400 with a body lacking error: got %v, want the response reported only", got)
+	}
+	// A malformed row passes in a hand-made request the fake accepted, not in the SDK's.
+	if got := serve(t, answerWith(202, "application/json", queued), request("POST", "/api/b2b/pim/import/queue", badRow)); len(got) != 0 {
+		t.Errorf("hand-made malformed row: reported %v", got)
+	}
+	if got := serve(t, answerWith(202, "application/json", queued), sdk(request("POST", "/api/b2b/pim/import/queue", badRow))); len(got) != 1 {
+		t.Errorf("SDK request with a malformed row: got %v, want one report", got)
+	}
+	// Wrong paths answered 404 are tests of wrong paths; answered 200 the contract lacks them.
+	if got := serve(t, answerWith(404, "application/json", `{"error":"no"}`), request("GET", "/api/b2b/pim/nope", nil)); len(got) != 0 {
+		t.Errorf("404 on an unknown path: reported %v", got)
+	}
+	if got := serve(t, answerWith(200, "application/json", `{}`), request("GET", "/api/b2b/pim/nope", nil)); len(got) != 1 {
+		t.Errorf("200 on an unknown path: got %v, want one report", got)
+	}
 }
