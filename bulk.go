@@ -167,6 +167,9 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 // DrainTimeout to finish, so that the report can say which rows were
 // applied. The report is always returned; the error is non-nil when the
 // import stopped early (ctx, StopOnError) or could not start.
+//
+// Operations importProducts, or queueProducts then getJob (and
+// getQueueStatus for lost answers), in api/openapi.yaml.
 func (s *ProductsService) ImportAll(ctx context.Context, sourceID string, products iter.Seq2[Product, error], opts *BulkOptions) (*BulkReport, error) {
 	run, err := s.newBulkRun(ctx, sourceID, opts)
 	if err != nil {

@@ -62,7 +62,7 @@ type Job struct {
 
 // Get returns an import job.
 //
-// GET /api/b2b/pim/jobs/{jobId}
+// GET /api/b2b/pim/jobs/{jobId} (operation getJob in api/openapi.yaml)
 func (s *JobsService) Get(ctx context.Context, jobID string) (*Job, error) {
 	if jobID == "" {
 		return nil, &ValidationError{Field: "job_id", Reason: "required"}
@@ -98,7 +98,7 @@ type QueueStats struct {
 // QueueStatus returns the import queue's status: live counters and the recent
 // pending and processing jobs, with their batch ids and parts.
 //
-// GET /api/b2b/pim/import/queue
+// GET /api/b2b/pim/import/queue (operation getQueueStatus in api/openapi.yaml)
 func (s *JobsService) QueueStatus(ctx context.Context) (*QueueStatus, error) {
 	var out QueueStatus
 	if err := s.client.do(ctx, http.MethodGet, queuePath, nil, &out); err != nil {
@@ -142,6 +142,8 @@ func (o *WaitOptions) withDefaults() WaitOptions {
 // nil error (check Job.FailedRows); one that ends "failed" is returned with
 // a *JobFailedError. When ctx ends first, the last job seen is returned with
 // an error wrapping ctx.Err().
+//
+// Polls GET /api/b2b/pim/jobs/{jobId} (operation getJob in api/openapi.yaml).
 func (s *JobsService) Wait(ctx context.Context, jobID string, opts *WaitOptions) (*Job, error) {
 	return waitForJob(ctx, s, jobID, opts.withDefaults())
 }

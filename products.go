@@ -150,7 +150,7 @@ type QueueSummary struct {
 // ErrValidation or ErrTooLarge, when sourceID is empty, products is empty or
 // longer than MaxProducts, or the body exceeds the client's byte limit.
 //
-// POST /api/b2b/pim/import/api
+// POST /api/b2b/pim/import/api (operation importProducts in api/openapi.yaml)
 func (s *ProductsService) Import(ctx context.Context, sourceID string, products []Product, opts *ImportOptions) (*ImportResult, error) {
 	b, err := s.prepare(sourceID, products, opts)
 	if err != nil {
@@ -176,7 +176,7 @@ func (s *ProductsService) Import(ctx context.Context, sourceID string, products 
 // queued job at once; follow it with JobsService.Wait. Validation and
 // refusals are those of Import.
 //
-// POST /api/b2b/pim/import/queue
+// POST /api/b2b/pim/import/queue (operation queueProducts in api/openapi.yaml)
 func (s *ProductsService) Queue(ctx context.Context, sourceID string, products []Product, opts *ImportOptions) (*QueuedImport, error) {
 	b, err := s.prepare(sourceID, products, opts)
 	if err != nil {

@@ -38,7 +38,7 @@ type Source struct {
 // Create creates an import source and returns it as stored. A source id
 // that already exists is refused with a 409 (errors.Is(err, ErrConflict)).
 //
-// POST /api/b2b/pim/sources
+// POST /api/b2b/pim/sources (operation createSource in api/openapi.yaml)
 func (s *SourcesService) Create(ctx context.Context, src *Source) (*Source, error) {
 	if src == nil || src.ID == "" {
 		return nil, &ValidationError{Field: "source_id", Reason: "required"}

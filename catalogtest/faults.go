@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/pimkit/catalog/internal/fakehook"
 )
 
 // Operation names one endpoint of the API, as "METHOD pattern": the method
@@ -259,6 +261,9 @@ func (s *Server) injectFaults(next http.Handler) http.Handler {
 			return
 		}
 		exchangeOf(r).fault = f.Kind
+		if f.Kind != FaultDelay { // a delayed answer is a real one: check it
+			fakehook.MarkFault(r.Context())
+		}
 		s.serveFault(w, r, next, f)
 	})
 }

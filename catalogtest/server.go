@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/pimkit/catalog"
+	"github.com/pimkit/catalog/internal/fakehook"
 )
 
 // Credentials and identifiers the server accepts when no option says otherwise.
@@ -99,7 +100,11 @@ func NewServer(opts ...Option) *Server {
 	}
 	s.seedSources()
 	s.handler = s.buildHandler()
-	s.httpSrv = httptest.NewServer(s.handler)
+	served := s.handler
+	if fakehook.Wrap != nil { // this module's contract checks
+		served = fakehook.Wrap(served)
+	}
+	s.httpSrv = httptest.NewServer(served)
 	s.URL = s.httpSrv.URL
 	go s.work()
 	return s
