@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"slices"
 	"time"
@@ -181,13 +180,15 @@ func (s *Server) newJob(typ string, req *importRequest) *jobState {
 	return js
 }
 
-// newJobIDLocked returns "<type>_<unix ms>_<6 base36 chars>", unused so far.
+// newJobIDLocked returns "<type>_<unix ms>_<6 base36 chars>", unused so
+// far. The characters come from the server's seeded source (WithIDSeed), so
+// the same jobs on the same clock get the same ids on every run.
 func (s *Server) newJobIDLocked(typ string, now time.Time) string {
 	const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
 	for {
 		suffix := make([]byte, 6)
 		for i := range suffix {
-			suffix[i] = alphabet[rand.IntN(len(alphabet))]
+			suffix[i] = alphabet[s.ids.IntN(len(alphabet))]
 		}
 		id := fmt.Sprintf("%s_%d_%s", typ, now.UnixMilli(), suffix)
 		if _, taken := s.jobs[id]; !taken {
@@ -404,4 +405,29 @@ func (q *queueStats) add(j Job) {
 	case catalog.JobFailed:
 		q.Failed++
 	}
+}
+
+// CatalogJob returns the job as the client's catalog.Job, as
+// client.Jobs.Get reads it from GET /api/b2b/pim/jobs/{jobId} with the
+// default counters: times in UTC to the millisecond, row errors with the
+// row as JSON in RawData, and an empty (not nil) Errors when no row failed.
+func (j Job) CatalogJob() catalog.Job {
+	out := catalog.Job{ID: j.ID, Type: j.Type, SourceID: j.SourceID, Status: j.Status, MergeMode: j.MergeMode,
+		TotalRows: j.TotalRows, ProcessedRows: j.ProcessedRows, SuccessfulRows: j.SuccessfulRows,
+		FailedRows: j.FailedRows, CreatedRows: j.CreatedRows, UpdatedRows: j.UpdatedRows,
+		AutoPublished: j.AutoPublished, Errors: make([]catalog.RowError, len(j.Errors)),
+		BatchID: j.BatchID, BatchPart: j.BatchPart, BatchTotalParts: j.BatchTotalParts, BatchTotalItems: j.BatchTotalItems,
+		CreatedAt: wireTime(j.CreatedAt), StartedAt: wireTime(j.StartedAt), CompletedAt: wireTime(j.CompletedAt)}
+	for i, e := range j.Errors {
+		out.Errors[i] = catalog.RowError{Row: e.Row, EntityCode: e.EntityCode, Reason: e.Error, RawData: marshalWire(e.RawData)}
+	}
+	return out
+}
+
+// wireTime is t as it reads back from the wire: UTC, whole milliseconds.
+func wireTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Millisecond)
 }

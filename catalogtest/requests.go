@@ -3,10 +3,15 @@ package catalogtest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/pimkit/catalog"
 )
 
 // HeaderRequestID is the header every answer of the server carries, with
@@ -165,4 +170,58 @@ func (w *statusWriter) statusCode() int {
 		return http.StatusOK
 	}
 	return w.status
+}
+
+// ImportBody is the body of an import request, direct or queued, decoded
+// into the client's types; see [Request.Import].
+type ImportBody struct {
+	SourceID string
+	// MergeMode is the merge_mode sent; "" when the request sent none, which
+	// the platform reads as catalog.MergeReplace.
+	MergeMode       catalog.MergeMode
+	BatchID         string
+	BatchMetadata   *catalog.BatchMetadata
+	ChannelMetadata map[string]any
+	// Products are the rows as sent, before mappings and wrapping: a name
+	// sent as a plain string is a catalog.PlainText here, keys the model
+	// has no place for are left out.
+	Products []catalog.Product
+}
+
+// Import decodes the body of a request to POST /api/b2b/pim/import/api or
+// POST /api/b2b/pim/import/queue, so that a test can check what the code
+// under test sent with the client's own types. It fails for a request to
+// another endpoint, a body that is not such a JSON object (the server
+// answered it 400), a row that does not fit catalog.Product (the error
+// names it), and in count mode, which keeps no body.
+func (r Request) Import() (*ImportBody, error) {
+	if r.Method != http.MethodPost || (r.Path != pathImportAPI && r.Path != pathImportQueue) {
+		return nil, fmt.Errorf("catalogtest: request %s is %s %s, not an import", r.ID, r.Method, r.Path)
+	}
+	if r.Body == nil {
+		return nil, fmt.Errorf("catalogtest: request %s has no recorded body", r.ID)
+	}
+	var env struct {
+		SourceID        string                 `json:"source_id"`
+		MergeMode       catalog.MergeMode      `json:"merge_mode"`
+		BatchID         string                 `json:"batch_id"`
+		BatchMetadata   *catalog.BatchMetadata `json:"batch_metadata"`
+		ChannelMetadata map[string]any         `json:"channel_metadata"`
+		Products        []json.RawMessage      `json:"products"`
+	}
+	if err := json.Unmarshal(r.Body, &env); err != nil {
+		return nil, fmt.Errorf("catalogtest: request %s: import body: %w", r.ID, err)
+	}
+	if env.Products == nil {
+		return nil, errors.New("catalogtest: request " + r.ID + ": import body has no products array")
+	}
+	out := &ImportBody{SourceID: env.SourceID, MergeMode: env.MergeMode, BatchID: env.BatchID,
+		BatchMetadata: env.BatchMetadata, ChannelMetadata: env.ChannelMetadata,
+		Products: make([]catalog.Product, len(env.Products))}
+	for i, raw := range env.Products {
+		if err := json.Unmarshal(raw, &out.Products[i]); err != nil {
+			return nil, fmt.Errorf("catalogtest: request %s: row %d does not fit catalog.Product: %w", r.ID, i, err)
+		}
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package catalogtest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"path"
@@ -68,6 +69,7 @@ type Server struct {
 	faults      faultSet
 	idem        map[idemKey]*idemEntry
 	replays     int
+	ids         *rand.Rand // the random part of job ids; see WithIDSeed
 
 	rowsReceived   atomic.Int64 // rows of the import requests answered 2xx
 	importRequests atomic.Int64 // import requests answered 2xx
@@ -96,6 +98,7 @@ func NewServer(opts ...Option) *Server {
 		rate:       slidingWindow{n: cfg.rateN, window: cfg.rateWindow},
 		faults:     newFaultSet(cfg.faults, cfg.faultSeed),
 		idem:       make(map[idemKey]*idemEntry),
+		ids:        newIDSource(cfg.idSeed),
 	}
 	s.seedSources()
 	s.handler = s.buildHandler()
@@ -104,6 +107,8 @@ func NewServer(opts ...Option) *Server {
 	go s.work()
 	return s
 }
+
+func newIDSource(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed)) }
 
 func languageSet(def string, codes []string) map[string]bool {
 	set := map[string]bool{def: true}
