@@ -19,23 +19,24 @@ const (
 var defaultLanguages = []string{"en", "it", "de", "fr", "es"}
 
 type config struct {
-	creds       []credential
-	defaultLang string
-	languages   []string
-	rateN       int
-	rateWindow  time.Duration
-	maxBody     int64
-	maxProducts int
-	clock       Clock
-	jobDelay    time.Duration
-	searchSync  bool
-	sources     []Source
-	countOnly   bool
-	faults      []Fault
-	faultSeed   uint64
-	noIdem      bool // WithoutIdempotency
-	jobCounters JobCounters
-	idSeed      uint64
+	creds        []credential
+	defaultLang  string
+	languages    []string
+	rateN        int
+	rateWindow   time.Duration
+	maxBody      int64
+	maxProducts  int
+	clock        Clock
+	jobDelay     time.Duration
+	searchSync   bool
+	sources      []Source
+	countOnly    bool
+	faults       []Fault
+	faultSeed    uint64
+	noIdem       bool // WithoutIdempotency
+	jobCounters  JobCounters
+	idSeed       uint64
+	manualWorker bool
 }
 
 // Option configures a Server. Pass options to NewServer.

@@ -39,6 +39,14 @@ type Request struct {
 	Time time.Time
 	// Fault is the kind of the fault that fired on this request, 0 if none.
 	Fault FaultKind
+	// Stubbed is true when a [Stub] answered the request.
+	Stubbed bool
+}
+
+// recordedRequest is a Request as the log holds it. Guarded by Server.mu.
+type recordedRequest struct {
+	Request
+	done bool // answered, or its connection dropped
 }
 
 // Requests returns every request received since the start or the last
@@ -46,12 +54,44 @@ type Request struct {
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.requestsLocked()
+}
+
+func (s *Server) requestsLocked() []Request {
 	out := make([]Request, len(s.requests))
 	for i, r := range s.requests {
-		out[i] = Request{ID: r.ID, Method: r.Method, Path: r.Path, Header: r.Header.Clone(),
-			Body: bytes.Clone(r.Body), Status: r.Status, Time: r.Time, Fault: r.Fault}
+		out[i] = r.Request
+		out[i].Header, out[i].Body = r.Header.Clone(), bytes.Clone(r.Body)
 	}
 	return out
+}
+
+// WaitRequests blocks until at least n of the requests recorded since the
+// start, the last Reset or the last ResetRequests have been answered (or
+// their connection dropped), and returns every recorded request, as
+// Requests does. It fails when ctx ends first. It waits on the server's
+// own signals, not by polling.
+func (s *Server) WaitRequests(ctx context.Context, n int) ([]Request, error) {
+	for {
+		s.mu.Lock()
+		done := 0
+		for _, r := range s.requests {
+			if r.done {
+				done++
+			}
+		}
+		if done >= n {
+			defer s.mu.Unlock()
+			return s.requestsLocked(), nil
+		}
+		changed := s.requestsChanged.wait()
+		s.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return s.Requests(), fmt.Errorf("catalogtest: waiting for %d requests, %d answered: %w", n, done, ctx.Err())
+		}
+	}
 }
 
 // ResetRequests forgets the recorded requests.
@@ -59,6 +99,7 @@ func (s *Server) ResetRequests() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = nil
+	s.requestsChanged.broadcast()
 }
 
 // record gives each request its id, in the X-Request-Id header of the
@@ -68,11 +109,12 @@ func (s *Server) ResetRequests() {
 // copy would cost what count mode saves.
 func (s *Server) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Time: s.cfg.clock.Now()}
+		rec := &recordedRequest{Request: Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Time: s.cfg.clock.Now()}}
 		s.mu.Lock()
 		s.requestSeq++
 		rec.ID = "req_" + strconv.Itoa(s.requestSeq)
 		s.requests = append(s.requests, rec)
+		s.requestsChanged.broadcast()
 		s.mu.Unlock()
 		w.Header().Set(HeaderRequestID, rec.ID)
 
@@ -97,10 +139,12 @@ func (s *Server) record(next http.Handler) http.Handler {
 
 // finishRecord fills in rec once its request is over; finished is false
 // when a panic (http.ErrAbortHandler) ended it.
-func (s *Server) finishRecord(rec *Request, ex *exchange, sw *statusWriter, finished bool) {
+func (s *Server) finishRecord(rec *recordedRequest, ex *exchange, sw *statusWriter, finished bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec.Status, rec.Fault = sw.statusCode(), ex.fault
+	rec.done = true
+	s.requestsChanged.broadcast()
+	rec.Status, rec.Fault, rec.Stubbed = sw.statusCode(), ex.fault, ex.stubbed
 	if ex.dropped || !finished {
 		rec.Status = 0
 	}
@@ -114,6 +158,7 @@ func (s *Server) finishRecord(rec *Request, ex *exchange, sw *statusWriter, fini
 type exchange struct {
 	body    *bytes.Buffer // the body read so far; nil in count mode
 	fault   FaultKind     // the fault that fired, if any
+	stubbed bool          // a Stub answered
 	dropped bool          // the connection was dropped without a whole answer
 	settle  func()        // records the request as it stands
 }

@@ -54,22 +54,26 @@ type Server struct {
 	workerDone chan struct{}
 	closeOnce  sync.Once
 
-	mu          sync.Mutex
-	sources     map[string]Source
-	products    map[string][]ProductVersion
-	jobs        map[string]*jobState
-	jobOrder    []string // job ids, oldest first
-	queue       []string // ids of pending queued jobs, FIFO
-	jobsChanged signal
-	requests    []*Request
-	requestSeq  int // requests received, for their ids
-	rate        slidingWindow
-	syncBatches int
-	syncCodes   []string
-	faults      faultSet
-	idem        map[idemKey]*idemEntry
-	replays     int
-	ids         *rand.Rand // the random part of job ids; see WithIDSeed
+	mu              sync.Mutex
+	sources         map[string]Source
+	products        map[string][]ProductVersion
+	jobs            map[string]*jobState
+	jobOrder        []string // job ids, oldest first
+	queue           []string // ids of pending queued jobs, FIFO
+	jobsChanged     signal
+	requests        []*recordedRequest
+	requestsChanged signal
+	requestSeq      int // requests received, for their ids
+	rate            slidingWindow
+	syncBatches     int
+	syncCodes       []string
+	faults          faultSet
+	idem            map[idemKey]*idemEntry
+	replays         int
+	ids             *rand.Rand // the random part of job ids; see WithIDSeed
+	worker          workerState
+	outcomes        []*outcomeState // ScriptJob outcomes for queued jobs to come
+	stubs           []*stubState
 
 	rowsReceived   atomic.Int64 // rows of the import requests answered 2xx
 	importRequests atomic.Int64 // import requests answered 2xx
@@ -100,11 +104,15 @@ func NewServer(opts ...Option) *Server {
 		idem:       make(map[idemKey]*idemEntry),
 		ids:        newIDSource(cfg.idSeed),
 	}
-	s.seedSources()
+	s.seedSourcesLocked() // nothing else can reach s yet
 	s.handler = s.buildHandler()
 	s.httpSrv = httptest.NewServer(s.handler)
 	s.URL = s.httpSrv.URL
-	go s.work()
+	if cfg.manualWorker {
+		close(s.workerDone)
+	} else {
+		go s.work()
+	}
 	return s
 }
 
@@ -171,7 +179,7 @@ func (s *Server) clientCredential() catalog.Option {
 
 // buildHandler wires the routes and the checks every request goes through,
 // outermost first: recording, faults, panic guard, rate limit,
-// authentication, Idempotency-Key. Faults stand for the network and
+// authentication, stubs, Idempotency-Key. Faults stand for the network and
 // proxies in front of the platform, so they come before everything the
 // platform itself does; the key check needs to know the credential.
 func (s *Server) buildHandler() http.Handler {
@@ -183,7 +191,7 @@ func (s *Server) buildHandler() http.Handler {
 	mux.HandleFunc("GET "+pathJob, s.handleGetJob)
 	mux.HandleFunc("/", s.handleUnrouted)
 	s.mux = mux
-	return s.record(s.injectFaults(recoverPanics(s.limitRate(s.authenticate(s.deduplicate(http.HandlerFunc(s.route)))))))
+	return s.record(s.injectFaults(recoverPanics(s.limitRate(s.authenticate(s.answerStubs(s.deduplicate(http.HandlerFunc(s.route))))))))
 }
 
 // route dispatches to the mux. A non-canonical path (such as "//api" or
