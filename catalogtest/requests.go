@@ -49,8 +49,8 @@ type recordedRequest struct {
 	done bool // answered, or its connection dropped
 }
 
-// Requests returns every request received since the start or the last
-// ResetRequests, in arrival order, including refused ones (401, 429, ...).
+// Requests returns every request received since the start, the last Reset
+// or the last ResetRequests, in arrival order, including refused ones (401, 429, ...).
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()

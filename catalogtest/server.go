@@ -127,9 +127,9 @@ func languageSet(def string, codes []string) map[string]bool {
 }
 
 // Close shuts the server down: it stops accepting requests, waits for the
-// ones in flight (cutting the waits of FaultDelay and FaultTrickle short),
-// and stops the job worker. Jobs still pending stay pending. Close may be
-// called more than once.
+// ones in flight, which are applied and answered (the waits of FaultDelay
+// and FaultTrickle cut short), and stops the job worker. Jobs still
+// pending stay pending. Close may be called more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.stopping)
