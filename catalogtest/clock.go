@@ -25,16 +25,27 @@ func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) 
 
 // FakeClock is a Clock that moves only when [FakeClock.Advance] is called.
 // It is safe for concurrent use.
+//
+// A Server on a FakeClock tells it when its job worker is busy, so that
+// Advance returns only once the work the time it released has been done:
+// after Advance(d) every queued job that became due within d has been
+// applied, and the worker is asleep on the clock or out of jobs.
 type FakeClock struct {
+	advancing sync.Mutex // one Advance at a time
+
 	mu      sync.Mutex
 	now     time.Time
-	timers  []fakeTimer
+	timers  []*fakeTimer
 	changed signal // broadcast whenever a timer is added or fired
+	busy    int    // workers busy with work the clock released or was handed
+	idle    signal // broadcast when busy drops to 0
 }
 
 type fakeTimer struct {
-	at time.Time
-	ch chan time.Time
+	at    time.Time
+	ch    chan time.Time
+	task  bool // a worker's sleep: firing it makes the worker busy
+	fired bool
 }
 
 // NewFakeClock returns a FakeClock that reads start until it is advanced.
@@ -52,49 +63,126 @@ func (c *FakeClock) Now() time.Time {
 // After returns a channel that receives the clock's time once the clock has
 // been advanced by at least d. A d of zero or less fires at once.
 func (c *FakeClock) After(d time.Duration) <-chan time.Time {
+	return c.newTimer(d, false).ch
+}
+
+// afterTask is After for a worker's sleep; see cancelTask.
+func (c *FakeClock) afterTask(d time.Duration) *fakeTimer { return c.newTimer(d, true) }
+
+func (c *FakeClock) newTimer(d time.Duration, task bool) *fakeTimer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// Buffered so that firing never blocks Advance, even if nobody reads.
-	ch := make(chan time.Time, 1)
+	t := &fakeTimer{at: c.now.Add(max(d, 0)), ch: make(chan time.Time, 1), task: task}
 	if d <= 0 {
-		ch <- c.now
-		return ch
+		t.fired = true
+		t.ch <- c.now
+		if task {
+			c.busy++
+		}
+		return t
 	}
-	c.timers = append(c.timers, fakeTimer{at: c.now.Add(d), ch: ch})
+	c.timers = append(c.timers, t)
 	c.changed.broadcast()
-	return ch
+	return t
 }
 
-// Advance moves the clock forward by d and fires, in deadline order, every
-// timer that is now due. A negative d is treated as zero: the clock never
-// goes back.
-func (c *FakeClock) Advance(d time.Duration) {
+// cancelTask withdraws a task timer whose worker stopped waiting for it:
+// it never fires, or, if it already has, the busy count it added goes.
+func (c *FakeClock) cancelTask(t *fakeTimer) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if d > 0 {
-		c.now = c.now.Add(d)
+	if t.fired {
+		c.addBusyLocked(-1)
+		return
 	}
-	due := c.takeDueLocked()
-	for _, t := range due {
-		t.ch <- c.now
+	c.timers = slices.DeleteFunc(c.timers, func(o *fakeTimer) bool { return o == t })
+	c.changed.broadcast()
+}
+
+// addBusy counts a worker that becomes busy (+1) or stops being busy (-1).
+func (c *FakeClock) addBusy(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.addBusyLocked(n)
+}
+
+func (c *FakeClock) addBusyLocked(n int) {
+	c.busy += n
+	if c.busy <= 0 {
+		c.busy = 0
+		c.idle.broadcast()
 	}
-	if len(due) > 0 {
+}
+
+// Advance moves the clock forward by d, firing every timer that falls due
+// on the way, and returns once the work those timers released is done. It
+// moves in steps: to the earliest timer due, where it fires the timers due
+// at that instant, waits until the servers' workers are idle or asleep on
+// the clock again, and goes on from there, so that a worker that sleeps
+// again (WithJobDelay, the next job) sleeps from the instant it woke. It
+// first waits for work already handed to a worker (a job just queued), so
+// that "queue a job, Advance by the delay" finds the job done. Advance(0)
+// does only that. A negative d is treated as zero: the clock never goes
+// back.
+func (c *FakeClock) Advance(d time.Duration) {
+	c.advancing.Lock()
+	defer c.advancing.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	target := c.now.Add(max(d, 0))
+	for {
+		c.waitIdleLocked()
+		due := c.takeDueLocked(target)
+		if len(due) == 0 {
+			c.now = target
+			return
+		}
+		if due[0].at.After(c.now) {
+			c.now = due[0].at
+		}
+		for _, t := range due {
+			t.fired = true
+			t.ch <- c.now
+			if t.task {
+				c.busy++
+			}
+		}
 		c.changed.broadcast()
 	}
 }
 
-// takeDueLocked removes and returns the timers due at c.now, earliest first.
-func (c *FakeClock) takeDueLocked() []fakeTimer {
-	var due, rest []fakeTimer
+// waitIdleLocked waits, with c.mu released, until no worker is busy.
+func (c *FakeClock) waitIdleLocked() {
+	for c.busy > 0 {
+		idle := c.idle.wait()
+		c.mu.Unlock()
+		<-idle
+		c.mu.Lock()
+	}
+}
+
+// takeDueLocked removes and returns the timers due at the earliest
+// deadline that is not after limit.
+func (c *FakeClock) takeDueLocked(limit time.Time) []*fakeTimer {
+	var first time.Time
 	for _, t := range c.timers {
-		if t.at.After(c.now) {
+		if !t.at.After(limit) && (first.IsZero() || t.at.Before(first)) {
+			first = t.at
+		}
+	}
+	if first.IsZero() {
+		return nil
+	}
+	var due, rest []*fakeTimer
+	for _, t := range c.timers {
+		if t.at.After(first) {
 			rest = append(rest, t)
 		} else {
 			due = append(due, t)
 		}
 	}
 	c.timers = rest
-	slices.SortStableFunc(due, func(a, b fakeTimer) int { return a.at.Compare(b.at) })
 	return due
 }
 

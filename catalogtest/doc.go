@@ -24,7 +24,8 @@
 // methods that return copies: [Server.Product], [Server.Versions],
 // [Server.Jobs], [Server.Requests]. [ProductVersion.Product] reads a stored
 // product as the client's catalog.Product, to compare with what was sent;
-// jobs carry the client's catalog.JobStatus and catalog.MergeMode. Every
+// [Request.Import] decodes a recorded import request into the client's
+// types; [Job.CatalogJob] gives a job as the client's catalog.Job. Every
 // answer has an X-Request-Id header ([HeaderRequestID]), which the recorded
 // [Request] keeps as its ID. A [FakeClock] passed to [WithClock] makes rate
 // limits and job timing deterministic. [WithJobCounters] changes the names
@@ -42,7 +43,9 @@
 //		}))
 //		t.Cleanup(srv.Close)
 //
-//		client, err := srv.Client()
+//		// Without catalog.WithoutRateLimit the client paces itself to the
+//		// server's 40 requests a minute, 1.5 s apart, on the real clock.
+//		client, err := srv.Client(catalog.WithoutRateLimit())
 //		if err != nil {
 //			t.Fatal(err)
 //		}
@@ -60,6 +63,69 @@
 //		}
 //		// ... compare got with the product sent, e.g. with cmp.Diff ...
 //	}
+//
+// # Defaults
+//
+// Every server starts with the import source DefaultSourceID: auto-publish
+// on, no required fields, no mappings and no locked fields, so every
+// product imported through it is published with a completeness score of
+// 100. One background worker runs queued jobs, one at a time, in the order
+// they were queued. Close lets a request in flight finish, and applies it:
+// a test that closes the server while the code under test is importing
+// finds the rows stored. A multilingual field (name, description, ...) is
+// stored as sent when it is an object whose keys are all configured
+// languages ([WithLanguages]); any other value but null is wrapped whole
+// under the default language, as the platform does, so with the default language
+// "it" and no "pt" configured, {"it": "Valvola", "pt": "Válvula"} is
+// stored as {"it": {"it": "Valvola", "pt": "Válvula"}}.
+//
+// # State you set and reset
+//
+// [Server.SeedProduct] stores a product as a replace import through the
+// default source would, [Server.SeedVersions] stores versions exactly as
+// given, [Server.AddSource] adds a source and [Server.SeedJob] a job in any
+// status. None of them goes through the API: they add no request, no job
+// (but the seeded one), no search-sync batch, and use no rate quota.
+//
+// [Server.Reset] puts a server back as NewServer left it: no products,
+// jobs, recorded requests, Idempotency-Keys, stubs, job outcomes or
+// counters; the configured sources and faults; an empty rate window; the
+// request and job id sequences from the start. A suite can share one server
+// and reset it between tests. There are no namespaces within a server:
+// tests that run in parallel start a server each, which costs a local
+// listener and a goroutine.
+//
+// # Scripted answers and jobs
+//
+// A [Stub] makes the platform answer a chosen status, code and body on the
+// Nth call to an operation (or on every call), without handling it;
+// register one with [Server.Stub]. A [JobOutcome], registered with
+// [Server.ScriptJob], makes a queued job fail, end with errors, stay
+// pending or stay processing. [WithManualWorker] stops the background
+// worker, so that the test runs queued jobs one at a time with
+// [Server.RunNextJob].
+//
+//	srv.Stub(catalogtest.Stub{Op: catalogtest.OpImportAPI, Nth: 2,
+//		Status: 500, Code: "DB_DOWN", Message: "database unavailable"})
+//	err := srv.ScriptJob(catalogtest.JobOutcome{Nth: 1, Status: catalog.JobFailed})
+//
+// # Waiting without polling
+//
+// [Server.WaitJob] waits until a job reaches a status, [Server.WaitRequests]
+// until a number of requests have been answered, [Server.WaitForJobs] until
+// the worker has nothing left to run. On a FakeClock,
+// [FakeClock.Advance] returns once the worker has run what the time it
+// released made due, so a test can queue a job, advance the clock by the
+// job delay and find the job completed.
+//
+// # Determinism
+//
+// Request ids are "req_1", "req_2", ... per server. Job ids are
+// "<job type>_<unix ms>_<6 chars>", the characters drawn from a source
+// seeded by [WithIDSeed] (1 unless set): on a FakeClock, the same requests
+// sent one after another get the same job ids on every run, so they can go
+// in golden files. Batch ids are the client's: catalog's ImportAll makes up
+// a random one unless the options give one.
 //
 // # Rehearsing failures
 //

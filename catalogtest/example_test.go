@@ -3,6 +3,7 @@ package catalogtest_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -213,4 +214,155 @@ func ExampleProductVersion_Product() {
 	// Output:
 	// diff: ""
 	// en="Brass valve" 12.5
+}
+
+// newClient returns a client for srv that does not pace itself, as
+// examples and tests that are not about the rate limit want.
+func newClient(srv *catalogtest.Server) *catalog.Client {
+	client, err := catalog.NewClient(srv.URL,
+		catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret),
+		catalog.WithoutRateLimit())
+	if err != nil {
+		log.Fatal(err)
+	}
+	return client
+}
+
+func ExampleServer_Reset() {
+	// One server shared by several tests, reset between them.
+	srv := catalogtest.NewServer()
+	defer srv.Close()
+	client := newClient(srv)
+	ctx := context.Background()
+
+	for _, test := range []string{"first test", "second test"} {
+		srv.Reset()
+		p := catalog.Product{EntityCode: "SKU-1", Name: catalog.PlainText("Valve")}
+		if _, err := client.Products.Import(ctx, catalogtest.DefaultSourceID, []catalog.Product{p}, nil); err != nil {
+			log.Fatal(err)
+		}
+		reqs := srv.Requests()
+		fmt.Println(test+":", len(srv.Versions("SKU-1")), "version,", len(srv.Jobs()), "job,", len(reqs), "request", reqs[0].ID)
+	}
+	// Output:
+	// first test: 1 version, 1 job, 1 request req_1
+	// second test: 1 version, 1 job, 1 request req_1
+}
+
+func ExampleServer_SeedProduct() {
+	srv := catalogtest.NewServer()
+	defer srv.Close()
+	// Seeding stores a version without a request, a job or rate quota.
+	if _, err := srv.SeedProduct(catalog.Product{EntityCode: "SKU-1", Name: catalog.PlainText("Brass valve"),
+		Pricing: &catalog.Pricing{List: catalog.Ptr(12.5)}}); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(srv.Jobs()), len(srv.Requests()))
+
+	// The code under test sends a price update, merged onto the seeded product.
+	client := newClient(srv)
+	update := catalog.Product{EntityCode: "SKU-1", Pricing: &catalog.Pricing{List: catalog.Ptr(13.9)}}
+	if _, err := client.Products.Import(context.Background(), catalogtest.DefaultSourceID, []catalog.Product{update},
+		&catalog.ImportOptions{RequestOptions: catalog.RequestOptions{MergeMode: catalog.MergePartial}}); err != nil {
+		log.Fatal(err)
+	}
+	v, _ := srv.Product("SKU-1")
+	got, err := v.Product()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(v.Version, got.Name, *got.Pricing.List)
+
+	sent, err := srv.Requests()[0].Import() // the request, with the client's types
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(sent.MergeMode, *sent.Products[0].Pricing.List)
+	// Output:
+	// 0 0
+	// 2 en="Brass valve" 13.9
+	// partial 13.9
+}
+
+func ExampleServer_Stub() {
+	srv := catalogtest.NewServer()
+	defer srv.Close()
+	// The second direct import is refused, as the platform would refuse it.
+	srv.Stub(catalogtest.Stub{Op: catalogtest.OpImportAPI, Nth: 2, Status: http.StatusBadRequest,
+		Code: "PRICE_LIST_LOCKED", Message: "the price list is being recalculated"})
+
+	client := newClient(srv)
+	p := []catalog.Product{{EntityCode: "SKU-1"}}
+	for range 2 {
+		_, err := client.Products.Import(context.Background(), catalogtest.DefaultSourceID, p, nil)
+		var apiErr *catalog.APIError
+		if errors.As(err, &apiErr) {
+			fmt.Println(apiErr.StatusCode, apiErr.Code, errors.Is(err, catalog.ErrValidation))
+			continue
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println("imported")
+	}
+	fmt.Println(len(srv.Versions("SKU-1")), srv.Requests()[1].Stubbed)
+	// Output:
+	// imported
+	// 400 PRICE_LIST_LOCKED true
+	// 1 true
+}
+
+func ExampleServer_ScriptJob() {
+	srv := catalogtest.NewServer()
+	defer srv.Close()
+	// The next queued job fails: every row, with this message.
+	if err := srv.ScriptJob(catalogtest.JobOutcome{Nth: 1, Status: catalog.JobFailed, Message: "worker crashed"}); err != nil {
+		log.Fatal(err)
+	}
+
+	client := newClient(srv)
+	ctx := context.Background()
+	q, err := client.Products.Queue(ctx, catalogtest.DefaultSourceID, []catalog.Product{{EntityCode: "SKU-1"}}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := srv.WaitJob(ctx, q.JobID); err != nil {
+		log.Fatal(err)
+	}
+	job, err := client.Jobs.Wait(ctx, q.JobID, nil)
+	fmt.Println(job.Status, job.Errors[0].Reason, errors.Is(err, catalog.ErrJobFailed))
+	_, stored := srv.Product("SKU-1")
+	fmt.Println(stored)
+	// Output:
+	// failed worker crashed true
+	// false
+}
+
+func ExampleServer_WaitJob() {
+	clock := catalogtest.NewFakeClock(time.Date(2026, 4, 24, 12, 0, 0, 0, time.UTC))
+	srv := catalogtest.NewServer(catalogtest.WithClock(clock), catalogtest.WithJobDelay(time.Minute))
+	defer srv.Close()
+
+	client := newClient(srv)
+	ctx := context.Background()
+	q, err := client.Products.Queue(ctx, catalogtest.DefaultSourceID, []catalog.Product{{EntityCode: "SKU-1"}}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// On a FakeClock job ids are the same on every run.
+	fmt.Println(q.JobID)
+
+	job, err := srv.WaitJob(ctx, q.JobID, catalog.JobProcessing)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(job.Status)
+
+	clock.Advance(time.Minute) // returns once the worker has applied the job
+	job, _ = srv.Job(q.JobID)
+	fmt.Println(job.Status, job.CompletedAt.Format(time.TimeOnly))
+	// Output:
+	// queue_import_1777032000000_z3vwax
+	// processing
+	// completed 12:01:00
 }

@@ -127,6 +127,9 @@ func (s *Server) storeAnswer(id idemKey, sum [sha256.Size]byte, ans *bufferedAns
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e := s.idem[id]
+	if e == nil { // Reset forgot the key meanwhile
+		return
+	}
 	e.done, e.sum, e.status = true, sum, ans.statusCode()
 	e.contentType, e.body = ans.header.Get("Content-Type"), bytes.Clone(ans.body.Bytes())
 }

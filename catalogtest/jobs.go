@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"slices"
 	"time"
@@ -63,7 +62,11 @@ type RowError struct {
 // jobState is a job as the server holds it. Guarded by Server.mu.
 type jobState struct {
 	Job
-	req *importRequest // rows of a pending queued job; nil once taken
+	req     *importRequest // rows of a pending queued job; nil once taken
+	outcome *JobOutcome    // scripted by ScriptJob; queued jobs only
+	// parked jobs are left alone by the worker and by WaitForJobs: seeded
+	// jobs, and jobs a JobOutcome holds pending or processing.
+	parked bool
 }
 
 func (j *jobState) snapshot() Job {
@@ -132,7 +135,10 @@ func (s *Server) Job(id string) (Job, bool) {
 
 // WaitForJobs blocks until no job is pending or processing, ctx ends, or
 // the server is closed. With a FakeClock and WithJobDelay, jobs only finish
-// when the test advances the clock.
+// when the test advances the clock; with WithManualWorker, when
+// RunNextJob runs them. Jobs that will not move by themselves are not
+// waited for: seeded ones ([Server.SeedJob]) and those a [JobOutcome]
+// holds pending or processing.
 func (s *Server) WaitForJobs(ctx context.Context) error {
 	for {
 		s.mu.Lock()
@@ -151,9 +157,45 @@ func (s *Server) WaitForJobs(ctx context.Context) error {
 	}
 }
 
+// WaitJob blocks until the job with this ID is in one of states, and
+// returns it; with no states, until it has ended (completed,
+// completed_with_errors or failed). It fails at once when there is no
+// such job (never created, or cleared by Reset), and when ctx ends or the
+// server is closed first. It waits on the server's own signals, not by
+// polling.
+func (s *Server) WaitJob(ctx context.Context, id string, states ...catalog.JobStatus) (Job, error) {
+	for {
+		s.mu.Lock()
+		js, ok := s.jobs[id]
+		var job Job
+		if ok {
+			job = js.snapshot()
+		}
+		changed := s.jobsChanged.wait()
+		s.mu.Unlock()
+		switch {
+		case !ok:
+			return Job{}, fmt.Errorf("catalogtest: no job %q", id)
+		case len(states) == 0 && job.Status.Terminal(), slices.Contains(states, job.Status):
+			return job, nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return job, fmt.Errorf("catalogtest: waiting for job %s (status %s): %w", id, job.Status, ctx.Err())
+		case <-s.done:
+			return job, ErrServerClosed
+		}
+	}
+}
+
+// liveLocked reports whether js is still one of the server's jobs, that
+// is, not cleared by Reset since it was created.
+func (s *Server) liveLocked(js *jobState) bool { return s.jobs[js.ID] == js }
+
 func (s *Server) unfinishedLocked() bool {
 	for _, j := range s.jobs {
-		if j.Status == catalog.JobPending || j.Status == catalog.JobProcessing {
+		if !j.parked && (j.Status == catalog.JobPending || j.Status == catalog.JobProcessing) {
 			return true
 		}
 	}
@@ -174,6 +216,8 @@ func (s *Server) newJob(typ string, req *importRequest) *jobState {
 	}
 	if typ == JobTypeAPIImport {
 		js.Status, js.StartedAt = catalog.JobProcessing, now
+	} else {
+		js.outcome = s.pickOutcomeLocked()
 	}
 	s.jobs[js.ID] = js
 	s.jobOrder = append(s.jobOrder, js.ID)
@@ -181,80 +225,20 @@ func (s *Server) newJob(typ string, req *importRequest) *jobState {
 	return js
 }
 
-// newJobIDLocked returns "<type>_<unix ms>_<6 base36 chars>", unused so far.
+// newJobIDLocked returns "<type>_<unix ms>_<6 base36 chars>", unused so
+// far. The characters come from the server's seeded source (WithIDSeed), so
+// the same jobs on the same clock get the same ids on every run.
 func (s *Server) newJobIDLocked(typ string, now time.Time) string {
 	const alphabet = "0123456789abcdefghijklmnopqrstuvwxyz"
 	for {
 		suffix := make([]byte, 6)
 		for i := range suffix {
-			suffix[i] = alphabet[rand.IntN(len(alphabet))]
+			suffix[i] = alphabet[s.ids.IntN(len(alphabet))]
 		}
 		id := fmt.Sprintf("%s_%d_%s", typ, now.UnixMilli(), suffix)
 		if _, taken := s.jobs[id]; !taken {
 			return id
 		}
-	}
-}
-
-// enqueue hands a pending job to the worker.
-func (s *Server) enqueue(js *jobState, req *importRequest) {
-	s.mu.Lock()
-	js.req = req
-	s.queue = append(s.queue, js.ID)
-	s.mu.Unlock()
-	select {
-	case s.wake <- struct{}{}:
-	default: // the worker is already due to look at the queue
-	}
-}
-
-// work is the background worker: it runs queued jobs one at a time, FIFO,
-// until Close.
-func (s *Server) work() {
-	defer close(s.workerDone)
-	for {
-		js, req := s.takeNextJob()
-		if js == nil {
-			select {
-			case <-s.wake:
-				continue
-			case <-s.done:
-				return
-			}
-		}
-		if !s.pause(s.cfg.jobDelay) {
-			return
-		}
-		s.runImport(js, req)
-	}
-}
-
-// takeNextJob moves the oldest pending job to processing.
-func (s *Server) takeNextJob() (*jobState, *importRequest) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.queue) == 0 {
-		return nil, nil
-	}
-	js := s.jobs[s.queue[0]]
-	s.queue = s.queue[1:]
-	req := js.req
-	js.req = nil
-	js.Status, js.StartedAt = catalog.JobProcessing, s.cfg.clock.Now()
-	s.jobsChanged.broadcast()
-	return js, req
-}
-
-// pause waits d on the server's clock; false means the server closed.
-func (s *Server) pause(d time.Duration) bool {
-	if d <= 0 {
-		return true
-	}
-	select {
-	case <-s.cfg.clock.After(d):
-		return true
-	case <-s.done:
-		return false
 	}
 }
 
@@ -272,7 +256,16 @@ func (s *Server) runImport(js *jobState, req *importRequest) (Job, *importRun, i
 	var synced []string
 	for i, raw := range req.rows {
 		s.mu.Lock()
-		res := s.applyRowLocked(run, i, raw)
+		if !s.liveLocked(js) { // Reset cleared the job: store nothing more
+			s.mu.Unlock()
+			break
+		}
+		var res rowResult
+		if js.outcome.fails(i, len(req.rows)) {
+			res = scriptedRowFailure(i, raw, js.outcome.message())
+		} else {
+			res = s.applyRowLocked(run, i, raw)
+		}
 		js.count(res)
 		s.mu.Unlock()
 		if res.err == nil {
@@ -281,7 +274,10 @@ func (s *Server) runImport(js *jobState, req *importRequest) (Job, *importRun, i
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	batches := s.queueSearchSyncLocked(synced)
+	batches := 0
+	if s.liveLocked(js) {
+		batches = s.queueSearchSyncLocked(synced)
+	}
 	js.finish(s.cfg.clock.Now())
 	s.jobsChanged.broadcast()
 	return js.snapshot(), run, batches
@@ -404,4 +400,29 @@ func (q *queueStats) add(j Job) {
 	case catalog.JobFailed:
 		q.Failed++
 	}
+}
+
+// CatalogJob returns the job as the client's catalog.Job, as
+// client.Jobs.Get reads it from GET /api/b2b/pim/jobs/{jobId} with the
+// default counters: times in UTC to the millisecond, row errors with the
+// row as JSON in RawData, and an empty (not nil) Errors when no row failed.
+func (j Job) CatalogJob() catalog.Job {
+	out := catalog.Job{ID: j.ID, Type: j.Type, SourceID: j.SourceID, Status: j.Status, MergeMode: j.MergeMode,
+		TotalRows: j.TotalRows, ProcessedRows: j.ProcessedRows, SuccessfulRows: j.SuccessfulRows,
+		FailedRows: j.FailedRows, CreatedRows: j.CreatedRows, UpdatedRows: j.UpdatedRows,
+		AutoPublished: j.AutoPublished, Errors: make([]catalog.RowError, len(j.Errors)),
+		BatchID: j.BatchID, BatchPart: j.BatchPart, BatchTotalParts: j.BatchTotalParts, BatchTotalItems: j.BatchTotalItems,
+		CreatedAt: wireTime(j.CreatedAt), StartedAt: wireTime(j.StartedAt), CompletedAt: wireTime(j.CompletedAt)}
+	for i, e := range j.Errors {
+		out.Errors[i] = catalog.RowError{Row: e.Row, EntityCode: e.EntityCode, Reason: e.Error, RawData: marshalWire(e.RawData)}
+	}
+	return out
+}
+
+// wireTime is t as it reads back from the wire: UTC, whole milliseconds.
+func wireTime(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Millisecond)
 }

@@ -19,22 +19,24 @@ const (
 var defaultLanguages = []string{"en", "it", "de", "fr", "es"}
 
 type config struct {
-	creds       []credential
-	defaultLang string
-	languages   []string
-	rateN       int
-	rateWindow  time.Duration
-	maxBody     int64
-	maxProducts int
-	clock       Clock
-	jobDelay    time.Duration
-	searchSync  bool
-	sources     []Source
-	countOnly   bool
-	faults      []Fault
-	faultSeed   uint64
-	noIdem      bool // WithoutIdempotency
-	jobCounters JobCounters
+	creds        []credential
+	defaultLang  string
+	languages    []string
+	rateN        int
+	rateWindow   time.Duration
+	maxBody      int64
+	maxProducts  int
+	clock        Clock
+	jobDelay     time.Duration
+	searchSync   bool
+	sources      []Source
+	countOnly    bool
+	faults       []Fault
+	faultSeed    uint64
+	noIdem       bool // WithoutIdempotency
+	jobCounters  JobCounters
+	idSeed       uint64
+	manualWorker bool
 }
 
 // Option configures a Server. Pass options to NewServer.
@@ -155,6 +157,19 @@ func WithJobCounters(c JobCounters) Option {
 	return func(cfg *config) { cfg.jobCounters = c }
 }
 
+// defaultIDSeed seeds the job id source unless WithIDSeed says otherwise.
+const defaultIDSeed = 1
+
+// WithIDSeed seeds the source of the random part of job ids (1 unless
+// set). A job id is "<job type>_<unix ms>_<6 base36 chars>": on a
+// [FakeClock], a server that gets the same requests one after another
+// gives its jobs the same ids on every run, so golden files can hold them.
+// Servers with different seeds give different ids. [Server.Reset] starts
+// the sequence again.
+func WithIDSeed(seed uint64) Option {
+	return func(c *config) { c.idSeed = seed }
+}
+
 // WithSource seeds an import source. A source with the ID of an earlier one,
 // including DefaultSourceID, replaces it.
 func WithSource(src Source) Option {
@@ -172,5 +187,6 @@ func defaultConfig() config {
 		clock:       realClock{},
 		searchSync:  true,
 		faultSeed:   defaultFaultSeed,
+		idSeed:      defaultIDSeed,
 	}
 }

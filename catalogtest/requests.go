@@ -3,10 +3,15 @@ package catalogtest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/pimkit/catalog"
 )
 
 // HeaderRequestID is the header every answer of the server carries, with
@@ -34,19 +39,59 @@ type Request struct {
 	Time time.Time
 	// Fault is the kind of the fault that fired on this request, 0 if none.
 	Fault FaultKind
+	// Stubbed is true when a [Stub] answered the request.
+	Stubbed bool
 }
 
-// Requests returns every request received since the start or the last
-// ResetRequests, in arrival order, including refused ones (401, 429, ...).
+// recordedRequest is a Request as the log holds it. Guarded by Server.mu.
+type recordedRequest struct {
+	Request
+	done bool // answered, or its connection dropped
+}
+
+// Requests returns every request received since the start, the last Reset
+// or the last ResetRequests, in arrival order, including refused ones (401, 429, ...).
 func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.requestsLocked()
+}
+
+func (s *Server) requestsLocked() []Request {
 	out := make([]Request, len(s.requests))
 	for i, r := range s.requests {
-		out[i] = Request{ID: r.ID, Method: r.Method, Path: r.Path, Header: r.Header.Clone(),
-			Body: bytes.Clone(r.Body), Status: r.Status, Time: r.Time, Fault: r.Fault}
+		out[i] = r.Request
+		out[i].Header, out[i].Body = r.Header.Clone(), bytes.Clone(r.Body)
 	}
 	return out
+}
+
+// WaitRequests blocks until at least n of the requests recorded since the
+// start, the last Reset or the last ResetRequests have been answered (or
+// their connection dropped), and returns every recorded request, as
+// Requests does. It fails when ctx ends first. It waits on the server's
+// own signals, not by polling.
+func (s *Server) WaitRequests(ctx context.Context, n int) ([]Request, error) {
+	for {
+		s.mu.Lock()
+		done := 0
+		for _, r := range s.requests {
+			if r.done {
+				done++
+			}
+		}
+		if done >= n {
+			defer s.mu.Unlock()
+			return s.requestsLocked(), nil
+		}
+		changed := s.requestsChanged.wait()
+		s.mu.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return s.Requests(), fmt.Errorf("catalogtest: waiting for %d requests, %d answered: %w", n, done, ctx.Err())
+		}
+	}
 }
 
 // ResetRequests forgets the recorded requests.
@@ -54,6 +99,7 @@ func (s *Server) ResetRequests() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = nil
+	s.requestsChanged.broadcast()
 }
 
 // record gives each request its id, in the X-Request-Id header of the
@@ -63,11 +109,12 @@ func (s *Server) ResetRequests() {
 // copy would cost what count mode saves.
 func (s *Server) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Time: s.cfg.clock.Now()}
+		rec := &recordedRequest{Request: Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Time: s.cfg.clock.Now()}}
 		s.mu.Lock()
 		s.requestSeq++
 		rec.ID = "req_" + strconv.Itoa(s.requestSeq)
 		s.requests = append(s.requests, rec)
+		s.requestsChanged.broadcast()
 		s.mu.Unlock()
 		w.Header().Set(HeaderRequestID, rec.ID)
 
@@ -92,10 +139,12 @@ func (s *Server) record(next http.Handler) http.Handler {
 
 // finishRecord fills in rec once its request is over; finished is false
 // when a panic (http.ErrAbortHandler) ended it.
-func (s *Server) finishRecord(rec *Request, ex *exchange, sw *statusWriter, finished bool) {
+func (s *Server) finishRecord(rec *recordedRequest, ex *exchange, sw *statusWriter, finished bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	rec.Status, rec.Fault = sw.statusCode(), ex.fault
+	rec.done = true
+	s.requestsChanged.broadcast()
+	rec.Status, rec.Fault, rec.Stubbed = sw.statusCode(), ex.fault, ex.stubbed
 	if ex.dropped || !finished {
 		rec.Status = 0
 	}
@@ -109,6 +158,7 @@ func (s *Server) finishRecord(rec *Request, ex *exchange, sw *statusWriter, fini
 type exchange struct {
 	body    *bytes.Buffer // the body read so far; nil in count mode
 	fault   FaultKind     // the fault that fired, if any
+	stubbed bool          // a Stub answered
 	dropped bool          // the connection was dropped without a whole answer
 	settle  func()        // records the request as it stands
 }
@@ -165,4 +215,58 @@ func (w *statusWriter) statusCode() int {
 		return http.StatusOK
 	}
 	return w.status
+}
+
+// ImportBody is the body of an import request, direct or queued, decoded
+// into the client's types; see [Request.Import].
+type ImportBody struct {
+	SourceID string
+	// MergeMode is the merge_mode sent; "" when the request sent none, which
+	// the platform reads as catalog.MergeReplace.
+	MergeMode       catalog.MergeMode
+	BatchID         string
+	BatchMetadata   *catalog.BatchMetadata
+	ChannelMetadata map[string]any
+	// Products are the rows as sent, before mappings and wrapping: a name
+	// sent as a plain string is a catalog.PlainText here, keys the model
+	// has no place for are left out.
+	Products []catalog.Product
+}
+
+// Import decodes the body of a request to POST /api/b2b/pim/import/api or
+// POST /api/b2b/pim/import/queue, so that a test can check what the code
+// under test sent with the client's own types. It fails for a request to
+// another endpoint, a body that is not such a JSON object (the server
+// answered it 400), a row that does not fit catalog.Product (the error
+// names it), and in count mode, which keeps no body.
+func (r Request) Import() (*ImportBody, error) {
+	if r.Method != http.MethodPost || (r.Path != pathImportAPI && r.Path != pathImportQueue) {
+		return nil, fmt.Errorf("catalogtest: request %s is %s %s, not an import", r.ID, r.Method, r.Path)
+	}
+	if r.Body == nil {
+		return nil, fmt.Errorf("catalogtest: request %s has no recorded body", r.ID)
+	}
+	var env struct {
+		SourceID        string                 `json:"source_id"`
+		MergeMode       catalog.MergeMode      `json:"merge_mode"`
+		BatchID         string                 `json:"batch_id"`
+		BatchMetadata   *catalog.BatchMetadata `json:"batch_metadata"`
+		ChannelMetadata map[string]any         `json:"channel_metadata"`
+		Products        []json.RawMessage      `json:"products"`
+	}
+	if err := json.Unmarshal(r.Body, &env); err != nil {
+		return nil, fmt.Errorf("catalogtest: request %s: import body: %w", r.ID, err)
+	}
+	if env.Products == nil {
+		return nil, errors.New("catalogtest: request " + r.ID + ": import body has no products array")
+	}
+	out := &ImportBody{SourceID: env.SourceID, MergeMode: env.MergeMode, BatchID: env.BatchID,
+		BatchMetadata: env.BatchMetadata, ChannelMetadata: env.ChannelMetadata,
+		Products: make([]catalog.Product, len(env.Products))}
+	for i, raw := range env.Products {
+		if err := json.Unmarshal(raw, &out.Products[i]); err != nil {
+			return nil, fmt.Errorf("catalogtest: request %s: row %d does not fit catalog.Product: %w", r.ID, i, err)
+		}
+	}
+	return out, nil
 }

@@ -2,6 +2,7 @@ package catalogtest
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"path"
@@ -54,21 +55,26 @@ type Server struct {
 	workerDone chan struct{}
 	closeOnce  sync.Once
 
-	mu          sync.Mutex
-	sources     map[string]Source
-	products    map[string][]ProductVersion
-	jobs        map[string]*jobState
-	jobOrder    []string // job ids, oldest first
-	queue       []string // ids of pending queued jobs, FIFO
-	jobsChanged signal
-	requests    []*Request
-	requestSeq  int // requests received, for their ids
-	rate        slidingWindow
-	syncBatches int
-	syncCodes   []string
-	faults      faultSet
-	idem        map[idemKey]*idemEntry
-	replays     int
+	mu              sync.Mutex
+	sources         map[string]Source
+	products        map[string][]ProductVersion
+	jobs            map[string]*jobState
+	jobOrder        []string // job ids, oldest first
+	queue           []string // ids of pending queued jobs, FIFO
+	jobsChanged     signal
+	requests        []*recordedRequest
+	requestsChanged signal
+	requestSeq      int // requests received, for their ids
+	rate            slidingWindow
+	syncBatches     int
+	syncCodes       []string
+	faults          faultSet
+	idem            map[idemKey]*idemEntry
+	replays         int
+	ids             *rand.Rand // the random part of job ids; see WithIDSeed
+	worker          workerState
+	outcomes        []*outcomeState // ScriptJob outcomes for queued jobs to come
+	stubs           []*stubState
 
 	rowsReceived   atomic.Int64 // rows of the import requests answered 2xx
 	importRequests atomic.Int64 // import requests answered 2xx
@@ -97,8 +103,9 @@ func NewServer(opts ...Option) *Server {
 		rate:       slidingWindow{n: cfg.rateN, window: cfg.rateWindow},
 		faults:     newFaultSet(cfg.faults, cfg.faultSeed),
 		idem:       make(map[idemKey]*idemEntry),
+		ids:        newIDSource(cfg.idSeed),
 	}
-	s.seedSources()
+	s.seedSourcesLocked() // nothing else can reach s yet
 	s.handler = s.buildHandler()
 	served := s.handler
 	if fakehook.Wrap != nil { // this module's contract checks
@@ -106,9 +113,15 @@ func NewServer(opts ...Option) *Server {
 	}
 	s.httpSrv = httptest.NewServer(served)
 	s.URL = s.httpSrv.URL
-	go s.work()
+	if cfg.manualWorker {
+		close(s.workerDone)
+	} else {
+		go s.work()
+	}
 	return s
 }
+
+func newIDSource(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, seed)) }
 
 func languageSet(def string, codes []string) map[string]bool {
 	set := map[string]bool{def: true}
@@ -119,9 +132,9 @@ func languageSet(def string, codes []string) map[string]bool {
 }
 
 // Close shuts the server down: it stops accepting requests, waits for the
-// ones in flight (cutting the waits of FaultDelay and FaultTrickle short),
-// and stops the job worker. Jobs still pending stay pending. Close may be
-// called more than once.
+// ones in flight, which are applied and answered (the waits of FaultDelay
+// and FaultTrickle cut short), and stops the job worker. Jobs still
+// pending stay pending. Close may be called more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.stopping)
@@ -171,7 +184,7 @@ func (s *Server) clientCredential() catalog.Option {
 
 // buildHandler wires the routes and the checks every request goes through,
 // outermost first: recording, faults, panic guard, rate limit,
-// authentication, Idempotency-Key. Faults stand for the network and
+// authentication, stubs, Idempotency-Key. Faults stand for the network and
 // proxies in front of the platform, so they come before everything the
 // platform itself does; the key check needs to know the credential.
 func (s *Server) buildHandler() http.Handler {
@@ -183,7 +196,7 @@ func (s *Server) buildHandler() http.Handler {
 	mux.HandleFunc("GET "+pathJob, s.handleGetJob)
 	mux.HandleFunc("/", s.handleUnrouted)
 	s.mux = mux
-	return s.record(s.injectFaults(recoverPanics(s.limitRate(s.authenticate(s.deduplicate(http.HandlerFunc(s.route)))))))
+	return s.record(s.injectFaults(recoverPanics(s.limitRate(s.authenticate(s.answerStubs(s.deduplicate(http.HandlerFunc(s.route))))))))
 }
 
 // route dispatches to the mux. A non-canonical path (such as "//api" or

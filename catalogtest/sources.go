@@ -52,9 +52,9 @@ func cloneSource(src Source) Source {
 	return src
 }
 
-// seedSources installs the default source, then the WithSource ones, later
-// ones replacing earlier ones with the same ID.
-func (s *Server) seedSources() {
+// seedSourcesLocked installs the default source, then the WithSource
+// ones, later ones replacing earlier ones with the same ID.
+func (s *Server) seedSourcesLocked() {
 	now := s.cfg.clock.Now()
 	for _, src := range append([]Source{defaultSource()}, s.cfg.sources...) {
 		if src.CreatedAt.IsZero() {

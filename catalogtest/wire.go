@@ -162,3 +162,15 @@ func nonNilMap(m map[string]string) map[string]string {
 	}
 	return m
 }
+
+// marshalWire encodes v as writeJSON does (no HTML escaping), without the
+// trailing newline.
+func marshalWire(v any) json.RawMessage {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return json.RawMessage("null")
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}

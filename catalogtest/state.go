@@ -1,0 +1,199 @@
+package catalogtest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/pimkit/catalog"
+)
+
+// Reset puts the server back as NewServer left it, so that tests can share
+// one server: it forgets every product, job, recorded request (request ids
+// start again at req_1), Idempotency-Key, search-sync batch and counter;
+// sources go back to the ones the options configured; faults go back to
+// the ones WithFaults configured, with their counts and random source
+// from the start, and FaultsFired to 0; stubs and job outcomes go; the rate
+// window empties; job ids start again from the seed. Options, credentials
+// and the clock stay as they are.
+//
+// Call it when no request is in flight, as between two tests: a request
+// that is being handled meanwhile may be applied to the state before the
+// reset or to the one after. A job the worker is running is abandoned: its
+// remaining rows are not stored.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sources = make(map[string]Source)
+	s.seedSourcesLocked()
+	s.products = make(map[string][]ProductVersion)
+	s.jobs = make(map[string]*jobState)
+	s.jobOrder, s.queue, s.outcomes = nil, nil, nil
+	s.requests, s.requestSeq = nil, 0
+	s.rate.log = nil
+	s.syncBatches, s.syncCodes = 0, nil
+	s.faults = newFaultSet(s.cfg.faults, s.cfg.faultSeed)
+	s.stubs = nil
+	s.idem = make(map[idemKey]*idemEntry)
+	s.replays = 0
+	s.ids = newIDSource(s.cfg.idSeed)
+	s.rowsReceived.Store(0)
+	s.importRequests.Store(0)
+	s.jobsChanged.broadcast()
+	s.requestsChanged.broadcast()
+}
+
+// SeedProduct stores p as the next version of its product, as a replace
+// import of p through the source DefaultSourceID would store it (the
+// source's mappings, multilingual wrapping, entity_code and sku fallback,
+// locked fields, auto-publish), but without a request: it adds no job, no
+// recorded request, no search-sync batch and uses no rate quota. p is a
+// catalog.Product, a map[string]any, or any value that encodes as a JSON
+// object. The version's JobID is empty. It returns the stored version.
+func (s *Server) SeedProduct(p any) (ProductVersion, error) {
+	data, err := normalizeObject(p)
+	if err != nil {
+		return ProductVersion{}, err
+	}
+	if s.cfg.countOnly {
+		return ProductVersion{}, errors.New("catalogtest: count mode stores no product")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	src := cloneSource(s.sources[DefaultSourceID])
+	now := s.cfg.clock.Now()
+	run := &importRun{req: &importRequest{source: src, mergeMode: catalog.MergeReplace}, at: now,
+		source: VersionSource{SourceID: src.ID, SourceName: src.Name, ImportedAt: now}}
+	res := s.applyRowLocked(run, 0, data)
+	if res.err != nil {
+		return ProductVersion{}, fmt.Errorf("catalogtest: SeedProduct: %s", res.err.Error)
+	}
+	vs := s.products[res.entityCode]
+	return vs[len(vs)-1].clone(), nil
+}
+
+// SeedVersions stores each version as given, after the versions its entity
+// code already has, without a request (no job, recorded request or rate
+// quota). The server sets Version and IsCurrent (the last version of each
+// entity code is current); it fills in a zero CreatedAt with the clock's
+// time, an empty Status with StatusPublished, a zero PublishedAt of a
+// published version with CreatedAt, and Data's entity_code and sku (from
+// EntityCode and SKU, SKU falling back to the entity code) when Data lacks
+// them. Data may hold any values that encode as JSON; it is stored as the
+// server stores what it decodes (numbers as json.Number). It stores nothing
+// when a version has no EntityCode or its Data does not encode.
+func (s *Server) SeedVersions(versions ...ProductVersion) error {
+	if s.cfg.countOnly {
+		return errors.New("catalogtest: count mode stores no product")
+	}
+	prepared := make([]ProductVersion, len(versions))
+	for i, v := range versions {
+		if v.EntityCode == "" {
+			return fmt.Errorf("catalogtest: SeedVersions: version %d has no EntityCode", i)
+		}
+		data := map[string]any{}
+		if v.Data != nil {
+			var err error
+			if data, err = normalizeObject(v.Data); err != nil {
+				return fmt.Errorf("catalogtest: SeedVersions: version %d: %w", i, err)
+			}
+		}
+		if _, ok := data["entity_code"]; !ok {
+			data["entity_code"] = v.EntityCode
+		}
+		if v.SKU == "" {
+			v.SKU, _ = data["sku"].(string)
+		}
+		if v.SKU == "" {
+			v.SKU = v.EntityCode
+		}
+		if _, ok := data["sku"]; !ok {
+			data["sku"] = v.SKU
+		}
+		v.Data = data
+		v.Source.BatchMetadata = cloneBatchMetadata(v.Source.BatchMetadata)
+		prepared[i] = v
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.cfg.clock.Now()
+	for _, v := range prepared {
+		if v.CreatedAt.IsZero() {
+			v.CreatedAt = now
+		}
+		if v.Status == "" {
+			v.Status = StatusPublished
+		}
+		if v.Status == StatusPublished && v.PublishedAt.IsZero() {
+			v.PublishedAt = v.CreatedAt
+		}
+		v.IsCurrent = true
+		s.storeVersionLocked(v)
+	}
+	return nil
+}
+
+// SeedJob stores a job as given, without a request: no recorded request,
+// no rate quota, no rows to run. The worker never runs a seeded job and
+// WaitForJobs does not wait for it: it keeps the status it was seeded with
+// and is answered by GET /api/b2b/pim/jobs/{jobId} and the queue status
+// like any other. The server fills in an empty ID (a new id of the job's
+// type), Type (JobTypeQueueImport), SourceID (DefaultSourceID), MergeMode
+// (catalog.MergeReplace) and Status (catalog.JobCompleted), a zero
+// CreatedAt (the clock's time), and a zero StartedAt and CompletedAt
+// (CreatedAt) where the status implies them. It fails for an ID already
+// taken or a status a job cannot have. It returns the stored job.
+func (s *Server) SeedJob(j Job) (Job, error) {
+	switch j.Status {
+	case "":
+		j.Status = catalog.JobCompleted
+	case catalog.JobPending, catalog.JobProcessing, catalog.JobCompleted, catalog.JobCompletedWithErrors, catalog.JobFailed:
+	default:
+		return Job{}, fmt.Errorf("catalogtest: SeedJob: %q is not a status a job can have", j.Status)
+	}
+	if j.Type == "" {
+		j.Type = JobTypeQueueImport
+	}
+	if j.SourceID == "" {
+		j.SourceID = DefaultSourceID
+	}
+	if j.MergeMode == "" {
+		j.MergeMode = catalog.MergeReplace
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if j.CreatedAt.IsZero() {
+		j.CreatedAt = s.cfg.clock.Now()
+	}
+	if j.Status != catalog.JobPending && j.StartedAt.IsZero() {
+		j.StartedAt = j.CreatedAt
+	}
+	if j.Status.Terminal() && j.CompletedAt.IsZero() {
+		j.CompletedAt = j.CreatedAt
+	}
+	if j.ID == "" {
+		j.ID = s.newJobIDLocked(j.Type, j.CreatedAt)
+	} else if _, taken := s.jobs[j.ID]; taken {
+		return Job{}, fmt.Errorf("catalogtest: SeedJob: job %q already exists", j.ID)
+	}
+	js := &jobState{Job: j, parked: true}
+	js.Job = js.snapshot() // a copy of the caller's row errors
+	s.jobs[j.ID] = js
+	s.jobOrder = append(s.jobOrder, j.ID)
+	s.jobsChanged.broadcast()
+	return js.snapshot(), nil
+}
+
+// normalizeObject encodes v as JSON and decodes it as the server decodes
+// a request (numbers as json.Number); it must be a JSON object.
+func normalizeObject(v any) (map[string]any, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("catalogtest: %T does not encode as JSON: %w", v, err)
+	}
+	var m map[string]any
+	if err := decodeJSON(raw, &m); err != nil || m == nil {
+		return nil, fmt.Errorf("catalogtest: %T does not encode as a JSON object", v)
+	}
+	return m, nil
+}
