@@ -39,7 +39,7 @@ func readJSON(r io.Reader, file string, lim Limits, yield func(Row, error) bool)
 		m.stop = start + int64(lim.MaxRecordSize) + jsonSlack
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			fail(err, start)
+			fail(err, m.valueStart(start))
 			return
 		}
 		line := m.lineAt(dec.InputOffset() - int64(len(raw)))
@@ -66,6 +66,19 @@ func readJSON(r io.Reader, file string, lim Limits, yield func(Row, error) bool)
 		}
 		fail(err, at)
 	}
+}
+
+// valueStart skips the spaces and the comma from an offset to where the
+// next value starts, within the bytes read.
+func (m *meter) valueStart(off int64) int64 {
+	for i := max(off-m.base, 0); i < int64(len(m.pend)); i++ {
+		switch m.pend[i] {
+		case ' ', '\t', '\r', '\n', ',':
+		default:
+			return m.base + i
+		}
+	}
+	return off
 }
 
 var errTrailing = errors.New("data after the array")

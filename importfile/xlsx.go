@@ -169,10 +169,8 @@ func checkPart(file string, zf *zip.File, lim Limits) error {
 	name := strings.ToLower(zf.Name)
 	s := &xmlScan{xml: strings.HasSuffix(name, ".xml") || strings.HasSuffix(name, ".rels"), sst: name == "xl/sharedstrings.xml"}
 	buf := make([]byte, 32<<10)
-	var n uint64
 	for {
 		k, err := rc.Read(buf)
-		n += uint64(k)
 		if s.xml {
 			s.scan(buf[:k])
 			if s.maxRun > lim.MaxRecordSize {
@@ -186,7 +184,7 @@ func checkPart(file string, zf *zip.File, lim Limits) error {
 			return nil
 		}
 		if err != nil {
-			if errors.Is(err, zip.ErrFormat) && n >= zf.UncompressedSize64 {
+			if errors.Is(err, zip.ErrFormat) { // archive/zip's word for expanding past the declared size
 				return &LimitError{File: file, Part: zf.Name, What: "expanded size past the declared " + strconv.FormatUint(zf.UncompressedSize64, 10) + " bytes", Limit: int64(zf.UncompressedSize64)}
 			}
 			return xlsxInvalid(file, zf.Name, 0, err)
