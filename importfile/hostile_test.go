@@ -287,3 +287,42 @@ func TestFileSizeBounds(t *testing.T) {
 		t.Fatalf("errors %v", errs)
 	}
 }
+
+// rewritePart returns a copy of an archive with one part's text edited.
+func rewritePart(t testing.TB, z []byte, part string, edit func(string) string) []byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(z), int64(len(z)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(rc)
+		rc.Close()
+		if f.Name == part {
+			data = []byte(edit(string(data)))
+		}
+		w, _ := zw.Create(f.Name)
+		w.Write(data)
+	}
+	zw.Close()
+	return buf.Bytes()
+}
+
+// A row numbered past Excel's last row is refused, not walked to.
+func TestXLSXRowNumberPastExcel(t *testing.T) {
+	z := makeXLSX(t, map[string][][]any{"P": {{"sku"}, {"X1"}}}, "P")
+	z = rewritePart(t, z, "xl/worksheets/sheet1.xml", func(s string) string {
+		return strings.Replace(s, `<row r="2"`, `<row r="2000000000"`, 1)
+	})
+	rows, errs := collect(t, bytes.NewReader(z), "far.xlsx", nil)
+	var fe *catalog.FileFormatError
+	if len(rows) != 0 || len(errs) != 1 || !errors.As(errs[0], &fe) || fe.Code != "XLSX_INVALID" || !strings.Contains(fe.Details, "past Excel's last row") {
+		t.Fatalf("rows %v, errors %v", rows, errs)
+	}
+}

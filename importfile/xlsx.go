@@ -68,6 +68,11 @@ func readXLSX(r io.Reader, file string, lim Limits, hdr func([]string), yield fu
 	defer rows.Close()
 	var cols []string
 	for n := 1; rows.Next(); n++ {
+		if n > excelize.TotalRows { // a row numbered past Excel's last would be walked to, one by one
+			yield(Row{}, formatError(file, "XLSX Format Error", "XLSX_INVALID", n, 0,
+				"The first sheet has a row past Excel's last row ("+strconv.Itoa(excelize.TotalRows)+").", "Save the sheet again with Excel."))
+			return
+		}
 		rec, err := rows.Columns()
 		if err != nil {
 			yield(Row{}, xlsxInvalid(file, "", n, err))
