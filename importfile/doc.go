@@ -1,0 +1,30 @@
+// Package importfile reads the files vendors export for a catalog import
+// (CSV, XLSX, JSON and NDJSON) as streams of rows, analyses them as the
+// platform's analyze endpoint does, and maps their columns to
+// catalog.Product values for ProductsService.ImportAll. Its dependencies
+// (an XLSX reader) live here, so that a program importing only package
+// catalog does not compile them.
+//
+// Check a file, then stream it into an import:
+//
+//	f, _ := os.Open("export.csv")
+//	a, err := importfile.Analyze(f, "export.csv", -1, nil)
+//	// a.Columns: names, types, samples; err: a *catalog.FileFormatError, ...
+//
+//	f.Seek(0, io.SeekStart)
+//	products := importfile.Products(f, "export.csv", importfile.Mapping{
+//		Fields: map[string]string{"Code": "entity_code", "Titre": "name", "Prix": "pricing.list"},
+//	}, nil)
+//	report, err := client.Products.ImportAll(ctx, "supplier-feed", products, nil)
+//
+// What real exports hold is read as such: a UTF-8 byte order mark, ';', ','
+// or tab delimiters (detected), quoted cells holding delimiters and line
+// breaks, stray quotes and rows of uneven length, numbers written
+// "1.234,50" or "1,234.50". Only the first sheet of a workbook is read. XLS
+// (Excel 97-2003) files are refused with ErrXLSUnsupported.
+//
+// Whatever a file says, the readers stay within Limits: the length of a
+// CSV record, an NDJSON line, a JSON array element and a cell, the columns
+// of a row, the expanded size of an XLSX archive and of each of its parts.
+// An exceeded bound is a *LimitError naming the file and the line or part.
+package importfile

@@ -1,0 +1,94 @@
+package importfile
+
+import "github.com/pimkit/catalog"
+
+// Options configure the readers. The zero value, or a nil *Options, reads
+// with the defaults.
+type Options struct {
+	// Delimiter is the CSV field delimiter; 0 detects ';', ',' or tab from
+	// the first lines of the file.
+	Delimiter rune
+	// StrictColumns refuses a CSV row whose number of cells differs from the
+	// header's with a *catalog.FileFormatError (CSV_INCONSISTENT_RECORD_LENGTH).
+	// By default ragged rows are read, as the server does: missing cells are
+	// empty and cells past the header are dropped.
+	StrictColumns bool
+	// Limits bound what one file may make the reader hold; zero fields take
+	// the defaults.
+	Limits Limits
+}
+
+// Limits bound what a file, whatever it says, may make a reader read or
+// hold. Each bound exceeded is a *LimitError naming the file and the place.
+type Limits struct {
+	// MaxFileSize bounds the bytes read from the file. Zero means
+	// catalog.MaxFileSize for Analyze (the server's limit) and for XLSX
+	// files, which are held in memory whole, and no limit when streaming the
+	// rows of CSV, JSON and NDJSON files, which are never held whole.
+	MaxFileSize int64
+	// MaxRecordSize bounds one CSV record (a line, or several when quoted
+	// cells hold line breaks), one NDJSON line and one element of a JSON
+	// array. Default: DefaultMaxRecordSize.
+	MaxRecordSize int
+	// MaxCellSize bounds one cell; in JSON, one value of a row object.
+	// Default: DefaultMaxCellSize.
+	MaxCellSize int
+	// MaxColumns bounds the cells of a row and the columns of a file.
+	// Default: DefaultMaxColumns.
+	MaxColumns int
+	// MaxXLSXSize bounds the expanded size of an XLSX archive, all parts
+	// together. Default: DefaultMaxXLSXSize.
+	MaxXLSXSize int64
+	// MaxXLSXPartSize bounds the expanded size of each part of an XLSX
+	// archive. Default: DefaultMaxXLSXPartSize. Besides, the parts that
+	// the XLSX reader holds in memory (all but large worksheets and large
+	// shared string tables, which it streams from temporary files) may
+	// expand to xlsxMemoryBudget (64 MiB) together.
+	MaxXLSXPartSize int64
+}
+
+// Default limits.
+const (
+	DefaultMaxRecordSize   = 1 << 20   // 1 MiB
+	DefaultMaxCellSize     = 128 << 10 // 128 KiB: Excel's 32,767 characters at 4 bytes each fit
+	DefaultMaxColumns      = 1024
+	DefaultMaxXLSXSize     = 512 << 20 // 512 MiB
+	DefaultMaxXLSXPartSize = 256 << 20 // 256 MiB
+)
+
+// xlsxSpillSize is the part size over which the XLSX reader streams a
+// worksheet or the shared string table from a temporary file rather than
+// hold it in memory; xlsxMemoryBudget bounds the parts it holds.
+const (
+	xlsxSpillSize    = 4 << 20
+	xlsxMemoryBudget = 64 << 20
+	xlsxMaxParts     = 10_000 // entries of the archive's directory
+)
+
+// limits returns the options' limits with defaults filled in. analyze
+// selects the file size default of Analyze.
+func (o *Options) limits(analyze bool) Limits {
+	var l Limits
+	if o != nil {
+		l = o.Limits
+	}
+	if l.MaxFileSize == 0 && analyze {
+		l.MaxFileSize = catalog.MaxFileSize
+	}
+	if l.MaxRecordSize <= 0 {
+		l.MaxRecordSize = DefaultMaxRecordSize
+	}
+	if l.MaxCellSize <= 0 {
+		l.MaxCellSize = DefaultMaxCellSize
+	}
+	if l.MaxColumns <= 0 {
+		l.MaxColumns = DefaultMaxColumns
+	}
+	if l.MaxXLSXSize <= 0 {
+		l.MaxXLSXSize = DefaultMaxXLSXSize
+	}
+	if l.MaxXLSXPartSize <= 0 {
+		l.MaxXLSXPartSize = DefaultMaxXLSXPartSize
+	}
+	return l
+}
