@@ -229,10 +229,11 @@ func decodeBody(r io.Reader, out any, method, path string) error {
 	return nil
 }
 
-// The rate limiter, for the transport; nil when off.
-func newLimiter(n int, per time.Duration) *ratelimit.Limiter {
+// The rate limiter, for the transport; nil when off. A nil clock is the
+// wall clock.
+func newLimiter(n int, per time.Duration, clock ratelimit.Clock) *ratelimit.Limiter {
 	if n <= 0 {
 		return nil
 	}
-	return ratelimit.New(n, per)
+	return ratelimit.NewWithClock(n, per, clock)
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/pimkit/catalog/internal/ratelimit"
 )
 
 // Option configures a Client. Options are applied in order, so a later
@@ -28,7 +30,8 @@ type config struct {
 	maxRetries int
 	retryWait  [2]time.Duration // min, max
 	logger     *slog.Logger
-	plainHTTP  bool // credentials may go over http:// to a host that is not loopback
+	plainHTTP  bool            // credentials may go over http:// to a host that is not loopback
+	clock      ratelimit.Clock // the rate limiter's; nil: the wall clock (tests set a fake one)
 }
 
 func defaultConfig() config {
@@ -206,7 +209,7 @@ func (c *config) retryableClient(base *url.URL) *retryablehttp.Client {
 		next:    next,
 		origin:  origin(base),
 		creds:   c.creds,
-		limiter: newLimiter(c.rateN, c.ratePer),
+		limiter: newLimiter(c.rateN, c.ratePer, c.clock),
 		logger:  c.logger,
 	}
 	return &retryablehttp.Client{

@@ -68,7 +68,7 @@ type transport struct {
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	if t.limiter != nil {
-		if err := t.limiter.Wait(ctx); err != nil {
+		if _, err := t.limiter.Wait(ctx); err != nil {
 			return nil, &limitWaitError{err}
 		}
 	}
