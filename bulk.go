@@ -468,8 +468,9 @@ func (r *bulkRun) resolveUnknown(ctx context.Context, b *bulkBatch, call *apiCal
 	err := r.s.client.run(ctx, call)
 	if err != nil {
 		// The first request may still have been applied, so even a clear
-		// refusal now leaves the outcome unknown; and both may have been.
-		b.maybeTwice = !notSent(err)
+		// refusal now leaves the outcome unknown; both may have been applied
+		// only when the second's outcome is unknown too.
+		b.maybeTwice = errors.Is(err, ErrOutcomeUnknown)
 		return &OutcomeUnknownError{Method: call.method, Path: call.path, Err: fmt.Errorf("%w; sent again: %w", cause, err)}
 	}
 	b.maybeTwice = !call.replayed

@@ -174,7 +174,7 @@ func (o *WaitOptions) withDefaults() WaitOptions {
 // before it rather than skipped.
 //
 // A job that ends "completed" or "completed_with_errors" is returned with a
-// nil error (check Job.FailedRows); one that ends "failed" is returned with
+// nil error (check Job.RowsFailed); one that ends "failed" is returned with
 // a *JobFailedError. When ctx ends first, the last job seen is returned with
 // an error wrapping ctx.Err().
 func (s *JobsService) Wait(ctx context.Context, jobID string, opts *WaitOptions) (*Job, error) {
