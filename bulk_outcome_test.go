@@ -303,3 +303,47 @@ func TestImportAllBehindAGateway(t *testing.T) {
 		})
 	}
 }
+
+// TestResendRefusedIsNotMaybeTwice: with ResendUnknown, a re-send that the
+// platform clearly refuses was not applied, so the rows were applied at most
+// once: unknown, but not maybe twice. A re-send whose outcome is unknown too
+// may have doubled them.
+func TestResendRefusedIsNotMaybeTwice(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		status     int
+		body       string
+		maybeTwice bool
+	}{
+		{"re-send refused", http.StatusConflict, `{"error":"already importing"}`, false},
+		{"re-send behind the gateway again", http.StatusBadGateway, nginx502, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			calls := 0
+			hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				calls++
+				first := calls == 1
+				mu.Unlock()
+				if first {
+					w.WriteHeader(http.StatusBadGateway)
+					fmt.Fprint(w, nginx502)
+					return
+				}
+				w.WriteHeader(tc.status)
+				fmt.Fprint(w, tc.body)
+			}))
+			t.Cleanup(hs.Close)
+			input := products(5, func(i int) catalog.Product { return catalog.Product{EntityCode: code(i)} })
+			rep, err := newPlainClient(t, hs).Products.ImportAll(context.Background(), "src", catalog.FromSlice(input),
+				&catalog.BulkOptions{ResendUnknown: true})
+			if err != nil || calls != 2 || len(rep.Unknown) != 5 {
+				t.Fatalf("err %v, %d calls, report %+v: want 2 calls and 5 unknown rows", err, calls, rep)
+			}
+			if got := len(rep.MaybeTwice) > 0; got != tc.maybeTwice {
+				t.Fatalf("maybe twice: %v, want %v", rep.MaybeTwice, tc.maybeTwice)
+			}
+		})
+	}
+}

@@ -152,7 +152,8 @@ func WithRetries(maxRetries int, minWait, maxWait time.Duration) Option {
 }
 
 // WithLogger logs every HTTP attempt (method, path, status, attempt,
-// duration) to l. Credentials are never logged. By default nothing is logged.
+// duration, and rate_limit_wait when the attempt waited for the client's
+// rate limiter) to l, at Info, or Warn for a failure. Credentials are never logged. By default nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		c.logger = l
