@@ -35,7 +35,9 @@ type BulkOptions struct {
 	// most: the client's limit, see WithMaxBodyBytes).
 	MaxBodyBytes int64
 	// StopOnError stops at the first request that fails as a whole (after
-	// retries): nothing more is read or sent. Row errors never stop.
+	// retries): nothing more is read or sent. Row errors never stop. An
+	// answer that every request would get (401, 403, 404, or 400 for the
+	// request as a whole) stops the import even without it.
 	StopOnError bool
 	// ResendUnknown sends a request again, with the same body and
 	// Idempotency-Key, when its outcome is unknown (the connection failed
@@ -65,6 +67,10 @@ type BulkProgress struct {
 	NotAttempted int   // rows read but never sent
 	Requests     int   // import requests sent
 	Bytes        int64 // bytes of import request bodies sent
+	// RateLimitWait is the time import requests spent waiting for the
+	// client's rate limiter, summed over requests (waits of concurrent
+	// requests overlap, so it can exceed the time elapsed).
+	RateLimitWait time.Duration
 }
 
 // RowOutcome is what became of one input row.
@@ -111,6 +117,9 @@ type BulkReport struct {
 	Requests   int      // import requests sent
 	Bytes      int64    // bytes of import request bodies sent
 	JobIDs     []string // one job per request, in the order the answers came
+	// RateLimitWait is BulkProgress.RateLimitWait at the end: how long
+	// import requests waited for the client's rate limiter, summed.
+	RateLimitWait time.Duration
 }
 
 // Outcome returns what became of the row at index row of the stream.
@@ -161,7 +170,9 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 // fail naming it, wherever the requests split; remembering the keys costs
 // about 34 bytes per distinct key (see the README). A request that fails as a whole
 // after retries marks its rows failed with the cause (or unknown, when it
-// may have been applied) and the import goes on, unless StopOnError is set.
+// may have been applied; each RowError unwraps to the request's error) and
+// the import goes on, unless StopOnError is set or the answer would fail
+// every request (see StopOnError).
 //
 // When ctx ends, no new request starts; requests already sent are given
 // DrainTimeout to finish, so that the report can say which rows were
@@ -416,6 +427,7 @@ func (r *bulkRun) send(b *bulkBatch) {
 		call.path, call.out = queuePath, &queued
 	}
 	err := r.s.client.run(withSendGate(gate.ctx, gate), call)
+	r.count(func(pr *BulkProgress) { pr.RateLimitWait += call.limitWait() })
 	if !gate.sent() {
 		r.notAttempted(b.rows...)
 		return
@@ -426,11 +438,11 @@ func (r *bulkRun) send(b *bulkBatch) {
 	}
 	switch {
 	case errors.Is(err, ErrOutcomeUnknown):
-		r.unknownRows(b, err.Error())
+		r.unknownRows(b, err)
 	case err != nil:
 		r.requestFailed(b, err)
 	case r.o.Queued && queued.JobID == "":
-		r.unknownRows(b, "the queue's answer has no job id")
+		r.unknownRows(b, malformed(call.method, call.path, "no job_id in the answer"))
 	case r.o.Queued:
 		b.jobID, b.body = queued.JobID, nil
 		r.mu.Lock()
@@ -463,8 +475,9 @@ func (r *bulkRun) resolveUnknown(ctx context.Context, b *bulkBatch, call *apiCal
 	err := r.s.client.run(ctx, call)
 	if err != nil {
 		// The first request may still have been applied, so even a clear
-		// refusal now leaves the outcome unknown; and both may have been.
-		b.maybeTwice = !notSent(err)
+		// refusal now leaves the outcome unknown; both may have been applied
+		// only when the second's outcome is unknown too.
+		b.maybeTwice = errors.Is(err, ErrOutcomeUnknown)
 		return &OutcomeUnknownError{Method: call.method, Path: call.path, Err: fmt.Errorf("%w; sent again: %w", cause, err)}
 	}
 	b.maybeTwice = !call.replayed
@@ -487,24 +500,30 @@ func (r *bulkRun) findQueuedJob(ctx context.Context, part int) string {
 	return ""
 }
 
-// requestFailed settles the rows of a request that got no success answer.
-// An answer from the server means the rows were not applied; no answer at
-// all, after the request left, means they may have been.
+// requestFailed settles the rows of a request that an answer, or the
+// failure to send it, says was not applied (the client's one rule for that
+// is answerOutcome; a request that may have been applied fails with
+// ErrOutcomeUnknown and never gets here). It stops the import when asked
+// to, or when every other request would fail the same way.
 func (r *bulkRun) requestFailed(b *bulkBatch, err error) {
-	var apiErr *APIError
 	reason := "request failed: " + err.Error()
-	if errors.As(err, &apiErr) || notSent(err) {
-		errs := make([]RowError, len(b.rows))
-		for i, row := range b.rows {
-			errs[i] = RowError{Row: row, Reason: reason}
-		}
-		r.failRows(errs)
-	} else {
-		r.unknownRows(b, reason)
+	errs := make([]RowError, len(b.rows))
+	for i, row := range b.rows {
+		errs[i] = RowError{Row: row, Reason: reason, Cause: err}
 	}
-	if r.o.StopOnError {
+	r.failRows(errs)
+	if r.o.StopOnError || failsEveryRequest(err) {
 		r.stop(err)
 	}
+}
+
+// failsEveryRequest reports an answer that the import's other requests
+// would get too, since they share the credential, the source and the
+// request fields: the credential refused (401), no import permission
+// (403), an unknown source (404), or the request refused as a whole (400).
+func failsEveryRequest(err error) bool {
+	return errors.Is(err, ErrUnauthorized) || errors.Is(err, ErrForbidden) ||
+		errors.Is(err, ErrNotFound) || errors.Is(err, ErrValidation)
 }
 
 // settleDirect settles the rows of a direct import from its answer. The
@@ -572,22 +591,31 @@ func (r *bulkRun) settle(b *bulkBatch, succeeded, failed int, rowErrs []RowError
 func (r *bulkRun) waitForJobs(ctx context.Context) {
 	for _, b := range r.jobs {
 		if ctx.Err() != nil {
-			r.unknownRows(b, fmt.Sprintf("queued as job %s; stopped before the job ended: %v", b.jobID, ctx.Err()))
+			r.unknownRows(b, fmt.Errorf("queued as job %s; stopped before the job ended: %w", b.jobID, ctx.Err()))
 			continue
 		}
 		job, err := r.s.client.Jobs.Wait(ctx, b.jobID, r.o.Wait)
 		switch {
 		case job != nil && job.Status.Terminal():
-			failedAll := ""
-			if job.Status == JobFailed && len(job.Errors) == 0 {
-				failedAll = fmt.Sprintf("job %s failed", job.ID)
-			}
-			r.settle(b, job.SuccessfulRows, job.FailedRows, job.Errors, failedAll)
+			r.settleJob(b, job)
+		case err != nil:
+			r.unknownRows(b, fmt.Errorf("queued as job %s; its end was not observed: %w", b.jobID, err))
 		default:
-			r.unknownRows(b, fmt.Sprintf("queued as job %s; its end was not observed: %v", b.jobID, err))
+			r.unknownRows(b, fmt.Errorf("queued as job %s; its end was not observed", b.jobID))
 		}
 		r.report()
 	}
+}
+
+// settleJob settles a queued batch from its finished job, read by status
+// first (see Job.rowCounts).
+func (r *bulkRun) settleJob(b *bulkBatch, job *Job) {
+	failedAll := ""
+	if job.Status == JobFailed && len(job.Errors) == 0 {
+		failedAll = fmt.Sprintf("job %s failed", job.ID)
+	}
+	succeeded, failed := job.rowCounts(len(b.rows))
+	r.settle(b, succeeded, failed, job.Errors, failedAll)
 }
 
 func (r *bulkRun) failRows(errs []RowError) {
@@ -597,11 +625,12 @@ func (r *bulkRun) failRows(errs []RowError) {
 	r.progress.Failed += len(errs)
 }
 
-func (r *bulkRun) unknownRows(b *bulkBatch, reason string) {
+// unknownRows marks b's rows unknown, for cause.
+func (r *bulkRun) unknownRows(b *bulkBatch, cause error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, row := range b.rows {
-		r.rep.Unknown = append(r.rep.Unknown, RowError{Row: row, Reason: reason})
+		r.rep.Unknown = append(r.rep.Unknown, RowError{Row: row, Reason: cause.Error(), Cause: cause})
 	}
 	if b.maybeTwice {
 		r.rep.MaybeTwice = append(r.rep.MaybeTwice, b.rows...)
@@ -650,6 +679,7 @@ func (r *bulkRun) finish(ctx context.Context) (*BulkReport, error) {
 	defer r.mu.Unlock()
 	rep := &r.rep
 	rep.Read, rep.Requests, rep.Bytes = int(r.rowsRead.Load()), r.progress.Requests, r.progress.Bytes
+	rep.RateLimitWait = r.progress.RateLimitWait
 	byRow := func(a, b RowError) int { return a.Row - b.Row }
 	slices.SortFunc(rep.Failed, byRow)
 	slices.SortFunc(rep.Unknown, byRow)

@@ -195,8 +195,9 @@ func TestImportAllBatchMetadataAndFewestRequests(t *testing.T) {
 	}
 }
 
-// TestImportAllFailedBatch: one request fails as a whole; its rows are
-// failed with the cause and the import goes on, or stops with StopOnError.
+// TestImportAllFailedBatch: one request fails as a whole with the
+// platform's own 500 (a real answer: not applied); its rows are failed with
+// the cause and the import goes on, or stops with StopOnError.
 func TestImportAllFailedBatch(t *testing.T) {
 	for _, stop := range []bool{false, true} {
 		t.Run(fmt.Sprint("StopOnError=", stop), func(t *testing.T) {
@@ -206,7 +207,7 @@ func TestImportAllFailedBatch(t *testing.T) {
 			c := front(t, srv, func(next http.Handler) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if r.URL.Path == "/api/b2b/pim/import/api" && n.Add(1) == 2 {
-						w.WriteHeader(http.StatusBadGateway)
+						w.WriteHeader(http.StatusInternalServerError)
 						fmt.Fprint(w, `{"error":"upstream down"}`)
 						return
 					}
@@ -227,8 +228,8 @@ func TestImportAllFailedBatch(t *testing.T) {
 				return
 			}
 			var apiErr *catalog.APIError
-			if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusBadGateway {
-				t.Fatalf("err %v, want the 502 that stopped the import", err)
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusInternalServerError {
+				t.Fatalf("err %v, want the 500 that stopped the import", err)
 			}
 			if rep.Read == 50 && len(rep.NotAttempted) == 0 {
 				t.Fatalf("nothing stopped: %+v", rep)

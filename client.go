@@ -120,7 +120,16 @@ type apiCall struct {
 	// idempotencyKey is sent as Idempotency-Key on a POST, the same on
 	// every retry; one is generated when it is empty.
 	idempotencyKey string
-	replayed       bool // the server answered with a replay of an earlier request with the key
+	replayed       bool  // the server answered with a replay of an earlier request with the key
+	state          *call // what the attempts did; set by newRequest
+}
+
+// limitWait is the time the call's attempts waited for the rate limiter.
+func (a *apiCall) limitWait() time.Duration {
+	if a.state == nil {
+		return 0
+	}
+	return a.state.limitWait
 }
 
 // do runs a call without options; see run.
@@ -135,9 +144,10 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 //	-> check the status (typed errors, errors.go)
 //	-> decode the JSON answer into a.out.
 //
-// A POST that fails after it may have reached the server, with no answer
-// or an unreadable one, returns an *OutcomeUnknownError: the platform does
-// not deduplicate, so only the caller can decide what to do about it.
+// A POST that may have been applied without an answer saying so (no
+// answer, an unreadable one, or a gateway's; see answerOutcome) returns an
+// *OutcomeUnknownError: the platform does not deduplicate, so only the
+// caller can decide what to do about it.
 func (c *Client) run(ctx context.Context, a *apiCall) error {
 	if size := int64(len(a.body)); size > c.maxBody {
 		return &BodyTooLargeError{Size: size, Limit: c.maxBody}
@@ -148,11 +158,18 @@ func (c *Client) run(ctx context.Context, a *apiCall) error {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
 		return c.transportError(ctx, a, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {
-		return newResponseError(a.method, a.path, resp)
+		outcome, apiErr := newResponseError(a.method, a.path, resp)
+		if outcome == outcomeUnknown && a.method != http.MethodGet {
+			return &OutcomeUnknownError{Method: a.method, Path: a.path, Err: apiErr}
+		}
+		return apiErr
 	}
 	a.replayed = resp.Header.Get("Idempotent-Replayed") == "true"
 	if err := decodeBody(resp.Body, a.out, a.method, a.path); err != nil {
@@ -165,7 +182,8 @@ func (c *Client) run(ctx context.Context, a *apiCall) error {
 }
 
 func (c *Client) newRequest(ctx context.Context, a *apiCall) (*retryablehttp.Request, error) {
-	ctx = withCall(ctx, &call{idempotent: a.method == http.MethodGet})
+	a.state = &call{idempotent: a.method == http.MethodGet}
+	ctx = withCall(ctx, a.state)
 	var raw any // a nil []byte would still send an empty body
 	if a.body != nil {
 		raw = a.body
@@ -195,16 +213,19 @@ func newIdempotencyKey() string {
 	return hex.EncodeToString(b[:])
 }
 
-// transportError explains a call that got no answer: the caller's context
-// ended, or the network failed on every attempt. For a POST that may have
-// reached the server, the outcome is unknown.
+// transportError explains a call that got no answer. It names the last
+// attempt's network error (no such host, connection refused...) even when
+// the context or the rate limiter is what ended the retries, since that is
+// what the caller has to fix. Only a POST that may have reached the server
+// has an unknown outcome; one never sent fails with the reason.
 func (c *Client) transportError(ctx context.Context, a *apiCall, err error) error {
-	var waitErr *limitWaitError
-	maybeSent := a.method != http.MethodGet && !notSent(err) && !errors.As(err, &waitErr)
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		err = ctxErr
+	if last := a.state.lastErr; last != nil && !errors.Is(err, last) {
+		err = fmt.Errorf("%w; then gave up: %w", last, err)
 	}
-	if maybeSent {
+	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
+		err = fmt.Errorf("%w; %w", err, ctxErr)
+	}
+	if a.method != http.MethodGet && a.state.maybeApplied {
 		return &OutcomeUnknownError{Method: a.method, Path: a.path, Err: err}
 	}
 	return fmt.Errorf("catalog: %s %s: %w", a.method, a.path, err)
@@ -229,10 +250,11 @@ func decodeBody(r io.Reader, out any, method, path string) error {
 	return nil
 }
 
-// The rate limiter, for the transport; nil when off.
-func newLimiter(n int, per time.Duration) *ratelimit.Limiter {
+// The rate limiter, for the transport; nil when off. A nil clock is the
+// wall clock.
+func newLimiter(n int, per time.Duration, clock ratelimit.Clock) *ratelimit.Limiter {
 	if n <= 0 {
 		return nil
 	}
-	return ratelimit.New(n, per)
+	return ratelimit.NewWithClock(n, per, clock)
 }

@@ -60,6 +60,7 @@ type APIError struct {
 	Details          string         // the body's "details"; compact JSON when it is not a string
 	Hint             string         // the body's "hint"
 	TechnicalDetails map[string]any // the body's "technicalDetails"
+	RequestID        string         // the answer's X-Request-Id header, for the platform's support; "" when none
 }
 
 // Error describes the call and the answer: method, path, status, code and message.
@@ -74,6 +75,9 @@ func (e *APIError) Error() string {
 	}
 	if e.Details != "" {
 		b.WriteString(": " + e.Details)
+	}
+	if e.RequestID != "" {
+		b.WriteString(" (request id " + e.RequestID + ")")
 	}
 	return b.String()
 }
@@ -152,7 +156,7 @@ func (e *BodyTooLargeError) Is(target error) bool { return target == ErrTooLarge
 
 // RowError is one input row that was not applied: rejected by the client's
 // validation before sending (Rejected is true) or reported failed by the
-// server.
+// server. In a BulkReport it is also a row whose outcome is unknown.
 type RowError struct {
 	// Row is the row's 0-based index in the caller's input. For a server
 	// report it is mapped back from the position in the request.
@@ -162,6 +166,11 @@ type RowError struct {
 	Reason     string          `json:"error"`              // why the row failed
 	RawData    json.RawMessage `json:"raw_data,omitempty"` // the row as the server received it
 	Rejected   bool            `json:"-"`                  // true: refused by the client, never sent
+	// Cause is the error of the request the row was in, when that request
+	// failed as a whole (or its outcome is unknown); nil for a row the
+	// server or the client rejected on its own. Unwrap returns it, so
+	// errors.Is(rowErr, ErrServer) sorts rows by what befell them.
+	Cause error `json:"-"`
 }
 
 // Error names the row, its entity_code, the field and the reason.
@@ -178,8 +187,13 @@ func (e *RowError) Error() string {
 	return b.String()
 }
 
+// Unwrap returns Cause.
+func (e *RowError) Unwrap() error { return e.Cause }
+
 // OutcomeUnknownError reports a POST that may have been applied: it failed
-// after the request was sent, with no answer or an unreadable one. The
+// after the request was sent, with no answer, an unreadable one, or a
+// gateway's answer rather than the platform's (see the README's retry
+// table); Err is then the gateway's *APIError, so ErrServer still matches. The
 // platform does not deduplicate, so sending it again may apply it twice
 // unless the server honours the request's Idempotency-Key. It matches
 // ErrOutcomeUnknown and unwraps to the cause.
@@ -208,7 +222,7 @@ type JobFailedError struct {
 
 // Error names the job and its failed row count.
 func (e *JobFailedError) Error() string {
-	return fmt.Sprintf("catalog: import job %s failed: %d of %d rows failed", e.Job.ID, e.Job.FailedRows, e.Job.TotalRows)
+	return fmt.Sprintf("catalog: import job %s failed: %d of %d rows failed", e.Job.ID, e.Job.RowsFailed(), e.Job.TotalRows)
 }
 
 // Is matches ErrJobFailed.
@@ -226,22 +240,55 @@ type errorBody struct {
 }
 
 // newResponseError reads at most maxErrorBody bytes of an error answer and
-// builds the typed error for it.
-func newResponseError(method, path string, resp *http.Response) error {
+// builds the typed error for it, with what the answer says of the request.
+func newResponseError(method, path string, resp *http.Response) (outcome, error) {
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	e := &APIError{StatusCode: resp.StatusCode, Method: method, Path: path}
-	fillFromBody(e, raw)
+	e := &APIError{StatusCode: resp.StatusCode, Method: method, Path: path, RequestID: clip(resp.Header.Get("X-Request-Id"), 200)}
+	fromPlatform := fillFromBody(e, raw)
+	outcome := answerOutcome(resp.StatusCode, resp.Header, fromPlatform)
 	if resp.StatusCode == http.StatusTooManyRequests {
-		return &RateLimitError{APIError: e, RetryAfter: retryAfter(resp.Header)}
+		return outcome, &RateLimitError{APIError: e, RetryAfter: retryAfter(resp.Header)}
 	}
-	return e
+	return outcome, e
 }
 
-func fillFromBody(e *APIError, raw []byte) {
+// outcome is what an answer says about a request's effect.
+type outcome int
+
+const (
+	outcomeApplied    outcome = iota + 1 // the request took effect
+	outcomeNotApplied                    // the server refused it: nothing was applied
+	outcomeUnknown                       // no answer from the platform itself: it may have been applied
+)
+
+// answerOutcome is the one rule, for every POST, of what an answer says
+// (the README's retry table). A 5xx the platform wrote itself, with its
+// JSON error body, is a real refusal. A gateway in front of it answers 502
+// or 504 when the platform was slow or died mid-request, and any 5xx page
+// of its own (HTML, or JSON without "error"), after the platform may have
+// applied the request. A 503 with Retry-After asks to come back later:
+// nothing was done.
+func answerOutcome(status int, h http.Header, fromPlatform bool) outcome {
+	switch {
+	case status < 300:
+		return outcomeApplied
+	case status == http.StatusBadGateway, status == http.StatusGatewayTimeout:
+		return outcomeUnknown
+	case status == http.StatusServiceUnavailable && h.Get("Retry-After") != "":
+		return outcomeNotApplied
+	case status >= 500 && !fromPlatform:
+		return outcomeUnknown
+	}
+	return outcomeNotApplied
+}
+
+// fillFromBody fills e from an error body and reports whether the body is
+// the platform's JSON error, an object with "error".
+func fillFromBody(e *APIError, raw []byte) bool {
 	var body errorBody
 	if json.Unmarshal(raw, &body) != nil {
 		e.Message = snippet(raw)
-		return
+		return false
 	}
 	e.Message = textOf(body.Error)
 	if e.Message == "" {
@@ -257,6 +304,7 @@ func fillFromBody(e *APIError, raw []byte) {
 	for _, f := range []*string{&e.Message, &e.Code, &e.Details, &e.Hint} {
 		*f = clip(*f, maxErrorField)
 	}
+	return len(body.Error) > 0 && string(body.Error) != "null"
 }
 
 // textOf returns a JSON string's value, or the compact JSON of anything else.

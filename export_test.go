@@ -1,5 +1,7 @@
 package catalog
 
+import "github.com/pimkit/catalog/internal/ratelimit"
+
 // Hooks for the external tests and benchmarks (package catalog_test), which
 // can import internal/synth: an internal test cannot, as synth imports
 // catalog.
@@ -35,4 +37,14 @@ func EncodeRow(p *Product) ([]byte, error) {
 		return nil, rowErr
 	}
 	return raw, nil
+}
+
+// WithLimiterClock runs the client's rate limiter on clock, so that tests
+// in package catalog_test (which may use catalogtest.FakeClock) can check
+// rate windows without depending on how busy the machine is.
+func WithLimiterClock(clock ratelimit.Clock) Option {
+	return func(c *config) error {
+		c.clock = clock
+		return nil
+	}
 }

@@ -8,7 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -273,27 +273,42 @@ func TestErrorStatusesEndToEnd(t *testing.T) {
 }
 
 // TestClientRateLimitKeepsEveryWindow sends requests from many goroutines
-// through one client whose limit matches the server's, on a short window,
-// and checks that the server refused none and saw no window over the limit.
+// through one client whose limit matches the server's, and checks that the
+// server refused none and saw no window over the limit. Client limiter and
+// server share one fake clock, moved only while every request is asleep in
+// the limiter, so arrival times are the limiter's own and a busy machine
+// cannot shift them.
 func TestClientRateLimitKeepsEveryWindow(t *testing.T) {
 	const n, window, requests = 10, 500 * time.Millisecond, 25
-	srv := catalogtest.NewServer(catalogtest.WithRateLimit(n, window))
+	clock := catalogtest.NewFakeClock(time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC))
+	srv := catalogtest.NewServer(catalogtest.WithRateLimit(n, window), catalogtest.WithClock(clock))
 	t.Cleanup(srv.Close)
-	c, err := srv.Client(catalog.WithRetries(0, time.Millisecond, time.Millisecond))
+	c, err := srv.Client(catalog.WithRetries(0, time.Millisecond, time.Millisecond), catalog.WithLimiterClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var wg sync.WaitGroup
+	var done atomic.Int64
 	errs := make(chan error, requests)
 	for range requests {
-		wg.Add(1)
 		go func() {
-			defer wg.Done()
 			_, err := c.Jobs.QueueStatus(context.Background())
 			errs <- err
+			done.Add(1)
 		}()
 	}
-	wg.Wait()
+	// Move the clock 1 ms at a time, and only when each request is either
+	// finished or waiting for its slot: none is on its way to the server.
+	giveUp := time.Now().Add(time.Minute) // a hang guard, not a timing assertion
+	for done.Load() < requests {
+		if int64(clock.Timers())+done.Load() == requests {
+			clock.Advance(time.Millisecond)
+			continue
+		}
+		if time.Now().After(giveUp) {
+			t.Fatalf("stuck: %d done, %d waiting for the limiter", done.Load(), clock.Timers())
+		}
+		time.Sleep(50 * time.Microsecond)
+	}
 	close(errs)
 	for err := range errs {
 		if err != nil {
@@ -307,6 +322,7 @@ func TestClientRateLimitKeepsEveryWindow(t *testing.T) {
 	if len(times) != requests {
 		t.Fatalf("server saw %d requests, want %d", len(times), requests)
 	}
+	slices.SortFunc(times, func(a, b time.Time) int { return a.Compare(b) })
 	for i := range times {
 		in := 0
 		for _, u := range times[i:] {
@@ -317,6 +333,12 @@ func TestClientRateLimitKeepsEveryWindow(t *testing.T) {
 		if in > n {
 			t.Fatalf("%d requests within %s of request %d; limit %d", in, window, i, n)
 		}
+	}
+	// The limit is used, not just kept: the requests went out one interval
+	// apart (plus the clock's 1 ms steps), not slower.
+	interval := window / (n - 1)
+	if span := times[requests-1].Sub(times[0]); span > (requests-1)*(interval+time.Millisecond) {
+		t.Fatalf("%d requests took %v of clock time, want about %v", requests, span, (requests-1)*interval)
 	}
 }
 

@@ -46,6 +46,7 @@ type Job struct {
 	FailedRows      int        `json:"failed_rows"`                // rows rejected; see Errors
 	CreatedRows     int        `json:"created_rows"`               // successful rows that created a product
 	UpdatedRows     int        `json:"updated_rows"`               // successful rows that updated one
+	ErrorRows       int        `json:"error_rows,omitzero"`        // seed 003's name for failed rows; see RowsFailed
 	AutoPublished   int        `json:"auto_published"`             // rows that met the auto-publish rules
 	Errors          []RowError `json:"import_errors,omitzero"`     // per-row failures; Row is the position in the job's products
 	BatchID         string     `json:"batch_id,omitzero"`          // from the request's batch_id or batch_metadata
@@ -58,6 +59,40 @@ type Job struct {
 	CreatedAt       time.Time  `json:"created_at,omitzero"`        // when the job was created
 	StartedAt       time.Time  `json:"started_at,omitzero"`        // when processing began; zero before
 	CompletedAt     time.Time  `json:"completed_at,omitzero"`      // when it ended; zero before
+}
+
+// RowsSucceeded returns the rows the job stored, under either naming of
+// the counters: successful_rows, or seed 003's created_rows + updated_rows.
+func (j *Job) RowsSucceeded() int {
+	if j.SuccessfulRows > 0 {
+		return j.SuccessfulRows
+	}
+	return j.CreatedRows + j.UpdatedRows
+}
+
+// RowsFailed returns the rows the job rejected, under either naming of the
+// counters: failed_rows, or seed 003's error_rows.
+func (j *Job) RowsFailed() int {
+	return max(j.FailedRows, j.ErrorRows)
+}
+
+// rowCounts is what a finished job of n rows says of them, read by its
+// status first. When the job gives counters they are used. Without any,
+// "completed" means all n were stored (seed 003: finished successfully) and
+// "completed_with_errors" that the listed errors failed and the rest were
+// stored. Otherwise it says nothing (0, 0), which leaves the rows the
+// errors do not name unknown.
+func (j *Job) rowCounts(n int) (succeeded, failed int) {
+	if s, f := j.RowsSucceeded(), j.RowsFailed(); s+f > 0 {
+		return s, f
+	}
+	switch {
+	case j.Status == JobCompleted:
+		return n, 0
+	case j.Status == JobCompletedWithErrors && len(j.Errors) > 0:
+		return n - len(j.Errors), len(j.Errors)
+	}
+	return 0, 0
 }
 
 // Get returns an import job.
@@ -139,7 +174,7 @@ func (o *WaitOptions) withDefaults() WaitOptions {
 // before it rather than skipped.
 //
 // A job that ends "completed" or "completed_with_errors" is returned with a
-// nil error (check Job.FailedRows); one that ends "failed" is returned with
+// nil error (check Job.RowsFailed); one that ends "failed" is returned with
 // a *JobFailedError. When ctx ends first, the last job seen is returned with
 // an error wrapping ctx.Err().
 //

@@ -11,6 +11,8 @@ import (
 
 	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/pimkit/catalog/internal/ratelimit"
 )
 
 // Option configures a Client. Options are applied in order, so a later
@@ -28,7 +30,8 @@ type config struct {
 	maxRetries int
 	retryWait  [2]time.Duration // min, max
 	logger     *slog.Logger
-	plainHTTP  bool // credentials may go over http:// to a host that is not loopback
+	plainHTTP  bool            // credentials may go over http:// to a host that is not loopback
+	clock      ratelimit.Clock // the rate limiter's; nil: the wall clock (tests set a fake one)
 }
 
 func defaultConfig() config {
@@ -149,7 +152,8 @@ func WithRetries(maxRetries int, minWait, maxWait time.Duration) Option {
 }
 
 // WithLogger logs every HTTP attempt (method, path, status, attempt,
-// duration) to l. Credentials are never logged. By default nothing is logged.
+// duration, and rate_limit_wait when the attempt waited for the client's
+// rate limiter) to l, at Info, or Warn for a failure. Credentials are never logged. By default nothing is logged.
 func WithLogger(l *slog.Logger) Option {
 	return func(c *config) error {
 		c.logger = l
@@ -206,7 +210,7 @@ func (c *config) retryableClient(base *url.URL) *retryablehttp.Client {
 		next:    next,
 		origin:  origin(base),
 		creds:   c.creds,
-		limiter: newLimiter(c.rateN, c.ratePer),
+		limiter: newLimiter(c.rateN, c.ratePer, c.clock),
 		logger:  c.logger,
 	}
 	return &retryablehttp.Client{

@@ -67,13 +67,12 @@ type transport struct {
 // RoundTrip sends one attempt: wait for the limiter, authenticate, send, log.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	if t.limiter != nil {
-		if err := t.limiter.Wait(ctx); err != nil {
-			return nil, &limitWaitError{err}
-		}
+	c := callFrom(ctx)
+	if c == nil {
+		c = &call{idempotent: req.Method == http.MethodGet}
 	}
-	if g := gateFrom(ctx); g != nil && !g.open() {
-		return nil, &limitWaitError{errNotStarted}
+	if err := t.waitTurn(ctx, c); err != nil {
+		return nil, err
 	}
 	out := req.Clone(ctx) // a RoundTripper must not modify the caller's request
 	if t.creds.kind != "" && origin(req.URL) == t.origin {
@@ -88,25 +87,50 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	start := time.Now()
 	resp, err := t.next.RoundTrip(out)
-	t.log(ctx, req, resp, err, time.Since(start))
+	c.attempts++
+	if err != nil {
+		c.lastErr = err
+		c.maybeApplied = c.maybeApplied || !notSent(err)
+	}
+	t.log(ctx, req, c, resp, err, time.Since(start))
 	return resp, err
 }
 
-func (t *transport) log(ctx context.Context, req *http.Request, resp *http.Response, err error, d time.Duration) {
+// waitTurn holds an attempt until it may go: the caller's context must not
+// have ended, the rate limiter must grant a slot, and the send gate (when
+// ImportAll set one) must be open. Otherwise the attempt is not sent.
+func (t *transport) waitTurn(ctx context.Context, c *call) error {
+	if err := ctx.Err(); err != nil {
+		return &notSentError{err}
+	}
+	if t.limiter != nil {
+		waited, err := t.limiter.Wait(ctx)
+		if err != nil {
+			return &notSentError{err}
+		}
+		c.lastWait = waited
+		c.limitWait += waited
+	}
+	if g := gateFrom(ctx); g != nil && !g.open() {
+		return &notSentError{errNotStarted}
+	}
+	return nil
+}
+
+func (t *transport) log(ctx context.Context, req *http.Request, c *call, resp *http.Response, err error, d time.Duration) {
 	if t.logger == nil {
 		return
-	}
-	c := callFrom(ctx)
-	attempt := 0
-	if c != nil {
-		c.attempts++
-		attempt = c.attempts
 	}
 	attrs := []slog.Attr{
 		slog.String("method", req.Method),
 		slog.String("path", req.URL.Path),
-		slog.Int("attempt", attempt),
+		slog.Int("attempt", c.attempts),
 		slog.Duration("duration", d),
+	}
+	if c.lastWait > 0 {
+		// Waits for the client's own limit are the usual reason an import
+		// is slower than the network: show them on the attempt they delayed.
+		attrs = append(attrs, slog.Duration("rate_limit_wait", c.lastWait))
 	}
 	level := slog.LevelInfo
 	if err != nil {
@@ -123,18 +147,19 @@ func (t *transport) log(ctx context.Context, req *http.Request, resp *http.Respo
 
 func origin(u *url.URL) string { return u.Scheme + "://" + u.Host }
 
-// limitWaitError is a rate-limiter wait that ended with the context: the
-// request was not sent and must not be retried.
-type limitWaitError struct{ err error }
+// notSentError is an attempt that never left the client: the caller's
+// context ended, or the rate limiter had no slot before the context's
+// deadline. It is not retried.
+type notSentError struct{ err error }
 
-// Error is the limiter's error.
-func (e *limitWaitError) Error() string { return e.err.Error() }
+// Error says why the attempt was not sent.
+func (e *notSentError) Error() string { return "not sent: " + e.err.Error() }
 
-// Unwrap returns the limiter's error.
-func (e *limitWaitError) Unwrap() error { return e.err }
+// Unwrap returns the reason.
+func (e *notSentError) Unwrap() error { return e.err }
 
 // errNotStarted: the caller's context ended before the request was sent.
-var errNotStarted = errors.New("catalog: not sent: the import was stopped")
+var errNotStarted = errors.New("the import was stopped")
 
 // sendGate lets a request that has been sent outlive its caller's context,
 // so that its answer can still be read, while one that has not been sent
@@ -193,10 +218,17 @@ func gateFrom(ctx context.Context) *sendGate {
 }
 
 // call is the state of one API call across its attempts, carried in the
-// request's context from Client.do to the transport and the retry policy.
+// request's context from Client.run to the transport and the retry policy.
+// Attempts of one call never overlap, and run reads it after the last one.
 type call struct {
 	idempotent bool // safe to send twice
-	attempts   int  // attempts so far; attempts of one call never overlap
+	attempts   int  // attempts sent so far
+	// maybeApplied: an attempt left the client and failed without an
+	// answer, so the server may have applied it.
+	maybeApplied bool
+	lastErr      error         // the last attempt's network error: the cause to report
+	lastWait     time.Duration // the last attempt's wait for the rate limiter
+	limitWait    time.Duration // all waits for the rate limiter
 }
 
 type callKey struct{}
@@ -216,27 +248,36 @@ func callFrom(ctx context.Context) *call {
 // answer says it was not applied:
 //
 //	connection refused or other dial failure   retried (nothing was sent)
+//	no such host (DNS)                          never retried: it will not appear
 //	408 Request Timeout, 429 Too Many Requests retried
 //	503 with Retry-After                        retried
 //	other 5xx, timeouts, resets                 retried for GET only
 //	other 4xx                                   never retried
+//
+// Once ctx has ended nothing is retried; an answer already received stays
+// the call's result.
 func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, error) {
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return false, ctxErr
-	}
-	var waitErr *limitWaitError
-	if errors.As(err, &waitErr) {
+	var ns *notSentError
+	if errors.As(err, &ns) {
 		return false, err
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		if err != nil {
+			return false, ctxErr
+		}
+		return false, nil
 	}
 	idempotent := true
 	if c := callFrom(ctx); c != nil {
 		idempotent = c.idempotent
 	}
 	if err != nil {
-		if notSent(err) {
+		switch {
+		case noSuchHost(err):
+			return false, nil
+		case notSent(err):
 			return true, nil
-		}
-		if idempotent {
+		case idempotent:
 			return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
 		}
 		return false, nil
@@ -256,6 +297,13 @@ func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, err
 func notSent(err error) bool {
 	var op *net.OpError
 	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// noSuchHost reports a host name that does not resolve: a typing mistake
+// or a missing DNS record, which retrying seconds later will not fix.
+func noSuchHost(err error) bool {
+	var dns *net.DNSError
+	return errors.As(err, &dns) && dns.IsNotFound
 }
 
 // backoff is the wait before retry number attempt+1: the server's

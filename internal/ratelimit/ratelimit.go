@@ -21,20 +21,37 @@ import (
 // Limiter admits at most N request starts in any window of length Per.
 // It is safe for concurrent use; one Limiter is shared by every call of a client.
 type Limiter struct {
-	n   int
-	per time.Duration
-	lim *rate.Limiter
-	now func() time.Time
+	n     int
+	per   time.Duration
+	lim   *rate.Limiter
+	clock Clock
 }
+
+// Clock is the limiter's time source. Tests pass a fake one so that
+// assertions about time never depend on how busy the machine is.
+type Clock interface {
+	Now() time.Time
+	// After returns a channel that receives once d has passed.
+	After(d time.Duration) <-chan time.Time
+}
+
+type wallClock struct{}
+
+func (wallClock) Now() time.Time                         { return time.Now() }
+func (wallClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 // New returns a Limiter for n requests per window. n must be at least 1 and
 // per positive.
 func New(n int, per time.Duration) *Limiter {
-	return newWithClock(n, per, time.Now)
+	return NewWithClock(n, per, nil)
 }
 
-func newWithClock(n int, per time.Duration, now func() time.Time) *Limiter {
-	return &Limiter{n: n, per: per, lim: rate.NewLimiter(rate.Every(Interval(n, per)), 1), now: now}
+// NewWithClock is New on the given clock; nil means the wall clock.
+func NewWithClock(n int, per time.Duration, clock Clock) *Limiter {
+	if clock == nil {
+		clock = wallClock{}
+	}
+	return &Limiter{n: n, per: per, lim: rate.NewLimiter(rate.Every(Interval(n, per)), 1), clock: clock}
 }
 
 // Interval is the spacing between two request starts: per/(n-1), or a
@@ -49,22 +66,21 @@ func Interval(n int, per time.Duration) time.Duration {
 // String describes the limit, for logs and errors.
 func (l *Limiter) String() string { return fmt.Sprintf("%d requests per %s", l.n, l.per) }
 
-// Wait blocks until one request may start or ctx ends. When ctx has a
-// deadline that comes before the request's turn, Wait returns at once with an
-// error wrapping context.DeadlineExceeded rather than sleeping in vain.
-func (l *Limiter) Wait(ctx context.Context) error {
+// Wait blocks until one request may start or ctx ends, and returns how long
+// it waited for its turn. When ctx has a deadline that comes before the
+// request's turn, Wait returns at once with an error wrapping
+// context.DeadlineExceeded rather than sleeping in vain.
+func (l *Limiter) Wait(ctx context.Context) (time.Duration, error) {
 	r, delay, err := l.reserve(ctx)
 	if err != nil || delay == 0 {
-		return err
+		return 0, err
 	}
-	t := time.NewTimer(delay)
-	defer t.Stop()
 	select {
-	case <-t.C:
-		return nil
+	case <-l.clock.After(delay):
+		return delay, nil
 	case <-ctx.Done():
-		r.CancelAt(l.now()) // give the unused slot back to the other callers
-		return ctx.Err()
+		r.CancelAt(l.clock.Now()) // give the unused slot back to the other callers
+		return 0, ctx.Err()
 	}
 }
 
@@ -74,7 +90,7 @@ func (l *Limiter) reserve(ctx context.Context) (*rate.Reservation, time.Duration
 	if err := ctx.Err(); err != nil {
 		return nil, 0, err
 	}
-	now := l.now()
+	now := l.clock.Now()
 	r := l.lim.ReserveN(now, 1)
 	delay := r.DelayFrom(now)
 	if dl, ok := ctx.Deadline(); ok && now.Add(delay).After(dl) {

@@ -45,11 +45,11 @@ func TestNoWindowExceedsLimit(t *testing.T) {
 			}
 			slices.SortFunc(arrivals, func(a, b time.Time) int { return a.Compare(b) })
 
-			var now time.Time
-			l := newWithClock(n, per, func() time.Time { return now })
+			clock := &stepClock{}
+			l := NewWithClock(n, per, clock)
 			starts := make([]time.Time, 0, len(arrivals))
 			for _, a := range arrivals {
-				now = a
+				clock.now = a
 				_, delay, err := l.reserve(context.Background())
 				if err != nil {
 					t.Fatal(err)
@@ -71,32 +71,68 @@ func TestNoWindowExceedsLimit(t *testing.T) {
 	}
 }
 
+// stepClock is a clock that moves only when a test sets now, or when
+// After is asked to sleep: it records the sleep, moves now past it and fires
+// at once. Not safe for concurrent use.
+type stepClock struct {
+	now    time.Time
+	waited []time.Duration
+}
+
+func (c *stepClock) Now() time.Time { return c.now }
+
+func (c *stepClock) After(d time.Duration) <-chan time.Time {
+	c.waited = append(c.waited, d)
+	c.now = c.now.Add(d)
+	ch := make(chan time.Time, 1)
+	ch <- c.now
+	return ch
+}
+
+// TestWaitHonoursDeadline runs on a fake clock: the deadline is far in the
+// real future, so only the limiter's reading of it can refuse the request.
 func TestWaitHonoursDeadline(t *testing.T) {
-	l := New(2, time.Hour)
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	start := time.Now()
+	clock := &stepClock{now: start}
+	l := NewWithClock(2, time.Hour, clock)
+	ctx, cancel := context.WithDeadline(context.Background(), start.Add(50*time.Minute))
 	defer cancel()
-	if err := l.Wait(ctx); err != nil {
-		t.Fatalf("first request: %v", err)
+	if waited, err := l.Wait(ctx); err != nil || waited != 0 {
+		t.Fatalf("first request: waited %v, err %v", waited, err)
 	}
-	err := l.Wait(ctx)
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("second request within the hour: got %v, want DeadlineExceeded at once", err)
+	_, err := l.Wait(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) || len(clock.waited) != 0 {
+		t.Fatalf("second request within the hour: got %v after sleeping %v, want DeadlineExceeded at once", err, clock.waited)
 	}
 	// The refused slot was given back: a caller without a deadline is not
 	// pushed further out by it.
-	now := time.Now()
-	_, delay, err := l.reserve(context.Background())
-	if err != nil || delay > time.Hour || delay < time.Hour-time.Since(now)-time.Second {
-		t.Fatalf("next slot in %v (err %v), want about one hour", delay, err)
+	clock.now = start.Add(time.Minute)
+	if _, delay, err := l.reserve(context.Background()); err != nil || delay != 59*time.Minute {
+		t.Fatalf("next slot in %v (err %v), want 59m", delay, err)
+	}
+}
+
+// TestWaitReportsItsWait: Wait returns the time it slept for its slot, so
+// that callers can log it and add it up.
+func TestWaitReportsItsWait(t *testing.T) {
+	clock := &stepClock{now: time.Now()}
+	l := NewWithClock(3, time.Minute, clock) // a slot every 30 s
+	if waited, err := l.Wait(context.Background()); err != nil || waited != 0 {
+		t.Fatalf("first request: waited %v, err %v", waited, err)
+	}
+	clock.now = clock.now.Add(10 * time.Second)
+	waited, err := l.Wait(context.Background())
+	if err != nil || waited != 20*time.Second || len(clock.waited) != 1 {
+		t.Fatalf("second request: waited %v (slept %v), err %v; want 20s", waited, clock.waited, err)
 	}
 }
 
 func TestWaitCancelled(t *testing.T) {
 	l := New(2, time.Hour)
-	_ = l.Wait(context.Background())
+	_, _ = l.Wait(context.Background())
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() { time.Sleep(10 * time.Millisecond); cancel() }()
-	if err := l.Wait(ctx); !errors.Is(err, context.Canceled) {
+	if _, err := l.Wait(ctx); !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want Canceled", err)
 	}
 }
