@@ -2,8 +2,6 @@ package catalog
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"iter"
@@ -279,10 +277,9 @@ func cmpOr[T int | int64 | time.Duration](v, def T) T {
 	return v
 }
 
+// newBatchID names an ImportAll run: "bulk-<UTC time>-<random>".
 func newBatchID() string {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return "bulk-" + time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:])
+	return "bulk-" + time.Now().UTC().Format("20060102T150405Z") + "-" + randomHex(4)
 }
 
 // read takes rows from the stream, validates and encodes each once, packs

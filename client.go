@@ -29,10 +29,10 @@ import (
 
 // Limits the platform documents, and the client's defaults.
 const (
-	DefaultRateLimit   = 40              // requests per DefaultRateWindow (seed 001)
+	DefaultRateLimit   = 40              // requests per DefaultRateWindow, the platform's limit
 	DefaultRateWindow  = time.Minute     //
-	DefaultMaxBodySize = 35_000_000      // bytes per request body (seed 001's 35 MB, read as decimal megabytes)
-	MaxProducts        = 10_000          // products per import request (seed 004)
+	DefaultMaxBodySize = 35_000_000      // bytes per request body: the platform's 35 MB, read as decimal megabytes (the smaller reading)
+	MaxProducts        = 10_000          // products per import request, the platform's limit
 	DefaultTimeout     = 2 * time.Minute // per HTTP attempt
 	DefaultMaxRetries  = 4               // retries after the first attempt
 	defaultRetryMin    = 500 * time.Millisecond
@@ -207,10 +207,14 @@ func (c *Client) newRequest(ctx context.Context, a *apiCall) (*retryablehttp.Req
 }
 
 // newIdempotencyKey returns 128 random bits, hex-encoded.
-func newIdempotencyKey() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return hex.EncodeToString(b[:])
+func newIdempotencyKey() string { return randomHex(16) }
+
+// randomHex returns n random bytes, hex-encoded: the random part of every
+// id the client makes up (idempotency keys, batch ids).
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // transportError explains a call that got no answer. It names the last

@@ -228,8 +228,8 @@ func (e *JobFailedError) Error() string {
 // Is matches ErrJobFailed.
 func (e *JobFailedError) Is(target error) bool { return target == ErrJobFailed }
 
-// errorBody is the platform's JSON error shape (seed 004 "CSV errors", and
-// the "message" spelling some endpoints use).
+// errorBody is the platform's JSON error shape (that of its CSV format
+// errors, and the "message" spelling some endpoints use).
 type errorBody struct {
 	Error            json.RawMessage `json:"error"`
 	Message          string          `json:"message"`

@@ -46,7 +46,7 @@ type Job struct {
 	FailedRows      int        `json:"failed_rows"`                // rows rejected; see Errors
 	CreatedRows     int        `json:"created_rows"`               // successful rows that created a product
 	UpdatedRows     int        `json:"updated_rows"`               // successful rows that updated one
-	ErrorRows       int        `json:"error_rows,omitzero"`        // seed 003's name for failed rows; see RowsFailed
+	ErrorRows       int        `json:"error_rows,omitzero"`        // failed rows, as some platforms name them; see RowsFailed
 	AutoPublished   int        `json:"auto_published"`             // rows that met the auto-publish rules
 	Errors          []RowError `json:"import_errors,omitzero"`     // per-row failures; Row is the position in the job's products
 	BatchID         string     `json:"batch_id,omitzero"`          // from the request's batch_id or batch_metadata
@@ -62,7 +62,8 @@ type Job struct {
 }
 
 // RowsSucceeded returns the rows the job stored, under either naming of
-// the counters: successful_rows, or seed 003's created_rows + updated_rows.
+// the counters: successful_rows, or created_rows + updated_rows where the
+// platform counts inserts and updates instead.
 func (j *Job) RowsSucceeded() int {
 	if j.SuccessfulRows > 0 {
 		return j.SuccessfulRows
@@ -71,14 +72,14 @@ func (j *Job) RowsSucceeded() int {
 }
 
 // RowsFailed returns the rows the job rejected, under either naming of the
-// counters: failed_rows, or seed 003's error_rows.
+// counters: failed_rows, or error_rows.
 func (j *Job) RowsFailed() int {
 	return max(j.FailedRows, j.ErrorRows)
 }
 
 // rowCounts is what a finished job of n rows says of them, read by its
 // status first. When the job gives counters they are used. Without any,
-// "completed" means all n were stored (seed 003: finished successfully) and
+// "completed" means all n were stored (the job finished successfully) and
 // "completed_with_errors" that the listed errors failed and the rest were
 // stored. Otherwise it says nothing (0, 0), which leaves the rows the
 // errors do not name unknown.

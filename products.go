@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Paths of seed 004's JSON imports.
+// Paths of the platform's JSON imports.
 const (
 	importAPIPath = "/api/b2b/pim/import/api"
 	queuePath     = "/api/b2b/pim/import/queue"

@@ -16,7 +16,7 @@ import (
 	"github.com/pimkit/catalog/internal/ratelimit"
 )
 
-// Credential kinds of seed 004.
+// The platform's three credential kinds.
 const (
 	credBearer  = "bearer token"
 	credAPIKey  = "API key"
@@ -243,7 +243,7 @@ func callFrom(ctx context.Context) *call {
 }
 
 // retryPolicy decides whether a failed attempt is sent again. The platform
-// does not deduplicate imports (seed 004: re-sending rows creates new
+// does not deduplicate imports (re-sending rows creates new
 // versions and jobs), so a non-idempotent call is retried only when the
 // answer says it was not applied:
 //
