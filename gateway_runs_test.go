@@ -80,6 +80,18 @@ func TestImportAllBehindGatewayAgainstFake(t *testing.T) {
 				t.Fatalf("faults fired %d times, want %d", got, want)
 			}
 
+			if tt.queued {
+				jobs := srv.Jobs()
+				if len(jobs) != requests {
+					t.Errorf("the fake ran %d jobs, want %d", len(jobs), requests)
+				}
+				for _, j := range jobs {
+					if j.Status != catalog.JobCompleted {
+						t.Errorf("job %s is %s, want completed", j.ID, j.Status)
+					}
+				}
+			}
+
 			applied := 0
 			for _, p := range input {
 				switch n := len(srv.Versions(p.EntityCode)); {
