@@ -13,8 +13,10 @@ import (
 
 // The fault matrix runs ImportAll over a few thousand products, direct and
 // queued, replace and partial, against each fault catalogtest can inject and
-// all of them mixed, and checks every row against the fake's state. Its
-// table is RELIABILITY.md's; print it with
+// all of them mixed, and checks every row against the fake's state. Queued
+// imports also run against jobs that answer seed 003's counters
+// (catalogtest.JobCountersErrorRows). Its table is RELIABILITY.md's; print
+// it with
 //
 //	go test -run TestFaultMatrix -v .
 
@@ -55,6 +57,7 @@ func matrixFaults() []matrixFault {
 		{Kind: catalogtest.FaultTruncatedJSON},
 		{Kind: catalogtest.FaultHTML, Status: 502},
 		{Kind: catalogtest.FaultTrickle, Delay: time.Millisecond},
+		{Kind: catalogtest.FaultGatewayAfterApply, Status: 504},
 	} {
 		f.Probability, f.Times = 0.1, 2 // on every operation, polls and lookups included
 		mixed = append(mixed, f)
@@ -70,6 +73,8 @@ func matrixFaults() []matrixFault {
 		{"truncated JSON", some(catalogtest.FaultTruncatedJSON, catalogtest.Fault{})},
 		{"HTML body", some(catalogtest.FaultHTML, catalogtest.Fault{Status: 502})},
 		{"trickled answer", some(catalogtest.FaultTrickle, catalogtest.Fault{Delay: time.Millisecond})},
+		{"gateway 502 after apply", some(catalogtest.FaultGatewayAfterApply, catalogtest.Fault{Status: 502})},
+		{"gateway 504 after apply", some(catalogtest.FaultGatewayAfterApply, catalogtest.Fault{Status: 504})},
 		{"all mixed", mixed},
 	}
 }
@@ -87,9 +92,29 @@ var matrixModes = []matrixMode{
 	{"queued partial", true, catalog.MergePartial},
 }
 
+// matrixCounters are the counter namings a queued cell's jobs answer
+// with. Direct imports read no job, so they run with the default only.
+var matrixCounters = []struct {
+	name     string
+	counters catalogtest.JobCounters
+}{
+	{"default", catalogtest.JobCountersDefault},
+	{"error_rows", catalogtest.JobCountersErrorRows},
+}
+
+// ambiguousFault reports whether a fault can leave a request applied
+// without an answer that says so: only those differ without keys.
+func ambiguousFault(name string) bool {
+	switch name {
+	case "reset after apply", "truncated JSON", "gateway 502 after apply", "gateway 504 after apply", "all mixed":
+		return true
+	}
+	return false
+}
+
 // matrixCounts is one line of the table.
 type matrixCounts struct {
-	read, appliedOnce, appliedTwice, lost, misreported, failed, unknown, maybeTwice int
+	read, appliedOnce, appliedTwice, lost, misreported, failed, failedApplied, unknown, maybeTwice int
 }
 
 func TestFaultMatrix(t *testing.T) {
@@ -99,31 +124,42 @@ func TestFaultMatrix(t *testing.T) {
 	var table []string
 	for _, keys := range []bool{true, false} {
 		for _, f := range matrixFaults() {
+			if !keys && !ambiguousFault(f.name) {
+				continue // without keys only the ambiguous faults differ
+			}
 			for _, m := range matrixModes {
-				if !keys && f.name != "reset after apply" && f.name != "truncated JSON" && f.name != "all mixed" {
-					continue // without keys only the ambiguous faults differ
+				for _, jc := range matrixCounters {
+					if !m.queued && jc.counters != catalogtest.JobCountersDefault {
+						continue
+					}
+					counters := jc.name
+					if !m.queued {
+						counters = "-"
+					}
+					name := fmt.Sprintf("%s/%s/counters=%s/keys=%v", f.name, m.name, jc.name, keys)
+					t.Run(name, func(t *testing.T) {
+						c := runMatrixCell(t, f, m, jc.counters, keys)
+						table = append(table, fmt.Sprintf("| %s | %s | %s | %v | %d | %d | %d | %d | %d | %d | %d | %d |",
+							f.name, m.name, counters, keys, c.read, c.appliedOnce, c.appliedTwice, c.lost,
+							c.failed, c.failedApplied, c.unknown, c.maybeTwice))
+					})
 				}
-				name := fmt.Sprintf("%s/%s/keys=%v", f.name, m.name, keys)
-				t.Run(name, func(t *testing.T) {
-					c := runMatrixCell(t, f, m, keys)
-					table = append(table, fmt.Sprintf("| %s | %s | %v | %d | %d | %d | %d | %d | %d | %d |",
-						f.name, m.name, keys, c.read, c.appliedOnce, c.appliedTwice, c.lost, c.failed, c.unknown, c.maybeTwice))
-				})
 			}
 		}
 	}
-	t.Log("\n| fault | mode | keys honoured | rows sent | applied once | applied twice | lost | failed | unknown | maybe twice |\n" +
-		"|---|---|---|---:|---:|---:|---:|---:|---:|---:|\n" + strings.Join(table, "\n"))
+	t.Log("\n| fault | mode | job counters | keys honoured | rows sent | applied once | applied twice | lost | failed | failed but applied | unknown | maybe twice |\n" +
+		"|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n" + strings.Join(table, "\n"))
 }
 
-func runMatrixCell(t *testing.T, f matrixFault, m matrixMode, keys bool) matrixCounts {
-	opts := []catalogtest.Option{catalogtest.WithoutRateLimit(), catalogtest.WithFaultSeed(7), catalogtest.WithFaults(f.faults...)}
+func runMatrixCell(t *testing.T, f matrixFault, m matrixMode, counters catalogtest.JobCounters, keys bool) matrixCounts {
+	opts := []catalogtest.Option{catalogtest.WithoutRateLimit(), catalogtest.WithFaultSeed(7), catalogtest.WithFaults(f.faults...),
+		catalogtest.WithJobCounters(counters)}
 	if !keys {
 		opts = append(opts, catalogtest.WithoutIdempotency())
 	}
 	srv := catalogtest.NewServer(opts...)
 	t.Cleanup(srv.Close)
-	client, err := srv.Client(catalog.WithRetries(4, time.Millisecond, 5*time.Millisecond), catalog.WithTimeout(5*time.Second))
+	client, err := srv.Client(catalog.WithoutRateLimit(), catalog.WithRetries(4, time.Millisecond, 5*time.Millisecond), catalog.WithTimeout(5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,6 +189,12 @@ func checkMatrixRows(t *testing.T, srv *catalogtest.Server, rep *catalog.BulkRep
 	if rep.Read != len(input) || rep.Succeeded+len(rep.Failed)+len(rep.Unknown)+len(rep.NotAttempted) != rep.Read {
 		t.Fatalf("rows do not add up: %+v", rep)
 	}
+	// Rows reported failed that the fake stored anyway: a caller would send
+	// them again and have them applied twice.
+	c.failedApplied = len(failedButApplied(srv, rep, input))
+	if c.failedApplied != 0 {
+		t.Errorf("%d rows reported failed were applied: %v", c.failedApplied, failedButApplied(srv, rep, input))
+	}
 	maybeTwice := map[int]bool{}
 	for _, row := range rep.MaybeTwice {
 		maybeTwice[row] = true
@@ -179,4 +221,20 @@ func checkMatrixRows(t *testing.T, srv *catalogtest.Server, rep *catalog.BulkRep
 		}
 	}
 	return c
+}
+
+// failedButApplied returns the rows of rep.Failed whose product the fake
+// stored: the intersection of the report's failed rows with its state.
+func failedButApplied(srv *catalogtest.Server, rep *catalog.BulkReport, input []catalog.Product) []int {
+	stored := map[string]bool{}
+	for _, p := range srv.Products() {
+		stored[p.EntityCode] = true
+	}
+	var rows []int
+	for _, f := range rep.Failed {
+		if f.Row >= 0 && f.Row < len(input) && stored[input[f.Row].EntityCode] {
+			rows = append(rows, f.Row)
+		}
+	}
+	return rows
 }
