@@ -50,8 +50,10 @@ func (s *Server) applyRowLocked(run *importRun, row int, raw any) rowResult {
 	if len(history) == 0 && run.req.updateOnly {
 		return rowFailure(row, code, raw, fmt.Sprintf("product %q does not exist; update_only never creates one", code))
 	}
-	if msg := s.checkCategoryRefsLocked(data); msg != "" {
-		return rowFailure(row, code, raw, msg)
+	if storesCategories(run.req.updateMask) {
+		if msg := s.checkCategoryRefsLocked(data); msg != "" {
+			return rowFailure(row, code, raw, msg)
+		}
 	}
 	next := data
 	var prev map[string]any
@@ -105,6 +107,18 @@ func mergeVersion(prev, incoming map[string]any, mode catalog.MergeMode, locked 
 		copyPath(next, prev, path)
 	}
 	return next
+}
+
+// storesCategories reports whether a request with this update mask stores
+// the categories its products send: always without a mask.
+func storesCategories(mask []string) bool {
+	for _, path := range mask {
+		top, _, _ := strings.Cut(path, ".")
+		if top == "category" || top == "channel_categories" {
+			return true
+		}
+	}
+	return len(mask) == 0
 }
 
 // maskVersion builds the next version of a selective update: prev (an
