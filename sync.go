@@ -32,6 +32,7 @@ const (
 	SyncFull SyncMode = iota + 1
 	// SyncIncremental sends only the products whose content hash differs
 	// from the one SyncOptions.State recorded, and removes nothing.
+	// Categories and promotions, which are few, are sent in full.
 	SyncIncremental
 )
 
@@ -115,13 +116,16 @@ type StageReport struct {
 }
 
 // Outcome returns what became of a row of the stage; RowSucceeded for an
-// unchanged row, which needed nothing.
+// unchanged row, which needed nothing. It relies on the lists being sorted,
+// as Sync returns them.
 func (r *StageReport) Outcome(row int) RowOutcome {
 	in := func(errs []RowError) bool {
-		return slices.ContainsFunc(errs, func(e RowError) bool { return e.Row == row })
+		_, ok := slices.BinarySearchFunc(errs, row, func(e RowError, row int) int { return e.Row - row })
+		return ok
 	}
+	_, notAttempted := slices.BinarySearch(r.NotAttempted, row)
 	switch {
-	case row < 0 || row >= r.Read || slices.Contains(r.NotAttempted, row):
+	case row < 0 || row >= r.Read || notAttempted:
 		return RowNotAttempted
 	case in(r.Failed):
 		return RowFailed

@@ -203,6 +203,11 @@ func TestFullSyncFailedBatchRemovesNothing(t *testing.T) {
 	if rep.Products.Succeeded != 6 || len(rep.Products.Failed) != 2 || rep.Products.Failed[0].Row != 2 || rep.Products.Failed[1].EntityCode != "P003" {
 		t.Errorf("products %+v", rep.Products)
 	}
+	for row, want := range map[int]catalog.RowOutcome{0: catalog.RowSucceeded, 2: catalog.RowFailed, 3: catalog.RowFailed, 7: catalog.RowSucceeded, 8: catalog.RowNotAttempted} {
+		if got := rep.Products.Outcome(row); got != want {
+			t.Errorf("row %d: %v, want %v", row, got, want)
+		}
+	}
 	if len(srv.Products()) != 12 || rep.Removals.Requests != 0 || len(rep.Removals.Planned) != 4 || rep.Removals.Skipped == "" {
 		t.Errorf("removals %+v; %d stored", rep.Removals, len(srv.Products()))
 	}
