@@ -1,10 +1,95 @@
 package catalog
 
-// CategoriesService is the home of category calls. Categories travel
-// embedded in products today (Product.Category, Product.ChannelCategories);
-// their own import, which must run before the products that reference
-// them, comes with a later release.
+import (
+	"context"
+	"fmt"
+	"iter"
+	"net/url"
+)
+
+// Paths of the category calls (the project's reading of the platform's
+// category import; see api/openapi.yaml).
+const (
+	categoriesImportPath = "/api/b2b/pim/categories/import"
+	categoriesPath       = "/api/b2b/pim/categories"
+)
+
+// CategoriesService imports and lists the tenant's category tree. Import
+// categories before the products that reference them: once a tenant has
+// categories, the platform refuses a product row whose category
+// (category.category_id, or a channel category's) is not in the tree,
+// naming the category. A tenant that never imported a category keeps the
+// categories embedded in products as sent.
 type CategoriesService service
+
+// Import creates or replaces categories by CategoryID, synchronously, and
+// returns the outcome of every row.
+//
+// Client-side checks, each refusing the row (EntityImportResult.Rejected,
+// naming the field) without sending it: a CategoryID is required and
+// unique within the call; a ParentID must name a category of the call or
+// of the tenant (the tenant is listed, once, only when a parent is not in
+// the call); parents must not form a cycle; a category whose parent is
+// refused is refused too. Parents are sent before their children: the
+// rows are reordered (stably, so siblings keep the caller's order), and
+// row numbers in the result are always the caller's indexes.
+//
+// POST /api/b2b/pim/categories/import (operation importCategories)
+func (s *CategoriesService) Import(ctx context.Context, categories []Category, opts *EntityImportOptions) (*EntityImportResult, error) {
+	if err := checkEntityCount("categories", len(categories)); err != nil {
+		return nil, err
+	}
+	var tenant map[string]string
+	if needsTenantTree(categories) {
+		var err error
+		if tenant, err = s.parents(ctx); err != nil {
+			return nil, fmt.Errorf("catalog: listing the tenant's categories to check parents: %w", err)
+		}
+	}
+	b := planCategories(categories, tenant)
+	return s.client.sendEntities(ctx, categoriesImportPath, "categories", b, opts.get())
+}
+
+// List yields every category of the tenant, sorted by id, fetching a page
+// of 1,000 at a time.
+//
+// GET /api/b2b/pim/categories (operation listCategories)
+func (s *CategoriesService) List(ctx context.Context) iter.Seq2[Category, error] {
+	return listPages[Category](ctx, s.client, categoriesPath, url.Values{}, 1000)
+}
+
+// parents returns the tenant's tree: each category id to its parent id.
+func (s *CategoriesService) parents(ctx context.Context) (map[string]string, error) {
+	tree := map[string]string{}
+	for c, err := range s.List(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		tree[deref(c.CategoryID)] = deref(c.ParentID)
+	}
+	return tree, nil
+}
+
+func needsTenantTree(categories []Category) bool {
+	inCall := make(map[string]bool, len(categories))
+	for _, c := range categories {
+		inCall[deref(c.CategoryID)] = true
+	}
+	for _, c := range categories {
+		if p := deref(c.ParentID); p != "" && !inCall[p] {
+			return true
+		}
+	}
+	return false
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
 
 // Category is a category embedded in a product. It carries its path and
 // hierarchy so that the product is self-contained.

@@ -49,11 +49,14 @@ type envelope struct {
 	BatchID         string         `json:"batch_id,omitzero"`
 	BatchMetadata   *BatchMetadata `json:"batch_metadata,omitzero"`
 	ChannelMetadata map[string]any `json:"channel_metadata,omitzero"`
+	UpdateMask      []string       `json:"update_mask,omitzero"`
+	UpdateOnly      bool           `json:"update_only,omitzero"`
 }
 
 // newEnvelope returns the request fields every request of a call shares.
 func newEnvelope(sourceID string, o RequestOptions) envelope {
-	return envelope{SourceID: sourceID, MergeMode: o.MergeMode.orDefault(), BatchID: o.BatchID, ChannelMetadata: o.ChannelMetadata}
+	return envelope{SourceID: sourceID, MergeMode: o.MergeMode.orDefault(), BatchID: o.BatchID, ChannelMetadata: o.ChannelMetadata,
+		UpdateMask: o.UpdateMask, UpdateOnly: o.UpdateOnly}
 }
 
 // importBody assembles {"source_id":...,"products":[p0,p1,...]} without
@@ -90,6 +93,9 @@ const bodyTail = "]}"
 // head is the start of a request body, up to and including the opening
 // bracket of the products array: {"source_id":"...",...,"products":[
 func (env envelope) head() ([]byte, error) {
+	if err := checkUpdateMask(env.UpdateMask); err != nil {
+		return nil, err
+	}
 	raw, err := encodeJSON(env)
 	if err != nil { // only channel_metadata can hold what JSON cannot encode
 		return nil, &ValidationError{Field: "channel_metadata", Reason: err.Error()}

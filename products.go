@@ -53,6 +53,19 @@ type RequestOptions struct {
 	// ChannelMetadata is sent as channel_metadata: echoed in the debug
 	// block; reserved by the platform.
 	ChannelMetadata map[string]any
+	// UpdateMask, when not empty, makes the request a selective update
+	// (sent as update_mask): it names the product fields to overwrite, by
+	// JSON name ("quantity") or dotted path ("pricing.sale"). A field in
+	// the mask is set to the value the product sends, or cleared when the
+	// product leaves it out (nil); fields outside the mask keep their
+	// stored value whatever the product sends. MergeMode does not apply.
+	// A product that does not exist yet is created with the masked fields
+	// only, unless UpdateOnly is set. The first segment of each path must be
+	// a field of Product; entity_code and sku cannot be masked.
+	UpdateMask []string
+	// UpdateOnly (update_only) never creates a product: a row whose
+	// product does not exist fails, naming it, and the others go on.
+	UpdateOnly bool
 }
 
 // ImportOptions are the optional request fields of a direct or queued
@@ -101,6 +114,8 @@ type ImportSummary struct {
 	Successful        int     `json:"successful"`          // rows persisted
 	Failed            int     `json:"failed"`              // rows rejected by the server
 	AutoPublished     int     `json:"auto_published"`      // rows that met the auto-publish rules
+	Inserted          int     `json:"inserted"`            // successful rows that created a product
+	Updated           int     `json:"updated"`             // successful rows that added a version to an existing product
 	DurationSeconds   float64 `json:"duration_seconds"`    // server-side processing time
 	SyncBatchesQueued int     `json:"sync_batches_queued"` // search-sync batches of 50
 }

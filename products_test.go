@@ -119,7 +119,7 @@ func TestImportBodyIsOneEncoding(t *testing.T) {
 	want, err := encodeJSON(struct {
 		envelope
 		Products []Product `json:"products"`
-	}{envelope{"src", opts.MergeMode, opts.BatchID, opts.BatchMetadata, opts.ChannelMetadata}, products})
+	}{envelope{SourceID: "src", MergeMode: opts.MergeMode, BatchID: opts.BatchID, BatchMetadata: opts.BatchMetadata, ChannelMetadata: opts.ChannelMetadata}, products})
 	if err != nil {
 		t.Fatal(err)
 	}

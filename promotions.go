@@ -1,11 +1,77 @@
 package catalog
 
-import "time"
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+)
 
-// PromotionsService is the home of promotion calls. Promotions travel
-// embedded in products today (Product.Promotions and
-// PackagingOption.Promotions); their own import comes with a later release.
+// promotionsImportPath is the promotion import (the project's reading of
+// the platform's promotion import; see api/openapi.yaml).
+const promotionsImportPath = "/api/b2b/pim/promotions/import"
+
+// PromotionsService imports promotions of their own, identified by
+// PromoCode and PromoRow, alongside the ones embedded in products
+// (Product.Promotions and PackagingOption.Promotions). Import them after
+// the products whose packaging options they target.
 type PromotionsService service
+
+// Import creates or replaces promotions, synchronously, and returns the
+// outcome of every row. The client refuses a row (EntityImportResult.Rejected,
+// naming the field) without sending it when it has no PromoCode, repeats
+// the PromoCode and PromoRow of an earlier row of the call, starts after
+// it ends, has a DiscountPercentage outside 0 to 100 (or NaN), a negative
+// MinQuantity or MinOrderValue, or an empty TargetPkgIDs entry. The
+// platform refuses, per row, a promotion whose target packaging option
+// (TargetPkgIDs, by PackagingOption.PkgID) is on no product of the tenant.
+//
+// POST /api/b2b/pim/promotions/import (operation importPromotions)
+func (s *PromotionsService) Import(ctx context.Context, promotions []Promotion, opts *EntityImportOptions) (*EntityImportResult, error) {
+	if err := checkEntityCount("promotions", len(promotions)); err != nil {
+		return nil, err
+	}
+	b := &entityBatch{}
+	seen := make(map[string]int, len(promotions))
+	for i := range promotions {
+		p := &promotions[i]
+		key := fmt.Sprintf("%s#%d", deref(p.PromoCode), deref(p.PromoRow))
+		field, reason := checkPromotion(p)
+		if first, dup := seen[key]; dup && reason == "" {
+			field, reason = "promo_code", fmt.Sprintf("promo_code %q row %d repeats row %d of the same call", deref(p.PromoCode), deref(p.PromoRow), first)
+		}
+		if reason != "" {
+			b.rejected = append(b.rejected, RowError{Row: i, EntityCode: deref(p.PromoCode), Field: field, Reason: reason, Rejected: true})
+			continue
+		}
+		seen[key] = i
+		b.sent = append(b.sent, i)
+		b.rows = append(b.rows, p)
+	}
+	return s.client.sendEntities(ctx, promotionsImportPath, "promotions", b, opts.get())
+}
+
+// checkPromotion returns the field at fault and why, or "", "".
+func checkPromotion(p *Promotion) (field, reason string) {
+	switch {
+	case deref(p.PromoCode) == "":
+		return "promo_code", "required"
+	case p.StartDate != nil && p.EndDate != nil && p.StartDate.After(*p.EndDate):
+		return "start_date", fmt.Sprintf("%s is after end_date %s", p.StartDate.Format(time.RFC3339), p.EndDate.Format(time.RFC3339))
+	case p.DiscountPercentage != nil && !(*p.DiscountPercentage >= 0 && *p.DiscountPercentage <= 100):
+		return "discount_percentage", fmt.Sprintf("%v is outside 0 to 100", *p.DiscountPercentage)
+	case p.MinQuantity != nil && !(*p.MinQuantity >= 0 && !math.IsInf(*p.MinQuantity, 0)):
+		return "min_quantity", fmt.Sprintf("%v; must be a finite number, 0 or more", *p.MinQuantity)
+	case p.MinOrderValue != nil && !(*p.MinOrderValue >= 0 && !math.IsInf(*p.MinOrderValue, 0)):
+		return "min_order_value", fmt.Sprintf("%v; must be a finite number, 0 or more", *p.MinOrderValue)
+	}
+	for _, id := range p.TargetPkgIDs {
+		if id == "" {
+			return "target_pkg_ids", "an entry is empty"
+		}
+	}
+	return "", ""
+}
 
 // Promotion is a promotion of a product ([Product].Promotions, the source
 // of truth) or of one packaging option ([PackagingOption].Promotions).

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -48,6 +49,14 @@ func withoutJobID(a answer) map[string]any {
 		if msg, ok := out["message"].(string); ok {
 			out["message"] = strings.ReplaceAll(msg, id, "<id>")
 		}
+	}
+	if sum, ok := out["summary"].(map[string]any); ok {
+		// Count mode keeps no product, so every successful row counts as
+		// inserted there (see countonly.go): the split is not compared.
+		sum = maps.Clone(sum)
+		delete(sum, "inserted")
+		delete(sum, "updated")
+		out["summary"] = sum
 	}
 	return out
 }

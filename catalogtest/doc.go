@@ -13,10 +13,19 @@
 //     background worker
 //   - GET /api/b2b/pim/import/queue: queue status
 //   - GET /api/b2b/pim/jobs/{jobId}: job status and row errors
+//   - POST /api/b2b/pim/categories/import and GET /api/b2b/pim/categories:
+//     the category tree ([Server.Categories], [Server.SeedCategory])
+//   - POST /api/b2b/pim/promotions/import: promotions ([Server.Promotions])
+//   - GET /api/b2b/pim/products?source_id= and POST
+//     /api/b2b/pim/products/remove: a source's products, and their removal
 //
 // and the platform's processing rules: field mappings, entity_code and sku
-// fallback, multilingual wrapping, replace and partial merges, locked fields,
-// versioning, auto-publish by completeness score and search-sync batches. It
+// fallback, multilingual wrapping, replace and partial merges, selective
+// updates (update_mask) and update-only mode, locked fields, versioning,
+// category references (once the tenant has a category tree, a product
+// whose category is not in it fails, naming the category), promotion
+// packaging targets, auto-publish by completeness score and search-sync
+// batches. It
 // also enforces the platform's limits (requests per window, body size,
 // products per request), which can be changed with options.
 //

@@ -30,6 +30,12 @@ const (
 	OpImportQueue  Operation = "POST /api/b2b/pim/import/queue"
 	OpQueueStatus  Operation = "GET /api/b2b/pim/import/queue"
 	OpGetJob       Operation = "GET /api/b2b/pim/jobs/{jobId}"
+	// The catalog calls whose wire is the project's reading.
+	OpImportCategories Operation = "POST /api/b2b/pim/categories/import"
+	OpListCategories   Operation = "GET /api/b2b/pim/categories"
+	OpImportPromotions Operation = "POST /api/b2b/pim/promotions/import"
+	OpListProducts     Operation = "GET /api/b2b/pim/products"
+	OpRemoveProducts   Operation = "POST /api/b2b/pim/products/remove"
 )
 
 // FaultKind says how a Fault misbehaves.

@@ -626,8 +626,12 @@ func TestOperationsMatchRoutes(t *testing.T) {
 	want := []Operation{
 		Operation("POST " + pathSources), Operation("POST " + pathImportAPI), Operation("POST " + pathImportQueue),
 		Operation("GET " + pathImportQueue), Operation("GET " + pathJob),
+		Operation("POST " + pathCategoriesImport), Operation("GET " + pathCategories),
+		Operation("POST " + pathPromotionsImport), Operation("GET " + pathProducts),
+		Operation("POST " + pathProductsRemove),
 	}
-	got := []Operation{OpCreateSource, OpImportAPI, OpImportQueue, OpQueueStatus, OpGetJob}
+	got := []Operation{OpCreateSource, OpImportAPI, OpImportQueue, OpQueueStatus, OpGetJob,
+		OpImportCategories, OpListCategories, OpImportPromotions, OpListProducts, OpRemoveProducts}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("operations %q, want the routes %q", got, want)
 	}

@@ -2,6 +2,7 @@ package catalogtest
 
 import (
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 
@@ -46,9 +47,24 @@ func (s *Server) applyRowLocked(run *importRun, row int, raw any) rowResult {
 	s.wrapMultilingual(data)
 
 	history := s.products[code]
+	if len(history) == 0 && run.req.updateOnly {
+		return rowFailure(row, code, raw, fmt.Sprintf("product %q does not exist; update_only never creates one", code))
+	}
+	if storesCategories(run.req.updateMask) {
+		if msg := s.checkCategoryRefsLocked(data); msg != "" {
+			return rowFailure(row, code, raw, msg)
+		}
+	}
 	next := data
+	var prev map[string]any
 	if n := len(history); n > 0 {
-		next = mergeVersion(history[n-1].Data, data, run.req.mergeMode, run.req.source.LockedFields)
+		prev = history[n-1].Data
+	}
+	switch {
+	case len(run.req.updateMask) > 0:
+		next = maskVersion(prev, data, run.req.updateMask, run.req.source.LockedFields)
+	case prev != nil:
+		next = mergeVersion(prev, data, run.req.mergeMode, run.req.source.LockedFields)
 	}
 	if sku, _ := next["sku"].(string); sku == "" {
 		next["sku"] = code
@@ -91,6 +107,62 @@ func mergeVersion(prev, incoming map[string]any, mode catalog.MergeMode, locked 
 		copyPath(next, prev, path)
 	}
 	return next
+}
+
+// storesCategories reports whether a request with this update mask stores
+// the categories its products send: always without a mask.
+func storesCategories(mask []string) bool {
+	for _, path := range mask {
+		top, _, _ := strings.Cut(path, ".")
+		if top == "category" || top == "channel_categories" {
+			return true
+		}
+	}
+	return len(mask) == 0
+}
+
+// maskVersion builds the next version of a selective update: prev (an
+// empty product when there is none) with each path of mask set to the
+// incoming value, or removed when the incoming product does not have it.
+// Paths outside the mask keep their stored value; locked fields come back
+// from prev. prev is not modified.
+func maskVersion(prev, incoming map[string]any, mask, locked []string) map[string]any {
+	next := map[string]any{}
+	if prev != nil {
+		next = deepCopyMap(prev)
+	}
+	for _, key := range []string{"entity_code", "sku"} {
+		if v, ok := incoming[key]; ok {
+			next[key] = v
+		}
+	}
+	for _, path := range mask {
+		if v, ok := getPath(incoming, path); ok {
+			setPath(next, path, deepCopy(v))
+		} else {
+			deletePath(next, path)
+		}
+	}
+	if prev != nil {
+		for _, path := range locked {
+			copyPath(next, prev, path)
+		}
+	}
+	return next
+}
+
+// deletePath removes the value at a dotted path, when it is there.
+func deletePath(data map[string]any, path string) {
+	keys := strings.Split(path, ".")
+	cur := data
+	for _, k := range keys[:len(keys)-1] {
+		next, ok := cur[k].(map[string]any)
+		if !ok {
+			return
+		}
+		cur = next
+	}
+	delete(cur, keys[len(keys)-1])
 }
 
 // copyPath copies the value at a dotted path from src to dst, when src has it.

@@ -133,6 +133,8 @@ type importBody struct {
 	BatchID         string                 `json:"batch_id"`
 	BatchMetadata   *catalog.BatchMetadata `json:"batch_metadata"`
 	ChannelMetadata any                    `json:"channel_metadata"`
+	UpdateMask      []string               `json:"update_mask"`
+	UpdateOnly      bool                   `json:"update_only"`
 }
 
 // importRequest is a validated import, ready to apply.
@@ -144,6 +146,8 @@ type importRequest struct {
 	batchID     string // as sent, for the debug echo
 	batchMeta   *catalog.BatchMetadata
 	channelMeta any
+	updateMask  []string // selective update: the paths to overwrite or clear
+	updateOnly  bool     // never create a product
 }
 
 // rowCount is the number of rows the request carries.
@@ -215,8 +219,15 @@ func (s *Server) validateImport(b importBody, products productsShape) (*importRe
 		return nil, newAPIError(http.StatusBadRequest, CodeValidation,
 			"merge_mode must be %q or %q, got %q", catalog.MergeReplace, catalog.MergePartial, b.MergeMode)
 	}
+	for _, path := range b.UpdateMask {
+		if path == "" || !validPath(path) || path == "entity_code" || path == "sku" {
+			return nil, newAPIError(http.StatusBadRequest, CodeValidation,
+				"update_mask entry %q is not a field path (entity_code and sku identify the product and cannot be masked)", path)
+		}
+	}
 	return &importRequest{mergeMode: mode, batchID: b.BatchID,
-		batchMeta: b.BatchMetadata, channelMeta: b.ChannelMetadata}, nil
+		batchMeta: b.BatchMetadata, channelMeta: b.ChannelMetadata,
+		updateMask: b.UpdateMask, updateOnly: b.UpdateOnly}, nil
 }
 
 func (s *Server) validateProducts(p productsShape) *apiError {
@@ -297,6 +308,8 @@ type directSummary struct {
 	AutoPublished     int     `json:"auto_published"`
 	DurationSeconds   float64 `json:"duration_seconds"`
 	SyncBatchesQueued int     `json:"sync_batches_queued"`
+	Inserted          int     `json:"inserted"`
+	Updated           int     `json:"updated"`
 }
 
 type directDebug struct {
@@ -326,7 +339,7 @@ func directAnswer(req *importRequest, job Job, run *importRun, batches int, elap
 		JobID:   job.ID,
 		Summary: directSummary{Total: job.TotalRows, Successful: job.SuccessfulRows, Failed: job.FailedRows,
 			AutoPublished: job.AutoPublished, DurationSeconds: math.Round(elapsed.Seconds()*1000) / 1000,
-			SyncBatchesQueued: batches},
+			SyncBatchesQueued: batches, Inserted: job.CreatedRows, Updated: job.UpdatedRows},
 		Errors: nonNil(errs),
 		Debug: directDebug{BatchID: batchID, BatchMetadata: req.batchMeta, ChannelMetadata: req.channelMeta,
 			FirstProductSource: &wireVersionSource{SourceID: vs.SourceID, SourceName: vs.SourceName,

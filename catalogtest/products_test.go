@@ -49,6 +49,10 @@ func TestDirectImportMatchesSeedExample(t *testing.T) {
 	want := unmarshalFixture(t, "direct_import_response.json")
 	want["job_id"] = id
 	want["summary"].(map[string]any)["duration_seconds"] = 0.0 // a FakeClock does not move
+	// The project's extension of the summary: rows that created a product
+	// and rows that updated one.
+	want["summary"].(map[string]any)["inserted"] = 2.0
+	want["summary"].(map[string]any)["updated"] = 0.0
 	if diff := cmp.Diff(want, a.body); diff != "" {
 		t.Errorf("answer (-want +got):\n%s", diff)
 	}
@@ -477,7 +481,7 @@ func TestFullPayload(t *testing.T) {
 	a := send(t, s, http.MethodPost, pathImportAPI, raw)
 	a.wantStatus(t, http.StatusOK, "")
 	summary := map[string]any{"total": 1.0, "successful": 1.0, "failed": 0.0, "auto_published": 1.0,
-		"duration_seconds": 0.0, "sync_batches_queued": 1.0}
+		"duration_seconds": 0.0, "sync_batches_queued": 1.0, "inserted": 1.0, "updated": 0.0}
 	if diff := cmp.Diff(summary, a.object(t, "summary")); diff != "" {
 		t.Errorf("summary (-want +got):\n%s", diff)
 	}

@@ -227,6 +227,8 @@ type ImportBody struct {
 	BatchID         string
 	BatchMetadata   *catalog.BatchMetadata
 	ChannelMetadata map[string]any
+	UpdateMask      []string // update_mask, the fields of a selective update
+	UpdateOnly      bool     // update_only
 	// Products are the rows as sent, before mappings and wrapping: a name
 	// sent as a plain string is a catalog.PlainText here, keys the model
 	// has no place for are left out.
@@ -252,6 +254,8 @@ func (r Request) Import() (*ImportBody, error) {
 		BatchID         string                 `json:"batch_id"`
 		BatchMetadata   *catalog.BatchMetadata `json:"batch_metadata"`
 		ChannelMetadata map[string]any         `json:"channel_metadata"`
+		UpdateMask      []string               `json:"update_mask"`
+		UpdateOnly      bool                   `json:"update_only"`
 		Products        []json.RawMessage      `json:"products"`
 	}
 	if err := json.Unmarshal(r.Body, &env); err != nil {
@@ -262,6 +266,7 @@ func (r Request) Import() (*ImportBody, error) {
 	}
 	out := &ImportBody{SourceID: env.SourceID, MergeMode: env.MergeMode, BatchID: env.BatchID,
 		BatchMetadata: env.BatchMetadata, ChannelMetadata: env.ChannelMetadata,
+		UpdateMask: env.UpdateMask, UpdateOnly: env.UpdateOnly,
 		Products: make([]catalog.Product, len(env.Products))}
 	for i, raw := range env.Products {
 		if err := json.Unmarshal(raw, &out.Products[i]); err != nil {

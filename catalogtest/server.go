@@ -58,6 +58,8 @@ type Server struct {
 	mu              sync.Mutex
 	sources         map[string]Source
 	products        map[string][]ProductVersion
+	categories      map[string]map[string]any // by category_id
+	promotions      map[string]map[string]any // by promotionKey
 	jobs            map[string]*jobState
 	jobOrder        []string // job ids, oldest first
 	queue           []string // ids of pending queued jobs, FIFO
@@ -99,6 +101,8 @@ func NewServer(opts ...Option) *Server {
 		workerDone: make(chan struct{}),
 		sources:    make(map[string]Source),
 		products:   make(map[string][]ProductVersion),
+		categories: make(map[string]map[string]any),
+		promotions: make(map[string]map[string]any),
 		jobs:       make(map[string]*jobState),
 		rate:       slidingWindow{n: cfg.rateN, window: cfg.rateWindow},
 		faults:     newFaultSet(cfg.faults, cfg.faultSeed),
@@ -194,6 +198,11 @@ func (s *Server) buildHandler() http.Handler {
 	mux.HandleFunc("POST "+pathImportQueue, s.handleQueueImport)
 	mux.HandleFunc("GET "+pathImportQueue, s.handleQueueStatus)
 	mux.HandleFunc("GET "+pathJob, s.handleGetJob)
+	mux.HandleFunc("POST "+pathCategoriesImport, s.handleImportCategories)
+	mux.HandleFunc("GET "+pathCategories, s.handleListCategories)
+	mux.HandleFunc("POST "+pathPromotionsImport, s.handleImportPromotions)
+	mux.HandleFunc("GET "+pathProducts, s.handleListProducts)
+	mux.HandleFunc("POST "+pathProductsRemove, s.handleRemoveProducts)
 	mux.HandleFunc("/", s.handleUnrouted)
 	s.mux = mux
 	return s.record(s.injectFaults(recoverPanics(s.limitRate(s.authenticate(s.answerStubs(s.deduplicate(http.HandlerFunc(s.route))))))))

@@ -11,7 +11,7 @@ import (
 // Reset puts the server back as NewServer left it, so that tests can share
 // one server: it forgets every product, job, recorded request (request ids
 // start again at req_1), Idempotency-Key, search-sync batch and counter;
-// sources go back to the ones the options configured; faults go back to
+// categories and promotions go; sources go back to the ones the options configured; faults go back to
 // the ones WithFaults configured, with their counts and random source
 // from the start, and FaultsFired to 0; stubs and job outcomes go; the rate
 // window empties; job ids start again from the seed. Options, credentials
@@ -27,6 +27,8 @@ func (s *Server) Reset() {
 	s.sources = make(map[string]Source)
 	s.seedSourcesLocked()
 	s.products = make(map[string][]ProductVersion)
+	s.categories = make(map[string]map[string]any)
+	s.promotions = make(map[string]map[string]any)
 	s.jobs = make(map[string]*jobState)
 	s.jobOrder, s.queue, s.outcomes = nil, nil, nil
 	s.requests, s.requestSeq = nil, 0

@@ -1,0 +1,429 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Clock is the time source of a Batcher: catalogtest.FakeClock satisfies
+// it, so tests can move time by hand.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time                         { return time.Now() }
+func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// ErrBatcherClosed is returned by Add and Flush once Close has been called.
+var ErrBatcherClosed = errors.New("catalog: batcher closed")
+
+// BatcherOptions tune a Batcher. A nil *BatcherOptions means the defaults.
+type BatcherOptions struct {
+	// RequestOptions go on every request (merge mode, update mask, ...).
+	RequestOptions
+	// MaxRows flushes a batch when it holds this many changes (default
+	// 500, at most MaxProducts).
+	MaxRows int
+	// MaxBytes flushes a batch before the next change would make its
+	// request body larger (default 1,000,000, at most the client's limit).
+	MaxBytes int64
+	// MaxDelay flushes a batch when its oldest change has waited this long
+	// (default 5 s).
+	MaxDelay time.Duration
+	// QueueSize bounds the changes accepted but not yet in a batch
+	// (default 2*MaxRows). When the queue is full, Add waits: that is the
+	// backpressure a slow platform puts on the callers. At most QueueSize +
+	// MaxRows changes are held in memory.
+	QueueSize int
+	// Clock is the time source for MaxDelay (default: the system clock).
+	Clock Clock
+	// OnResult is called once for every change Add accepted, with its
+	// outcome, from the batcher's one goroutine, in order within a batch.
+	// It must not call the batcher's Flush or Close. Without it, outcomes
+	// are only counted in Stats.
+	OnResult func(BatchResult)
+}
+
+// BatchResult is the outcome of one change.
+type BatchResult struct {
+	Seq     uint64     // the change's number, from 1, in the order Add accepted them
+	Product Product    // the change as added
+	Outcome RowOutcome // RowSucceeded, RowFailed, RowUnknown or RowNotAttempted
+	// Err says why, for every outcome but RowSucceeded: a *RowError (Row
+	// -1; Seq names the change) for a row the platform refused, else the
+	// request's error.
+	Err error
+}
+
+// BatcherStats counts a Batcher's changes. Added equals Succeeded + Failed
+// + Unknown + NotAttempted + the changes still pending.
+type BatcherStats struct {
+	Added, Succeeded, Failed, Unknown, NotAttempted int64
+	Requests                                        int64 // import requests sent
+}
+
+// Batcher sends a stream of single product changes (a price change at
+// the till, a new product) as direct imports, a batch at a time: a batch
+// is flushed when it reaches MaxRows changes or MaxBytes bytes, when its
+// oldest change has waited MaxDelay, on Flush and on Close. One goroutine
+// sends the batches, one request at a time, through the client, so the
+// client's rate limit applies. Every change Add accepted ends in exactly
+// one outcome, reported to OnResult; none is dropped. Two changes to the
+// same product never share a request: the second starts a new batch, so
+// they are applied in order.
+//
+// A Batcher is safe for concurrent use. Create it with
+// ProductsService.NewBatcher and Close it when done.
+type Batcher struct {
+	s        *ProductsService
+	sourceID string
+	o        BatcherOptions
+	headLen  int // bytes of the request before the products
+
+	queue   chan queued
+	closing chan struct{} // closed by Close: blocked Adds give up
+	stopped chan struct{} // closed when the loop has settled everything
+	runCtx  context.Context
+	cancel  context.CancelFunc
+
+	mu     sync.Mutex
+	closed bool
+	adds   sync.WaitGroup // Adds between the closed check and their send
+	seq    uint64         // changes taken so far; used by the loop only
+
+	added, succeeded, failed, unknown, notAttempted, requests atomic.Int64
+}
+
+// queued is a change, or a Flush or Close request, in the queue.
+type queued struct {
+	item *batchItem
+	done chan struct{} // a Flush or Close: closed once every earlier change is settled
+	stop bool          // Close
+}
+
+type batchItem struct {
+	seq     uint64
+	product Product
+	key     string
+	raw     []byte
+}
+
+// NewBatcher starts a batcher of changes to the import source sourceID.
+func (s *ProductsService) NewBatcher(sourceID string, opts *BatcherOptions) (*Batcher, error) {
+	var o BatcherOptions
+	if opts != nil {
+		o = *opts
+	}
+	if err := checkRequest(sourceID, 1, o.MergeMode); err != nil {
+		return nil, err
+	}
+	switch {
+	case o.MaxRows < 0 || o.MaxRows > MaxProducts:
+		return nil, &ValidationError{Field: "MaxRows", Reason: fmt.Sprintf("%d; 0 to %d", o.MaxRows, MaxProducts)}
+	case o.MaxBytes < 0 || o.MaxBytes > s.client.maxBody:
+		return nil, &ValidationError{Field: "MaxBytes", Reason: fmt.Sprintf("%d; at most the client's limit of %d", o.MaxBytes, s.client.maxBody)}
+	case o.MaxDelay < 0 || o.QueueSize < 0:
+		return nil, &ValidationError{Field: "MaxDelay", Reason: "MaxDelay and QueueSize must not be negative"}
+	}
+	o.MaxRows = cmpOr(o.MaxRows, 500)
+	o.MaxBytes = cmpOr(o.MaxBytes, min(1_000_000, s.client.maxBody))
+	o.MaxDelay = cmpOr(o.MaxDelay, 5*time.Second)
+	o.QueueSize = cmpOr(o.QueueSize, 2*o.MaxRows)
+	if o.Clock == nil {
+		o.Clock = systemClock{}
+	}
+	head, err := newEnvelope(sourceID, o.RequestOptions).head()
+	if err != nil {
+		return nil, err
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	b := &Batcher{s: s, sourceID: sourceID, o: o, headLen: len(head),
+		queue: make(chan queued, o.QueueSize), closing: make(chan struct{}), stopped: make(chan struct{}),
+		runCtx: runCtx, cancel: cancel}
+	go b.loop()
+	return b, nil
+}
+
+// Add validates and encodes one change and queues it. A change that fails
+// validation (as in ProductsService.Import) or alone exceeds MaxBytes is
+// refused at once with a *RowError, and is not queued. When the queue is
+// full, Add waits for room until ctx ends (it then returns ctx's error and
+// the change is not queued); a change that finds room at once is queued
+// whatever ctx's state. After Close it returns ErrBatcherClosed. A nil
+// error means the change will be reported to OnResult.
+func (b *Batcher) Add(ctx context.Context, p Product) error {
+	enc := encoders.Get().(*rowEncoder)
+	raw, rowErr := enc.encode(&p, nil)
+	if rowErr == nil && int64(b.headLen+len(raw)+len(bodyTail)) > b.o.MaxBytes {
+		rowErr = tooLarge(len(raw), b.o.MaxBytes)
+		rowErr.EntityCode = p.EntityCode
+	}
+	item := &batchItem{product: p, key: p.key()}
+	if rowErr == nil {
+		item.raw = append([]byte(nil), raw...)
+	}
+	encoders.Put(enc)
+	if rowErr != nil {
+		rowErr.Row = -1
+		return rowErr
+	}
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return ErrBatcherClosed
+	}
+	b.adds.Add(1)
+	b.mu.Unlock()
+	defer b.adds.Done()
+	if !b.enqueue(ctx, queued{item: item}) {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return ErrBatcherClosed
+	}
+	b.added.Add(1)
+	return nil
+}
+
+// enqueue puts q in the queue, waiting for room; false when ctx ended
+// first, or (for a change) the batcher is closing. A change that finds room
+// at once is queued whatever ctx's state.
+func (b *Batcher) enqueue(ctx context.Context, q queued) bool {
+	select {
+	case b.queue <- q:
+		return true
+	default:
+	}
+	closing := b.closing
+	if q.item == nil {
+		closing = nil // Flush and Close requests go in even while closing
+	}
+	select {
+	case b.queue <- q:
+		return true
+	case <-ctx.Done():
+		return false
+	case <-closing:
+		return false
+	case <-b.stopped:
+		return false
+	}
+}
+
+// Flush sends every change added before it and returns once they are all
+// settled (reported to OnResult), or when ctx ends. It returns
+// ErrBatcherClosed after Close.
+func (b *Batcher) Flush(ctx context.Context) error {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return ErrBatcherClosed
+	}
+	b.mu.Unlock()
+	done := make(chan struct{})
+	if !b.enqueue(ctx, queued{done: done}) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return nil // Close settled everything meanwhile
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-b.stopped:
+		return nil // Close settled everything meanwhile
+	}
+}
+
+// Close stops taking changes, sends every change accepted so far and
+// returns once each is settled. When ctx ends first, the request in flight
+// is cancelled and every change not yet settled is reported
+// RowNotAttempted (or RowUnknown, when its request may have been
+// applied); Close then returns ctx's error. Close may be called more than
+// once.
+func (b *Batcher) Close(ctx context.Context) error {
+	b.mu.Lock()
+	first := !b.closed
+	b.closed = true
+	b.mu.Unlock()
+	gaveUp := false
+	if first {
+		close(b.closing)
+		b.adds.Wait() // every Add has queued its change or given up
+		if !b.enqueue(ctx, queued{done: make(chan struct{}), stop: true}) {
+			gaveUp = true
+			b.cancel() // the loop now settles fast: let it make room
+			b.queue <- queued{done: make(chan struct{}), stop: true}
+		}
+	}
+	select {
+	case <-b.stopped:
+	case <-ctx.Done():
+		select {
+		case <-b.stopped: // settled in time after all
+		default:
+			gaveUp = true
+			b.cancel()
+			<-b.stopped
+		}
+	}
+	if gaveUp {
+		return ctx.Err()
+	}
+	return nil
+}
+
+// Stats returns the batcher's counters.
+func (b *Batcher) Stats() BatcherStats {
+	return BatcherStats{Added: b.added.Load(), Succeeded: b.succeeded.Load(), Failed: b.failed.Load(),
+		Unknown: b.unknown.Load(), NotAttempted: b.notAttempted.Load(), Requests: b.requests.Load()}
+}
+
+// loop takes changes from the queue into the current batch and flushes it
+// by count, bytes, delay, Flush and Close.
+func (b *Batcher) loop() {
+	defer close(b.stopped)
+	defer b.cancel()
+	var (
+		batch []*batchItem
+		keys  = map[string]bool{}
+		size  int // request body bytes with the current batch
+		timer <-chan time.Time
+	)
+	flush := func() {
+		if len(batch) > 0 {
+			b.send(batch)
+		}
+		batch, size, timer = nil, 0, nil
+		clear(keys)
+	}
+	for {
+		select {
+		case <-timer:
+			flush()
+		case q := <-b.queue:
+			if q.done != nil {
+				flush()
+				close(q.done)
+				if q.stop {
+					return
+				}
+				continue
+			}
+			it := q.item
+			b.seq++
+			it.seq = b.seq
+			grown := size + len(it.raw) + 1
+			if len(batch) == 0 {
+				grown = b.headLen + len(it.raw) + len(bodyTail)
+			}
+			if len(batch) > 0 && (keys[it.key] || int64(grown) > b.o.MaxBytes) {
+				flush()
+				grown = b.headLen + len(it.raw) + len(bodyTail)
+			}
+			if len(batch) == 0 {
+				timer = b.o.Clock.After(b.o.MaxDelay)
+			}
+			batch, size = append(batch, it), grown
+			keys[it.key] = true
+			if len(batch) >= b.o.MaxRows {
+				flush()
+			}
+		}
+	}
+}
+
+// send makes one direct import of batch and reports every change.
+func (b *Batcher) send(batch []*batchItem) {
+	if err := b.runCtx.Err(); err != nil { // Close gave up waiting: send nothing more
+		b.settleAll(batch, RowNotAttempted, fmt.Errorf("catalog: batcher closed before sending: %w", err))
+		return
+	}
+	raws := make([][]byte, len(batch))
+	for i, it := range batch {
+		raws[i] = it.raw
+	}
+	body, err := importBody(b.sourceID, &ImportOptions{RequestOptions: b.o.RequestOptions}, raws)
+	if err != nil { // checked in NewBatcher: the envelope does not change
+		b.settleAll(batch, RowFailed, err)
+		return
+	}
+	var res ImportResult
+	call := &apiCall{method: http.MethodPost, path: importAPIPath, body: body, out: &res}
+	err = b.s.client.run(b.runCtx, call)
+	switch {
+	case errors.Is(err, ErrOutcomeUnknown):
+		b.requests.Add(1)
+		b.settleAll(batch, RowUnknown, err)
+		return
+	case err != nil && b.runCtx.Err() != nil && notSentOrCanceled(err):
+		b.settleAll(batch, RowNotAttempted, err)
+		return
+	case err != nil:
+		b.requests.Add(1)
+		b.settleAll(batch, RowFailed, err)
+		return
+	}
+	b.requests.Add(1)
+	errs := res.Errors
+	if res.Summary.Failed > len(errs) && res.JobID != "" {
+		if job, err := b.s.client.Jobs.Get(b.runCtx, res.JobID); err == nil && len(job.Errors) > len(errs) {
+			errs = job.Errors
+		}
+	}
+	byPos := make(map[int]*RowError, len(errs))
+	for i := range errs {
+		byPos[errs[i].Row] = &errs[i]
+	}
+	countsAgree := res.Summary.Failed == len(byPos) && res.Summary.Successful == len(batch)-len(byPos)
+	for pos, it := range batch {
+		switch e, failed := byPos[pos]; {
+		case failed:
+			e.Row = -1
+			b.settle(it, RowFailed, e)
+		case countsAgree:
+			b.settle(it, RowSucceeded, nil)
+		default:
+			b.settle(it, RowUnknown, fmt.Errorf("catalog: the server counted %d succeeded and %d failed but listed %d failures",
+				res.Summary.Successful, res.Summary.Failed, len(byPos)))
+		}
+	}
+}
+
+// notSentOrCanceled reports an error of a request that did not leave, or
+// was cancelled before any answer could have applied it.
+func notSentOrCanceled(err error) bool {
+	return notSent(err) || errors.Is(err, context.Canceled)
+}
+
+func (b *Batcher) settleAll(batch []*batchItem, o RowOutcome, err error) {
+	for _, it := range batch {
+		b.settle(it, o, err)
+	}
+}
+
+func (b *Batcher) settle(it *batchItem, o RowOutcome, err error) {
+	switch o {
+	case RowSucceeded:
+		b.succeeded.Add(1)
+	case RowFailed:
+		b.failed.Add(1)
+	case RowUnknown:
+		b.unknown.Add(1)
+	default:
+		b.notAttempted.Add(1)
+	}
+	if b.o.OnResult != nil {
+		b.o.OnResult(BatchResult{Seq: it.seq, Product: it.product, Outcome: o, Err: err})
+	}
+}

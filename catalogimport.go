@@ -1,0 +1,159 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+)
+
+// EntityImportResult is the answer of a category or promotion import.
+// Every input row is in exactly one place: sent rows are counted in
+// Summary (Summary.Total), rows the client refused are in Rejected.
+type EntityImportResult struct {
+	Success bool                `json:"success"`
+	Summary EntityImportSummary `json:"summary"`
+	// Errors are the server's row failures, with Row mapped back to the
+	// index in the caller's slice.
+	Errors   []RowError `json:"errors"`
+	Message  string     `json:"message"`
+	Rejected []RowError `json:"-"` // rows refused by client-side checks, never sent
+	Replayed bool       `json:"-"` // the answer replays an earlier request with the same idempotency key
+}
+
+// EntityImportSummary counts the rows of a category or promotion import,
+// as the product import's summary does.
+type EntityImportSummary struct {
+	Total      int `json:"total"`      // rows sent
+	Successful int `json:"successful"` // rows stored
+	Failed     int `json:"failed"`     // rows the server refused
+	Inserted   int `json:"inserted"`   // stored rows that were new
+	Updated    int `json:"updated"`    // stored rows that replaced one
+}
+
+// EntityImportOptions are the optional fields of a category or promotion
+// import. A nil *EntityImportOptions sends none.
+type EntityImportOptions struct {
+	// SourceID, when set, is sent as source_id; it must name an existing
+	// import source.
+	SourceID string
+	// IdempotencyKey is sent as the Idempotency-Key header; one is
+	// generated when empty.
+	IdempotencyKey string
+}
+
+func (o *EntityImportOptions) get() EntityImportOptions {
+	if o == nil {
+		return EntityImportOptions{}
+	}
+	return *o
+}
+
+// entityBatch is a category or promotion request ready to send.
+type entityBatch struct {
+	sent     []int // sent[i] is the caller's index of the request's row i
+	rows     []any // the rows to send, in request order
+	rejected []RowError
+}
+
+// sendEntities posts {source_id?, <field>: rows} to path and maps the row
+// errors back to the caller's indexes.
+func (c *Client) sendEntities(ctx context.Context, path, field string, b *entityBatch, o EntityImportOptions) (*EntityImportResult, error) {
+	if len(b.sent) == 0 {
+		return &EntityImportResult{Success: true, Rejected: sortRows(b.rejected)}, nil
+	}
+	body := map[string]any{field: b.rows}
+	if o.SourceID != "" {
+		body["source_id"] = o.SourceID
+	}
+	raw, err := encodeJSON(body)
+	if err != nil {
+		return nil, &ValidationError{Field: field, Reason: err.Error()}
+	}
+	var res EntityImportResult
+	call := &apiCall{method: http.MethodPost, path: path, body: raw, out: &res, idempotencyKey: o.IdempotencyKey}
+	if err := c.run(ctx, call); err != nil {
+		return nil, err
+	}
+	res.Replayed = call.replayed
+	for i := range res.Errors {
+		if r := res.Errors[i].Row; r >= 0 && r < len(b.sent) {
+			res.Errors[i].Row = b.sent[r]
+		} else {
+			res.Errors[i].Row = -1
+		}
+	}
+	res.Rejected = sortRows(b.rejected)
+	return &res, nil
+}
+
+func checkEntityCount(field string, n int) error {
+	switch {
+	case n == 0:
+		return &ValidationError{Field: field, Reason: "empty; send 1 to " + strconv.Itoa(MaxProducts)}
+	case n > MaxProducts:
+		return &ValidationError{Field: field, Reason: fmt.Sprintf("%d items; at most %d per request", n, MaxProducts)}
+	}
+	return nil
+}
+
+// pageMeta is the paging block of a listing.
+type pageMeta struct {
+	Page    int `json:"page"`
+	PerPage int `json:"per_page"`
+	Total   int `json:"total"`
+}
+
+// listPages yields the items of a paged listing at path (with query q),
+// fetching one page of perPage items at a time, until an empty or last page.
+func listPages[T any](ctx context.Context, c *Client, path string, q url.Values, perPage int) iter.Seq2[T, error] {
+	return func(yield func(T, error) bool) {
+		q := cloneQuery(q)
+		q.Set("per_page", strconv.Itoa(perPage))
+		seen := 0
+		for page := 1; ; page++ {
+			q.Set("page", strconv.Itoa(page))
+			var out struct {
+				Data []json.RawMessage `json:"data"`
+				Meta pageMeta          `json:"meta"`
+			}
+			if err := c.do(ctx, http.MethodGet, path+"?"+q.Encode(), nil, &out); err != nil {
+				var zero T
+				yield(zero, err)
+				return
+			}
+			for _, raw := range out.Data {
+				var v T
+				if err := json.Unmarshal(raw, &v); err != nil {
+					yield(v, malformed(http.MethodGet, path, err.Error()))
+					return
+				}
+				if !yield(v, nil) {
+					return
+				}
+			}
+			seen += len(out.Data)
+			if len(out.Data) == 0 || seen >= out.Meta.Total {
+				return
+			}
+		}
+	}
+}
+
+func cloneQuery(q url.Values) url.Values {
+	out := url.Values{}
+	for k, v := range q {
+		out[k] = append([]string(nil), v...)
+	}
+	return out
+}
+
+// sortRows sorts row errors by Row.
+func sortRows(errs []RowError) []RowError {
+	slices.SortFunc(errs, func(a, b RowError) int { return a.Row - b.Row })
+	return errs
+}

@@ -1,0 +1,794 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"math"
+	"slices"
+	"time"
+)
+
+// Feed is a whole catalog for Client.Sync: the categories, the products of
+// one import source, and the promotions.
+type Feed struct {
+	SourceID   string // the import source the products go through; required
+	Categories []Category
+	// Products is read once per Sync call, in order; rows are numbered by
+	// their 0-based position in it. FromSlice makes one from a slice.
+	Products   iter.Seq2[Product, error]
+	Promotions []Promotion
+}
+
+// SyncMode says what a sync sends and removes.
+type SyncMode int
+
+// Sync modes.
+const (
+	// SyncFull sends every product of the feed and removes from the tenant
+	// the products of the source that the feed no longer has, within the
+	// removal limit and only when every row of the feed was applied.
+	SyncFull SyncMode = iota + 1
+	// SyncIncremental sends only the products whose content hash differs
+	// from the one SyncOptions.State recorded, and removes nothing.
+	// Categories and promotions, which are few, are sent in full.
+	SyncIncremental
+)
+
+// String names the mode.
+func (m SyncMode) String() string {
+	switch m {
+	case SyncFull:
+		return "full"
+	case SyncIncremental:
+		return "incremental"
+	}
+	return fmt.Sprintf("SyncMode(%d)", int(m))
+}
+
+// DefaultMaxRemovalPercent is the removal limit of a full sync that sets
+// none: 10% of the source's products.
+const DefaultMaxRemovalPercent = 10.0
+
+// SyncOptions tune Client.Sync.
+type SyncOptions struct {
+	// Mode is SyncFull or SyncIncremental; required.
+	Mode SyncMode
+	// DryRun reads the feed and the tenant and fills SyncReport.Plan
+	// without changing anything: no import, no removal, no state commit.
+	DryRun bool
+	// State keeps content hashes between runs. Required by SyncIncremental;
+	// a full sync updates it when set, so that an incremental run can
+	// follow a full one.
+	State SyncState
+	// MaxRemovals caps the products a full sync may remove (0: no
+	// absolute cap).
+	MaxRemovals int
+	// MaxRemovalPercent caps removals as a percentage of the source's
+	// products before the run (0: no percentage cap). When both caps are
+	// 0, DefaultMaxRemovalPercent applies, unless NoRemovalLimit is set.
+	// Over the limit nothing is removed and Sync returns a
+	// *RemovalLimitError.
+	MaxRemovalPercent float64
+	// NoRemovalLimit lifts the default limit. Think twice.
+	NoRemovalLimit bool
+	// CheckpointRows is how many feed rows each ImportAll call takes
+	// (default 1,000): State is committed after each, so a crash re-sends
+	// at most these rows.
+	CheckpointRows int
+	// RemovalBatch caps entity codes per removal request (default 1,000).
+	RemovalBatch int
+	// Bulk tunes the product stage's ImportAll calls (request options,
+	// concurrency, limits, queued mode). Its BatchID, when set, is
+	// suffixed with the checkpoint number; Progress is called per call.
+	Bulk *BulkOptions
+}
+
+// SyncReport accounts for every row of the feed, stage by stage, and for
+// every removal.
+type SyncReport struct {
+	Mode       SyncMode
+	DryRun     bool
+	Categories StageReport   // rows are indexes in Feed.Categories
+	Products   StageReport   // rows are positions in Feed.Products
+	Promotions StageReport   // rows are indexes in Feed.Promotions
+	Removals   RemovalReport // full mode only
+	// Plan, for a dry run, says what a real run would change.
+	Plan *SyncPlan
+}
+
+// StageReport accounts for every row of one stage: Read equals Succeeded +
+// len(Unchanged) + len(Failed) + len(Unknown) + len(NotAttempted).
+type StageReport struct {
+	Read         int        // rows of the feed taken for this stage
+	Succeeded    int        // rows the platform confirmed applied
+	Unchanged    []int      // rows not sent, their content hash unchanged (incremental), sorted
+	Failed       []RowError // rows not applied, with the reason, sorted by Row
+	Unknown      []RowError // rows sent whose outcome no answer confirmed, sorted by Row
+	NotAttempted []int      // rows never sent, sorted
+	// Inserted and Updated split Succeeded for categories and promotions
+	// (the platform's counts). For products they are the client's reckoning
+	// from the source's listing (full mode) or from State (incremental
+	// mode: a product with a recorded hash counts as updated).
+	Inserted, Updated int
+	Requests          int // requests sent
+}
+
+// Outcome returns what became of a row of the stage; RowSucceeded for an
+// unchanged row, which needed nothing. It relies on the lists being sorted,
+// as Sync returns them.
+func (r *StageReport) Outcome(row int) RowOutcome {
+	in := func(errs []RowError) bool {
+		_, ok := slices.BinarySearchFunc(errs, row, func(e RowError, row int) int { return e.Row - row })
+		return ok
+	}
+	_, notAttempted := slices.BinarySearch(r.NotAttempted, row)
+	switch {
+	case row < 0 || row >= r.Read || notAttempted:
+		return RowNotAttempted
+	case in(r.Failed):
+		return RowFailed
+	case in(r.Unknown):
+		return RowUnknown
+	}
+	return RowSucceeded
+}
+
+// ok reports whether every row of the stage was applied or unchanged.
+func (r *StageReport) ok() bool {
+	return len(r.Failed) == 0 && len(r.Unknown) == 0 && len(r.NotAttempted) == 0
+}
+
+func (r *StageReport) sort() {
+	byRow := func(a, b RowError) int { return a.Row - b.Row }
+	slices.SortFunc(r.Failed, byRow)
+	slices.SortFunc(r.Unknown, byRow)
+	slices.Sort(r.NotAttempted)
+	slices.Sort(r.Unchanged)
+}
+
+// RemovalReport accounts for the removals of a full sync: every code of
+// Planned is removed (Removed), failed, unknown or not attempted.
+type RemovalReport struct {
+	Planned      []string   // entity codes of the source absent from the feed, sorted
+	Removed      int        // products removed
+	Failed       []RowError // codes not removed, Row indexing Planned
+	Unknown      []RowError // requests whose outcome is unknown, Row indexing Planned
+	NotAttempted []int      // indexes in Planned never sent
+	Requests     int        // removal requests sent
+	// Skipped says why nothing was removed, when nothing was: the limit,
+	// a feed that failed in part, a dry run.
+	Skipped string
+}
+
+// SyncPlan is what a dry run found: what a real run would create, update
+// and remove. Entity codes and category ids are sorted.
+type SyncPlan struct {
+	CategoryCreates, CategoryUpdates []string
+	ProductCreates, ProductUpdates   []string
+	Unchanged                        int      // products a real run would skip (incremental)
+	Removals                         []string // full mode: products a real run would remove
+	RemovalLimit                     int      // the limit in force; -1 when none
+	// Refused lists the rows a real run would refuse before sending them,
+	// per stage (client-side checks and unknown categories).
+	RefusedCategories, RefusedProducts, RefusedPromotions []RowError
+}
+
+// Sentinels for the errors of a full sync's removals.
+var (
+	// ErrRemovalLimit: more products would have been removed than the
+	// limit allows, so none was.
+	ErrRemovalLimit = errors.New("catalog: removal limit exceeded")
+	// ErrRemovalsSkipped: the feed was not applied in full, so no product
+	// was removed.
+	ErrRemovalsSkipped = errors.New("catalog: removals skipped")
+)
+
+// RemovalLimitError says that a full sync removed nothing because it
+// would have removed more than the limit. It matches ErrRemovalLimit.
+type RemovalLimitError struct {
+	WouldRemove int // products of the source absent from the feed
+	Catalog     int // products of the source before the run
+	Limit       int // the most the options allow
+}
+
+func (e *RemovalLimitError) Error() string {
+	return fmt.Sprintf("catalog: full sync would remove %d of %d products, over the limit of %d: nothing removed", e.WouldRemove, e.Catalog, e.Limit)
+}
+
+// Is matches ErrRemovalLimit.
+func (e *RemovalLimitError) Is(target error) bool { return target == ErrRemovalLimit }
+
+// RemovalsSkippedError says that a full sync removed nothing because some
+// rows of the feed were not applied. It matches ErrRemovalsSkipped.
+type RemovalsSkippedError struct {
+	WouldRemove int    // products that would have been removed
+	Reason      string // which rows were not applied
+}
+
+func (e *RemovalsSkippedError) Error() string {
+	return fmt.Sprintf("catalog: full sync removed none of %d products: %s", e.WouldRemove, e.Reason)
+}
+
+// Is matches ErrRemovalsSkipped.
+func (e *RemovalsSkippedError) Is(target error) bool { return target == ErrRemovalsSkipped }
+
+// Sync brings the tenant in line with a whole catalog, in the order that
+// keeps references whole: categories (parents first, see
+// CategoriesService.Import), then products (through ProductsService.ImportAll,
+// one call per checkpoint), then promotions (which target the products'
+// packaging options), then, in full mode, removals.
+//
+// A product row is refused, without being sent, when its category or a
+// channel category names an id that is neither in the tenant nor a
+// category of this feed that was applied; when it repeats the entity code
+// of an earlier row; or when it fails client-side validation.
+//
+// In full mode, the products of the source that the feed does not have
+// are removed (ProductsService.Remove, batched) only when every product
+// row of the feed was applied, the feed yielded no error and ctx did not
+// end (otherwise a *RemovalsSkippedError), and only when their number is
+// within the removal limit (otherwise a *RemovalLimitError). In
+// incremental mode, only products whose ContentHash differs from State's
+// are sent, and nothing is removed.
+//
+// The report is always returned. The error is non-nil when the sync could
+// not start, stopped early (ctx), skipped its removals, or could not
+// commit its state.
+//
+// Operations listCategories, importCategories, listProducts,
+// importProducts (or queueProducts), importPromotions, removeProducts.
+func (c *Client) Sync(ctx context.Context, feed Feed, opts *SyncOptions) (*SyncReport, error) {
+	o, err := syncDefaults(feed, opts)
+	if err != nil {
+		return &SyncReport{}, err
+	}
+	r := &syncRun{c: c, feed: feed, o: o, rep: &SyncReport{Mode: o.Mode, DryRun: o.DryRun}}
+	if o.DryRun {
+		r.rep.Plan = &SyncPlan{RemovalLimit: -1}
+		r.rep.Removals.Skipped = "dry run"
+	}
+	if err := r.readTenant(ctx); err != nil {
+		return r.rep, err
+	}
+	r.categories(ctx)
+	r.products(ctx)
+	if ctx.Err() == nil {
+		r.promotions(ctx)
+	} else {
+		r.rep.Promotions.Read = len(feed.Promotions)
+		for i := range feed.Promotions {
+			r.rep.Promotions.NotAttempted = append(r.rep.Promotions.NotAttempted, i)
+		}
+	}
+	var errs []error
+	if o.Mode == SyncFull {
+		errs = append(errs, r.removals(ctx))
+	}
+	r.rep.Categories.sort()
+	r.rep.Products.sort()
+	r.rep.Promotions.sort()
+	if err := ctx.Err(); err != nil {
+		errs = append(errs, fmt.Errorf("catalog: sync stopped: %w", err))
+	}
+	return r.rep, errors.Join(append(errs, r.bulkErr, r.stateErr)...)
+}
+
+func syncDefaults(feed Feed, opts *SyncOptions) (SyncOptions, error) {
+	var o SyncOptions
+	if opts != nil {
+		o = *opts
+	}
+	switch {
+	case feed.SourceID == "":
+		return o, &ValidationError{Field: "Feed.SourceID", Reason: "required"}
+	case o.Mode != SyncFull && o.Mode != SyncIncremental:
+		return o, &ValidationError{Field: "SyncOptions.Mode", Reason: "must be SyncFull or SyncIncremental"}
+	case o.Mode == SyncIncremental && o.State == nil:
+		return o, &ValidationError{Field: "SyncOptions.State", Reason: "an incremental sync needs a state to compare with"}
+	case o.MaxRemovals < 0 || o.MaxRemovalPercent < 0 || o.MaxRemovalPercent > 100 || math.IsNaN(o.MaxRemovalPercent):
+		return o, &ValidationError{Field: "SyncOptions.MaxRemovals", Reason: "limits must be 0 or more, percentages at most 100"}
+	case o.CheckpointRows < 0 || o.RemovalBatch < 0 || o.RemovalBatch > MaxProducts:
+		return o, &ValidationError{Field: "SyncOptions.CheckpointRows", Reason: "must not be negative; RemovalBatch at most MaxProducts"}
+	}
+	o.CheckpointRows = cmpOr(o.CheckpointRows, 1000)
+	o.RemovalBatch = cmpOr(o.RemovalBatch, 1000)
+	if o.Bulk == nil {
+		o.Bulk = &BulkOptions{}
+	}
+	if err := checkUpdateMask(o.Bulk.UpdateMask); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+// syncRun is the state of one Sync.
+type syncRun struct {
+	c    *Client
+	feed Feed
+	o    SyncOptions
+	rep  *SyncReport
+
+	tenantCats map[string]string // category id -> parent id, before the run
+	knownCats  map[string]string // ids products may reference: why not, "" when fine
+	existing   map[string]bool   // entity codes of the source before the run (full mode and dry runs)
+	catalog    int               // len(existing)
+	inFeed     map[string]int    // entity code -> first feed row
+	feedBroken bool              // the feed yielded an error
+	stateErr   error             // the first State.Commit failure
+	bulkErr    error             // why ImportAll could not start, if it could not
+}
+
+// readTenant lists what the sync compares the feed with: the category
+// tree, and (full mode or dry run) the source's products.
+func (r *syncRun) readTenant(ctx context.Context) error {
+	r.tenantCats = map[string]string{}
+	for cat, err := range r.c.Categories.List(ctx) {
+		if err != nil {
+			return fmt.Errorf("catalog: sync: listing categories: %w", err)
+		}
+		r.tenantCats[deref(cat.CategoryID)] = deref(cat.ParentID)
+	}
+	if r.o.Mode != SyncFull && !r.o.DryRun {
+		return nil
+	}
+	r.existing = map[string]bool{}
+	for ref, err := range r.c.Products.List(ctx, r.feed.SourceID) {
+		if err != nil {
+			return fmt.Errorf("catalog: sync: listing the source's products: %w", err)
+		}
+		r.existing[ref.EntityCode] = true
+	}
+	r.catalog = len(r.existing)
+	return nil
+}
+
+// categories runs the category stage and settles which ids products may
+// reference.
+func (r *syncRun) categories(ctx context.Context) {
+	st := &r.rep.Categories
+	st.Read = len(r.feed.Categories)
+	r.knownCats = map[string]string{}
+	for id := range r.tenantCats {
+		r.knownCats[id] = ""
+	}
+	if len(r.feed.Categories) == 0 {
+		return
+	}
+	plan := planCategories(r.feed.Categories, r.tenantCats)
+	st.Failed = append(st.Failed, plan.rejected...)
+	for _, e := range plan.rejected {
+		r.knownCats[e.EntityCode] = "was refused in this sync: " + e.Reason
+	}
+	if r.o.DryRun {
+		for _, i := range plan.sent {
+			id := deref(r.feed.Categories[i].CategoryID)
+			r.knownCats[id] = ""
+			if _, ok := r.tenantCats[id]; ok {
+				r.rep.Plan.CategoryUpdates = append(r.rep.Plan.CategoryUpdates, id)
+			} else {
+				r.rep.Plan.CategoryCreates = append(r.rep.Plan.CategoryCreates, id)
+			}
+		}
+		slices.Sort(r.rep.Plan.CategoryCreates)
+		slices.Sort(r.rep.Plan.CategoryUpdates)
+		r.rep.Plan.RefusedCategories = sortRows(slices.Clone(plan.rejected))
+		st.Failed = nil
+		st.NotAttempted = slices.Clone(plan.sent) // a dry run sends nothing
+		for _, e := range plan.rejected {
+			st.NotAttempted = append(st.NotAttempted, e.Row)
+		}
+		return
+	}
+	r.sendEntityChunks(ctx, st, categoriesImportPath, "categories", plan, func(i int) string { return deref(r.feed.Categories[i].CategoryID) },
+		func(id string, applied bool, why string) {
+			if applied {
+				r.knownCats[id] = ""
+			} else {
+				r.knownCats[id] = why
+			}
+		})
+}
+
+// promotions runs the promotion stage.
+func (r *syncRun) promotions(ctx context.Context) {
+	st := &r.rep.Promotions
+	st.Read = len(r.feed.Promotions)
+	if st.Read == 0 {
+		return
+	}
+	b := &entityBatch{}
+	seen := map[string]int{}
+	for i := range r.feed.Promotions {
+		p := &r.feed.Promotions[i]
+		field, reason := checkPromotion(p)
+		key := fmt.Sprintf("%s#%d", deref(p.PromoCode), deref(p.PromoRow))
+		if first, dup := seen[key]; dup && reason == "" {
+			field, reason = "promo_code", fmt.Sprintf("promo_code %q row %d repeats row %d", deref(p.PromoCode), deref(p.PromoRow), first)
+		}
+		if reason != "" {
+			b.rejected = append(b.rejected, RowError{Row: i, EntityCode: deref(p.PromoCode), Field: field, Reason: reason, Rejected: true})
+			continue
+		}
+		seen[key] = i
+		b.sent, b.rows = append(b.sent, i), append(b.rows, p)
+	}
+	if r.o.DryRun {
+		r.rep.Plan.RefusedPromotions = sortRows(b.rejected)
+		for i := range r.feed.Promotions {
+			st.NotAttempted = append(st.NotAttempted, i)
+		}
+		return
+	}
+	st.Failed = append(st.Failed, b.rejected...)
+	r.sendEntityChunks(ctx, st, promotionsImportPath, "promotions", b, func(i int) string { return deref(r.feed.Promotions[i].PromoCode) }, nil)
+}
+
+// sendEntityChunks sends the planned rows of a category or promotion stage
+// in requests of at most MaxProducts rows, in plan order, and settles them.
+func (r *syncRun) sendEntityChunks(ctx context.Context, st *StageReport, path, field string, plan *entityBatch,
+	key func(int) string, settled func(key string, applied bool, why string)) {
+	for from := 0; from < len(plan.sent); from += MaxProducts {
+		to := min(from+MaxProducts, len(plan.sent))
+		chunk := &entityBatch{sent: plan.sent[from:to], rows: plan.rows[from:to]}
+		if ctx.Err() != nil {
+			for _, i := range chunk.sent {
+				st.NotAttempted = append(st.NotAttempted, i)
+				if settled != nil {
+					settled(key(i), false, "was not sent: "+ctx.Err().Error())
+				}
+			}
+			continue
+		}
+		res, err := r.c.sendEntities(ctx, path, field, chunk, EntityImportOptions{SourceID: r.feed.SourceID})
+		st.Requests++
+		failed := map[int]RowError{}
+		switch {
+		case errors.Is(err, ErrOutcomeUnknown):
+			for _, i := range chunk.sent {
+				st.Unknown = append(st.Unknown, RowError{Row: i, EntityCode: key(i), Reason: err.Error()})
+				if settled != nil {
+					settled(key(i), false, "may not have been applied: "+err.Error())
+				}
+			}
+			continue
+		case err != nil:
+			for _, i := range chunk.sent {
+				failed[i] = RowError{Row: i, EntityCode: key(i), Reason: "request failed: " + err.Error()}
+			}
+		default:
+			for _, e := range res.Errors {
+				failed[e.Row] = e
+			}
+			st.Inserted += res.Summary.Inserted
+			st.Updated += res.Summary.Updated
+		}
+		for _, i := range chunk.sent {
+			e, bad := failed[i]
+			if bad {
+				st.Failed = append(st.Failed, e)
+			} else {
+				st.Succeeded++
+			}
+			if settled != nil {
+				settled(key(i), !bad, e.Reason)
+			}
+		}
+	}
+}
+
+// categoryRefusal returns why a product's category references cannot be
+// applied, or "".
+func (r *syncRun) categoryRefusal(p *Product) string {
+	ids := []string{}
+	if p.Category != nil {
+		ids = append(ids, deref(p.Category.CategoryID))
+	}
+	for _, cc := range p.ChannelCategories {
+		if cc.Category != nil {
+			ids = append(ids, deref(cc.Category.CategoryID))
+		}
+	}
+	for _, id := range ids {
+		if id == "" {
+			continue
+		}
+		why, known := r.knownCats[id]
+		switch {
+		case !known:
+			return fmt.Sprintf("category %q neither exists in the tenant nor is in this feed", id)
+		case why != "":
+			return fmt.Sprintf("category %q %s", id, why)
+		}
+	}
+	return ""
+}
+
+// checkpoint is one slice of the feed's products: the rows to send, with
+// their feed positions and hashes.
+type checkpoint struct {
+	products []Product
+	rows     []int    // feed position of each product
+	hashes   []string // content hash of each product
+}
+
+// products runs the product stage: checkpoint by checkpoint, one
+// ImportAll call each, committing State after each.
+func (r *syncRun) products(ctx context.Context) {
+	st := &r.rep.Products
+	r.inFeed = map[string]int{}
+	if r.feed.Products == nil {
+		return
+	}
+	bulk := *r.o.Bulk
+	baseID := cmpOrString(bulk.BatchID, "sync-"+time.Now().UTC().Format("20060102T150405Z"))
+	cp := &checkpoint{}
+	part := 0
+	flush := func() {
+		if len(cp.products) == 0 {
+			return
+		}
+		part++
+		r.sendCheckpoint(ctx, cp, bulk, fmt.Sprintf("%s-%d", baseID, part))
+		cp = &checkpoint{}
+	}
+	row := -1
+	for p, err := range r.feed.Products {
+		row++
+		st.Read++
+		if ctx.Err() != nil {
+			st.NotAttempted = append(st.NotAttempted, row)
+			break
+		}
+		if err != nil {
+			r.feedBroken = true
+			r.refuseProduct(RowError{Row: row, Reason: "the feed yielded an error: " + err.Error()})
+			continue
+		}
+		key := p.key()
+		if first, dup := r.inFeed[key]; dup && key != "" {
+			r.refuseProduct(RowError{Row: row, EntityCode: p.EntityCode, Field: "entity_code",
+				Reason: fmt.Sprintf("%q repeats row %d of the feed", key, first), Rejected: true})
+			continue
+		}
+		if key != "" {
+			r.inFeed[key] = row
+		}
+		if rowErr := validateProduct(&p, nil); rowErr != nil {
+			rowErr.Row, rowErr.EntityCode, rowErr.Rejected = row, p.EntityCode, true
+			r.refuseProduct(*rowErr)
+			continue
+		}
+		if why := r.categoryRefusal(&p); why != "" {
+			r.refuseProduct(RowError{Row: row, EntityCode: p.EntityCode, Field: "category", Reason: why, Rejected: true})
+			continue
+		}
+		hash := ContentHash(&p, bulk.RequestOptions)
+		if r.o.Mode == SyncIncremental && hash != "" && r.o.State.Hash(key) == hash {
+			st.Unchanged = append(st.Unchanged, row)
+			continue
+		}
+		if r.o.DryRun {
+			r.planProduct(key)
+			st.NotAttempted = append(st.NotAttempted, row)
+			continue
+		}
+		cp.products = append(cp.products, p)
+		cp.rows = append(cp.rows, row)
+		cp.hashes = append(cp.hashes, hash)
+		if len(cp.products) >= r.o.CheckpointRows {
+			flush()
+		}
+	}
+	flush()
+	if r.o.DryRun {
+		r.rep.Plan.Unchanged = len(st.Unchanged)
+		slices.Sort(r.rep.Plan.ProductCreates)
+		slices.Sort(r.rep.Plan.ProductUpdates)
+	}
+}
+
+func cmpOrString(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// refuseProduct records a row refused before sending (in a dry run, in the
+// plan: the real run would refuse it).
+func (r *syncRun) refuseProduct(e RowError) {
+	if r.o.DryRun {
+		r.rep.Plan.RefusedProducts = append(r.rep.Plan.RefusedProducts, e)
+		r.rep.Products.NotAttempted = append(r.rep.Products.NotAttempted, e.Row)
+		return
+	}
+	r.rep.Products.Failed = append(r.rep.Products.Failed, e)
+}
+
+func (r *syncRun) planProduct(key string) {
+	if r.existing[key] {
+		r.rep.Plan.ProductUpdates = append(r.rep.Plan.ProductUpdates, key)
+	} else {
+		r.rep.Plan.ProductCreates = append(r.rep.Plan.ProductCreates, key)
+	}
+}
+
+// sendCheckpoint imports one checkpoint through ImportAll, maps its report
+// back to feed rows and commits the confirmed hashes.
+func (r *syncRun) sendCheckpoint(ctx context.Context, cp *checkpoint, bulk BulkOptions, batchID string) {
+	st := &r.rep.Products
+	bulk.BatchID = batchID
+	bulk.TotalItems = 0
+	rep, err := r.c.Products.ImportAll(ctx, r.feed.SourceID, FromSlice(cp.products), &bulk)
+	if err != nil && rep.Read == 0 && r.bulkErr == nil && ctx.Err() == nil {
+		r.bulkErr = err // ImportAll could not start: its options are wrong
+	}
+	st.Requests += rep.Requests
+	feedRow := func(i int) int {
+		if i >= 0 && i < len(cp.rows) {
+			return cp.rows[i]
+		}
+		return -1
+	}
+	toFeed := func(e RowError) RowError {
+		if e.EntityCode == "" && e.Row >= 0 && e.Row < len(cp.products) {
+			e.EntityCode = cp.products[e.Row].EntityCode
+		}
+		e.Row = feedRow(e.Row)
+		return e
+	}
+	for _, e := range rep.Failed {
+		st.Failed = append(st.Failed, toFeed(e))
+	}
+	for _, e := range rep.Unknown {
+		st.Unknown = append(st.Unknown, toFeed(e))
+	}
+	for _, i := range rep.NotAttempted {
+		st.NotAttempted = append(st.NotAttempted, feedRow(i))
+	}
+	// Rows ImportAll never read (it stopped early) were not attempted.
+	for i := rep.Read; i < len(cp.rows); i++ {
+		st.NotAttempted = append(st.NotAttempted, cp.rows[i])
+	}
+	confirmed := map[string]string{}
+	for i := range cp.products {
+		if i >= rep.Read || rep.Outcome(i) != RowSucceeded {
+			continue
+		}
+		st.Succeeded++
+		key := cp.products[i].key()
+		switch {
+		case r.existing != nil && r.existing[key], r.existing == nil && r.o.State != nil && r.o.State.Hash(key) != "":
+			st.Updated++
+		default:
+			st.Inserted++
+		}
+		if cp.hashes[i] != "" {
+			confirmed[key] = cp.hashes[i]
+		}
+	}
+	if r.o.State != nil && len(confirmed) > 0 {
+		if err := r.o.State.Commit(confirmed, nil); err != nil && r.stateErr == nil {
+			r.stateErr = err
+		}
+	}
+}
+
+// removalLimit is the most a full sync may remove; -1 when unlimited.
+func (r *syncRun) removalLimit() int {
+	if r.o.NoRemovalLimit {
+		return -1
+	}
+	limit, pct := -1, r.o.MaxRemovalPercent
+	if r.o.MaxRemovals == 0 && pct == 0 {
+		pct = DefaultMaxRemovalPercent
+	}
+	if r.o.MaxRemovals > 0 {
+		limit = r.o.MaxRemovals
+	}
+	if pct > 0 {
+		byPct := int(math.Floor(float64(r.catalog) * pct / 100))
+		if limit < 0 || byPct < limit {
+			limit = byPct
+		}
+	}
+	return limit
+}
+
+// removals runs the removal stage of a full sync.
+func (r *syncRun) removals(ctx context.Context) error {
+	rr := &r.rep.Removals
+	for code := range r.existing {
+		if _, sent := r.inFeed[code]; !sent {
+			rr.Planned = append(rr.Planned, code)
+		}
+	}
+	slices.Sort(rr.Planned)
+	limit := r.removalLimit()
+	if r.o.DryRun {
+		r.rep.Plan.Removals = slices.Clone(rr.Planned)
+		r.rep.Plan.RemovalLimit = limit
+		rr.NotAttempted = indexes(len(rr.Planned))
+		return nil
+	}
+	if len(rr.Planned) == 0 {
+		return nil
+	}
+	st := &r.rep.Products
+	var why string
+	switch {
+	case ctx.Err() != nil:
+		why = "the sync stopped early: " + ctx.Err().Error()
+	case r.feedBroken:
+		why = "the feed yielded an error"
+	case !st.ok():
+		why = fmt.Sprintf("%d product rows failed, %d have an unknown outcome, %d were not attempted",
+			len(st.Failed), len(st.Unknown), len(st.NotAttempted))
+	}
+	if why != "" {
+		rr.Skipped = why
+		rr.NotAttempted = indexes(len(rr.Planned))
+		return &RemovalsSkippedError{WouldRemove: len(rr.Planned), Reason: why}
+	}
+	if limit >= 0 && len(rr.Planned) > limit {
+		err := &RemovalLimitError{WouldRemove: len(rr.Planned), Catalog: r.catalog, Limit: limit}
+		rr.Skipped = err.Error()
+		rr.NotAttempted = indexes(len(rr.Planned))
+		return err
+	}
+	for from := 0; from < len(rr.Planned); from += r.o.RemovalBatch {
+		to := min(from+r.o.RemovalBatch, len(rr.Planned))
+		if ctx.Err() != nil {
+			rr.NotAttempted = append(rr.NotAttempted, indexesFrom(from, to)...)
+			continue
+		}
+		codes := rr.Planned[from:to]
+		res, err := r.c.Products.Remove(ctx, r.feed.SourceID, codes)
+		rr.Requests++
+		switch {
+		case errors.Is(err, ErrOutcomeUnknown):
+			for i := from; i < to; i++ {
+				rr.Unknown = append(rr.Unknown, RowError{Row: i, EntityCode: rr.Planned[i], Reason: err.Error()})
+			}
+			continue
+		case err != nil:
+			for i := from; i < to; i++ {
+				rr.Failed = append(rr.Failed, RowError{Row: i, EntityCode: rr.Planned[i], Reason: "request failed: " + err.Error()})
+			}
+			continue
+		}
+		failed := map[int]bool{}
+		for _, e := range res.Errors {
+			if e.Row >= 0 && e.Row < len(codes) {
+				failed[e.Row] = true
+				e.Row += from
+				rr.Failed = append(rr.Failed, e)
+			}
+		}
+		var removed []string
+		for i, code := range codes {
+			if !failed[i] {
+				removed = append(removed, code)
+			}
+		}
+		rr.Removed += len(removed)
+		if r.o.State != nil && len(removed) > 0 {
+			if err := r.o.State.Commit(nil, removed); err != nil && r.stateErr == nil {
+				r.stateErr = err
+			}
+		}
+	}
+	return nil
+}
+
+func indexes(n int) []int { return indexesFrom(0, n) }
+
+func indexesFrom(from, to int) []int {
+	out := make([]int, 0, to-from)
+	for i := from; i < to; i++ {
+		out = append(out, i)
+	}
+	return out
+}
