@@ -58,8 +58,10 @@ import (
 // only when the body holds a backslash, one pass over its JSON strings that
 // decodes the ones with an escape and at least as long as the secret into a
 // reused buffer. Memory grows only when a secret is found (the redacted
-// copy). A 256 MiB answer costs tens of milliseconds more (see
-// BenchmarkRedactAnswer).
+// copy); the body the transport read is the one decodeBody decodes, not a
+// second copy. BenchmarkRedactAnswer, on two cores: 3.8 GB/s for an answer
+// without a backslash (70 ms for the largest accepted, 256 MiB), 490 MB/s
+// when every string holds an escape (0.55 s for 256 MiB).
 const redactMark = "[REDACTED]"
 
 // redactor removes one secret, in its known forms, from texts. A nil
@@ -68,6 +70,12 @@ type redactor struct {
 	forms  [][]byte // the secret and its percent-encoded forms, longest first
 	minLen int      // the length of the shortest form
 }
+
+// String hides the forms of the secret the redactor holds.
+func (redactor) String() string { return redactMark }
+
+// GoString hides them from %#v.
+func (redactor) GoString() string { return redactMark }
 
 func newRedactor(s secret) *redactor {
 	if s == "" {
