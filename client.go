@@ -55,6 +55,7 @@ type Client struct {
 	http    *retryablehttp.Client
 	maxBody int64
 	logger  *slog.Logger
+	redact  *redactor // as the transport's, for the errors http.Client builds around it
 	common  service
 }
 
@@ -78,7 +79,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if err := cfg.checkTransportSecurity(base); err != nil {
 		return nil, err
 	}
-	c := &Client{base: base, maxBody: cfg.maxBody, logger: cfg.logger}
+	c := &Client{base: base, maxBody: cfg.maxBody, logger: cfg.logger, redact: newRedactor(cfg.creds.secret)}
 	c.http = cfg.retryableClient(base)
 	c.common.client = c
 	c.Products = (*ProductsService)(&c.common)
@@ -223,6 +224,7 @@ func randomHex(n int) string {
 // what the caller has to fix. Only a POST that may have reached the server
 // has an unknown outcome; one never sent fails with the reason.
 func (c *Client) transportError(ctx context.Context, a *apiCall, err error) error {
+	err = c.redact.error(err) // a *url.Error names the last URL, which a redirect may have set
 	if last := a.state.lastErr; last != nil && !errors.Is(err, last) {
 		err = fmt.Errorf("%w; then gave up: %w", last, err)
 	}
@@ -238,7 +240,7 @@ func (c *Client) transportError(ctx context.Context, a *apiCall, err error) erro
 // decodeBody decodes a success answer into out, reading at most
 // maxResponseBody bytes.
 func decodeBody(r io.Reader, out any, method, path string) error {
-	raw, err := io.ReadAll(io.LimitReader(r, maxResponseBody+1))
+	raw, err := readAnswer(r, maxResponseBody+1) // redacted by the transport
 	if err != nil {
 		return fmt.Errorf("catalog: %s %s: reading answer: %w", method, path, err)
 	}

@@ -212,6 +212,7 @@ func (c *config) retryableClient(base *url.URL) *retryablehttp.Client {
 		creds:   c.creds,
 		limiter: newLimiter(c.rateN, c.ratePer, c.clock),
 		logger:  c.logger,
+		redact:  newRedactor(c.creds.secret),
 	}
 	return &retryablehttp.Client{
 		HTTPClient:   hc,

@@ -62,6 +62,7 @@ type transport struct {
 	creds   credentials
 	limiter *ratelimit.Limiter // nil: no limit
 	logger  *slog.Logger       // nil: no logging
+	redact  *redactor          // removes the secret from answers (redact.go); nil: no credential
 }
 
 // RoundTrip sends one attempt: wait for the limiter, authenticate, send, log.
@@ -87,6 +88,8 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	start := time.Now()
 	resp, err := t.next.RoundTrip(out)
+	t.redact.answer(resp) // before anything reads it: the one place answers are redacted
+	err = t.redact.error(err)
 	c.attempts++
 	if err != nil {
 		c.lastErr = err
@@ -123,7 +126,7 @@ func (t *transport) log(ctx context.Context, req *http.Request, c *call, resp *h
 	}
 	attrs := []slog.Attr{
 		slog.String("method", req.Method),
-		slog.String("path", req.URL.Path),
+		slog.String("path", t.redact.string(req.URL.Path)), // a redirect's, which the server chose
 		slog.Int("attempt", c.attempts),
 		slog.Duration("duration", d),
 	}
