@@ -63,6 +63,8 @@ type BulkProgress struct {
 	Failed       int   // rows rejected, by the client or the server
 	Unknown      int   // rows sent whose fate no answer confirmed
 	NotAttempted int   // rows read but never sent
+	Inserted     int   // of Succeeded, rows the server counted as new products
+	Updated      int   // of Succeeded, rows the server counted as new versions of existing ones
 	Requests     int   // import requests sent
 	Bytes        int64 // bytes of import request bodies sent
 	// RateLimitWait is the time import requests spent waiting for the
@@ -112,9 +114,13 @@ type BulkReport struct {
 	// server did not confirm a replay. Each is also in Succeeded (the second
 	// request was confirmed) or in Unknown. Sorted.
 	MaybeTwice []int
-	Requests   int      // import requests sent
-	Bytes      int64    // bytes of import request bodies sent
-	JobIDs     []string // one job per request, in the order the answers came
+	// Inserted and Updated split Succeeded as the server counted it: new
+	// products, and new versions of existing ones. Both stay 0 against a
+	// server that does not count them.
+	Inserted, Updated int
+	Requests          int      // import requests sent
+	Bytes             int64    // bytes of import request bodies sent
+	JobIDs            []string // one job per request, in the order the answers came
 	// RateLimitWait is BulkProgress.RateLimitWait at the end: how long
 	// import requests waited for the client's rate limiter, summed.
 	RateLimitWait time.Duration
@@ -534,6 +540,17 @@ func (r *bulkRun) settleDirect(b *bulkBatch, res *ImportResult) {
 		}
 	}
 	r.settle(b, res.Summary.Successful, res.Summary.Failed, errs, "")
+	r.countInserts(res.Summary.Inserted, res.Summary.Updated)
+}
+
+// countInserts adds the server's insert and update counts of one request.
+func (r *bulkRun) countInserts(inserted, updated int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rep.Inserted += inserted
+	r.rep.Updated += updated
+	r.progress.Inserted += inserted
+	r.progress.Updated += updated
 }
 
 // settle assigns each row of b its outcome from the server's counts and row
@@ -613,6 +630,7 @@ func (r *bulkRun) settleJob(b *bulkBatch, job *Job) {
 	}
 	succeeded, failed := job.rowCounts(len(b.rows))
 	r.settle(b, succeeded, failed, job.Errors, failedAll)
+	r.countInserts(job.CreatedRows, job.UpdatedRows)
 }
 
 func (r *bulkRun) failRows(errs []RowError) {

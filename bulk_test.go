@@ -363,3 +363,26 @@ func TestImportAllRefusesBadOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestImportAllCountsInsertsAndUpdates checks that the report splits the
+// rows applied into new products and new versions, as the server counted
+// them, for direct and queued imports alike.
+func TestImportAllCountsInsertsAndUpdates(t *testing.T) {
+	for _, queued := range []bool{false, true} {
+		_, c := newFake(t)
+		products := []catalog.Product{{EntityCode: "A"}, {EntityCode: "B"}, {EntityCode: "C"}}
+		opts := &catalog.BulkOptions{Queued: queued, MaxProducts: 2}
+		first, err := c.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, catalog.FromSlice(products), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := c.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, catalog.FromSlice(products[:2]), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.Inserted != 3 || first.Updated != 0 || second.Inserted != 0 || second.Updated != 2 {
+			t.Errorf("queued=%v: first run inserted %d, updated %d; second inserted %d, updated %d; want 3, 0, 0, 2",
+				queued, first.Inserted, first.Updated, second.Inserted, second.Updated)
+		}
+	}
+}

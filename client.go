@@ -44,9 +44,9 @@ const (
 // Client talks to one tenant of the catalog platform. It is safe for
 // concurrent use, and every call made through it shares one rate limit.
 type Client struct {
-	Products   *ProductsService   // direct and queued product imports
-	Categories *CategoriesService // category model; imports come later
-	Promotions *PromotionsService // promotion model; imports come later
+	Products   *ProductsService   // product imports (direct, queued, streamed), listing, removal, the real-time batcher
+	Categories *CategoriesService // the category tree: import and listing
+	Promotions *PromotionsService // promotion imports
 	Sources    *SourcesService    // import sources: mappings, locked fields, auto-publish
 	Imports    *ImportsService    // file imports
 	Jobs       *JobsService       // import jobs and the queue
