@@ -143,8 +143,11 @@ func WithMaxBodyBytes(n int64) Option {
 // turns retries off.
 func WithRetries(maxRetries int, minWait, maxWait time.Duration) Option {
 	return func(c *config) error {
-		if maxRetries < 0 || minWait <= 0 || maxWait < minWait {
-			return fmt.Errorf("catalog: WithRetries(%d, %s, %s): need maxRetries >= 0 and 0 < minWait <= maxWait", maxRetries, minWait, maxWait)
+		switch {
+		case maxRetries == 0 && minWait >= 0 && maxWait >= 0:
+			// No retries: the waits are never used.
+		case maxRetries < 0 || minWait <= 0 || maxWait < minWait:
+			return fmt.Errorf("catalog: WithRetries(%d, %s, %s): need maxRetries >= 0 and 0 < minWait <= maxWait (any waits with 0 retries)", maxRetries, minWait, maxWait)
 		}
 		c.maxRetries, c.retryWait = maxRetries, [2]time.Duration{minWait, maxWait}
 		return nil
