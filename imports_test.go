@@ -570,3 +570,16 @@ func TestUploadRetries(t *testing.T) {
 		})
 	}
 }
+
+// An upload follows the imports' outcome rules: a connection dropped after
+// the whole file was sent leaves the outcome unknown (the job was queued).
+func TestUploadLostAnswerIsUnknown(t *testing.T) {
+	srv, c := newFake(t, catalogtest.WithFaults(catalogtest.Fault{Kind: catalogtest.FaultResetAfterApply, Op: catalogtest.OpUploadFile}))
+	_, err := c.Imports.Upload(context.Background(), "default", "a.csv", strings.NewReader("entity_code\nLOST-1\n"), nil)
+	if !errors.Is(err, catalog.ErrOutcomeUnknown) {
+		t.Fatalf("got %v, want an unknown outcome", err)
+	}
+	if jobs := srv.Jobs(); len(jobs) != 1 || jobs[0].Type != catalogtest.JobTypeFileImport {
+		t.Errorf("jobs: %+v", jobs)
+	}
+}
