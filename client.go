@@ -123,7 +123,17 @@ type apiCall struct {
 	idempotencyKey string
 	replayed       bool  // the server answered with a replay of an earlier request with the key
 	state          *call // what the attempts did; set by newRequest
+	// upload, when set, produces the body of each attempt instead of body:
+	// a multipart form streamed from a file (upload.go). The file's own
+	// limit applies to it rather than the client's body limit.
+	upload *uploadBody
+	// safe: the call changes nothing on the server (a file analysis), so
+	// it is retried and its failures reported like a GET's.
+	safe bool
 }
+
+// mayApply reports whether the call can change the server's state.
+func (a *apiCall) mayApply() bool { return a.method != http.MethodGet && !a.safe }
 
 // limitWait is the time the call's attempts waited for the rate limiter.
 func (a *apiCall) limitWait() time.Duration {
@@ -150,7 +160,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 // *OutcomeUnknownError: the platform does not deduplicate, so only the
 // caller can decide what to do about it.
 func (c *Client) run(ctx context.Context, a *apiCall) error {
-	if size := int64(len(a.body)); size > c.maxBody {
+	if size := int64(len(a.body)); a.upload == nil && size > c.maxBody {
 		return &BodyTooLargeError{Size: size, Limit: c.maxBody}
 	}
 	req, err := c.newRequest(ctx, a)
@@ -167,14 +177,14 @@ func (c *Client) run(ctx context.Context, a *apiCall) error {
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {
 		outcome, apiErr := newResponseError(a.method, a.path, resp)
-		if outcome == outcomeUnknown && a.method != http.MethodGet {
+		if outcome == outcomeUnknown && a.mayApply() {
 			return &OutcomeUnknownError{Method: a.method, Path: a.path, Err: apiErr}
 		}
 		return apiErr
 	}
 	a.replayed = resp.Header.Get("Idempotent-Replayed") == "true"
 	if err := decodeBody(resp.Body, a.out, a.method, a.path); err != nil {
-		if a.method != http.MethodGet {
+		if a.mayApply() {
 			return &OutcomeUnknownError{Method: a.method, Path: a.path, Err: err}
 		}
 		return err
@@ -183,10 +193,14 @@ func (c *Client) run(ctx context.Context, a *apiCall) error {
 }
 
 func (c *Client) newRequest(ctx context.Context, a *apiCall) (*retryablehttp.Request, error) {
-	a.state = &call{idempotent: a.method == http.MethodGet}
+	a.state = &call{idempotent: !a.mayApply()}
 	ctx = withCall(ctx, a.state)
 	var raw any // a nil []byte would still send an empty body
-	if a.body != nil {
+	switch {
+	case a.upload != nil:
+		raw = retryablehttp.ReaderFunc(a.upload.body)
+		a.state.spent = a.upload.spent
+	case a.body != nil:
 		raw = a.body
 	}
 	req, err := retryablehttp.NewRequestWithContext(ctx, a.method, c.base.String()+a.path, raw)
@@ -195,7 +209,10 @@ func (c *Client) newRequest(ctx context.Context, a *apiCall) (*retryablehttp.Req
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", userAgent)
-	if a.body != nil {
+	switch {
+	case a.upload != nil:
+		req.Header.Set("Content-Type", a.upload.contentType())
+	case a.body != nil:
 		req.Header.Set("Content-Type", "application/json")
 	}
 	if a.method == http.MethodPost {
@@ -222,8 +239,16 @@ func randomHex(n int) string {
 // attempt's network error (no such host, connection refused...) even when
 // the context or the rate limiter is what ended the retries, since that is
 // what the caller has to fix. Only a POST that may have reached the server
-// has an unknown outcome; one never sent fails with the reason.
+// has an unknown outcome; one never sent fails with the reason, and so does
+// an upload whose body was cut short (its file failed to read, or grew past
+// its limit): a multipart body without its end is never applied.
 func (c *Client) transportError(ctx context.Context, a *apiCall, err error) error {
+	if a.upload != nil {
+		a.upload.wait()
+		if srcErr := a.upload.failure(); srcErr != nil {
+			return srcErr
+		}
+	}
 	err = c.redact.error(err) // a *url.Error names the last URL, which a redirect may have set
 	if last := a.state.lastErr; last != nil && !errors.Is(err, last) {
 		err = fmt.Errorf("%w; then gave up: %w", last, err)
@@ -231,7 +256,7 @@ func (c *Client) transportError(ctx context.Context, a *apiCall, err error) erro
 	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 		err = fmt.Errorf("%w; %w", err, ctxErr)
 	}
-	if a.method != http.MethodGet && a.state.maybeApplied {
+	if a.mayApply() && a.state.maybeApplied && (a.upload == nil || a.upload.complete()) {
 		return &OutcomeUnknownError{Method: a.method, Path: a.path, Err: err}
 	}
 	return fmt.Errorf("catalog: %s %s: %w", a.method, a.path, err)

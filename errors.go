@@ -171,6 +171,9 @@ type RowError struct {
 	// server or the client rejected on its own. Unwrap returns it, so
 	// errors.Is(rowErr, ErrServer) sorts rows by what befell them.
 	Cause error `json:"-"`
+	// Code is the server's machine-readable code for the failure, such as
+	// "validation_error", when it gives one (JobsService.Errors).
+	Code string `json:"-"`
 }
 
 // Error names the row, its entity_code, the field and the reason.

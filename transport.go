@@ -232,6 +232,9 @@ type call struct {
 	lastErr      error         // the last attempt's network error: the cause to report
 	lastWait     time.Duration // the last attempt's wait for the rate limiter
 	limitWait    time.Duration // all waits for the rate limiter
+	// spent, when set, reports a body that cannot be produced again (an
+	// upload from a plain io.Reader, already read): no attempt follows.
+	spent func() bool
 }
 
 type callKey struct{}
@@ -272,6 +275,9 @@ func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, err
 	}
 	idempotent := true
 	if c := callFrom(ctx); c != nil {
+		if c.spent != nil && c.spent() {
+			return false, nil
+		}
 		idempotent = c.idempotent
 	}
 	if err != nil {

@@ -47,6 +47,12 @@ type Job struct {
 	CreatedAt   time.Time
 	StartedAt   time.Time
 	CompletedAt time.Time
+
+	// File uploads only: the file's name and size, and where the fake's
+	// CDN says it stored it.
+	FileName string
+	FileSize int64
+	FileURL  string
 }
 
 // RowError is a product row the import rejected; the others went on.
@@ -57,6 +63,9 @@ type RowError struct {
 	Error      string `json:"error"`
 	// RawData is the row as sent.
 	RawData any `json:"raw_data"`
+	// Code is the row error's code on GET .../jobs/{jobId}/errors, such
+	// as RowCodeValidation; "" reads as RowCodeImport.
+	Code string `json:"-"`
 }
 
 // jobState is a job as the server holds it. Guarded by Server.mu.
@@ -216,7 +225,7 @@ func (s *Server) newJob(typ string, req *importRequest) *jobState {
 	}
 	if typ == JobTypeAPIImport {
 		js.Status, js.StartedAt = catalog.JobProcessing, now
-	} else {
+	} else if typ == JobTypeQueueImport {
 		js.outcome = s.pickOutcomeLocked()
 	}
 	s.jobs[js.ID] = js
@@ -252,6 +261,9 @@ func (s *Server) runImport(js *jobState, req *importRequest) (Job, *importRun, i
 		BatchID: req.effectiveBatchID(), BatchMetadata: cloneBatchMetadata(req.batchMeta)}}
 	if req.tally != nil {
 		return s.runCounted(js, run, req.tally)
+	}
+	if req.file != nil {
+		return s.runFileImport(js, run, req.file)
 	}
 	var synced []string
 	for i, raw := range req.rows {
@@ -322,6 +334,9 @@ type wireJob struct {
 	CreatedAt       string            `json:"created_at,omitempty"`
 	StartedAt       string            `json:"started_at,omitempty"`
 	CompletedAt     string            `json:"completed_at,omitempty"`
+	FileName        string            `json:"file_name,omitempty"`
+	FileSize        int64             `json:"file_size,omitempty"`
+	FileURL         string            `json:"file_url,omitempty"`
 }
 
 // toWireJob renders j with the counters c names.
@@ -330,7 +345,8 @@ func toWireJob(j Job, c JobCounters) wireJob {
 		TotalRows: j.TotalRows, ProcessedRows: j.ProcessedRows,
 		CreatedRows: j.CreatedRows, UpdatedRows: j.UpdatedRows, ImportErrors: nonNil(j.Errors),
 		BatchID: j.BatchID, BatchPart: j.BatchPart, BatchTotalParts: j.BatchTotalParts, BatchTotalItems: j.BatchTotalItems,
-		CreatedAt: formatTime(j.CreatedAt), StartedAt: formatTime(j.StartedAt), CompletedAt: formatTime(j.CompletedAt)}
+		CreatedAt: formatTime(j.CreatedAt), StartedAt: formatTime(j.StartedAt), CompletedAt: formatTime(j.CompletedAt),
+		FileName: j.FileName, FileSize: j.FileSize, FileURL: j.FileURL}
 	if c == JobCountersErrorRows {
 		w.ErrorRows = &j.FailedRows
 	} else {
@@ -412,7 +428,8 @@ func (j Job) CatalogJob() catalog.Job {
 		FailedRows: j.FailedRows, CreatedRows: j.CreatedRows, UpdatedRows: j.UpdatedRows,
 		AutoPublished: j.AutoPublished, Errors: make([]catalog.RowError, len(j.Errors)),
 		BatchID: j.BatchID, BatchPart: j.BatchPart, BatchTotalParts: j.BatchTotalParts, BatchTotalItems: j.BatchTotalItems,
-		CreatedAt: wireTime(j.CreatedAt), StartedAt: wireTime(j.StartedAt), CompletedAt: wireTime(j.CompletedAt)}
+		CreatedAt: wireTime(j.CreatedAt), StartedAt: wireTime(j.StartedAt), CompletedAt: wireTime(j.CompletedAt),
+		FileName: j.FileName, FileSize: j.FileSize, FileURL: j.FileURL}
 	for i, e := range j.Errors {
 		out.Errors[i] = catalog.RowError{Row: e.Row, EntityCode: e.EntityCode, Reason: e.Error, RawData: marshalWire(e.RawData)}
 	}

@@ -37,6 +37,7 @@ type config struct {
 	jobCounters  JobCounters
 	idSeed       uint64
 	manualWorker bool
+	noCDN        bool // WithoutCDN
 }
 
 // Option configures a Server. Pass options to NewServer.

@@ -141,7 +141,8 @@ type importBody struct {
 type importRequest struct {
 	source      Source
 	rows        []any
-	tally       *rowTally // in count mode, instead of rows
+	tally       *rowTally   // in count mode, instead of rows
+	file        *fileUpload // for a file upload, instead of rows
 	mergeMode   catalog.MergeMode
 	batchID     string // as sent, for the debug echo
 	batchMeta   *catalog.BatchMetadata

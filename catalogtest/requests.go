@@ -28,7 +28,8 @@ type Request struct {
 	Path   string
 	Header http.Header
 	// Body is the request body as received, up to the server's body limit;
-	// for a 413 answer it is cut just past the limit.
+	// for a 413 answer it is cut just past the limit. Of a multipart body
+	// (a file analysis or upload), only the first 64 KiB are kept.
 	Body []byte
 	// Status is the HTTP status the server answered with. It is 0 when the
 	// connection was dropped before a whole answer went out
@@ -121,7 +122,11 @@ func (s *Server) record(next http.Handler) http.Handler {
 		ex := &exchange{}
 		if !s.cfg.countOnly {
 			ex.body = new(bytes.Buffer)
-			r.Body = readCloser{Reader: io.TeeReader(r.Body, ex.body), Closer: r.Body}
+			var keep io.Writer = ex.body
+			if isMultipart(r) { // a file upload: up to 50 MB
+				keep = &capped{buf: ex.body, n: multipartRecorded}
+			}
+			r.Body = readCloser{Reader: io.TeeReader(r.Body, keep), Closer: r.Body}
 		}
 		r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex))
 		sw := &statusWriter{ResponseWriter: w}
@@ -274,4 +279,21 @@ func (r Request) Import() (*ImportBody, error) {
 		}
 	}
 	return out, nil
+}
+
+// multipartRecorded is how much of a multipart body the log keeps: an
+// upload may carry 50 MB, which a test does not need to hold.
+const multipartRecorded = 64 << 10
+
+// capped writes to buf until it holds n bytes, and drops the rest.
+type capped struct {
+	buf *bytes.Buffer
+	n   int
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if room := c.n - c.buf.Len(); room > 0 {
+		c.buf.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
 }

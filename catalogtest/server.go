@@ -77,6 +77,7 @@ type Server struct {
 	worker          workerState
 	outcomes        []*outcomeState // ScriptJob outcomes for queued jobs to come
 	stubs           []*stubState
+	uploads         uploads // files uploaded, not yet imported
 
 	rowsReceived   atomic.Int64 // rows of the import requests answered 2xx
 	importRequests atomic.Int64 // import requests answered 2xx
@@ -145,6 +146,7 @@ func (s *Server) Close() {
 		s.httpSrv.Close()
 		close(s.done)
 		<-s.workerDone
+		s.uploads.removeAll()
 	})
 }
 
@@ -203,6 +205,9 @@ func (s *Server) buildHandler() http.Handler {
 	mux.HandleFunc("POST "+pathPromotionsImport, s.handleImportPromotions)
 	mux.HandleFunc("GET "+pathProducts, s.handleListProducts)
 	mux.HandleFunc("POST "+pathProductsRemove, s.handleRemoveProducts)
+	mux.HandleFunc("POST "+pathImportAnalyze, s.handleAnalyze)
+	mux.HandleFunc("POST "+pathImportFile, s.handleUpload)
+	mux.HandleFunc("GET "+pathJobErrors, s.handleJobErrors)
 	mux.HandleFunc("/", s.handleUnrouted)
 	s.mux = mux
 	return s.record(s.injectFaults(recoverPanics(s.limitRate(s.authenticate(s.answerStubs(s.deduplicate(http.HandlerFunc(s.route))))))))

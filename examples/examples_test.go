@@ -21,7 +21,7 @@ func TestExamplesBuildWhenCopied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"quickstart", "bulkimport", "nightlysync", "hourlysync", "priceupdate", "realtime"} {
+	for _, name := range []string{"quickstart", "bulkimport", "nightlysync", "hourlysync", "priceupdate", "realtime", "upload-file"} {
 		t.Run(name, func(t *testing.T) {
 			src, err := os.ReadFile(filepath.Join(root, "examples", name, "main.go"))
 			if err != nil {

@@ -36,7 +36,8 @@ func Middleware(h http.Handler, report func(error)) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, faulted := fakehook.WithFaultNote(r.Context())
-		body := &capture{src: r.Body}
+		body := &capture{src: r.Body, squeeze: newSqueezer(r)}
+		defer body.release()
 		inner := r.WithContext(ctx)
 		inner.Body = body
 		ans := &answer{w: w, header: make(http.Header), faulted: faulted}
@@ -117,6 +118,13 @@ func skipRequest(r *http.Request, raw []byte, status int) bool {
 }
 
 // exempt lists the findings on a request that do not count.
+//
+// Besides, a multipart/form-data body (file analysis and upload) is
+// checked with each file part's content cut to its first 4 KiB (see
+// squeezer): the contract types it as binary and says nothing of the rest,
+// and holding whole 50 MB uploads to check them would cost their size in
+// memory per request. Every other part, and every part's headers, are
+// checked whole.
 func exempt(r *http.Request, raw []byte, status int, f Finding) bool {
 	if beyondFloat64(f) {
 		return true
@@ -201,11 +209,15 @@ func joined(found []Finding) error {
 
 // capture keeps what the handler reads of a request body.
 type capture struct {
-	src  io.ReadCloser
-	buf  bytes.Buffer
-	over bool // more than maxCapture bytes
-	eof  bool
-	err  bool
+	src     io.ReadCloser
+	buf     bytes.Buffer
+	squeeze *squeezer // for a multipart body, instead of buf
+	over    bool      // more than maxCapture bytes
+	eof     bool
+	err     bool
+	ended   bool // squeeze finished
+	kept    []byte
+	keptOK  bool
 }
 
 func (c *capture) Read(p []byte) (int, error) {
@@ -221,6 +233,10 @@ func (c *capture) Read(p []byte) (int, error) {
 }
 
 func (c *capture) keep(b []byte) {
+	if c.squeeze != nil {
+		c.squeeze.write(b)
+		return
+	}
 	if c.over || c.buf.Len()+len(b) > maxCapture {
 		c.over = true
 		return
@@ -230,12 +246,27 @@ func (c *capture) keep(b []byte) {
 
 func (c *capture) Close() error { return c.src.Close() }
 
+// release ends a multipart body's squeezer when the request was not checked.
+func (c *capture) release() {
+	if c.squeeze != nil && !c.ended {
+		c.ended = true
+		c.kept, c.keptOK = c.squeeze.finish(false)
+	}
+}
+
 // rest reads what the handler left unread (it answered before reading,
 // e.g. a 401) and returns the whole body, or whole == false when it cannot
 // be had.
 func (c *capture) rest() (body []byte, whole bool) {
 	if !c.eof && !c.err && !c.over {
 		_, _ = io.Copy(io.Discard, io.LimitReader(c, maxCapture+1))
+	}
+	if c.squeeze != nil {
+		if !c.ended {
+			c.ended = true
+			c.kept, c.keptOK = c.squeeze.finish(c.eof && !c.err)
+		}
+		return c.kept, c.keptOK && c.eof && !c.err
 	}
 	if c.err || c.over || !c.eof {
 		return nil, false
