@@ -629,8 +629,30 @@ func (r *bulkRun) settleJob(b *bulkBatch, job *Job) {
 		failedAll = fmt.Sprintf("job %s failed", job.ID)
 	}
 	succeeded, failed := job.rowCounts(len(b.rows))
-	r.settle(b, succeeded, failed, job.Errors, failedAll)
+	r.settle(b, succeeded, failed, r.allJobErrors(job), failedAll)
 	r.countInserts(job.CreatedRows, job.UpdatedRows)
+}
+
+// allJobErrors returns every row error of a finished job. A job answer may
+// list only the first ones; when it names fewer than it counts failed, the
+// paged errors endpoint is read to the end, so that the rows it names fail
+// and the others succeed rather than all turning unknown. If that read
+// fails, the errors listed are all there is.
+func (r *bulkRun) allJobErrors(job *Job) []RowError {
+	if len(job.Errors) >= job.RowsFailed() {
+		return job.Errors
+	}
+	var all []RowError
+	for e, err := range r.s.client.Jobs.Errors(r.ctx, job.ID, &JobErrorsOptions{PerPage: MaxErrorsPerPage}) {
+		if err != nil {
+			return job.Errors
+		}
+		all = append(all, e)
+	}
+	if len(all) < len(job.Errors) {
+		return job.Errors
+	}
+	return all
 }
 
 func (r *bulkRun) failRows(errs []RowError) {
