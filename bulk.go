@@ -165,6 +165,15 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 // encoded bytes, so a stream of millions never sits in memory: at most
 // Concurrency+1 request bodies do.
 //
+// Memory: the live heap is about (Concurrency+1) x MaxBodyBytes, and with
+// Go's default GC settings (GOGC=100, no GOMEMLIMIT) the collector lets
+// garbage, the stream's included, grow to as much again. The process's
+// peak resident set (RSS, what a container's memory limit counts) stays
+// under 2 x (Concurrency+1) x MaxBodyBytes + 64 MiB, 277 MB with the
+// defaults, plus twice what the stream itself keeps live. To hold it near
+// the live heap, set GOMEMLIMIT to (Concurrency+1) x MaxBodyBytes + 64 MiB
+// (172 MB with the defaults). BENCHMARKS.md has the measurements.
+//
 // Every row read ends in exactly one outcome (see BulkReport). Row errors
 // never stop the import: a row that fails validation (as in Import), cannot
 // be encoded, alone exceeds the body limit, repeats the key (entity_code,

@@ -6,10 +6,11 @@ import (
 	"sync"
 )
 
-// rowEncoder validates and encodes products one at a time, reusing one
-// buffer: the step both Import and ImportAll take for every row.
+// rowEncoder validates and encodes products one at a time, reusing its
+// buffers: the step both Import and ImportAll take for every row.
 type rowEncoder struct {
-	buf     bytes.Buffer
+	w       jsonAppender // the fast path (appendjson.go); w.b is the row's JSON
+	buf     bytes.Buffer // the reference path's output, and values left to encoding/json
 	enc     *json.Encoder
 	product Product // Product.MarshalJSON's copy of its receiver
 }
@@ -18,6 +19,13 @@ func newRowEncoder() *rowEncoder {
 	e := &rowEncoder{}
 	e.enc = json.NewEncoder(&e.buf)
 	e.enc.SetEscapeHTML(false)
+	e.w.any = func(v any) ([]byte, error) {
+		e.buf.Reset()
+		if err := e.enc.Encode(v); err != nil {
+			return nil, err
+		}
+		return e.buf.Bytes()[:e.buf.Len()-1], nil // without the newline
+	}
 	return e
 }
 
@@ -38,7 +46,7 @@ func (e *rowEncoder) encode(p *Product, seen map[string]int) ([]byte, *RowError)
 		rowErr.EntityCode, rowErr.Rejected = p.EntityCode, true
 		return nil, rowErr
 	}
-	return e.buf.Bytes(), nil
+	return e.w.b, nil
 }
 
 // envelope is every request field but products, which importBody splices in

@@ -64,7 +64,7 @@ func (p Product) MarshalJSON() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return bytes.Clone(e.buf.Bytes()), nil
+	return bytes.Clone(e.w.b), nil
 }
 
 // UnmarshalJSON decodes the typed fields and puts every other top-level key
@@ -122,11 +122,40 @@ func (e *extraError) Error() string {
 }
 func (e *extraError) Unwrap() error { return e.err }
 
-// encodeProduct leaves p's JSON, without a trailing newline, in e.buf.
+// encodeProduct leaves p's JSON in e.w.b. It takes the fast path, and the
+// reference path when the fast one leaves the row to encoding/json.
 func (e *rowEncoder) encodeProduct(p *Product) error {
 	if k, bad := collidingExtraKey(p.Extra); bad {
 		return &extraError{key: k, err: errors.New(collision(k))}
 	}
+	e.w.b, e.w.err = e.w.b[:0], nil
+	appendProduct(&e.w, p)
+	if len(p.Extra) > 0 {
+		e.w.b = e.w.b[:len(e.w.b)-1] // the closing brace
+		for _, k := range sortedKeys(p.Extra) {
+			if e.w.b[len(e.w.b)-1] != '{' {
+				e.w.b = append(e.w.b, ',')
+			}
+			e.w.b = appendJSONString(e.w.b, k)
+			e.w.b = append(e.w.b, ':')
+			e.w.value(p.Extra[k])
+		}
+		e.w.b = append(e.w.b, '}')
+	}
+	if e.w.err == nil {
+		return nil
+	}
+	if err := e.encodeProductReflect(p); err != nil {
+		return err
+	}
+	e.w.b = append(e.w.b[:0], e.buf.Bytes()...)
+	return nil
+}
+
+// encodeProductReflect leaves p's JSON, as encoding/json writes it, in
+// e.buf: the reference the fast path matches byte for byte, and its
+// fallback.
+func (e *rowEncoder) encodeProductReflect(p *Product) error {
 	e.buf.Reset()
 	if err := e.enc.Encode((*productFields)(p)); err != nil {
 		return err

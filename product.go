@@ -344,6 +344,10 @@ type brandObject Brand
 // MarshalJSON encodes b as a plain string when Plain is set, otherwise as
 // an object.
 func (b Brand) MarshalJSON() ([]byte, error) {
+	w := jsonAppender{b: make([]byte, 0, 256)}
+	if appendBrand(&w, &b); w.err == nil {
+		return w.b, nil
+	}
 	if b.Plain == "" {
 		return encodeJSON(brandObject(b))
 	}

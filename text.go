@@ -93,12 +93,22 @@ func (t *Text) String() string {
 	return b.String()
 }
 
-// MarshalJSON encodes t in the form it was built with.
+// MarshalJSON encodes t in the form it was built with, as encoding/json
+// encodes a string or a map[string]string with HTML escaping off.
 func (t Text) MarshalJSON() ([]byte, error) {
-	if t.byLang != nil {
-		return encodeJSON(t.byLang)
+	return t.appendJSON(make([]byte, 0, t.sizeHint())), nil
+}
+
+// sizeHint is the length of t's JSON when nothing in it needs escaping.
+func (t *Text) sizeHint() int {
+	if t.byLang == nil {
+		return len(t.plain) + 2
 	}
-	return encodeJSON(t.plain)
+	n := 2
+	for code, v := range t.byLang {
+		n += len(code) + len(v) + 6
+	}
+	return n
 }
 
 // UnmarshalJSON accepts a JSON string or an object of strings.
