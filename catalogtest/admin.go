@@ -285,7 +285,7 @@ func (s *Server) adminRunNextJob(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"job": toWireJob(j, JobCountersDefault)})
 }
 
-// adminOutcome is a JobOutcome in the admin API's JSON.
+// adminOutcome is a JobOutcome in the admin API's JSON, field for field.
 type adminOutcome struct {
 	JobID    string            `json:"job_id"`
 	Nth      int               `json:"nth"`
@@ -300,7 +300,7 @@ func (s *Server) adminScriptJob(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, e)
 		return
 	}
-	err := s.ScriptJob(JobOutcome{JobID: in.JobID, Nth: in.Nth, Status: in.Status, FailRows: in.FailRows, Message: in.Message})
+	err := s.ScriptJob(JobOutcome(in))
 	if err != nil {
 		status, code := http.StatusBadRequest, CodeValidation
 		if in.JobID != "" && (in.Status.Terminal() || in.Status == catalog.JobPending || in.Status == catalog.JobProcessing) {

@@ -28,13 +28,10 @@ func (a *app) newProgress(total int64, what string) progress {
 			progressbar.OptionSetWriter(a.stderr),
 			progressbar.OptionSetDescription(what),
 			progressbar.OptionShowCount(),
-			progressbar.OptionSetItsString("rows"),
-			progressbar.OptionShowIts(),
 			progressbar.OptionSetWidth(30),
 			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionOnCompletion(func() { fmt.Fprintln(a.stderr) }),
 		)
-		return &barProgress{bar: bar}
+		return &barProgress{bar: bar, w: a.stderr}
 	}
 	return &lineProgress{w: a.stderr, what: what}
 }
@@ -44,7 +41,10 @@ type noProgress struct{}
 func (noProgress) update(catalog.BulkProgress) {}
 func (noProgress) finish()                     {}
 
-type barProgress struct{ bar *progressbar.ProgressBar }
+type barProgress struct {
+	bar *progressbar.ProgressBar
+	w   io.Writer
+}
 
 func (b *barProgress) update(p catalog.BulkProgress) {
 	done := p.Succeeded + p.Failed + p.Unknown + p.NotAttempted
@@ -52,7 +52,10 @@ func (b *barProgress) update(p catalog.BulkProgress) {
 	_ = b.bar.Set(done)
 }
 
-func (b *barProgress) finish() { _ = b.bar.Finish() }
+func (b *barProgress) finish() {
+	_ = b.bar.Finish()
+	fmt.Fprintln(b.w) // the summary starts on a line of its own
+}
 
 // lineProgress prints one line per update, for logs and pipes.
 type lineProgress struct {
