@@ -210,7 +210,10 @@ func (s *Server) buildHandler() http.Handler {
 	mux.HandleFunc("GET "+pathJobErrors, s.handleJobErrors)
 	mux.HandleFunc("/", s.handleUnrouted)
 	s.mux = mux
-	return s.record(s.injectFaults(recoverPanics(s.limitRate(s.authenticate(s.answerStubs(s.deduplicate(http.HandlerFunc(s.route))))))))
+	platform := s.record(s.injectFaults(recoverPanics(s.limitRate(s.authenticate(s.answerStubs(s.deduplicate(http.HandlerFunc(s.route))))))))
+	// The admin API (admin.go) sits outside the platform's chain: not
+	// recorded, not rate limited, never faulted.
+	return s.adminOr(platform)
 }
 
 // route dispatches to the mux. A non-canonical path (such as "//api" or

@@ -1,0 +1,384 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pimkit/catalog"
+	"github.com/pimkit/catalog/importfile"
+)
+
+// maxListed bounds the rows listed in text output; --json lists them all.
+const maxListed = 20
+
+type mappingFlags struct {
+	file           string
+	pairs          []string
+	listSeparator  string
+	unmappedToMeta bool
+	delimiter      string
+}
+
+func (m *mappingFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&m.file, "mapping", "", `a JSON file mapping columns to product fields: {"Column": "dotted.path"}`)
+	fl.StringArrayVar(&m.pairs, "map", nil, "a column's product field, Column=dotted.path (repeatable; wins over --mapping)")
+	fl.StringVar(&m.listSeparator, "list-separator", "", `separator of the cells of list fields ("|" unless set)`)
+	fl.BoolVar(&m.unmappedToMeta, "unmapped-to-meta", false, "keep the cells of unmapped columns as product meta entries")
+	fl.StringVar(&m.delimiter, "delimiter", "", "CSV delimiter (detected among ; , and tab unless set)")
+}
+
+func (m *mappingFlags) options() (*importfile.Options, error) {
+	if m.delimiter == "" {
+		return nil, nil
+	}
+	r, size := utf8.DecodeRuneInString(m.delimiter)
+	if size != len(m.delimiter) {
+		return nil, usagef("--delimiter %q: want one character", m.delimiter)
+	}
+	if m.delimiter == `\t` {
+		r = '\t'
+	}
+	return &importfile.Options{Delimiter: r}, nil
+}
+
+// mapping builds the column mapping of path. Without --mapping and --map,
+// each column maps to the product field of its own name (a file whose
+// header is entity_code, name, pricing.list needs no mapping).
+func (m *mappingFlags) mapping(path string, opts *importfile.Options) (importfile.Mapping, error) {
+	fields := map[string]string{}
+	if m.file != "" {
+		data, err := os.ReadFile(m.file)
+		if err != nil {
+			return importfile.Mapping{}, &usageError{msg: err.Error()}
+		}
+		if err := json.Unmarshal(data, &fields); err != nil {
+			return importfile.Mapping{}, usagef(`--mapping %s: want a JSON object {"Column": "dotted.path"}: %v`, m.file, err)
+		}
+	}
+	if err := parseMap(m.pairs, fields); err != nil {
+		return importfile.Mapping{}, err
+	}
+	if len(fields) == 0 {
+		a, err := analyzeFile(path, opts)
+		if err != nil {
+			return importfile.Mapping{}, err
+		}
+		for _, c := range a.Columns {
+			fields[c.Name] = c.Name
+		}
+	}
+	mp := importfile.Mapping{Fields: fields, ListSeparator: m.listSeparator, UnmappedToMeta: m.unmappedToMeta}
+	if _, err := importfile.NewMapper(mp); err != nil {
+		hint := ""
+		if m.file == "" && len(m.pairs) == 0 {
+			hint = " (without --mapping or --map each column maps to the field of its own name)"
+		}
+		return importfile.Mapping{}, usagef("mapping of %s: %v%s", filepath.Base(path), err, hint)
+	}
+	return mp, nil
+}
+
+// analyzeFile reads the analysis of a local file.
+func analyzeFile(path string, opts *importfile.Options) (*catalog.FileAnalysis, error) {
+	f, size, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	a, err := importfile.Analyze(f, filepath.Base(path), size, opts)
+	if err != nil {
+		return nil, &usageError{msg: err.Error()}
+	}
+	return a, nil
+}
+
+func openFile(path string) (*os.File, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, &usageError{msg: err.Error()}
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, &usageError{msg: err.Error()}
+	}
+	return f, st.Size(), nil
+}
+
+// countRows counts the data rows of a file, for the progress bar's total.
+func countRows(path string, opts *importfile.Options) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return -1
+	}
+	defer f.Close()
+	var n int64
+	for _, err := range importfile.Rows(f, filepath.Base(path), opts) {
+		if err != nil {
+			return -1
+		}
+		n++
+	}
+	return n
+}
+
+func (a *app) importCommand() *cobra.Command {
+	var (
+		m             mappingFlags
+		source        string
+		queued        bool
+		mergeMode     string
+		batchID       string
+		concurrency   int
+		stopOnError   bool
+		resendUnknown bool
+	)
+	cmd := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Import a CSV, XLSX, JSON or NDJSON file of products through the batch importer",
+		Long: `import reads FILE (CSV, XLSX, JSON or NDJSON; XLS is refused), maps its columns
+to product fields and imports every row through the batch importer
+(Products.ImportAll): as few requests as the limits allow, every row ending
+succeeded, failed (with its reason), unknown or not attempted.
+
+The mapping is a JSON file (--mapping map.json, {"Column": "dotted.path"}) or
+--map Column=path flags; without either, each column maps to the product
+field of its own name. A progress bar shows on a terminal, plain lines
+otherwise; a summary ends the run (--json: one JSON document).
+
+Exit 0 when every row succeeded, 2 when some failed or are unknown.`,
+		Example: `  catalogctl import products.csv --source erp --map Code=entity_code --map Titre=name --map Prix=pricing.list
+  catalogctl import export.xlsx --mapping mapping.json --queued --json`,
+		Args: exactArgs("FILE"),
+		RunE: wrap(func(cmd *cobra.Command, args []string) error {
+			path := args[0]
+			opts, err := m.options()
+			if err != nil {
+				return err
+			}
+			src, err := a.sourceID(source)
+			if err != nil {
+				return err
+			}
+			mode := catalog.MergeMode(mergeMode)
+			if mode != "" && mode != catalog.MergeReplace && mode != catalog.MergePartial {
+				return usagef("--merge-mode %q: want replace or partial", mergeMode)
+			}
+			mp, err := m.mapping(path, opts)
+			if err != nil {
+				return err
+			}
+			client, err := a.client()
+			if err != nil {
+				return err
+			}
+			f, _, err := openFile(path)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			total := int64(-1)
+			if !a.json && a.terminal(a.stderr) {
+				total = countRows(path, opts)
+			}
+			prog := a.newProgress(total, "importing")
+			bulk := &catalog.BulkOptions{Queued: queued, Concurrency: concurrency, StopOnError: stopOnError,
+				ResendUnknown: resendUnknown, Progress: prog.update,
+				RequestOptions: catalog.RequestOptions{MergeMode: mode, BatchID: batchID}}
+			if total > 0 {
+				bulk.TotalItems = int(total)
+			}
+			report, runErr := client.Products.ImportAll(cmd.Context(), src, importfile.Products(f, filepath.Base(path), mp, opts), bulk)
+			prog.finish()
+			if report != nil {
+				a.printImport(path, src, report)
+			}
+			if runErr != nil {
+				return runErr
+			}
+			if n := len(report.Failed) + len(report.Unknown) + len(report.NotAttempted); n > 0 {
+				return &rowsError{msg: fmt.Sprintf("%d of %d rows not confirmed applied", n, report.Read)}
+			}
+			return nil
+		}),
+	}
+	m.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&source, "source", "", "the import source (env CATALOG_SOURCE_ID)")
+	fl.BoolVar(&queued, "queued", false, "send through the platform's queue and wait for the jobs")
+	fl.StringVar(&mergeMode, "merge-mode", "", "replace or partial (the platform's default: partial)")
+	fl.StringVar(&batchID, "batch-id", "", "batch id sent on every request (generated unless set)")
+	fl.IntVar(&concurrency, "concurrency", 0, "requests in flight (2 unless set)")
+	fl.BoolVar(&stopOnError, "stop-on-error", false, "stop at the first request that fails as a whole")
+	fl.BoolVar(&resendUnknown, "resend-unknown", false, "send a request again, with its Idempotency-Key, when its outcome is unknown")
+	return cmd
+}
+
+// importOut is the --json output of import.
+type importOut struct {
+	OK           bool          `json:"ok"`
+	Command      string        `json:"command"`
+	File         string        `json:"file"`
+	SourceID     string        `json:"source_id"`
+	BatchID      string        `json:"batch_id"`
+	Read         int           `json:"read"`
+	Succeeded    int           `json:"succeeded"`
+	Inserted     int           `json:"inserted"`
+	Updated      int           `json:"updated"`
+	Failed       []rowErrorOut `json:"failed"`
+	Unknown      []rowErrorOut `json:"unknown"`
+	NotAttempted []int         `json:"not_attempted"`
+	MaybeTwice   []int         `json:"maybe_twice"`
+	Requests     int           `json:"requests"`
+	Bytes        int64         `json:"bytes"`
+	JobIDs       []string      `json:"job_ids"`
+}
+
+func rowErrorsOut(errs []catalog.RowError) []rowErrorOut {
+	out := make([]rowErrorOut, len(errs))
+	for i, e := range errs {
+		out[i] = rowErrorOut{Row: e.Row, EntityCode: e.EntityCode, Error: e.Reason}
+		if e.Cause != nil && e.Reason == "" {
+			out[i].Error = e.Cause.Error()
+		}
+	}
+	return out
+}
+
+func nonNilInts(s []int) []int {
+	if s == nil {
+		return []int{}
+	}
+	return s
+}
+
+func (a *app) printImport(path, source string, r *catalog.BulkReport) {
+	ok := len(r.Failed)+len(r.Unknown)+len(r.NotAttempted) == 0
+	if a.json {
+		jobs := r.JobIDs
+		if jobs == nil {
+			jobs = []string{}
+		}
+		a.emitJSON(importOut{OK: ok, Command: "import", File: path, SourceID: source, BatchID: r.BatchID,
+			Read: r.Read, Succeeded: r.Succeeded, Inserted: r.Inserted, Updated: r.Updated,
+			Failed: rowErrorsOut(r.Failed), Unknown: rowErrorsOut(r.Unknown),
+			NotAttempted: nonNilInts(r.NotAttempted), MaybeTwice: nonNilInts(r.MaybeTwice),
+			Requests: r.Requests, Bytes: r.Bytes, JobIDs: jobs})
+		return
+	}
+	w := a.stdout
+	fmt.Fprintf(w, "Imported %s into source %s\n", path, source)
+	fmt.Fprintf(w, "  rows read       %d\n", r.Read)
+	fmt.Fprintf(w, "  succeeded       %d (%d inserted, %d updated)\n", r.Succeeded, r.Inserted, r.Updated)
+	fmt.Fprintf(w, "  failed          %d\n", len(r.Failed))
+	fmt.Fprintf(w, "  unknown         %d\n", len(r.Unknown))
+	fmt.Fprintf(w, "  not attempted   %d\n", len(r.NotAttempted))
+	fmt.Fprintf(w, "  requests        %d (%s), batch %s\n", r.Requests, fmtBytes(r.Bytes), r.BatchID)
+	listRows(w, "Failed rows", r.Failed)
+	listRows(w, "Rows whose outcome is unknown (they may have been applied)", r.Unknown)
+	if ok {
+		fmt.Fprintln(w, "All rows applied.")
+	}
+}
+
+func listRows(w io.Writer, title string, errs []catalog.RowError) {
+	if len(errs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%s:\n", title)
+	for i, e := range errs {
+		if i == maxListed {
+			fmt.Fprintf(w, "  ... and %d more (--json lists them all)\n", len(errs)-maxListed)
+			break
+		}
+		reason := e.Reason
+		if reason == "" && e.Cause != nil {
+			reason = e.Cause.Error()
+		}
+		fmt.Fprintf(w, "  row %d %s: %s\n", e.Row, e.EntityCode, reason)
+	}
+}
+
+func (a *app) analyzeCommand() *cobra.Command {
+	var (
+		m      mappingFlags
+		remote bool
+		source string
+	)
+	cmd := &cobra.Command{
+		Use:   "analyze FILE",
+		Short: "Analyse an import file: its columns, their types and samples, its first rows",
+		Long: `analyze reads the first rows of FILE (CSV, XLSX, JSON or NDJSON) and reports its
+columns with their inferred types, sample values and counts, as the
+platform's analyze endpoint does, computed locally (importfile.Analyze).
+
+--remote asks the platform instead (Imports.Analyze); this build does not
+have that call yet, and exits 6 saying so.`,
+		Args: exactArgs("FILE"),
+		RunE: wrap(func(_ *cobra.Command, args []string) error {
+			if remote {
+				return &unavailableError{what: "analyze --remote (the platform's analyze endpoint, Imports.Analyze)"}
+			}
+			opts, err := m.options()
+			if err != nil {
+				return err
+			}
+			an, err := analyzeFile(args[0], opts)
+			if err != nil {
+				return err
+			}
+			a.printAnalysis(an)
+			return nil
+		}),
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&m.delimiter, "delimiter", "", "CSV delimiter (detected among ; , and tab unless set)")
+	fl.BoolVar(&remote, "remote", false, "analyse on the platform rather than locally")
+	fl.StringVar(&source, "source", "", "the import source, for --remote")
+	return cmd
+}
+
+func (a *app) printAnalysis(an *catalog.FileAnalysis) {
+	if a.json {
+		a.emitJSON(map[string]any{"ok": true, "command": "analyze", "analysis": an})
+		return
+	}
+	w := a.stdout
+	fmt.Fprintf(w, "%s: %s, %s, %s read\n", an.FileName, an.FileType, fmtBytes(an.FileSize), plural(an.TotalRows, "row", "rows"))
+	fmt.Fprintf(w, "%-24s %-8s %7s %7s %7s  %s\n", "COLUMN", "TYPE", "VALUES", "UNIQUE", "EMPTY", "SAMPLES")
+	for _, c := range an.Columns {
+		samples, _ := json.Marshal(c.SampleValues)
+		fmt.Fprintf(w, "%-24s %-8s %7d %7d %7d  %s\n", c.Name, c.Type, c.TotalValues, c.UniqueCount, c.EmptyCount, samples)
+	}
+}
+
+func (a *app) uploadCommand() *cobra.Command {
+	var source string
+	cmd := &cobra.Command{
+		Use:   "upload FILE",
+		Short: "Upload a file for the platform to import (not in this build)",
+		Long: `upload sends FILE to the platform's file import, through the import source
+--source, and prints the job it creates (Imports.Upload). This build does not
+have that call yet: it exits 6 saying so. Use import, which reads the file
+here and sends its rows as JSON.`,
+		Args: exactArgs("FILE"),
+		RunE: wrap(func(_ *cobra.Command, args []string) error {
+			if _, err := a.sourceID(source); err != nil {
+				return err
+			}
+			if _, err := os.Stat(args[0]); err != nil {
+				return &usageError{msg: err.Error()}
+			}
+			return &unavailableError{what: "upload (the platform's file import, Imports.Upload)"}
+		}),
+	}
+	cmd.Flags().StringVar(&source, "source", "", "the import source (env CATALOG_SOURCE_ID)")
+	return cmd
+}

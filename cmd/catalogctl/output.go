@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// scrubber replaces the secrets of a run wherever they would be printed: a
+// second guard behind the client's own redaction and behind never
+// printing them.
+type scrubber struct {
+	mu      sync.Mutex
+	secrets []string
+}
+
+func (s *scrubber) add(secret string) {
+	if len(secret) < 4 { // too short to tell from ordinary text
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.secrets = append(s.secrets, secret)
+}
+
+func (s *scrubber) clean(text []byte) []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, secret := range s.secrets {
+		text = bytes.ReplaceAll(text, []byte(secret), []byte("[redacted]"))
+	}
+	return text
+}
+
+func (s *scrubber) writer(w io.Writer) io.Writer { return &scrubWriter{w: w, s: s} }
+
+// scrubWriter is an output with the secrets taken out.
+type scrubWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+	s  *scrubber
+}
+
+func (w *scrubWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if _, err := w.w.Write(w.s.clean(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// emitJSON prints the run's JSON document on stdout.
+func (a *app) emitJSON(v any) {
+	a.printedJSON = true
+	writeJSON(a.stdout, v)
+}
+
+// writeJSON prints v as one line of JSON.
+func writeJSON(w io.Writer, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		buf.Reset()
+		buf.WriteString(`{"ok":false,"error":"cannot encode the output"}` + "\n")
+	}
+	_, _ = w.Write(buf.Bytes())
+}
+
+// rowErrorOut is a row error as --json prints it.
+type rowErrorOut struct {
+	Row        int    `json:"row"`
+	EntityCode string `json:"entity_code,omitempty"`
+	Error      string `json:"error"`
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+func contextWithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, d)
+}
+
+// readFile reads a local file named on the command line.
+func readFile(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &usageError{msg: err.Error()}
+	}
+	return data, nil
+}
+
+// jsonUnmarshalStrict decodes one JSON value into v, refusing unknown keys.
+func jsonUnmarshalStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("unexpected data after the JSON value")
+	}
+	return nil
+}

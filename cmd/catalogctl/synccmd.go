@@ -1,0 +1,250 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pimkit/catalog"
+	"github.com/pimkit/catalog/importfile"
+)
+
+func (a *app) syncCommand() *cobra.Command {
+	var (
+		m              mappingFlags
+		source         string
+		mode           string
+		statePath      string
+		dryRun         bool
+		maxRemovals    int
+		maxRemovalPct  float64
+		noRemovalLimit bool
+		categoriesFile string
+		promotionsFile string
+		queued         bool
+		checkpointRows int
+	)
+	cmd := &cobra.Command{
+		Use:   "sync FILE",
+		Short: "Bring the tenant in line with a whole catalog file (full or incremental)",
+		Long: `sync sends the products of FILE (CSV, XLSX, JSON or NDJSON, mapped as for
+import) to the import source, with the categories and promotions of
+--categories and --promotions (JSON arrays), through Client.Sync.
+
+--mode full (the default) sends every product, then removes the source's
+products that FILE no longer has, but only when every row was applied and
+within the removal limit: --max-removals N, --max-removal-percent P (10% when
+neither is given), or --no-removal-limit. --mode incremental sends only the
+products whose content changed since the last run, as recorded in --state
+(required), and removes nothing. --dry-run changes nothing and prints what a
+real run would do.
+
+Exit 0 when everything was applied, 2 when rows failed or are unknown, or
+when the removal limit or a partial feed kept the sync from removing.`,
+		Example: `  catalogctl sync catalog.csv --source erp --mapping map.json --dry-run
+  catalogctl sync catalog.csv --source erp --mapping map.json --max-removals 50 --state sync-state.json
+  catalogctl sync catalog.csv --source erp --mapping map.json --mode incremental --state sync-state.json`,
+		Args: exactArgs("FILE"),
+		RunE: wrap(func(cmd *cobra.Command, args []string) error {
+			path := args[0]
+			opts := &catalog.SyncOptions{DryRun: dryRun, MaxRemovals: maxRemovals, MaxRemovalPercent: maxRemovalPct,
+				NoRemovalLimit: noRemovalLimit, CheckpointRows: checkpointRows}
+			switch mode {
+			case "full":
+				opts.Mode = catalog.SyncFull
+			case "incremental":
+				opts.Mode = catalog.SyncIncremental
+				if statePath == "" {
+					return usagef("--mode incremental needs --state FILE, where the last run's content hashes are kept")
+				}
+			default:
+				return usagef("--mode %q: want full or incremental", mode)
+			}
+			if maxRemovals < 0 || maxRemovalPct < 0 || maxRemovalPct > 100 {
+				return usagef("removal limits must be 0 or more, and a percentage at most 100")
+			}
+			src, err := a.sourceID(source)
+			if err != nil {
+				return err
+			}
+			fileOpts, err := m.options()
+			if err != nil {
+				return err
+			}
+			mp, err := m.mapping(path, fileOpts)
+			if err != nil {
+				return err
+			}
+			feed := catalog.Feed{SourceID: src}
+			if categoriesFile != "" {
+				data, err := readFile(categoriesFile)
+				if err != nil {
+					return err
+				}
+				if err := jsonUnmarshalStrict(data, &feed.Categories); err != nil {
+					return usagef("--categories %s: want a JSON array of categories: %v", categoriesFile, err)
+				}
+			}
+			if promotionsFile != "" {
+				data, err := readFile(promotionsFile)
+				if err != nil {
+					return err
+				}
+				if err := jsonUnmarshalStrict(data, &feed.Promotions); err != nil {
+					return usagef("--promotions %s: want a JSON array of promotions: %v", promotionsFile, err)
+				}
+			}
+			if statePath != "" {
+				st, err := catalog.OpenFileSyncState(statePath)
+				if err != nil {
+					return &usageError{msg: err.Error()}
+				}
+				opts.State = st
+			}
+			client, err := a.client()
+			if err != nil {
+				return err
+			}
+			f, _, err := openFile(path)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			feed.Products = importfile.Products(f, filepath.Base(path), mp, fileOpts)
+			total := int64(-1)
+			if !a.json && a.terminal(a.stderr) {
+				total = countRows(path, fileOpts)
+			}
+			prog := a.newProgress(total, "syncing")
+			opts.Bulk = &catalog.BulkOptions{Queued: queued, Progress: prog.update}
+			report, runErr := client.Sync(cmd.Context(), feed, opts)
+			prog.finish()
+			if report != nil {
+				a.printSync(path, src, report, runErr)
+			}
+			if runErr != nil {
+				var skipped *catalog.RemovalsSkippedError
+				if errors.As(runErr, &skipped) {
+					return &rowsError{msg: runErr.Error()}
+				}
+				return runErr
+			}
+			if report.DryRun {
+				return nil
+			}
+			if n := stageTrouble(report.Categories) + stageTrouble(report.Products) + stageTrouble(report.Promotions) +
+				len(report.Removals.Failed) + len(report.Removals.Unknown) + len(report.Removals.NotAttempted); n > 0 {
+				return &rowsError{msg: fmt.Sprintf("%d rows or removals not confirmed applied", n)}
+			}
+			return nil
+		}),
+	}
+	m.register(cmd)
+	fl := cmd.Flags()
+	fl.StringVar(&source, "source", "", "the import source (env CATALOG_SOURCE_ID)")
+	fl.StringVar(&mode, "mode", "full", "full or incremental")
+	fl.StringVar(&statePath, "state", "", "a JSON file keeping content hashes between runs (required by incremental)")
+	fl.BoolVar(&dryRun, "dry-run", false, "change nothing; print what a real run would do")
+	fl.IntVar(&maxRemovals, "max-removals", 0, "most products a full sync may remove (0: no absolute cap)")
+	fl.Float64Var(&maxRemovalPct, "max-removal-percent", 0, "most products a full sync may remove, as a percentage of the source's")
+	fl.BoolVar(&noRemovalLimit, "no-removal-limit", false, "lift the default removal limit (10%); think twice")
+	fl.StringVar(&categoriesFile, "categories", "", "a JSON array of the catalog's categories")
+	fl.StringVar(&promotionsFile, "promotions", "", "a JSON array of the catalog's promotions")
+	fl.BoolVar(&queued, "queued", false, "send products through the platform's queue")
+	fl.IntVar(&checkpointRows, "checkpoint-rows", 0, "feed rows per checkpoint of the state (1,000 unless set)")
+	return cmd
+}
+
+func stageTrouble(s catalog.StageReport) int {
+	return len(s.Failed) + len(s.Unknown) + len(s.NotAttempted)
+}
+
+type stageOut struct {
+	Read         int           `json:"read"`
+	Succeeded    int           `json:"succeeded"`
+	Unchanged    int           `json:"unchanged"`
+	Inserted     int           `json:"inserted"`
+	Updated      int           `json:"updated"`
+	Failed       []rowErrorOut `json:"failed"`
+	Unknown      []rowErrorOut `json:"unknown"`
+	NotAttempted []int         `json:"not_attempted"`
+	Requests     int           `json:"requests"`
+}
+
+func toStageOut(s catalog.StageReport) stageOut {
+	return stageOut{Read: s.Read, Succeeded: s.Succeeded, Unchanged: len(s.Unchanged), Inserted: s.Inserted,
+		Updated: s.Updated, Failed: rowErrorsOut(s.Failed), Unknown: rowErrorsOut(s.Unknown),
+		NotAttempted: nonNilInts(s.NotAttempted), Requests: s.Requests}
+}
+
+func (a *app) printSync(path, source string, r *catalog.SyncReport, runErr error) {
+	if a.json {
+		out := map[string]any{"ok": runErr == nil && r.DryRun || runErr == nil && stageTrouble(r.Products)+stageTrouble(r.Categories)+stageTrouble(r.Promotions) == 0,
+			"command": "sync", "file": path, "source_id": source, "mode": r.Mode.String(), "dry_run": r.DryRun,
+			"categories": toStageOut(r.Categories), "products": toStageOut(r.Products), "promotions": toStageOut(r.Promotions),
+			"removals": map[string]any{"planned": len(r.Removals.Planned), "removed": r.Removals.Removed,
+				"failed": rowErrorsOut(r.Removals.Failed), "unknown": rowErrorsOut(r.Removals.Unknown),
+				"skipped": r.Removals.Skipped}}
+		if p := r.Plan; p != nil {
+			out["plan"] = map[string]any{"product_creates": len(p.ProductCreates), "product_updates": len(p.ProductUpdates),
+				"unchanged": p.Unchanged, "removals": nonNilStrings(p.Removals), "removal_limit": p.RemovalLimit,
+				"category_creates": len(p.CategoryCreates), "category_updates": len(p.CategoryUpdates),
+				"refused_products": rowErrorsOut(p.RefusedProducts)}
+		}
+		a.emitJSON(out)
+		return
+	}
+	w := a.stdout
+	verb := "Synced"
+	if r.DryRun {
+		verb = "Dry run of the sync of"
+	}
+	fmt.Fprintf(w, "%s %s into source %s (%s)\n", verb, path, source, r.Mode)
+	printStage(w, "categories", r.Categories)
+	printStage(w, "products", r.Products)
+	printStage(w, "promotions", r.Promotions)
+	if r.Mode == catalog.SyncFull {
+		fmt.Fprintf(w, "  removals     %d planned, %d removed, %d failed, %d unknown", len(r.Removals.Planned),
+			r.Removals.Removed, len(r.Removals.Failed), len(r.Removals.Unknown))
+		if r.Removals.Skipped != "" {
+			fmt.Fprintf(w, "; skipped: %s", r.Removals.Skipped)
+		}
+		fmt.Fprintln(w)
+	}
+	if p := r.Plan; p != nil {
+		fmt.Fprintf(w, "A real run would create %d and update %d products (%d unchanged), create %d and update %d categories, remove %d products",
+			len(p.ProductCreates), len(p.ProductUpdates), p.Unchanged, len(p.CategoryCreates), len(p.CategoryUpdates), len(p.Removals))
+		if p.RemovalLimit >= 0 {
+			fmt.Fprintf(w, " (limit %d)", p.RemovalLimit)
+		}
+		fmt.Fprintln(w, ".")
+		for i, code := range p.Removals {
+			if i == maxListed {
+				fmt.Fprintf(w, "  ... and %d more\n", len(p.Removals)-maxListed)
+				break
+			}
+			fmt.Fprintf(w, "  would remove %s\n", code)
+		}
+		listRows(w, "Products a real run would refuse", p.RefusedProducts)
+	}
+	listRows(w, "Failed product rows", r.Products.Failed)
+	listRows(w, "Product rows whose outcome is unknown", r.Products.Unknown)
+}
+
+func printStage(w io.Writer, name string, s catalog.StageReport) {
+	if s.Read == 0 && name != "products" {
+		return
+	}
+	fmt.Fprintf(w, "  %-12s %d read, %d succeeded (%d inserted, %d updated), %d unchanged, %d failed, %d unknown, %d not attempted\n",
+		name, s.Read, s.Succeeded, s.Inserted, s.Updated, len(s.Unchanged), len(s.Failed), len(s.Unknown), len(s.NotAttempted))
+}
+
+func nonNilStrings(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
