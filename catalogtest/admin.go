@@ -404,6 +404,7 @@ var opNames = map[string]Operation{
 	"OpQueueStatus": OpQueueStatus, "OpGetJob": OpGetJob, "OpImportCategories": OpImportCategories,
 	"OpListCategories": OpListCategories, "OpImportPromotions": OpImportPromotions,
 	"OpListProducts": OpListProducts, "OpRemoveProducts": OpRemoveProducts,
+	"OpAnalyzeFile": OpAnalyzeFile, "OpUploadFile": OpUploadFile, "OpListJobErrors": OpListJobErrors,
 }
 
 // ParseOperation reads an Operation as the admin API takes it: the name of
