@@ -1,7 +1,7 @@
 // Command catalogbench measures Products.ImportAll against the targets in
 // BENCHMARKS.md: throughput and client CPU against a plain json.Marshal,
 // requests against the lower bound, peak heap while streaming, and use of
-// the rate quota.
+// the rate quota (quota.go).
 //
 // The fake server runs in a child process (this program, with -serve), in
 // catalogtest's count-only mode: it reads and counts rows but stores nothing,
@@ -21,7 +21,6 @@ import (
 	"io"
 	"log"
 	"math"
-	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
@@ -84,12 +83,14 @@ func main() {
 		return
 	}
 	for _, name := range strings.Split(*scenarios, ",") {
+		if runQuotaScenario(strings.TrimSpace(name)) {
+			continue
+		}
 		run, ok := map[string]func() (Result, error){
 			"cpu-minimal":    func() (Result, error) { return cpuScenario("cpu-minimal", 10**nCPU, synth.Minimal) },
 			"cpu-full":       func() (Result, error) { return cpuScenario("cpu-full", *nCPU, synth.Full) },
 			"stream-minimal": func() (Result, error) { return streamScenario("stream-minimal", *nMinimal, synth.Minimal) },
 			"stream-full":    func() (Result, error) { return streamScenario("stream-full", *nFull, synth.Full) },
-			"quota":          quotaScenario,
 		}[strings.TrimSpace(name)]
 		if !ok {
 			log.Fatalf("unknown scenario %q", name)
@@ -193,51 +194,6 @@ func streamScenario(name string, n int, gen func(int) catalog.Product) (Result, 
 		SDKNsPerProduct: perProduct(cpu, n), PeakHeapBytes: peak.Load(), PeakLiveHeapBytes: live.Load(), HeapBoundBytes: bound, Seconds: wall.Seconds(),
 		ProductsPerSecond: float64(n) / wall.Seconds(), MBPerSecond: float64(bytes) / 1e6 / wall.Seconds(),
 	}, nil
-}
-
-// quotaScenario runs with the documented limit of 40 requests per window on
-// both sides, the window scaled down from a minute, and measures how much of
-// the quota the import used and how many 429s it drew.
-func quotaScenario() (Result, error) {
-	const perRequest = 500
-	n := *quotaN * perRequest
-	var got429 atomic.Int64
-	client, stop, err := spawnClient(catalog.DefaultRateLimit,
-		catalog.WithRateLimit(catalog.DefaultRateLimit, *quotaWindow),
-		catalog.WithHTTPClient(&http.Client{Transport: count429{&got429, http.DefaultTransport}}))
-	if err != nil {
-		return Result{}, err
-	}
-	defer stop()
-	var rep *catalog.BulkReport
-	_, wall := measure(func() error {
-		var err error
-		rep, err = client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, synth.Seq(n, synth.Minimal),
-			&catalog.BulkOptions{Concurrency: *concurrency, MaxProducts: perRequest})
-		return err
-	})
-	if err := checkAllSucceeded(rep, n); err != nil {
-		return Result{}, err
-	}
-	allowed := float64(catalog.DefaultRateLimit) * wall.Seconds() / quotaWindow.Seconds()
-	return Result{
-		Name: "quota", Products: n, Requests: rep.Requests, LowerBound: int(math.Ceil(float64(n) / perRequest)),
-		QuotaUsed: float64(rep.Requests) / allowed, HTTP429: got429.Load(), Seconds: wall.Seconds(),
-		ProductsPerSecond: float64(n) / wall.Seconds(),
-	}, nil
-}
-
-type count429 struct {
-	n    *atomic.Int64
-	next http.RoundTripper
-}
-
-func (c count429) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := c.next.RoundTrip(r)
-	if err == nil && resp.StatusCode == http.StatusTooManyRequests {
-		c.n.Add(1)
-	}
-	return resp, err
 }
 
 func checkAllSucceeded(rep *catalog.BulkReport, n int) error {
@@ -386,8 +342,5 @@ func printResult(r Result) {
 	if r.HeapBoundBytes > 0 {
 		fmt.Printf("  peak heap %.1f MB (live %.1f MB), bound %.1f MB (memory limit at the bound: %v)\n",
 			float64(r.PeakHeapBytes)/1e6, float64(r.PeakLiveHeapBytes)/1e6, float64(r.HeapBoundBytes)/1e6, *memLimit)
-	}
-	if r.Name == "quota" {
-		fmt.Printf("  quota used %.1f%% (target >= 95%%), 429 answers %d (target 0)\n", 100*r.QuotaUsed, r.HTTP429)
 	}
 }
