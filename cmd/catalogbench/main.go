@@ -1,7 +1,7 @@
 // Command catalogbench measures Products.ImportAll against the targets in
 // BENCHMARKS.md: throughput and client CPU against a plain json.Marshal,
 // requests against the lower bound, peak heap while streaming, and use of
-// the rate quota (quota.go).
+// the rate quota.
 //
 // The fake server runs in a child process (this program, with -serve), in
 // catalogtest's count-only mode: it reads and counts rows but stores nothing,
