@@ -442,6 +442,12 @@ func (r *bulkRun) send(b *bulkBatch) {
 	r.count(func(pr *BulkProgress) { pr.RateLimitWait += call.limitWait() })
 	if !gate.sent() {
 		r.notAttempted(b.rows...)
+		if err != nil && r.ctx.Err() == nil {
+			// The rate limiter refused it (no slot before the deadline, a
+			// shared quota out of reach): the other requests would wait
+			// for the same refusal.
+			r.stop(err)
+		}
 		return
 	}
 	r.count(func(pr *BulkProgress) { pr.Requests++; pr.Sent += len(b.rows); pr.Bytes += int64(len(b.body)) })

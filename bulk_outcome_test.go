@@ -109,7 +109,7 @@ func (c *jumpClock) After(d time.Duration) <-chan time.Time {
 func TestImportAllCountsRateLimitWaits(t *testing.T) {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	t.Cleanup(srv.Close)
-	c, err := srv.Client(catalog.WithRateLimit(2, time.Minute), catalog.WithLimiterClock(&jumpClock{now: time.Now()}))
+	c, err := srv.Client(catalog.WithRateLimit(1, time.Minute), catalog.WithLimiterClock(&jumpClock{now: time.Now()}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,8 +24,9 @@ type config struct {
 	creds      credentials
 	httpClient *http.Client
 	timeout    time.Duration
-	rateN      int // 0: no client-side rate limit
+	rateN      int // 0: no built-in rate limit
 	ratePer    time.Duration
+	limiter    Limiter // set by WithLimiter; replaces the built-in one
 	maxBody    int64
 	maxRetries int
 	retryWait  [2]time.Duration // min, max
@@ -102,15 +103,32 @@ func WithTimeout(d time.Duration) Option {
 }
 
 // WithRateLimit sets the client-side limit to n requests in any window of
-// length per (default 40 per minute). Every attempt of every call through
-// the client counts, retries included. Requests are spaced per/(n-1) apart,
-// which keeps any sliding window at n or fewer.
+// length per (default 40 per minute), with the limiter NewWindowLimiter
+// describes: every attempt of every call through the client takes a slot,
+// retries included, and holds it until per after its answer arrived, so
+// that a server counting arrivals never sees more than n in any window,
+// while n requests at once still start at once. It replaces a limiter set
+// by WithLimiter.
 func WithRateLimit(n int, per time.Duration) Option {
 	return func(c *config) error {
 		if n < 1 || per <= 0 {
 			return fmt.Errorf("catalog: WithRateLimit(%d, %s): need n >= 1 and a positive window", n, per)
 		}
-		c.rateN, c.ratePer = n, per
+		c.rateN, c.ratePer, c.limiter = n, per, nil
+		return nil
+	}
+}
+
+// WithLimiter paces the client's attempts with l instead of the built-in
+// limiter: a limiter shared with other clients (NewWindowLimiter, or
+// package redisquota for a quota shared by several processes), a token
+// bucket (TokenBucket), or one of your own.
+func WithLimiter(l Limiter) Option {
+	return func(c *config) error {
+		if l == nil {
+			return errors.New("catalog: WithLimiter: nil limiter; use WithoutRateLimit to turn the limit off")
+		}
+		c.limiter, c.rateN = l, 0
 		return nil
 	}
 }
@@ -119,7 +137,7 @@ func WithRateLimit(n int, per time.Duration) Option {
 // another layer paces the requests.
 func WithoutRateLimit() Option {
 	return func(c *config) error {
-		c.rateN = 0
+		c.rateN, c.limiter = 0, nil
 		return nil
 	}
 }
@@ -209,14 +227,22 @@ func (c *config) retryableClient(base *url.URL) *retryablehttp.Client {
 			next = http.DefaultTransport
 		}
 	}
-	hc.Transport = &transport{
+	t := &transport{
 		next:    next,
 		origin:  origin(base),
 		creds:   c.creds,
-		limiter: newLimiter(c.rateN, c.ratePer, c.clock),
+		limiter: c.limiter,
+		now:     time.Now,
 		logger:  c.logger,
 		redact:  newRedactor(c.creds.secret),
 	}
+	if c.clock != nil {
+		t.now = c.clock.Now
+	}
+	if l := newLimiter(c.rateN, c.ratePer, c.clock); l != nil && c.limiter == nil {
+		t.limiter = l
+	}
+	hc.Transport = t
 	return &retryablehttp.Client{
 		HTTPClient:   hc,
 		RetryMax:     c.maxRetries,

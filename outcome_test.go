@@ -77,6 +77,25 @@ func dialFailing(t *testing.T, err error, afterAttempt func(), opts ...Option) (
 	return c, &dials
 }
 
+// slotTaker is a limiter whose slots, when given back, go at once to
+// another caller, which is then answered at once.
+type slotTaker struct{ Limiter }
+
+func (s slotTaker) Acquire(ctx context.Context) (func(time.Time), error) {
+	release, err := s.Limiter.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return func(at time.Time) {
+		release(at)
+		if at.IsZero() {
+			if other, err := s.Limiter.Acquire(context.Background()); err == nil {
+				other(time.Now())
+			}
+		}
+	}, nil
+}
+
 type afterTransport struct {
 	next  http.RoundTripper
 	after func()
@@ -107,12 +126,17 @@ func TestNoSuchHostIsNotRetried(t *testing.T) {
 func TestGivingUpNamesTheNetworkError(t *testing.T) {
 	refused := &net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connect: connection refused")}
 	t.Run("limiter has no slot before the deadline", func(t *testing.T) {
-		// One slot an hour, a deadline in half an hour: the retry's slot is
-		// refused at once, whatever the machine's speed.
-		c, dials := dialFailing(t, refused, nil, WithRateLimit(2, time.Hour))
+		// One slot an hour, a deadline in half an hour. The failed dial gives
+		// its slot back, and another call takes it at once: the retry's
+		// slot is refused at once, whatever the machine's speed.
+		lim, err := NewWindowLimiter(1, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, dials := dialFailing(t, refused, nil, WithLimiter(slotTaker{lim}))
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 		defer cancel()
-		err := importOrQueue(ctx, c, false)
+		err = importOrQueue(ctx, c, false)
 		var op *net.OpError
 		if !errors.As(err, &op) || !strings.Contains(err.Error(), "connection refused") ||
 			!errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrOutcomeUnknown) {
@@ -233,7 +257,7 @@ func (c *autoClock) After(d time.Duration) <-chan time.Time {
 func TestLoggerShowsRateLimitWaits(t *testing.T) {
 	var logs bytes.Buffer
 	c, mt := newMockClient(t, WithLogger(slog.New(slog.NewJSONHandler(&logs, nil))),
-		WithRateLimit(2, time.Minute), WithLimiterClock(&autoClock{now: time.Now()}))
+		WithRateLimit(1, time.Minute), WithLimiterClock(&autoClock{now: time.Now()}))
 	mt.RegisterResponder("GET", testBase+"/api/b2b/pim/jobs/j1", httpmock.NewStringResponder(200, `{"job":{"job_id":"j1","status":"completed"}}`))
 	for range 2 {
 		if _, err := c.Jobs.Get(context.Background(), "j1"); err != nil {

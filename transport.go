@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
-
-	"github.com/pimkit/catalog/internal/ratelimit"
 )
 
 // The platform's three credential kinds.
@@ -55,24 +53,28 @@ func (c credentials) apply(r *http.Request) {
 
 // transport is the client's http.RoundTripper. For every attempt it waits
 // for the rate limiter, adds the credentials (only for the base URL's
-// origin, so a redirect to another host carries none) and logs the exchange.
+// origin, so a redirect to another host carries none), tells the limiter
+// when the answer came, and logs the exchange.
 type transport struct {
 	next    http.RoundTripper
 	origin  string
 	creds   credentials
-	limiter *ratelimit.Limiter // nil: no limit
-	logger  *slog.Logger       // nil: no logging
-	redact  *redactor          // removes the secret from answers (redact.go); nil: no credential
+	limiter Limiter          // nil: no limit
+	now     func() time.Time // the limiter's clock, read when an answer arrives
+	logger  *slog.Logger     // nil: no logging
+	redact  *redactor        // removes the secret from answers (redact.go); nil: no credential
 }
 
-// RoundTrip sends one attempt: wait for the limiter, authenticate, send, log.
+// RoundTrip sends one attempt: wait for the limiter, authenticate, send,
+// release the limiter's slot, log.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	c := callFrom(ctx)
 	if c == nil {
 		c = &call{idempotent: req.Method == http.MethodGet}
 	}
-	if err := t.waitTurn(ctx, c); err != nil {
+	release, err := t.waitTurn(ctx, c)
+	if err != nil {
 		return nil, err
 	}
 	out := req.Clone(ctx) // a RoundTripper must not modify the caller's request
@@ -88,6 +90,16 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	start := time.Now()
 	resp, err := t.next.RoundTrip(out)
+	if release != nil {
+		// The answer's status line has arrived (or the attempt failed): the
+		// server counted the request by now, if at all. A dial failure
+		// never reached it, so its slot goes back at once.
+		if err != nil && notSent(err) {
+			release(time.Time{})
+		} else {
+			release(t.now())
+		}
+	}
 	t.redact.answer(resp) // before anything reads it: the one place answers are redacted
 	err = t.redact.error(err)
 	c.attempts++
@@ -101,23 +113,36 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // waitTurn holds an attempt until it may go: the caller's context must not
 // have ended, the rate limiter must grant a slot, and the send gate (when
-// ImportAll set one) must be open. Otherwise the attempt is not sent.
-func (t *transport) waitTurn(ctx context.Context, c *call) error {
+// ImportAll set one) must be open. Otherwise the attempt is not sent, and
+// a slot already granted is given back. The release it returns (nil
+// without a limiter) is for the answer.
+func (t *transport) waitTurn(ctx context.Context, c *call) (release func(time.Time), err error) {
 	if err := ctx.Err(); err != nil {
-		return &notSentError{err}
+		return nil, &notSentError{err}
 	}
 	if t.limiter != nil {
-		waited, err := t.limiter.Wait(ctx)
+		start := t.now()
+		release, err = t.limiter.Acquire(ctx)
 		if err != nil {
-			return &notSentError{err}
+			return nil, &notSentError{err}
 		}
+		waited := t.now().Sub(start)
 		c.lastWait = waited
 		c.limitWait += waited
 	}
-	if g := gateFrom(ctx); g != nil && !g.open() {
-		return &notSentError{errNotStarted}
+	giveBack := func(err error) (func(time.Time), error) {
+		if release != nil {
+			release(time.Time{})
+		}
+		return nil, &notSentError{err}
 	}
-	return nil
+	if err := ctx.Err(); err != nil {
+		return giveBack(err) // ended while waiting for the slot
+	}
+	if g := gateFrom(ctx); g != nil && !g.open() {
+		return giveBack(errNotStarted)
+	}
+	return release, nil
 }
 
 func (t *transport) log(ctx context.Context, req *http.Request, c *call, resp *http.Response, err error, d time.Duration) {

@@ -21,7 +21,6 @@ import (
 	"io"
 	"log"
 	"math"
-	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
@@ -100,12 +99,14 @@ func main() {
 		return
 	}
 	for _, name := range strings.Split(*scenarios, ",") {
+		if runQuotaScenario(strings.TrimSpace(name)) {
+			continue
+		}
 		run, ok := map[string]func() (Result, error){
 			"cpu-minimal":    func() (Result, error) { return cpuScenario("cpu-minimal", 10**nCPU, synth.Minimal) },
 			"cpu-full":       func() (Result, error) { return cpuScenario("cpu-full", *nCPU, synth.Full) },
 			"stream-minimal": func() (Result, error) { return streamScenario("stream-minimal", *nMinimal, synth.Minimal) },
 			"stream-full":    func() (Result, error) { return streamScenario("stream-full", *nFull, synth.Full) },
-			"quota":          quotaScenario,
 		}[strings.TrimSpace(name)]
 		if !ok {
 			log.Fatalf("unknown scenario %q", name)
@@ -183,7 +184,8 @@ func cpuScenario(name string, n int, gen func(int) catalog.Product) (Result, err
 	}, nil
 }
 
-func median(v []float64) float64 {
+// median is the middle value of v, or the mean of the two middle ones.
+func median[T ~int64 | ~float64](v []T) T {
 	v = slices.Sorted(slices.Values(v))
 	if len(v)%2 == 1 {
 		return v[len(v)/2]
@@ -242,51 +244,6 @@ func streamScenario(name string, n int, gen func(int) catalog.Product) (Result, 
 		PeakRSSBytes: peakRSS, RSSBoundBytes: rssBound(), RSSBeforeBytes: rssBefore, GOGC: gogc,
 		ProductsPerSecond: float64(n) / wall.Seconds(), MBPerSecond: float64(bytes) / 1e6 / wall.Seconds(),
 	}, nil
-}
-
-// quotaScenario runs with the documented limit of 40 requests per window on
-// both sides, the window scaled down from a minute, and measures how much of
-// the quota the import used and how many 429s it drew.
-func quotaScenario() (Result, error) {
-	const perRequest = 500
-	n := *quotaN * perRequest
-	var got429 atomic.Int64
-	client, stop, err := spawnClient(catalog.DefaultRateLimit,
-		catalog.WithRateLimit(catalog.DefaultRateLimit, *quotaWindow),
-		catalog.WithHTTPClient(&http.Client{Transport: count429{&got429, http.DefaultTransport}}))
-	if err != nil {
-		return Result{}, err
-	}
-	defer stop()
-	var rep *catalog.BulkReport
-	_, wall := measure(func() error {
-		var err error
-		rep, err = client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, synth.Seq(n, synth.Minimal),
-			&catalog.BulkOptions{Concurrency: *concurrency, MaxProducts: perRequest})
-		return err
-	})
-	if err := checkAllSucceeded(rep, n); err != nil {
-		return Result{}, err
-	}
-	allowed := float64(catalog.DefaultRateLimit) * wall.Seconds() / quotaWindow.Seconds()
-	return Result{
-		Name: "quota", Products: n, Requests: rep.Requests, LowerBound: int(math.Ceil(float64(n) / perRequest)),
-		QuotaUsed: float64(rep.Requests) / allowed, HTTP429: got429.Load(), Seconds: wall.Seconds(),
-		ProductsPerSecond: float64(n) / wall.Seconds(),
-	}, nil
-}
-
-type count429 struct {
-	n    *atomic.Int64
-	next http.RoundTripper
-}
-
-func (c count429) RoundTrip(r *http.Request) (*http.Response, error) {
-	resp, err := c.next.RoundTrip(r)
-	if err == nil && resp.StatusCode == http.StatusTooManyRequests {
-		c.n.Add(1)
-	}
-	return resp, err
 }
 
 func checkAllSucceeded(rep *catalog.BulkReport, n int) error {
@@ -436,9 +393,6 @@ func printResult(r Result) {
 			float64(r.PeakHeapBytes)/1e6, float64(r.PeakLiveHeapBytes)/1e6, float64(r.HeapBoundBytes)/1e6, r.GOGC)
 		fmt.Printf("  peak RSS %.1f MB (%.1f MB before the import), bound %.1f MB\n",
 			float64(r.PeakRSSBytes)/1e6, float64(r.RSSBeforeBytes)/1e6, float64(r.RSSBoundBytes)/1e6)
-	}
-	if r.Name == "quota" {
-		fmt.Printf("  quota used %.1f%% (target >= 95%%), 429 answers %d (target 0)\n", 100*r.QuotaUsed, r.HTTP429)
 	}
 }
 

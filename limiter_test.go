@@ -1,0 +1,128 @@
+package catalog_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/pimkit/catalog"
+	"github.com/pimkit/catalog/catalogtest"
+)
+
+// recordingLimiter grants every attempt and records how each was released.
+type recordingLimiter struct {
+	mu       sync.Mutex
+	released []time.Time
+}
+
+func (r *recordingLimiter) Acquire(context.Context) (func(time.Time), error) {
+	return func(at time.Time) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		r.released = append(r.released, at)
+	}, nil
+}
+
+// TestLimiterIsToldOfAnswersAndGiveBacks: an answered attempt releases its
+// slot with its answer time; one whose dial failed gives it back (the zero
+// time).
+func TestLimiterIsToldOfAnswersAndGiveBacks(t *testing.T) {
+	srv := catalogtest.NewServer()
+	t.Cleanup(srv.Close)
+	lim := &recordingLimiter{}
+	c, err := srv.Client(catalog.WithLimiter(lim))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := time.Now()
+	if _, err := c.Jobs.QueueStatus(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(lim.released) != 1 || lim.released[0].Before(before) || lim.released[0].After(time.Now()) {
+		t.Fatalf("released %v, want one answer time", lim.released)
+	}
+
+	srv.Close() // nothing listens: the dial fails
+	lim.released = nil
+	c, err = catalog.NewClient(srv.URL, catalog.WithLimiter(lim), catalog.WithRetries(1, time.Millisecond, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Jobs.QueueStatus(context.Background()); err == nil {
+		t.Fatal("a call to a closed server succeeded")
+	}
+	if len(lim.released) != 2 || !lim.released[0].IsZero() || !lim.released[1].IsZero() {
+		t.Fatalf("released %v, want two give-backs (zero times)", lim.released)
+	}
+}
+
+// TestTokenBucket: a golang.org/x/time/rate limiter paces the client; a
+// token that cannot come before the deadline fails the call at once,
+// unsent.
+func TestTokenBucket(t *testing.T) {
+	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
+	t.Cleanup(srv.Close)
+	c, err := srv.Client(catalog.WithLimiter(catalog.TokenBucket(rate.NewLimiter(rate.Every(time.Hour), 1))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if _, err := c.Jobs.QueueStatus(ctx); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := c.Jobs.QueueStatus(ctx); !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 30*time.Second {
+		t.Fatalf("got %v after %v, want DeadlineExceeded at once", err, time.Since(start))
+	}
+	if got := len(srv.Requests()); got != 1 {
+		t.Fatalf("server saw %d requests, want 1", got)
+	}
+}
+
+// TestSharedWindowLimiter: two clients given one NewWindowLimiter share its
+// slots.
+func TestSharedWindowLimiter(t *testing.T) {
+	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
+	t.Cleanup(srv.Close)
+	lim, err := catalog.NewWindowLimiter(2, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := srv.Client(catalog.WithLimiter(lim))
+	b, _ := srv.Client(catalog.WithLimiter(lim))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, c := range []*catalog.Client{a, b} {
+		if _, err := c.Jobs.QueueStatus(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.Jobs.QueueStatus(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("third call: %v, want DeadlineExceeded (both slots held for an hour)", err)
+	}
+}
+
+func TestLimiterOptionsRefuseBadValues(t *testing.T) {
+	if _, err := catalog.NewWindowLimiter(0, time.Minute); err == nil {
+		t.Error("NewWindowLimiter(0, 1m) accepted")
+	}
+	if _, err := catalog.NewClient("https://tenant.example.com", catalog.WithLimiter(nil)); err == nil {
+		t.Error("WithLimiter(nil) accepted")
+	}
+	// The last limit option wins: WithoutRateLimit after WithLimiter turns
+	// the limit off.
+	lim, _ := catalog.NewWindowLimiter(1, time.Hour)
+	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
+	t.Cleanup(srv.Close)
+	c, _ := srv.Client(catalog.WithLimiter(lim), catalog.WithoutRateLimit())
+	for range 3 {
+		if _, err := c.Jobs.QueueStatus(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
