@@ -10,18 +10,6 @@ import (
 	"time"
 )
 
-// Clock is the time source of a Batcher: catalogtest.FakeClock satisfies
-// it, so tests can move time by hand.
-type Clock interface {
-	Now() time.Time
-	After(d time.Duration) <-chan time.Time
-}
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time                         { return time.Now() }
-func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
 // ErrBatcherClosed is returned by Add and Flush once Close has been called.
 var ErrBatcherClosed = errors.New("catalog: batcher closed")
 
@@ -43,7 +31,7 @@ type BatcherOptions struct {
 	// backpressure a slow platform puts on the callers. At most QueueSize +
 	// MaxRows changes are held in memory.
 	QueueSize int
-	// Clock is the time source for MaxDelay (default: the system clock).
+	// Clock is the time source for MaxDelay (default: the client's; see WithClock).
 	Clock Clock
 	// OnResult is called once for every change Add accepted, with its
 	// outcome, from the batcher's one goroutine, in order within a batch.
@@ -138,7 +126,7 @@ func (s *ProductsService) NewBatcher(sourceID string, opts *BatcherOptions) (*Ba
 	o.MaxDelay = cmpOr(o.MaxDelay, 5*time.Second)
 	o.QueueSize = cmpOr(o.QueueSize, 2*o.MaxRows)
 	if o.Clock == nil {
-		o.Clock = systemClock{}
+		o.Clock = s.client.clock
 	}
 	head, err := newEnvelope(sourceID, o.RequestOptions).head()
 	if err != nil {

@@ -64,6 +64,7 @@ type Client struct {
 	http    *retryablehttp.Client
 	maxBody int64
 	logger  *slog.Logger
+	clock   Clock     // pacing, retry waits, job polling
 	redact  *redactor // as the transport's, for the errors http.Client builds around it
 	common  service
 }
@@ -88,7 +89,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	if err := cfg.checkTransportSecurity(base); err != nil {
 		return nil, err
 	}
-	c := &Client{base: base, maxBody: cfg.maxBody, logger: cfg.logger, redact: newRedactor(cfg.creds.secret)}
+	c := &Client{base: base, maxBody: cfg.maxBody, logger: cfg.logger, redact: newRedactor(cfg.creds.secret), clock: cfg.clockOrSystem()}
 	c.http = cfg.retryableClient(base)
 	c.common.client = c
 	c.Products = (*ProductsService)(&c.common)
@@ -177,6 +178,14 @@ func (c *Client) run(ctx context.Context, a *apiCall) error {
 		return err
 	}
 	resp, err := c.http.Do(req)
+	if err != nil && resp != nil && resp.StatusCode >= 300 {
+		// An answer came, then ctx ended while waiting to retry it: the
+		// answer says what the server did, the context why the call
+		// stopped. Both match with errors.Is.
+		defer resp.Body.Close()
+		_, apiErr := newResponseError(a.method, a.path, resp)
+		return fmt.Errorf("%w; stopped before retrying: %w", apiErr, err)
+	}
 	if err != nil {
 		if resp != nil {
 			resp.Body.Close()

@@ -3,9 +3,9 @@ package catalog_test
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
@@ -36,7 +36,8 @@ func TestWithRetriesZeroTurnsRetryingOff(t *testing.T) {
 
 // TestRateLimitedThenCancelledIsNotApplied: the only answer was a 429, and
 // the caller's context ended during the Retry-After wait. The server said
-// it applied nothing, so the call is not "outcome unknown".
+// it applied nothing, so the call is not "outcome unknown": it reports the
+// 429 and the cancellation.
 func TestRateLimitedThenCancelledIsNotApplied(t *testing.T) {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	t.Cleanup(srv.Close)
@@ -44,17 +45,10 @@ func TestRateLimitedThenCancelledIsNotApplied(t *testing.T) {
 		Header: http.Header{"Retry-After": {"3600"}}})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	// The attempt's log line is written once its answer is in: cancel
-	// then, so the client is in its hour-long Retry-After wait.
-	logger := slog.New(&onRecord{f: func(r slog.Record) {
-		r.Attrs(func(a slog.Attr) bool {
-			if a.Key == "status" && a.Value.Int64() == http.StatusTooManyRequests {
-				cancel()
-			}
-			return true
-		})
-	}})
-	c, err := srv.Client(catalog.WithoutRateLimit(), catalog.WithLogger(logger))
+	// The client's only wait is the Retry-After: the clock ends the
+	// context as that wait begins, and never fires.
+	clock := cancelOnWait{cancel}
+	c, err := srv.Client(catalog.WithoutRateLimit(), catalog.WithClock(clock))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,15 +56,19 @@ func TestRateLimitedThenCancelledIsNotApplied(t *testing.T) {
 	if errors.Is(err, catalog.ErrOutcomeUnknown) {
 		t.Fatalf("got %v: a 429 applied nothing", err)
 	}
-	if !errors.Is(err, catalog.ErrRateLimited) {
-		t.Fatalf("got %v, want the 429: the last answer, which applied nothing", err)
+	if !errors.Is(err, catalog.ErrRateLimited) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want the 429 (the last answer, which applied nothing) and the cancellation", err)
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Errorf("%d requests, want 1", n)
 	}
 }
 
-// onRecord is a slog handler that hands every record to f.
-type onRecord struct{ f func(slog.Record) }
+// cancelOnWait is a clock whose waits end a context and never fire.
+type cancelOnWait struct{ cancel context.CancelFunc }
 
-func (h *onRecord) Enabled(context.Context, slog.Level) bool      { return true }
-func (h *onRecord) Handle(_ context.Context, r slog.Record) error { h.f(r); return nil }
-func (h *onRecord) WithAttrs([]slog.Attr) slog.Handler            { return h }
-func (h *onRecord) WithGroup(string) slog.Handler                 { return h }
+func (cancelOnWait) Now() time.Time { return time.Unix(0, 0) }
+func (c cancelOnWait) After(time.Duration) <-chan time.Time {
+	c.cancel()
+	return make(chan time.Time)
+}

@@ -152,6 +152,8 @@ type WaitOptions struct {
 	// Progress, when set, is called with the job after every poll, the
 	// last one included.
 	Progress func(*Job)
+
+	clock Clock // the client's; nil: the system clock
 }
 
 func (o *WaitOptions) withDefaults() WaitOptions {
@@ -181,7 +183,9 @@ func (o *WaitOptions) withDefaults() WaitOptions {
 //
 // Polls GET /api/b2b/pim/jobs/{jobId} (operation getJob in api/openapi.yaml).
 func (s *JobsService) Wait(ctx context.Context, jobID string, opts *WaitOptions) (*Job, error) {
-	return waitForJob(ctx, s, jobID, opts.withDefaults())
+	o := opts.withDefaults()
+	o.clock = s.client.clock
+	return waitForJob(ctx, s, jobID, o)
 }
 
 // jobGetter is what waitForJob needs, so tests can script the answers.
@@ -191,6 +195,10 @@ type jobGetter interface {
 
 func waitForJob(ctx context.Context, jobs jobGetter, jobID string, o WaitOptions) (*Job, error) {
 	delay := o.MinInterval
+	clock := o.clock
+	if clock == nil {
+		clock = systemClock{}
+	}
 	var last *Job
 	failures := 0 // polls in a row that got no usable answer
 	for final := false; ; {
@@ -202,7 +210,7 @@ func waitForJob(ctx context.Context, jobs jobGetter, jobID string, o WaitOptions
 			if failures++; !transient(err) || failures > maxPollFailures || final {
 				return last, err
 			}
-			if err := sleepCtx(ctx, delay); err != nil {
+			if err := sleep(ctx, clock, delay); err != nil {
 				return last, err
 			}
 			continue
@@ -221,9 +229,9 @@ func waitForJob(ctx context.Context, jobs jobGetter, jobID string, o WaitOptions
 			<-ctx.Done()
 			return job, waitEnded(jobID, job, ctx.Err())
 		}
-		var sleep time.Duration
-		sleep, final = nextPoll(ctx, delay)
-		if err := sleepCtx(ctx, sleep); err != nil {
+		var wait time.Duration
+		wait, final = nextPoll(ctx, delay)
+		if err := sleep(ctx, clock, wait); err != nil {
 			return job, waitEnded(jobID, job, err)
 		}
 		delay = min(delay*2, o.MaxInterval)
@@ -261,17 +269,6 @@ func nextPoll(ctx context.Context, delay time.Duration) (sleep time.Duration, fi
 		return sleep, false
 	}
 	return max(left-reserve, 0), true
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 func waitEnded(jobID string, job *Job, cause error) error {

@@ -31,8 +31,8 @@ type config struct {
 	maxRetries int
 	retryWait  [2]time.Duration // min, max
 	logger     *slog.Logger
-	plainHTTP  bool            // credentials may go over http:// to a host that is not loopback
-	clock      ratelimit.Clock // the rate limiter's; nil: the wall clock (tests set a fake one)
+	plainHTTP  bool  // credentials may go over http:// to a host that is not loopback
+	clock      Clock // the client's time source; nil: the system clock
 }
 
 func defaultConfig() config {
@@ -172,6 +172,30 @@ func WithRetries(maxRetries int, minWait, maxWait time.Duration) Option {
 	}
 }
 
+// WithClock makes the client follow clock instead of the system clock: the
+// rate limiter's windows, the waits between retries and after a
+// Retry-After, the polling of Jobs.Wait and the default clock of a
+// Batcher. Tests pass a catalogtest.FakeClock (catalogtest's Server.Client
+// does so when the server runs on one), so that a test moves time itself
+// instead of sleeping. Each HTTP attempt's own timeout (WithTimeout) stays
+// on the system clock.
+func WithClock(clock Clock) Option {
+	return func(c *config) error {
+		if clock == nil {
+			return errors.New("catalog: WithClock(nil)")
+		}
+		c.clock = clock
+		return nil
+	}
+}
+
+func (c *config) clockOrSystem() Clock {
+	if c.clock == nil {
+		return systemClock{}
+	}
+	return c.clock
+}
+
 // WithLogger logs every HTTP attempt (method, path, status, attempt,
 // duration, and rate_limit_wait when the attempt waited for the client's
 // rate limiter) to l, at Info, or Warn for a failure. Credentials are never logged. By default nothing is logged.
@@ -236,10 +260,11 @@ func (c *config) retryableClient(base *url.URL) *retryablehttp.Client {
 		logger:  c.logger,
 		redact:  newRedactor(c.creds.secret),
 	}
+	var limiterClock ratelimit.Clock // nil: the wall clock
 	if c.clock != nil {
-		t.now = c.clock.Now
+		t.now, limiterClock = c.clock.Now, c.clock
 	}
-	if l := newLimiter(c.rateN, c.ratePer, c.clock); l != nil && c.limiter == nil {
+	if l := newLimiter(c.rateN, c.ratePer, limiterClock); l != nil && c.limiter == nil {
 		t.limiter = l
 	}
 	hc.Transport = t
@@ -248,8 +273,11 @@ func (c *config) retryableClient(base *url.URL) *retryablehttp.Client {
 		RetryMax:     c.maxRetries,
 		RetryWaitMin: c.retryWait[0],
 		RetryWaitMax: c.retryWait[1],
-		CheckRetry:   retryPolicy,
-		Backoff:      backoff,
+		// The wait before a retry happens in the policy, on the client's
+		// clock and under the caller's context; go-retryablehttp's own
+		// timer, on the wall clock, then waits nothing.
+		CheckRetry:   (&retrier{max: c.maxRetries, wait: c.retryWait, clock: c.clockOrSystem()}).check,
+		Backoff:      func(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 },
 		ErrorHandler: retryablehttp.PassthroughErrorHandler, // the last answer becomes a typed error
 	}
 }

@@ -287,6 +287,37 @@ func callFrom(ctx context.Context) *call {
 //
 // Once ctx has ended nothing is retried; an answer already received stays
 // the call's result.
+// retrier is the client's retry policy and its wait: go-retryablehttp asks
+// check after every attempt; when it says retry, it has already waited the
+// backoff (or the answer's Retry-After) on the client's clock.
+type retrier struct {
+	max   int              // retries after the first attempt
+	wait  [2]time.Duration // min, max of the exponential backoff
+	clock Clock
+}
+
+// check decides whether the attempt is sent again and, if so, waits first.
+// A wait cut short by ctx ends the call with ctx's error; Client.run then
+// reports the last answer with it, so a 429 that applied nothing is not
+// mistaken for an unknown outcome.
+func (r *retrier) check(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	retry, checkErr := retryPolicy(ctx, resp, err)
+	if !retry || checkErr != nil {
+		return retry, checkErr
+	}
+	attempts := 1
+	if c := callFrom(ctx); c != nil {
+		attempts = c.attempts
+	}
+	if attempts > r.max {
+		return true, nil // go-retryablehttp stops here: no retry left, no wait
+	}
+	if err := sleep(ctx, r.clock, backoff(r.wait[0], r.wait[1], attempts-1, resp)); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	var ns *notSentError
 	if errors.As(err, &ns) {

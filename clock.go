@@ -1,0 +1,35 @@
+package catalog
+
+import (
+	"context"
+	"time"
+)
+
+// Clock is the client's time source: the rate limiter's windows, the waits
+// between retries (Retry-After included), the polling of Jobs.Wait and a
+// Batcher's MaxDelay all follow it. The default is the system clock;
+// catalogtest.FakeClock satisfies Clock, so a test can move time itself
+// (see WithClock).
+type Clock interface {
+	Now() time.Time
+	// After returns a channel that receives once d has passed.
+	After(d time.Duration) <-chan time.Time
+}
+
+type systemClock struct{}
+
+func (systemClock) Now() time.Time                         { return time.Now() }
+func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// sleep waits d on clock, or until ctx ends.
+func sleep(ctx context.Context, clock Clock, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	select {
+	case <-clock.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
