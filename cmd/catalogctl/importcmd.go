@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -52,17 +53,8 @@ func (m *mappingFlags) options() (*importfile.Options, error) {
 // each column maps to the product field of its own name (a file whose
 // header is entity_code, name, pricing.list needs no mapping).
 func (m *mappingFlags) mapping(path string, opts *importfile.Options) (importfile.Mapping, error) {
-	fields := map[string]string{}
-	if m.file != "" {
-		data, err := os.ReadFile(m.file)
-		if err != nil {
-			return importfile.Mapping{}, &usageError{msg: err.Error()}
-		}
-		if err := json.Unmarshal(data, &fields); err != nil {
-			return importfile.Mapping{}, usagef(`--mapping %s: want a JSON object {"Column": "dotted.path"}: %v`, m.file, err)
-		}
-	}
-	if err := parseMap(m.pairs, fields); err != nil {
+	fields, err := m.fields()
+	if err != nil {
 		return importfile.Mapping{}, err
 	}
 	if len(fields) == 0 {
@@ -85,6 +77,25 @@ func (m *mappingFlags) mapping(path string, opts *importfile.Options) (importfil
 	return mp, nil
 }
 
+// fields reads the column mapping of --mapping and --map; empty when
+// neither is given.
+func (m *mappingFlags) fields() (map[string]string, error) {
+	fields := map[string]string{}
+	if m.file != "" {
+		data, err := os.ReadFile(m.file)
+		if err != nil {
+			return nil, &usageError{msg: err.Error(), err: err}
+		}
+		if err := json.Unmarshal(data, &fields); err != nil {
+			return nil, usagef(`--mapping %s: want a JSON object {"Column": "dotted.path"}: %v`, m.file, err)
+		}
+	}
+	if err := parseMap(m.pairs, fields); err != nil {
+		return nil, err
+	}
+	return fields, nil
+}
+
 // analyzeFile reads the analysis of a local file.
 func analyzeFile(path string, opts *importfile.Options) (*catalog.FileAnalysis, error) {
 	f, size, err := openFile(path)
@@ -94,7 +105,11 @@ func analyzeFile(path string, opts *importfile.Options) (*catalog.FileAnalysis, 
 	defer f.Close()
 	a, err := importfile.Analyze(f, filepath.Base(path), size, opts)
 	if err != nil {
-		return nil, &usageError{msg: err.Error()}
+		var fe *catalog.FileFormatError
+		if errors.As(err, &fe) {
+			return nil, &usageError{msg: describeFileFormat(fe), err: err}
+		}
+		return nil, &usageError{msg: err.Error(), err: err}
 	}
 	return a, nil
 }
@@ -244,7 +259,7 @@ type importOut struct {
 func rowErrorsOut(errs []catalog.RowError) []rowErrorOut {
 	out := make([]rowErrorOut, len(errs))
 	for i, e := range errs {
-		out[i] = rowErrorOut{Row: e.Row, EntityCode: e.EntityCode, Error: e.Reason}
+		out[i] = rowErrorOut{Row: e.Row, EntityCode: e.EntityCode, Error: e.Reason, Code: e.Code}
 		if e.Cause != nil && e.Reason == "" {
 			out[i].Error = e.Cause.Error()
 		}
@@ -306,45 +321,6 @@ func listRows(w io.Writer, title string, errs []catalog.RowError) {
 	}
 }
 
-func (a *app) analyzeCommand() *cobra.Command {
-	var (
-		m      mappingFlags
-		remote bool
-		source string
-	)
-	cmd := &cobra.Command{
-		Use:   "analyze FILE",
-		Short: "Analyse an import file: its columns, their types and samples, its first rows",
-		Long: `analyze reads the first rows of FILE (CSV, XLSX, JSON or NDJSON) and reports its
-columns with their inferred types, sample values and counts, as the
-platform's analyze endpoint does, computed locally (importfile.Analyze).
-
---remote asks the platform instead (Imports.Analyze); this build does not
-have that call yet, and exits 6 saying so.`,
-		Args: exactArgs("FILE"),
-		RunE: wrap(func(_ *cobra.Command, args []string) error {
-			if remote {
-				return &unavailableError{what: "analyze --remote (the platform's analyze endpoint, Imports.Analyze)"}
-			}
-			opts, err := m.options()
-			if err != nil {
-				return err
-			}
-			an, err := analyzeFile(args[0], opts)
-			if err != nil {
-				return err
-			}
-			a.printAnalysis(an)
-			return nil
-		}),
-	}
-	fl := cmd.Flags()
-	fl.StringVar(&m.delimiter, "delimiter", "", "CSV delimiter (detected among ; , and tab unless set)")
-	fl.BoolVar(&remote, "remote", false, "analyse on the platform rather than locally")
-	fl.StringVar(&source, "source", "", "the import source, for --remote")
-	return cmd
-}
-
 func (a *app) printAnalysis(an *catalog.FileAnalysis) {
 	if a.json {
 		a.emitJSON(map[string]any{"ok": true, "command": "analyze", "analysis": an})
@@ -357,28 +333,4 @@ func (a *app) printAnalysis(an *catalog.FileAnalysis) {
 		samples, _ := json.Marshal(c.SampleValues)
 		fmt.Fprintf(w, "%-24s %-8s %7d %7d %7d  %s\n", c.Name, c.Type, c.TotalValues, c.UniqueCount, c.EmptyCount, samples)
 	}
-}
-
-func (a *app) uploadCommand() *cobra.Command {
-	var source string
-	cmd := &cobra.Command{
-		Use:   "upload FILE",
-		Short: "Upload a file for the platform to import (not in this build)",
-		Long: `upload sends FILE to the platform's file import, through the import source
---source, and prints the job it creates (Imports.Upload). This build does not
-have that call yet: it exits 6 saying so. Use import, which reads the file
-here and sends its rows as JSON.`,
-		Args: exactArgs("FILE"),
-		RunE: wrap(func(_ *cobra.Command, args []string) error {
-			if _, err := a.sourceID(source); err != nil {
-				return err
-			}
-			if _, err := os.Stat(args[0]); err != nil {
-				return &usageError{msg: err.Error()}
-			}
-			return &unavailableError{what: "upload (the platform's file import, Imports.Upload)"}
-		}),
-	}
-	cmd.Flags().StringVar(&source, "source", "", "the import source (env CATALOG_SOURCE_ID)")
-	return cmd
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,7 +35,7 @@ func (a *app) jobsCommand() *cobra.Command {
 			return nil
 		}),
 	}
-	var minInterval, maxInterval time.Duration
+	var wf waitFlags
 	wait := &cobra.Command{
 		Use:   "wait ID",
 		Short: "Wait until an import job ends, and print it",
@@ -46,43 +48,32 @@ Bound the wait with --wait-timeout.`,
 			if err != nil {
 				return err
 			}
-			ctx := cmd.Context()
-			if d, _ := cmd.Flags().GetDuration("wait-timeout"); d > 0 {
-				var cancel func()
-				ctx, cancel = contextWithTimeout(ctx, d)
-				defer cancel()
-			}
-			opts := &catalog.WaitOptions{MinInterval: minInterval, MaxInterval: maxInterval}
-			if !a.json {
-				opts.Progress = func(j *catalog.Job) {
-					fmt.Fprintf(a.stderr, "job %s: %s, %d of %d rows processed\n", j.ID, j.Status, j.ProcessedRows, j.TotalRows)
-				}
-			}
-			job, err := client.Jobs.Wait(ctx, args[0], opts)
+			job, err := a.waitJob(cmd.Context(), client, args[0], &wf)
 			if job != nil {
 				a.printJob(job)
 			}
 			if err != nil {
 				return err
 			}
-			if job.Status != catalog.JobCompleted {
-				return &rowsError{msg: fmt.Sprintf("job %s ended %s: %d rows failed", job.ID, job.Status, job.RowsFailed())}
-			}
-			return nil
+			return jobEnded(job)
 		}),
 	}
-	wait.Flags().DurationVar(&minInterval, "min-interval", 0, "first delay between polls (1s unless set)")
-	wait.Flags().DurationVar(&maxInterval, "max-interval", 0, "longest delay between polls (30s unless set)")
-	wait.Flags().Duration("wait-timeout", 0, "give up waiting after this long (exit 4)")
+	wf.register(wait)
+	var perPage int
 	errs := &cobra.Command{
 		Use:   "errors ID",
-		Short: "Print the row errors of an import job",
-		Long: `errors prints the rows of the job that failed, with their reasons. This build
-reads them from the job itself (GET /api/b2b/pim/jobs/{jobId}, its
-import_errors); the platform's paged job-errors call (Jobs.Errors) is not in
-this build.`,
+		Short: "Print the row errors of an import job, a page at a time",
+		Long: `errors prints the job's status, then one line per row that failed, with its
+reason and the platform's code, read a page at a time as they print
+(Jobs.Errors; --per-page rows a request, 20 unless set). A file upload's rows
+are named by their line in the file (the header is line 1), a JSON import's
+by their 0-based position in the request. --json prints one document with
+every row error.`,
 		Args: exactArgs("ID"),
 		RunE: wrap(func(cmd *cobra.Command, args []string) error {
+			if err := checkPerPage(perPage); err != nil {
+				return err
+			}
 			client, err := a.client()
 			if err != nil {
 				return err
@@ -91,20 +82,118 @@ this build.`,
 			if err != nil {
 				return err
 			}
+			if !a.json {
+				fmt.Fprintf(a.stdout, "job %s: %s, %d failed rows\n", job.ID, job.Status, job.RowsFailed())
+			}
+			rowErrs, err := a.printRowErrors(cmd.Context(), client, job, perPage, "")
+			if err != nil {
+				return err
+			}
 			if a.json {
 				a.emitJSON(map[string]any{"ok": true, "command": "jobs errors", "job_id": job.ID,
-					"status": job.Status, "failed_rows": job.RowsFailed(), "errors": rowErrorsOut(job.Errors)})
-				return nil
-			}
-			fmt.Fprintf(a.stdout, "job %s: %s, %d failed rows\n", job.ID, job.Status, job.RowsFailed())
-			for _, e := range job.Errors {
-				fmt.Fprintf(a.stdout, "  row %d %s: %s\n", e.Row, e.EntityCode, e.Reason)
+					"status": job.Status, "failed_rows": job.RowsFailed(), "errors": rowErrs})
 			}
 			return nil
 		}),
 	}
+	errs.Flags().IntVar(&perPage, "per-page", 0, fmt.Sprintf("row errors read a request, 1 to %d (the platform's 20 unless set)", catalog.MaxErrorsPerPage))
 	cmd.AddCommand(get, wait, errs)
 	return cmd
+}
+
+// waitFlags are the flags of a command that waits for a job.
+type waitFlags struct {
+	minInterval, maxInterval, timeout time.Duration
+}
+
+func (wf *waitFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.DurationVar(&wf.minInterval, "min-interval", 0, "first delay between polls of the job (1s unless set)")
+	fl.DurationVar(&wf.maxInterval, "max-interval", 0, "longest delay between polls of the job (30s unless set)")
+	fl.DurationVar(&wf.timeout, "wait-timeout", 0, "give up waiting for the job after this long (exit 4)")
+}
+
+// waitJob polls the job until it ends, printing its progress on stderr
+// unless --json.
+func (a *app) waitJob(ctx context.Context, client *catalog.Client, id string, wf *waitFlags) (*catalog.Job, error) {
+	if wf.timeout > 0 {
+		var cancel func()
+		ctx, cancel = contextWithTimeout(ctx, wf.timeout)
+		defer cancel()
+	}
+	opts := &catalog.WaitOptions{MinInterval: wf.minInterval, MaxInterval: wf.maxInterval}
+	if !a.json {
+		opts.Progress = func(j *catalog.Job) {
+			fmt.Fprintf(a.stderr, "job %s: %s, %d of %d rows processed\n", j.ID, j.Status, j.ProcessedRows, j.TotalRows)
+		}
+	}
+	return client.Jobs.Wait(ctx, id, opts)
+}
+
+// jobEnded is the error of a job that ended other than completed with
+// every row applied.
+func jobEnded(j *catalog.Job) error {
+	if j.Status != catalog.JobCompleted || j.RowsFailed() > 0 {
+		return &rowsError{msg: fmt.Sprintf("job %s ended %s: %s failed", j.ID, j.Status, plural(j.RowsFailed(), "row", "rows"))}
+	}
+	return nil
+}
+
+func checkPerPage(n int) error {
+	if n < 0 || n > catalog.MaxErrorsPerPage {
+		return usagef("--per-page %d: want 1 to %d", n, catalog.MaxErrorsPerPage)
+	}
+	return nil
+}
+
+// printRowErrors reads the row errors of job a page at a time (Jobs.Errors)
+// and prints one line each as they come, under title when it is not
+// empty; with --json it prints nothing and returns them all.
+func (a *app) printRowErrors(ctx context.Context, client *catalog.Client, job *catalog.Job, perPage int, title string) ([]rowErrorOut, error) {
+	label := "row"
+	if isFileJob(job) {
+		label = "line"
+	}
+	out := []rowErrorOut{}
+	for e, err := range client.Jobs.Errors(ctx, job.ID, &catalog.JobErrorsOptions{PerPage: perPage}) {
+		if err != nil {
+			return out, err
+		}
+		if a.json {
+			out = append(out, rowErrorsOut([]catalog.RowError{e})...)
+			continue
+		}
+		if title != "" {
+			fmt.Fprintf(a.stdout, "%s:\n", title)
+			title = ""
+		}
+		fmt.Fprintf(a.stdout, "  %s\n", formatRowError(label, e))
+	}
+	return out, nil
+}
+
+// isFileJob reports whether j imports an uploaded file, whose row errors
+// name lines of the file.
+func isFileJob(j *catalog.Job) bool {
+	return j.FileName != "" || j.Type == "import" || strings.HasPrefix(j.ID, "import_")
+}
+
+// formatRowError is a row error on one line: "line 3 A-1: reason (code)".
+func formatRowError(label string, e catalog.RowError) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %d", label, e.Row)
+	if e.EntityCode != "" {
+		b.WriteString(" " + e.EntityCode)
+	}
+	reason := e.Reason
+	if reason == "" && e.Cause != nil {
+		reason = e.Cause.Error()
+	}
+	b.WriteString(": " + strings.ReplaceAll(reason, "\n", " "))
+	if e.Code != "" {
+		b.WriteString(" (" + e.Code + ")")
+	}
+	return b.String()
 }
 
 func (a *app) printJob(j *catalog.Job) {
@@ -112,6 +201,12 @@ func (a *app) printJob(j *catalog.Job) {
 		a.emitJSON(map[string]any{"ok": true, "command": "jobs", "job": j})
 		return
 	}
+	a.printJobHeader(j)
+	listRows(a.stdout, "Row errors", j.Errors)
+}
+
+// printJobHeader prints a job without its row errors.
+func (a *app) printJobHeader(j *catalog.Job) {
 	w := a.stdout
 	fmt.Fprintf(w, "job %s (%s, source %s): %s\n", j.ID, j.Type, j.SourceID, j.Status)
 	fmt.Fprintf(w, "  rows %d: %d processed, %d succeeded (%d created, %d updated), %d failed, %d auto-published\n",
@@ -120,7 +215,6 @@ func (a *app) printJob(j *catalog.Job) {
 		fmt.Fprintf(w, "  batch %s part %d of %d\n", j.BatchID, j.BatchPart, j.BatchTotalParts)
 	}
 	printTimes(w, j)
-	listRows(w, "Row errors", j.Errors)
 }
 
 func printTimes(w io.Writer, j *catalog.Job) {

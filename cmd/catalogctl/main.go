@@ -38,7 +38,6 @@ const (
 	exitRefused     = 3   // the platform refused: 401, 403, 404, 409, 413, 429, 400
 	exitNetwork     = 4   // no answer: the server could not be reached, or the connection failed
 	exitServer      = 5   // the platform answered 5xx after the retries
-	exitUnavailable = 6   // the feature is not in this build
 	exitInterrupted = 130 // SIGINT or SIGTERM
 )
 
@@ -49,11 +48,10 @@ const exitCodesHelp = `Exit codes:
   2    some rows failed or their outcome is unknown; a job ended failed or
        with errors; a removal limit kept a sync from removing
   3    the platform refused the request (401 unauthenticated, 403, 404, 409,
-       413, 429 after retries, 400)
+       413, 429 after retries, 400, a file it cannot read)
   4    network: the server could not be reached, or the connection failed
        before an answer (the outcome of an import may be unknown)
   5    the platform answered with a server error (5xx) after retries
-  6    the feature is not available in this build of catalogctl
   130  interrupted (SIGINT or SIGTERM)`
 
 func main() {
@@ -148,19 +146,17 @@ func isCommandError(err error) bool {
 	return errors.As(err, &ce)
 }
 
-// usageError is a command's error that is the caller's to fix.
-type usageError struct{ msg string }
+// usageError is a command's error that is the caller's to fix. err, when
+// set, is the error it reports, for errors.As.
+type usageError struct {
+	msg string
+	err error
+}
 
 func (e *usageError) Error() string { return e.msg }
+func (e *usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error { return &usageError{msg: fmt.Sprintf(format, args...)} }
-
-// unavailableError is a feature this build does not have.
-type unavailableError struct{ what string }
-
-func (e *unavailableError) Error() string {
-	return e.what + " is not available in this build of catalogctl"
-}
 
 // rowsError says that a command ran to the end but not every row, job or
 // removal went through.
@@ -172,7 +168,6 @@ func (e *rowsError) Error() string { return e.msg }
 func exitCode(ctx context.Context, err error) int {
 	var (
 		ue     *usageError
-		unav   *unavailableError
 		rows   *rowsError
 		apiErr *catalog.APIError
 		urlErr *url.Error
@@ -185,8 +180,6 @@ func exitCode(ctx context.Context, err error) int {
 		return exitInterrupted
 	case errors.As(err, &ue):
 		return exitUsage
-	case errors.As(err, &unav):
-		return exitUnavailable
 	case errors.As(err, &rows), errors.Is(err, catalog.ErrJobFailed), errors.Is(err, catalog.ErrRemovalLimit):
 		return exitRows
 	case errors.Is(err, catalog.ErrOutcomeUnknown):

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/cobra"
 
 	"github.com/pimkit/catalog"
@@ -83,6 +85,9 @@ func writeFile(t *testing.T, name, content string) string {
 }
 
 const productsCSV = "Code;Titre;Prix\nA-1;Valve;12,50\nA-2;Pump;99\n"
+
+// malformedJSON is not valid JSON on its third line.
+const malformedJSON = "[\n{\"Code\": \"A-1\"},\n{\"Code\": }\n]\n"
 
 var mapFlags = []string{"--map", "Code=entity_code", "--map", "Titre=name", "--map", "Prix=pricing.list"}
 
@@ -190,13 +195,18 @@ func TestExitCodes(t *testing.T) {
 		{"unknown source", env, append([]string{"import", csv, "--source", "nope", "--retries", "0"}, mapFlags...), exitRefused},
 		{"unknown job", env, []string{"jobs", "get", "nope", "--retries", "0"}, exitRefused},
 		{"no server", noServer, []string{"queue", "--retries", "0"}, exitNetwork},
-		{"remote analyze", env, []string{"analyze", csv, "--remote"}, exitUnavailable},
-		{"upload", env, []string{"upload", csv}, exitUnavailable},
+		{"remote analyze", env, []string{"analyze", csv, "--remote"}, exitOK},
+		{"upload", env, []string{"upload", csv}, exitOK},
+		{"upload without a source", noCreds, []string{"upload", csv}, exitUsage},
+		{"upload of a file type the platform does not take", env, []string{"upload", writeFile(t, "notes.txt", "x\n")}, exitUsage},
+		{"remote analyze of a malformed file", env, []string{"analyze", writeFile(t, "bad.json", malformedJSON), "--remote"}, exitRefused},
+		{"jobs errors of an unknown job", env, []string{"jobs", "errors", "nope", "--retries", "0"}, exitRefused},
+		{"jobs errors with a page too large", env, []string{"jobs", "errors", "nope", "--per-page", "101"}, exitUsage},
 		{"incremental sync without state", env, []string{"sync", csv, "--rate-limit", "off", "--mode", "incremental"}, exitUsage},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := ctl(t, c.env, c.args...).want(t, c.code)
-			if !strings.Contains(r.stderr, "catalogctl: ") {
+			if c.code != exitOK && !strings.Contains(r.stderr, "catalogctl: ") {
 				t.Errorf("stderr %q does not give the error", r.stderr)
 			}
 		})
@@ -324,6 +334,178 @@ func TestAnalyzeLocally(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || len(out.Analysis.Columns) != 3 {
 		t.Errorf("analyze --json = %s (%v)", r.stdout, err)
+	}
+}
+
+// The platform's analysis of a file (--remote) prints as the local one,
+// in text and in JSON; a file it cannot read is refused with the details,
+// the hint and the line.
+func TestAnalyzeRemoteAgreesWithLocal(t *testing.T) {
+	_, env := fake(t)
+	csv := writeFile(t, "products.csv", productsCSV)
+	local := ctl(t, env, "analyze", csv).want(t, exitOK)
+	remote := ctl(t, env, "analyze", csv, "--remote").want(t, exitOK)
+	if remote.stdout != local.stdout {
+		t.Errorf("remote analysis:\n%s\nlocal:\n%s", remote.stdout, local.stdout)
+	}
+	var docs [2]struct {
+		OK       bool                 `json:"ok"`
+		Analysis catalog.FileAnalysis `json:"analysis"`
+	}
+	for i, args := range [][]string{{"analyze", csv, "--json"}, {"analyze", csv, "--json", "--remote"}} {
+		r := ctl(t, env, args...).want(t, exitOK)
+		if err := json.Unmarshal([]byte(r.stdout), &docs[i]); err != nil || !docs[i].OK {
+			t.Fatalf("%v: %s (%v)", args, r.stdout, err)
+		}
+	}
+	if diff := cmp.Diff(docs[0], docs[1]); diff != "" {
+		t.Errorf("--json analyses differ (-local +remote):\n%s", diff)
+	}
+
+	bad := writeFile(t, "bad.json", malformedJSON)
+	r := ctl(t, env, "analyze", bad, "--remote").want(t, exitRefused)
+	for _, want := range []string{"bad.json: JSON Format Error (JSON_SYNTAX_ERROR)", "line 3", "details: Your JSON file is not valid JSON", "hint: "} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	r = ctl(t, env, "analyze", bad, "--remote", "--json").want(t, exitRefused)
+	var out struct {
+		OK        bool                     `json:"ok"`
+		ExitCode  int                      `json:"exit_code"`
+		FileError *catalog.FileFormatError `json:"file_error"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil || out.OK || out.ExitCode != exitRefused ||
+		out.FileError == nil || out.FileError.Line != 3 || out.FileError.Hint == "" {
+		t.Errorf("--json of a malformed file = %s (%v)", r.stdout, err)
+	}
+	// The same file analysed locally: the same report, as a usage error.
+	r = ctl(t, env, "analyze", bad).want(t, exitUsage)
+	if !strings.Contains(r.stderr, "line 3") {
+		t.Errorf("local analysis of a malformed file:\n%s", r.stderr)
+	}
+	ctl(t, env, "analyze", csv, "--remote", "--delimiter", ";").want(t, exitUsage)
+}
+
+// eanCSV has a valid EAN on line 2 and one with a wrong check digit on
+// line 3.
+const eanCSV = "EAN;Titre;Prix\n8001234567897;Valve;12,50\n8001234567891;Pump;99\n"
+
+var eanMap = []string{"--map", "EAN=ean", "--map", "Titre=name", "--map", "Prix=pricing.list"}
+
+var fastWait = []string{"--min-interval", "1ms", "--max-interval", "1ms", "--rate-limit", "off"}
+
+func TestUploadWaitPrintsTheSummaryAndRowErrors(t *testing.T) {
+	srv, env := fake(t)
+	csv := writeFile(t, "products.csv", eanCSV)
+	args := append(append([]string{"upload", csv, "--wait"}, eanMap...), fastWait...)
+	r := ctl(t, env, args...).want(t, exitRows)
+	for _, want := range []string{
+		"Uploaded " + csv + " (", ") into source erp",
+		"(import, source erp): completed_with_errors",
+		"rows 2: 2 processed, 1 succeeded (1 created, 0 updated), 1 failed",
+		"Row errors:\n  line 3: invalid EAN \"8001234567891\"",
+		"(validation_error)",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "All rows imported") {
+		t.Errorf("stdout says all rows were imported:\n%s", r.stdout)
+	}
+	// Not a terminal: the bytes sent as a plain line, then the job's progress.
+	if !strings.Contains(r.stderr, "uploading: 63 B of 63 B sent (100%)") || !strings.Contains(r.stderr, "rows processed") {
+		t.Errorf("stderr lacks the progress lines:\n%s", r.stderr)
+	}
+	if _, ok := srv.Product("8001234567897"); !ok {
+		t.Error("the row with a valid EAN was not imported")
+	}
+
+	// --json: one document with the job and its row errors.
+	r = ctl(t, env, append(args, "--json")...).want(t, exitRows)
+	var out struct {
+		OK     bool          `json:"ok"`
+		Bytes  int64         `json:"bytes"`
+		Job    catalog.Job   `json:"job"`
+		Errors []rowErrorOut `json:"errors"`
+	}
+	dec := json.NewDecoder(strings.NewReader(r.stdout))
+	if err := dec.Decode(&out); err != nil || dec.More() {
+		t.Fatalf("--json output is not one document: %v\n%s", err, r.stdout)
+	}
+	if out.OK || out.Bytes != int64(len(eanCSV)) || out.Job.Status != catalog.JobCompletedWithErrors || len(out.Errors) != 1 ||
+		out.Errors[0].Row != 3 || out.Errors[0].Code != "validation_error" || !strings.Contains(out.Errors[0].Error, "invalid EAN") {
+		t.Errorf("--json output = %+v", out)
+	}
+	if strings.Contains(r.stderr, "uploading") {
+		t.Errorf("--json printed progress:\n%s", r.stderr)
+	}
+
+	// --update-existing=false: the valid row now matches a product by EAN
+	// and fails; without it, the platform updates it.
+	r = ctl(t, env, append(args, "--update-existing=false")...).want(t, exitRows)
+	if !strings.Contains(r.stdout, "update_existing is false (already_exists)") {
+		t.Errorf("--update-existing=false:\n%s", r.stdout)
+	}
+	ok := writeFile(t, "ok.csv", "EAN;Titre\n8001234567897;Valve 2\n")
+	r = ctl(t, env, append(append([]string{"upload", ok, "--wait"}, eanMap...), fastWait...)...).want(t, exitOK)
+	if !strings.Contains(r.stdout, "1 succeeded (0 created, 1 updated)") || !strings.Contains(r.stdout, "All rows imported.") {
+		t.Errorf("upload that updates:\n%s", r.stdout)
+	}
+}
+
+// Without --wait, upload prints the queued job and how to follow it; the
+// job's row errors are then read with jobs errors, a page at a time.
+func TestUploadThenJobsErrorsPages(t *testing.T) {
+	srv, env := fake(t)
+	var b strings.Builder
+	b.WriteString("EAN;Titre\n")
+	for i := range 5 {
+		fmt.Fprintf(&b, "800123456789%d;Bad %d\n", i, i) // 7 is the valid check digit
+	}
+	csv := writeFile(t, "bad-eans.csv", b.String())
+	r := ctl(t, env, append([]string{"upload", csv, "--json", "--rate-limit", "off"}, eanMap[:4]...)...).want(t, exitOK)
+	var up struct {
+		OK  bool        `json:"ok"`
+		Job catalog.Job `json:"job"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &up); err != nil || !up.OK || up.Job.ID == "" {
+		t.Fatalf("upload --json = %s (%v)", r.stdout, err)
+	}
+	if _, err := srv.WaitJob(context.Background(), up.Job.ID, catalog.JobFailed); err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetRequests()
+	r = ctl(t, env, "jobs", "errors", up.Job.ID, "--per-page", "2", "--rate-limit", "off").want(t, exitOK)
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 6 || lines[0] != "job "+up.Job.ID+": failed, 5 failed rows" {
+		t.Fatalf("jobs errors:\n%s", r.stdout)
+	}
+	for i, l := range lines[1:] {
+		if want := fmt.Sprintf("  line %d: invalid EAN \"800123456789%d\"", i+2, i); !strings.HasPrefix(l, want) || !strings.HasSuffix(l, "(validation_error)") {
+			t.Errorf("line %d = %q, want %q...(validation_error)", i+1, l, want)
+		}
+	}
+	pages := 0
+	for _, req := range srv.Requests() {
+		if strings.HasSuffix(req.Path, "/errors") {
+			pages++
+		}
+	}
+	if pages != 3 {
+		t.Errorf("%d requests for the row errors, want 3 pages of 2", pages)
+	}
+
+	r = ctl(t, env, "jobs", "errors", up.Job.ID, "--per-page", "2", "--json", "--rate-limit", "off").want(t, exitOK)
+	var out struct {
+		OK     bool          `json:"ok"`
+		Status string        `json:"status"`
+		Errors []rowErrorOut `json:"errors"`
+	}
+	dec := json.NewDecoder(strings.NewReader(r.stdout))
+	if err := dec.Decode(&out); err != nil || dec.More() || !out.OK || out.Status != "failed" || len(out.Errors) != 5 || out.Errors[4].Row != 6 {
+		t.Errorf("jobs errors --json = %s (%v)", r.stdout, err)
 	}
 }
 

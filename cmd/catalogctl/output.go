@@ -79,6 +79,7 @@ type rowErrorOut struct {
 	Row        int    `json:"row"`
 	EntityCode string `json:"entity_code,omitempty"`
 	Error      string `json:"error"`
+	Code       string `json:"code,omitempty"` // the platform's code, such as validation_error
 }
 
 func plural(n int, one, many string) string {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -24,16 +25,19 @@ func (a *app) newProgress(total int64, what string) progress {
 	case a.json:
 		return noProgress{}
 	case a.terminal(a.stderr):
-		bar := progressbar.NewOptions64(total,
-			progressbar.OptionSetWriter(a.stderr),
-			progressbar.OptionSetDescription(what),
-			progressbar.OptionShowCount(),
-			progressbar.OptionSetWidth(30),
-			progressbar.OptionThrottle(100*time.Millisecond),
-		)
-		return &barProgress{bar: bar, w: a.stderr}
+		return &barProgress{bar: a.newBar(total, what, progressbar.OptionShowCount()), w: a.stderr}
 	}
 	return &lineProgress{w: a.stderr, what: what}
+}
+
+// newBar is the bar of every command, on stderr.
+func (a *app) newBar(total int64, what string, opts ...progressbar.Option) *progressbar.ProgressBar {
+	return progressbar.NewOptions64(total, append([]progressbar.Option{
+		progressbar.OptionSetWriter(a.stderr),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100 * time.Millisecond),
+	}, opts...)...)
 }
 
 type noProgress struct{}
@@ -74,3 +78,67 @@ func (l *lineProgress) update(p catalog.BulkProgress) {
 }
 
 func (l *lineProgress) finish() {}
+
+// bytesProgress shows a file being sent, in bytes, with the display of
+// newProgress: a bar on a terminal, plain lines otherwise, nothing with
+// --json. sent is called from the goroutine that writes the request.
+type bytesProgress struct {
+	mu    sync.Mutex
+	bar   *progressbar.ProgressBar // on a terminal
+	w     io.Writer                // plain lines, when bar is nil
+	what  string
+	total int64
+	quiet bool
+	last  int64 // the bytes of the last line printed, -1 before any
+	at    time.Time
+	done  bool
+}
+
+// newBytesProgress shows the sending of total bytes.
+func (a *app) newBytesProgress(total int64, what string) *bytesProgress {
+	p := &bytesProgress{w: a.stderr, what: what, total: total, quiet: a.json, last: -1}
+	if !a.json && a.terminal(a.stderr) {
+		p.bar = a.newBar(total, what, progressbar.OptionShowBytes(true))
+	}
+	return p
+}
+
+// lineEvery is the least time between two plain progress lines, but for
+// the last one.
+const lineEvery = time.Second
+
+func (p *bytesProgress) sent(n int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case p.quiet || p.done:
+	case p.bar != nil:
+		p.last = n
+		_ = p.bar.Set64(n)
+	case n != p.last && (n == p.total || time.Since(p.at) >= lineEvery):
+		p.last, p.at = n, time.Now()
+		pct := ""
+		if p.total > 0 {
+			pct = fmt.Sprintf(" (%d%%)", 100*n/p.total)
+		}
+		fmt.Fprintf(p.w, "%s: %s of %s sent%s\n", p.what, fmtBytes(n), fmtBytes(p.total), pct)
+	}
+}
+
+// finish ends the display; calls of sent after it show nothing.
+func (p *bytesProgress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done {
+		return
+	}
+	p.done = true
+	if p.bar != nil {
+		if p.last == p.total {
+			_ = p.bar.Finish()
+		} else {
+			_ = p.bar.Exit() // a failed send: the bar stays where it stopped
+		}
+		fmt.Fprintln(p.w) // the summary starts on a line of its own
+	}
+}

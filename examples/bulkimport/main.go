@@ -1,5 +1,6 @@
 // Command bulkimport streams a whole catalog into a tenant with
-// Products.ImportAll and draws a progress bar. The rows come from an
+// Products.ImportAll and shows its progress with a bar
+// (github.com/schollz/progressbar). The rows come from an
 // iterator, as they would from a database cursor, so the catalog never sits
 // in memory.
 //
@@ -20,8 +21,9 @@ import (
 	"log"
 	"os"
 	"os/signal"
-	"strings"
 	"time"
+
+	"github.com/schollz/progressbar/v3"
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
@@ -44,13 +46,19 @@ func main() {
 	}
 	defer closeFn()
 
+	bar := progressbar.NewOptions(*n, progressbar.OptionSetDescription("importing"),
+		progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond))
 	start := time.Now()
 	rep, err := client.Products.ImportAll(ctx, sourceID, rows(*n), &catalog.BulkOptions{
 		Queued:         *queued,
 		RequestOptions: catalog.RequestOptions{MergeMode: catalog.MergeReplace},
 		TotalItems:     *n,
-		Progress:       func(p catalog.BulkProgress) { drawBar(p, *n) },
+		Progress: func(p catalog.BulkProgress) {
+			bar.Describe(fmt.Sprintf("%d requests, %.1f MB", p.Requests, float64(p.Bytes)/1e6))
+			_ = bar.Set(p.Succeeded + p.Failed + p.Unknown + p.NotAttempted)
+		},
 	})
+	_ = bar.Exit()
 	fmt.Println()
 	fmt.Printf("%d rows in %s: %d imported, %d failed, %d unknown, %d not attempted; %d requests, %.1f MB (batch %s)\n",
 		rep.Read, time.Since(start).Round(time.Millisecond), rep.Succeeded, len(rep.Failed), len(rep.Unknown),
@@ -61,16 +69,6 @@ func main() {
 	if err != nil {
 		log.Fatal(err) // stopped early: rep.Outcome(i) tells which rows to send again
 	}
-}
-
-// drawBar redraws one line: done rows against the total.
-func drawBar(p catalog.BulkProgress, total int) {
-	const width = 40
-	done := p.Succeeded + p.Failed + p.Unknown + p.NotAttempted
-	filled := width * done / max(total, 1)
-	fmt.Printf("\r[%s%s] %3d%%  %d/%d rows  %d requests  %.1f MB",
-		strings.Repeat("#", filled), strings.Repeat(".", width-filled), 100*done/max(total, 1),
-		done, total, p.Requests, float64(p.Bytes)/1e6)
 }
 
 // rows stands for a database cursor: it makes each product when asked.
