@@ -35,7 +35,7 @@ const (
 )
 
 // JobTypeFileImport is the job_type of a file upload's job, whose id
-// starts "import_" (seed 004).
+// starts "import_", as the platform names them.
 const JobTypeFileImport = "import"
 
 // Codes of row errors, in the "error" field of GET .../jobs/{jobId}/errors.
@@ -46,7 +46,7 @@ const (
 	RowCodeImport     = "import_error"     // a JSON import's row error
 )
 
-// Row error pages: seed 003's example page size, and the largest page.
+// Row error pages: the platform's default page size, and the largest page.
 const (
 	defaultErrorsPerPage = 20
 	maxErrorsPerPage     = 100
@@ -57,7 +57,7 @@ const (
 const formSlack = 1 << 20
 
 // WithoutCDN makes the tenant one without a CDN configured: file uploads
-// are answered 500, as seed 004 says. File analysis still works.
+// are answered 500, as the platform does. File analysis still works.
 func WithoutCDN() Option {
 	return func(c *config) { c.noCDN = true }
 }
@@ -173,7 +173,7 @@ func (s *Server) formError(w http.ResponseWriter, err error) *apiError {
 	return newAPIError(http.StatusBadRequest, CodeValidation, "cannot read the form: %v", err)
 }
 
-// fileTooLarge is seed 004's refusal of a file over 50 MB: a 400.
+// fileTooLarge is the platform's refusal of a file over 50 MB: a 400.
 func fileTooLarge() *apiError {
 	e := newAPIError(http.StatusBadRequest, CodeValidation, "file larger than %d bytes", catalog.MaxFileSize)
 	e.body.TechnicalDetails = map[string]any{"code": "FILE_TOO_LARGE", "limit_bytes": catalog.MaxFileSize}
@@ -198,7 +198,7 @@ func checkFileName(name string) *apiError {
 }
 
 // fileReadError answers what the file readers refused: a format error
-// with seed 004's CSV error body, a file over the limit, any other fault.
+// with the platform's CSV error body, a file over the limit, any other fault.
 func fileReadError(name string, err error) *apiError {
 	var fe *catalog.FileFormatError
 	switch {
@@ -302,7 +302,7 @@ func (s *Server) queueUpload(f *form, up *fileUpload, size int64) (Job, *apiErro
 		}
 		break
 	}
-	up.updateExisting = true // seed 003's default
+	up.updateExisting = true // the platform's default
 	if raw, sent := f.fields["update_existing"]; sent {
 		v, err := strconv.ParseBool(raw)
 		if err != nil {
