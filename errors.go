@@ -177,7 +177,7 @@ type RowError struct {
 }
 
 // Error names the row, its entity_code, the field and the reason.
-func (e *RowError) Error() string {
+func (e RowError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "catalog: row %d", e.Row)
 	if e.EntityCode != "" {
@@ -191,7 +191,7 @@ func (e *RowError) Error() string {
 }
 
 // Unwrap returns Cause.
-func (e *RowError) Unwrap() error { return e.Cause }
+func (e RowError) Unwrap() error { return e.Cause }
 
 // OutcomeUnknownError reports a POST that may have been applied: it failed
 // after the request was sent, with no answer, an unreadable one, or a
@@ -225,7 +225,11 @@ type JobFailedError struct {
 
 // Error names the job and its failed row count.
 func (e *JobFailedError) Error() string {
-	return fmt.Sprintf("catalog: import job %s failed: %d of %d rows failed", e.Job.ID, e.Job.RowsFailed(), e.Job.TotalRows)
+	msg := fmt.Sprintf("catalog: import job %s failed: %d of %d rows failed", e.Job.ID, e.Job.RowsFailed(), e.Job.TotalRows)
+	if len(e.Job.Errors) > 0 {
+		msg += " (first: " + e.Job.Errors[0].Reason + ")"
+	}
+	return msg
 }
 
 // Is matches ErrJobFailed.

@@ -3,6 +3,8 @@ package catalog
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"strings"
@@ -342,5 +344,15 @@ func TestTextEqual(t *testing.T) {
 		if got := c.a.Equal(c.b); got != c.want {
 			t.Errorf("%v.Equal(%v) = %v, want %v", c.a, c.b, got, c.want)
 		}
+	}
+}
+
+func TestRowErrorValuePrintsItsMessage(t *testing.T) {
+	e := RowError{Row: 2, EntityCode: "A", Field: "price", Reason: "must be >= 0", Cause: ErrServer}
+	if got := fmt.Sprint(e); !strings.Contains(got, "must be >= 0") || !strings.Contains(got, "price") {
+		t.Errorf("%%v of a RowError value = %q, want its message", got)
+	}
+	if !errors.Is(e, ErrServer) {
+		t.Error("a RowError value does not unwrap to its cause")
 	}
 }

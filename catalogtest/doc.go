@@ -13,6 +13,10 @@
 //     background worker
 //   - GET /api/b2b/pim/import/queue: queue status
 //   - GET /api/b2b/pim/jobs/{jobId}: job status and row errors
+//   - GET /api/b2b/pim/jobs/{jobId}/errors: a job's row errors, page by page
+//   - POST /api/b2b/pim/import/analyze: a file's columns, types and preview
+//   - POST /api/b2b/pim/import: a file upload (CSV, XLSX, JSON, NDJSON),
+//     imported by the background worker ([WithoutCDN] refuses it with 500)
 //   - POST /api/b2b/pim/categories/import and GET /api/b2b/pim/categories:
 //     the category tree ([Server.Categories], [Server.SeedCategory])
 //   - POST /api/b2b/pim/promotions/import: promotions ([Server.Promotions])
@@ -52,9 +56,9 @@
 //		}))
 //		t.Cleanup(srv.Close)
 //
-//		// Without catalog.WithoutRateLimit the client paces itself to the
-//		// server's 40 requests a minute, 1.5 s apart, on the real clock.
-//		client, err := srv.Client(catalog.WithoutRateLimit())
+//		// The client has the server's credentials and limits; up to 40
+//		// requests go at once, so a short test waits for nothing.
+//		client, err := srv.Client()
 //		if err != nil {
 //			t.Fatal(err)
 //		}

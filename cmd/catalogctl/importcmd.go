@@ -228,7 +228,7 @@ Exit 0 when every row succeeded, 2 when some failed or are unknown.`,
 	fl := cmd.Flags()
 	fl.StringVar(&source, "source", "", "the import source (env CATALOG_SOURCE_ID)")
 	fl.BoolVar(&queued, "queued", false, "send through the platform's queue and wait for the jobs")
-	fl.StringVar(&mergeMode, "merge-mode", "", "replace or partial (the platform's default: partial)")
+	fl.StringVar(&mergeMode, "merge-mode", "", "replace or partial (default partial: the client never leaves it to the platform, whose own default, replace, drops every field not sent)")
 	fl.StringVar(&batchID, "batch-id", "", "batch id sent on every request (generated unless set)")
 	fl.IntVar(&concurrency, "concurrency", 0, "requests in flight (2 unless set)")
 	fl.BoolVar(&stopOnError, "stop-on-error", false, "stop at the first request that fails as a whole")
@@ -317,7 +317,13 @@ func listRows(w io.Writer, title string, errs []catalog.RowError) {
 		if reason == "" && e.Cause != nil {
 			reason = e.Cause.Error()
 		}
-		fmt.Fprintf(w, "  row %d %s: %s\n", e.Row, e.EntityCode, reason)
+		// Row is the 0-based position in the stream; a file's own line is
+		// named in the reason.
+		who := fmt.Sprintf("row %d", e.Row)
+		if e.EntityCode != "" {
+			who += " (" + e.EntityCode + ")"
+		}
+		fmt.Fprintf(w, "  %s: %s\n", who, reason)
 	}
 }
 
