@@ -72,3 +72,42 @@ func (c cancelOnWait) After(time.Duration) <-chan time.Time {
 	c.cancel()
 	return make(chan time.Time)
 }
+
+// TestImportAllDrainIsNotForRetries: once ImportAll's context ends, a
+// request already answered (here a 429) is not retried during the drain:
+// its rows fail with the 429, which applied nothing, and no second request
+// is sent.
+func TestImportAllDrainIsNotForRetries(t *testing.T) {
+	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
+	t.Cleanup(srv.Close)
+	srv.Stub(catalogtest.Stub{Op: catalogtest.OpImportAPI, Status: http.StatusTooManyRequests,
+		Header: http.Header{"Retry-After": {"1"}}})
+	c, err := srv.Client(catalog.WithoutRateLimit())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		if _, err := srv.WaitRequests(context.Background(), 1); err == nil {
+			cancel()
+		}
+	}()
+	rep, err := c.Products.ImportAll(ctx, catalogtest.DefaultSourceID,
+		catalog.FromSlice([]catalog.Product{{EntityCode: "A"}, {EntityCode: "B"}}),
+		&catalog.BulkOptions{DrainTimeout: time.Hour})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v, want the cancellation", err)
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Errorf("%d requests, want 1: no retry once the import stopped", n)
+	}
+	if len(rep.Unknown) != 0 || rep.Succeeded != 0 || len(rep.Failed)+len(rep.NotAttempted) != 2 {
+		t.Fatalf("report %+v: want both rows not applied (failed or not attempted), none unknown", rep)
+	}
+	for _, f := range rep.Failed {
+		if !errors.Is(f, catalog.ErrRateLimited) {
+			t.Errorf("row %d failed with %v, want the 429", f.Row, f.Cause)
+		}
+	}
+}

@@ -120,6 +120,9 @@ func (t *transport) waitTurn(ctx context.Context, c *call) (release func(time.Ti
 	if err := ctx.Err(); err != nil {
 		return nil, &notSentError{err}
 	}
+	if g := gateFrom(ctx); g != nil && c.attempts > 0 && g.stopped() {
+		return nil, &notSentError{errNotStarted} // a retry after the caller stopped
+	}
 	if t.limiter != nil {
 		start := t.now()
 		release, err = t.limiter.Acquire(ctx)
@@ -194,7 +197,8 @@ var errNotStarted = errors.New("the import was stopped")
 // yet never starts. The first attempt opens the gate, unless the caller's
 // context has closed it first; either way, that is decided once.
 type sendGate struct {
-	state     atomic.Int32 // gateWaiting, then gateOpen or gateClosed
+	state     atomic.Int32    // gateWaiting, then gateOpen or gateClosed
+	parent    context.Context // the caller's: once it ends, no new attempt starts
 	ctx       context.Context
 	cancel    context.CancelFunc
 	stopWatch func() bool
@@ -210,7 +214,7 @@ const (
 // the request was sent, and at once when it was not.
 func newSendGate(parent context.Context, drain time.Duration) *sendGate {
 	ctx, cancel := context.WithCancel(context.WithoutCancel(parent))
-	g := &sendGate{ctx: ctx, cancel: cancel}
+	g := &sendGate{parent: parent, ctx: ctx, cancel: cancel}
 	g.stopWatch = context.AfterFunc(parent, func() {
 		if g.state.CompareAndSwap(gateWaiting, gateClosed) {
 			cancel()
@@ -225,6 +229,11 @@ func newSendGate(parent context.Context, drain time.Duration) *sendGate {
 func (g *sendGate) open() bool {
 	return g.state.CompareAndSwap(gateWaiting, gateOpen) || g.state.Load() == gateOpen
 }
+
+// stopped reports whether the caller's context has ended. The drain is for
+// an answer already on its way, not for new attempts: a retry, or the wait
+// before it, stops then.
+func (g *sendGate) stopped() bool { return g.parent.Err() != nil }
 
 // sent reports whether an attempt went out.
 func (g *sendGate) sent() bool { return g.state.Load() == gateOpen }
@@ -312,7 +321,11 @@ func (r *retrier) check(ctx context.Context, resp *http.Response, err error) (bo
 	if attempts > r.max {
 		return true, nil // go-retryablehttp stops here: no retry left, no wait
 	}
-	if err := sleep(ctx, r.clock, backoff(r.wait[0], r.wait[1], attempts-1, resp)); err != nil {
+	waitCtx := ctx
+	if g := gateFrom(ctx); g != nil {
+		waitCtx = g.parent // ImportAll stopped: no retry, so no wait for one
+	}
+	if err := sleep(waitCtx, r.clock, backoff(r.wait[0], r.wait[1], attempts-1, resp)); err != nil {
 		return false, err
 	}
 	return true, nil
