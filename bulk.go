@@ -46,7 +46,8 @@ type BulkOptions struct {
 	// queue by batch id and part, and adopted when found.
 	ResendUnknown bool
 	// DrainTimeout bounds how long requests already sent may take to finish
-	// once ctx ends (default 1 minute).
+	// once ctx ends (default 1 minute). It is for answers on their way: no
+	// request is retried after ctx ends.
 	DrainTimeout time.Duration
 	// Progress, when set, is called after every request and once at the
 	// end, from one goroutine at a time.
