@@ -135,6 +135,9 @@ func resolve(field string) (*target, error) {
 		case t.Kind() == reflect.Struct && t != timeType:
 			f, ok := jsonField(t, seg)
 			if !ok {
+				if seg == field {
+					return nil, fmt.Errorf("%q is not a field of %s", seg, t.Name())
+				}
 				return nil, fmt.Errorf("%q: %q is not a field of %s", field, seg, t.Name())
 			}
 			t = f

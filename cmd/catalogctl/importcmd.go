@@ -289,7 +289,7 @@ func (a *app) printImport(path, source string, r *catalog.BulkReport) {
 		return
 	}
 	w := a.stdout
-	fmt.Fprintf(w, "Imported %s into source %s\n", path, source)
+	fmt.Fprintf(w, "Import of %s into source %s\n", path, source)
 	fmt.Fprintf(w, "  rows read       %d\n", r.Read)
 	fmt.Fprintf(w, "  succeeded       %d (%d inserted, %d updated)\n", r.Succeeded, r.Inserted, r.Updated)
 	fmt.Fprintf(w, "  failed          %d\n", len(r.Failed))

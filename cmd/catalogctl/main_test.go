@@ -95,7 +95,7 @@ func TestImportCSVShowsASummary(t *testing.T) {
 	srv, env := fake(t)
 	csv := writeFile(t, "products.csv", productsCSV)
 	r := ctl(t, env, append([]string{"import", csv, "--rate-limit", "off"}, mapFlags...)...).want(t, exitOK)
-	for _, want := range []string{"Imported " + csv + " into source erp", "rows read       2", "succeeded       2 (2 inserted, 0 updated)", "All rows applied."} {
+	for _, want := range []string{"Import of " + csv + " into source erp", "rows read       2", "succeeded       2 (2 inserted, 0 updated)", "All rows applied."} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 		}
