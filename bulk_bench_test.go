@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/pimkit/catalog"
@@ -16,6 +17,10 @@ import (
 // runs the fake in another process to measure the client alone.
 
 func benchmarkImportAll(b *testing.B, n int, gen func(int) catalog.Product) {
+	benchmarkImportAllWith(b, n, gen, nil)
+}
+
+func benchmarkImportAllWith(b *testing.B, n int, gen func(int) catalog.Product, opts *catalog.BulkOptions) {
 	srv := catalogtest.NewServer(benchhook.CountOnly().(catalogtest.Option), catalogtest.WithoutRateLimit())
 	defer srv.Close()
 	client, err := srv.Client()
@@ -32,7 +37,7 @@ func benchmarkImportAll(b *testing.B, n int, gen func(int) catalog.Product) {
 	b.SetBytes(size)
 	b.ResetTimer()
 	for b.Loop() {
-		rep, err := client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, catalog.FromSlice(products), nil)
+		rep, err := client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, catalog.FromSlice(products), opts)
 		if err != nil || rep.Succeeded != n {
 			b.Fatalf("%v: %+v", err, rep)
 		}
@@ -86,8 +91,27 @@ func benchmarkMarshalEach(b *testing.B, n int, gen func(int) catalog.Product) {
 
 func BenchmarkImportAllMinimal(b *testing.B) { benchmarkImportAll(b, 50_000, synth.Minimal) }
 func BenchmarkImportAllFull(b *testing.B)    { benchmarkImportAll(b, 2_000, synth.Full) }
-func BenchmarkMarshalMinimal(b *testing.B)   { benchmarkMarshal(b, 50_000, synth.Minimal) }
-func BenchmarkMarshalFull(b *testing.B)      { benchmarkMarshal(b, 2_000, synth.Full) }
+
+// BenchmarkImportAllFullWorkers compares EncodeWorkers 1, 2 and 4, the
+// measurement BulkOptions.EncodeWorkers' default was chosen from.
+func BenchmarkImportAllFullWorkers(b *testing.B) {
+	for _, w := range []int{1, 2, 4} {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			benchmarkImportAllWith(b, 4_000, synth.Full, &catalog.BulkOptions{EncodeWorkers: w})
+		})
+	}
+}
+
+func BenchmarkImportAllMinimalWorkers(b *testing.B) {
+	for _, w := range []int{1, 2} {
+		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
+			benchmarkImportAllWith(b, 50_000, synth.Minimal, &catalog.BulkOptions{EncodeWorkers: w})
+		})
+	}
+}
+
+func BenchmarkMarshalMinimal(b *testing.B) { benchmarkMarshal(b, 50_000, synth.Minimal) }
+func BenchmarkMarshalFull(b *testing.B)    { benchmarkMarshal(b, 2_000, synth.Full) }
 
 // benchmarkEncodeRows measures the row encoder alone: validation and
 // encoding of each product, the client's per-row work in Import and

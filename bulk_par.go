@@ -1,0 +1,207 @@
+package catalog
+
+import (
+	"iter"
+	"sync"
+	"sync/atomic"
+)
+
+// defaultEncodeWorkers is BulkOptions.EncodeWorkers when it is 0. See the
+// field's doc for the measurement it was chosen from.
+const defaultEncodeWorkers = 1
+
+// encodeChunkRows is the number of rows the reader hands to an encoding
+// worker at a time, when EncodeWorkers > 1.
+const encodeChunkRows = 256
+
+// encodeChunk is a run of consecutive stream rows: the reader fills
+// products and streamErrs, a worker validates and encodes every row into
+// buf, and the sequencer packs them in order.
+type encodeChunk struct {
+	first      int       // stream index of products[0]
+	products   []Product // shallow copies: the caller promised not to modify what they point to
+	streamErrs []error   // the stream's error for each row, or nil
+	buf        []byte    // the encoded rows, back to back
+	ends       []int     // row i is buf[ends[i-1]:ends[i]] (from 0 for row 0)
+	rowErrs    []*RowError
+	done       chan struct{} // closed when a worker has encoded the chunk
+}
+
+func (c *encodeChunk) reset(first int) {
+	c.first = first
+	clear(c.products) // let the producer's memory go while the chunk waits for reuse
+	c.products = c.products[:0]
+	clear(c.streamErrs)
+	c.streamErrs = c.streamErrs[:0]
+	c.buf, c.ends = c.buf[:0], c.ends[:0]
+	clear(c.rowErrs)
+	c.rowErrs = c.rowErrs[:0]
+	c.done = make(chan struct{})
+}
+
+// encode validates and encodes every row of c, as read does for one row.
+func (c *encodeChunk) encode(enc *rowEncoder) {
+	for i := range c.products {
+		var rowErr *RowError
+		if err := c.streamErrs[i]; err != nil {
+			rowErr = &RowError{Reason: "the stream yielded an error: " + err.Error()}
+		} else {
+			var raw []byte
+			raw, rowErr = enc.encode(&c.products[i], nil)
+			c.buf = append(c.buf, raw...)
+		}
+		c.ends = append(c.ends, len(c.buf))
+		c.rowErrs = append(c.rowErrs, rowErr)
+	}
+	close(c.done)
+}
+
+// row returns row i's encoding, or its fault.
+func (c *encodeChunk) row(i int) ([]byte, *RowError) {
+	if c.rowErrs[i] != nil {
+		return nil, c.rowErrs[i]
+	}
+	start := 0
+	if i > 0 {
+		start = c.ends[i-1]
+	}
+	return c.buf[start:c.ends[i]], nil
+}
+
+// readParallel is read with the validation and encoding of rows spread over
+// workers goroutines. The calling goroutine takes rows from the stream into
+// chunks; each chunk goes to a worker and, in stream order, to one
+// sequencer, which waits for its encoding and then does for each row what
+// read does after encoding (the size check, the key claim, packing,
+// handing full batches over), so batches, reports and the first-copy-wins
+// rule are those of read. At most workers+2 chunks are in flight.
+func (r *bulkRun) readParallel(products iter.Seq2[Product, error], out chan<- *bulkBatch, workers int) {
+	work := make(chan *encodeChunk, workers)
+	order := make(chan *encodeChunk, workers)
+	free := make(chan *encodeChunk, 2*workers+2)
+	var quit atomic.Bool // the sequencer has stopped packing: stop reading
+
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			enc := newRowEncoder()
+			for c := range work {
+				c.encode(enc)
+			}
+		}()
+	}
+	seqDone := make(chan struct{})
+	go func() {
+		defer close(seqDone)
+		r.sequence(order, out, free, &quit)
+	}()
+	defer func() { // also when the stream panics: no goroutine is left behind
+		close(work)
+		close(order)
+		wg.Wait()
+		<-seqDone
+	}()
+
+	newChunk := func(first int) *encodeChunk {
+		var c *encodeChunk
+		select {
+		case c = <-free:
+		default:
+			c = &encodeChunk{
+				products:   make([]Product, 0, encodeChunkRows),
+				streamErrs: make([]error, 0, encodeChunkRows),
+				ends:       make([]int, 0, encodeChunkRows),
+				rowErrs:    make([]*RowError, 0, encodeChunkRows),
+			}
+		}
+		c.reset(first)
+		return c
+	}
+	dispatch := func(c *encodeChunk) {
+		order <- c // the sequencer drains order to the end, even once stopped
+		work <- c
+	}
+	row := -1
+	c := newChunk(0)
+	for p, err := range products {
+		row++
+		r.rowsRead.Add(1)
+		c.products = append(c.products, p)
+		c.streamErrs = append(c.streamErrs, err)
+		if r.stopped.Load() || quit.Load() {
+			break // the sequencer reports this row and every one before it not packed
+		}
+		if len(c.products) == encodeChunkRows {
+			dispatch(c)
+			c = newChunk(row + 1)
+		}
+	}
+	if len(c.products) > 0 {
+		dispatch(c)
+	}
+}
+
+// sequence packs the encoded chunks in stream order, as read packs rows.
+// Once the run stops, every row not packed is reported not attempted, and
+// the chunks still coming are drained so that the reader never blocks.
+func (r *bulkRun) sequence(order <-chan *encodeChunk, out chan<- *bulkBatch, free chan<- *encodeChunk, quit *atomic.Bool) {
+	keys := newStreamKeys() // identities taken so far: a key repeated anywhere in the stream fails
+	b := r.newBatch(1)
+	stopped := false
+	stopAt := func(c *encodeChunk, i int) { // rows i.. of c, and all later chunks, are not attempted
+		stopped = true
+		quit.Store(true)
+		rows := make([]int, 0, len(c.products)-i)
+		for j := i; j < len(c.products); j++ {
+			rows = append(rows, c.first+j)
+		}
+		r.notAttempted(rows...)
+	}
+	for c := range order {
+		if stopped {
+			stopAt(c, 0) // not yet (or never to be) encoded: only first and the row count are read
+			continue
+		}
+		<-c.done
+		for i := range c.products {
+			row := c.first + i
+			if r.stopped.Load() {
+				stopAt(c, i)
+				break
+			}
+			raw, rowErr := c.row(i)
+			switch {
+			case rowErr != nil:
+			case !b.fitsAlone(raw, r.o):
+				rowErr = tooLarge(len(raw), r.o.MaxBodyBytes)
+			default:
+				rowErr = keys.claim(&c.products[i], row) // nil for the first copy of a key: see dedup.go
+			}
+			if rowErr == nil && !b.fits(raw, r.o) { // b is full: send it and start the next
+				if !r.handOver(b, out) { // b's rows are reported not attempted
+					b = nil
+					stopAt(c, i)
+					break
+				}
+				b = r.newBatch(b.part + 1)
+			}
+			if rowErr != nil {
+				rowErr.Row = row
+				r.failRows([]RowError{*rowErr})
+				continue
+			}
+			b.add(raw, row, r.o.MaxBodyBytes)
+		}
+		if !stopped {
+			select {
+			case free <- c:
+			default:
+			}
+		}
+	}
+	if b != nil && len(b.rows) > 0 { // once the run has stopped, handOver reports them not attempted
+		r.handOver(b, out)
+	}
+}
