@@ -70,6 +70,9 @@ type BulkOptions struct {
 	// Rows read ahead are counted read; when the import stops, those not
 	// packed are reported not attempted. Memory grows by up to
 	// EncodeWorkers+2 chunks of 256 encoded rows, and the products they hold.
+	// A panic while encoding a row (say in a MarshalJSON of a value in
+	// Product.Extra) then happens on a worker goroutine and ends the
+	// process, rather than reaching ImportAll's caller.
 	//
 	// The default stays 1 because only the caller can make that promise.
 	// Measured on a 2-vCPU machine (BenchmarkImportAllFullWorkers, 4,000
