@@ -39,7 +39,7 @@ import (
 //   - the secret as sent, anywhere in the body or a header;
 //   - its percent-encoded forms (url.QueryEscape, url.PathEscape);
 //   - inside a JSON string, in any JSON escaping: a string literal that
-//     holds a backslash is decoded (\/, \uXXXX in either case, surrogate
+//     holds a backslash is decoded (\/, \u and four hex digits in either case, surrogate
 //     pairs, \" and the others) and, when the decoded text holds the
 //     secret, re-encoded with the secret replaced. This covers PHP's
 //     "\/", Go's "\u003c" and Python's ASCII-only output.

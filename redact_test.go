@@ -29,7 +29,7 @@ func echoForms(s string) []string {
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s)
 	php := strings.ReplaceAll(strings.TrimSpace(plain.String()), "/", `\/`)
-	var all strings.Builder // every character as \uXXXX, upper-case hex
+	var all strings.Builder // every character as a \u escape with upper-case hex digits
 	for _, r := range s {
 		fmt.Fprintf(&all, `\u%04X`, r)
 	}
