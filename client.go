@@ -32,8 +32,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
-
-	"github.com/pimkit/catalog/internal/ratelimit"
 )
 
 // Limits the platform documents, and the client's defaults.
@@ -65,7 +63,7 @@ type Client struct {
 	maxBody int64
 	logger  *slog.Logger
 	clock   Clock     // pacing, retry waits, job polling
-	redact  *redactor // as the transport's, for the errors http.Client builds around it
+	redact  *redactor // shared with the transport; also for the errors http.Client builds around it
 	common  service
 }
 
@@ -90,7 +88,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{base: base, maxBody: cfg.maxBody, logger: cfg.logger, redact: newRedactor(cfg.creds.secret), clock: cfg.clockOrSystem()}
-	c.http = cfg.retryableClient(base)
+	c.http = cfg.retryableClient(base, c.redact)
 	c.common.client = c
 	c.Products = (*ProductsService)(&c.common)
 	c.Categories = (*CategoriesService)(&c.common)
@@ -297,13 +295,4 @@ func decodeBody(r io.Reader, out any, method, path string) error {
 		return fmt.Errorf("catalog: %s %s: malformed answer (%s): %w", method, path, snippet(raw), err)
 	}
 	return nil
-}
-
-// The rate limiter, for the transport; nil when off. A nil clock is the
-// wall clock.
-func newLimiter(n int, per time.Duration, clock ratelimit.Clock) *ratelimit.Limiter {
-	if n <= 0 {
-		return nil
-	}
-	return ratelimit.NewWithClock(n, per, clock)
 }

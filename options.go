@@ -236,7 +236,7 @@ func isLoopback(host string) bool {
 
 // retryableClient builds the HTTP stack: go-retryablehttp on top of the
 // limiting, authenticating, logging transport.
-func (c *config) retryableClient(base *url.URL) *retryablehttp.Client {
+func (c *config) retryableClient(base *url.URL, redact *redactor) *retryablehttp.Client {
 	hc := &http.Client{Timeout: c.timeout}
 	inner := cleanhttp.DefaultPooledTransport()
 	var next http.RoundTripper = inner
@@ -251,21 +251,18 @@ func (c *config) retryableClient(base *url.URL) *retryablehttp.Client {
 			next = http.DefaultTransport
 		}
 	}
+	clock := c.clockOrSystem()
 	t := &transport{
 		next:    next,
 		origin:  origin(base),
 		creds:   c.creds,
 		limiter: c.limiter,
-		now:     time.Now,
+		now:     clock.Now,
 		logger:  c.logger,
-		redact:  newRedactor(c.creds.secret),
+		redact:  redact,
 	}
-	var limiterClock ratelimit.Clock // nil: the wall clock
-	if c.clock != nil {
-		t.now, limiterClock = c.clock.Now, c.clock
-	}
-	if l := newLimiter(c.rateN, c.ratePer, limiterClock); l != nil && c.limiter == nil {
-		t.limiter = l
+	if t.limiter == nil && c.rateN > 0 {
+		t.limiter = ratelimit.NewWithClock(c.rateN, c.ratePer, clock)
 	}
 	hc.Transport = t
 	return &retryablehttp.Client{
