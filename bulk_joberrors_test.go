@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -66,5 +67,30 @@ func TestImportAllReadsEveryJobError(t *testing.T) {
 	}
 	if rep.Failed[0].Row != 1 || rep.Failed[1].Row != 3 {
 		t.Errorf("failed rows %d and %d, want 1 and 3", rep.Failed[0].Row, rep.Failed[1].Row)
+	}
+}
+
+// TestImportAllReadsEveryDirectError: a direct import's answer names its
+// first 100 failed rows; the rest are read from its audit job's errors, so
+// that every failed row is failed, none unknown.
+func TestImportAllReadsEveryDirectError(t *testing.T) {
+	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
+	t.Cleanup(srv.Close)
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	products := make([]catalog.Product, 150)
+	for i := range products {
+		products[i].EntityCode = fmt.Sprintf("NEW-%03d", i) // unknown: update-only refuses each
+	}
+	rep, err := c.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, catalog.FromSlice(products),
+		&catalog.BulkOptions{RequestOptions: catalog.RequestOptions{UpdateOnly: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Failed) != 150 || len(rep.Unknown) != 0 || rep.Requests != 1 {
+		t.Fatalf("%d failed, %d unknown in %d requests; want all 150 failed, none unknown, in 1 request",
+			len(rep.Failed), len(rep.Unknown), rep.Requests)
 	}
 }
