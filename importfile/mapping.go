@@ -202,7 +202,7 @@ func (mp *Mapper) Product(file string, row Row) (catalog.Product, error) {
 	var meta []catalog.MetaEntry
 	for _, col := range mp.order {
 		t := mp.targets[col]
-		i := row.index(col, -1)
+		i := row.index(col)
 		if i < 0 {
 			continue
 		}
