@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"strconv"
 
 	"github.com/pimkit/catalog"
 )
@@ -221,21 +220,10 @@ const (
 
 // pageParams reads page (default 1) and per_page (default 100, at most 1,000).
 func pageParams(r *http.Request) (page, perPage int, e *apiError) {
-	read := func(name string, def, most int) (int, *apiError) {
-		raw := r.URL.Query().Get(name)
-		if raw == "" {
-			return def, nil
-		}
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > most {
-			return 0, newAPIError(http.StatusBadRequest, CodeValidation, "%s must be an integer from 1 to %d, got %q", name, most, raw)
-		}
-		return n, nil
-	}
-	if page, e = read("page", 1, 1<<30); e != nil {
+	if page, e = queryInt(r, "page", 1, 1, 1<<30); e != nil {
 		return 0, 0, e
 	}
-	perPage, e = read("per_page", defaultPerPage, maxPerPage)
+	perPage, e = queryInt(r, "per_page", defaultPerPage, 1, maxPerPage)
 	return page, perPage, e
 }
 

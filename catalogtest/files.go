@@ -597,17 +597,17 @@ type wireFileRowError struct {
 // handleJobErrors serves GET /api/b2b/pim/jobs/{jobId}/errors: the job's
 // row errors, a page at a time.
 func (s *Server) handleJobErrors(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("jobId")
 	page, e := queryInt(r, "page", 1, 1, 1<<30)
-	if e == nil {
-		var per int
-		per, e = queryInt(r, "per_page", defaultErrorsPerPage, 1, maxErrorsPerPage)
-		if e == nil {
-			s.writeErrorPage(w, id, page, per)
-			return
-		}
+	if e != nil {
+		writeAPIError(w, e)
+		return
 	}
-	writeAPIError(w, e)
+	per, e := queryInt(r, "per_page", defaultErrorsPerPage, 1, maxErrorsPerPage)
+	if e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	s.writeErrorPage(w, r.PathValue("jobId"), page, per)
 }
 
 func (s *Server) writeErrorPage(w http.ResponseWriter, id string, page, per int) {
@@ -617,18 +617,17 @@ func (s *Server) writeErrorPage(w http.ResponseWriter, id string, page, per int)
 		return
 	}
 	data := []wireFileRowError{}
-	if start := (page - 1) * per; start < len(job.Errors) {
-		for _, e := range job.Errors[start:min(start+per, len(job.Errors))] {
-			code := e.Code
-			if code == "" {
-				code = RowCodeImport
-			}
-			we := wireFileRowError{Row: e.Row, EntityCode: e.EntityCode, Error: code, Message: e.Error, RawData: e.RawData}
-			if m, ok := e.RawData.(map[string]any); ok {
-				we.EAN = firstEAN(m)
-			}
-			data = append(data, we)
+	from, to := pageBounds(len(job.Errors), page, per)
+	for _, e := range job.Errors[from:to] {
+		code := e.Code
+		if code == "" {
+			code = RowCodeImport
 		}
+		we := wireFileRowError{Row: e.Row, EntityCode: e.EntityCode, Error: code, Message: e.Error, RawData: e.RawData}
+		if m, ok := e.RawData.(map[string]any); ok {
+			we.EAN = firstEAN(m)
+		}
+		data = append(data, we)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"data": data,
 		"meta": map[string]int{"page": page, "per_page": per, "total": len(job.Errors)}})

@@ -56,11 +56,7 @@ func Analyze(r io.Reader, name string, size int64, opts *Options) (*catalog.File
 		}
 		cols.row(&row, a.TotalRows)
 		if a.TotalRows < catalog.PreviewRows {
-			p := make(catalog.PreviewRow, len(cols.names))
-			for _, c := range row.Cells {
-				p[c.Column] = c.Value
-			}
-			a.PreviewRows = append(a.PreviewRows, p)
+			a.PreviewRows = append(a.PreviewRows, catalog.PreviewRow(row.Map()))
 		}
 		if a.TotalRows++; a.TotalRows == catalog.AnalysisRows {
 			break

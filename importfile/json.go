@@ -135,7 +135,7 @@ func objectRow(file string, line int, raw []byte, lim Limits) (Row, error) {
 		default:
 			c.Value, c.Raw = string(v), v
 		}
-		if i := row.index(key, -1); i >= 0 {
+		if i := row.index(key); i >= 0 {
 			c.Index = i + 1
 			row.Cells[i] = c
 			continue

@@ -202,7 +202,7 @@ func (mp *Mapper) Product(file string, row Row) (catalog.Product, error) {
 	var meta []catalog.MetaEntry
 	for _, col := range mp.order {
 		t := mp.targets[col]
-		i := row.index(col, -1)
+		i := row.index(col)
 		if i < 0 {
 			continue
 		}
@@ -283,8 +283,9 @@ func (t *target) convert(c Cell, sep string) (any, error) {
 	case kList:
 		items := SplitList(c.Value, sep)
 		out := make([]any, 0, len(items))
+		item := &target{kind: kindOf(t.typ)}
 		for _, it := range items {
-			v, err := (&target{kind: kindOf(t.typ)}).scalar(it)
+			v, err := item.scalar(it)
 			if err != nil {
 				return nil, fmt.Errorf("item %q: %w", cut(it), err)
 			}

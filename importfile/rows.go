@@ -38,19 +38,15 @@ type Cell struct {
 
 // Get returns the cell of a column.
 func (r *Row) Get(column string) (Cell, bool) {
-	i := r.index(column, -1)
+	i := r.index(column)
 	if i < 0 {
 		return Cell{}, false
 	}
 	return r.Cells[i], true
 }
 
-// index finds a column, trying the position hint first: rows of one file
-// mostly share their header's order.
-func (r *Row) index(column string, hint int) int {
-	if hint >= 0 && hint < len(r.Cells) && r.Cells[hint].Column == column {
-		return hint
-	}
+// index finds a column's position in r.Cells, or -1.
+func (r *Row) index(column string) int {
 	for i := range r.Cells {
 		if r.Cells[i].Column == column {
 			return i

@@ -195,10 +195,13 @@ func Findings(err error) []Finding {
 }
 
 // Describe renders a validator error in one line.
-func Describe(err error) string {
-	var lines []string
-	for _, f := range Findings(err) {
-		lines = append(lines, f.String())
+func Describe(err error) string { return describe(Findings(err)) }
+
+// describe renders findings in one line.
+func describe(found []Finding) string {
+	lines := make([]string, len(found))
+	for i, f := range found {
+		lines[i] = f.String()
 	}
 	return strings.Join(lines, "; ")
 }

@@ -199,13 +199,7 @@ func keep(found []Finding, ok func(Finding) bool) []Finding {
 }
 
 // joined is the findings as one error.
-func joined(found []Finding) error {
-	lines := make([]string, len(found))
-	for i, f := range found {
-		lines[i] = f.String()
-	}
-	return errors.New(strings.Join(lines, "; "))
-}
+func joined(found []Finding) error { return errors.New(describe(found)) }
 
 // capture keeps what the handler reads of a request body.
 type capture struct {
