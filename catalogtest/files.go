@@ -556,7 +556,9 @@ func rawRow(row importfile.Row) map[string]any {
 }
 
 func fileRowFailure(line int, code string, raw any, errCode, msg string) rowResult {
-	return rowResult{entityCode: code, err: &RowError{Row: line, EntityCode: code, Error: msg, Code: errCode, RawData: deepCopy(raw)}}
+	r := rowFailure(line, code, raw, msg)
+	r.err.Code = errCode
+	return r
 }
 
 // validGTIN reports whether s is an EAN-8, UPC-A (12), EAN-13 or GTIN-14
