@@ -327,8 +327,9 @@ func (s *ProductsService) newBulkRun(ctx context.Context, sourceID string, opts 
 	return r, nil
 }
 
-func cmpOr[T int | int64 | time.Duration](v, def T) T {
-	if v == 0 {
+func cmpOr[T int | int64 | time.Duration | string](v, def T) T {
+	var zero T
+	if v == zero {
 		return def
 	}
 	return v

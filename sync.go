@@ -522,7 +522,7 @@ func (r *syncRun) products(ctx context.Context) {
 		return
 	}
 	bulk := *r.o.Bulk
-	baseID := cmpOrString(bulk.BatchID, "sync-"+time.Now().UTC().Format("20060102T150405Z"))
+	baseID := cmpOr(bulk.BatchID, "sync-"+time.Now().UTC().Format("20060102T150405Z"))
 	cp := &checkpoint{}
 	part := 0
 	flush := func() {
@@ -587,13 +587,6 @@ func (r *syncRun) products(ctx context.Context) {
 		slices.Sort(r.rep.Plan.ProductCreates)
 		slices.Sort(r.rep.Plan.ProductUpdates)
 	}
-}
-
-func cmpOrString(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 // refuseProduct records a row refused before sending (in a dry run, in the
