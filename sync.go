@@ -119,17 +119,13 @@ type StageReport struct {
 // unchanged row, which needed nothing. It relies on the lists being sorted,
 // as Sync returns them.
 func (r *StageReport) Outcome(row int) RowOutcome {
-	in := func(errs []RowError) bool {
-		_, ok := slices.BinarySearchFunc(errs, row, func(e RowError, row int) int { return e.Row - row })
-		return ok
-	}
 	_, notAttempted := slices.BinarySearch(r.NotAttempted, row)
 	switch {
 	case row < 0 || row >= r.Read || notAttempted:
 		return RowNotAttempted
-	case in(r.Failed):
+	case hasRow(r.Failed, row):
 		return RowFailed
-	case in(r.Unknown):
+	case hasRow(r.Unknown, row):
 		return RowUnknown
 	}
 	return RowSucceeded
@@ -141,9 +137,8 @@ func (r *StageReport) ok() bool {
 }
 
 func (r *StageReport) sort() {
-	byRow := func(a, b RowError) int { return a.Row - b.Row }
-	slices.SortFunc(r.Failed, byRow)
-	slices.SortFunc(r.Unknown, byRow)
+	sortRows(r.Failed)
+	sortRows(r.Unknown)
 	slices.Sort(r.NotAttempted)
 	slices.Sort(r.Unchanged)
 }
