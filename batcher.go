@@ -311,15 +311,12 @@ func (b *Batcher) loop() {
 			it := q.item
 			b.seq++
 			it.seq = b.seq
+			if len(batch) > 0 && (keys[it.key] || int64(size+len(it.raw)+1) > b.o.MaxBytes) {
+				flush()
+			}
 			grown := size + len(it.raw) + 1
 			if len(batch) == 0 {
 				grown = b.headLen + len(it.raw) + len(bodyTail)
-			}
-			if len(batch) > 0 && (keys[it.key] || int64(grown) > b.o.MaxBytes) {
-				flush()
-				grown = b.headLen + len(it.raw) + len(bodyTail)
-			}
-			if len(batch) == 0 {
 				timer = b.o.Clock.After(b.o.MaxDelay)
 			}
 			batch, size = append(batch, it), grown

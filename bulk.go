@@ -157,16 +157,12 @@ type BulkReport struct {
 // Outcome returns what became of the row at index row of the stream.
 // Rows at or past Read were never read: RowNotAttempted.
 func (r *BulkReport) Outcome(row int) RowOutcome {
-	find := func(errs []RowError) bool {
-		_, ok := slices.BinarySearchFunc(errs, row, func(e RowError, row int) int { return e.Row - row })
-		return ok
-	}
 	switch {
 	case row < 0 || row >= r.Read:
 		return RowNotAttempted
-	case find(r.Failed):
+	case hasRow(r.Failed, row):
 		return RowFailed
-	case find(r.Unknown):
+	case hasRow(r.Unknown, row):
 		return RowUnknown
 	}
 	if _, ok := slices.BinarySearch(r.NotAttempted, row); ok {
@@ -327,8 +323,9 @@ func (s *ProductsService) newBulkRun(ctx context.Context, sourceID string, opts 
 	return r, nil
 }
 
-func cmpOr[T int | int64 | time.Duration](v, def T) T {
-	if v == 0 {
+func cmpOr[T int | int64 | time.Duration | string](v, def T) T {
+	var zero T
+	if v == zero {
 		return def
 	}
 	return v
@@ -770,9 +767,8 @@ func (r *bulkRun) finish(ctx context.Context) (*BulkReport, error) {
 	rep := &r.rep
 	rep.Read, rep.Requests, rep.Bytes = int(r.rowsRead.Load()), r.progress.Requests, r.progress.Bytes
 	rep.RateLimitWait = r.progress.RateLimitWait
-	byRow := func(a, b RowError) int { return a.Row - b.Row }
-	slices.SortFunc(rep.Failed, byRow)
-	slices.SortFunc(rep.Unknown, byRow)
+	sortRows(rep.Failed)
+	sortRows(rep.Unknown)
 	slices.Sort(rep.NotAttempted)
 	slices.Sort(rep.MaybeTwice)
 	var err error

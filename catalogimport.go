@@ -157,3 +157,9 @@ func sortRows(errs []RowError) []RowError {
 	slices.SortFunc(errs, func(a, b RowError) int { return a.Row - b.Row })
 	return errs
 }
+
+// hasRow reports whether errs, sorted by Row, holds an error for row.
+func hasRow(errs []RowError, row int) bool {
+	_, ok := slices.BinarySearchFunc(errs, row, func(e RowError, row int) int { return e.Row - row })
+	return ok
+}

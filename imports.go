@@ -157,7 +157,7 @@ func (s *ImportsService) upload(ctx context.Context, sourceID, name string, open
 	body.field("source_id", sourceID)
 	if len(opts.FieldMappings) > 0 {
 		for from, to := range opts.FieldMappings {
-			if from == "" || to == "" || strings.HasPrefix(to, ".") || strings.HasSuffix(to, ".") || strings.Contains(to, "..") {
+			if from == "" || !isFieldPath(to) {
 				return nil, &ValidationError{Field: "field_mappings", Reason: strconv.Quote(from) + " -> " + strconv.Quote(to) + " is not a column and a dotted field path"}
 			}
 		}

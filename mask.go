@@ -14,7 +14,7 @@ func checkUpdateMask(mask []string) error {
 	for _, path := range mask {
 		top, _, _ := strings.Cut(path, ".")
 		switch {
-		case path == "" || strings.HasPrefix(path, ".") || strings.HasSuffix(path, ".") || strings.Contains(path, ".."):
+		case !isFieldPath(path):
 			return &ValidationError{Field: "update_mask", Reason: fmt.Sprintf("%q is not a field path", path)}
 		case top == "entity_code" || top == "sku":
 			return &ValidationError{Field: "update_mask", Reason: top + " identifies the product and cannot be masked"}
@@ -26,4 +26,10 @@ func checkUpdateMask(mask []string) error {
 		seen[path] = true
 	}
 	return nil
+}
+
+// isFieldPath reports whether s is a dotted field path: non-empty segments
+// joined by single dots.
+func isFieldPath(s string) bool {
+	return s != "" && !strings.HasPrefix(s, ".") && !strings.HasSuffix(s, ".") && !strings.Contains(s, "..")
 }

@@ -119,17 +119,13 @@ type StageReport struct {
 // unchanged row, which needed nothing. It relies on the lists being sorted,
 // as Sync returns them.
 func (r *StageReport) Outcome(row int) RowOutcome {
-	in := func(errs []RowError) bool {
-		_, ok := slices.BinarySearchFunc(errs, row, func(e RowError, row int) int { return e.Row - row })
-		return ok
-	}
 	_, notAttempted := slices.BinarySearch(r.NotAttempted, row)
 	switch {
 	case row < 0 || row >= r.Read || notAttempted:
 		return RowNotAttempted
-	case in(r.Failed):
+	case hasRow(r.Failed, row):
 		return RowFailed
-	case in(r.Unknown):
+	case hasRow(r.Unknown, row):
 		return RowUnknown
 	}
 	return RowSucceeded
@@ -141,9 +137,8 @@ func (r *StageReport) ok() bool {
 }
 
 func (r *StageReport) sort() {
-	byRow := func(a, b RowError) int { return a.Row - b.Row }
-	slices.SortFunc(r.Failed, byRow)
-	slices.SortFunc(r.Unknown, byRow)
+	sortRows(r.Failed)
+	sortRows(r.Unknown)
 	slices.Sort(r.NotAttempted)
 	slices.Sort(r.Unchanged)
 }
@@ -522,7 +517,7 @@ func (r *syncRun) products(ctx context.Context) {
 		return
 	}
 	bulk := *r.o.Bulk
-	baseID := cmpOrString(bulk.BatchID, "sync-"+time.Now().UTC().Format("20060102T150405Z"))
+	baseID := cmpOr(bulk.BatchID, "sync-"+time.Now().UTC().Format("20060102T150405Z"))
 	cp := &checkpoint{}
 	part := 0
 	flush := func() {
@@ -587,13 +582,6 @@ func (r *syncRun) products(ctx context.Context) {
 		slices.Sort(r.rep.Plan.ProductCreates)
 		slices.Sort(r.rep.Plan.ProductUpdates)
 	}
-}
-
-func cmpOrString(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 // refuseProduct records a row refused before sending (in a dry run, in the

@@ -38,7 +38,9 @@ type SyncState interface {
 // change what the platform stores (merge mode and update mask). Products
 // that fail client-side validation have no hash ("").
 func ContentHash(p *Product, o RequestOptions) string {
-	raw, rowErr := newRowEncoder().encode(p, nil)
+	enc := encoders.Get().(*rowEncoder)
+	defer encoders.Put(enc)
+	raw, rowErr := enc.encode(p, nil)
 	if rowErr != nil {
 		return ""
 	}

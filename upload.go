@@ -1,8 +1,6 @@
 package catalog
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -38,10 +36,8 @@ type uploadBody struct {
 }
 
 func newUploadBody(name string, open func() (io.Reader, error), reopen bool, limit int64, progress func(int64)) *uploadBody {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
 	return &uploadBody{name: name, open: open, reopen: reopen, limit: limit, progress: progress,
-		boundary: "pimkit-" + hex.EncodeToString(b[:])}
+		boundary: "pimkit-" + randomHex(16)}
 }
 
 func (u *uploadBody) field(name, value string) { u.fields = append(u.fields, [2]string{name, value}) }
