@@ -55,31 +55,24 @@ type BulkOptions struct {
 	// Wait tunes the polling of queued jobs.
 	Wait *WaitOptions
 	// EncodeWorkers is the number of goroutines that validate and encode
-	// rows (0 means the default, 1). With 1, every row is validated,
+	// rows (0 means the default: one per core, runtime.GOMAXPROCS(0), at
+	// most 4). With more than 1, rows are taken from the stream ahead of
+	// encoding, in chunks of about 128 KiB of JSON (at most 256 rows), and
+	// encoded on that many goroutines while the stream yields the next
+	// ones, so that a burst of full requests is not held to one core's
+	// encoding speed; batches, their order and the report are the same as
+	// with 1. Rows read ahead are counted read; when the import stops,
+	// those not packed are reported not attempted. Memory grows by up to
+	// EncodeWorkers+2 chunks, and the products they hold.
+	//
+	// Set 1 for a stream that reuses a product's memory (its maps, slices
+	// or pointers) for the next row: with 1, every row is validated,
 	// encoded and packed on ImportAll's own goroutine before the next is
-	// taken from the stream.
+	// taken, so the stream may change a product once the next is asked for.
+	// See ImportAll on who owns a yielded product.
 	//
-	// With more than 1, rows are taken from the stream ahead of encoding,
-	// 256 at a time, and encoded by that many goroutines; batches, their
-	// order and the report are the same as with 1. This needs a promise
-	// from the caller: a product the stream yields, and everything it
-	// points to (its maps, slices and pointers), is not modified after it
-	// is yielded, until ImportAll returns. A stream that reuses a product's
-	// memory for the next row breaks it. FromSlice keeps the promise as
-	// long as the slice and its products are not modified during the call.
-	// Rows read ahead are counted read; when the import stops, those not
-	// packed are reported not attempted. Memory grows by up to
-	// EncodeWorkers+2 chunks of 256 encoded rows, and the products they hold.
-	// A panic while encoding a row (say in a MarshalJSON of a value in
-	// Product.Extra) then happens on a worker goroutine and ends the
-	// process, rather than reaching ImportAll's caller.
-	//
-	// The default stays 1 because only the caller can make that promise.
-	// Measured on a 2-vCPU machine (BenchmarkImportAllFullWorkers, 4,000
-	// full products against the in-process count-only fake, four
-	// interleaved rounds, other work loading the machine): 2 workers took
-	// 2.51-2.79 s a run against 3.21-4.47 s for 1, 1.16 to 1.60 times as
-	// fast; with minimal products about 1.1 times. See BENCHMARKS.md.
+	// The default was chosen from BenchmarkImportAllFullWorkers and
+	// catalogbench's burst scenario; BENCHMARKS.md has the figures.
 	EncodeWorkers int
 }
 
@@ -211,12 +204,15 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 // the import goes on, unless StopOnError is set or the answer would fail
 // every request (see StopOnError).
 //
-// Rows are validated and encoded on ImportAll's goroutine, one at a time,
-// unless BulkOptions.EncodeWorkers is more than 1: then several goroutines
-// encode rows read ahead, and the caller promises that a product the stream
-// yields, and everything it points to, is not modified after it is yielded
-// (FromSlice keeps that promise while the slice is left alone). Batches and
-// the report are the same either way.
+// A product the stream yields belongs to ImportAll until it returns: the
+// stream must not modify it, or what it points to, afterwards, the rule
+// that slices.Collect and every consumer keeping yielded values relies on
+// too. Rows are validated and encoded on BulkOptions.EncodeWorkers
+// goroutines (one per core by default) while the stream yields the next
+// ones; a stream that reuses memory from row to row sets EncodeWorkers to
+// 1. Batches and the report are the same either way. A panic while
+// encoding a row (in a MarshalJSON of a value in Product.Extra, say)
+// reaches ImportAll's caller once the import's goroutines have ended.
 //
 // When ctx ends, no new request starts; requests already sent are given
 // DrainTimeout to finish, so that the report can say which rows were
@@ -230,26 +226,34 @@ func (s *ProductsService) ImportAll(ctx context.Context, sourceID string, produc
 	if err != nil {
 		return &BulkReport{}, err
 	}
+	run.pack(products)
+	run.waitForJobs(ctx)
+	return run.finish(ctx)
+}
+
+// pack reads the stream into batches and sends them, Concurrency at a
+// time, returning once every batch handed over has been sent. The senders
+// are waited for on every way out, a panic from the stream or the
+// encoding included.
+func (r *bulkRun) pack(products iter.Seq2[Product, error]) {
 	batches := make(chan *bulkBatch) // unbuffered: the reader waits for a free sender
 	var senders sync.WaitGroup
-	for range run.o.Concurrency {
+	for range r.o.Concurrency {
 		senders.Add(1)
 		go func() {
 			defer senders.Done()
 			for b := range batches {
-				run.send(b)
+				r.send(b)
 			}
 		}()
 	}
-	if run.o.EncodeWorkers > 1 {
-		run.readParallel(products, batches, run.o.EncodeWorkers)
+	defer senders.Wait()
+	defer close(batches)
+	if r.o.EncodeWorkers > 1 {
+		r.readParallel(products, batches, r.o.EncodeWorkers)
 	} else {
-		run.read(products, batches)
+		r.read(products, batches)
 	}
-	close(batches)
-	senders.Wait()
-	run.waitForJobs(ctx)
-	return run.finish(ctx)
 }
 
 // bulkRun is the state of one ImportAll.
@@ -304,7 +308,7 @@ func (s *ProductsService) newBulkRun(ctx context.Context, sourceID string, opts 
 	o.MaxBodyBytes = cmpOr(o.MaxBodyBytes, limit)
 	o.MaxProducts = cmpOr(o.MaxProducts, MaxProducts)
 	o.Concurrency = cmpOr(o.Concurrency, 2)
-	o.EncodeWorkers = cmpOr(o.EncodeWorkers, defaultEncodeWorkers)
+	o.EncodeWorkers = cmpOr(o.EncodeWorkers, defaultEncodeWorkers())
 	o.DrainTimeout = cmpOr(o.DrainTimeout, time.Minute)
 	if o.BatchID == "" {
 		o.BatchID = newBatchID()

@@ -2,17 +2,42 @@ package catalog
 
 import (
 	"iter"
+	"runtime"
 	"sync"
 	"sync/atomic"
 )
 
-// defaultEncodeWorkers is BulkOptions.EncodeWorkers when it is 0. See the
-// field's doc for the measurement it was chosen from.
-const defaultEncodeWorkers = 1
+// maxDefaultEncodeWorkers caps the default of BulkOptions.EncodeWorkers.
+const maxDefaultEncodeWorkers = 4
 
-// encodeChunkRows is the number of rows the reader hands to an encoding
-// worker at a time, when EncodeWorkers > 1.
-const encodeChunkRows = 256
+// defaultEncodeWorkers is BulkOptions.EncodeWorkers when it is 0: one per
+// core Go may use, at most maxDefaultEncodeWorkers. See the field's doc
+// for the measurement it was chosen from.
+func defaultEncodeWorkers() int {
+	return min(runtime.GOMAXPROCS(0), maxDefaultEncodeWorkers)
+}
+
+// The reader hands rows to the encoding workers in chunks of about
+// chunkTargetBytes of JSON: enough rows that handing a chunk over costs
+// little next to encoding it, few enough that the chunks in flight add
+// little to the memory the request bodies take. The first chunk has
+// firstChunkRows rows; the sequencer sizes the next ones from the rows
+// encoded so far, between 1 and maxChunkRows.
+const (
+	chunkTargetBytes = 128 << 10
+	firstChunkRows   = 16
+	maxChunkRows     = 256
+)
+
+// chunkRows is the size of the next chunk, given the JSON bytes and rows
+// of a chunk just encoded.
+func chunkRows(bytes, rows int) int {
+	if rows == 0 {
+		return firstChunkRows
+	}
+	perRow := max(bytes/rows, 1)
+	return min(max(chunkTargetBytes/perRow, 1), maxChunkRows)
+}
 
 // encodeChunk is a run of consecutive stream rows: the reader fills
 // products and streamErrs, a worker validates and encodes every row into
@@ -24,6 +49,7 @@ type encodeChunk struct {
 	buf        []byte    // the encoded rows, back to back
 	ends       []int     // row i is buf[ends[i-1]:ends[i]] (from 0 for row 0)
 	rowErrs    []*RowError
+	panicked   any           // what encoding a row panicked with, if it did
 	done       chan struct{} // closed when a worker has encoded the chunk
 }
 
@@ -34,13 +60,28 @@ func (c *encodeChunk) reset(first int) {
 	clear(c.streamErrs)
 	c.streamErrs = c.streamErrs[:0]
 	c.buf, c.ends = c.buf[:0], c.ends[:0]
+	if cap(c.buf) > 4*chunkTargetBytes {
+		c.buf = nil // a huge row passed through: do not keep its memory for the rest of the run
+	}
 	clear(c.rowErrs)
 	c.rowErrs = c.rowErrs[:0]
+	c.panicked = nil
 	c.done = make(chan struct{})
 }
 
 // encode validates and encodes every row of c, as read does for one row.
-func (c *encodeChunk) encode(enc *rowEncoder) {
+// A panic (say in the MarshalJSON of a value in Product.Extra) is kept for
+// the sequencer, which raises it again on ImportAll's goroutine: with one
+// worker it would have reached ImportAll's caller, and so it still does.
+// encode reports false after a panic. Once it returns, c belongs to the
+// sequencer.
+func (c *encodeChunk) encode(enc *rowEncoder) (ok bool) {
+	defer close(c.done)
+	defer func() {
+		if v := recover(); v != nil {
+			c.panicked, ok = v, false
+		}
+	}()
 	for i := range c.products {
 		var rowErr *RowError
 		if err := c.streamErrs[i]; err != nil {
@@ -53,7 +94,7 @@ func (c *encodeChunk) encode(enc *rowEncoder) {
 		c.ends = append(c.ends, len(c.buf))
 		c.rowErrs = append(c.rowErrs, rowErr)
 	}
-	close(c.done)
+	return true
 }
 
 // row returns row i's encoding, or its fault.
@@ -80,6 +121,8 @@ func (r *bulkRun) readParallel(products iter.Seq2[Product, error], out chan<- *b
 	order := make(chan *encodeChunk, workers)
 	free := make(chan *encodeChunk, 2*workers+2)
 	var quit atomic.Bool // the sequencer has stopped packing: stop reading
+	var size atomic.Int64 // rows per chunk, from the sizes encoded so far
+	size.Store(firstChunkRows)
 
 	var wg sync.WaitGroup
 	for range workers {
@@ -88,20 +131,26 @@ func (r *bulkRun) readParallel(products iter.Seq2[Product, error], out chan<- *b
 			defer wg.Done()
 			enc := newRowEncoder()
 			for c := range work {
-				c.encode(enc)
+				if !c.encode(enc) {
+					enc = newRowEncoder() // the panic may have left it midway
+				}
 			}
 		}()
 	}
 	seqDone := make(chan struct{})
+	var crash any // what a worker's encoding panicked with, set by the sequencer
 	go func() {
 		defer close(seqDone)
-		r.sequence(order, out, free, &quit)
+		crash = r.sequence(order, out, free, &quit, &size)
 	}()
 	defer func() { // also when the stream panics: no goroutine is left behind
 		close(work)
 		close(order)
 		wg.Wait()
 		<-seqDone
+		if crash != nil {
+			panic(crash)
+		}
 	}()
 
 	newChunk := func(first int) *encodeChunk {
@@ -109,12 +158,7 @@ func (r *bulkRun) readParallel(products iter.Seq2[Product, error], out chan<- *b
 		select {
 		case c = <-free:
 		default:
-			c = &encodeChunk{
-				products:   make([]Product, 0, encodeChunkRows),
-				streamErrs: make([]error, 0, encodeChunkRows),
-				ends:       make([]int, 0, encodeChunkRows),
-				rowErrs:    make([]*RowError, 0, encodeChunkRows),
-			}
+			c = &encodeChunk{}
 		}
 		c.reset(first)
 		return c
@@ -133,7 +177,7 @@ func (r *bulkRun) readParallel(products iter.Seq2[Product, error], out chan<- *b
 		if r.stopped.Load() || quit.Load() {
 			break // the sequencer reports this row and every one before it not packed
 		}
-		if len(c.products) == encodeChunkRows {
+		if len(c.products) >= int(size.Load()) {
 			dispatch(c)
 			c = newChunk(row + 1)
 		}
@@ -145,8 +189,10 @@ func (r *bulkRun) readParallel(products iter.Seq2[Product, error], out chan<- *b
 
 // sequence packs the encoded chunks in stream order, as read packs rows.
 // Once the run stops, every row not packed is reported not attempted, and
-// the chunks still coming are drained so that the reader never blocks.
-func (r *bulkRun) sequence(order <-chan *encodeChunk, out chan<- *bulkBatch, free chan<- *encodeChunk, quit *atomic.Bool) {
+// the chunks still coming are drained so that the reader never blocks. A
+// chunk whose encoding panicked stops it too, with nothing more handed
+// over, and its panic value is returned.
+func (r *bulkRun) sequence(order <-chan *encodeChunk, out chan<- *bulkBatch, free chan<- *encodeChunk, quit *atomic.Bool, size *atomic.Int64) (crash any) {
 	keys := newStreamKeys() // identities taken so far: a key repeated anywhere in the stream fails
 	b := r.newBatch(1)
 	stopped := false
@@ -165,6 +211,16 @@ func (r *bulkRun) sequence(order <-chan *encodeChunk, out chan<- *bulkBatch, fre
 			continue
 		}
 		<-c.done
+		if c.panicked != nil {
+			crash = c.panicked
+			if b != nil {
+				r.notAttempted(b.rows...)
+				b = nil
+			}
+			stopAt(c, 0)
+			continue
+		}
+		size.Store(int64(chunkRows(len(c.buf), len(c.products))))
 		for i := range c.products {
 			row := c.first + i
 			if r.stopped.Load() {
@@ -204,4 +260,5 @@ func (r *bulkRun) sequence(order <-chan *encodeChunk, out chan<- *bulkBatch, fre
 	if b != nil && len(b.rows) > 0 { // once the run has stopped, handOver reports them not attempted
 		r.handOver(b, out)
 	}
+	return crash
 }

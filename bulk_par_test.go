@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -189,6 +190,48 @@ func TestImportAllEncodeWorkersStop(t *testing.T) {
 				t.Errorf("read %d rows of %d, want from 3001 to a few chunks more", rep.Read, n)
 			}
 			checkAccounted(t, rep)
+		})
+	}
+}
+
+// panicky panics when encoded, as a caller's broken MarshalJSON would.
+type panicky struct{}
+
+func (panicky) MarshalJSON() ([]byte, error) { panic("broken MarshalJSON") }
+
+// A panic while encoding a row reaches ImportAll's caller, as with one
+// worker, after the import's goroutines have ended: none is left behind,
+// and the rows packed with it are not sent.
+func TestImportAllEncodePanicReachesTheCaller(t *testing.T) {
+	for _, workers := range []int{1, 2, 4} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
+			defer srv.Close()
+			client, err := srv.Client()
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows := make([]catalog.Product, 2000)
+			for i := range rows {
+				rows[i] = synth.Minimal(i)
+			}
+			rows[1500].Extra = map[string]any{"x": panicky{}}
+			got := func() (v any) {
+				defer func() { v = recover() }()
+				_, _ = client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, catalog.FromSlice(rows),
+					&catalog.BulkOptions{MaxProducts: 1000, Concurrency: 2, EncodeWorkers: workers})
+				return nil
+			}()
+			if s := fmt.Sprint(got); !strings.Contains(s, "broken MarshalJSON") {
+				t.Fatalf("recovered %v, want the MarshalJSON panic", got)
+			}
+			buf := make([]byte, 1<<20)
+			if stacks := string(buf[:runtime.Stack(buf, true)]); strings.Contains(stacks, "catalog.(*bulkRun)") {
+				t.Errorf("an import goroutine is left after the panic:\n%s", stacks)
+			}
+			if n := len(srv.Products()); n > 1000 {
+				t.Errorf("%d rows imported, want at most the 1,000 of the batch before the panicking row", n)
+			}
 		})
 	}
 }
