@@ -120,7 +120,7 @@ func (r *bulkRun) readParallel(products iter.Seq2[Product, error], out chan<- *b
 	work := make(chan *encodeChunk, workers)
 	order := make(chan *encodeChunk, workers)
 	free := make(chan *encodeChunk, 2*workers+2)
-	var quit atomic.Bool // the sequencer has stopped packing: stop reading
+	var quit atomic.Bool  // the sequencer has stopped packing: stop reading
 	var size atomic.Int64 // rows per chunk, from the sizes encoded so far
 	size.Store(firstChunkRows)
 
