@@ -95,8 +95,12 @@ var (
 func main() {
 	flag.Parse()
 	log.SetFlags(0)
-	if *serve {
+	switch {
+	case *serve:
 		runServer()
+		return
+	case *serveSink:
+		runSink()
 		return
 	}
 	for _, name := range strings.Split(*scenarios, ",") {
