@@ -5,11 +5,14 @@
 //
 // The fake server runs in a child process (this program, with -serve), in
 // catalogtest's count-only mode: it reads and counts rows but stores nothing,
-// so neither its CPU nor its memory is counted with the client's.
+// so neither its CPU nor its memory is counted with the client's. The burst
+// scenario (burst.go) uses a lighter server instead, the sink (-sink,
+// sink.go), which counts rows without decoding them.
 //
 //	go run ./cmd/catalogbench            # every scenario, as a table
 //	go run ./cmd/catalogbench -json      # one JSON object per scenario
 //	go run ./cmd/catalogbench -scenarios cpu-full,quota
+//	go run ./cmd/catalogbench -scenarios burst
 package main
 
 import (
@@ -79,7 +82,7 @@ type Result struct {
 
 var (
 	asJSON      = flag.Bool("json", false, "print one JSON object per scenario")
-	scenarios   = flag.String("scenarios", "cpu-minimal,cpu-full,stream-minimal,stream-full,quota", "comma-separated scenarios to run")
+	scenarios   = flag.String("scenarios", "cpu-minimal,cpu-full,stream-minimal,stream-full,quota,burst", "comma-separated scenarios to run")
 	nMinimal    = flag.Int("minimal", 1_000_000, "products in stream-minimal")
 	nFull       = flag.Int("full", 200_000, "products in stream-full")
 	nCPU        = flag.Int("cpu-products", 20_000, "full products in cpu-full (cpu-minimal uses 10x as many)")
@@ -104,7 +107,7 @@ func main() {
 		return
 	}
 	for _, name := range strings.Split(*scenarios, ",") {
-		if runQuotaScenario(strings.TrimSpace(name)) {
+		if runQuotaScenario(strings.TrimSpace(name)) || runBurstScenario(strings.TrimSpace(name)) {
 			continue
 		}
 		run, ok := map[string]func() (Result, error){
