@@ -5,15 +5,19 @@
 //
 // The fake server runs in a child process (this program, with -serve), in
 // catalogtest's count-only mode: it reads and counts rows but stores nothing,
-// so neither its CPU nor its memory is counted with the client's.
+// so neither its CPU nor its memory is counted with the client's. The burst
+// scenario (burst.go) uses a lighter server instead, the sink (-sink,
+// sink.go), which counts rows without decoding them.
 //
 //	go run ./cmd/catalogbench            # every scenario, as a table
 //	go run ./cmd/catalogbench -json      # one JSON object per scenario
 //	go run ./cmd/catalogbench -scenarios cpu-full,quota
+//	go run ./cmd/catalogbench -scenarios burst
 package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -78,7 +82,7 @@ type Result struct {
 
 var (
 	asJSON      = flag.Bool("json", false, "print one JSON object per scenario")
-	scenarios   = flag.String("scenarios", "cpu-minimal,cpu-full,stream-minimal,stream-full,quota", "comma-separated scenarios to run")
+	scenarios   = flag.String("scenarios", "cpu-minimal,cpu-full,stream-minimal,stream-full,quota,burst", "comma-separated scenarios to run")
 	nMinimal    = flag.Int("minimal", 1_000_000, "products in stream-minimal")
 	nFull       = flag.Int("full", 200_000, "products in stream-full")
 	nCPU        = flag.Int("cpu-products", 20_000, "full products in cpu-full (cpu-minimal uses 10x as many)")
@@ -94,12 +98,16 @@ var (
 func main() {
 	flag.Parse()
 	log.SetFlags(0)
-	if *serve {
+	switch {
+	case *serve:
 		runServer()
+		return
+	case *serveSink:
+		runSink()
 		return
 	}
 	for _, name := range strings.Split(*scenarios, ",") {
-		if runQuotaScenario(strings.TrimSpace(name)) {
+		if runQuotaScenario(strings.TrimSpace(name)) || runBurstScenario(strings.TrimSpace(name)) {
 			continue
 		}
 		run, ok := map[string]func() (Result, error){
@@ -325,39 +333,50 @@ func sampleHeap() (peak, live *atomic.Uint64, stop func()) {
 // client for it. rate is the fake's limit per -quota-window (0: none);
 // without options the client's own limit is off.
 func spawnClient(rate int, opts ...catalog.Option) (*catalog.Client, func(), error) {
-	exe, err := os.Executable()
+	url, _, stop, err := spawnServer("-serve", fmt.Sprint("-serve-rate=", rate), fmt.Sprint("-quota-window=", *quotaWindow))
 	if err != nil {
 		return nil, nil, err
-	}
-	cmd := exec.Command(exe, "-serve", fmt.Sprint("-serve-rate=", rate), fmt.Sprint("-quota-window=", *quotaWindow))
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe() // the child exits when this closes
-	if err != nil {
-		return nil, nil, err
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, nil, err
-	}
-	stop := func() { stdin.Close(); _ = cmd.Wait() }
-	url, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		stop()
-		return nil, nil, fmt.Errorf("starting the fake server: %w", err)
 	}
 	if len(opts) == 0 {
 		opts = []catalog.Option{catalog.WithoutRateLimit()}
 	}
-	client, err := catalog.NewClient(strings.TrimSpace(url),
+	client, err := catalog.NewClient(url,
 		append([]catalog.Option{catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret)}, opts...)...)
 	if err != nil {
 		stop()
 		return nil, nil, err
 	}
 	return client, stop, nil
+}
+
+// spawnServer runs this program with args in a child process, a server
+// that prints its URL and serves until its standard input closes, and
+// returns the URL, the child's process id and a func that stops it.
+func spawnServer(args ...string) (string, int, func(), error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", 0, nil, err
+	}
+	cmd := exec.Command(exe, args...)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe() // the child exits when this closes
+	if err != nil {
+		return "", 0, nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", 0, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", 0, nil, err
+	}
+	stop := func() { stdin.Close(); _ = cmd.Wait() }
+	url, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		stop()
+		return "", 0, nil, fmt.Errorf("starting the server (%s): %w", args[0], err)
+	}
+	return strings.TrimSpace(url), cmd.Process.Pid, stop, nil
 }
 
 // runServer serves the count-only fake until standard input closes.
@@ -403,6 +422,30 @@ func resetPeakRSS() (uint64, error) {
 		return 0, fmt.Errorf("resetting the peak RSS (Linux only): %w", err)
 	}
 	return procStatus("VmRSS")
+}
+
+// procCPU is the CPU time (user + system) process pid has used so far,
+// from /proc/<pid>/stat (Linux), in clock ticks of 10 ms.
+func procCPU(pid int) (time.Duration, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The fields after the command name, which is in parentheses and may
+	// hold spaces: state is field 3 of stat(5), utime 14, stime 15.
+	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+	}
+	var ticks uint64
+	for _, s := range f[11:13] {
+		t, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+		}
+		ticks += t
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond, nil // USER_HZ is 100 on Linux
 }
 
 // procStatus reads one of the kB figures of /proc/self/status, in bytes.
