@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"errors"
-	"maps"
 	"math"
 	"reflect"
 	"slices"
@@ -198,7 +197,8 @@ func (w *jsonAppender) anyMap(m map[string]any) {
 		return
 	}
 	w.b = append(w.b, '{')
-	for i, k := range sortedKeys(m) {
+	var keys [8]string
+	for i, k := range appendSortedKeys(keys[:0], m) {
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
@@ -209,13 +209,17 @@ func (w *jsonAppender) anyMap(m map[string]any) {
 	w.b = append(w.b, '}')
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	if len(m) == 1 {
-		for k := range m {
-			return []string{k}
-		}
+// appendSortedKeys appends m's keys to dst, sorted. Callers pass a small
+// array on their stack as dst, so that the keys of most maps (a few
+// language codes) cost no allocation: sorting them was a sixth of the
+// encoding's CPU when each call made a new slice.
+func appendSortedKeys[V any](dst []string, m map[string]V) []string {
+	start := len(dst)
+	for k := range m {
+		dst = append(dst, k)
 	}
-	return slices.Sorted(maps.Keys(m))
+	slices.Sort(dst[start:])
+	return dst
 }
 
 // object writes a member whose value is a struct, when v is not nil.
@@ -258,7 +262,8 @@ func byLanguage[T any](w *jsonAppender, name string, m map[string][]T, write fun
 	}
 	w.key(name)
 	w.b = append(w.b, '{')
-	for i, k := range sortedKeys(m) {
+	var keys [8]string
+	for i, k := range appendSortedKeys(keys[:0], m) {
 		if i > 0 {
 			w.b = append(w.b, ',')
 		}
@@ -691,7 +696,8 @@ func (t *Text) appendJSON(b []byte) []byte {
 		return appendJSONString(b, t.plain)
 	}
 	b = append(b, '{')
-	for i, code := range sortedKeys(t.byLang) {
+	var codes [8]string
+	for i, code := range appendSortedKeys(codes[:0], t.byLang) {
 		if i > 0 {
 			b = append(b, ',')
 		}

@@ -132,7 +132,8 @@ func (e *rowEncoder) encodeProduct(p *Product) error {
 	appendProduct(&e.w, p)
 	if len(p.Extra) > 0 {
 		e.w.b = e.w.b[:len(e.w.b)-1] // the closing brace
-		for _, k := range sortedKeys(p.Extra) {
+		var keys [8]string
+		for _, k := range appendSortedKeys(keys[:0], p.Extra) {
 			if e.w.b[len(e.w.b)-1] != '{' {
 				e.w.b = append(e.w.b, ',')
 			}

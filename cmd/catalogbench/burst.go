@@ -22,6 +22,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,9 +46,22 @@ const (
 	burstHead = 1_024
 )
 
-// burstWorkers are the EncodeWorkers settings compared; 0 is the SDK's
-// default, whatever it is.
-var burstWorkers = []int{1, 2, 4, 0}
+// burstWorkersFlag lists the EncodeWorkers settings compared; 0 is the
+// SDK's default, whatever it is.
+var burstWorkersFlag = flag.String("burst-workers", "1,2,4,0", "EncodeWorkers settings the burst scenario compares (0: the SDK's default)")
+
+// burstWorkers parses -burst-workers.
+func burstWorkers() ([]int, error) {
+	var ws []int
+	for f := range strings.SplitSeq(*burstWorkersFlag, ",") {
+		w, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || w < 0 {
+			return nil, fmt.Errorf("-burst-workers %q: want counts like 1,2,4,0", *burstWorkersFlag)
+		}
+		ws = append(ws, w)
+	}
+	return ws, nil
+}
 
 // BurstResult is the burst scenario; the -json output prints it as is.
 // MB are of product JSON (10^6 bytes), without the envelope and commas.
@@ -112,12 +127,16 @@ func runBurstScenario(name string) bool {
 }
 
 // burstScenario imports as many full products as fill r requests to the
-// body limit, against the sink, with each of burstWorkers -burst-rounds
+// body limit, against the sink, with each of -burst-workers -burst-rounds
 // times, alternating with the transport bound, then measures the encoding
 // bounds.
 func burstScenario(r int) (BurstResult, error) {
 	if r < 1 {
 		return BurstResult{}, fmt.Errorf("-burst-requests %d: at least 1", r)
+	}
+	settings, err := burstWorkers()
+	if err != nil {
+		return BurstResult{}, err
 	}
 	pool, sizes, err := burstProducts()
 	if err != nil {
@@ -158,12 +177,12 @@ func burstScenario(r int) (BurstResult, error) {
 	// machine falls on all of them, and each round starts one setting
 	// later, so that no setting always comes first. Each figure is the
 	// median.
-	imports := make([][]BurstRate, len(burstWorkers))
+	imports := make([][]BurstRate, len(settings))
 	var transports []BurstRate
 	for round := range max(*burstRounds, 1) {
-		for j := range burstWorkers {
-			k := (round + j) % len(burstWorkers)
-			w := burstWorkers[k]
+		for j := range settings {
+			k := (round + j) % len(settings)
+			w := settings[k]
 			b, err := burstImport(client, sinkPID, pool, n, w)
 			if err != nil {
 				return res, fmt.Errorf("EncodeWorkers %d: %w", w, err)
@@ -180,7 +199,7 @@ func burstScenario(r int) (BurstResult, error) {
 		}
 		transports = append(transports, t)
 	}
-	for k, w := range burstWorkers {
+	for k, w := range settings {
 		res.Imports = append(res.Imports, BurstImport{EncodeWorkers: w, BurstRate: medianRate(imports[k])})
 	}
 	res.Transport = medianRate(transports)

@@ -30,6 +30,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -50,6 +51,9 @@ type Result struct {
 	Bytes      int64  `json:"bytes"`       // encoded product bytes
 	Requests   int    `json:"requests"`    // import requests sent
 	LowerBound int    `json:"lower_bound"` // ceil(max(products/10,000, bytes/body limit))
+	// EncodeWorkers is -encode-workers, as passed to ImportAll: 0 is the
+	// SDK's default.
+	EncodeWorkers int `json:"encode_workers"`
 	// Client CPU time (user + system) per product, and the baseline:
 	// json.Marshal of each product alone, with encoding/json's standard
 	// encoding of the same fields (a type with Product's fields and none of
@@ -87,6 +91,8 @@ var (
 	nFull       = flag.Int("full", 200_000, "products in stream-full")
 	nCPU        = flag.Int("cpu-products", 20_000, "full products in cpu-full (cpu-minimal uses 10x as many)")
 	concurrency = flag.Int("concurrency", 2, "requests in flight")
+	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the client process to this file (go tool pprof reads it)")
+	workers     = flag.Int("encode-workers", 0, "BulkOptions.EncodeWorkers in the cpu and stream scenarios (0: the SDK's default, one per core up to 4)")
 	quotaWindow = flag.Duration("quota-window", 3*time.Second, "the rate window in the quota scenario: the documented 40 per minute, scaled")
 	quotaN      = flag.Int("quota-requests", 160, "requests sent in the quota scenario")
 	memLimit    = flag.Bool("memlimit", false, "in stream scenarios, set the Go memory limit (GOMEMLIMIT) to the heap bound, so the collector keeps garbage within it (default: the default GC settings)")
@@ -98,6 +104,13 @@ var (
 func main() {
 	flag.Parse()
 	log.SetFlags(0)
+	if *cpuProfile != "" && !*serve && !*serveSink {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer stop()
+	}
 	switch {
 	case *serve:
 		runServer()
@@ -171,7 +184,7 @@ func cpuScenario(name string, n int, gen func(int) catalog.Product) (Result, err
 		cpu, w := measure(func() error {
 			var err error
 			rep, err = client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, catalog.FromSlice(products),
-				&catalog.BulkOptions{Concurrency: *concurrency})
+				&catalog.BulkOptions{Concurrency: *concurrency, EncodeWorkers: *workers})
 			return err
 		})
 		if err := checkAllSucceeded(rep, n); err != nil {
@@ -185,11 +198,24 @@ func cpuScenario(name string, n int, gen func(int) catalog.Product) (Result, err
 	}
 	sdk, marshal := median(sdkCPU), median(marshalCPU)
 	return Result{
-		Name: name, Products: n, Bytes: bytes, Requests: rep.Requests, LowerBound: lowerBound(n, bytes),
+		Name: name, Products: n, Bytes: bytes, Requests: rep.Requests, LowerBound: lowerBound(n, bytes), EncodeWorkers: *workers,
 		SDKNsPerProduct: sdk, MarshalNsPerProduct: marshal, CPURatio: sdk / marshal,
 		CPURatioMin: slices.Min(ratios), CPURatioMax: slices.Max(ratios), Rounds: len(ratios),
 		Seconds: wall.Seconds(), ProductsPerSecond: float64(n) / wall.Seconds(), MBPerSecond: float64(bytes) / 1e6 / wall.Seconds(),
 	}, nil
+}
+
+// startCPUProfile profiles this process's CPU into path until stop.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // median is the middle value of v, or the mean of the two middle ones.
@@ -235,7 +261,7 @@ func streamScenario(name string, n int, gen func(int) catalog.Product) (Result, 
 	cpu, wall := measure(func() error {
 		var err error
 		rep, err = client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, synth.Seq(n, gen),
-			&catalog.BulkOptions{Concurrency: *concurrency, TotalItems: n})
+			&catalog.BulkOptions{Concurrency: *concurrency, EncodeWorkers: *workers, TotalItems: n})
 		return err
 	})
 	stopSampling()
@@ -247,7 +273,7 @@ func streamScenario(name string, n int, gen func(int) catalog.Product) (Result, 
 		return Result{}, err
 	}
 	return Result{
-		Name: name, Products: n, Bytes: bytes, Requests: rep.Requests, LowerBound: lowerBound(n, bytes),
+		Name: name, Products: n, Bytes: bytes, Requests: rep.Requests, LowerBound: lowerBound(n, bytes), EncodeWorkers: *workers,
 		SDKNsPerProduct: perProduct(cpu, n), PeakHeapBytes: peak.Load(), PeakLiveHeapBytes: live.Load(), HeapBoundBytes: bound, Seconds: wall.Seconds(),
 		PeakRSSBytes: peakRSS, RSSBoundBytes: rssBound(), RSSBeforeBytes: rssBefore, GOGC: gogc,
 		ProductsPerSecond: float64(n) / wall.Seconds(), MBPerSecond: float64(bytes) / 1e6 / wall.Seconds(),
