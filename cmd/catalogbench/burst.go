@@ -30,6 +30,7 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
+	"github.com/pimkit/catalog/internal/sink"
 	"github.com/pimkit/catalog/internal/synth"
 )
 
@@ -366,7 +367,7 @@ func burstTransport(url string, sinkPID int, pool []catalog.Product, r int) (Bur
 			go func() {
 				defer wg.Done()
 				for next.Add(1) <= int64(r) {
-					if err := postBody(hc, url+sinkImportPath, body, rows); err != nil {
+					if err := postBody(hc, url+sink.ImportPath, body, rows); err != nil {
 						once.Do(func() { firstErr = err })
 						return
 					}

@@ -25,6 +25,8 @@ import (
 	"io"
 	"log"
 	"math"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
@@ -41,6 +43,7 @@ import (
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
 	"github.com/pimkit/catalog/internal/benchhook"
+	"github.com/pimkit/catalog/internal/sink"
 	"github.com/pimkit/catalog/internal/synth"
 )
 
@@ -98,6 +101,7 @@ var (
 	memLimit    = flag.Bool("memlimit", false, "in stream scenarios, set the Go memory limit (GOMEMLIMIT) to the heap bound, so the collector keeps garbage within it (default: the default GC settings)")
 	rounds      = flag.Int("rounds", 5, "in cpu scenarios, times the baseline and the import are each measured, alternating")
 	serve       = flag.Bool("serve", false, "internal: run the count-only fake server and print its URL")
+	serveSink   = flag.Bool("sink", false, "internal: run the sink server (counts rows, answers every row applied) and print its URL")
 	serveRate   = flag.Int("serve-rate", 0, "internal: the served fake's rate limit per -quota-window (0: none)")
 )
 
@@ -203,6 +207,20 @@ func cpuScenario(name string, n int, gen func(int) catalog.Product) (Result, err
 		CPURatioMin: slices.Min(ratios), CPURatioMax: slices.Max(ratios), Rounds: len(ratios),
 		Seconds: wall.Seconds(), ProductsPerSecond: float64(n) / wall.Seconds(), MBPerSecond: float64(bytes) / 1e6 / wall.Seconds(),
 	}, nil
+}
+
+// runSink serves the sink on a loopback port until standard input closes.
+func runSink() {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	srv := &http.Server{Handler: sink.NewHandler()}
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	fmt.Println("http://" + ln.Addr().String())
+	_, _ = io.Copy(io.Discard, os.Stdin)
 }
 
 // startCPUProfile profiles this process's CPU into path until stop.

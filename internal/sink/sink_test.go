@@ -1,4 +1,4 @@
-package main
+package sink
 
 import (
 	"bytes"
@@ -195,7 +195,7 @@ func TestRowCounterIncomplete(t *testing.T) {
 // TestSinkImport checks that ImportAll against the sink counts every row
 // as succeeded, and that the sink answers other requests 404.
 func TestSinkImport(t *testing.T) {
-	srv := httptest.NewServer(newSink())
+	srv := httptest.NewServer(NewHandler())
 	defer srv.Close()
 	client, err := catalog.NewClient(srv.URL, catalog.WithAPIKey("id", "secret"), catalog.WithoutRateLimit())
 	if err != nil {
@@ -221,13 +221,13 @@ func TestSinkImport(t *testing.T) {
 			t.Errorf("POST %s: %d, want 404", path, resp.StatusCode)
 		}
 	}
-	resp, err := http.Get(srv.URL + sinkImportPath)
+	resp, err := http.Get(srv.URL + ImportPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("GET %s: %d, want 404", sinkImportPath, resp.StatusCode)
+		t.Errorf("GET %s: %d, want 404", ImportPath, resp.StatusCode)
 	}
 }
 

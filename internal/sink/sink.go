@@ -1,59 +1,39 @@
-package main
-
-// The sink: a server for the burst scenario that answers direct imports
-// and does nothing else. The count-only fake decodes every row with
+// Package sink is a server for benchmarks that answers direct imports and
+// does nothing else. The count-only fake decodes every row with
 // encoding/json, which on a 2-core machine would be slower than the client
 // it measures; the sink only counts rows, with a byte scanner, so that the
 // client's encoding and the pipe are what the burst scenario sees.
+package sink
 
 import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math/bits"
-	"net"
 	"net/http"
-	"os"
 	"sync"
 	"sync/atomic"
 
 	"github.com/pimkit/catalog"
 )
 
-var serveSink = flag.Bool("sink", false, "internal: run the sink server (counts rows, answers every row applied) and print its URL")
-
-// sinkImportPath is the direct import (operation importProducts in
+// ImportPath is the direct import (operation importProducts in
 // api/openapi.yaml), the one request ImportAll sends when not queued.
-const sinkImportPath = "/api/b2b/pim/import/api"
+const ImportPath = "/api/b2b/pim/import/api"
 
-// runSink serves the sink on a loopback port until standard input closes.
-func runSink() {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	srv := &http.Server{Handler: newSink()}
-	go func() { _ = srv.Serve(ln) }()
-	defer srv.Close()
-	fmt.Println("http://" + ln.Addr().String())
-	_, _ = io.Copy(io.Discard, os.Stdin)
-}
-
-// newSink returns the sink's handler. A POST to the direct import is read
+// NewHandler returns the sink's handler. A POST to the direct import is read
 // to the end, its products counted, and answered as the platform answers a
 // request whose every row was applied; the body limit is the platform's.
 // Credentials are not checked. Every other request gets a 404.
-func newSink() http.Handler {
+func NewHandler() http.Handler {
 	var jobs atomic.Int64
 	// Bodies are read in 256 KiB pieces; a buffer per request in flight.
 	bufs := sync.Pool{New: func() any { return new([256 << 10]byte) }}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != sinkImportPath {
+		if r.Method != http.MethodPost || r.URL.Path != ImportPath {
 			sinkError(w, http.StatusNotFound, "NOT_FOUND", "no such endpoint: "+r.Method+" "+r.URL.Path)
 			return
 		}
