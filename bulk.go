@@ -55,24 +55,28 @@ type BulkOptions struct {
 	// Wait tunes the polling of queued jobs.
 	Wait *WaitOptions
 	// EncodeWorkers is the number of goroutines that validate and encode
-	// rows (0 means the default: one per core, runtime.GOMAXPROCS(0), at
-	// most 4). With more than 1, rows are taken from the stream ahead of
-	// encoding, in chunks of about 128 KiB of JSON (at most 256 rows), and
-	// encoded on that many goroutines while the stream yields the next
-	// ones, so that a burst of full requests is not held to one core's
-	// encoding speed; batches, their order and the report are the same as
-	// with 1. Rows read ahead are counted read; when the import stops,
-	// those not packed are reported not attempted. Memory grows by up to
-	// EncodeWorkers+2 chunks, and the products they hold.
+	// rows. 0 means the default: 1 on a machine of up to two cores
+	// (runtime.GOMAXPROCS), else half the cores, at most 4. With more
+	// than 1, rows are taken from the stream ahead of encoding, in chunks
+	// of about 128 KiB of JSON (at most 256 rows), and encoded on that
+	// many goroutines while the stream yields the next ones; batches, their
+	// order and the report are the same as with 1. Rows read ahead are
+	// counted read; when the import stops, those not packed are reported
+	// not attempted. Memory grows by up to EncodeWorkers+2 chunks, and the
+	// products they hold. With 1, every row is validated, encoded and
+	// packed on ImportAll's own goroutine before the next is taken.
 	//
-	// Set 1 for a stream that reuses a product's memory (its maps, slices
-	// or pointers) for the next row: with 1, every row is validated,
-	// encoded and packed on ImportAll's own goroutine before the next is
-	// taken, so the stream may change a product once the next is asked for.
-	// See ImportAll on who owns a yielded product.
+	// Whatever the setting, a product the stream yields must not be
+	// modified afterwards (see ImportAll), so that an import behaves the
+	// same on every machine.
 	//
-	// The default was chosen from BenchmarkImportAllFullWorkers and
-	// catalogbench's burst scenario; BENCHMARKS.md has the figures.
+	// The default comes from measurements on a 2-vCPU machine
+	// (BENCHMARKS.md, catalogbench's burst scenario: 40 requests of 35 MB
+	// of full products). One worker encodes and packs 340 to 420 MB/s and
+	// keeps about 1.1 cores busy; on two cores a second worker was no
+	// faster over nine alternating rounds (4.19 s against 4.13 s, medians)
+	// and took 22 % more CPU. More workers pay only on cores that nothing
+	// else needs, hence half the cores on larger machines.
 	EncodeWorkers int
 }
 
@@ -207,10 +211,9 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 // A product the stream yields belongs to ImportAll until it returns: the
 // stream must not modify it, or what it points to, afterwards, the rule
 // that slices.Collect and every consumer keeping yielded values relies on
-// too. Rows are validated and encoded on BulkOptions.EncodeWorkers
-// goroutines (one per core by default) while the stream yields the next
-// ones; a stream that reuses memory from row to row sets EncodeWorkers to
-// 1. Batches and the report are the same either way. A panic while
+// too. On machines of more than two cores rows are encoded on several
+// goroutines (BulkOptions.EncodeWorkers) while the stream yields the next
+// ones; batches and the report are the same either way. A panic while
 // encoding a row (in a MarshalJSON of a value in Product.Extra, say)
 // reaches ImportAll's caller once the import's goroutines have ended.
 //

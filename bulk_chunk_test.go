@@ -19,3 +19,13 @@ func TestChunkRows(t *testing.T) {
 		}
 	}
 }
+
+// One encoding goroutine on up to two cores, half the cores above, at
+// most four.
+func TestEncodeWorkersFor(t *testing.T) {
+	for cores, want := range map[int]int{1: 1, 2: 1, 3: 1, 4: 2, 5: 2, 6: 3, 8: 4, 64: 4} {
+		if got := encodeWorkersFor(cores); got != want {
+			t.Errorf("encodeWorkersFor(%d) = %d, want %d", cores, got, want)
+		}
+	}
+}
