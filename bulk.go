@@ -58,7 +58,7 @@ type BulkOptions struct {
 	// rows. 0 means the default: 1 on a machine of up to two cores
 	// (runtime.GOMAXPROCS), else half the cores, at most 4. With more
 	// than 1, rows are taken from the stream ahead of encoding, in chunks
-	// of about 128 KiB of JSON (at most 256 rows), and encoded on that
+	// of about 512 KiB of JSON (at most 256 rows), and encoded on that
 	// many goroutines while the stream yields the next ones; batches, their
 	// order and the report are the same as with 1. Rows read ahead are
 	// counted read; when the import stops, those not packed are reported
@@ -191,9 +191,12 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 // garbage, the stream's included, grow to as much again. The process's
 // peak resident set (RSS, what a container's memory limit counts) stays
 // under 2 x (Concurrency+1) x MaxBodyBytes + 64 MiB, 277 MB with the
-// defaults, plus twice what the stream itself keeps live. To hold it near
-// the live heap, set GOMEMLIMIT to (Concurrency+1) x MaxBodyBytes + 64 MiB
-// (172 MB with the defaults). BENCHMARKS.md has the measurements.
+// defaults, plus twice what the stream itself keeps live; with
+// EncodeWorkers above 1, plus 2 x (EncodeWorkers+2) x 512 KiB for the rows
+// being encoded (4 MiB with 2 workers) and twice the products they hold.
+// To hold it near the live heap, set GOMEMLIMIT to (Concurrency+1) x
+// MaxBodyBytes + 64 MiB (172 MB with the defaults). BENCHMARKS.md has the
+// measurements.
 //
 // Every row read ends in exactly one outcome (see BulkReport). Row errors
 // never stop the import: a row that fails validation (as in Import), cannot

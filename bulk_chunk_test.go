@@ -10,7 +10,7 @@ func TestChunkRows(t *testing.T) {
 	}{
 		{0, 0, firstChunkRows},                     // nothing encoded yet
 		{94 * 256, 256, maxChunkRows},              // minimal products: 1,394 would fit, capped
-		{9_300 * 16, 16, chunkTargetBytes / 9_300}, // full products: 14 rows
+		{9_300 * 16, 16, chunkTargetBytes / 9_300}, // full products: 56 rows
 		{35_000_000, 1, 1},                         // one huge row
 		{0, 40, maxChunkRows},                      // every row failed: no bytes
 	} {

@@ -18,6 +18,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -508,7 +509,12 @@ func procStatus(field string) (uint64, error) {
 }
 
 // rssBound is the peak RSS of a whole process running ImportAll under the
-// default GC settings that the SDK documents (see ImportAll's doc).
+// default GC settings that the SDK documents (see ImportAll's doc), for
+// the -encode-workers in use, without the products the stream keeps live.
 func rssBound() uint64 {
-	return 2*uint64(*concurrency+1)*catalog.DefaultMaxBodySize + 64<<20
+	bound := 2*uint64(*concurrency+1)*catalog.DefaultMaxBodySize + 64<<20
+	if w := cmp.Or(*workers, benchhook.EncodeWorkers()); w > 1 {
+		bound += 2 * uint64(w+2) * 512 << 10 // the chunks being encoded
+	}
+	return bound
 }

@@ -1,5 +1,5 @@
 // Package benchhook lets this module's benchmarks reach the parts of
-// catalogtest that are not its public API.
+// catalog and catalogtest that are not their public API.
 package benchhook
 
 // CountOnly returns catalogtest's count-only option, a catalogtest.Option
@@ -11,3 +11,8 @@ package benchhook
 // instead of storing them. catalogtest sets CountOnly when it is
 // initialized, so it is nil in a program that does not import catalogtest.
 var CountOnly func() any
+
+// EncodeWorkers returns the number of encoding goroutines ImportAll uses
+// when BulkOptions.EncodeWorkers is 0 on this machine, for the memory
+// bound the benchmark checks. catalog sets it when it is initialized.
+var EncodeWorkers func() int
