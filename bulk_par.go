@@ -26,7 +26,8 @@ func defaultEncodeWorkers() int { return encodeWorkersFor(runtime.GOMAXPROCS(0))
 
 func init() { benchhook.EncodeWorkers = defaultEncodeWorkers } // for catalogbench's memory bound
 
-// encodeWorkersFor is the default number of encoding workers on cores cores.
+// encodeWorkersFor is the default number of encoding workers for a
+// process that may run on the given number of cores.
 func encodeWorkersFor(cores int) int {
 	if cores <= 2 {
 		return 1
@@ -39,9 +40,8 @@ func encodeWorkersFor(cores int) int {
 // little next to encoding it, few enough that the chunks in flight add
 // little to the memory the request bodies take (in the burst scenario,
 // 512 KiB chunks took about a tenth less CPU than 128 KiB ones, and 2 MiB
-// no less). The first chunk has
-// firstChunkRows rows; the sequencer sizes the next ones from the rows
-// encoded so far, between 1 and maxChunkRows.
+// no less). The first chunk has firstChunkRows rows; the sequencer sizes
+// the next ones from the rows encoded so far, between 1 and maxChunkRows.
 const (
 	chunkTargetBytes = 512 << 10
 	firstChunkRows   = 16
