@@ -186,17 +186,22 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 // encoded bytes, so a stream of millions never sits in memory: at most
 // Concurrency+1 request bodies do.
 //
-// Memory: the live heap is about (Concurrency+1) x MaxBodyBytes, and with
-// Go's default GC settings (GOGC=100, no GOMEMLIMIT) the collector lets
-// garbage, the stream's included, grow to as much again. The process's
-// peak resident set (RSS, what a container's memory limit counts) stays
-// under 2 x (Concurrency+1) x MaxBodyBytes + 64 MiB, 277 MB with the
-// defaults, plus twice what the stream itself keeps live; with
-// EncodeWorkers above 1, plus 2 x (EncodeWorkers+2) x 512 KiB for the rows
-// being encoded (4 MiB with 2 workers) and twice the products they hold.
-// To hold it near the live heap, set GOMEMLIMIT to (Concurrency+1) x
-// MaxBodyBytes + 64 MiB (172 MB with the defaults). BENCHMARKS.md has the
-// measurements.
+// Memory: the live heap is about (Concurrency+1) x MaxBodyBytes, plus the
+// set of keys taken so far (between 21 and 43 bytes per distinct key, 64
+// while its table doubles). With Go's default GC settings (GOGC=100, no
+// GOMEMLIMIT) the collector lets garbage, the stream's
+// included, grow to as much again. The process's peak resident set (RSS,
+// what a container's memory limit counts) stays under
+//
+//	2 x ((Concurrency+1) x MaxBodyBytes + 64 B x distinct keys) + 64 MiB
+//
+// that is 277 MB plus 128 bytes per distinct key with the defaults (303 MB
+// for 200,000 products), plus twice what the stream itself keeps live;
+// with EncodeWorkers above 1, plus 2 x (EncodeWorkers+2) x 512 KiB for
+// the rows being encoded (4 MiB with 2 workers) and twice the products
+// they hold. To hold it near the live heap, set GOMEMLIMIT to the live
+// heap plus 64 MiB ((Concurrency+1) x MaxBodyBytes + 64 MiB is 172 MB with
+// the defaults, before the keys). BENCHMARKS.md has the measurements.
 //
 // Every row read ends in exactly one outcome (see BulkReport). Row errors
 // never stop the import: a row that fails validation (as in Import), cannot

@@ -253,7 +253,7 @@ func streamScenario(name string, n int, gen func(int) catalog.Product) (Result, 
 	if err != nil {
 		return Result{}, err
 	}
-	bound := uint64(*concurrency+1)*catalog.DefaultMaxBodySize + 64<<20
+	bound := uint64(*concurrency+1)*catalog.DefaultMaxBodySize + 64*uint64(n) + 64<<20 // the live heap: bodies, keys, 64 MiB
 	client, stop, err := spawnClient(0)
 	if err != nil {
 		return Result{}, err
@@ -294,7 +294,7 @@ func streamScenario(name string, n int, gen func(int) catalog.Product) (Result, 
 	return Result{
 		Name: name, Products: n, Bytes: bytes, Requests: rep.Requests, LowerBound: lowerBound(n, bytes), EncodeWorkers: *workers,
 		SDKNsPerProduct: perProduct(cpu, n), PeakHeapBytes: peak.Load(), PeakLiveHeapBytes: live.Load(), HeapBoundBytes: bound, Seconds: wall.Seconds(),
-		PeakRSSBytes: peakRSS, RSSBoundBytes: rssBound(), RSSBeforeBytes: rssBefore, GOGC: gogc,
+		PeakRSSBytes: peakRSS, RSSBoundBytes: rssBound(n), RSSBeforeBytes: rssBefore, GOGC: gogc,
 		ProductsPerSecond: float64(n) / wall.Seconds(), MBPerSecond: float64(bytes) / 1e6 / wall.Seconds(),
 	}, nil
 }
@@ -508,11 +508,12 @@ func procStatus(field string) (uint64, error) {
 	return 0, fmt.Errorf("no %s in /proc/self/status", field)
 }
 
-// rssBound is the peak RSS of a whole process running ImportAll under the
-// default GC settings that the SDK documents (see ImportAll's doc), for
-// the -encode-workers in use, without the products the stream keeps live.
-func rssBound() uint64 {
-	bound := 2*uint64(*concurrency+1)*catalog.DefaultMaxBodySize + 64<<20
+// rssBound is the peak RSS of a whole process running ImportAll over keys
+// distinct keys under the default GC settings that the SDK documents (see
+// ImportAll's doc), for the -encode-workers in use, without the products
+// the stream keeps live.
+func rssBound(keys int) uint64 {
+	bound := 2*(uint64(*concurrency+1)*catalog.DefaultMaxBodySize+64*uint64(keys)) + 64<<20
 	if w := cmp.Or(*workers, benchhook.EncodeWorkers()); w > 1 {
 		bound += 2 * uint64(w+2) * 512 << 10 // the chunks being encoded
 	}
