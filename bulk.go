@@ -237,6 +237,7 @@ func (s *ProductsService) ImportAll(ctx context.Context, sourceID string, produc
 	if err != nil {
 		return &BulkReport{}, err
 	}
+	defer run.stop(nil) // finish stops it too; this is for a panic from the stream or the encoding
 	run.pack(products)
 	run.waitForJobs(ctx)
 	return run.finish(ctx)
