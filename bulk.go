@@ -55,16 +55,19 @@ type BulkOptions struct {
 	// Wait tunes the polling of queued jobs.
 	Wait *WaitOptions
 	// EncodeWorkers is the number of goroutines that validate and encode
-	// rows. 0 means the default: 1 on a machine of up to two cores
-	// (runtime.GOMAXPROCS), else half the cores, at most 4. With more
-	// than 1, rows are taken from the stream ahead of encoding, in chunks
-	// of about 512 KiB of JSON (at most 256 rows), and encoded on that
-	// many goroutines while the stream yields the next ones; batches, their
-	// order and the report are the same as with 1. Rows read ahead are
-	// counted read; when the import stops, those not packed are reported
-	// not attempted. Memory grows by up to EncodeWorkers+2 chunks, and the
-	// products they hold. With 1, every row is validated, encoded and
-	// packed on ImportAll's own goroutine before the next is taken.
+	// rows. 0 means the default: 1 when Go may use up to three cores
+	// (runtime.GOMAXPROCS; before Go 1.25, or with a go directive below
+	// 1.25, it ignores a container's CPU limit), else half of them, at
+	// most 4. With more than 1, rows are taken from the stream ahead of
+	// encoding, in chunks of about 512 KiB of JSON at the largest row seen
+	// (at most 256 rows), and encoded on that many goroutines while the
+	// stream yields the next ones; batches, their order and the report are
+	// the same as with 1. Rows read ahead are counted read; when the import
+	// stops, those not packed are reported not attempted. A panic while
+	// encoding a row reaches ImportAll's caller when the stream next yields
+	// or ends, and its trace then starts in ImportAll, not in the encoding.
+	// With 1, every row is validated, encoded and packed on ImportAll's own
+	// goroutine before the next is taken.
 	//
 	// Whatever the setting, a product the stream yields must not be
 	// modified afterwards (see ImportAll), so that an import behaves the
@@ -72,11 +75,12 @@ type BulkOptions struct {
 	//
 	// The default comes from measurements on a 2-vCPU machine
 	// (BENCHMARKS.md, catalogbench's burst scenario: 40 requests of 35 MB
-	// of full products). One worker encodes and packs 340 to 420 MB/s and
-	// keeps about 1.1 cores busy; on two cores a second worker was no
-	// faster over nine alternating rounds (4.19 s against 4.13 s, medians)
-	// and took 22 % more CPU. More workers pay only on cores that nothing
-	// else needs, hence half the cores on larger machines.
+	// of full products, nine alternating rounds). One worker turned them
+	// out in 3.42 s (409 MB/s), keeping about 1.1 cores busy; two took
+	// 3.29 s and 18 % more CPU, and other runs gave two workers from 1.03
+	// times slower to 1.19 times faster, always with 12 to 25 % more CPU.
+	// More workers pay only on cores that nothing else needs, hence half
+	// the cores on larger machines (not measured here).
 	EncodeWorkers int
 }
 
@@ -197,9 +201,10 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 //
 // that is 277 MB plus 128 bytes per distinct key with the defaults (303 MB
 // for 200,000 products), plus twice what the stream itself keeps live;
-// with EncodeWorkers above 1, plus 2 x (EncodeWorkers+2) x 512 KiB for
-// the rows being encoded (4 MiB with 2 workers) and twice the products
-// they hold. To hold it near the live heap, set GOMEMLIMIT to the live
+// with EncodeWorkers above 1, plus 2 x (EncodeWorkers+2) x 1 MiB for the
+// rows being encoded (8 MiB with 2 workers) and twice the products they
+// hold (a stream whose rows suddenly grow can have up to 256 of the new
+// rows in a chunk cut before the growth was seen). To hold it near the live heap, set GOMEMLIMIT to the live
 // heap plus 64 MiB ((Concurrency+1) x MaxBodyBytes + 64 MiB is 172 MB with
 // the defaults, before the keys). BENCHMARKS.md has the measurements.
 //
@@ -219,11 +224,13 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 // A product the stream yields belongs to ImportAll until it returns: the
 // stream must not modify it, or what it points to, afterwards, the rule
 // that slices.Collect and every consumer keeping yielded values relies on
-// too. On machines of more than two cores rows are encoded on several
-// goroutines (BulkOptions.EncodeWorkers) while the stream yields the next
-// ones; batches and the report are the same either way. A panic while
-// encoding a row (in a MarshalJSON of a value in Product.Extra, say)
-// reaches ImportAll's caller once the import's goroutines have ended.
+// too. With BulkOptions.EncodeWorkers above 1 (the default from four
+// cores), rows are encoded on several goroutines while the stream yields
+// the next ones; batches and the report are the same either way. A panic
+// from the stream or while encoding a row (in a MarshalJSON of a value in
+// Product.Extra, say) stops the import, nothing more is sent, and the
+// panic reaches ImportAll's caller once the import's goroutines have ended
+// (requests in flight get DrainTimeout).
 //
 // When ctx ends, no new request starts; requests already sent are given
 // DrainTimeout to finish, so that the report can say which rows were
@@ -261,10 +268,27 @@ func (r *bulkRun) pack(products iter.Seq2[Product, error]) {
 	}
 	defer senders.Wait()
 	defer close(batches)
+	returned := false
+	defer r.stopIfPanicking(&returned)
 	if r.o.EncodeWorkers > 1 {
 		r.readParallel(products, batches, r.o.EncodeWorkers)
 	} else {
 		r.read(products, batches)
+	}
+	returned = true
+}
+
+// errPanicked is the cause an import stops with when its stream or the
+// encoding of a row panicked, on the panic's way up to the caller.
+var errPanicked = errors.New("catalog: the stream or the encoding of a row panicked")
+
+// stopIfPanicking, deferred with a flag the function sets on its normal
+// way out, stops the run when the flag is not set: a panic is on its way
+// up. Nothing more is then sent, and requests in flight get DrainTimeout
+// rather than their retries. The panic goes on with its own stack.
+func (r *bulkRun) stopIfPanicking(returned *bool) {
+	if !*returned {
+		r.stop(errPanicked)
 	}
 }
 

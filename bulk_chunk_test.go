@@ -2,20 +2,20 @@ package catalog
 
 import "testing"
 
-// Chunks hold about chunkTargetBytes of JSON: many small rows, few large
-// ones, never none, never more than maxChunkRows.
+// Chunks hold about chunkTargetBytes of JSON at the largest row seen:
+// many small rows, few large ones, never none, never more than
+// maxChunkRows.
 func TestChunkRows(t *testing.T) {
-	for _, tc := range []struct {
-		bytes, rows, want int
-	}{
-		{0, 0, firstChunkRows},                     // nothing encoded yet
-		{94 * 256, 256, maxChunkRows},              // minimal products: 1,394 would fit, capped
-		{9_300 * 16, 16, chunkTargetBytes / 9_300}, // full products: 56 rows
-		{35_000_000, 1, 1},                         // one huge row
-		{0, 40, maxChunkRows},                      // every row failed: no bytes
+	for _, tc := range []struct{ largest, want int }{
+		{94, maxChunkRows},                // minimal products: 5,577 would fit, capped
+		{9_300, chunkTargetBytes / 9_300}, // full products: 56 rows
+		{35_000_000, 1},                   // one huge row
+		{0, maxChunkRows},                 // every row failed: no bytes
+		{chunkTargetBytes, 1},             // rows as large as the target
+		{chunkTargetBytes/2 - 1, 2},       // two fit
 	} {
-		if got := chunkRows(tc.bytes, tc.rows); got != tc.want {
-			t.Errorf("chunkRows(%d, %d) = %d, want %d", tc.bytes, tc.rows, got, tc.want)
+		if got := chunkRows(tc.largest); got != tc.want {
+			t.Errorf("chunkRows(%d) = %d, want %d", tc.largest, got, tc.want)
 		}
 	}
 }

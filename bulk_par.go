@@ -41,21 +41,20 @@ func encodeWorkersFor(cores int) int {
 // little to the memory the request bodies take (in the burst scenario,
 // 512 KiB chunks took about a tenth less CPU than 128 KiB ones, and 2 MiB
 // no less). The first chunk has firstChunkRows rows; the sequencer sizes
-// the next ones from the rows encoded so far, between 1 and maxChunkRows.
+// the next ones from the largest row encoded so far, between 1 and
+// maxChunkRows. A chunk's buffer kept for reuse is dropped above twice the
+// target, so each holds at most 1 MiB between chunks.
 const (
 	chunkTargetBytes = 512 << 10
 	firstChunkRows   = 16
 	maxChunkRows     = 256
 )
 
-// chunkRows is the size of the next chunk, given the JSON bytes and rows
-// of a chunk just encoded.
-func chunkRows(bytes, rows int) int {
-	if rows == 0 {
-		return firstChunkRows
-	}
-	perRow := max(bytes/rows, 1)
-	return min(max(chunkTargetBytes/perRow, 1), maxChunkRows)
+// chunkRows is the size of the next chunk, given the largest row encoded
+// so far: chunks are sized for rows that large, so that a stream whose
+// rows vary does not overshoot the target by its average.
+func chunkRows(largest int) int {
+	return min(max(chunkTargetBytes/max(largest, 1), 1), maxChunkRows)
 }
 
 // encodeChunk is a run of consecutive stream rows: the reader fills
@@ -68,6 +67,7 @@ type encodeChunk struct {
 	buf        []byte    // the encoded rows, back to back
 	ends       []int     // row i is buf[ends[i-1]:ends[i]] (from 0 for row 0)
 	rowErrs    []*RowError
+	largest    int           // the size of the largest row in buf
 	panicked   any           // what encoding a row panicked with, if it did
 	done       chan struct{} // closed when a worker has encoded the chunk
 }
@@ -78,8 +78,8 @@ func (c *encodeChunk) reset(first int) {
 	c.products = c.products[:0]
 	clear(c.streamErrs)
 	c.streamErrs = c.streamErrs[:0]
-	c.buf, c.ends = c.buf[:0], c.ends[:0]
-	if cap(c.buf) > 4*chunkTargetBytes {
+	c.buf, c.ends, c.largest = c.buf[:0], c.ends[:0], 0
+	if cap(c.buf) > 2*chunkTargetBytes {
 		c.buf = nil // a huge row passed through: do not keep its memory for the rest of the run
 	}
 	clear(c.rowErrs)
@@ -109,6 +109,7 @@ func (c *encodeChunk) encode(enc *rowEncoder) (ok bool) {
 			var raw []byte
 			raw, rowErr = enc.encode(&c.products[i], nil)
 			c.buf = append(c.buf, raw...)
+			c.largest = max(c.largest, len(raw))
 		}
 		c.ends = append(c.ends, len(c.buf))
 		c.rowErrs = append(c.rowErrs, rowErr)
@@ -162,7 +163,9 @@ func (r *bulkRun) readParallel(products iter.Seq2[Product, error], out chan<- *b
 		defer close(seqDone)
 		crash = r.sequence(order, out, free, &quit, &size)
 	}()
+	returned := false
 	defer func() { // also when the stream panics: no goroutine is left behind
+		r.stopIfPanicking(&returned) // before the sequencer hands its last batch over
 		close(work)
 		close(order)
 		wg.Wait()
@@ -204,6 +207,7 @@ func (r *bulkRun) readParallel(products iter.Seq2[Product, error], out chan<- *b
 	if len(c.products) > 0 {
 		dispatch(c)
 	}
+	returned = true
 }
 
 // sequence packs the encoded chunks in stream order, as read packs rows.
@@ -214,6 +218,7 @@ func (r *bulkRun) readParallel(products iter.Seq2[Product, error], out chan<- *b
 func (r *bulkRun) sequence(order <-chan *encodeChunk, out chan<- *bulkBatch, free chan<- *encodeChunk, quit *atomic.Bool, size *atomic.Int64) (crash any) {
 	keys := newStreamKeys() // identities taken so far: a key repeated anywhere in the stream fails
 	b := r.newBatch(1)
+	largest := 0 // the largest row encoded so far, in bytes
 	stopped := false
 	stopAt := func(c *encodeChunk, i int) { // rows i.. of c, and all later chunks, are not attempted
 		stopped = true
@@ -232,6 +237,7 @@ func (r *bulkRun) sequence(order <-chan *encodeChunk, out chan<- *bulkBatch, fre
 		<-c.done
 		if c.panicked != nil {
 			crash = c.panicked
+			r.stop(errPanicked) // the reader stops at the stream's next row
 			if b != nil {
 				r.notAttempted(b.rows...)
 				b = nil
@@ -239,7 +245,8 @@ func (r *bulkRun) sequence(order <-chan *encodeChunk, out chan<- *bulkBatch, fre
 			stopAt(c, 0)
 			continue
 		}
-		size.Store(int64(chunkRows(len(c.buf), len(c.products))))
+		largest = max(largest, c.largest)
+		size.Store(int64(chunkRows(largest)))
 		for i := range c.products {
 			row := c.first + i
 			if r.stopped.Load() {

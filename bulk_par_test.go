@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -225,13 +226,64 @@ func TestImportAllEncodePanicReachesTheCaller(t *testing.T) {
 			if s := fmt.Sprint(got); !strings.Contains(s, "broken MarshalJSON") {
 				t.Fatalf("recovered %v, want the MarshalJSON panic", got)
 			}
-			buf := make([]byte, 1<<20)
-			if stacks := string(buf[:runtime.Stack(buf, true)]); strings.Contains(stacks, "catalog.(*bulkRun)") {
-				t.Errorf("an import goroutine is left after the panic:\n%s", stacks)
-			}
+			checkNoImportGoroutine(t)
 			if n := len(srv.Products()); n > 1000 {
 				t.Errorf("%d rows imported, want at most the 1,000 of the batch before the panicking row", n)
 			}
 		})
 	}
+}
+
+// A panic from the stream stops the import on its way up: the rows packed
+// before it are not sent, with any number of workers.
+func TestImportAllStreamPanicSendsNothingMore(t *testing.T) {
+	for _, workers := range []int{1, 2, 4} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
+			defer srv.Close()
+			client, err := srv.Client()
+			if err != nil {
+				t.Fatal(err)
+			}
+			stream := func(yield func(catalog.Product, error) bool) {
+				for i := range 1500 {
+					if !yield(synth.Minimal(i), nil) {
+						return
+					}
+				}
+				panic("the cursor broke")
+			}
+			got := func() (v any) {
+				defer func() { v = recover() }()
+				_, _ = client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, stream,
+					&catalog.BulkOptions{MaxProducts: 1000, Concurrency: 2, EncodeWorkers: workers})
+				return nil
+			}()
+			if got != "the cursor broke" {
+				t.Fatalf("recovered %v, want the stream's panic", got)
+			}
+			checkNoImportGoroutine(t)
+			if n := len(srv.Products()); n > 1000 {
+				t.Errorf("%d rows imported, want at most the 1,000 of the full batch: the 500 after it were sent after the panic", n)
+			}
+		})
+	}
+}
+
+// checkNoImportGoroutine fails when an import goroutine is still running a
+// little after ImportAll returned or panicked. Goroutines that have signalled
+// that they are done may take a moment to exit, so it looks again until a
+// deadline.
+func checkNoImportGoroutine(t *testing.T) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	var stacks string
+	for range 500 {
+		stacks = string(buf[:runtime.Stack(buf, true)])
+		if !strings.Contains(stacks, "catalog.(*bulkRun)") {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Errorf("an import goroutine is left after the panic:\n%s", stacks)
 }

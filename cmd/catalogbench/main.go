@@ -96,7 +96,7 @@ var (
 	nCPU        = flag.Int("cpu-products", 20_000, "full products in cpu-full (cpu-minimal uses 10x as many)")
 	concurrency = flag.Int("concurrency", 2, "requests in flight")
 	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the client process to this file (go tool pprof reads it)")
-	workers     = flag.Int("encode-workers", 0, "BulkOptions.EncodeWorkers in the cpu and stream scenarios (0: the SDK's default, one per core up to 4)")
+	workers     = flag.Int("encode-workers", 0, "BulkOptions.EncodeWorkers in the cpu and stream scenarios (0: the SDK's default, 1 up to three cores, half of them from four, at most 4)")
 	quotaWindow = flag.Duration("quota-window", 3*time.Second, "the rate window in the quota scenario: the documented 40 per minute, scaled")
 	quotaN      = flag.Int("quota-requests", 160, "requests sent in the quota scenario")
 	memLimit    = flag.Bool("memlimit", false, "in stream scenarios, set the Go memory limit (GOMEMLIMIT) to the heap bound, so the collector keeps garbage within it (default: the default GC settings)")
@@ -515,7 +515,7 @@ func procStatus(field string) (uint64, error) {
 func rssBound(keys int) uint64 {
 	bound := 2*(uint64(*concurrency+1)*catalog.DefaultMaxBodySize+64*uint64(keys)) + 64<<20
 	if w := cmp.Or(*workers, benchhook.EncodeWorkers()); w > 1 {
-		bound += 2 * uint64(w+2) * 512 << 10 // the chunks being encoded
+		bound += 2 * uint64(w+2) << 20 // the chunks being encoded
 	}
 	return bound
 }
