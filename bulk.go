@@ -56,9 +56,9 @@ type BulkOptions struct {
 	Wait *WaitOptions
 	// EncodeWorkers is the number of goroutines that validate and encode
 	// rows. 0 means the default: 1 when Go may use up to three cores
-	// (runtime.GOMAXPROCS; before Go 1.25, or with a go directive below
-	// 1.25, it ignores a container's CPU limit), else half of them, at
-	// most 4. With more than 1, rows are taken from the stream ahead of
+	// (runtime.GOMAXPROCS, which ignores a container's CPU limit before Go
+	// 1.25 or when the main module's go directive is below 1.25), else
+	// half of them, at most 4. With more than 1, rows are taken from the stream ahead of
 	// encoding, in chunks of about 512 KiB of JSON at the largest row seen
 	// (at most 256 rows), and encoded on that many goroutines while the
 	// stream yields the next ones; batches, their order and the report are
