@@ -158,16 +158,21 @@ type BulkReport struct {
 // Outcome returns what became of the row at index row of the stream.
 // Rows at or past Read were never read: RowNotAttempted.
 func (r *BulkReport) Outcome(row int) RowOutcome {
+	return outcomeOf(row, r.Read, r.Failed, r.Unknown, r.NotAttempted)
+}
+
+// outcomeOf is what became of row, given a report's sorted lists: rows
+// outside 0..read-1 and rows in notAttempted were not attempted, and rows
+// in no list succeeded.
+func outcomeOf(row, read int, failed, unknown []RowError, notAttempted []int) RowOutcome {
+	_, skipped := slices.BinarySearch(notAttempted, row)
 	switch {
-	case row < 0 || row >= r.Read:
+	case row < 0 || row >= read || skipped:
 		return RowNotAttempted
-	case hasRow(r.Failed, row):
+	case hasRow(failed, row):
 		return RowFailed
-	case hasRow(r.Unknown, row):
+	case hasRow(unknown, row):
 		return RowUnknown
-	}
-	if _, ok := slices.BinarySearch(r.NotAttempted, row); ok {
-		return RowNotAttempted
 	}
 	return RowSucceeded
 }

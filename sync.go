@@ -119,16 +119,7 @@ type StageReport struct {
 // unchanged row, which needed nothing. It relies on the lists being sorted,
 // as Sync returns them.
 func (r *StageReport) Outcome(row int) RowOutcome {
-	_, notAttempted := slices.BinarySearch(r.NotAttempted, row)
-	switch {
-	case row < 0 || row >= r.Read || notAttempted:
-		return RowNotAttempted
-	case hasRow(r.Failed, row):
-		return RowFailed
-	case hasRow(r.Unknown, row):
-		return RowUnknown
-	}
-	return RowSucceeded
+	return outcomeOf(row, r.Read, r.Failed, r.Unknown, r.NotAttempted)
 }
 
 // ok reports whether every row of the stage was applied or unchanged.
@@ -528,6 +519,7 @@ func (r *syncRun) products(ctx context.Context) {
 		r.sendCheckpoint(ctx, cp, bulk, fmt.Sprintf("%s-%d", baseID, part))
 		cp = &checkpoint{}
 	}
+	enc, prefix := newRowEncoder(), hashPrefix(bulk.RequestOptions)
 	row := -1
 	for p, err := range r.feed.Products {
 		row++
@@ -550,8 +542,9 @@ func (r *syncRun) products(ctx context.Context) {
 		if key != "" {
 			r.inFeed[key] = row
 		}
-		if rowErr := validateProduct(&p, nil); rowErr != nil {
-			rowErr.Row, rowErr.EntityCode, rowErr.Rejected = row, p.EntityCode, true
+		hash, rowErr := contentHash(enc, prefix, &p) // validates, once: the hash is of the encoded row
+		if rowErr != nil {
+			rowErr.Row = row
 			r.refuseProduct(*rowErr)
 			continue
 		}
@@ -559,7 +552,6 @@ func (r *syncRun) products(ctx context.Context) {
 			r.refuseProduct(RowError{Row: row, EntityCode: p.EntityCode, Field: "category", Reason: why, Rejected: true})
 			continue
 		}
-		hash := ContentHash(&p, bulk.RequestOptions)
 		if r.o.Mode == SyncIncremental && hash != "" && r.o.State.Hash(key) == hash {
 			st.Unchanged = append(st.Unchanged, row)
 			continue

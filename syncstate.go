@@ -40,14 +40,27 @@ type SyncState interface {
 func ContentHash(p *Product, o RequestOptions) string {
 	enc := encoders.Get().(*rowEncoder)
 	defer encoders.Put(enc)
+	hash, _ := contentHash(enc, hashPrefix(o), p)
+	return hash
+}
+
+// hashPrefix is what ContentHash hashes ahead of the product: the request
+// options that change what the platform stores. A sync computes it once.
+func hashPrefix(o RequestOptions) []byte {
+	return fmt.Appendf(nil, "%s\x00%q\x00", o.MergeMode.orDefault(), o.UpdateMask)
+}
+
+// contentHash validates and encodes p, and returns its ContentHash, or the
+// row fault (as the row encoder reports it) and "".
+func contentHash(enc *rowEncoder, prefix []byte, p *Product) (string, *RowError) {
 	raw, rowErr := enc.encode(p, nil)
 	if rowErr != nil {
-		return ""
+		return "", rowErr
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%q\x00", o.MergeMode.orDefault(), o.UpdateMask)
+	h.Write(prefix)
 	h.Write(raw)
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	return hex.EncodeToString(h.Sum(nil)[:16]), nil
 }
 
 // FileSyncState is a SyncState kept in one JSON file. Each Commit writes
