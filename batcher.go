@@ -74,7 +74,7 @@ type Batcher struct {
 	s        *ProductsService
 	sourceID string
 	o        BatcherOptions
-	headLen  int // bytes of the request before the products
+	head     []byte // the request body before the products: the same for every request
 
 	queue   chan queued
 	closing chan struct{} // closed by Close: blocked Adds give up
@@ -133,7 +133,7 @@ func (s *ProductsService) NewBatcher(sourceID string, opts *BatcherOptions) (*Ba
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	b := &Batcher{s: s, sourceID: sourceID, o: o, headLen: len(head),
+	b := &Batcher{s: s, sourceID: sourceID, o: o, head: head,
 		queue: make(chan queued, o.QueueSize), closing: make(chan struct{}), stopped: make(chan struct{}),
 		runCtx: runCtx, cancel: cancel}
 	go b.loop()
@@ -150,7 +150,7 @@ func (s *ProductsService) NewBatcher(sourceID string, opts *BatcherOptions) (*Ba
 func (b *Batcher) Add(ctx context.Context, p Product) error {
 	enc := encoders.Get().(*rowEncoder)
 	raw, rowErr := enc.encode(&p, nil)
-	if rowErr == nil && int64(b.headLen+len(raw)+len(bodyTail)) > b.o.MaxBytes {
+	if rowErr == nil && int64(len(b.head)+len(raw)+len(bodyTail)) > b.o.MaxBytes {
 		rowErr = tooLarge(len(raw), b.o.MaxBytes)
 		rowErr.EntityCode = p.EntityCode
 	}
@@ -316,7 +316,7 @@ func (b *Batcher) loop() {
 			}
 			grown := size + len(it.raw) + 1
 			if len(batch) == 0 {
-				grown = b.headLen + len(it.raw) + len(bodyTail)
+				grown = len(b.head) + len(it.raw) + len(bodyTail)
 				timer = b.o.Clock.After(b.o.MaxDelay)
 			}
 			batch, size = append(batch, it), grown
@@ -338,14 +338,9 @@ func (b *Batcher) send(batch []*batchItem) {
 	for i, it := range batch {
 		raws[i] = it.raw
 	}
-	body, err := importBody(b.sourceID, &ImportOptions{RequestOptions: b.o.RequestOptions}, raws)
-	if err != nil { // checked in NewBatcher: the envelope does not change
-		b.settleAll(batch, RowFailed, err)
-		return
-	}
 	var res ImportResult
-	call := &apiCall{method: http.MethodPost, path: importAPIPath, body: body, out: &res}
-	err = b.s.client.run(b.runCtx, call)
+	call := &apiCall{method: http.MethodPost, path: importAPIPath, body: joinBody(b.head, raws), out: &res}
+	err := b.s.client.run(b.runCtx, call)
 	switch {
 	case errors.Is(err, ErrOutcomeUnknown):
 		b.requests.Add(1)

@@ -80,6 +80,11 @@ func importBody(sourceID string, opts *ImportOptions, products [][]byte) ([]byte
 	if err != nil {
 		return nil, err
 	}
+	return joinBody(head, products), nil
+}
+
+// joinBody is head, then the products separated by commas, then bodyTail.
+func joinBody(head []byte, products [][]byte) []byte {
 	size := len(head) + len(products) + len(bodyTail)
 	for _, p := range products {
 		size += len(p)
@@ -92,7 +97,7 @@ func importBody(sourceID string, opts *ImportOptions, products [][]byte) ([]byte
 		}
 		body = append(body, p...)
 	}
-	return append(body, bodyTail...), nil
+	return append(body, bodyTail...)
 }
 
 // bodyTail closes the products array and the request object.
