@@ -21,9 +21,14 @@ func TestExamplesBuildWhenCopied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"quickstart", "bulkimport", "nightlysync", "hourlysync", "priceupdate", "realtime", "upload-file"} {
+	mains, err := filepath.Glob(filepath.Join(root, "examples", "*", "main.go"))
+	if err != nil || len(mains) < 7 {
+		t.Fatalf("found %d example programs (%v), want every one of them", len(mains), err)
+	}
+	for _, main := range mains {
+		name := filepath.Base(filepath.Dir(main))
 		t.Run(name, func(t *testing.T) {
-			src, err := os.ReadFile(filepath.Join(root, "examples", name, "main.go"))
+			src, err := os.ReadFile(main)
 			if err != nil {
 				t.Fatal(err)
 			}

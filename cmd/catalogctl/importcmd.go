@@ -39,12 +39,12 @@ func (m *mappingFlags) options() (*importfile.Options, error) {
 	if m.delimiter == "" {
 		return nil, nil
 	}
+	if m.delimiter == `\t` { // a tab is hard to type on a command line
+		return &importfile.Options{Delimiter: '\t'}, nil
+	}
 	r, size := utf8.DecodeRuneInString(m.delimiter)
 	if size != len(m.delimiter) {
 		return nil, usagef("--delimiter %q: want one character", m.delimiter)
-	}
-	if m.delimiter == `\t` {
-		r = '\t'
 	}
 	return &importfile.Options{Delimiter: r}, nil
 }

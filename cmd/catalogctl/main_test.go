@@ -635,4 +635,26 @@ func TestZZNoSecretInAnyOutput(t *testing.T) {
 			}
 		}
 	}
+	// The outputs are read after the last-resort scrubber, which replaces
+	// every registered secret: a command that printed one shows as the
+	// scrubber's mark.
+	for _, out := range outputs {
+		if strings.Contains(out, "[redacted]") {
+			t.Errorf("a command printed a secret, which only the output scrubber caught:\n%s", out)
+		}
+	}
+}
+
+// --delimiter takes one character, or \t for a tab, which a shell makes
+// hard to type.
+func TestDelimiterFlag(t *testing.T) {
+	for in, want := range map[string]rune{`\t`: '\t', ";": ';', "|": '|'} {
+		opts, err := (&mappingFlags{delimiter: in}).options()
+		if err != nil || opts == nil || opts.Delimiter != want {
+			t.Errorf("--delimiter %q: %+v, %v; want %q", in, opts, err, want)
+		}
+	}
+	if _, err := (&mappingFlags{delimiter: ";;"}).options(); err == nil {
+		t.Error(`--delimiter ";;": no error, want "want one character"`)
+	}
 }

@@ -135,8 +135,7 @@ when the removal limit or a partial feed kept the sync from removing.`,
 			if report.DryRun {
 				return nil
 			}
-			if n := stageTrouble(report.Categories) + stageTrouble(report.Products) + stageTrouble(report.Promotions) +
-				len(report.Removals.Failed) + len(report.Removals.Unknown) + len(report.Removals.NotAttempted); n > 0 {
+			if n := syncTrouble(report); n > 0 {
 				return &rowsError{msg: fmt.Sprintf("%d rows or removals not confirmed applied", n)}
 			}
 			return nil
@@ -174,6 +173,13 @@ type stageOut struct {
 	Requests     int           `json:"requests"`
 }
 
+// syncTrouble counts the rows and removals of a sync not confirmed
+// applied: the run's exit status and --json's "ok" both follow it.
+func syncTrouble(r *catalog.SyncReport) int {
+	return stageTrouble(r.Categories) + stageTrouble(r.Products) + stageTrouble(r.Promotions) +
+		len(r.Removals.Failed) + len(r.Removals.Unknown) + len(r.Removals.NotAttempted)
+}
+
 func toStageOut(s catalog.StageReport) stageOut {
 	return stageOut{Read: s.Read, Succeeded: s.Succeeded, Unchanged: len(s.Unchanged), Inserted: s.Inserted,
 		Updated: s.Updated, Failed: rowErrorsOut(s.Failed), Unknown: rowErrorsOut(s.Unknown),
@@ -182,7 +188,7 @@ func toStageOut(s catalog.StageReport) stageOut {
 
 func (a *app) printSync(path, source string, r *catalog.SyncReport, runErr error) {
 	if a.json {
-		out := map[string]any{"ok": runErr == nil && r.DryRun || runErr == nil && stageTrouble(r.Products)+stageTrouble(r.Categories)+stageTrouble(r.Promotions) == 0,
+		out := map[string]any{"ok": runErr == nil && (r.DryRun || syncTrouble(r) == 0),
 			"command": "sync", "file": path, "source_id": source, "mode": r.Mode.String(), "dry_run": r.DryRun,
 			"categories": toStageOut(r.Categories), "products": toStageOut(r.Products), "promotions": toStageOut(r.Promotions),
 			"removals": map[string]any{"planned": len(r.Removals.Planned), "removed": r.Removals.Removed,
