@@ -71,10 +71,9 @@ type BatcherStats struct {
 // A Batcher is safe for concurrent use. Create it with
 // ProductsService.NewBatcher and Close it when done.
 type Batcher struct {
-	s        *ProductsService
-	sourceID string
-	o        BatcherOptions
-	head     []byte // the request body before the products: the same for every request
+	s    *ProductsService
+	o    BatcherOptions
+	head []byte // the request body before the products: the same for every request
 
 	queue   chan queued
 	closing chan struct{} // closed by Close: blocked Adds give up
@@ -133,7 +132,7 @@ func (s *ProductsService) NewBatcher(sourceID string, opts *BatcherOptions) (*Ba
 		return nil, err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	b := &Batcher{s: s, sourceID: sourceID, o: o, head: head,
+	b := &Batcher{s: s, o: o, head: head,
 		queue: make(chan queued, o.QueueSize), closing: make(chan struct{}), stopped: make(chan struct{}),
 		runCtx: runCtx, cancel: cancel}
 	go b.loop()

@@ -7,12 +7,12 @@ import "testing"
 // maxChunkRows.
 func TestChunkRows(t *testing.T) {
 	for _, tc := range []struct{ largest, want int }{
-		{94, maxChunkRows},                // minimal products: 5,577 would fit, capped
-		{9_300, chunkTargetBytes / 9_300}, // full products: 56 rows
-		{35_000_000, 1},                   // one huge row
-		{0, maxChunkRows},                 // every row failed: no bytes
-		{chunkTargetBytes, 1},             // rows as large as the target
-		{chunkTargetBytes/2 - 1, 2},       // two fit
+		{94, maxChunkRows},          // minimal products: 5,577 would fit, capped
+		{9_300, 56},                 // full products
+		{35_000_000, 1},             // one huge row
+		{0, maxChunkRows},           // every row failed: no bytes
+		{chunkTargetBytes, 1},       // rows as large as the target
+		{chunkTargetBytes/2 - 1, 2}, // two fit
 	} {
 		if got := chunkRows(tc.largest); got != tc.want {
 			t.Errorf("chunkRows(%d) = %d, want %d", tc.largest, got, tc.want)

@@ -104,9 +104,3 @@ func (s *JobsService) Errors(ctx context.Context, jobID string, opts *JobErrorsO
 		}
 	}
 }
-
-// Not done yet: ImportAll settles a queued batch from its job's
-// import_errors; when a finished job lists fewer row errors there than it
-// counts failed, the rows it does not name are reported unknown. Reading
-// the rest with Errors (as settleDirect reads the audit job) would settle
-// them, once a test rehearses a job whose import_errors are cut short.

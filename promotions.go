@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"math"
 	"time"
 )
 
@@ -21,8 +20,10 @@ type PromotionsService service
 // outcome of every row. The client refuses a row (EntityImportResult.Rejected,
 // naming the field) without sending it when it has no PromoCode, repeats
 // the PromoCode and PromoRow of an earlier row of the call, starts after
-// it ends, has a DiscountPercentage outside 0 to 100 (or NaN), a negative
-// MinQuantity or MinOrderValue, or an empty TargetPkgIDs entry. The
+// it ends, breaks a number rule of a promotion inside a product (a
+// DiscountPercentage outside 0 to 100, a negative PromoRow, a negative or
+// non-finite MinQuantity or MinOrderValue), or has an empty TargetPkgIDs
+// entry. The
 // platform refuses, per row, a promotion whose target packaging option
 // (TargetPkgIDs, by PackagingOption.PkgID) is on no product of the tenant.
 //
@@ -58,12 +59,9 @@ func checkPromotion(p *Promotion) (field, reason string) {
 		return "promo_code", "required"
 	case p.StartDate != nil && p.EndDate != nil && p.StartDate.After(*p.EndDate):
 		return "start_date", fmt.Sprintf("%s is after end_date %s", p.StartDate.Format(time.RFC3339), p.EndDate.Format(time.RFC3339))
-	case p.DiscountPercentage != nil && !(*p.DiscountPercentage >= 0 && *p.DiscountPercentage <= 100):
-		return "discount_percentage", fmt.Sprintf("%v is outside 0 to 100", *p.DiscountPercentage)
-	case p.MinQuantity != nil && !(*p.MinQuantity >= 0 && !math.IsInf(*p.MinQuantity, 0)):
-		return "min_quantity", fmt.Sprintf("%v; must be a finite number, 0 or more", *p.MinQuantity)
-	case p.MinOrderValue != nil && !(*p.MinOrderValue >= 0 && !math.IsInf(*p.MinOrderValue, 0)):
-		return "min_order_value", fmt.Sprintf("%v; must be a finite number, 0 or more", *p.MinOrderValue)
+	}
+	if f, bad := badPromotion(p); bad { // the number rules of a promotion inside a product
+		return f.field, f.rule.reason(f.v)
 	}
 	for _, id := range p.TargetPkgIDs {
 		if id == "" {

@@ -29,15 +29,16 @@ func TestPromotionsImport(t *testing.T) {
 	nan.DiscountPercentage = catalog.Ptr(math.NaN())
 	ghost := promo("GHOST", 1)
 	ghost.TargetPkgIDs = []string{"NO-SUCH-PKG"}
+	negativeRow := promo("NEG", -1) // refused inside a product too
 
 	res, err := c.Promotions.Import(ctx, []catalog.Promotion{
-		promo("SUMMER", 1), backwards, tooMuch, promo("SUMMER", 1), ghost, promo("SUMMER", 2), nan, {Label: catalog.PlainText("no code")},
+		promo("SUMMER", 1), backwards, tooMuch, promo("SUMMER", 1), ghost, promo("SUMMER", 2), nan, {Label: catalog.PlainText("no code")}, negativeRow,
 	}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rejected := rowReasons(res.Rejected)
-	for row, want := range map[int]string{1: "start_date", 2: "discount_percentage", 3: "repeats row 0", 6: "discount_percentage", 7: "promo_code: required"} {
+	for row, want := range map[int]string{1: "start_date", 2: "discount_percentage", 3: "repeats row 0", 6: "discount_percentage", 7: "promo_code: required", 8: "promo_row"} {
 		if !strings.Contains(rejected[row], want) {
 			t.Errorf("row %d: %q, want %q", row, rejected[row], want)
 		}

@@ -288,8 +288,8 @@ func (r *redactor) error(err error) error {
 	if errors.As(err, &ue) {
 		ue.URL = r.string(ue.URL)
 	}
-	if msg := err.Error(); r.string(msg) != msg {
-		return &redactedError{msg: r.string(msg), err: err}
+	if msg, red := err.Error(), r.string(err.Error()); red != msg {
+		return &redactedError{msg: red, err: err}
 	}
 	return err
 }

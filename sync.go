@@ -299,7 +299,6 @@ type syncRun struct {
 	tenantCats map[string]string // category id -> parent id, before the run
 	knownCats  map[string]string // ids products may reference: why not, "" when fine
 	existing   map[string]bool   // entity codes of the source before the run (full mode and dry runs)
-	catalog    int               // len(existing)
 	inFeed     map[string]int    // entity code -> first feed row
 	feedBroken bool              // the feed yielded an error
 	stateErr   error             // the first State.Commit failure
@@ -309,13 +308,11 @@ type syncRun struct {
 // readTenant lists what the sync compares the feed with: the category
 // tree, and (full mode or dry run) the source's products.
 func (r *syncRun) readTenant(ctx context.Context) error {
-	r.tenantCats = map[string]string{}
-	for cat, err := range r.c.Categories.List(ctx) {
-		if err != nil {
-			return fmt.Errorf("catalog: sync: listing categories: %w", err)
-		}
-		r.tenantCats[deref(cat.CategoryID)] = deref(cat.ParentID)
+	tree, err := r.c.Categories.parents(ctx)
+	if err != nil {
+		return fmt.Errorf("catalog: sync: listing categories: %w", err)
 	}
+	r.tenantCats = tree
 	if r.o.Mode != SyncFull && !r.o.DryRun {
 		return nil
 	}
@@ -326,7 +323,6 @@ func (r *syncRun) readTenant(ctx context.Context) error {
 		}
 		r.existing[ref.EntityCode] = true
 	}
-	r.catalog = len(r.existing)
 	return nil
 }
 
@@ -552,7 +548,7 @@ func (r *syncRun) products(ctx context.Context) {
 			r.refuseProduct(RowError{Row: row, EntityCode: p.EntityCode, Field: "category", Reason: why, Rejected: true})
 			continue
 		}
-		if r.o.Mode == SyncIncremental && hash != "" && r.o.State.Hash(key) == hash {
+		if r.o.Mode == SyncIncremental && r.o.State.Hash(key) == hash {
 			st.Unchanged = append(st.Unchanged, row)
 			continue
 		}
@@ -645,9 +641,7 @@ func (r *syncRun) sendCheckpoint(ctx context.Context, cp *checkpoint, bulk BulkO
 		default:
 			st.Inserted++
 		}
-		if cp.hashes[i] != "" {
-			confirmed[key] = cp.hashes[i]
-		}
+		confirmed[key] = cp.hashes[i]
 	}
 	if r.o.State != nil && len(confirmed) > 0 {
 		if err := r.o.State.Commit(confirmed, nil); err != nil && r.stateErr == nil {
@@ -669,7 +663,7 @@ func (r *syncRun) removalLimit() int {
 		limit = r.o.MaxRemovals
 	}
 	if pct > 0 {
-		byPct := int(math.Floor(float64(r.catalog) * pct / 100))
+		byPct := int(math.Floor(float64(len(r.existing)) * pct / 100))
 		if limit < 0 || byPct < limit {
 			limit = byPct
 		}
@@ -713,7 +707,7 @@ func (r *syncRun) removals(ctx context.Context) error {
 		return &RemovalsSkippedError{WouldRemove: len(rr.Planned), Reason: why}
 	}
 	if limit >= 0 && len(rr.Planned) > limit {
-		err := &RemovalLimitError{WouldRemove: len(rr.Planned), Catalog: r.catalog, Limit: limit}
+		err := &RemovalLimitError{WouldRemove: len(rr.Planned), Catalog: len(r.existing), Limit: limit}
 		rr.Skipped = err.Error()
 		rr.NotAttempted = indexes(len(rr.Planned))
 		return err

@@ -327,3 +327,21 @@ func TestSyncRefusesBadOptions(t *testing.T) {
 		}
 	}
 }
+
+// A dry run refuses what the real run would refuse, a product that cannot
+// be encoded included: it is planned neither as a create nor an update.
+func TestSyncDryRunRefusesWhatCannotBeEncoded(t *testing.T) {
+	_, c := newFake(t)
+	bad := syncProduct("CHAN", "", 1)
+	bad.Extra = map[string]any{"x": make(chan int)}
+	feed := catalog.Feed{SourceID: "default", Products: catalog.FromSlice([]catalog.Product{syncProduct("OK", "", 1), bad})}
+	rep, err := c.Sync(context.Background(), feed, &catalog.SyncOptions{Mode: catalog.SyncFull, DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := rep.Plan; !slices.Equal(p.ProductCreates, []string{"OK"}) || len(p.RefusedProducts) != 1 ||
+		p.RefusedProducts[0].Row != 1 || !strings.Contains(p.RefusedProducts[0].Error(), "extra") {
+		t.Errorf("creates %v, refused %+v; want OK created and row 1 refused for its extra field", p.ProductCreates, p.RefusedProducts)
+	}
+	checkStage(t, "products", rep.Products)
+}

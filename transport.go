@@ -282,20 +282,6 @@ func callFrom(ctx context.Context) *call {
 	return c
 }
 
-// retryPolicy decides whether a failed attempt is sent again. The platform
-// does not deduplicate imports (re-sending rows creates new
-// versions and jobs), so a non-idempotent call is retried only when the
-// answer says it was not applied:
-//
-//	connection refused or other dial failure   retried (nothing was sent)
-//	no such host (DNS)                          never retried: it will not appear
-//	408 Request Timeout, 429 Too Many Requests retried
-//	503 with Retry-After                        retried
-//	other 5xx, timeouts, resets                 retried for GET only
-//	other 4xx                                   never retried
-//
-// Once ctx has ended nothing is retried; an answer already received stays
-// the call's result.
 // retrier is the client's retry policy and its wait: go-retryablehttp asks
 // check after every attempt; when it says retry, it has already waited the
 // backoff (or the answer's Retry-After) on the client's clock.
@@ -331,6 +317,20 @@ func (r *retrier) check(ctx context.Context, resp *http.Response, err error) (bo
 	return true, nil
 }
 
+// retryPolicy decides whether a failed attempt is sent again. The platform
+// does not deduplicate imports (re-sending rows creates new
+// versions and jobs), so a non-idempotent call is retried only when the
+// answer says it was not applied:
+//
+//	connection refused or other dial failure   retried (nothing was sent)
+//	no such host (DNS)                          never retried: it will not appear
+//	408 Request Timeout, 429 Too Many Requests retried
+//	503 with Retry-After                        retried
+//	other 5xx, timeouts, resets                 retried for GET only
+//	other 4xx                                   never retried
+//
+// Once ctx has ended nothing is retried; an answer already received stays
+// the call's result.
 func retryPolicy(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	var ns *notSentError
 	if errors.As(err, &ns) {
