@@ -29,10 +29,10 @@ func referenceRow(p *Product) ([]byte, error) {
 	return bytes.Clone(e.buf.Bytes()), nil
 }
 
-// fastRow is the row as the row encoder writes it.
+// fastRow is the row as the row encoder writes it for MarshalJSON.
 func fastRow(p *Product) ([]byte, error) {
 	e := newRowEncoder()
-	if err := e.encodeProduct(p); err != nil {
+	if err := e.encodeUnchecked(p); err != nil {
 		return nil, err
 	}
 	return bytes.Clone(e.w.b), nil

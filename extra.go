@@ -59,7 +59,7 @@ func (p Product) MarshalJSON() ([]byte, error) {
 	e := encoders.Get().(*rowEncoder)
 	defer encoders.Put(e)
 	e.product = p // encoding &p would move p to the heap
-	err := e.encodeProduct(&e.product)
+	err := e.encodeUnchecked(&e.product)
 	e.product = Product{} // keep nothing of p in the pool
 	if err != nil {
 		return nil, err
@@ -122,12 +122,20 @@ func (e *extraError) Error() string {
 }
 func (e *extraError) Unwrap() error { return e.err }
 
-// encodeProduct leaves p's JSON in e.w.b. It takes the fast path, and the
-// reference path when the fast one leaves the row to encoding/json.
-func (e *rowEncoder) encodeProduct(p *Product) error {
+// encodeUnchecked is encodeProduct for a product no row validation has
+// seen (MarshalJSON): it first refuses an Extra key a typed field owns,
+// which validation refuses for a row.
+func (e *rowEncoder) encodeUnchecked(p *Product) error {
 	if k, bad := collidingExtraKey(p.Extra); bad {
 		return &extraError{key: k, err: errors.New(collision(k))}
 	}
+	return e.encodeProduct(p)
+}
+
+// encodeProduct leaves p's JSON in e.w.b. It takes the fast path, and the
+// reference path when the fast one leaves the row to encoding/json. The
+// caller has checked p's Extra keys (validateProduct, encodeUnchecked).
+func (e *rowEncoder) encodeProduct(p *Product) error {
 	e.w.b, e.w.err = e.w.b[:0], nil
 	appendProduct(&e.w, p)
 	if len(p.Extra) > 0 {
