@@ -32,6 +32,14 @@ func (s *PromotionsService) Import(ctx context.Context, promotions []Promotion, 
 	if err := checkEntityCount("promotions", len(promotions)); err != nil {
 		return nil, err
 	}
+	b := planPromotions(promotions, "of the same call")
+	return s.client.sendEntities(ctx, promotionsImportPath, "promotions", b, opts.get())
+}
+
+// planPromotions checks each promotion and refuses the ones that break a
+// rule (checkPromotion) or repeat the PromoCode and PromoRow of an earlier
+// row (where names those rows in the reason); the rest are to be sent.
+func planPromotions(promotions []Promotion, where string) *entityBatch {
 	b := &entityBatch{}
 	seen := make(map[string]int, len(promotions))
 	for i := range promotions {
@@ -39,17 +47,16 @@ func (s *PromotionsService) Import(ctx context.Context, promotions []Promotion, 
 		key := fmt.Sprintf("%s#%d", deref(p.PromoCode), deref(p.PromoRow))
 		field, reason := checkPromotion(p)
 		if first, dup := seen[key]; dup && reason == "" {
-			field, reason = "promo_code", fmt.Sprintf("promo_code %q row %d repeats row %d of the same call", deref(p.PromoCode), deref(p.PromoRow), first)
+			field, reason = "promo_code", fmt.Sprintf("promo_code %q row %d repeats row %d %s", deref(p.PromoCode), deref(p.PromoRow), first, where)
 		}
 		if reason != "" {
 			b.rejected = append(b.rejected, RowError{Row: i, EntityCode: deref(p.PromoCode), Field: field, Reason: reason, Rejected: true})
 			continue
 		}
 		seen[key] = i
-		b.sent = append(b.sent, i)
-		b.rows = append(b.rows, p)
+		b.sent, b.rows = append(b.sent, i), append(b.rows, p)
 	}
-	return s.client.sendEntities(ctx, promotionsImportPath, "promotions", b, opts.get())
+	return b
 }
 
 // checkPromotion returns the field at fault and why, or "", "".

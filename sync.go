@@ -380,22 +380,7 @@ func (r *syncRun) promotions(ctx context.Context) {
 	if st.Read == 0 {
 		return
 	}
-	b := &entityBatch{}
-	seen := map[string]int{}
-	for i := range r.feed.Promotions {
-		p := &r.feed.Promotions[i]
-		field, reason := checkPromotion(p)
-		key := fmt.Sprintf("%s#%d", deref(p.PromoCode), deref(p.PromoRow))
-		if first, dup := seen[key]; dup && reason == "" {
-			field, reason = "promo_code", fmt.Sprintf("promo_code %q row %d repeats row %d", deref(p.PromoCode), deref(p.PromoRow), first)
-		}
-		if reason != "" {
-			b.rejected = append(b.rejected, RowError{Row: i, EntityCode: deref(p.PromoCode), Field: field, Reason: reason, Rejected: true})
-			continue
-		}
-		seen[key] = i
-		b.sent, b.rows = append(b.sent, i), append(b.rows, p)
-	}
+	b := planPromotions(r.feed.Promotions, "of the feed")
 	if r.o.DryRun {
 		r.rep.Plan.RefusedPromotions = sortRows(b.rejected)
 		for i := range r.feed.Promotions {
