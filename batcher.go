@@ -354,12 +354,7 @@ func (b *Batcher) send(batch []*batchItem) {
 		return
 	}
 	b.requests.Add(1)
-	errs := res.Errors
-	if res.Summary.Failed > len(errs) && res.JobID != "" {
-		if job, err := b.s.client.Jobs.Get(b.runCtx, res.JobID); err == nil && len(job.Errors) > len(errs) {
-			errs = job.Errors
-		}
-	}
+	errs := b.s.client.Jobs.allErrors(b.runCtx, res.JobID, res.Errors, res.Summary.Failed)
 	byPos := make(map[int]*RowError, len(errs))
 	for i := range errs {
 		byPos[errs[i].Row] = &errs[i]

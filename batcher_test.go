@@ -340,3 +340,35 @@ func TestBatcherSameProductAndRowFailures(t *testing.T) {
 		}
 	}
 }
+
+// A batch with more failed rows than the answer lists (it names the first
+// 100), behind a platform whose job answers list only their first error,
+// settles every change from the job's paged errors: failed, none unknown.
+func TestBatcherReadsEveryRowError(t *testing.T) {
+	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
+	t.Cleanup(srv.Close)
+	c, err := srv.Client(catalog.WithHTTPClient(&http.Client{Transport: firstErrorOnly{http.DefaultTransport}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := newResults()
+	b, err := c.Products.NewBatcher("default", &catalog.BatcherOptions{MaxRows: 150, MaxDelay: time.Hour,
+		OnResult: res.add, RequestOptions: catalog.RequestOptions{UpdateOnly: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 150 {
+		if err := b.Add(context.Background(), catalog.Product{EntityCode: fmt.Sprintf("NEW-%03d", i)}); err != nil { // unknown: update-only refuses each
+			t.Fatal(err)
+		}
+	}
+	res.wait(t, 150)
+	if err := b.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range res.snapshot() {
+		if r.Outcome != catalog.RowFailed {
+			t.Fatalf("change %d: %v (%v); want every change failed, read from the job's errors", r.Seq, r.Outcome, r.Err)
+		}
+	}
+}

@@ -632,7 +632,7 @@ func failsEveryRequest(err error) bool {
 // answer lists at most 100 row errors; when more rows failed, the audit job
 // lists them all.
 func (r *bulkRun) settleDirect(b *bulkBatch, res *ImportResult) {
-	errs := r.allErrors(res.JobID, res.Errors, res.Summary.Failed)
+	errs := r.s.client.Jobs.allErrors(r.ctx, res.JobID, res.Errors, res.Summary.Failed)
 	r.settle(b, res.Summary.Successful, res.Summary.Failed, errs, "")
 	r.countInserts(res.Summary.Inserted, res.Summary.Updated)
 }
@@ -723,31 +723,8 @@ func (r *bulkRun) settleJob(b *bulkBatch, job *Job) {
 		failedAll = fmt.Sprintf("job %s failed", job.ID)
 	}
 	succeeded, failed := job.rowCounts(len(b.rows))
-	r.settle(b, succeeded, failed, r.allErrors(job.ID, job.Errors, job.RowsFailed()), failedAll)
+	r.settle(b, succeeded, failed, r.s.client.Jobs.allErrors(r.ctx, job.ID, job.Errors, job.RowsFailed()), failedAll)
 	r.countInserts(job.CreatedRows, job.UpdatedRows)
-}
-
-// allErrors returns every row error of a job whose answer listed only
-// some: a direct import's answer names the first 100, and a job answer may
-// list only the first ones too. When listed names fewer rows than failed,
-// the paged errors endpoint is read to the end, so that the rows it names
-// fail and the others succeed rather than all turning unknown. If that
-// read fails, the errors listed are all there is.
-func (r *bulkRun) allErrors(jobID string, listed []RowError, failed int) []RowError {
-	if len(listed) >= failed || jobID == "" {
-		return listed
-	}
-	var all []RowError
-	for e, err := range r.s.client.Jobs.Errors(r.ctx, jobID, &JobErrorsOptions{PerPage: MaxErrorsPerPage}) {
-		if err != nil {
-			return listed
-		}
-		all = append(all, e)
-	}
-	if len(all) < len(listed) {
-		return listed
-	}
-	return all
 }
 
 func (r *bulkRun) failRows(errs []RowError) {
