@@ -511,3 +511,16 @@ func BenchmarkCountOnlyImport(b *testing.B) {
 		}
 	}
 }
+
+// Count mode reads every request field normal mode reads: an update mask
+// the platform refuses gets the same answer.
+func TestCountOnlyReadsEveryRequestField(t *testing.T) {
+	body := `{"source_id": "default", "update_mask": ["sku"], "products": [{"entity_code": "A-1"}]}`
+	normal, counting := twinServers(t)
+	want := send(t, normal, http.MethodPost, pathImportAPI, body)
+	want.wantStatus(t, http.StatusBadRequest, "")
+	got := send(t, counting, http.MethodPost, pathImportAPI, body)
+	if diff := cmp.Diff(withoutJobID(want), withoutJobID(got)); diff != "" {
+		t.Errorf("answer (-normal +count):\n%s", diff)
+	}
+}

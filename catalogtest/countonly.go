@@ -46,7 +46,9 @@ func init() {
 //   - [Server.Requests] records method, path, header, status and time, but
 //     Body is nil.
 //   - Each successful row counts as created (nothing is stored, so no row
-//     finds an earlier version), and none as auto-published (the
+//     finds an earlier version), update_only included (it is read and
+//     checked, but no row is refused for naming a product that does not
+//     exist), and none as auto-published (the
 //     completeness score needs the product's content): the answer's
 //     auto_published and a job's auto_published are 0.
 //   - A job keeps its first 100 row errors only, the most a direct
@@ -488,6 +490,29 @@ func streamImport(r io.Reader, b *importBody, sc *rowScanner) (productsShape, er
 	return products, placeSyntaxError(dec, err)
 }
 
+// envelopeKeys are the JSON names of importBody's fields, in field order.
+var envelopeKeys = func() []string {
+	t := reflect.TypeFor[importBody]()
+	keys := make([]string, t.NumField())
+	for i := range keys {
+		keys[i], _, _ = strings.Cut(t.Field(i).Tag.Get("json"), ",")
+	}
+	return keys
+}()
+
+// envelopeField returns the importBody field key names, matched without
+// regard to case as encoding/json matches it, and a pointer to it in b;
+// "", nil for a key importBody has no field for. Count mode thus decodes
+// every field normal mode decodes.
+func envelopeField(b *importBody, key string) (name string, ptr any) {
+	for i, k := range envelopeKeys {
+		if strings.EqualFold(k, key) {
+			return k, reflect.ValueOf(b).Elem().Field(i).Addr().Interface()
+		}
+	}
+	return "", nil
+}
+
 // streamBody does streamImport's work; syntax errors come back as dec
 // reports them.
 func streamBody(dec *json.Decoder, b *importBody, sc *rowScanner) (productsShape, error) {
@@ -518,19 +543,11 @@ func streamBody(dec *json.Decoder, b *importBody, sc *rowScanner) (productsShape
 				return products, unexpectedEOF(err)
 			}
 			key, _ := tok.(string)
-			switch {
-			case strings.EqualFold(key, "products"):
+			switch name, ptr := envelopeField(b, key); {
+			case name == "products":
 				products, err = scanProducts(dec, sc)
-			case strings.EqualFold(key, "source_id"):
-				err = field("source_id", &b.SourceID)
-			case strings.EqualFold(key, "merge_mode"):
-				err = field("merge_mode", &b.MergeMode)
-			case strings.EqualFold(key, "batch_id"):
-				err = field("batch_id", &b.BatchID)
-			case strings.EqualFold(key, "batch_metadata"):
-				err = field("batch_metadata", &b.BatchMetadata)
-			case strings.EqualFold(key, "channel_metadata"):
-				err = field("channel_metadata", &b.ChannelMetadata)
+			case ptr != nil:
+				err = field(name, ptr)
 			default:
 				err = dec.Decode(&discard{})
 			}
