@@ -622,17 +622,15 @@ func TestRecoverPanicsLetsAbortThrough(t *testing.T) {
 	t.Error("http.ErrAbortHandler did not go through")
 }
 
+// Every Operation the admin API names is the route the server takes for
+// a request to it.
 func TestOperationsMatchRoutes(t *testing.T) {
-	want := []Operation{
-		Operation("POST " + pathSources), Operation("POST " + pathImportAPI), Operation("POST " + pathImportQueue),
-		Operation("GET " + pathImportQueue), Operation("GET " + pathJob),
-		Operation("POST " + pathCategoriesImport), Operation("GET " + pathCategories),
-		Operation("POST " + pathPromotionsImport), Operation("GET " + pathProducts),
-		Operation("POST " + pathProductsRemove),
-	}
-	got := []Operation{OpCreateSource, OpImportAPI, OpImportQueue, OpQueueStatus, OpGetJob,
-		OpImportCategories, OpListCategories, OpImportPromotions, OpListProducts, OpRemoveProducts}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("operations %q, want the routes %q", got, want)
+	s := newTestServer(t)
+	for name, op := range opNames {
+		method, path, _ := strings.Cut(string(op), " ")
+		path = strings.ReplaceAll(path, "{jobId}", "job-1")
+		if got := s.operation(httptest.NewRequest(method, path, nil)); got != op {
+			t.Errorf("%s: a %s %s takes the route %q, want %q", name, method, path, got, op)
+		}
 	}
 }
