@@ -616,12 +616,8 @@ func (s *Server) adminAddSource(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, e)
 		return
 	}
-	if in.SourceID == "" {
-		writeError(w, http.StatusBadRequest, errorBody{Code: CodeValidation, Error: "AddSource: source_id is required"})
-		return
-	}
 	if err := s.AddSource(in.source()); err != nil {
-		writeError(w, http.StatusConflict, errorBody{Code: CodeConflict, Error: err.Error()})
+		writeAPIError(w, sourceError(err, in.SourceID))
 		return
 	}
 	src, _ := s.source(in.SourceID)

@@ -268,6 +268,9 @@ func TestAdminSourcesStubsAndReset(t *testing.T) {
 	wantStatus(t, "AddSource twice", status, 409, body)
 	status, body = adminCall(t, srv.URL, "POST", "/_fake/sources", `{"source_name":"no id"}`)
 	wantStatus(t, "AddSource without an id", status, 400, body)
+	// Refused as the platform's endpoint refuses it.
+	status, body = adminCall(t, srv.URL, "POST", "/_fake/sources", `{"source_id":"bad","field_mappings":{"Prix":"pricing..list"}}`)
+	wantStatus(t, "AddSource with a mapping to no field", status, 400, body)
 	status, body = adminCall(t, srv.URL, "GET", "/_fake/sources", "")
 	wantStatus(t, "Sources", status, 200, body)
 	if srcs := body["sources"].([]any); len(srcs) != 2 {

@@ -295,10 +295,8 @@ func (s *Server) queueUpload(f *form, up *fileUpload, size int64) (Job, *apiErro
 		if err := json.Unmarshal([]byte(raw), &mapping); err != nil {
 			return Job{}, newAPIError(http.StatusBadRequest, CodeValidation, "%s must be a JSON object of strings: %v", key, err)
 		}
-		for from, to := range mapping {
-			if from == "" || !validPath(to) {
-				return Job{}, newAPIError(http.StatusBadRequest, CodeValidation, "%s entry %q: %q is not a valid target field", key, from, to)
-			}
+		if err := checkMappings(key, mapping); err != nil {
+			return Job{}, newAPIError(http.StatusBadRequest, CodeValidation, "%s", err)
 		}
 		break
 	}

@@ -64,16 +64,21 @@ func (s *Server) seedSourcesLocked() {
 	}
 }
 
+// errSourceExists is AddSource's error for an ID already taken.
+var errSourceExists = errors.New("already exists")
+
 // AddSource adds an import source, as POST /api/b2b/pim/sources does. It
-// fails when the ID is empty or already taken.
+// fails when the platform would refuse the source (no ID, a field mapping
+// whose target is not a dotted path, min_score_threshold outside 0 to 100)
+// or the ID is already taken.
 func (s *Server) AddSource(src Source) error {
-	if src.ID == "" {
-		return errors.New("catalogtest: source ID is required")
+	if err := checkSource(src); err != nil {
+		return fmt.Errorf("catalogtest: %w", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.sources[src.ID]; ok {
-		return fmt.Errorf("catalogtest: source %q already exists", src.ID)
+		return fmt.Errorf("catalogtest: source %q %w", src.ID, errSourceExists)
 	}
 	if src.CreatedAt.IsZero() {
 		src.CreatedAt = s.cfg.clock.Now()
@@ -137,32 +142,44 @@ func (s *Server) handleCreateSource(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, e)
 		return
 	}
-	if e := validateSource(in); e != nil {
-		writeAPIError(w, e)
-		return
-	}
 	src := in.source()
 	if err := s.AddSource(src); err != nil {
-		writeAPIError(w, newAPIError(http.StatusConflict, CodeConflict, "source %q already exists", src.ID))
+		writeAPIError(w, sourceError(err, src.ID))
 		return
 	}
 	stored, _ := s.source(src.ID)
 	writeJSON(w, http.StatusCreated, map[string]any{"success": true, "source": toWireSource(stored)})
 }
 
-func validateSource(in wireSource) *apiError {
-	if in.SourceID == "" {
-		return newAPIError(http.StatusBadRequest, CodeValidation, "source_id is required")
+// sourceError is the platform's answer to a source AddSource refused.
+func sourceError(err error, id string) *apiError {
+	if errors.Is(err, errSourceExists) {
+		return newAPIError(http.StatusConflict, CodeConflict, "source %q already exists", id)
 	}
-	for from, to := range in.FieldMappings {
+	return newAPIError(http.StatusBadRequest, CodeValidation, "%s", strings.TrimPrefix(err.Error(), "catalogtest: "))
+}
+
+// checkSource refuses what the platform refuses of a new source.
+func checkSource(src Source) error {
+	if src.ID == "" {
+		return errors.New("source_id is required")
+	}
+	if err := checkMappings("field_mappings", src.FieldMappings); err != nil {
+		return err
+	}
+	if t := src.MinScoreThreshold; t != nil && (*t < 0 || *t > 100) {
+		return fmt.Errorf("min_score_threshold must be between 0 and 100, got %v", *t)
+	}
+	return nil
+}
+
+// checkMappings refuses a field mapping (of the request field named field)
+// from an empty column or to a target that is not a dotted path.
+func checkMappings(field string, m map[string]string) error {
+	for from, to := range m {
 		if from == "" || !validPath(to) {
-			return newAPIError(http.StatusBadRequest, CodeValidation,
-				"field_mappings entry %q: %q is not a valid target field", from, to)
+			return fmt.Errorf("%s entry %q: %q is not a valid target field", field, from, to)
 		}
-	}
-	if t := in.MinScoreThreshold; t != nil && (*t < 0 || *t > 100) {
-		return newAPIError(http.StatusBadRequest, CodeValidation,
-			"min_score_threshold must be between 0 and 100, got %v", *t)
 	}
 	return nil
 }
