@@ -1,7 +1,6 @@
 package catalogtest
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -501,7 +500,7 @@ func (s *Server) applyFileRowLocked(run *importRun, fm *fileMapper, up *fileUplo
 		return fileRowFailure(row.Line, code, raw, RowCodeExists,
 			fmt.Sprintf("product %s exists and update_existing is false", code))
 	}
-	doc, err := productDoc(p)
+	doc, err := normalizeObject(p)
 	if err != nil {
 		return fileRowFailure(row.Line, code, raw, RowCodeValidation, err.Error())
 	}
@@ -528,20 +527,6 @@ func (s *Server) productByEANLocked(eans []string) (string, bool) {
 		}
 	}
 	return "", false
-}
-
-// productDoc is p as the JSON object the import pipeline stores, numbers
-// kept as their text.
-func productDoc(p catalog.Product) (map[string]any, error) {
-	raw, err := json.Marshal(p)
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var doc map[string]any
-	err = dec.Decode(&doc)
-	return doc, err
 }
 
 // rawRow is a row as its cells' texts, for raw_data.
