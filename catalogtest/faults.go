@@ -246,6 +246,17 @@ func (f *faultState) decide(op Operation, rng *rand.Rand) bool {
 	return f.Probability == 0 || f.Probability >= 1 // NaN and negatives never fire
 }
 
+// operationOf is operation(r), looked up once per request for the fault
+// and stub middlewares both.
+func (s *Server) operationOf(r *http.Request) Operation {
+	ex := exchangeOf(r)
+	if ex.op == nil {
+		op := s.operation(r)
+		ex.op = &op
+	}
+	return *ex.op
+}
+
 // operation names the endpoint r goes to, or "" when it goes to none.
 func (s *Server) operation(r *http.Request) Operation {
 	if !canonicalPath(r.URL.Path) {
@@ -261,7 +272,7 @@ func (s *Server) operation(r *http.Request) Operation {
 // injectFaults is the fault middleware, right inside the recording.
 func (s *Server) injectFaults(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f, ok := s.pickFault(s.operation(r))
+		f, ok := s.pickFault(s.operationOf(r))
 		if !ok {
 			next.ServeHTTP(w, r)
 			return

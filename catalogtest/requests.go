@@ -166,6 +166,7 @@ type exchange struct {
 	stubbed bool          // a Stub answered
 	dropped bool          // the connection was dropped without a whole answer
 	settle  func()        // records the request as it stands
+	op      *Operation    // the request's operation, once looked up (operationOf)
 }
 
 // drop notes that the connection is about to be dropped, and records the

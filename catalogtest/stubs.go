@@ -102,7 +102,7 @@ func (s *Server) pickStub(op Operation) (Stub, bool) {
 // answerStubs is the stub middleware, right after authentication.
 func (s *Server) answerStubs(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st, ok := s.pickStub(s.operation(r))
+		st, ok := s.pickStub(s.operationOf(r))
 		if !ok {
 			next.ServeHTTP(w, r)
 			return
