@@ -16,8 +16,8 @@ import (
 // beyond about three workers the sequencer is what they would wait on.
 const maxDefaultEncodeWorkers = 4
 
-// defaultEncodeWorkers is BulkOptions.EncodeWorkers when it is 0: 1 on up
-// to two cores (runtime.GOMAXPROCS), else half the cores, at most
+// defaultEncodeWorkers is BulkOptions.EncodeWorkers when it is 0: 1 when
+// runtime.GOMAXPROCS is at most three, else half of it, at most
 // maxDefaultEncodeWorkers. Half, because importing on one encoding
 // goroutine already keeps about 1.1 cores busy (sending, the collector),
 // and more workers only help on cores nothing else needs. See the field's
