@@ -52,16 +52,19 @@ const (
 var burstWorkersFlag = flag.String("burst-workers", "1,2,4,0", "EncodeWorkers settings the burst scenario compares (0: the SDK's default)")
 
 // burstWorkers parses -burst-workers.
-func burstWorkers() ([]int, error) {
-	var ws []int
-	for f := range strings.SplitSeq(*burstWorkersFlag, ",") {
-		w, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || w < 0 {
-			return nil, fmt.Errorf("-burst-workers %q: want counts like 1,2,4,0", *burstWorkersFlag)
+func burstWorkers() ([]int, error) { return intList("-burst-workers", *burstWorkersFlag, 0) }
+
+// intList parses a flag's comma-separated integers, each at least least.
+func intList(name, value string, least int) ([]int, error) {
+	var out []int
+	for f := range strings.SplitSeq(value, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < least {
+			return nil, fmt.Errorf("%s %q: want integers of at least %d, separated by commas", name, value, least)
 		}
-		ws = append(ws, w)
+		out = append(out, n)
 	}
-	return ws, nil
+	return out, nil
 }
 
 // BurstResult is the burst scenario; the -json output prints it as is.
@@ -256,7 +259,7 @@ func burstStream(pool []catalog.Product, n int) iter.Seq2[catalog.Product, error
 // totalling r times that fit in r requests. The rows are counted with
 // their exact sizes, since the pool's are not all the average.
 func burstSize(sizes []int, r int) (int, int64) {
-	room := int64(r) * (catalog.DefaultMaxBodySize - burstHead - 1 - int64(maxOf(sizes)))
+	room := int64(r) * (catalog.DefaultMaxBodySize - burstHead - 1 - int64(slices.Max(sizes)))
 	var n int
 	var bytes, used int64 // used counts a comma per row
 	for n < r*catalog.MaxProducts {
@@ -269,15 +272,6 @@ func burstSize(sizes []int, r int) (int, int64) {
 		n++
 	}
 	return n, bytes
-}
-
-// maxOf is the largest of v, or 0.
-func maxOf(v []int) int {
-	m := 0
-	for _, x := range v {
-		m = max(m, x)
-	}
-	return m
 }
 
 // burstBody is one import body filled to the body limit with pool

@@ -81,8 +81,6 @@ type Result struct {
 	RSSBoundBytes     uint64  `json:"rss_bound_bytes"`
 	RSSBeforeBytes    uint64  `json:"rss_before_bytes"` // the resident set when the import started
 	GOGC              string  `json:"gogc"`             // "default", or the memory limit set
-	QuotaUsed         float64 `json:"quota_used"`
-	HTTP429           int64   `json:"http_429"`
 	ProductsPerSecond float64 `json:"products_per_second"`
 	MBPerSecond       float64 `json:"mb_per_second"`
 	Seconds           float64 `json:"seconds"`
@@ -97,13 +95,11 @@ var (
 	concurrency = flag.Int("concurrency", 2, "requests in flight")
 	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the client process to this file (go tool pprof reads it)")
 	workers     = flag.Int("encode-workers", 0, "BulkOptions.EncodeWorkers in the cpu and stream scenarios (0: the SDK's default, 1 up to three cores, half of them from four, at most 4)")
-	quotaWindow = flag.Duration("quota-window", 3*time.Second, "the rate window in the quota scenario: the documented 40 per minute, scaled")
 	quotaN      = flag.Int("quota-requests", 160, "requests sent in the quota scenario")
 	memLimit    = flag.Bool("memlimit", false, "in stream scenarios, set the Go memory limit (GOMEMLIMIT) to the heap bound, so the collector keeps garbage within it (default: the default GC settings)")
 	rounds      = flag.Int("rounds", 5, "in cpu scenarios, times the baseline and the import are each measured, alternating")
 	serve       = flag.Bool("serve", false, "internal: run the count-only fake server and print its URL")
 	serveSink   = flag.Bool("sink", false, "internal: run the sink server (counts rows, answers every row applied) and print its URL")
-	serveRate   = flag.Int("serve-rate", 0, "internal: the served fake's rate limit per -quota-window (0: none)")
 )
 
 func main() {
@@ -166,7 +162,7 @@ func cpuScenario(name string, n int, gen func(int) catalog.Product) (Result, err
 		}
 		bytes += int64(len(raw))
 	}
-	client, stop, err := spawnClient(0)
+	client, stop, err := spawnClient()
 	if err != nil {
 		return Result{}, err
 	}
@@ -254,7 +250,7 @@ func streamScenario(name string, n int, gen func(int) catalog.Product) (Result, 
 		return Result{}, err
 	}
 	bound := uint64(*concurrency+1)*catalog.DefaultMaxBodySize + 64*uint64(n) + 64<<20 // the live heap: bodies, keys, 64 MiB
-	client, stop, err := spawnClient(0)
+	client, stop, err := spawnClient()
 	if err != nil {
 		return Result{}, err
 	}
@@ -375,18 +371,14 @@ func sampleHeap() (peak, live *atomic.Uint64, stop func()) {
 }
 
 // spawnClient starts the count-only fake in a child process and returns a
-// client for it. rate is the fake's limit per -quota-window (0: none);
-// without options the client's own limit is off.
-func spawnClient(rate int, opts ...catalog.Option) (*catalog.Client, func(), error) {
-	url, _, stop, err := spawnServer("-serve", fmt.Sprint("-serve-rate=", rate), fmt.Sprint("-quota-window=", *quotaWindow))
+// client for it, with no rate limit on either side.
+func spawnClient() (*catalog.Client, func(), error) {
+	url, _, stop, err := spawnServer("-serve")
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(opts) == 0 {
-		opts = []catalog.Option{catalog.WithoutRateLimit()}
-	}
 	client, err := catalog.NewClient(url,
-		append([]catalog.Option{catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret)}, opts...)...)
+		catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret), catalog.WithoutRateLimit())
 	if err != nil {
 		stop()
 		return nil, nil, err
@@ -426,11 +418,7 @@ func spawnServer(args ...string) (string, int, func(), error) {
 
 // runServer serves the count-only fake until standard input closes.
 func runServer() {
-	rate := catalogtest.WithoutRateLimit()
-	if *serveRate > 0 {
-		rate = catalogtest.WithRateLimit(*serveRate, *quotaWindow)
-	}
-	srv := catalogtest.NewServer(benchhook.CountOnly().(catalogtest.Option), catalogtest.WithoutIdempotency(), rate)
+	srv := catalogtest.NewServer(benchhook.CountOnly().(catalogtest.Option), catalogtest.WithoutIdempotency(), catalogtest.WithoutRateLimit())
 	defer srv.Close()
 	fmt.Println(srv.URL)
 	_, _ = io.Copy(io.Discard, os.Stdin)

@@ -14,8 +14,6 @@ import (
 	"log"
 	"os"
 	"sort"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -77,11 +75,11 @@ func runQuotaScenario(name string) bool {
 	if name != "quota" {
 		return false
 	}
-	for _, s := range strings.Split(*rateSizes, ",") {
-		r, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || r < 1 {
-			log.Fatalf("-rate-requests: %q", s)
-		}
+	sizes, err := intList("-rate-requests", *rateSizes, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, r := range sizes {
 		res, err := boundScenario(r)
 		if err != nil {
 			log.Fatalf("quota-%d: %v", r, err)
