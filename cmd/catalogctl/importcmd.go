@@ -82,11 +82,11 @@ func (m *mappingFlags) mapping(path string, opts *importfile.Options) (importfil
 func (m *mappingFlags) fields() (map[string]string, error) {
 	fields := map[string]string{}
 	if m.file != "" {
-		data, err := os.ReadFile(m.file)
+		data, err := readFile(m.file)
 		if err != nil {
-			return nil, &usageError{msg: err.Error(), err: err}
+			return nil, err
 		}
-		if err := json.Unmarshal(data, &fields); err != nil {
+		if err := jsonUnmarshalStrict(data, &fields); err != nil {
 			return nil, usagef(`--mapping %s: want a JSON object {"Column": "dotted.path"}: %v`, m.file, err)
 		}
 	}
@@ -259,12 +259,17 @@ type importOut struct {
 func rowErrorsOut(errs []catalog.RowError) []rowErrorOut {
 	out := make([]rowErrorOut, len(errs))
 	for i, e := range errs {
-		out[i] = rowErrorOut{Row: e.Row, EntityCode: e.EntityCode, Error: e.Reason, Code: e.Code}
-		if e.Cause != nil && e.Reason == "" {
-			out[i].Error = e.Cause.Error()
-		}
+		out[i] = rowErrorOut{Row: e.Row, EntityCode: e.EntityCode, Error: rowReason(e), Code: e.Code}
 	}
 	return out
+}
+
+// rowReason is why a row failed: its reason, else its cause's message.
+func rowReason(e catalog.RowError) string {
+	if e.Reason == "" && e.Cause != nil {
+		return e.Cause.Error()
+	}
+	return e.Reason
 }
 
 func nonNilInts(s []int) []int {
@@ -313,10 +318,7 @@ func listRows(w io.Writer, title string, errs []catalog.RowError) {
 			fmt.Fprintf(w, "  ... and %d more (--json lists them all)\n", len(errs)-maxListed)
 			break
 		}
-		reason := e.Reason
-		if reason == "" && e.Cause != nil {
-			reason = e.Cause.Error()
-		}
+		reason := rowReason(e)
 		// Row is the 0-based position in the stream; a file's own line is
 		// named in the reason.
 		who := fmt.Sprintf("row %d", e.Row)

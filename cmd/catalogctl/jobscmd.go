@@ -185,11 +185,7 @@ func formatRowError(label string, e catalog.RowError) string {
 	if e.EntityCode != "" {
 		b.WriteString(" " + e.EntityCode)
 	}
-	reason := e.Reason
-	if reason == "" && e.Cause != nil {
-		reason = e.Cause.Error()
-	}
-	b.WriteString(": " + strings.ReplaceAll(reason, "\n", " "))
+	b.WriteString(": " + strings.ReplaceAll(rowReason(e), "\n", " "))
 	if e.Code != "" {
 		b.WriteString(" (" + e.Code + ")")
 	}
@@ -308,17 +304,8 @@ POST /api/b2b/pim/sources takes it; flags given as well win over it.`,
 			if fl.Changed("name") {
 				src.Name = name
 			}
-			mappings := map[string]string{}
-			if m.file != "" {
-				data, err := readFile(m.file)
-				if err != nil {
-					return err
-				}
-				if err := jsonUnmarshalStrict(data, &mappings); err != nil {
-					return usagef("--mapping %s: %v", m.file, err)
-				}
-			}
-			if err := parseMap(m.pairs, mappings); err != nil {
+			mappings, err := m.fields()
+			if err != nil {
 				return err
 			}
 			if len(mappings) > 0 {
