@@ -108,6 +108,7 @@ func jsonErr(file string, err error, lim Limits, m *meter, at int64) error {
 // order; a repeated key keeps its last value, as encoding/json does.
 func objectRow(file string, line int, raw []byte, lim Limits) (Row, error) {
 	row := Row{Line: line}
+	at := map[string]int{} // key -> its cell: a repeated key replaces the earlier value, as in encoding/json
 	d := json.NewDecoder(bytes.NewReader(raw))
 	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
 		return row, &CellError{File: file, Line: line, Value: cut(string(raw)), Reason: "row is not a JSON object"}
@@ -135,7 +136,7 @@ func objectRow(file string, line int, raw []byte, lim Limits) (Row, error) {
 		default:
 			c.Value, c.Raw = string(v), v
 		}
-		if i := row.index(key); i >= 0 {
+		if i, seen := at[key]; seen {
 			c.Index = i + 1
 			row.Cells[i] = c
 			continue
@@ -144,6 +145,7 @@ func objectRow(file string, line int, raw []byte, lim Limits) (Row, error) {
 			return row, &CellError{File: file, Line: line, Column: key, Reason: "more than " + strconv.Itoa(lim.MaxColumns) + " keys",
 				Err: &LimitError{File: file, What: "columns", Limit: int64(lim.MaxColumns), Line: line}}
 		}
+		at[key] = len(row.Cells)
 		c.Index = len(row.Cells) + 1
 		row.Cells = append(row.Cells, c)
 	}

@@ -95,10 +95,10 @@ func NewMapper(m Mapping) (*Mapper, error) {
 		mp.targets[col] = t
 		mp.order = append(mp.order, col)
 	}
-	for p, col := range byPath {
-		for q, other := range byPath {
-			if strings.HasPrefix(q, p+".") {
-				return nil, fmt.Errorf("importfile: mapping: column %q fills %q, inside %q filled by column %q", other, q, p, col)
+	for _, q := range slices.Sorted(maps.Keys(byPath)) { // sorted: the same conflict is named on every run
+		for i := strings.IndexByte(q, '.'); i >= 0; i = nextDot(q, i) {
+			if col, ok := byPath[q[:i]]; ok {
+				return nil, fmt.Errorf("importfile: mapping: column %q fills %q, inside %q filled by column %q", byPath[q], q, q[:i], col)
 			}
 		}
 	}
@@ -108,6 +108,14 @@ func NewMapper(m Mapping) (*Mapper, error) {
 		}
 	}
 	return mp, nil
+}
+
+// nextDot is the index of the first dot of s after index i, or -1.
+func nextDot(s string, i int) int {
+	if j := strings.IndexByte(s[i+1:], '.'); j >= 0 {
+		return i + 1 + j
+	}
+	return -1
 }
 
 // resolve walks a dotted path through catalog.Product's JSON names.
@@ -236,11 +244,16 @@ func (mp *Mapper) Product(file string, row Row) (catalog.Product, error) {
 		return catalog.Product{}, &CellError{File: file, Line: row.Line, Reason: "cannot encode the row: " + err.Error(), Err: err}
 	}
 	var p catalog.Product
-	if err := json.Unmarshal(raw, &p); err != nil {
+	if err := json.Unmarshal(raw, (*productFields)(&p)); err != nil {
 		return catalog.Product{}, &CellError{File: file, Line: row.Line, Reason: "cannot build the product: " + err.Error(), Err: err}
 	}
 	return p, nil
 }
+
+// productFields is catalog.Product without its UnmarshalJSON, which
+// decodes a row a second time to find the keys that go to Extra: a
+// Mapper's targets are Product's own fields, so a mapped row has none.
+type productFields catalog.Product
 
 // setPath sets a value at a dotted path of nested maps.
 func setPath(doc map[string]any, path []string, v any) {
