@@ -386,9 +386,8 @@ func newBatchID() string {
 // when the run's context ends.
 func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch) {
 	enc := newRowEncoder()
-	keys := newStreamKeys() // identities taken so far: a key repeated anywhere in the stream fails
-	cur := new(Product)     // one for the whole stream: the encoder would move each row's copy to the heap
-	b := r.newBatch(1)
+	pk := r.newPacker(out)
+	cur := new(Product) // one for the whole stream: the encoder would move each row's copy to the heap
 	row := -1
 	for p, err := range products {
 		row++
@@ -399,35 +398,77 @@ func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch
 		}
 		*cur = p
 		var raw []byte
-		var rowErr *RowError
-		if err != nil {
-			rowErr = &RowError{Reason: "the stream yielded an error: " + err.Error()}
-		} else {
+		rowErr := streamRowError(err)
+		if rowErr == nil {
 			raw, rowErr = enc.encode(cur, nil)
 		}
-		switch {
-		case rowErr != nil:
-		case !b.fitsAlone(raw, r.o):
-			rowErr = tooLarge(len(raw), r.o.MaxBodyBytes)
-		default:
-			rowErr = keys.claim(cur, row) // nil for the first copy of a key: see dedup.go
+		if !pk.place(cur, row, raw, rowErr) {
+			r.notAttempted(row)
+			return
 		}
-		if rowErr == nil && !b.fits(raw, r.o) { // b is full: send it and start the next
-			if !r.handOver(b, out) {
-				r.notAttempted(row)
-				return
-			}
-			b = r.newBatch(b.part + 1)
-		}
-		if rowErr != nil {
-			rowErr.Row = row
-			r.failRows([]RowError{*rowErr})
-			continue
-		}
-		b.add(raw, row, r.o.MaxBodyBytes)
 	}
-	if len(b.rows) > 0 {
-		r.handOver(b, out)
+	pk.flush()
+}
+
+// streamRowError is the fault of a row the stream yielded with err, or nil.
+func streamRowError(err error) *RowError {
+	if err == nil {
+		return nil
+	}
+	return &RowError{Reason: "the stream yielded an error: " + err.Error()}
+}
+
+// packer packs encoded rows into request bodies in stream order and hands
+// full ones over: the per-row work after encoding, the same for read and
+// for sequence (several encoding workers).
+type packer struct {
+	r    *bulkRun
+	keys *streamKeys // identities taken so far: a key repeated anywhere in the stream fails
+	b    *bulkBatch  // the body being filled; nil once the run ended during a hand-over
+	out  chan<- *bulkBatch
+}
+
+func (r *bulkRun) newPacker(out chan<- *bulkBatch) *packer {
+	return &packer{r: r, keys: newStreamKeys(), b: r.newBatch(1), out: out}
+}
+
+// place settles row p, encoded as raw or refused with rowErr: it fails
+// when rowErr is set, when it is alone too large for a request, or when its
+// key repeats an earlier row's; otherwise it joins the body, which is
+// handed over first when the row does not fit. It reports false when the
+// run ended during that hand-over: the row is then neither packed nor
+// reported, and the packer holds no body.
+func (pk *packer) place(p *Product, row int, raw []byte, rowErr *RowError) bool {
+	r, b := pk.r, pk.b
+	switch {
+	case rowErr != nil:
+	case !b.fitsAlone(raw, r.o):
+		rowErr = tooLarge(len(raw), r.o.MaxBodyBytes)
+	default:
+		rowErr = pk.keys.claim(p, row) // nil for the first copy of a key: see dedup.go
+	}
+	if rowErr == nil && !b.fits(raw, r.o) { // b is full: send it and start the next
+		if !r.handOver(b, pk.out) { // b's rows are reported not attempted
+			pk.b = nil
+			return false
+		}
+		b = r.newBatch(b.part + 1)
+		pk.b = b
+	}
+	if rowErr != nil {
+		rowErr.Row = row
+		r.failRows([]RowError{*rowErr})
+		return true
+	}
+	b.add(raw, row, r.o.MaxBodyBytes)
+	return true
+}
+
+// flush hands the last body over, when it holds rows; once the run has
+// ended, handOver reports them not attempted.
+func (pk *packer) flush() {
+	if pk.b != nil && len(pk.b.rows) > 0 {
+		pk.r.handOver(pk.b, pk.out)
 	}
 }
 

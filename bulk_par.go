@@ -102,10 +102,8 @@ func (c *encodeChunk) encode(enc *rowEncoder) (ok bool) {
 		}
 	}()
 	for i := range c.products {
-		var rowErr *RowError
-		if err := c.streamErrs[i]; err != nil {
-			rowErr = &RowError{Reason: "the stream yielded an error: " + err.Error()}
-		} else {
+		rowErr := streamRowError(c.streamErrs[i])
+		if rowErr == nil {
 			var raw []byte
 			raw, rowErr = enc.encode(&c.products[i], nil)
 			c.buf = append(c.buf, raw...)
@@ -216,8 +214,7 @@ func (r *bulkRun) readParallel(products iter.Seq2[Product, error], out chan<- *b
 // chunk whose encoding panicked stops it too, with nothing more handed
 // over, and its panic value is returned.
 func (r *bulkRun) sequence(order <-chan *encodeChunk, out chan<- *bulkBatch, free chan<- *encodeChunk, quit *atomic.Bool, size *atomic.Int64) (crash any) {
-	keys := newStreamKeys() // identities taken so far: a key repeated anywhere in the stream fails
-	b := r.newBatch(1)
+	pk := r.newPacker(out)
 	largest := 0 // the largest row encoded so far, in bytes
 	stopped := false
 	stopAt := func(c *encodeChunk, i int) { // rows i.. of c, and all later chunks, are not attempted
@@ -238,9 +235,9 @@ func (r *bulkRun) sequence(order <-chan *encodeChunk, out chan<- *bulkBatch, fre
 		if c.panicked != nil {
 			crash = c.panicked
 			r.stop(errPanicked) // the reader stops at the stream's next row
-			if b != nil {
-				r.notAttempted(b.rows...)
-				b = nil
+			if pk.b != nil {
+				r.notAttempted(pk.b.rows...)
+				pk.b = nil
 			}
 			stopAt(c, 0)
 			continue
@@ -254,27 +251,10 @@ func (r *bulkRun) sequence(order <-chan *encodeChunk, out chan<- *bulkBatch, fre
 				break
 			}
 			raw, rowErr := c.row(i)
-			switch {
-			case rowErr != nil:
-			case !b.fitsAlone(raw, r.o):
-				rowErr = tooLarge(len(raw), r.o.MaxBodyBytes)
-			default:
-				rowErr = keys.claim(&c.products[i], row) // nil for the first copy of a key: see dedup.go
+			if !pk.place(&c.products[i], row, raw, rowErr) {
+				stopAt(c, i)
+				break
 			}
-			if rowErr == nil && !b.fits(raw, r.o) { // b is full: send it and start the next
-				if !r.handOver(b, out) { // b's rows are reported not attempted
-					b = nil
-					stopAt(c, i)
-					break
-				}
-				b = r.newBatch(b.part + 1)
-			}
-			if rowErr != nil {
-				rowErr.Row = row
-				r.failRows([]RowError{*rowErr})
-				continue
-			}
-			b.add(raw, row, r.o.MaxBodyBytes)
 		}
 		if !stopped {
 			select {
@@ -283,8 +263,6 @@ func (r *bulkRun) sequence(order <-chan *encodeChunk, out chan<- *bulkBatch, fre
 			}
 		}
 	}
-	if b != nil && len(b.rows) > 0 { // once the run has stopped, handOver reports them not attempted
-		r.handOver(b, out)
-	}
+	pk.flush()
 	return crash
 }
