@@ -200,73 +200,67 @@ type panicky struct{}
 
 func (panicky) MarshalJSON() ([]byte, error) { panic("broken MarshalJSON") }
 
-// A panic while encoding a row reaches ImportAll's caller, as with one
-// worker, after the import's goroutines have ended: none is left behind,
-// and the rows packed with it are not sent.
-func TestImportAllEncodePanicReachesTheCaller(t *testing.T) {
-	for _, workers := range []int{1, 2, 4} {
-		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
-			srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-			defer srv.Close()
-			client, err := srv.Client()
-			if err != nil {
-				t.Fatal(err)
-			}
-			rows := make([]catalog.Product, 2000)
-			for i := range rows {
-				rows[i] = synth.Minimal(i)
-			}
-			rows[1500].Extra = map[string]any{"x": panicky{}}
-			got := func() (v any) {
-				defer func() { v = recover() }()
-				_, _ = client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, catalog.FromSlice(rows),
-					&catalog.BulkOptions{MaxProducts: 1000, Concurrency: 2, EncodeWorkers: workers})
-				return nil
-			}()
-			if s := fmt.Sprint(got); !strings.Contains(s, "broken MarshalJSON") {
-				t.Fatalf("recovered %v, want the MarshalJSON panic", got)
-			}
-			checkNoImportGoroutine(t)
-			if n := len(srv.Products()); n > 1000 {
-				t.Errorf("%d rows imported, want at most the 1,000 of the batch before the panicking row", n)
-			}
-		})
+// importPanicking runs ImportAll over a stream of 2,000 minimal products
+// with the given workers, in batches of 1,000. panicAt is called at row
+// 1,500, which the stream yields only once the first batch is stored, so
+// that the senders are idle when the panic comes. It returns what ImportAll
+// panicked with and how many products the server stored, once no import
+// goroutine is left.
+func importPanicking(t *testing.T, workers int, panicAt func(p *catalog.Product)) (recovered any, stored int) {
+	t.Helper()
+	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
 	}
+	stream := func(yield func(catalog.Product, error) bool) {
+		for i := range 2000 {
+			p := synth.Minimal(i)
+			if i == 1500 {
+				if _, err := srv.WaitRequests(t.Context(), 1); err != nil { // rows 0 to 999, stored
+					t.Error(err)
+				}
+				panicAt(&p)
+			}
+			if !yield(p, nil) {
+				return
+			}
+		}
+	}
+	func() {
+		defer func() { recovered = recover() }()
+		_, _ = client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, stream,
+			&catalog.BulkOptions{MaxProducts: 1000, Concurrency: 2, EncodeWorkers: workers})
+	}()
+	checkNoImportGoroutine(t)
+	return recovered, len(srv.Products())
 }
 
-// A panic from the stream stops the import on its way up: the rows packed
-// before it are not sent, with any number of workers.
-func TestImportAllStreamPanicSendsNothingMore(t *testing.T) {
-	for _, workers := range []int{1, 2, 4} {
-		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
-			srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-			defer srv.Close()
-			client, err := srv.Client()
-			if err != nil {
-				t.Fatal(err)
-			}
-			stream := func(yield func(catalog.Product, error) bool) {
-				for i := range 1500 {
-					if !yield(synth.Minimal(i), nil) {
-						return
-					}
+// A panic while encoding a row, or from the stream, stops the import and
+// reaches ImportAll's caller, with any number of workers, after the
+// import's goroutines have ended: none is left behind, and the rows packed
+// since the last full batch are not sent.
+func TestImportAllPanicStopsTheImport(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		panicAt func(p *catalog.Product)
+		want    string
+	}{
+		{"encoding", func(p *catalog.Product) { p.Extra = map[string]any{"x": panicky{}} }, "broken MarshalJSON"},
+		{"stream", func(*catalog.Product) { panic("the cursor broke") }, "the cursor broke"},
+	} {
+		for _, workers := range []int{1, 2, 4} {
+			t.Run(fmt.Sprintf("%s/workers=%d", tc.name, workers), func(t *testing.T) {
+				got, stored := importPanicking(t, workers, tc.panicAt)
+				if s := fmt.Sprint(got); !strings.Contains(s, tc.want) {
+					t.Fatalf("recovered %v, want the panic %q", got, tc.want)
 				}
-				panic("the cursor broke")
-			}
-			got := func() (v any) {
-				defer func() { v = recover() }()
-				_, _ = client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, stream,
-					&catalog.BulkOptions{MaxProducts: 1000, Concurrency: 2, EncodeWorkers: workers})
-				return nil
-			}()
-			if got != "the cursor broke" {
-				t.Fatalf("recovered %v, want the stream's panic", got)
-			}
-			checkNoImportGoroutine(t)
-			if n := len(srv.Products()); n > 1000 {
-				t.Errorf("%d rows imported, want at most the 1,000 of the full batch: the 500 after it were sent after the panic", n)
-			}
-		})
+				if stored != 1000 {
+					t.Errorf("%d rows imported, want the 1,000 of the full batch before the panic, and no more", stored)
+				}
+			})
+		}
 	}
 }
 
