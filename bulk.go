@@ -211,7 +211,7 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 // hold (a stream whose rows suddenly grow can have up to 256 of the new
 // rows in a chunk cut before the growth was seen). To hold it near the live heap, set GOMEMLIMIT to the live
 // heap plus 64 MiB ((Concurrency+1) x MaxBodyBytes + 64 MiB is 172 MB with
-// the defaults, before the keys). BENCHMARKS.md has the measurements.
+// the defaults, before the keys). docs/BENCHMARKS.md has the measurements.
 //
 // Every row read ends in exactly one outcome (see BulkReport). Row errors
 // never stop the import: a row that fails validation (as in Import), cannot
@@ -220,7 +220,7 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 // stream yields with an error is reported failed, and the import goes on.
 // Of rows sharing a key, the first one taken is sent and the later ones
 // fail naming it, wherever the requests split; remembering the keys costs
-// about 34 bytes per distinct key (see the README). A request that fails as a whole
+// about 34 bytes per distinct key (see docs/DESIGN.md). A request that fails as a whole
 // after retries marks its rows failed with the cause (or unknown, when it
 // may have been applied; each RowError unwraps to the request's error) and
 // the import goes on, unless StopOnError is set or the answer would fail

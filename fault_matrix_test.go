@@ -15,7 +15,7 @@ import (
 // queued, replace and partial, against each fault catalogtest can inject and
 // all of them mixed, and checks every row against the fake's state. Queued
 // imports also run against jobs that answer seed 003's counters
-// (catalogtest.JobCountersErrorRows). Its table is RELIABILITY.md's; print
+// (catalogtest.JobCountersErrorRows). Its table is docs/RELIABILITY.md's; print
 // it with
 //
 //	go test -run TestFaultMatrix -v .

@@ -1,5 +1,5 @@
 // Command catalogbench measures Products.ImportAll against the targets in
-// BENCHMARKS.md: throughput and client CPU against json.Marshal of each
+// docs/BENCHMARKS.md: throughput and client CPU against json.Marshal of each
 // product alone, requests against the lower bound, peak heap and peak RSS
 // while streaming, and use of the rate quota.
 //
