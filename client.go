@@ -1,20 +1,3 @@
-// Package catalog is a client for a tenant's catalog platform: POS and ERP
-// vendors use it to push their product catalogs, every night and on every
-// change, without losing a row.
-//
-// One Client serves the whole tenant; the API's areas hang off it as
-// services: Products (direct, queued and streamed imports, the real-time
-// Batcher, listing and removal), Categories and Promotions (their own
-// imports), Sources (import sources with mappings and locked fields),
-// Imports (file analysis and upload) and Jobs (job status, waiting, row
-// errors, the queue). Client.Sync runs a whole catalog in the safe order,
-// in full or incremental mode. The client keeps to the platform's limits
-// (40 requests per minute, 35 MB per request, 10,000 products per request)
-// and tells, for every row, whether it was applied.
-//
-// Package importfile reads CSV, XLSX, JSON and NDJSON exports into
-// products; package catalogtest is an in-memory fake of the platform for
-// tests. The wire contract both follow is api/openapi.yaml.
 package catalog
 
 import (
