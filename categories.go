@@ -47,7 +47,14 @@ func (s *CategoriesService) Import(ctx context.Context, categories []Category, o
 		}
 	}
 	b := planCategories(categories, tenant)
-	return s.client.sendEntities(ctx, categoriesImportPath, "categories", b, opts.get())
+	res, err := s.client.sendEntities(ctx, categoriesImportPath, "categories", b, opts.get())
+	if err == nil {
+		err = uncounted(categoriesImportPath, res.Summary.Successful, res.Summary.Failed, len(b.sent))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // List yields every category of the tenant, sorted by id, fetching a page

@@ -179,6 +179,9 @@ func (s *ProductsService) Import(ctx context.Context, sourceID string, products 
 	if err := s.client.run(ctx, call); err != nil {
 		return nil, err
 	}
+	if err := uncounted(importAPIPath, res.Summary.Successful, res.Summary.Failed, len(b.sent)); err != nil {
+		return nil, err
+	}
 	res.Replayed = call.replayed
 	for i := range res.Errors {
 		res.Errors[i].Row = b.callerRow(res.Errors[i].Row)
@@ -207,7 +210,7 @@ func (s *ProductsService) Queue(ctx context.Context, sourceID string, products [
 	}
 	res.Replayed = call.replayed
 	if res.JobID == "" {
-		return nil, malformed(http.MethodPost, queuePath, "no job_id in the answer")
+		return nil, unsure(queuePath, "no job_id in the answer")
 	}
 	res.Rejected = b.rejected
 	return &res, nil

@@ -33,7 +33,14 @@ func (s *PromotionsService) Import(ctx context.Context, promotions []Promotion, 
 		return nil, err
 	}
 	b := planPromotions(promotions, "of the same call")
-	return s.client.sendEntities(ctx, promotionsImportPath, "promotions", b, opts.get())
+	res, err := s.client.sendEntities(ctx, promotionsImportPath, "promotions", b, opts.get())
+	if err == nil {
+		err = uncounted(promotionsImportPath, res.Summary.Successful, res.Summary.Failed, len(b.sent))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // planPromotions checks each promotion and refuses the ones that break a
