@@ -32,7 +32,8 @@ type CategoriesService service
 // the call); parents must not form a cycle; a category whose parent is
 // refused is refused too. Parents are sent before their children: the
 // rows are reordered (stably, so siblings keep the caller's order), and
-// row numbers in the result are always the caller's indexes.
+// row numbers in the result are always the caller's indexes. An answer
+// whose summary does not count every row sent is an *OutcomeUnknownError.
 //
 // POST /api/b2b/pim/categories/import (operation importCategories)
 func (s *CategoriesService) Import(ctx context.Context, categories []Category, opts *EntityImportOptions) (*EntityImportResult, error) {

@@ -26,6 +26,8 @@ type PromotionsService service
 // entry. The
 // platform refuses, per row, a promotion whose target packaging option
 // (TargetPkgIDs, by PackagingOption.PkgID) is on no product of the tenant.
+// An answer whose summary does not count every row sent is an
+// *OutcomeUnknownError.
 //
 // POST /api/b2b/pim/promotions/import (operation importPromotions)
 func (s *PromotionsService) Import(ctx context.Context, promotions []Promotion, opts *EntityImportOptions) (*EntityImportResult, error) {
