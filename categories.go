@@ -32,7 +32,8 @@ type CategoriesService service
 // the call); parents must not form a cycle; a category whose parent is
 // refused is refused too. Parents are sent before their children: the
 // rows are reordered (stably, so siblings keep the caller's order), and
-// row numbers in the result are always the caller's indexes.
+// row numbers in the result are always the caller's indexes. An answer
+// whose summary does not count every row sent is an *OutcomeUnknownError.
 //
 // POST /api/b2b/pim/categories/import (operation importCategories)
 func (s *CategoriesService) Import(ctx context.Context, categories []Category, opts *EntityImportOptions) (*EntityImportResult, error) {
@@ -47,7 +48,14 @@ func (s *CategoriesService) Import(ctx context.Context, categories []Category, o
 		}
 	}
 	b := planCategories(categories, tenant)
-	return s.client.sendEntities(ctx, categoriesImportPath, "categories", b, opts.get())
+	res, err := s.client.sendEntities(ctx, categoriesImportPath, "categories", b, opts.get())
+	if err == nil {
+		err = uncounted(categoriesImportPath, res.Summary.Successful, res.Summary.Failed, len(b.sent))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // List yields every category of the tenant, sorted by id, fetching a page

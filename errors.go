@@ -216,6 +216,21 @@ func (e *OutcomeUnknownError) Is(target error) bool { return target == ErrOutcom
 // Unwrap returns the cause.
 func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
 
+// unsure reports a 2xx answer to a POST that lacks what the API promises:
+// the platform took the request, so it may have been applied.
+func unsure(path, what string) error {
+	return &OutcomeUnknownError{Method: http.MethodPost, Path: path, Err: malformed(http.MethodPost, path, what)}
+}
+
+// uncounted checks that a 2xx import answer counts every row sent, as
+// succeeded or failed; the rows it leaves out may have been applied.
+func uncounted(path string, succeeded, failed, sent int) error {
+	if succeeded+failed == sent {
+		return nil
+	}
+	return unsure(path, fmt.Sprintf("the summary counts %d succeeded and %d failed of %d rows sent", succeeded, failed, sent))
+}
+
 // JobFailedError is returned by JobsService.Wait when a job ends in status
 // "failed". It matches ErrJobFailed; Job holds the final state, row errors
 // included.

@@ -86,6 +86,9 @@ func (s *ImportsService) analyze(ctx context.Context, name string, open func() (
 	if err := s.client.run(ctx, call); err != nil {
 		return nil, fileError(name, err)
 	}
+	if out.Columns == nil {
+		return nil, malformed(http.MethodPost, analyzePath, "no columns in the answer")
+	}
 	return &out, nil
 }
 
@@ -178,7 +181,7 @@ func (s *ImportsService) upload(ctx context.Context, sourceID, name string, open
 		return nil, fileError(name, err)
 	}
 	if out.Job == nil || out.Job.ID == "" {
-		return nil, &OutcomeUnknownError{Method: http.MethodPost, Path: uploadPath, Err: malformed(http.MethodPost, uploadPath, "no job in the answer")}
+		return nil, unsure(uploadPath, "no job in the answer")
 	}
 	return out.Job, nil
 }

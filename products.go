@@ -163,7 +163,9 @@ type QueueSummary struct {
 // ImportResult.Rejected, naming the field; the others are sent in one
 // request. The call is refused before sending, with an error matching
 // ErrValidation or ErrTooLarge, when sourceID is empty, products is empty or
-// longer than MaxProducts, or the body exceeds the client's byte limit.
+// longer than MaxProducts, or the body exceeds the client's byte limit. An
+// answer whose summary does not count every row sent, as succeeded or
+// failed, is an *OutcomeUnknownError, like an unreadable one.
 //
 // POST /api/b2b/pim/import/api (operation importProducts in api/openapi.yaml)
 func (s *ProductsService) Import(ctx context.Context, sourceID string, products []Product, opts *ImportOptions) (*ImportResult, error) {
@@ -179,6 +181,9 @@ func (s *ProductsService) Import(ctx context.Context, sourceID string, products 
 	if err := s.client.run(ctx, call); err != nil {
 		return nil, err
 	}
+	if err := uncounted(importAPIPath, res.Summary.Successful, res.Summary.Failed, len(b.sent)); err != nil {
+		return nil, err
+	}
 	res.Replayed = call.replayed
 	for i := range res.Errors {
 		res.Errors[i].Row = b.callerRow(res.Errors[i].Row)
@@ -189,7 +194,8 @@ func (s *ProductsService) Import(ctx context.Context, sourceID string, products 
 
 // Queue hands products to the platform's background worker and returns the
 // queued job at once; follow it with JobsService.Wait. Validation and
-// refusals are those of Import.
+// refusals are those of Import; an answer without a job id is an
+// *OutcomeUnknownError.
 //
 // POST /api/b2b/pim/import/queue (operation queueProducts in api/openapi.yaml)
 func (s *ProductsService) Queue(ctx context.Context, sourceID string, products []Product, opts *ImportOptions) (*QueuedImport, error) {
@@ -207,7 +213,7 @@ func (s *ProductsService) Queue(ctx context.Context, sourceID string, products [
 	}
 	res.Replayed = call.replayed
 	if res.JobID == "" {
-		return nil, malformed(http.MethodPost, queuePath, "no job_id in the answer")
+		return nil, unsure(queuePath, "no job_id in the answer")
 	}
 	res.Rejected = b.rejected
 	return &res, nil

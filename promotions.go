@@ -26,6 +26,8 @@ type PromotionsService service
 // entry. The
 // platform refuses, per row, a promotion whose target packaging option
 // (TargetPkgIDs, by PackagingOption.PkgID) is on no product of the tenant.
+// An answer whose summary does not count every row sent is an
+// *OutcomeUnknownError.
 //
 // POST /api/b2b/pim/promotions/import (operation importPromotions)
 func (s *PromotionsService) Import(ctx context.Context, promotions []Promotion, opts *EntityImportOptions) (*EntityImportResult, error) {
@@ -33,7 +35,14 @@ func (s *PromotionsService) Import(ctx context.Context, promotions []Promotion, 
 		return nil, err
 	}
 	b := planPromotions(promotions, "of the same call")
-	return s.client.sendEntities(ctx, promotionsImportPath, "promotions", b, opts.get())
+	res, err := s.client.sendEntities(ctx, promotionsImportPath, "promotions", b, opts.get())
+	if err == nil {
+		err = uncounted(promotionsImportPath, res.Summary.Successful, res.Summary.Failed, len(b.sent))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
 }
 
 // planPromotions checks each promotion and refuses the ones that break a

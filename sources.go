@@ -37,6 +37,8 @@ type Source struct {
 
 // Create creates an import source and returns it as stored. A source id
 // that already exists is refused with a 409 (errors.Is(err, ErrConflict)).
+// An answer without the source is an *OutcomeUnknownError: it may have been
+// created.
 //
 // POST /api/b2b/pim/sources (operation createSource in api/openapi.yaml)
 func (s *SourcesService) Create(ctx context.Context, src *Source) (*Source, error) {
@@ -54,7 +56,7 @@ func (s *SourcesService) Create(ctx context.Context, src *Source) (*Source, erro
 		return nil, err
 	}
 	if out.Source == nil || out.Source.ID == "" {
-		return nil, malformed(http.MethodPost, sourcesPath, "no source in the answer")
+		return nil, unsure(sourcesPath, "no source in the answer")
 	}
 	return out.Source, nil
 }
