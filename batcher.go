@@ -47,8 +47,9 @@ type BatchResult struct {
 	Outcome RowOutcome // RowSucceeded, RowFailed, RowUnknown or RowNotAttempted
 	// Err says why, for every outcome but RowSucceeded: a *RowError (Row
 	// -1; Seq names the change) for a row the platform refused, else the
-	// request's error (see settle: an answer whose counts disagree with
-	// the rows sent leaves them unknown with an *OutcomeUnknownError).
+	// request's error. A change whose request may have been applied (no
+	// answer, or counts that disagree with the changes sent) is
+	// RowUnknown, its Err matching ErrOutcomeUnknown.
 	Err error
 }
 

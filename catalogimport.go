@@ -7,7 +7,6 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 )
 
@@ -152,14 +151,3 @@ func cloneQuery(q url.Values) url.Values {
 	return out
 }
 
-// sortRows sorts row errors by Row.
-func sortRows(errs []RowError) []RowError {
-	slices.SortFunc(errs, func(a, b RowError) int { return a.Row - b.Row })
-	return errs
-}
-
-// hasRow reports whether errs, sorted by Row, holds an error for row.
-func hasRow(errs []RowError, row int) bool {
-	_, ok := slices.BinarySearchFunc(errs, row, func(e RowError, row int) int { return e.Row - row })
-	return ok
-}

@@ -51,20 +51,13 @@ type RowReport struct {
 // read: RowNotAttempted; rows in no list succeeded. It relies on the
 // lists being sorted, as the SDK returns them.
 func (r *RowReport) Outcome(row int) RowOutcome {
-	return outcomeOf(row, r.Read, r.Failed, r.Unknown, r.NotAttempted)
-}
-
-// outcomeOf is what became of row, given a report's sorted lists: rows
-// outside 0..read-1 and rows in notAttempted were not attempted, and rows
-// in no list succeeded.
-func outcomeOf(row, read int, failed, unknown []RowError, notAttempted []int) RowOutcome {
-	_, skipped := slices.BinarySearch(notAttempted, row)
+	_, skipped := slices.BinarySearch(r.NotAttempted, row)
 	switch {
-	case row < 0 || row >= read || skipped:
+	case row < 0 || row >= r.Read || skipped:
 		return RowNotAttempted
-	case hasRow(failed, row):
+	case hasRow(r.Failed, row):
 		return RowFailed
-	case hasRow(unknown, row):
+	case hasRow(r.Unknown, row):
 		return RowUnknown
 	}
 	return RowSucceeded
@@ -91,6 +84,18 @@ func (r *RowReport) sort() {
 	sortRows(r.Failed)
 	sortRows(r.Unknown)
 	slices.Sort(r.NotAttempted)
+}
+
+// sortRows sorts row errors by Row.
+func sortRows(errs []RowError) []RowError {
+	slices.SortFunc(errs, func(a, b RowError) int { return a.Row - b.Row })
+	return errs
+}
+
+// hasRow reports whether errs, sorted by Row, holds an error for row.
+func hasRow(errs []RowError, row int) bool {
+	_, ok := slices.BinarySearchFunc(errs, row, func(e RowError, row int) int { return e.Row - row })
+	return ok
 }
 
 // answer is what the answer to one request that carried rows says of
@@ -179,7 +184,7 @@ func settle(n int, a answer) []settledRow {
 // (a queue answer without job_id, counts that disagree with the rows
 // sent): the platform took the request, so it may have applied it.
 func unfollowable(method, path, what string) error {
-	return &OutcomeUnknownError{Method: method, Path: path, Err: malformed(method, path, what)}
+	return &OutcomeUnknownError{Method: method, Path: path, Err: errors.New("malformed answer: " + what)}
 }
 
 // directAnswer is a direct import's answer, with every row error (see
