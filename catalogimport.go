@@ -150,4 +150,3 @@ func cloneQuery(q url.Values) url.Values {
 	}
 	return out
 }
-
