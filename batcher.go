@@ -47,7 +47,9 @@ type BatchResult struct {
 	Outcome RowOutcome // RowSucceeded, RowFailed, RowUnknown or RowNotAttempted
 	// Err says why, for every outcome but RowSucceeded: a *RowError (Row
 	// -1; Seq names the change) for a row the platform refused, else the
-	// request's error.
+	// request's error. A change whose request may have been applied (no
+	// answer, or counts that disagree with the changes sent) is
+	// RowUnknown, its Err matching ErrOutcomeUnknown.
 	Err error
 }
 
@@ -340,37 +342,22 @@ func (b *Batcher) send(batch []*batchItem) {
 	var res ImportResult
 	call := &apiCall{method: http.MethodPost, path: importAPIPath, body: joinBody(b.head, raws), out: &res}
 	err := b.s.client.run(b.runCtx, call)
-	switch {
-	case errors.Is(err, ErrOutcomeUnknown):
-		b.requests.Add(1)
-		b.settleAll(batch, RowUnknown, err)
-		return
-	case err != nil && b.runCtx.Err() != nil && notSentOrCanceled(err):
+	if err != nil && !errors.Is(err, ErrOutcomeUnknown) && b.runCtx.Err() != nil && notSentOrCanceled(err) {
 		b.settleAll(batch, RowNotAttempted, err)
-		return
-	case err != nil:
-		b.requests.Add(1)
-		b.settleAll(batch, RowFailed, err)
 		return
 	}
 	b.requests.Add(1)
-	errs := b.s.client.Jobs.allErrors(b.runCtx, res.JobID, res.Errors, res.Summary.Failed)
-	byPos := make(map[int]*RowError, len(errs))
-	for i := range errs {
-		byPos[errs[i].Row] = &errs[i]
+	var errs []RowError
+	if err == nil {
+		errs = b.s.client.Jobs.allErrors(b.runCtx, res.JobID, res.Errors, res.Summary.Failed)
 	}
-	countsAgree := res.Summary.Failed == len(byPos) && res.Summary.Successful == len(batch)-len(byPos)
-	for pos, it := range batch {
-		switch e, failed := byPos[pos]; {
-		case failed:
-			e.Row = -1
-			b.settle(it, RowFailed, e)
-		case countsAgree:
-			b.settle(it, RowSucceeded, nil)
-		default:
-			b.settle(it, RowUnknown, fmt.Errorf("catalog: the server counted %d succeeded and %d failed but listed %d failures",
-				res.Summary.Successful, res.Summary.Failed, len(byPos)))
+	for pos, s := range settle(len(batch), directAnswer(importAPIPath, err, &res, errs)) {
+		if s.outcome == RowSucceeded || s.err.Cause != nil {
+			b.settle(batch[pos], s.outcome, s.err.Cause)
+			continue
 		}
+		s.err.Row = -1
+		b.settle(batch[pos], s.outcome, &s.err)
 	}
 }
 

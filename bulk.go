@@ -102,42 +102,12 @@ type BulkProgress struct {
 	RateLimitWait time.Duration
 }
 
-// RowOutcome is what became of one input row.
-type RowOutcome int
-
-// Row outcomes. Every row read from the stream ends in exactly one.
-const (
-	RowSucceeded    RowOutcome = iota + 1 // applied: confirmed by the server
-	RowFailed                             // not applied: rejected, with a reason
-	RowUnknown                            // sent, but no answer said whether it was applied
-	RowNotAttempted                       // read but never sent
-)
-
-// String names the outcome.
-func (o RowOutcome) String() string {
-	switch o {
-	case RowSucceeded:
-		return "succeeded"
-	case RowFailed:
-		return "failed"
-	case RowUnknown:
-		return "unknown"
-	case RowNotAttempted:
-		return "not attempted"
-	}
-	return fmt.Sprintf("RowOutcome(%d)", int(o))
-}
-
-// BulkReport accounts for every row ImportAll read: Read equals Succeeded +
-// len(Failed) + len(Unknown) + len(NotAttempted). Rows are numbered by their
-// 0-based position in the stream.
+// BulkReport accounts for every row ImportAll read (see RowReport). Rows
+// are numbered by their 0-based position in the stream; rows read but never
+// sent (ctx ended, or StopOnError) are NotAttempted.
 type BulkReport struct {
-	BatchID      string     // the batch id sent on every request
-	Read         int        // rows taken from the stream
-	Succeeded    int        // rows confirmed applied
-	Failed       []RowError // rows not applied, sorted by Row, each with its reason
-	Unknown      []RowError // rows sent whose outcome no answer confirmed, sorted by Row, with the cause
-	NotAttempted []int      // rows read but never sent (ctx ended, or StopOnError), sorted
+	BatchID string // the batch id sent on every request
+	RowReport
 	// MaybeTwice lists rows that may have been applied twice: their first
 	// request's outcome was unknown, ResendUnknown sent it again, and the
 	// server did not confirm a replay. Each is also in Succeeded (the second
@@ -153,28 +123,6 @@ type BulkReport struct {
 	// RateLimitWait is BulkProgress.RateLimitWait at the end: how long
 	// import requests waited for the client's rate limiter, summed.
 	RateLimitWait time.Duration
-}
-
-// Outcome returns what became of the row at index row of the stream.
-// Rows at or past Read were never read: RowNotAttempted.
-func (r *BulkReport) Outcome(row int) RowOutcome {
-	return outcomeOf(row, r.Read, r.Failed, r.Unknown, r.NotAttempted)
-}
-
-// outcomeOf is what became of row, given a report's sorted lists: rows
-// outside 0..read-1 and rows in notAttempted were not attempted, and rows
-// in no list succeeded.
-func outcomeOf(row, read int, failed, unknown []RowError, notAttempted []int) RowOutcome {
-	_, skipped := slices.BinarySearch(notAttempted, row)
-	switch {
-	case row < 0 || row >= read || skipped:
-		return RowNotAttempted
-	case hasRow(failed, row):
-		return RowFailed
-	case hasRow(unknown, row):
-		return RowUnknown
-	}
-	return RowSucceeded
 }
 
 // FromSlice returns a stream over products, for ImportAll.
@@ -581,11 +529,11 @@ func (r *bulkRun) send(b *bulkBatch) {
 	}
 	switch {
 	case errors.Is(err, ErrOutcomeUnknown):
-		r.unknownRows(b, err)
+		r.settle(b, answer{err: err})
 	case err != nil:
 		r.requestFailed(b, err)
 	case r.o.Queued && queued.JobID == "":
-		r.unknownRows(b, malformed(call.method, call.path, "no job_id in the answer"))
+		r.settle(b, answer{err: unfollowable(call.method, call.path, "no job_id in the answer")})
 	case r.o.Queued:
 		b.jobID, b.body = queued.JobID, nil
 		r.mu.Lock()
@@ -649,12 +597,7 @@ func (r *bulkRun) findQueuedJob(ctx context.Context, part int) string {
 // ErrOutcomeUnknown and never gets here). It stops the import when asked
 // to, or when every other request would fail the same way.
 func (r *bulkRun) requestFailed(b *bulkBatch, err error) {
-	reason := "request failed: " + err.Error()
-	errs := make([]RowError, len(b.rows))
-	for i, row := range b.rows {
-		errs[i] = RowError{Row: row, Reason: reason, Cause: err}
-	}
-	r.failRows(errs)
+	r.settle(b, answer{err: err})
 	if r.o.StopOnError || failsEveryRequest(err) {
 		r.stop(err)
 	}
@@ -674,7 +617,7 @@ func failsEveryRequest(err error) bool {
 // lists them all.
 func (r *bulkRun) settleDirect(b *bulkBatch, res *ImportResult) {
 	errs := r.s.client.Jobs.allErrors(r.ctx, res.JobID, res.Errors, res.Summary.Failed)
-	r.settle(b, res.Summary.Successful, res.Summary.Failed, errs, "")
+	r.settle(b, directAnswer(importAPIPath, nil, res, errs))
 	r.countInserts(res.Summary.Inserted, res.Summary.Updated)
 }
 
@@ -688,51 +631,26 @@ func (r *bulkRun) countInserts(inserted, updated int) {
 	r.progress.Updated += updated
 }
 
-// settle assigns each row of b its outcome from the server's counts and row
-// errors (Row = position in the request). When the row errors do not name
-// every failure, the rows that cannot be told apart are unknown.
-func (r *bulkRun) settle(b *bulkBatch, succeeded, failed int, rowErrs []RowError, failedAll string) {
-	byPos := make(map[int]RowError, len(rowErrs))
-	for _, e := range rowErrs {
-		if e.Row >= 0 && e.Row < len(b.rows) {
-			byPos[e.Row] = e
-		}
-	}
-	var failures, unknown []RowError
-	for pos, row := range b.rows {
-		if e, ok := byPos[pos]; ok {
-			e.Row = row
-			failures = append(failures, e)
-		} else if failedAll != "" {
-			failures = append(failures, RowError{Row: row, Reason: failedAll})
-		}
-	}
-	confirmed := len(b.rows) - len(failures)
-	if failedAll == "" && (succeeded != confirmed || failed != len(failures)) {
-		// The counts disagree with the listed errors: only the listed
-		// failures are certain.
-		for pos, row := range b.rows {
-			if _, ok := byPos[pos]; !ok {
-				unknown = append(unknown, RowError{Row: row, Reason: fmt.Sprintf(
-					"the server counted %d succeeded and %d failed but listed %d failures", succeeded, failed, len(failures))})
-			}
-		}
-		confirmed = 0
-	}
-	r.failRows(failures)
+// settle assigns each row of b its outcome from the answer to its request
+// (see settle, the one rule). Rows of a request sent twice (b.maybeTwice)
+// that may have been applied are also MaybeTwice.
+func (r *bulkRun) settle(b *bulkBatch, a answer) {
+	settled := settle(len(b.rows), a)
 	r.mu.Lock()
-	if b.maybeTwice && confirmed > 0 {
-		for pos, row := range b.rows {
-			if _, failed := byPos[pos]; !failed {
-				r.rep.MaybeTwice = append(r.rep.MaybeTwice, row)
+	defer r.mu.Unlock()
+	rep := &r.rep.RowReport
+	succeeded, failed, unknown := rep.Succeeded, len(rep.Failed), len(rep.Unknown)
+	rep.add(settled, func(pos int) int { return b.rows[pos] })
+	if b.maybeTwice {
+		for pos, s := range settled {
+			if s.outcome == RowSucceeded || s.outcome == RowUnknown {
+				r.rep.MaybeTwice = append(r.rep.MaybeTwice, b.rows[pos])
 			}
 		}
 	}
-	r.rep.Unknown = append(r.rep.Unknown, unknown...)
-	r.rep.Succeeded += confirmed
-	r.progress.Unknown += len(unknown)
-	r.progress.Succeeded += confirmed
-	r.mu.Unlock()
+	r.progress.Succeeded += rep.Succeeded - succeeded
+	r.progress.Failed += len(rep.Failed) - failed
+	r.progress.Unknown += len(rep.Unknown) - unknown
 }
 
 // waitForJobs follows the queued jobs to their end, oldest first: by the
@@ -740,31 +658,24 @@ func (r *bulkRun) settle(b *bulkBatch, succeeded, failed int, rowErrs []RowError
 func (r *bulkRun) waitForJobs(ctx context.Context) {
 	for _, b := range r.jobs {
 		if ctx.Err() != nil {
-			r.unknownRows(b, fmt.Errorf("queued as job %s; stopped before the job ended: %w", b.jobID, ctx.Err()))
+			r.settle(b, answer{err: unobserved(b.jobID, ctx.Err())})
 			continue
 		}
 		job, err := r.s.client.Jobs.Wait(ctx, b.jobID, r.o.Wait)
 		switch {
 		case job != nil && job.Status.Terminal():
 			r.settleJob(b, job)
-		case err != nil:
-			r.unknownRows(b, fmt.Errorf("queued as job %s; its end was not observed: %w", b.jobID, err))
 		default:
-			r.unknownRows(b, fmt.Errorf("queued as job %s; its end was not observed", b.jobID))
+			r.settle(b, answer{err: unobserved(b.jobID, err)})
 		}
 		r.report()
 	}
 }
 
-// settleJob settles a queued batch from its finished job, read by status
-// first (see Job.rowCounts).
+// settleJob settles a queued batch from its finished job.
 func (r *bulkRun) settleJob(b *bulkBatch, job *Job) {
-	failedAll := ""
-	if job.Status == JobFailed && len(job.Errors) == 0 {
-		failedAll = fmt.Sprintf("job %s failed", job.ID)
-	}
-	succeeded, failed := job.rowCounts(len(b.rows))
-	r.settle(b, succeeded, failed, r.s.client.Jobs.allErrors(r.ctx, job.ID, job.Errors, job.RowsFailed()), failedAll)
+	errs := r.s.client.Jobs.allErrors(r.ctx, job.ID, job.Errors, job.RowsFailed())
+	r.settle(b, jobAnswer(job, len(b.rows), errs))
 	r.countInserts(job.CreatedRows, job.UpdatedRows)
 }
 
@@ -773,19 +684,6 @@ func (r *bulkRun) failRows(errs []RowError) {
 	defer r.mu.Unlock()
 	r.rep.Failed = append(r.rep.Failed, errs...)
 	r.progress.Failed += len(errs)
-}
-
-// unknownRows marks b's rows unknown, for cause.
-func (r *bulkRun) unknownRows(b *bulkBatch, cause error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, row := range b.rows {
-		r.rep.Unknown = append(r.rep.Unknown, RowError{Row: row, Reason: cause.Error(), Cause: cause})
-	}
-	if b.maybeTwice {
-		r.rep.MaybeTwice = append(r.rep.MaybeTwice, b.rows...)
-	}
-	r.progress.Unknown += len(b.rows)
 }
 
 func (r *bulkRun) notAttempted(rows ...int) {
@@ -830,9 +728,7 @@ func (r *bulkRun) finish(ctx context.Context) (*BulkReport, error) {
 	rep := &r.rep
 	rep.Read, rep.Requests, rep.Bytes = int(r.rowsRead.Load()), r.progress.Requests, r.progress.Bytes
 	rep.RateLimitWait = r.progress.RateLimitWait
-	sortRows(rep.Failed)
-	sortRows(rep.Unknown)
-	slices.Sort(rep.NotAttempted)
+	rep.sort()
 	slices.Sort(rep.MaybeTwice)
 	var err error
 	if cause := context.Cause(r.ctx); cause != nil {

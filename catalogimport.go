@@ -7,7 +7,6 @@ import (
 	"iter"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 )
 
@@ -150,16 +149,4 @@ func cloneQuery(q url.Values) url.Values {
 		out[k] = append([]string(nil), v...)
 	}
 	return out
-}
-
-// sortRows sorts row errors by Row.
-func sortRows(errs []RowError) []RowError {
-	slices.SortFunc(errs, func(a, b RowError) int { return a.Row - b.Row })
-	return errs
-}
-
-// hasRow reports whether errs, sorted by Row, holds an error for row.
-func hasRow(errs []RowError, row int) bool {
-	_, ok := slices.BinarySearchFunc(errs, row, func(e RowError, row int) int { return e.Row - row })
-	return ok
 }

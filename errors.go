@@ -216,10 +216,11 @@ func (e *OutcomeUnknownError) Is(target error) bool { return target == ErrOutcom
 // Unwrap returns the cause.
 func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
 
-// unsure reports a 2xx answer to a POST that lacks what the API promises:
-// the platform took the request, so it may have been applied.
-func unsure(path, what string) error {
-	return &OutcomeUnknownError{Method: http.MethodPost, Path: path, Err: malformed(http.MethodPost, path, what)}
+// unfollowable is the error of a 2xx answer whose body cannot be followed
+// (a queue answer without job_id, counts that disagree with the rows
+// sent): the platform took the request, so it may have applied it.
+func unfollowable(method, path, what string) error {
+	return &OutcomeUnknownError{Method: method, Path: path, Err: malformed(method, path, what)}
 }
 
 // uncounted checks that a 2xx import answer counts every row sent, as
@@ -228,7 +229,7 @@ func uncounted(path string, succeeded, failed, sent int) error {
 	if succeeded+failed == sent {
 		return nil
 	}
-	return unsure(path, fmt.Sprintf("the summary counts %d succeeded and %d failed of %d rows sent", succeeded, failed, sent))
+	return unfollowable(http.MethodPost, path, fmt.Sprintf("the summary counts %d succeeded and %d failed of %d rows sent", succeeded, failed, sent))
 }
 
 // JobFailedError is returned by JobsService.Wait when a job ends in status

@@ -181,7 +181,7 @@ func (s *ImportsService) upload(ctx context.Context, sourceID, name string, open
 		return nil, fileError(name, err)
 	}
 	if out.Job == nil || out.Job.ID == "" {
-		return nil, unsure(uploadPath, "no job in the answer")
+		return nil, unfollowable(http.MethodPost, uploadPath, "no job in the answer")
 	}
 	return out.Job, nil
 }

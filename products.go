@@ -194,8 +194,9 @@ func (s *ProductsService) Import(ctx context.Context, sourceID string, products 
 
 // Queue hands products to the platform's background worker and returns the
 // queued job at once; follow it with JobsService.Wait. Validation and
-// refusals are those of Import; an answer without a job id is an
-// *OutcomeUnknownError.
+// refusals are those of Import. An answer without a job_id fails with an
+// *OutcomeUnknownError: the platform took the products, so they may be
+// applied.
 //
 // POST /api/b2b/pim/import/queue (operation queueProducts in api/openapi.yaml)
 func (s *ProductsService) Queue(ctx context.Context, sourceID string, products []Product, opts *ImportOptions) (*QueuedImport, error) {
@@ -213,7 +214,7 @@ func (s *ProductsService) Queue(ctx context.Context, sourceID string, products [
 	}
 	res.Replayed = call.replayed
 	if res.JobID == "" {
-		return nil, unsure(queuePath, "no job_id in the answer")
+		return nil, unfollowable(http.MethodPost, queuePath, "no job_id in the answer")
 	}
 	res.Rejected = b.rejected
 	return &res, nil

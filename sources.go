@@ -56,7 +56,7 @@ func (s *SourcesService) Create(ctx context.Context, src *Source) (*Source, erro
 		return nil, err
 	}
 	if out.Source == nil || out.Source.ID == "" {
-		return nil, unsure(sourcesPath, "no source in the answer")
+		return nil, unfollowable(http.MethodPost, sourcesPath, "no source in the answer")
 	}
 	return out.Source, nil
 }

@@ -99,14 +99,11 @@ type SyncReport struct {
 }
 
 // StageReport accounts for every row of one stage: Read equals Succeeded +
-// len(Unchanged) + len(Failed) + len(Unknown) + len(NotAttempted).
+// len(Unchanged) + len(Failed) + len(Unknown) + len(NotAttempted). Outcome
+// returns RowSucceeded for an unchanged row, which needed nothing.
 type StageReport struct {
-	Read         int        // rows of the feed taken for this stage
-	Succeeded    int        // rows the platform confirmed applied
-	Unchanged    []int      // rows not sent, their content hash unchanged (incremental), sorted
-	Failed       []RowError // rows not applied, with the reason, sorted by Row
-	Unknown      []RowError // rows sent whose outcome no answer confirmed, sorted by Row
-	NotAttempted []int      // rows never sent, sorted
+	RowReport
+	Unchanged []int // rows not sent, their content hash unchanged (incremental), sorted
 	// Inserted and Updated split Succeeded for categories and promotions
 	// (the platform's counts). For products they are the client's reckoning
 	// from the source's listing (full mode) or from State (incremental
@@ -115,34 +112,23 @@ type StageReport struct {
 	Requests          int // requests sent
 }
 
-// Outcome returns what became of a row of the stage; RowSucceeded for an
-// unchanged row, which needed nothing. It relies on the lists being sorted,
-// as Sync returns them.
-func (r *StageReport) Outcome(row int) RowOutcome {
-	return outcomeOf(row, r.Read, r.Failed, r.Unknown, r.NotAttempted)
-}
-
 // ok reports whether every row of the stage was applied or unchanged.
 func (r *StageReport) ok() bool {
 	return len(r.Failed) == 0 && len(r.Unknown) == 0 && len(r.NotAttempted) == 0
 }
 
 func (r *StageReport) sort() {
-	sortRows(r.Failed)
-	sortRows(r.Unknown)
-	slices.Sort(r.NotAttempted)
+	r.RowReport.sort()
 	slices.Sort(r.Unchanged)
 }
 
 // RemovalReport accounts for the removals of a full sync: every code of
-// Planned is removed (Removed), failed, unknown or not attempted.
+// Planned is removed (Succeeded), failed, unknown or not attempted. Rows
+// are indexes in Planned, and Read is len(Planned).
 type RemovalReport struct {
-	Planned      []string   // entity codes of the source absent from the feed, sorted
-	Removed      int        // products removed
-	Failed       []RowError // codes not removed, Row indexing Planned
-	Unknown      []RowError // requests whose outcome is unknown, Row indexing Planned
-	NotAttempted []int      // indexes in Planned never sent
-	Requests     int        // removal requests sent
+	Planned []string // entity codes of the source absent from the feed, sorted
+	RowReport
+	Requests int // removal requests sent
 	// Skipped says why nothing was removed, when nothing was: the limit,
 	// a feed that failed in part, a dry run.
 	Skipped string
@@ -410,38 +396,25 @@ func (r *syncRun) sendEntityChunks(ctx context.Context, st *StageReport, path, f
 		}
 		res, err := r.c.sendEntities(ctx, path, field, chunk, EntityImportOptions{SourceID: r.feed.SourceID})
 		st.Requests++
-		failed := map[int]RowError{}
-		switch {
-		case errors.Is(err, ErrOutcomeUnknown):
-			for _, i := range chunk.sent {
-				st.Unknown = append(st.Unknown, RowError{Row: i, EntityCode: key(i), Reason: err.Error()})
-				if settled != nil {
-					settled(key(i), false, "may not have been applied: "+err.Error())
-				}
-			}
-			continue
-		case err != nil:
-			for _, i := range chunk.sent {
-				failed[i] = RowError{Row: i, EntityCode: key(i), Reason: "request failed: " + err.Error()}
-			}
-		default:
-			for _, e := range res.Errors {
-				failed[e.Row] = e
-			}
+		if err == nil {
 			st.Inserted += res.Summary.Inserted
 			st.Updated += res.Summary.Updated
 		}
-		for _, i := range chunk.sent {
-			e, bad := failed[i]
-			if bad {
-				st.Failed = append(st.Failed, e)
-			} else {
-				st.Succeeded++
+		rows := settle(len(chunk.sent), entityAnswer(path, err, res, chunk.sent))
+		for pos, s := range rows {
+			i := chunk.sent[pos]
+			if s.err.EntityCode == "" && s.outcome != RowSucceeded {
+				rows[pos].err.EntityCode = key(i)
 			}
-			if settled != nil {
-				settled(key(i), !bad, e.Reason)
+			switch {
+			case settled == nil:
+			case s.outcome == RowUnknown:
+				settled(key(i), false, "may not have been applied: "+s.err.Reason)
+			default:
+				settled(key(i), s.outcome == RowSucceeded, s.err.Reason)
 			}
 		}
+		st.add(rows, func(pos int) int { return chunk.sent[pos] })
 	}
 }
 
@@ -665,6 +638,7 @@ func (r *syncRun) removals(ctx context.Context) error {
 		}
 	}
 	slices.Sort(rr.Planned)
+	rr.Read = len(rr.Planned)
 	limit := r.removalLimit()
 	if r.o.DryRun {
 		r.rep.Plan.Removals = slices.Clone(rr.Planned)
@@ -706,33 +680,16 @@ func (r *syncRun) removals(ctx context.Context) error {
 		codes := rr.Planned[from:to]
 		res, err := r.c.Products.Remove(ctx, r.feed.SourceID, codes)
 		rr.Requests++
-		switch {
-		case errors.Is(err, ErrOutcomeUnknown):
-			for i := from; i < to; i++ {
-				rr.Unknown = append(rr.Unknown, RowError{Row: i, EntityCode: rr.Planned[i], Reason: err.Error()})
-			}
-			continue
-		case err != nil:
-			for i := from; i < to; i++ {
-				rr.Failed = append(rr.Failed, RowError{Row: i, EntityCode: rr.Planned[i], Reason: "request failed: " + err.Error()})
-			}
-			continue
-		}
-		failed := map[int]bool{}
-		for _, e := range res.Errors {
-			if e.Row >= 0 && e.Row < len(codes) {
-				failed[e.Row] = true
-				e.Row += from
-				rr.Failed = append(rr.Failed, e)
-			}
-		}
+		rows := settle(len(codes), removalAnswer(err, res))
 		var removed []string
-		for i, code := range codes {
-			if !failed[i] {
-				removed = append(removed, code)
+		for pos, s := range rows {
+			if s.outcome == RowSucceeded {
+				removed = append(removed, codes[pos])
+			} else if s.err.EntityCode == "" {
+				rows[pos].err.EntityCode = codes[pos]
 			}
 		}
-		rr.Removed += len(removed)
+		rr.add(rows, func(pos int) int { return from + pos })
 		if r.o.State != nil && len(removed) > 0 {
 			if err := r.o.State.Commit(nil, removed); err != nil && r.stateErr == nil {
 				r.stateErr = err

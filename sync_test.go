@@ -82,7 +82,7 @@ func TestFullSync(t *testing.T) {
 	if rep.Products.Requests != 5 { // 10 rows, 2 per request
 		t.Errorf("product requests %d, want 5", rep.Products.Requests)
 	}
-	if !slices.Equal(rep.Removals.Planned, []string{"P009"}) || rep.Removals.Removed != 1 || rep.Removals.Requests != 1 {
+	if !slices.Equal(rep.Removals.Planned, []string{"P009"}) || rep.Removals.Succeeded != 1 || rep.Removals.Requests != 1 {
 		t.Errorf("removals %+v", rep.Removals)
 	}
 	want := []string{"NEW1", "P000", "P001", "P002", "P003", "P004", "P005", "P006", "P007", "P008"}
@@ -170,7 +170,7 @@ func TestFullSyncRemovalLimit(t *testing.T) {
 			if limitErr.WouldRemove != 19 || limitErr.Catalog != 20 || limitErr.Limit != tc.wantLimit {
 				t.Errorf("%+v", limitErr)
 			}
-			if len(srv.Products()) != 20 || rep.Removals.Removed != 0 || rep.Removals.Requests != 0 || len(rep.Removals.NotAttempted) != 19 {
+			if len(srv.Products()) != 20 || rep.Removals.Succeeded != 0 || rep.Removals.Requests != 0 || len(rep.Removals.NotAttempted) != 19 {
 				t.Errorf("removed anyway: %d stored, %+v", len(srv.Products()), rep.Removals)
 			}
 		})
@@ -180,7 +180,7 @@ func TestFullSyncRemovalLimit(t *testing.T) {
 	seedSource(t, c, 20)
 	feed := catalog.Feed{SourceID: "default", Products: catalog.FromSlice([]catalog.Product{syncProduct("P000", "", 1)})}
 	rep, err := c.Sync(context.Background(), feed, &catalog.SyncOptions{Mode: catalog.SyncFull, NoRemovalLimit: true, RemovalBatch: 5})
-	if err != nil || rep.Removals.Removed != 19 || rep.Removals.Requests != 4 || len(srv.Products()) != 1 {
+	if err != nil || rep.Removals.Succeeded != 19 || rep.Removals.Requests != 4 || len(srv.Products()) != 1 {
 		t.Errorf("unlimited: %+v, %v, %d stored", rep.Removals, err, len(srv.Products()))
 	}
 }

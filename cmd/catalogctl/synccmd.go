@@ -191,7 +191,7 @@ func (a *app) printSync(path, source string, r *catalog.SyncReport, runErr error
 		out := map[string]any{"ok": runErr == nil && (r.DryRun || syncTrouble(r) == 0),
 			"command": "sync", "file": path, "source_id": source, "mode": r.Mode.String(), "dry_run": r.DryRun,
 			"categories": toStageOut(r.Categories), "products": toStageOut(r.Products), "promotions": toStageOut(r.Promotions),
-			"removals": map[string]any{"planned": len(r.Removals.Planned), "removed": r.Removals.Removed,
+			"removals": map[string]any{"planned": len(r.Removals.Planned), "removed": r.Removals.Succeeded,
 				"failed": rowErrorsOut(r.Removals.Failed), "unknown": rowErrorsOut(r.Removals.Unknown),
 				"skipped": r.Removals.Skipped}}
 		if p := r.Plan; p != nil {
@@ -214,7 +214,7 @@ func (a *app) printSync(path, source string, r *catalog.SyncReport, runErr error
 	printStage(w, "promotions", r.Promotions)
 	if r.Mode == catalog.SyncFull {
 		fmt.Fprintf(w, "  removals     %d planned, %d removed, %d failed, %d unknown", len(r.Removals.Planned),
-			r.Removals.Removed, len(r.Removals.Failed), len(r.Removals.Unknown))
+			r.Removals.Succeeded, len(r.Removals.Failed), len(r.Removals.Unknown))
 		if r.Removals.Skipped != "" {
 			fmt.Fprintf(w, "; skipped: %s", r.Removals.Skipped)
 		}

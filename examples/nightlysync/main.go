@@ -83,7 +83,7 @@ func nightly(ctx context.Context, client *catalog.Client, sourceID string) error
 	printStage("products", rep.Products)
 	printStage("promotions", rep.Promotions)
 	fmt.Printf("removals: %d planned, %d removed in %d requests %s\n",
-		len(rep.Removals.Planned), rep.Removals.Removed, rep.Removals.Requests, rep.Removals.Skipped)
+		len(rep.Removals.Planned), rep.Removals.Succeeded, rep.Removals.Requests, rep.Removals.Skipped)
 	var limitErr *catalog.RemovalLimitError
 	switch {
 	case errors.As(err, &limitErr):
