@@ -209,7 +209,7 @@ func TestErrorStatusesEndToEnd(t *testing.T) {
 		c, _ := srv.Client()
 		_, err := c.Products.Import(ctx, catalogtest.DefaultSourceID, one, nil)
 		var apiErr *catalog.APIError
-		if !errors.Is(err, catalog.ErrForbidden) || !errors.As(err, &apiErr) || apiErr.Code != catalogtest.CodeForbidden {
+		if !errors.Is(err, catalog.ErrForbidden) || !errors.As(err, &apiErr) || apiErr.Code != "FORBIDDEN" {
 			t.Fatalf("got %v", err)
 		}
 	})
@@ -217,7 +217,7 @@ func TestErrorStatusesEndToEnd(t *testing.T) {
 		_, c := newFake(t)
 		_, err := c.Products.Queue(ctx, "nope", one, nil)
 		var apiErr *catalog.APIError
-		if !errors.Is(err, catalog.ErrNotFound) || !errors.As(err, &apiErr) || apiErr.Code != catalogtest.CodeSourceNotFound {
+		if !errors.Is(err, catalog.ErrNotFound) || !errors.As(err, &apiErr) || apiErr.Code != catalog.CodeSourceNotFound {
 			t.Fatalf("got %v", err)
 		}
 	})
@@ -233,7 +233,7 @@ func TestErrorStatusesEndToEnd(t *testing.T) {
 		_, c := newFake(t, catalogtest.WithMaxProducts(1))
 		_, err := c.Products.Import(ctx, catalogtest.DefaultSourceID, []catalog.Product{{EntityCode: "A"}, {EntityCode: "B"}}, nil)
 		var apiErr *catalog.APIError
-		if !errors.Is(err, catalog.ErrValidation) || !errors.As(err, &apiErr) || apiErr.Code != catalogtest.CodeValidation {
+		if !errors.Is(err, catalog.ErrValidation) || !errors.As(err, &apiErr) || apiErr.Code != "VALIDATION_ERROR" {
 			t.Fatalf("got %v", err)
 		}
 	})

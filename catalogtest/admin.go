@@ -82,7 +82,7 @@ func (s *Server) adminOr(platform http.Handler) http.Handler {
 	mux.HandleFunc("POST /_fake/stubs", s.adminStub)
 	mux.HandleFunc("DELETE /_fake/stubs", s.adminClearStubs)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, errorBody{Code: CodeNotFound,
+		writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeNotFound,
 			Error: fmt.Sprintf("no admin endpoint %s %s", r.Method, r.URL.Path)})
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -179,7 +179,7 @@ func (s *Server) adminProduct(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("entityCode")
 	v, ok := s.Product(code)
 	if !ok {
-		writeError(w, http.StatusNotFound, errorBody{Code: CodeNotFound, Error: fmt.Sprintf("no product %q", code)})
+		writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeNotFound, Error: fmt.Sprintf("no product %q", code)})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"product": toAdminVersion(v)})
@@ -189,7 +189,7 @@ func (s *Server) adminVersions(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("entityCode")
 	vs := s.Versions(code)
 	if len(vs) == 0 {
-		writeError(w, http.StatusNotFound, errorBody{Code: CodeNotFound, Error: fmt.Sprintf("no product %q", code)})
+		writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeNotFound, Error: fmt.Sprintf("no product %q", code)})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"versions": toAdminVersions(vs)})
@@ -203,12 +203,12 @@ func (s *Server) adminSeedProduct(w http.ResponseWriter, r *http.Request) {
 	}
 	var p map[string]any
 	if err := decodeJSON(body, &p); err != nil || p == nil {
-		writeError(w, http.StatusBadRequest, errorBody{Code: CodeValidation, Error: "SeedProduct: the body must be a JSON object, the product"})
+		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: "SeedProduct: the body must be a JSON object, the product"})
 		return
 	}
 	v, err := s.SeedProduct(p)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, errorBody{Code: CodeValidation, Error: err.Error()})
+		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: err.Error()})
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"product": toAdminVersion(v)})
@@ -227,7 +227,7 @@ func (s *Server) adminJob(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("jobId")
 	j, ok := s.Job(id)
 	if !ok {
-		writeError(w, http.StatusNotFound, errorBody{Code: CodeJobNotFound, Error: fmt.Sprintf("job %q not found", id)})
+		writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeJobNotFound, Error: fmt.Sprintf("job %q not found", id)})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"job": toWireJob(j, JobCountersDefault)})
@@ -270,7 +270,7 @@ func (s *Server) adminSeedJob(w http.ResponseWriter, r *http.Request) {
 		BatchID: in.BatchID, BatchPart: in.BatchPart, BatchTotalParts: in.BatchTotalParts,
 		BatchTotalItems: in.BatchTotalItems, CreatedAt: in.CreatedAt, StartedAt: in.StartedAt, CompletedAt: in.CompletedAt})
 	if err != nil {
-		writeError(w, http.StatusBadRequest, errorBody{Code: CodeValidation, Error: err.Error()})
+		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: err.Error()})
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"job": toWireJob(j, JobCountersDefault)})
@@ -279,7 +279,7 @@ func (s *Server) adminSeedJob(w http.ResponseWriter, r *http.Request) {
 func (s *Server) adminRunNextJob(w http.ResponseWriter, _ *http.Request) {
 	j, err := s.RunNextJob()
 	if err != nil {
-		writeError(w, http.StatusConflict, errorBody{Code: CodeConflict, Error: err.Error()})
+		writeError(w, http.StatusConflict, errorBody{Code: codeConflict, Error: err.Error()})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"job": toWireJob(j, JobCountersDefault)})
@@ -302,9 +302,9 @@ func (s *Server) adminScriptJob(w http.ResponseWriter, r *http.Request) {
 	}
 	err := s.ScriptJob(JobOutcome(in))
 	if err != nil {
-		status, code := http.StatusBadRequest, CodeValidation
+		status, code := http.StatusBadRequest, codeValidation
 		if in.JobID != "" && (in.Status.Terminal() || in.Status == catalog.JobPending || in.Status == catalog.JobProcessing) {
-			status, code = http.StatusNotFound, CodeJobNotFound
+			status, code = http.StatusNotFound, catalog.CodeJobNotFound
 		}
 		writeError(w, status, errorBody{Code: code, Error: err.Error()})
 		return
@@ -365,7 +365,7 @@ func (s *Server) adminRequests(w http.ResponseWriter, r *http.Request) {
 	if q := r.URL.Query().Get("last"); q != "" {
 		n, err := strconv.Atoi(q)
 		if err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, errorBody{Code: CodeValidation, Error: "last must be a whole number, 0 or more"})
+			writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: "last must be a whole number, 0 or more"})
 			return
 		}
 		last = n
@@ -555,7 +555,7 @@ func (s *Server) adminDecode(w http.ResponseWriter, r *http.Request, v any) *api
 		return e
 	}
 	if err := strictJSON(body, v); err != nil {
-		return newAPIError(http.StatusBadRequest, CodeValidation, "%v", err)
+		return newAPIError(http.StatusBadRequest, codeValidation, "%v", err)
 	}
 	return nil
 }
@@ -584,12 +584,12 @@ func (s *Server) adminAddFault(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.Seen != nil || in.Fired != nil {
-		writeError(w, http.StatusBadRequest, errorBody{Code: CodeValidation, Error: "AddFault: seen and fired are counts the server keeps"})
+		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: "AddFault: seen and fired are counts the server keeps"})
 		return
 	}
 	f, err := in.fault()
 	if err != nil {
-		writeError(w, http.StatusBadRequest, errorBody{Code: CodeValidation, Error: err.Error()})
+		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: err.Error()})
 		return
 	}
 	s.AddFault(f)
@@ -631,7 +631,7 @@ type adminStubBody struct {
 	Nth      int               `json:"nth"`
 	Times    int               `json:"times"`
 	Status   int               `json:"status"`
-	Code     string            `json:"code"`
+	Code     catalog.ErrorCode `json:"code"`
 	Message  string            `json:"message"`
 	Body     json.RawMessage   `json:"body"`
 	BodyText *string           `json:"body_text"`
@@ -646,11 +646,11 @@ func (s *Server) adminStub(w http.ResponseWriter, r *http.Request) {
 	}
 	op, err := ParseOperation(in.Op)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, errorBody{Code: CodeValidation, Error: err.Error()})
+		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: err.Error()})
 		return
 	}
 	if in.Body != nil && in.BodyText != nil {
-		writeError(w, http.StatusBadRequest, errorBody{Code: CodeValidation, Error: "Stub: give body or body_text, not both"})
+		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: "Stub: give body or body_text, not both"})
 		return
 	}
 	st := Stub{Op: op, Nth: in.Nth, Times: in.Times, Status: in.Status, Code: in.Code, Message: in.Message}

@@ -89,7 +89,7 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
 	d.Faults, d.FaultsFired = s.activeFaults()
 	var buf bytes.Buffer
 	if err := adminPageTmpl.Execute(&buf, d); err != nil {
-		writeError(w, http.StatusInternalServerError, errorBody{Code: CodeInternal, Error: "catalogtest: page: " + err.Error()})
+		writeError(w, http.StatusInternalServerError, errorBody{Code: codeInternal, Error: "catalogtest: page: " + err.Error()})
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

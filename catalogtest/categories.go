@@ -125,11 +125,11 @@ func (s *Server) readEntityRows(w http.ResponseWriter, r *http.Request, field st
 	rows, _ := value.([]any)
 	switch {
 	case value == nil:
-		return nil, newAPIError(http.StatusBadRequest, CodeValidation, "%s is required: send an array of 1 to %d items", field, s.cfg.maxProducts)
+		return nil, newAPIError(http.StatusBadRequest, codeValidation, "%s is required: send an array of 1 to %d items", field, s.cfg.maxProducts)
 	case rows == nil:
-		return nil, newAPIError(http.StatusBadRequest, CodeValidation, "%s must be an array, got %s", field, jsonKind(value))
+		return nil, newAPIError(http.StatusBadRequest, codeValidation, "%s must be an array, got %s", field, jsonKind(value))
 	case len(rows) == 0 || len(rows) > s.cfg.maxProducts:
-		return nil, newAPIError(http.StatusBadRequest, CodeValidation, "%s has %d items; send 1 to %d", field, len(rows), s.cfg.maxProducts)
+		return nil, newAPIError(http.StatusBadRequest, codeValidation, "%s has %d items; send 1 to %d", field, len(rows), s.cfg.maxProducts)
 	}
 	if body.SourceID != "" {
 		if _, ok := s.source(body.SourceID); !ok {

@@ -456,7 +456,7 @@ func (s *Server) parseCountedImport(w http.ResponseWriter, r *http.Request) (*im
 		if !errors.As(err, &placed) {
 			err = describeJSONError(err)
 		}
-		return nil, newAPIError(http.StatusBadRequest, CodeValidation, "%v", err)
+		return nil, newAPIError(http.StatusBadRequest, codeValidation, "%v", err)
 	}
 	req, e := s.validateImport(b, products)
 	if e != nil {

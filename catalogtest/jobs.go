@@ -360,7 +360,7 @@ func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("jobId")
 	job, ok := s.Job(id)
 	if !ok {
-		writeAPIError(w, newAPIError(http.StatusNotFound, CodeJobNotFound, "job %q not found", id))
+		writeAPIError(w, newAPIError(http.StatusNotFound, catalog.CodeJobNotFound, "job %q not found", id))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"job": toWireJob(job, s.cfg.jobCounters)})

@@ -18,7 +18,7 @@ const (
 func (s *Server) handleListProducts(w http.ResponseWriter, r *http.Request) {
 	sourceID := r.URL.Query().Get("source_id")
 	if sourceID == "" {
-		writeAPIError(w, newAPIError(http.StatusBadRequest, CodeValidation, "source_id is required"))
+		writeAPIError(w, newAPIError(http.StatusBadRequest, codeValidation, "source_id is required"))
 		return
 	}
 	page, perPage, e := pageParams(r)
@@ -71,10 +71,10 @@ func (s *Server) handleRemoveProducts(w http.ResponseWriter, r *http.Request) {
 	codes, _ := body.EntityCodes.([]any)
 	switch {
 	case body.SourceID == "":
-		writeAPIError(w, newAPIError(http.StatusBadRequest, CodeValidation, "source_id is required"))
+		writeAPIError(w, newAPIError(http.StatusBadRequest, codeValidation, "source_id is required"))
 		return
 	case len(codes) == 0 || len(codes) > s.cfg.maxProducts:
-		writeAPIError(w, newAPIError(http.StatusBadRequest, CodeValidation, "entity_codes must be an array of 1 to %d codes", s.cfg.maxProducts))
+		writeAPIError(w, newAPIError(http.StatusBadRequest, codeValidation, "entity_codes must be an array of 1 to %d codes", s.cfg.maxProducts))
 		return
 	}
 	if _, ok := s.source(body.SourceID); !ok {

@@ -49,15 +49,15 @@ func TestStubBodiesAndOrder(t *testing.T) {
 	if a.status != 503 || string(a.raw) != `{"oops": true}` {
 		t.Errorf("second answer %d %s", a.status, a.raw)
 	}
-	send(t, s, http.MethodGet, "/api/b2b/pim/jobs/x", nil).wantStatus(t, 500, CodeInternal)
+	send(t, s, http.MethodGet, "/api/b2b/pim/jobs/x", nil).wantStatus(t, 500, codeInternal)
 	s.ClearStubs()
-	send(t, s, http.MethodGet, "/api/b2b/pim/jobs/x", nil).wantStatus(t, 404, CodeJobNotFound)
+	send(t, s, http.MethodGet, "/api/b2b/pim/jobs/x", nil).wantStatus(t, 404, catalog.CodeJobNotFound)
 }
 
 func TestStubComesAfterAuthentication(t *testing.T) {
 	s := newTestServer(t)
 	s.Stub(Stub{Status: 200})
-	send(t, s, http.MethodGet, pathImportQueue, nil, noAuth).wantStatus(t, http.StatusUnauthorized, CodeUnauthenticated)
+	send(t, s, http.MethodGet, pathImportQueue, nil, noAuth).wantStatus(t, http.StatusUnauthorized, codeUnauthenticated)
 	if r := s.Requests(); r[0].Stubbed {
 		t.Error("an unauthenticated request was stubbed")
 	}

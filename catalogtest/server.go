@@ -230,7 +230,7 @@ func (s *Server) buildHandler() http.Handler {
 // POST becomes a GET, and the fake should expose the client's bad path.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if !canonicalPath(r.URL.Path) {
-		writeError(w, http.StatusNotFound, errorBody{Code: CodeNotFound, Error: "no endpoint at " + r.URL.Path})
+		writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeNotFound, Error: "no endpoint at " + r.URL.Path})
 		return
 	}
 	s.mux.ServeHTTP(w, r)
@@ -258,11 +258,11 @@ func (s *Server) handleUnrouted(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allowed) > 0 {
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		writeError(w, http.StatusMethodNotAllowed, errorBody{Code: CodeMethodNotAllowed,
+		writeError(w, http.StatusMethodNotAllowed, errorBody{Code: codeMethodNotAllowed,
 			Error: fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)})
 		return
 	}
-	writeError(w, http.StatusNotFound, errorBody{Code: CodeNotFound, Error: "no endpoint at " + r.URL.Path})
+	writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeNotFound, Error: "no endpoint at " + r.URL.Path})
 }
 
 // recoverPanics turns a bug in the fake into a 500 answer instead of a
@@ -274,7 +274,7 @@ func recoverPanics(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				writeError(w, http.StatusInternalServerError, errorBody{Code: CodeInternal,
+				writeError(w, http.StatusInternalServerError, errorBody{Code: codeInternal,
 					Error: "internal error in catalogtest", Details: fmt.Sprint(v)})
 			}
 		}()

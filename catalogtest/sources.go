@@ -154,9 +154,9 @@ func (s *Server) handleCreateSource(w http.ResponseWriter, r *http.Request) {
 // sourceError is the platform's answer to a source AddSource refused.
 func sourceError(err error, id string) *apiError {
 	if errors.Is(err, errSourceExists) {
-		return newAPIError(http.StatusConflict, CodeConflict, "source %q already exists", id)
+		return newAPIError(http.StatusConflict, codeConflict, "source %q already exists", id)
 	}
-	return newAPIError(http.StatusBadRequest, CodeValidation, "%s", strings.TrimPrefix(err.Error(), "catalogtest: "))
+	return newAPIError(http.StatusBadRequest, codeValidation, "%s", strings.TrimPrefix(err.Error(), "catalogtest: "))
 }
 
 // checkSource refuses what the platform refuses of a new source.

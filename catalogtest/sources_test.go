@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pimkit/catalog"
 )
 
 func TestCreateSource(t *testing.T) {
@@ -57,17 +58,17 @@ func TestCreateSourceErrors(t *testing.T) {
 		name    string
 		body    any
 		status  int
-		code    string
+		code    catalog.ErrorCode
 		wantMsg string
 	}{
-		{"duplicate", map[string]any{"source_id": "erp"}, http.StatusConflict, CodeConflict, `source "erp" already exists`},
-		{"duplicate of the default source", map[string]any{"source_id": DefaultSourceID}, http.StatusConflict, CodeConflict, "already exists"},
-		{"missing source_id", map[string]any{"source_name": "x"}, http.StatusBadRequest, CodeValidation, "source_id is required"},
-		{"empty mapping target", map[string]any{"source_id": "x", "field_mappings": map[string]any{"a": ""}}, http.StatusBadRequest, CodeValidation, "not a valid target"},
-		{"empty path segment", map[string]any{"source_id": "x", "field_mappings": map[string]any{"a": "pricing..list"}}, http.StatusBadRequest, CodeValidation, "not a valid target"},
-		{"mapping target not a string", map[string]any{"source_id": "x", "field_mappings": map[string]any{"a": 1}}, http.StatusBadRequest, CodeValidation, "field field_mappings must be a string"},
-		{"threshold out of range", map[string]any{"source_id": "x", "min_score_threshold": 150}, http.StatusBadRequest, CodeValidation, "between 0 and 100"},
-		{"bad JSON", `{"source_id": `, http.StatusBadRequest, CodeValidation, "unexpected end of input"},
+		{"duplicate", map[string]any{"source_id": "erp"}, http.StatusConflict, codeConflict, `source "erp" already exists`},
+		{"duplicate of the default source", map[string]any{"source_id": DefaultSourceID}, http.StatusConflict, codeConflict, "already exists"},
+		{"missing source_id", map[string]any{"source_name": "x"}, http.StatusBadRequest, codeValidation, "source_id is required"},
+		{"empty mapping target", map[string]any{"source_id": "x", "field_mappings": map[string]any{"a": ""}}, http.StatusBadRequest, codeValidation, "not a valid target"},
+		{"empty path segment", map[string]any{"source_id": "x", "field_mappings": map[string]any{"a": "pricing..list"}}, http.StatusBadRequest, codeValidation, "not a valid target"},
+		{"mapping target not a string", map[string]any{"source_id": "x", "field_mappings": map[string]any{"a": 1}}, http.StatusBadRequest, codeValidation, "field field_mappings must be a string"},
+		{"threshold out of range", map[string]any{"source_id": "x", "min_score_threshold": 150}, http.StatusBadRequest, codeValidation, "between 0 and 100"},
+		{"bad JSON", `{"source_id": `, http.StatusBadRequest, codeValidation, "unexpected end of input"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
