@@ -3,6 +3,8 @@ package catalogtest
 import (
 	"slices"
 	"time"
+
+	"github.com/pimkit/catalog"
 )
 
 // Defaults: the platform's languages, request limits (40 requests per
@@ -26,7 +28,7 @@ type config struct {
 	rateWindow   time.Duration
 	maxBody      int64
 	maxProducts  int
-	clock        Clock
+	clock        catalog.Clock
 	jobDelay     time.Duration
 	searchSync   bool
 	sources      []Source
@@ -120,7 +122,7 @@ func WithMaxProducts(n int) Option {
 
 // WithClock sets the server's clock; see [FakeClock]. A nil clock keeps the
 // wall clock.
-func WithClock(clock Clock) Option {
+func WithClock(clock catalog.Clock) Option {
 	return func(c *config) {
 		if clock != nil {
 			c.clock = clock

@@ -158,7 +158,8 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Client returns a catalog client for this server, authenticated with the
 // server's first API key (else its first bearer token, else its session
 // cookie) and configured with the server's rate and body limits. A server
-// on a FakeClock gives a client on the same clock (catalog.WithClock): its
+// on a clock of the test's (a FakeClock, see WithClock) gives a client on
+// the same clock (catalog.WithClock): its
 // pacing, retry waits, Retry-After sleeps and job polling move when the
 // test advances the clock, never on the wall clock. The client's limiter
 // lets a burst of up to the server's limit go at once, so a short test
@@ -169,10 +170,10 @@ func (s *Server) Client(opts ...catalog.Option) (*catalog.Client, error) {
 		rate = catalog.WithRateLimit(s.cfg.rateN, s.cfg.rateWindow)
 	}
 	base := []catalog.Option{s.clientCredential(), rate, catalog.WithMaxBodyBytes(s.cfg.maxBody)}
-	if fake, ok := s.cfg.clock.(*FakeClock); ok {
+	if _, wall := s.cfg.clock.(realClock); !wall {
 		// The client paces, waits for retries and polls on the server's
 		// clock, so a test that advances it sees both move together.
-		base = append(base, catalog.WithClock(fake))
+		base = append(base, catalog.WithClock(s.cfg.clock))
 	}
 	return catalog.NewClient(s.URL, append(base, opts...)...)
 }
