@@ -89,9 +89,9 @@ func TestPartialMergeSendsZeroValuesAndKeepsUnset(t *testing.T) {
 }
 
 func TestRulesEndToEnd(t *testing.T) {
-	srv, c := newFake(t, catalogtest.WithSource(catalogtest.Source{
+	srv, c := newFake(t, catalogtest.WithSource(catalog.Source{
 		ID: "erp", Name: "ERP", FieldMappings: map[string]string{"model": "product_model"}, LockedFields: []string{"slug"},
-		AutoPublishEnabled: true, RequiredFields: []string{"name", "pricing.list"},
+		AutoPublishEnabled: catalog.Ptr(true), RequiredFields: []string{"name", "pricing.list"},
 	}), catalogtest.WithDefaultLanguage("it"))
 	ctx := context.Background()
 
@@ -170,7 +170,7 @@ func TestQueueAndWaitEndToEnd(t *testing.T) {
 
 	// A source that maps entity_code away leaves rows without identity:
 	// every row fails on the server, so the job fails and Wait says so.
-	if err := srv.AddSource(catalogtest.Source{ID: "broken", FieldMappings: map[string]string{"entity_code": "legacy_code"}}); err != nil {
+	if err := srv.AddSource(catalog.Source{ID: "broken", FieldMappings: map[string]string{"entity_code": "legacy_code"}}); err != nil {
 		t.Fatal(err)
 	}
 	q, err = c.Products.Queue(ctx, "broken", []catalog.Product{{EntityCode: "A"}, {EntityCode: "B"}}, nil)

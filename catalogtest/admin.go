@@ -495,12 +495,12 @@ func DecodeFaults(data []byte) ([]Fault, error) {
 // (required), "source_name", "field_mappings", "locked_fields",
 // "auto_publish_enabled", "min_score_threshold" and "required_fields".
 // Unknown keys are refused.
-func DecodeSources(data []byte) ([]Source, error) {
+func DecodeSources(data []byte) ([]catalog.Source, error) {
 	var list []wireSource
 	if err := decodeOneOrMany(data, &list); err != nil {
 		return nil, fmt.Errorf("catalogtest: sources: %w", err)
 	}
-	out := make([]Source, len(list))
+	out := make([]catalog.Source, len(list))
 	for i, w := range list {
 		if w.SourceID == "" {
 			return nil, fmt.Errorf("catalogtest: source %d has no source_id", i)

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/pimkit/catalog"
 )
 
 // The read-only page at GET /_fake/ui (and GET /_fake/ for a browser): the
@@ -37,6 +39,7 @@ var adminPageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 		}
 		return b.String()
 	},
+	"autoPublish": autoPublishOn,
 	"faultName": func(k FaultKind) string {
 		if k == 0 {
 			return ""
@@ -70,7 +73,7 @@ type pageData struct {
 	Requests    []Request // newest first
 	Faults      []adminFault
 	FaultsFired int
-	Sources     []Source
+	Sources     []catalog.Source
 	Rendered    time.Time
 }
 

@@ -70,7 +70,7 @@ func TestListingsPage(t *testing.T) {
 // A selective update leaves locked fields alone, and the identifiers
 // cannot be masked.
 func TestUpdateMaskKeepsLockedFields(t *testing.T) {
-	s := newTestServer(t, WithSource(Source{ID: "erp", LockedFields: []string{"pricing.list"}}))
+	s := newTestServer(t, WithSource(catalog.Source{ID: "erp", LockedFields: []string{"pricing.list"}}))
 	body := func(mask []string, p map[string]any) map[string]any {
 		return map[string]any{"source_id": "erp", "update_mask": mask, "products": []any{p}}
 	}

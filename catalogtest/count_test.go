@@ -24,8 +24,8 @@ import (
 // it do not auto-publish either; "erp" maps keys onto and away from the
 // identity fields.
 var (
-	countDefault = Source{ID: DefaultSourceID, Name: "Default source"}
-	countERP     = Source{ID: "erp", Name: "ERP", FieldMappings: map[string]string{
+	countDefault = catalog.Source{ID: DefaultSourceID, Name: "Default source"}
+	countERP     = catalog.Source{ID: "erp", Name: "ERP", FieldMappings: map[string]string{
 		"code": "entity_code", "entity_code": "erp_code", "family": "sku.family", "Prix": "pricing.list"}}
 )
 

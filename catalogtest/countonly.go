@@ -14,6 +14,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/internal/benchhook"
 )
 
@@ -135,13 +136,13 @@ func (r *identityRule) identified(st []keyState) bool {
 // source at once: the source is known only once the whole body is read,
 // since source_id may come after products.
 type rowScanner struct {
-	keys     []string          // entity_code, sku, then incoming keys of identity mappings
-	rules    []identityRule    // rules[0] has no moves
-	bySource map[string]int    // source ID to index in rules
-	sources  map[string]Source // the sources when the request arrived
-	limit    int               // rows past it are only counted: the request gets a 400
-	n        int               // rows seen
-	states   []keyState        // of the current row, by key index; reused
+	keys     []string                  // entity_code, sku, then incoming keys of identity mappings
+	rules    []identityRule            // rules[0] has no moves
+	bySource map[string]int            // source ID to index in rules
+	sources  map[string]catalog.Source // the sources when the request arrived
+	limit    int                       // rows past it are only counted: the request gets a 400
+	n        int                       // rows seen
+	states   []keyState                // of the current row, by key index; reused
 }
 
 // newRowScanner prepares a scanner for the sources as they are now. The
@@ -149,7 +150,7 @@ type rowScanner struct {
 // unknown to it (the normal mode would find it, having looked last).
 func (s *Server) newRowScanner() *rowScanner {
 	sc := &rowScanner{keys: []string{"entity_code", "sku"}, rules: []identityRule{{}},
-		bySource: make(map[string]int), sources: make(map[string]Source), limit: s.cfg.maxProducts}
+		bySource: make(map[string]int), sources: make(map[string]catalog.Source), limit: s.cfg.maxProducts}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for id, src := range s.sources {

@@ -47,11 +47,11 @@
 // A typical test:
 //
 //	func TestImport(t *testing.T) {
-//		srv := catalogtest.NewServer(catalogtest.WithSource(catalogtest.Source{
+//		srv := catalogtest.NewServer(catalogtest.WithSource(catalog.Source{
 //			ID:                 "erp",
 //			Name:               "ERP feed",
 //			FieldMappings:      map[string]string{"price": "pricing.list"},
-//			AutoPublishEnabled: true,
+//			AutoPublishEnabled: catalog.Ptr(true),
 //			RequiredFields:     []string{"name", "pricing.list"},
 //		}))
 //		t.Cleanup(srv.Close)

@@ -99,7 +99,7 @@ func TestIdempotencyFailedAnswerNotStored(t *testing.T) {
 	s := newTestServer(t)
 	body := importReq("erp", map[string]any{"entity_code": "A"})
 	withKey(t, s, http.MethodPost, pathImportAPI, body, "k").wantStatus(t, http.StatusNotFound, catalog.CodeSourceNotFound)
-	if err := s.AddSource(Source{ID: "erp"}); err != nil {
+	if err := s.AddSource(catalog.Source{ID: "erp"}); err != nil {
 		t.Fatal(err)
 	}
 	a := withKey(t, s, http.MethodPost, pathImportAPI, body, "k")

@@ -293,8 +293,8 @@ func mediaType(item any) string {
 
 // autoPublish scores the product's completeness and says whether it is
 // published: the product's auto-publish settings, else the source's.
-func autoPublish(data map[string]any, src Source) (score float64, publish bool) {
-	enabled := src.AutoPublishEnabled
+func autoPublish(data map[string]any, src catalog.Source) (score float64, publish bool) {
+	enabled := autoPublishOn(src)
 	if b, ok := data["auto_publish_enabled"].(bool); ok {
 		enabled = b
 	}

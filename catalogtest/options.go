@@ -31,7 +31,7 @@ type config struct {
 	clock        catalog.Clock
 	jobDelay     time.Duration
 	searchSync   bool
-	sources      []Source
+	sources      []catalog.Source
 	countOnly    bool
 	faults       []Fault
 	faultSeed    uint64
@@ -175,7 +175,7 @@ func WithIDSeed(seed uint64) Option {
 
 // WithSource seeds an import source. A source with the ID of an earlier one,
 // including DefaultSourceID, replaces it.
-func WithSource(src Source) Option {
+func WithSource(src catalog.Source) Option {
 	return func(c *config) { c.sources = append(c.sources, cloneSource(src)) }
 }
 

@@ -139,7 +139,7 @@ type importBody struct {
 
 // importRequest is a validated import, ready to apply.
 type importRequest struct {
-	source      Source
+	source      catalog.Source
 	rows        []any
 	tally       *rowTally   // in count mode, instead of rows
 	file        *fileUpload // for a file upload, instead of rows

@@ -56,7 +56,7 @@ type Server struct {
 	closeOnce  sync.Once
 
 	mu              sync.Mutex
-	sources         map[string]Source
+	sources         map[string]catalog.Source
 	products        map[string][]ProductVersion
 	categories      map[string]map[string]any // by category_id
 	promotions      map[string]map[string]any // by promotionKey
@@ -100,7 +100,7 @@ func NewServer(opts ...Option) *Server {
 		stopping:   make(chan struct{}),
 		done:       make(chan struct{}),
 		workerDone: make(chan struct{}),
-		sources:    make(map[string]Source),
+		sources:    make(map[string]catalog.Source),
 		products:   make(map[string][]ProductVersion),
 		categories: make(map[string]map[string]any),
 		promotions: make(map[string]map[string]any),

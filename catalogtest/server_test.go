@@ -451,7 +451,7 @@ func FuzzImport(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	s := NewServer(WithRateLimit(0, 0), WithSource(Source{ID: "m", FieldMappings: map[string]string{"a": "x.y", "b": "x"},
+	s := NewServer(WithRateLimit(0, 0), WithSource(catalog.Source{ID: "m", FieldMappings: map[string]string{"a": "x.y", "b": "x"},
 		LockedFields: []string{"x.y.z", "name"}}))
 	defer s.Close()
 	h := s.Handler()

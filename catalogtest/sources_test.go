@@ -88,16 +88,16 @@ func TestSeededSources(t *testing.T) {
 	clock := NewFakeClock(t0)
 	earlier := t0.Add(-time.Hour)
 	s := newTestServer(t, WithClock(clock),
-		WithSource(Source{ID: "zeta", Name: "first"}),
-		WithSource(Source{ID: "zeta", Name: "second", CreatedAt: earlier}),
-		WithSource(Source{ID: "alpha", LockedFields: []string{"name"}}))
-	if err := s.AddSource(Source{ID: "beta", RequiredFields: []string{"sku"}}); err != nil {
+		WithSource(catalog.Source{ID: "zeta", Name: "first"}),
+		WithSource(catalog.Source{ID: "zeta", Name: "second", CreatedAt: earlier}),
+		WithSource(catalog.Source{ID: "alpha", LockedFields: []string{"name"}}))
+	if err := s.AddSource(catalog.Source{ID: "beta", RequiredFields: []string{"sku"}}); err != nil {
 		t.Fatal(err)
 	}
-	want := []Source{
+	want := []catalog.Source{
 		{ID: "alpha", LockedFields: []string{"name"}, CreatedAt: t0},
 		{ID: "beta", RequiredFields: []string{"sku"}, CreatedAt: t0},
-		{ID: DefaultSourceID, Name: "Default source", AutoPublishEnabled: true, CreatedAt: t0},
+		{ID: DefaultSourceID, Name: "Default source", AutoPublishEnabled: catalog.Ptr(true), CreatedAt: t0},
 		{ID: "zeta", Name: "second", CreatedAt: earlier},
 	}
 	got := s.Sources()
@@ -111,7 +111,7 @@ func TestSeededSources(t *testing.T) {
 }
 
 func TestReplaceDefaultSource(t *testing.T) {
-	s := newTestServer(t, WithSource(Source{ID: DefaultSourceID, Name: "Mine", RequiredFields: []string{"name"}}))
+	s := newTestServer(t, WithSource(catalog.Source{ID: DefaultSourceID, Name: "Mine", RequiredFields: []string{"name"}}))
 	directImport(t, s, importReq(DefaultSourceID, map[string]any{"entity_code": "A"}))
 	// Not auto-publishing any more, and name is required.
 	if p := mustProduct(t, s, "A"); p.Status != StatusDraft || p.Score != 0 || p.Source.SourceName != "Mine" {
@@ -121,16 +121,16 @@ func TestReplaceDefaultSource(t *testing.T) {
 
 func TestAddSourceErrors(t *testing.T) {
 	s := newTestServer(t)
-	if err := s.AddSource(Source{}); err == nil {
+	if err := s.AddSource(catalog.Source{}); err == nil {
 		t.Error("AddSource with no ID succeeded")
 	}
-	if err := s.AddSource(Source{ID: DefaultSourceID}); err == nil {
+	if err := s.AddSource(catalog.Source{ID: DefaultSourceID}); err == nil {
 		t.Error("AddSource with a taken ID succeeded")
 	}
 }
 
 func TestSourceMutationAfterSeeding(t *testing.T) {
-	src := Source{ID: "erp", FieldMappings: map[string]string{"a": "b"}}
+	src := catalog.Source{ID: "erp", FieldMappings: map[string]string{"a": "b"}}
 	s := newTestServer(t, WithSource(src))
 	src.FieldMappings["a"] = "c" // the caller's map is not shared with the server
 	directImport(t, s, importReq("erp", map[string]any{"entity_code": "A", "a": 1}))

@@ -24,7 +24,7 @@ import (
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sources = make(map[string]Source)
+	s.sources = make(map[string]catalog.Source)
 	s.seedSourcesLocked()
 	s.products = make(map[string][]ProductVersion)
 	s.categories = make(map[string]map[string]any)

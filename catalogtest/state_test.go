@@ -126,7 +126,7 @@ func TestSeedJob(t *testing.T) {
 func TestResetForgetsEverything(t *testing.T) {
 	clock := NewFakeClock(t0)
 	s := newTestServer(t, WithClock(clock), WithRateLimit(3, time.Minute),
-		WithSource(Source{ID: "erp", Name: "ERP"}),
+		WithSource(catalog.Source{ID: "erp", Name: "ERP"}),
 		WithFaults(Fault{Kind: FaultStatus, Status: 503, Op: OpQueueStatus, Nth: 1}))
 	fresh := func() (ids []string, answers []int) {
 		send(t, s, http.MethodGet, pathImportQueue, nil).wantStatus(t, http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE")
@@ -143,7 +143,7 @@ func TestResetForgetsEverything(t *testing.T) {
 		return ids, answers
 	}
 	ids1, answers1 := fresh()
-	if err := s.AddSource(Source{ID: "extra"}); err != nil {
+	if err := s.AddSource(catalog.Source{ID: "extra"}); err != nil {
 		t.Fatal(err)
 	}
 	s.AddFault(Fault{Kind: FaultStatus, Status: 500})
@@ -178,7 +178,7 @@ func TestResetForgetsEverything(t *testing.T) {
 	}
 }
 
-func sourceIDs(srcs []Source) []string {
+func sourceIDs(srcs []catalog.Source) []string {
 	var out []string
 	for _, s := range srcs {
 		out = append(out, s.ID)
