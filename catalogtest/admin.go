@@ -233,42 +233,14 @@ func (s *Server) adminJob(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"job": toWireJob(j, JobCountersDefault)})
 }
 
-// adminSeedJobBody is SeedJob's Job in JSON, with the wire's names.
-type adminSeedJobBody struct {
-	JobID           string            `json:"job_id"`
-	JobType         string            `json:"job_type"`
-	SourceID        string            `json:"source_id"`
-	Status          catalog.JobStatus `json:"status"`
-	MergeMode       catalog.MergeMode `json:"merge_mode"`
-	TotalRows       int               `json:"total_rows"`
-	ProcessedRows   int               `json:"processed_rows"`
-	SuccessfulRows  int               `json:"successful_rows"`
-	FailedRows      int               `json:"failed_rows"`
-	CreatedRows     int               `json:"created_rows"`
-	UpdatedRows     int               `json:"updated_rows"`
-	AutoPublished   int               `json:"auto_published"`
-	ImportErrors    []RowError        `json:"import_errors"`
-	BatchID         string            `json:"batch_id"`
-	BatchPart       int               `json:"batch_part"`
-	BatchTotalParts int               `json:"batch_total_parts"`
-	BatchTotalItems int               `json:"batch_total_items"`
-	CreatedAt       time.Time         `json:"created_at"`
-	StartedAt       time.Time         `json:"started_at"`
-	CompletedAt     time.Time         `json:"completed_at"`
-}
-
 func (s *Server) adminSeedJob(w http.ResponseWriter, r *http.Request) {
-	var in adminSeedJobBody
+	// The body is a catalog.Job in its JSON, the wire's names.
+	var in catalog.Job
 	if e := s.adminDecode(w, r, &in); e != nil {
 		writeAPIError(w, e)
 		return
 	}
-	j, err := s.SeedJob(Job{ID: in.JobID, Type: in.JobType, SourceID: in.SourceID, Status: in.Status,
-		MergeMode: in.MergeMode, TotalRows: in.TotalRows, ProcessedRows: in.ProcessedRows,
-		SuccessfulRows: in.SuccessfulRows, FailedRows: in.FailedRows, CreatedRows: in.CreatedRows,
-		UpdatedRows: in.UpdatedRows, AutoPublished: in.AutoPublished, Errors: in.ImportErrors,
-		BatchID: in.BatchID, BatchPart: in.BatchPart, BatchTotalParts: in.BatchTotalParts,
-		BatchTotalItems: in.BatchTotalItems, CreatedAt: in.CreatedAt, StartedAt: in.StartedAt, CompletedAt: in.CompletedAt})
+	j, err := s.SeedJob(in)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: err.Error()})
 		return

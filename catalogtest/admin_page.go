@@ -69,7 +69,7 @@ type pageData struct {
 	Refresh     int
 	Counts      adminCounts
 	Products    []pageProduct
-	Jobs        []Job
+	Jobs        []catalog.Job
 	Requests    []Request // newest first
 	Faults      []adminFault
 	FaultsFired int

@@ -76,7 +76,7 @@ func withCountOnly() Option {
 type rowTally struct {
 	total  int
 	failed int
-	errors []RowError // the first maxResponseErrors, with their raw data
+	errors []catalog.RowError // the first maxResponseErrors, with their raw data
 }
 
 // keyState is what the identity check needs to know of a top-level value.
@@ -233,7 +233,7 @@ func (sc *rowScanner) fail(row int, data []byte, msg string, st []keyState) {
 			if !decoded {
 				raw, decoded = decodeRow(data), true
 			}
-			r.tally.errors = append(r.tally.errors, RowError{Row: row, Error: msg, RawData: raw})
+			r.tally.errors = append(r.tally.errors, catalog.RowError{Row: row, Reason: msg, RawData: marshalWire(raw)})
 		}
 	}
 }
@@ -642,7 +642,7 @@ func literalName(tok json.Token) string {
 // was read, so only the counters are set, at once. Nothing is stored, so
 // every row with an identity counts as created; none counts as
 // auto-published, which would need the product's content.
-func (s *Server) runCounted(js *jobState, run *importRun, t *rowTally) (Job, *importRun, int) {
+func (s *Server) runCounted(js *jobState, run *importRun, t *rowTally) (catalog.Job, *importRun, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ok := t.total - t.failed

@@ -280,10 +280,10 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 }
 
 // queueUpload checks the form's fields and queues the file's job.
-func (s *Server) queueUpload(f *form, up *fileUpload, size int64) (Job, *apiError) {
+func (s *Server) queueUpload(f *form, up *fileUpload, size int64) (catalog.Job, *apiError) {
 	sourceID := f.fields["source_id"]
 	if sourceID == "" {
-		return Job{}, newAPIError(http.StatusBadRequest, codeValidation, "source_id is required")
+		return catalog.Job{}, newAPIError(http.StatusBadRequest, codeValidation, "source_id is required")
 	}
 	var mapping map[string]string
 	for _, key := range []string{"field_mappings", "mapping"} {
@@ -292,10 +292,10 @@ func (s *Server) queueUpload(f *form, up *fileUpload, size int64) (Job, *apiErro
 			continue
 		}
 		if err := json.Unmarshal([]byte(raw), &mapping); err != nil {
-			return Job{}, newAPIError(http.StatusBadRequest, codeValidation, "%s must be a JSON object of strings: %v", key, err)
+			return catalog.Job{}, newAPIError(http.StatusBadRequest, codeValidation, "%s must be a JSON object of strings: %v", key, err)
 		}
 		if err := checkMappings(key, mapping); err != nil {
-			return Job{}, newAPIError(http.StatusBadRequest, codeValidation, "%s", err)
+			return catalog.Job{}, newAPIError(http.StatusBadRequest, codeValidation, "%s", err)
 		}
 		break
 	}
@@ -303,16 +303,16 @@ func (s *Server) queueUpload(f *form, up *fileUpload, size int64) (Job, *apiErro
 	if raw, sent := f.fields["update_existing"]; sent {
 		v, err := strconv.ParseBool(raw)
 		if err != nil {
-			return Job{}, newAPIError(http.StatusBadRequest, codeValidation, "update_existing must be true or false, got %q", raw)
+			return catalog.Job{}, newAPIError(http.StatusBadRequest, codeValidation, "update_existing must be true or false, got %q", raw)
 		}
 		up.updateExisting = v
 	}
 	src, ok := s.source(sourceID)
 	if !ok {
-		return Job{}, sourceNotFound(sourceID)
+		return catalog.Job{}, sourceNotFound(sourceID)
 	}
 	if s.cfg.noCDN {
-		return Job{}, newAPIError(http.StatusInternalServerError, codeInternal, "CDN is not configured for this tenant: file uploads need one")
+		return catalog.Job{}, newAPIError(http.StatusInternalServerError, codeInternal, "CDN is not configured for this tenant: file uploads need one")
 	}
 	up.mappings = maps.Clone(src.FieldMappings)
 	if up.mappings == nil {
@@ -336,7 +336,7 @@ func (s *Server) queueUpload(f *form, up *fileUpload, size int64) (Job, *apiErro
 // time, so that processed_rows moves as it goes. A row that does not
 // convert or validate is a row error; a file that cannot be read past a
 // row ends the job with the rows read so far applied.
-func (s *Server) runFileImport(js *jobState, run *importRun, up *fileUpload) (Job, *importRun, int) {
+func (s *Server) runFileImport(js *jobState, run *importRun, up *fileUpload) (catalog.Job, *importRun, int) {
 	defer s.uploads.remove(up.path)
 	total, readErr := countRows(up)
 	s.mu.Lock()
@@ -383,7 +383,7 @@ func (s *Server) runFileImport(js *jobState, run *importRun, up *fileUpload) (Jo
 			line = fe.Line
 		}
 		js.FailedRows++
-		js.Errors = append(js.Errors, RowError{Row: line, Error: readErr.Error(), Code: RowCodeFile})
+		js.Errors = append(js.Errors, catalog.RowError{Row: line, Reason: readErr.Error(), RawData: marshalWire(nil), Code: RowCodeFile})
 	}
 	batches := 0
 	if s.liveLocked(js) {
@@ -506,7 +506,7 @@ func (s *Server) applyFileRowLocked(run *importRun, fm *fileMapper, up *fileUplo
 	}
 	res := s.applyRowLocked(run, row.Line, doc)
 	if res.err != nil {
-		res.err.Code, res.err.RawData = RowCodeValidation, raw
+		res.err.Code, res.err.RawData = RowCodeValidation, marshalWire(raw)
 	}
 	return res
 }
@@ -571,12 +571,12 @@ func validGTIN(s string) bool {
 
 // wireFileRowError is a row error on GET .../jobs/{jobId}/errors.
 type wireFileRowError struct {
-	Row        int    `json:"row"`
-	EntityCode string `json:"entity_code,omitempty"`
-	EAN        string `json:"ean,omitempty"`
-	Error      string `json:"error"`
-	Message    string `json:"message"`
-	RawData    any    `json:"raw_data,omitempty"`
+	Row        int             `json:"row"`
+	EntityCode string          `json:"entity_code,omitempty"`
+	EAN        string          `json:"ean,omitempty"`
+	Error      string          `json:"error"`
+	Message    string          `json:"message"`
+	RawData    json.RawMessage `json:"raw_data,omitempty"`
 }
 
 // handleJobErrors serves GET /api/b2b/pim/jobs/{jobId}/errors: the job's
@@ -608,8 +608,12 @@ func (s *Server) writeErrorPage(w http.ResponseWriter, id string, page, per int)
 		if code == "" {
 			code = RowCodeImport
 		}
-		we := wireFileRowError{Row: e.Row, EntityCode: e.EntityCode, Error: code, Message: e.Error, RawData: e.RawData}
-		if m, ok := e.RawData.(map[string]any); ok {
+		we := wireFileRowError{Row: e.Row, EntityCode: e.EntityCode, Error: code, Message: e.Reason}
+		if string(e.RawData) != "null" {
+			we.RawData = e.RawData
+		}
+		var m map[string]any
+		if json.Unmarshal(e.RawData, &m) == nil {
 			we.EAN = firstEAN(m)
 		}
 		data = append(data, we)

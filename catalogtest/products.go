@@ -294,12 +294,12 @@ func (s *Server) handleDirectImport(w http.ResponseWriter, r *http.Request) {
 }
 
 type directResponse struct {
-	Success bool          `json:"success"`
-	JobID   string        `json:"job_id"`
-	Summary directSummary `json:"summary"`
-	Errors  []RowError    `json:"errors"`
-	Debug   directDebug   `json:"debug"`
-	Message string        `json:"message"`
+	Success bool               `json:"success"`
+	JobID   string             `json:"job_id"`
+	Summary directSummary      `json:"summary"`
+	Errors  []catalog.RowError `json:"errors"`
+	Debug   directDebug        `json:"debug"`
+	Message string             `json:"message"`
 }
 
 type directSummary struct {
@@ -328,7 +328,7 @@ type wireVersionSource struct {
 	BatchMetadata *catalog.BatchMetadata `json:"batch_metadata,omitempty"`
 }
 
-func directAnswer(req *importRequest, job Job, run *importRun, batches int, elapsed time.Duration) directResponse {
+func directAnswer(req *importRequest, job catalog.Job, run *importRun, batches int, elapsed time.Duration) directResponse {
 	errs := job.Errors[:min(len(job.Errors), maxResponseErrors)]
 	var batchID *string
 	if req.batchID != "" {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+
+	"github.com/pimkit/catalog"
 )
 
 // Paths of the product listing and removal; the wire is the project's
@@ -82,10 +84,10 @@ func (s *Server) handleRemoveProducts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sum := removeSummary{Total: len(codes)}
-	errs := []RowError{}
+	errs := []catalog.RowError{}
 	fail := func(row int, code string, raw any, msg string) {
 		sum.Failed++
-		errs = append(errs, RowError{Row: row, EntityCode: code, Error: msg, RawData: raw})
+		errs = append(errs, catalog.RowError{Row: row, EntityCode: code, Reason: msg, RawData: marshalWire(raw)})
 	}
 	seen := map[string]int{}
 	s.mu.Lock()

@@ -105,7 +105,7 @@ func TestScriptedJobOutcomes(t *testing.T) {
 		j, _ := s.Job(id)
 		v := view{Status: j.Status, Success: j.SuccessfulRows, Failed: j.FailedRows}
 		for _, e := range j.Errors {
-			v.Errors = append(v.Errors, e.EntityCode+": "+e.Error)
+			v.Errors = append(v.Errors, e.EntityCode+": "+e.Reason)
 		}
 		got = append(got, v)
 	}
@@ -169,7 +169,7 @@ func TestWaitJob(t *testing.T) {
 	if j, err := s.WaitJob(ctx, id, catalog.JobProcessing); err != nil || j.Status != catalog.JobProcessing {
 		t.Fatalf("WaitJob(processing) = %s, %v", j.Status, err)
 	}
-	done := make(chan Job)
+	done := make(chan catalog.Job)
 	go func() {
 		j, err := s.WaitJob(ctx, id)
 		if err != nil {

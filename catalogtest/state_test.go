@@ -82,26 +82,26 @@ func TestSeedVersions(t *testing.T) {
 func TestSeedJob(t *testing.T) {
 	s := newTestServer(t, WithClock(NewFakeClock(t0)))
 	client := fastClient(t, s)
-	failed, err := s.SeedJob(Job{Status: catalog.JobFailed, TotalRows: 1, ProcessedRows: 1, FailedRows: 1,
-		Errors: []RowError{{Row: 0, EntityCode: "A", Error: "boom", RawData: map[string]any{"entity_code": "A"}}}})
+	failed, err := s.SeedJob(catalog.Job{Status: catalog.JobFailed, TotalRows: 1, ProcessedRows: 1, FailedRows: 1,
+		Errors: []catalog.RowError{{Row: 0, EntityCode: "A", Reason: "boom", RawData: json.RawMessage(`{"entity_code":"A"}`)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pending, err := s.SeedJob(Job{ID: "queue_import_1_abcdef", Status: catalog.JobPending, TotalRows: 5})
+	pending, err := s.SeedJob(catalog.Job{ID: "queue_import_1_abcdef", Status: catalog.JobPending, TotalRows: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SeedJob(Job{ID: pending.ID}); err == nil {
+	if _, err := s.SeedJob(catalog.Job{ID: pending.ID}); err == nil {
 		t.Error("SeedJob with a taken ID succeeded")
 	}
-	if _, err := s.SeedJob(Job{Status: catalog.JobQueued}); err == nil {
+	if _, err := s.SeedJob(catalog.Job{Status: catalog.JobQueued}); err == nil {
 		t.Error("SeedJob with status queued succeeded")
 	}
 	got, err := client.Jobs.Get(context.Background(), failed.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(failed.CatalogJob(), *got); diff != "" {
+	if diff := cmp.Diff(failed, *got); diff != "" {
 		t.Errorf("seeded job as read (-want +got):\n%s", diff)
 	}
 	if got.Type != JobTypeQueueImport || got.SourceID != DefaultSourceID || !got.CompletedAt.Equal(t0) {
