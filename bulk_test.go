@@ -286,7 +286,7 @@ func TestImportAllCancelledHalfWay(t *testing.T) {
 }
 
 func TestImportAllQueued(t *testing.T) {
-	srv, c := newFake(t, catalogtest.WithSource(catalogtest.Source{ID: "feed", FieldMappings: map[string]string{"sku": "supplier_sku"}}))
+	srv, c := newFake(t, catalogtest.WithSource(catalog.Source{ID: "feed", FieldMappings: map[string]string{"sku": "supplier_sku"}}))
 	// Rows with only a sku lose it to the mapping: the server fails them.
 	input := products(35, func(i int) catalog.Product {
 		if i%10 == 4 {

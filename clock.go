@@ -7,9 +7,10 @@ import (
 
 // Clock is the client's time source: the rate limiter's windows, the waits
 // between retries (Retry-After included), the polling of Jobs.Wait and a
-// Batcher's MaxDelay all follow it. The default is the system clock;
-// catalogtest.FakeClock satisfies Clock, so a test can move time itself
-// (see WithClock).
+// Batcher's MaxDelay all follow it. The default is the system clock.
+// catalogtest's Server runs on a Clock too, and its FakeClock implements
+// this one, so a single fake clock drives the client and the fake server
+// (see WithClock and catalogtest.WithClock).
 type Clock interface {
 	Now() time.Time
 	// After returns a channel that receives once d has passed.

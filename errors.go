@@ -55,7 +55,7 @@ type APIError struct {
 	StatusCode       int            // HTTP status
 	Method           string         // request method
 	Path             string         // request path, without query
-	Code             string         // machine-readable code, from "code" or technicalDetails.code
+	Code             ErrorCode      // machine-readable code, from "code" or technicalDetails.code
 	Message          string         // the body's "error" (or "message")
 	Details          string         // the body's "details"; compact JSON when it is not a string
 	Hint             string         // the body's "hint"
@@ -68,7 +68,7 @@ func (e *APIError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "catalog: %s %s: %d %s", e.Method, e.Path, e.StatusCode, http.StatusText(e.StatusCode))
 	if e.Code != "" {
-		b.WriteString(" (" + e.Code + ")")
+		b.WriteString(" (" + string(e.Code) + ")")
 	}
 	if e.Message != "" {
 		b.WriteString(": " + e.Message)
@@ -317,14 +317,14 @@ func fillFromBody(e *APIError, raw []byte) bool {
 	if e.Message == "" {
 		e.Message = body.Message
 	}
-	e.Code = body.Code
+	e.Code = ErrorCode(clip(body.Code, maxErrorField))
 	if code, ok := body.TechnicalDetails["code"].(string); ok && e.Code == "" {
-		e.Code = code
+		e.Code = ErrorCode(clip(code, maxErrorField))
 	}
 	e.Details = textOf(body.Details)
 	e.Hint = body.Hint
 	e.TechnicalDetails = body.TechnicalDetails
-	for _, f := range []*string{&e.Message, &e.Code, &e.Details, &e.Hint} {
+	for _, f := range []*string{&e.Message, &e.Details, &e.Hint} {
 		*f = clip(*f, maxErrorField)
 	}
 	return len(body.Error) > 0 && string(body.Error) != "null"
@@ -378,3 +378,22 @@ func retryAfter(h http.Header) time.Duration {
 	}
 	return 0
 }
+
+// ErrorCode is the machine-readable code of an error answer, the "code" of
+// its body (APIError.Code). Compare it with the constants below to tell
+// apart answers that share a status:
+//
+//	if apiErr.Code == catalog.CodeSourceNotFound { /* create the source */ }
+//
+// The platform sends more codes than these (VALIDATION_ERROR,
+// RATE_LIMITED, ...); where the status says all a client can act on, the
+// sentinels (ErrValidation, ErrRateLimited, ...) are the check to use.
+type ErrorCode string
+
+// Codes a client can act on beyond the status.
+const (
+	CodeNotFound             ErrorCode = "NOT_FOUND"              // 404: no such path; check the base URL
+	CodeSourceNotFound       ErrorCode = "SOURCE_NOT_FOUND"       // 404: no import source with that source_id; create it
+	CodeJobNotFound          ErrorCode = "JOB_NOT_FOUND"          // 404: no job with that id
+	CodeIdempotencyKeyReused ErrorCode = "IDEMPOTENCY_KEY_REUSED" // 422: the Idempotency-Key was used for another request; use a new one
+)

@@ -90,7 +90,7 @@ func price(p catalog.Product) float64 {
 // A French ERP export: BOM, semicolons, comma decimals, thousands
 // separators; the source maps two columns, the upload one more.
 func TestUploadSemicolonCSVWithBOM(t *testing.T) {
-	srv, c := newFake(t, catalogtest.WithSource(catalogtest.Source{ID: "erp",
+	srv, c := newFake(t, catalogtest.WithSource(catalog.Source{ID: "erp",
 		FieldMappings: map[string]string{"Code": "entity_code", "Titre": "name"}}))
 	data := []byte("\xEF\xBB\xBFCode;Titre;Prix;EAN\n" +
 		"A-1;Vanne laiton;12,50;4006381333931\n" +

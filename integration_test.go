@@ -89,9 +89,9 @@ func TestPartialMergeSendsZeroValuesAndKeepsUnset(t *testing.T) {
 }
 
 func TestRulesEndToEnd(t *testing.T) {
-	srv, c := newFake(t, catalogtest.WithSource(catalogtest.Source{
+	srv, c := newFake(t, catalogtest.WithSource(catalog.Source{
 		ID: "erp", Name: "ERP", FieldMappings: map[string]string{"model": "product_model"}, LockedFields: []string{"slug"},
-		AutoPublishEnabled: true, RequiredFields: []string{"name", "pricing.list"},
+		AutoPublishEnabled: catalog.Ptr(true), RequiredFields: []string{"name", "pricing.list"},
 	}), catalogtest.WithDefaultLanguage("it"))
 	ctx := context.Background()
 
@@ -170,7 +170,7 @@ func TestQueueAndWaitEndToEnd(t *testing.T) {
 
 	// A source that maps entity_code away leaves rows without identity:
 	// every row fails on the server, so the job fails and Wait says so.
-	if err := srv.AddSource(catalogtest.Source{ID: "broken", FieldMappings: map[string]string{"entity_code": "legacy_code"}}); err != nil {
+	if err := srv.AddSource(catalog.Source{ID: "broken", FieldMappings: map[string]string{"entity_code": "legacy_code"}}); err != nil {
 		t.Fatal(err)
 	}
 	q, err = c.Products.Queue(ctx, "broken", []catalog.Product{{EntityCode: "A"}, {EntityCode: "B"}}, nil)
@@ -209,7 +209,7 @@ func TestErrorStatusesEndToEnd(t *testing.T) {
 		c, _ := srv.Client()
 		_, err := c.Products.Import(ctx, catalogtest.DefaultSourceID, one, nil)
 		var apiErr *catalog.APIError
-		if !errors.Is(err, catalog.ErrForbidden) || !errors.As(err, &apiErr) || apiErr.Code != catalogtest.CodeForbidden {
+		if !errors.Is(err, catalog.ErrForbidden) || !errors.As(err, &apiErr) || apiErr.Code != "FORBIDDEN" {
 			t.Fatalf("got %v", err)
 		}
 	})
@@ -217,7 +217,7 @@ func TestErrorStatusesEndToEnd(t *testing.T) {
 		_, c := newFake(t)
 		_, err := c.Products.Queue(ctx, "nope", one, nil)
 		var apiErr *catalog.APIError
-		if !errors.Is(err, catalog.ErrNotFound) || !errors.As(err, &apiErr) || apiErr.Code != catalogtest.CodeSourceNotFound {
+		if !errors.Is(err, catalog.ErrNotFound) || !errors.As(err, &apiErr) || apiErr.Code != catalog.CodeSourceNotFound {
 			t.Fatalf("got %v", err)
 		}
 	})
@@ -233,7 +233,7 @@ func TestErrorStatusesEndToEnd(t *testing.T) {
 		_, c := newFake(t, catalogtest.WithMaxProducts(1))
 		_, err := c.Products.Import(ctx, catalogtest.DefaultSourceID, []catalog.Product{{EntityCode: "A"}, {EntityCode: "B"}}, nil)
 		var apiErr *catalog.APIError
-		if !errors.Is(err, catalog.ErrValidation) || !errors.As(err, &apiErr) || apiErr.Code != catalogtest.CodeValidation {
+		if !errors.Is(err, catalog.ErrValidation) || !errors.As(err, &apiErr) || apiErr.Code != "VALIDATION_ERROR" {
 			t.Fatalf("got %v", err)
 		}
 	})

@@ -225,7 +225,7 @@ func TestEchoedSecretsRedactedFields(t *testing.T) {
 		}
 		td, _ := json.Marshal(apiErr.TechnicalDetails)
 		for name, v := range map[string]string{
-			"message": apiErr.Message, "code": apiErr.Code, "details": apiErr.Details, "hint": apiErr.Hint,
+			"message": apiErr.Message, "code": string(apiErr.Code), "details": apiErr.Details, "hint": apiErr.Hint,
 			"technical details": string(td), "request id": apiErr.RequestID,
 		} {
 			if !strings.Contains(v, redactMark) || strings.Contains(v, echoSecret) {

@@ -11,7 +11,7 @@ import (
 )
 
 func TestListAndRemoveProducts(t *testing.T) {
-	srv, c := newFake(t, catalogtest.WithSource(catalogtest.Source{ID: "other"}))
+	srv, c := newFake(t, catalogtest.WithSource(catalog.Source{ID: "other"}))
 	ctx := context.Background()
 	var feed []catalog.Product
 	for i := range 2500 { // three pages of 1,000

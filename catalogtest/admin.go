@@ -82,7 +82,7 @@ func (s *Server) adminOr(platform http.Handler) http.Handler {
 	mux.HandleFunc("POST /_fake/stubs", s.adminStub)
 	mux.HandleFunc("DELETE /_fake/stubs", s.adminClearStubs)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, errorBody{Code: CodeNotFound,
+		writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeNotFound,
 			Error: fmt.Sprintf("no admin endpoint %s %s", r.Method, r.URL.Path)})
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -179,7 +179,7 @@ func (s *Server) adminProduct(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("entityCode")
 	v, ok := s.Product(code)
 	if !ok {
-		writeError(w, http.StatusNotFound, errorBody{Code: CodeNotFound, Error: fmt.Sprintf("no product %q", code)})
+		writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeNotFound, Error: fmt.Sprintf("no product %q", code)})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"product": toAdminVersion(v)})
@@ -189,7 +189,7 @@ func (s *Server) adminVersions(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("entityCode")
 	vs := s.Versions(code)
 	if len(vs) == 0 {
-		writeError(w, http.StatusNotFound, errorBody{Code: CodeNotFound, Error: fmt.Sprintf("no product %q", code)})
+		writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeNotFound, Error: fmt.Sprintf("no product %q", code)})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"versions": toAdminVersions(vs)})
@@ -203,12 +203,12 @@ func (s *Server) adminSeedProduct(w http.ResponseWriter, r *http.Request) {
 	}
 	var p map[string]any
 	if err := decodeJSON(body, &p); err != nil || p == nil {
-		writeError(w, http.StatusBadRequest, errorBody{Code: CodeValidation, Error: "SeedProduct: the body must be a JSON object, the product"})
+		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: "SeedProduct: the body must be a JSON object, the product"})
 		return
 	}
 	v, err := s.SeedProduct(p)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, errorBody{Code: CodeValidation, Error: err.Error()})
+		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: err.Error()})
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"product": toAdminVersion(v)})
@@ -227,50 +227,22 @@ func (s *Server) adminJob(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("jobId")
 	j, ok := s.Job(id)
 	if !ok {
-		writeError(w, http.StatusNotFound, errorBody{Code: CodeJobNotFound, Error: fmt.Sprintf("job %q not found", id)})
+		writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeJobNotFound, Error: fmt.Sprintf("job %q not found", id)})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"job": toWireJob(j, JobCountersDefault)})
 }
 
-// adminSeedJobBody is SeedJob's Job in JSON, with the wire's names.
-type adminSeedJobBody struct {
-	JobID           string            `json:"job_id"`
-	JobType         string            `json:"job_type"`
-	SourceID        string            `json:"source_id"`
-	Status          catalog.JobStatus `json:"status"`
-	MergeMode       catalog.MergeMode `json:"merge_mode"`
-	TotalRows       int               `json:"total_rows"`
-	ProcessedRows   int               `json:"processed_rows"`
-	SuccessfulRows  int               `json:"successful_rows"`
-	FailedRows      int               `json:"failed_rows"`
-	CreatedRows     int               `json:"created_rows"`
-	UpdatedRows     int               `json:"updated_rows"`
-	AutoPublished   int               `json:"auto_published"`
-	ImportErrors    []RowError        `json:"import_errors"`
-	BatchID         string            `json:"batch_id"`
-	BatchPart       int               `json:"batch_part"`
-	BatchTotalParts int               `json:"batch_total_parts"`
-	BatchTotalItems int               `json:"batch_total_items"`
-	CreatedAt       time.Time         `json:"created_at"`
-	StartedAt       time.Time         `json:"started_at"`
-	CompletedAt     time.Time         `json:"completed_at"`
-}
-
 func (s *Server) adminSeedJob(w http.ResponseWriter, r *http.Request) {
-	var in adminSeedJobBody
+	// The body is a catalog.Job in its JSON, the wire's names.
+	var in catalog.Job
 	if e := s.adminDecode(w, r, &in); e != nil {
 		writeAPIError(w, e)
 		return
 	}
-	j, err := s.SeedJob(Job{ID: in.JobID, Type: in.JobType, SourceID: in.SourceID, Status: in.Status,
-		MergeMode: in.MergeMode, TotalRows: in.TotalRows, ProcessedRows: in.ProcessedRows,
-		SuccessfulRows: in.SuccessfulRows, FailedRows: in.FailedRows, CreatedRows: in.CreatedRows,
-		UpdatedRows: in.UpdatedRows, AutoPublished: in.AutoPublished, Errors: in.ImportErrors,
-		BatchID: in.BatchID, BatchPart: in.BatchPart, BatchTotalParts: in.BatchTotalParts,
-		BatchTotalItems: in.BatchTotalItems, CreatedAt: in.CreatedAt, StartedAt: in.StartedAt, CompletedAt: in.CompletedAt})
+	j, err := s.SeedJob(in)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, errorBody{Code: CodeValidation, Error: err.Error()})
+		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: err.Error()})
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"job": toWireJob(j, JobCountersDefault)})
@@ -279,7 +251,7 @@ func (s *Server) adminSeedJob(w http.ResponseWriter, r *http.Request) {
 func (s *Server) adminRunNextJob(w http.ResponseWriter, _ *http.Request) {
 	j, err := s.RunNextJob()
 	if err != nil {
-		writeError(w, http.StatusConflict, errorBody{Code: CodeConflict, Error: err.Error()})
+		writeError(w, http.StatusConflict, errorBody{Code: codeConflict, Error: err.Error()})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"job": toWireJob(j, JobCountersDefault)})
@@ -302,9 +274,9 @@ func (s *Server) adminScriptJob(w http.ResponseWriter, r *http.Request) {
 	}
 	err := s.ScriptJob(JobOutcome(in))
 	if err != nil {
-		status, code := http.StatusBadRequest, CodeValidation
+		status, code := http.StatusBadRequest, codeValidation
 		if in.JobID != "" && (in.Status.Terminal() || in.Status == catalog.JobPending || in.Status == catalog.JobProcessing) {
-			status, code = http.StatusNotFound, CodeJobNotFound
+			status, code = http.StatusNotFound, catalog.CodeJobNotFound
 		}
 		writeError(w, status, errorBody{Code: code, Error: err.Error()})
 		return
@@ -365,7 +337,7 @@ func (s *Server) adminRequests(w http.ResponseWriter, r *http.Request) {
 	if q := r.URL.Query().Get("last"); q != "" {
 		n, err := strconv.Atoi(q)
 		if err != nil || n < 0 {
-			writeError(w, http.StatusBadRequest, errorBody{Code: CodeValidation, Error: "last must be a whole number, 0 or more"})
+			writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: "last must be a whole number, 0 or more"})
 			return
 		}
 		last = n
@@ -495,12 +467,12 @@ func DecodeFaults(data []byte) ([]Fault, error) {
 // (required), "source_name", "field_mappings", "locked_fields",
 // "auto_publish_enabled", "min_score_threshold" and "required_fields".
 // Unknown keys are refused.
-func DecodeSources(data []byte) ([]Source, error) {
+func DecodeSources(data []byte) ([]catalog.Source, error) {
 	var list []wireSource
 	if err := decodeOneOrMany(data, &list); err != nil {
 		return nil, fmt.Errorf("catalogtest: sources: %w", err)
 	}
-	out := make([]Source, len(list))
+	out := make([]catalog.Source, len(list))
 	for i, w := range list {
 		if w.SourceID == "" {
 			return nil, fmt.Errorf("catalogtest: source %d has no source_id", i)
@@ -555,7 +527,7 @@ func (s *Server) adminDecode(w http.ResponseWriter, r *http.Request, v any) *api
 		return e
 	}
 	if err := strictJSON(body, v); err != nil {
-		return newAPIError(http.StatusBadRequest, CodeValidation, "%v", err)
+		return newAPIError(http.StatusBadRequest, codeValidation, "%v", err)
 	}
 	return nil
 }
@@ -584,12 +556,12 @@ func (s *Server) adminAddFault(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if in.Seen != nil || in.Fired != nil {
-		writeError(w, http.StatusBadRequest, errorBody{Code: CodeValidation, Error: "AddFault: seen and fired are counts the server keeps"})
+		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: "AddFault: seen and fired are counts the server keeps"})
 		return
 	}
 	f, err := in.fault()
 	if err != nil {
-		writeError(w, http.StatusBadRequest, errorBody{Code: CodeValidation, Error: err.Error()})
+		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: err.Error()})
 		return
 	}
 	s.AddFault(f)
@@ -631,7 +603,7 @@ type adminStubBody struct {
 	Nth      int               `json:"nth"`
 	Times    int               `json:"times"`
 	Status   int               `json:"status"`
-	Code     string            `json:"code"`
+	Code     catalog.ErrorCode `json:"code"`
 	Message  string            `json:"message"`
 	Body     json.RawMessage   `json:"body"`
 	BodyText *string           `json:"body_text"`
@@ -646,11 +618,11 @@ func (s *Server) adminStub(w http.ResponseWriter, r *http.Request) {
 	}
 	op, err := ParseOperation(in.Op)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, errorBody{Code: CodeValidation, Error: err.Error()})
+		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: err.Error()})
 		return
 	}
 	if in.Body != nil && in.BodyText != nil {
-		writeError(w, http.StatusBadRequest, errorBody{Code: CodeValidation, Error: "Stub: give body or body_text, not both"})
+		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: "Stub: give body or body_text, not both"})
 		return
 	}
 	st := Stub{Op: op, Nth: in.Nth, Times: in.Times, Status: in.Status, Code: in.Code, Message: in.Message}

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/pimkit/catalog"
 )
 
 // The read-only page at GET /_fake/ui (and GET /_fake/ for a browser): the
@@ -37,6 +39,7 @@ var adminPageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 		}
 		return b.String()
 	},
+	"autoPublish": autoPublishOn,
 	"faultName": func(k FaultKind) string {
 		if k == 0 {
 			return ""
@@ -66,11 +69,11 @@ type pageData struct {
 	Refresh     int
 	Counts      adminCounts
 	Products    []pageProduct
-	Jobs        []Job
+	Jobs        []catalog.Job
 	Requests    []Request // newest first
 	Faults      []adminFault
 	FaultsFired int
-	Sources     []Source
+	Sources     []catalog.Source
 	Rendered    time.Time
 }
 
@@ -89,7 +92,7 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
 	d.Faults, d.FaultsFired = s.activeFaults()
 	var buf bytes.Buffer
 	if err := adminPageTmpl.Execute(&buf, d); err != nil {
-		writeError(w, http.StatusInternalServerError, errorBody{Code: CodeInternal, Error: "catalogtest: page: " + err.Error()})
+		writeError(w, http.StatusInternalServerError, errorBody{Code: codeInternal, Error: "catalogtest: page: " + err.Error()})
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

@@ -200,7 +200,7 @@ func TestAdminSeedsProductsAndJobs(t *testing.T) {
 		  "import_errors":[{"row":1,"entity_code":"B","error":"bad price","raw_data":{"entity_code":"B"}}]}`)
 	wantStatus(t, "SeedJob", status, 201, body)
 	j, ok := srv.Job("queue_import_x")
-	if !ok || j.Status != catalog.JobCompletedWithErrors || len(j.Errors) != 1 || j.Errors[0].Error != "bad price" {
+	if !ok || j.Status != catalog.JobCompletedWithErrors || len(j.Errors) != 1 || j.Errors[0].Reason != "bad price" {
 		t.Fatalf("Job = %+v, %v", j, ok)
 	}
 	status, body = adminCall(t, srv.URL, "POST", "/_fake/jobs", `{"job_id":"queue_import_x"}`)

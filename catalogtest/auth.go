@@ -37,7 +37,7 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				msg = "invalid credentials"
 			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="catalog"`)
-			writeError(w, http.StatusUnauthorized, errorBody{Code: CodeUnauthenticated, Error: msg,
+			writeError(w, http.StatusUnauthorized, errorBody{Code: codeUnauthenticated, Error: msg,
 				Hint: "send Authorization: Bearer <token>, the x-auth-method: api-key headers with x-api-key-id and x-api-secret, or the vinc_b2b_session cookie"})
 			return
 		}

@@ -38,9 +38,9 @@ func TestCategoryImportAppliesTheTreeRules(t *testing.T) {
 		t.Errorf("root was given a parent: %+v", c)
 	}
 	send(t, s, http.MethodPost, pathCategoriesImport, map[string]any{"source_id": "nope", "categories": []any{map[string]any{"category_id": "x"}}}).
-		wantStatus(t, http.StatusNotFound, CodeSourceNotFound)
-	send(t, s, http.MethodPost, pathCategoriesImport, map[string]any{"categories": []any{}}).wantStatus(t, http.StatusBadRequest, CodeValidation)
-	send(t, s, http.MethodPost, pathPromotionsImport, map[string]any{"promotions": "x"}).wantStatus(t, http.StatusBadRequest, CodeValidation)
+		wantStatus(t, http.StatusNotFound, catalog.CodeSourceNotFound)
+	send(t, s, http.MethodPost, pathCategoriesImport, map[string]any{"categories": []any{}}).wantStatus(t, http.StatusBadRequest, codeValidation)
+	send(t, s, http.MethodPost, pathPromotionsImport, map[string]any{"promotions": "x"}).wantStatus(t, http.StatusBadRequest, codeValidation)
 }
 
 func TestListingsPage(t *testing.T) {
@@ -56,11 +56,11 @@ func TestListingsPage(t *testing.T) {
 	if meta := a.object(t, "meta"); meta["total"] != 5.0 || meta["page"] != 3.0 || len(data) != 1 || data[0].(map[string]any)["category_id"] != "c4" {
 		t.Errorf("page 3: %s", a.raw)
 	}
-	send(t, s, http.MethodGet, pathCategories+"?per_page=1001", nil).wantStatus(t, http.StatusBadRequest, CodeValidation)
-	send(t, s, http.MethodGet, pathProducts, nil).wantStatus(t, http.StatusBadRequest, CodeValidation)
-	send(t, s, http.MethodGet, pathProducts+"?source_id=nope", nil).wantStatus(t, http.StatusNotFound, CodeSourceNotFound)
+	send(t, s, http.MethodGet, pathCategories+"?per_page=1001", nil).wantStatus(t, http.StatusBadRequest, codeValidation)
+	send(t, s, http.MethodGet, pathProducts, nil).wantStatus(t, http.StatusBadRequest, codeValidation)
+	send(t, s, http.MethodGet, pathProducts+"?source_id=nope", nil).wantStatus(t, http.StatusNotFound, catalog.CodeSourceNotFound)
 	send(t, s, http.MethodPost, pathProductsRemove, map[string]any{"source_id": DefaultSourceID, "entity_codes": []any{}}).
-		wantStatus(t, http.StatusBadRequest, CodeValidation)
+		wantStatus(t, http.StatusBadRequest, codeValidation)
 	s.Reset()
 	if len(s.Categories()) != 0 {
 		t.Error("Reset kept the categories")
@@ -70,7 +70,7 @@ func TestListingsPage(t *testing.T) {
 // A selective update leaves locked fields alone, and the identifiers
 // cannot be masked.
 func TestUpdateMaskKeepsLockedFields(t *testing.T) {
-	s := newTestServer(t, WithSource(Source{ID: "erp", LockedFields: []string{"pricing.list"}}))
+	s := newTestServer(t, WithSource(catalog.Source{ID: "erp", LockedFields: []string{"pricing.list"}}))
 	body := func(mask []string, p map[string]any) map[string]any {
 		return map[string]any{"source_id": "erp", "update_mask": mask, "products": []any{p}}
 	}
@@ -83,5 +83,5 @@ func TestUpdateMaskKeepsLockedFields(t *testing.T) {
 	if fmt.Sprint(pricing["list"]) != "10" || pricing["sale"] != nil {
 		t.Errorf("pricing %v, want the locked list price 10 and no sale price", pricing)
 	}
-	send(t, s, http.MethodPost, pathImportAPI, body([]string{"sku"}, map[string]any{"entity_code": "A"})).wantStatus(t, http.StatusBadRequest, CodeValidation)
+	send(t, s, http.MethodPost, pathImportAPI, body([]string{"sku"}, map[string]any{"entity_code": "A"})).wantStatus(t, http.StatusBadRequest, codeValidation)
 }

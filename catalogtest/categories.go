@@ -81,10 +81,10 @@ type entityImportBody struct {
 
 // entityImportResponse is the answer of the category and promotion imports.
 type entityImportResponse struct {
-	Success bool          `json:"success"`
-	Summary entitySummary `json:"summary"`
-	Errors  []RowError    `json:"errors"`
-	Message string        `json:"message"`
+	Success bool               `json:"success"`
+	Summary entitySummary      `json:"summary"`
+	Errors  []catalog.RowError `json:"errors"`
+	Message string             `json:"message"`
 }
 
 type entitySummary struct {
@@ -101,7 +101,7 @@ func (r *entityImportResponse) count(row int, key string, raw any, created bool,
 	switch {
 	case e != "":
 		r.Summary.Failed++
-		r.Errors = append(r.Errors, RowError{Row: row, EntityCode: key, Error: e, RawData: deepCopy(raw)})
+		r.Errors = append(r.Errors, catalog.RowError{Row: row, EntityCode: key, Reason: e, RawData: marshalWire(raw)})
 	case created:
 		r.Summary.Successful++
 		r.Summary.Inserted++
@@ -125,11 +125,11 @@ func (s *Server) readEntityRows(w http.ResponseWriter, r *http.Request, field st
 	rows, _ := value.([]any)
 	switch {
 	case value == nil:
-		return nil, newAPIError(http.StatusBadRequest, CodeValidation, "%s is required: send an array of 1 to %d items", field, s.cfg.maxProducts)
+		return nil, newAPIError(http.StatusBadRequest, codeValidation, "%s is required: send an array of 1 to %d items", field, s.cfg.maxProducts)
 	case rows == nil:
-		return nil, newAPIError(http.StatusBadRequest, CodeValidation, "%s must be an array, got %s", field, jsonKind(value))
+		return nil, newAPIError(http.StatusBadRequest, codeValidation, "%s must be an array, got %s", field, jsonKind(value))
 	case len(rows) == 0 || len(rows) > s.cfg.maxProducts:
-		return nil, newAPIError(http.StatusBadRequest, CodeValidation, "%s has %d items; send 1 to %d", field, len(rows), s.cfg.maxProducts)
+		return nil, newAPIError(http.StatusBadRequest, codeValidation, "%s has %d items; send 1 to %d", field, len(rows), s.cfg.maxProducts)
 	}
 	if body.SourceID != "" {
 		if _, ok := s.source(body.SourceID); !ok {
@@ -147,7 +147,7 @@ func (s *Server) handleImportCategories(w http.ResponseWriter, r *http.Request) 
 		writeAPIError(w, e)
 		return
 	}
-	res := entityImportResponse{Success: true, Errors: []RowError{}}
+	res := entityImportResponse{Success: true, Errors: []catalog.RowError{}}
 	s.mu.Lock()
 	for i, raw := range rows {
 		obj, ok := raw.(map[string]any)

@@ -7,23 +7,13 @@ import (
 	"time"
 )
 
-// Clock is the time source of a Server. The rate limiter, the job worker's
-// delay and every timestamp the fake writes read it, so a test that passes a
-// [FakeClock] to [WithClock] controls all of them.
-type Clock interface {
-	// Now returns the current time.
-	Now() time.Time
-	// After returns a channel that receives the time once d has passed.
-	After(d time.Duration) <-chan time.Time
-}
-
-// realClock is the wall clock, the default.
+// realClock is the wall clock, the default catalog.Clock of a Server.
 type realClock struct{}
 
 func (realClock) Now() time.Time                         { return time.Now() }
 func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
-// FakeClock is a Clock that moves only when [FakeClock.Advance] is called.
+// FakeClock is a catalog.Clock that moves only when [FakeClock.Advance] is called.
 // It is safe for concurrent use.
 //
 // A Server on a FakeClock tells it when its job worker is busy, so that

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pimkit/catalog"
 )
 
 func fired(ch <-chan time.Time) (time.Time, bool) {
@@ -112,7 +114,7 @@ func TestFakeClockConcurrentUse(t *testing.T) {
 }
 
 func TestRealClock(t *testing.T) {
-	var c Clock = realClock{}
+	var c catalog.Clock = realClock{}
 	before := time.Now()
 	if c.Now().Before(before) {
 		t.Error("real clock runs behind time.Now")

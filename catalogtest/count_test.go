@@ -24,8 +24,8 @@ import (
 // it do not auto-publish either; "erp" maps keys onto and away from the
 // identity fields.
 var (
-	countDefault = Source{ID: DefaultSourceID, Name: "Default source"}
-	countERP     = Source{ID: "erp", Name: "ERP", FieldMappings: map[string]string{
+	countDefault = catalog.Source{ID: DefaultSourceID, Name: "Default source"}
+	countERP     = catalog.Source{ID: "erp", Name: "ERP", FieldMappings: map[string]string{
 		"code": "entity_code", "entity_code": "erp_code", "family": "sku.family", "Prix": "pricing.list"}}
 )
 
@@ -279,10 +279,10 @@ func TestRowsReceivedAndImportRequests(t *testing.T) {
 			directImport(t, s, importReq(DefaultSourceID, one, map[string]any{"sku": "B"}, map[string]any{"name": "fails"}))
 			queueJob(t, s, importReq(DefaultSourceID, one, one))
 			// Refused requests count nothing.
-			send(t, s, http.MethodPost, pathImportAPI, importReq(DefaultSourceID)).wantStatus(t, http.StatusBadRequest, CodeValidation)
-			send(t, s, http.MethodPost, pathImportQueue, importReq("nope", one)).wantStatus(t, http.StatusNotFound, CodeSourceNotFound)
-			send(t, s, http.MethodPost, pathImportAPI, importReq(DefaultSourceID, one), noAuth).wantStatus(t, http.StatusUnauthorized, CodeUnauthenticated)
-			send(t, s, http.MethodPost, pathImportAPI, `{"products": [`).wantStatus(t, http.StatusBadRequest, CodeValidation)
+			send(t, s, http.MethodPost, pathImportAPI, importReq(DefaultSourceID)).wantStatus(t, http.StatusBadRequest, codeValidation)
+			send(t, s, http.MethodPost, pathImportQueue, importReq("nope", one)).wantStatus(t, http.StatusNotFound, catalog.CodeSourceNotFound)
+			send(t, s, http.MethodPost, pathImportAPI, importReq(DefaultSourceID, one), noAuth).wantStatus(t, http.StatusUnauthorized, codeUnauthenticated)
+			send(t, s, http.MethodPost, pathImportAPI, `{"products": [`).wantStatus(t, http.StatusBadRequest, codeValidation)
 			waitJobs(t, s)
 			if got := s.rowsReceivedCount(); got != 5 {
 				t.Errorf("rowsReceivedCount = %d, want 5", got)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/internal/benchhook"
 )
 
@@ -75,7 +76,7 @@ func withCountOnly() Option {
 type rowTally struct {
 	total  int
 	failed int
-	errors []RowError // the first maxResponseErrors, with their raw data
+	errors []catalog.RowError // the first maxResponseErrors, with their raw data
 }
 
 // keyState is what the identity check needs to know of a top-level value.
@@ -135,13 +136,13 @@ func (r *identityRule) identified(st []keyState) bool {
 // source at once: the source is known only once the whole body is read,
 // since source_id may come after products.
 type rowScanner struct {
-	keys     []string          // entity_code, sku, then incoming keys of identity mappings
-	rules    []identityRule    // rules[0] has no moves
-	bySource map[string]int    // source ID to index in rules
-	sources  map[string]Source // the sources when the request arrived
-	limit    int               // rows past it are only counted: the request gets a 400
-	n        int               // rows seen
-	states   []keyState        // of the current row, by key index; reused
+	keys     []string                  // entity_code, sku, then incoming keys of identity mappings
+	rules    []identityRule            // rules[0] has no moves
+	bySource map[string]int            // source ID to index in rules
+	sources  map[string]catalog.Source // the sources when the request arrived
+	limit    int                       // rows past it are only counted: the request gets a 400
+	n        int                       // rows seen
+	states   []keyState                // of the current row, by key index; reused
 }
 
 // newRowScanner prepares a scanner for the sources as they are now. The
@@ -149,7 +150,7 @@ type rowScanner struct {
 // unknown to it (the normal mode would find it, having looked last).
 func (s *Server) newRowScanner() *rowScanner {
 	sc := &rowScanner{keys: []string{"entity_code", "sku"}, rules: []identityRule{{}},
-		bySource: make(map[string]int), sources: make(map[string]Source), limit: s.cfg.maxProducts}
+		bySource: make(map[string]int), sources: make(map[string]catalog.Source), limit: s.cfg.maxProducts}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for id, src := range s.sources {
@@ -232,7 +233,7 @@ func (sc *rowScanner) fail(row int, data []byte, msg string, st []keyState) {
 			if !decoded {
 				raw, decoded = decodeRow(data), true
 			}
-			r.tally.errors = append(r.tally.errors, RowError{Row: row, Error: msg, RawData: raw})
+			r.tally.errors = append(r.tally.errors, catalog.RowError{Row: row, Reason: msg, RawData: marshalWire(raw)})
 		}
 	}
 }
@@ -456,7 +457,7 @@ func (s *Server) parseCountedImport(w http.ResponseWriter, r *http.Request) (*im
 		if !errors.As(err, &placed) {
 			err = describeJSONError(err)
 		}
-		return nil, newAPIError(http.StatusBadRequest, CodeValidation, "%v", err)
+		return nil, newAPIError(http.StatusBadRequest, codeValidation, "%v", err)
 	}
 	req, e := s.validateImport(b, products)
 	if e != nil {
@@ -641,7 +642,7 @@ func literalName(tok json.Token) string {
 // was read, so only the counters are set, at once. Nothing is stored, so
 // every row with an identity counts as created; none counts as
 // auto-published, which would need the product's content.
-func (s *Server) runCounted(js *jobState, run *importRun, t *rowTally) (Job, *importRun, int) {
+func (s *Server) runCounted(js *jobState, run *importRun, t *rowTally) (catalog.Job, *importRun, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ok := t.total - t.failed

@@ -14,7 +14,7 @@ import (
 func TestDefaultSourcePublishesEveryProduct(t *testing.T) {
 	s := newTestServer(t)
 	src, ok := s.source(DefaultSourceID)
-	if !ok || !src.AutoPublishEnabled || len(src.RequiredFields) != 0 || len(src.FieldMappings) != 0 || len(src.LockedFields) != 0 {
+	if !ok || !autoPublishOn(src) || len(src.RequiredFields) != 0 || len(src.FieldMappings) != 0 || len(src.LockedFields) != 0 {
 		t.Fatalf("default source = %+v", src)
 	}
 	directImport(t, s, importReq(DefaultSourceID, map[string]any{"entity_code": "A"}, map[string]any{"sku": "B", "name": ""}))

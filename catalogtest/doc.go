@@ -38,20 +38,23 @@
 // [Server.Jobs], [Server.Requests]. [ProductVersion.Product] reads a stored
 // product as the client's catalog.Product, to compare with what was sent;
 // [Request.Import] decodes a recorded import request into the client's
-// types; [Job.CatalogJob] gives a job as the client's catalog.Job. Every
-// answer has an X-Request-Id header ([HeaderRequestID]), which the recorded
-// [Request] keeps as its ID. A [FakeClock] passed to [WithClock] makes rate
-// limits and job timing deterministic. [WithJobCounters] changes the names
+// types. Sources, jobs and error codes are the client's own types
+// (catalog.Source, catalog.Job with its catalog.RowError rows,
+// catalog.ErrorCode): [Server.Job] returns a job as client.Jobs.Get reads
+// it. Every answer has an X-Request-Id header ([HeaderRequestID]), which
+// the recorded [Request] keeps as its ID. A [FakeClock] (a catalog.Clock)
+// passed to [WithClock] makes rate limits and job timing deterministic,
+// and [Server.Client] puts the client on the same clock. [WithJobCounters] changes the names
 // of the counters jobs are answered with.
 //
 // A typical test:
 //
 //	func TestImport(t *testing.T) {
-//		srv := catalogtest.NewServer(catalogtest.WithSource(catalogtest.Source{
+//		srv := catalogtest.NewServer(catalogtest.WithSource(catalog.Source{
 //			ID:                 "erp",
 //			Name:               "ERP feed",
 //			FieldMappings:      map[string]string{"price": "pricing.list"},
-//			AutoPublishEnabled: true,
+//			AutoPublishEnabled: catalog.Ptr(true),
 //			RequiredFields:     []string{"name", "pricing.list"},
 //		}))
 //		t.Cleanup(srv.Close)

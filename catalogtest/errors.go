@@ -4,32 +4,32 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/pimkit/catalog"
 )
 
-// Machine codes of error answers, in the "code" field of the JSON body.
+// Codes of error answers, in the "code" field of the JSON body, besides
+// catalog's Code* constants (catalog.CodeNotFound, catalog.CodeSourceNotFound,
+// catalog.CodeJobNotFound and catalog.CodeIdempotencyKeyReused).
 const (
-	CodeValidation           = "VALIDATION_ERROR"       // 400
-	CodeUnauthenticated      = "UNAUTHENTICATED"        // 401
-	CodeForbidden            = "FORBIDDEN"              // 403
-	CodeNotFound             = "NOT_FOUND"              // 404, unknown path
-	CodeSourceNotFound       = "SOURCE_NOT_FOUND"       // 404, unknown source_id
-	CodeJobNotFound          = "JOB_NOT_FOUND"          // 404, unknown job id
-	CodeMethodNotAllowed     = "METHOD_NOT_ALLOWED"     // 405
-	CodeConflict             = "CONFLICT"               // 409
-	CodePayloadTooLarge      = "PAYLOAD_TOO_LARGE"      // 413
-	CodeIdempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED" // 422, an Idempotency-Key reused for another request
-	CodeRateLimited          = "RATE_LIMITED"           // 429
-	CodeInternal             = "INTERNAL_ERROR"         // 500
+	codeValidation       catalog.ErrorCode = "VALIDATION_ERROR"   // 400
+	codeUnauthenticated  catalog.ErrorCode = "UNAUTHENTICATED"    // 401
+	codeForbidden        catalog.ErrorCode = "FORBIDDEN"          // 403
+	codeMethodNotAllowed catalog.ErrorCode = "METHOD_NOT_ALLOWED" // 405
+	codeConflict         catalog.ErrorCode = "CONFLICT"           // 409
+	codePayloadTooLarge  catalog.ErrorCode = "PAYLOAD_TOO_LARGE"  // 413
+	codeRateLimited      catalog.ErrorCode = "RATE_LIMITED"       // 429
+	codeInternal         catalog.ErrorCode = "INTERNAL_ERROR"     // 500
 )
 
 // errorBody is the JSON shape of every error answer.
 type errorBody struct {
-	Success          bool           `json:"success"`
-	Error            string         `json:"error"`
-	Code             string         `json:"code"`
-	Details          string         `json:"details,omitempty"`
-	Hint             string         `json:"hint,omitempty"`
-	TechnicalDetails map[string]any `json:"technicalDetails,omitempty"`
+	Success          bool              `json:"success"`
+	Error            string            `json:"error"`
+	Code             catalog.ErrorCode `json:"code"`
+	Details          string            `json:"details,omitempty"`
+	Hint             string            `json:"hint,omitempty"`
+	TechnicalDetails map[string]any    `json:"technicalDetails,omitempty"`
 }
 
 // apiError is an error answer on its way out of a handler.
@@ -38,7 +38,7 @@ type apiError struct {
 	body   errorBody
 }
 
-func newAPIError(status int, code, format string, args ...any) *apiError {
+func newAPIError(status int, code catalog.ErrorCode, format string, args ...any) *apiError {
 	return &apiError{status: status, body: errorBody{Code: code, Error: fmt.Sprintf(format, args...)}}
 }
 
@@ -56,10 +56,10 @@ func (s *Server) readError(w http.ResponseWriter, err error) *apiError {
 	if errors.As(err, &tooBig) {
 		// The rest of the body stays unread: the connection cannot be reused.
 		w.Header().Set("Connection", "close")
-		e := newAPIError(http.StatusRequestEntityTooLarge, CodePayloadTooLarge,
+		e := newAPIError(http.StatusRequestEntityTooLarge, codePayloadTooLarge,
 			"request body exceeds the limit of %d bytes", s.cfg.maxBody)
 		e.body.TechnicalDetails = map[string]any{"limit_bytes": s.cfg.maxBody}
 		return e
 	}
-	return newAPIError(http.StatusBadRequest, CodeValidation, "cannot read request body: %v", err)
+	return newAPIError(http.StatusBadRequest, codeValidation, "cannot read request body: %v", err)
 }

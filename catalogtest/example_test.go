@@ -65,11 +65,11 @@ func ExampleNewServer() {
 }
 
 func ExampleWithSource() {
-	srv := catalogtest.NewServer(catalogtest.WithSource(catalogtest.Source{
+	srv := catalogtest.NewServer(catalogtest.WithSource(catalog.Source{
 		ID:                 "erp",
 		Name:               "ERP feed",
 		FieldMappings:      map[string]string{"code": "entity_code", "price": "pricing.list"},
-		AutoPublishEnabled: true,
+		AutoPublishEnabled: catalog.Ptr(true),
 		RequiredFields:     []string{"name", "pricing.list", "images"},
 	}))
 	defer srv.Close()

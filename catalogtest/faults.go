@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/internal/fakehook"
 )
 
@@ -358,7 +359,7 @@ func faultAnswerStatus(f Fault) (status int, problem string) {
 func writeFaultStatus(w http.ResponseWriter, f Fault) {
 	status, problem := faultAnswerStatus(f)
 	if problem != "" {
-		writeError(w, status, errorBody{Code: CodeInternal, Error: problem})
+		writeError(w, status, errorBody{Code: codeInternal, Error: problem})
 		return
 	}
 	if f.RetryAfter > 0 {
@@ -370,34 +371,34 @@ func writeFaultStatus(w http.ResponseWriter, f Fault) {
 
 // codeForStatus is the error code the server answers a status with: its
 // own code where it has one, else the status text in capitals.
-func codeForStatus(status int) string {
+func codeForStatus(status int) catalog.ErrorCode {
 	switch status {
 	case http.StatusBadRequest:
-		return CodeValidation
+		return codeValidation
 	case http.StatusUnauthorized:
-		return CodeUnauthenticated
+		return codeUnauthenticated
 	case http.StatusForbidden:
-		return CodeForbidden
+		return codeForbidden
 	case http.StatusNotFound:
-		return CodeNotFound
+		return catalog.CodeNotFound
 	case http.StatusMethodNotAllowed:
-		return CodeMethodNotAllowed
+		return codeMethodNotAllowed
 	case http.StatusConflict:
-		return CodeConflict
+		return codeConflict
 	case http.StatusRequestEntityTooLarge:
-		return CodePayloadTooLarge
+		return codePayloadTooLarge
 	case http.StatusTooManyRequests:
-		return CodeRateLimited
+		return codeRateLimited
 	case http.StatusInternalServerError:
-		return CodeInternal
+		return codeInternal
 	}
 	text := http.StatusText(status)
 	if text == "" {
-		return "HTTP_" + strconv.Itoa(status)
+		return catalog.ErrorCode("HTTP_" + strconv.Itoa(status))
 	}
-	return strings.Join(strings.FieldsFunc(strings.ToUpper(text), func(r rune) bool {
+	return catalog.ErrorCode(strings.Join(strings.FieldsFunc(strings.ToUpper(text), func(r rune) bool {
 		return r < 'A' || r > 'Z'
-	}), "_")
+	}), "_"))
 }
 
 func writeFaultHTML(w http.ResponseWriter, f Fault) {

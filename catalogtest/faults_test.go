@@ -112,12 +112,12 @@ func TestFaultStatus(t *testing.T) {
 func TestFaultStatusCodes(t *testing.T) {
 	tests := []struct {
 		status     int
-		code       string
+		code       catalog.ErrorCode
 		retryAfter time.Duration
 		header     string
 	}{
-		{http.StatusTooManyRequests, CodeRateLimited, time.Nanosecond, "1"},
-		{http.StatusInternalServerError, CodeInternal, 0, ""},
+		{http.StatusTooManyRequests, codeRateLimited, time.Nanosecond, "1"},
+		{http.StatusInternalServerError, codeInternal, 0, ""},
 		{http.StatusBadGateway, "BAD_GATEWAY", 0, ""},
 		{http.StatusGatewayTimeout, "GATEWAY_TIMEOUT", 3 * time.Second, "3"},
 		{http.StatusTeapot, "I_M_A_TEAPOT", 0, ""},
@@ -139,7 +139,7 @@ func TestFaultStatusInvalid(t *testing.T) {
 	for _, status := range []int{0, 200, 302, 600, -1} {
 		s := newTestServer(t, WithFaults(Fault{Kind: FaultStatus, Status: status}))
 		a := send(t, s, http.MethodPost, pathImportAPI, oneProduct)
-		a.wantStatus(t, http.StatusInternalServerError, CodeInternal)
+		a.wantStatus(t, http.StatusInternalServerError, codeInternal)
 		if !strings.Contains(a.body["error"].(string), fmt.Sprintf("Fault.Status %d", status)) {
 			t.Errorf("Status %d: message %q does not name the bad status", status, a.body["error"])
 		}
@@ -431,10 +431,10 @@ func TestFaultOp(t *testing.T) {
 
 func TestFaultsSpareUnknownEndpoints(t *testing.T) {
 	s := newTestServer(t, WithFaults(Fault{Kind: FaultResetBeforeApply}))
-	send(t, s, http.MethodPost, "/api/b2b/pim/nope", oneProduct).wantStatus(t, http.StatusNotFound, CodeNotFound)
-	send(t, s, http.MethodDelete, pathImportAPI, nil).wantStatus(t, http.StatusMethodNotAllowed, CodeMethodNotAllowed)
-	send(t, s, http.MethodPost, "/api/b2b/pim//import/api", oneProduct).wantStatus(t, http.StatusNotFound, CodeNotFound)
-	send(t, s, http.MethodPost, pathImportAPI+"/", oneProduct).wantStatus(t, http.StatusNotFound, CodeNotFound)
+	send(t, s, http.MethodPost, "/api/b2b/pim/nope", oneProduct).wantStatus(t, http.StatusNotFound, catalog.CodeNotFound)
+	send(t, s, http.MethodDelete, pathImportAPI, nil).wantStatus(t, http.StatusMethodNotAllowed, codeMethodNotAllowed)
+	send(t, s, http.MethodPost, "/api/b2b/pim//import/api", oneProduct).wantStatus(t, http.StatusNotFound, catalog.CodeNotFound)
+	send(t, s, http.MethodPost, pathImportAPI+"/", oneProduct).wantStatus(t, http.StatusNotFound, catalog.CodeNotFound)
 	if n := s.FaultsFired(); n != 0 {
 		t.Errorf("FaultsFired = %d, want 0", n)
 	}
@@ -499,7 +499,7 @@ func TestFaultsComeBeforeAuthAndRateLimit(t *testing.T) {
 	// Faulted without credentials, and without using the quota.
 	send(t, s, http.MethodGet, pathImportQueue, nil, noAuth).wantStatus(t, http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE")
 	send(t, s, http.MethodGet, pathImportQueue, nil).wantStatus(t, http.StatusOK, "")
-	send(t, s, http.MethodGet, pathImportQueue, nil).wantStatus(t, http.StatusTooManyRequests, CodeRateLimited)
+	send(t, s, http.MethodGet, pathImportQueue, nil).wantStatus(t, http.StatusTooManyRequests, codeRateLimited)
 }
 
 func TestFaultsInCountOnlyMode(t *testing.T) {

@@ -117,7 +117,7 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request, file func(name
 	r.Body = http.MaxBytesReader(w, r.Body, catalog.MaxFileSize+formSlack)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		writeAPIError(w, newAPIError(http.StatusBadRequest, CodeValidation, "the body must be multipart/form-data: %v", err))
+		writeAPIError(w, newAPIError(http.StatusBadRequest, codeValidation, "the body must be multipart/form-data: %v", err))
 		return nil, false
 	}
 	f := &form{fields: make(map[string]string)}
@@ -134,7 +134,7 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request, file func(name
 		name := part.FormName()
 		if name == "file" {
 			if sawFile {
-				writeAPIError(w, newAPIError(http.StatusBadRequest, CodeValidation, "only one file may be sent"))
+				writeAPIError(w, newAPIError(http.StatusBadRequest, codeValidation, "only one file may be sent"))
 				return nil, false
 			}
 			sawFile = true
@@ -155,7 +155,7 @@ func (s *Server) readForm(w http.ResponseWriter, r *http.Request, file func(name
 		f.fields[name] = string(v)
 	}
 	if !sawFile {
-		writeAPIError(w, newAPIError(http.StatusBadRequest, CodeValidation, "file is required"))
+		writeAPIError(w, newAPIError(http.StatusBadRequest, codeValidation, "file is required"))
 		return nil, false
 	}
 	return f, true
@@ -169,12 +169,12 @@ func (s *Server) formError(w http.ResponseWriter, err error) *apiError {
 		w.Header().Set("Connection", "close")
 		return fileTooLarge()
 	}
-	return newAPIError(http.StatusBadRequest, CodeValidation, "cannot read the form: %v", err)
+	return newAPIError(http.StatusBadRequest, codeValidation, "cannot read the form: %v", err)
 }
 
 // fileTooLarge is the platform's refusal of a file over 50 MB: a 400.
 func fileTooLarge() *apiError {
-	e := newAPIError(http.StatusBadRequest, CodeValidation, "file larger than %d bytes", catalog.MaxFileSize)
+	e := newAPIError(http.StatusBadRequest, codeValidation, "file larger than %d bytes", catalog.MaxFileSize)
 	e.body.TechnicalDetails = map[string]any{"code": "FILE_TOO_LARGE", "limit_bytes": catalog.MaxFileSize}
 	return e
 }
@@ -184,12 +184,12 @@ func fileTooLarge() *apiError {
 func checkFileName(name string) *apiError {
 	t, err := catalog.FileTypeOf(name)
 	if err != nil {
-		e := newAPIError(http.StatusBadRequest, CodeValidation, "%s: unsupported file type; accepted: %s", name, catalog.AcceptedExtensions)
+		e := newAPIError(http.StatusBadRequest, codeValidation, "%s: unsupported file type; accepted: %s", name, catalog.AcceptedExtensions)
 		e.body.TechnicalDetails = map[string]any{"code": "UNSUPPORTED_FILE_TYPE"}
 		return e
 	}
 	if t == catalog.FileXLS {
-		e := newAPIError(http.StatusBadRequest, CodeValidation, "%s: %v", name, importfile.ErrXLSUnsupported)
+		e := newAPIError(http.StatusBadRequest, codeValidation, "%s: %v", name, importfile.ErrXLSUnsupported)
 		e.body.TechnicalDetails = map[string]any{"code": "XLS_UNSUPPORTED"}
 		return e
 	}
@@ -202,7 +202,7 @@ func fileReadError(name string, err error) *apiError {
 	var fe *catalog.FileFormatError
 	switch {
 	case errors.As(err, &fe):
-		e := newAPIError(http.StatusBadRequest, CodeValidation, "%s", fe.Title)
+		e := newAPIError(http.StatusBadRequest, codeValidation, "%s", fe.Title)
 		e.body.Details, e.body.Hint = fe.Details, fe.Hint
 		e.body.TechnicalDetails = map[string]any{"code": fe.Code, "line": fe.Line, "column": fe.Column}
 		return e
@@ -213,7 +213,7 @@ func fileReadError(name string, err error) *apiError {
 	if errors.As(err, &mbe) {
 		return fileTooLarge()
 	}
-	return newAPIError(http.StatusBadRequest, CodeValidation, "%s: %v", name, err)
+	return newAPIError(http.StatusBadRequest, codeValidation, "%s: %v", name, err)
 }
 
 // handleAnalyze serves POST /api/b2b/pim/import/analyze with
@@ -248,7 +248,7 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		}
 		tmp, err := os.CreateTemp("", "catalogtest-upload-*")
 		if err != nil {
-			return newAPIError(http.StatusInternalServerError, CodeInternal, "storing the file: %v", err)
+			return newAPIError(http.StatusInternalServerError, codeInternal, "storing the file: %v", err)
 		}
 		s.uploads.add(tmp.Name())
 		up.path, up.name = tmp.Name(), name
@@ -280,10 +280,10 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 }
 
 // queueUpload checks the form's fields and queues the file's job.
-func (s *Server) queueUpload(f *form, up *fileUpload, size int64) (Job, *apiError) {
+func (s *Server) queueUpload(f *form, up *fileUpload, size int64) (catalog.Job, *apiError) {
 	sourceID := f.fields["source_id"]
 	if sourceID == "" {
-		return Job{}, newAPIError(http.StatusBadRequest, CodeValidation, "source_id is required")
+		return catalog.Job{}, newAPIError(http.StatusBadRequest, codeValidation, "source_id is required")
 	}
 	var mapping map[string]string
 	for _, key := range []string{"field_mappings", "mapping"} {
@@ -292,10 +292,10 @@ func (s *Server) queueUpload(f *form, up *fileUpload, size int64) (Job, *apiErro
 			continue
 		}
 		if err := json.Unmarshal([]byte(raw), &mapping); err != nil {
-			return Job{}, newAPIError(http.StatusBadRequest, CodeValidation, "%s must be a JSON object of strings: %v", key, err)
+			return catalog.Job{}, newAPIError(http.StatusBadRequest, codeValidation, "%s must be a JSON object of strings: %v", key, err)
 		}
 		if err := checkMappings(key, mapping); err != nil {
-			return Job{}, newAPIError(http.StatusBadRequest, CodeValidation, "%s", err)
+			return catalog.Job{}, newAPIError(http.StatusBadRequest, codeValidation, "%s", err)
 		}
 		break
 	}
@@ -303,16 +303,16 @@ func (s *Server) queueUpload(f *form, up *fileUpload, size int64) (Job, *apiErro
 	if raw, sent := f.fields["update_existing"]; sent {
 		v, err := strconv.ParseBool(raw)
 		if err != nil {
-			return Job{}, newAPIError(http.StatusBadRequest, CodeValidation, "update_existing must be true or false, got %q", raw)
+			return catalog.Job{}, newAPIError(http.StatusBadRequest, codeValidation, "update_existing must be true or false, got %q", raw)
 		}
 		up.updateExisting = v
 	}
 	src, ok := s.source(sourceID)
 	if !ok {
-		return Job{}, sourceNotFound(sourceID)
+		return catalog.Job{}, sourceNotFound(sourceID)
 	}
 	if s.cfg.noCDN {
-		return Job{}, newAPIError(http.StatusInternalServerError, CodeInternal, "CDN is not configured for this tenant: file uploads need one")
+		return catalog.Job{}, newAPIError(http.StatusInternalServerError, codeInternal, "CDN is not configured for this tenant: file uploads need one")
 	}
 	up.mappings = maps.Clone(src.FieldMappings)
 	if up.mappings == nil {
@@ -336,7 +336,7 @@ func (s *Server) queueUpload(f *form, up *fileUpload, size int64) (Job, *apiErro
 // time, so that processed_rows moves as it goes. A row that does not
 // convert or validate is a row error; a file that cannot be read past a
 // row ends the job with the rows read so far applied.
-func (s *Server) runFileImport(js *jobState, run *importRun, up *fileUpload) (Job, *importRun, int) {
+func (s *Server) runFileImport(js *jobState, run *importRun, up *fileUpload) (catalog.Job, *importRun, int) {
 	defer s.uploads.remove(up.path)
 	total, readErr := countRows(up)
 	s.mu.Lock()
@@ -383,7 +383,7 @@ func (s *Server) runFileImport(js *jobState, run *importRun, up *fileUpload) (Jo
 			line = fe.Line
 		}
 		js.FailedRows++
-		js.Errors = append(js.Errors, RowError{Row: line, Error: readErr.Error(), Code: RowCodeFile})
+		js.Errors = append(js.Errors, catalog.RowError{Row: line, Reason: readErr.Error(), RawData: marshalWire(nil), Code: RowCodeFile})
 	}
 	batches := 0
 	if s.liveLocked(js) {
@@ -506,7 +506,7 @@ func (s *Server) applyFileRowLocked(run *importRun, fm *fileMapper, up *fileUplo
 	}
 	res := s.applyRowLocked(run, row.Line, doc)
 	if res.err != nil {
-		res.err.Code, res.err.RawData = RowCodeValidation, raw
+		res.err.Code, res.err.RawData = RowCodeValidation, marshalWire(raw)
 	}
 	return res
 }
@@ -571,12 +571,12 @@ func validGTIN(s string) bool {
 
 // wireFileRowError is a row error on GET .../jobs/{jobId}/errors.
 type wireFileRowError struct {
-	Row        int    `json:"row"`
-	EntityCode string `json:"entity_code,omitempty"`
-	EAN        string `json:"ean,omitempty"`
-	Error      string `json:"error"`
-	Message    string `json:"message"`
-	RawData    any    `json:"raw_data,omitempty"`
+	Row        int             `json:"row"`
+	EntityCode string          `json:"entity_code,omitempty"`
+	EAN        string          `json:"ean,omitempty"`
+	Error      string          `json:"error"`
+	Message    string          `json:"message"`
+	RawData    json.RawMessage `json:"raw_data,omitempty"`
 }
 
 // handleJobErrors serves GET /api/b2b/pim/jobs/{jobId}/errors: the job's
@@ -598,7 +598,7 @@ func (s *Server) handleJobErrors(w http.ResponseWriter, r *http.Request) {
 func (s *Server) writeErrorPage(w http.ResponseWriter, id string, page, per int) {
 	job, ok := s.Job(id)
 	if !ok {
-		writeAPIError(w, newAPIError(http.StatusNotFound, CodeJobNotFound, "job %q not found", id))
+		writeAPIError(w, newAPIError(http.StatusNotFound, catalog.CodeJobNotFound, "job %q not found", id))
 		return
 	}
 	data := []wireFileRowError{}
@@ -608,8 +608,12 @@ func (s *Server) writeErrorPage(w http.ResponseWriter, id string, page, per int)
 		if code == "" {
 			code = RowCodeImport
 		}
-		we := wireFileRowError{Row: e.Row, EntityCode: e.EntityCode, Error: code, Message: e.Error, RawData: e.RawData}
-		if m, ok := e.RawData.(map[string]any); ok {
+		we := wireFileRowError{Row: e.Row, EntityCode: e.EntityCode, Error: code, Message: e.Reason}
+		if string(e.RawData) != "null" {
+			we.RawData = e.RawData
+		}
+		var m map[string]any
+		if json.Unmarshal(e.RawData, &m) == nil {
 			we.EAN = firstEAN(m)
 		}
 		data = append(data, we)
@@ -637,7 +641,7 @@ func queryInt(r *http.Request, name string, def, lo, hi int) (int, *apiError) {
 	}
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < lo || n > hi {
-		return 0, newAPIError(http.StatusBadRequest, CodeValidation, "%s must be an integer from %d to %d, got %q", name, lo, hi, raw)
+		return 0, newAPIError(http.StatusBadRequest, codeValidation, "%s must be an integer from %d to %d, got %q", name, lo, hi, raw)
 	}
 	return n, nil
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pimkit/catalog"
 )
 
 // t0 is the start of every FakeClock in these tests; it matches the
@@ -121,7 +123,7 @@ func requestBody(t *testing.T, body any) io.Reader {
 
 // wantStatus fails the test unless the answer has this status and, for
 // errors, this code.
-func (a answer) wantStatus(t *testing.T, status int, code string) {
+func (a answer) wantStatus(t *testing.T, status int, code catalog.ErrorCode) {
 	t.Helper()
 	if a.status != status {
 		t.Fatalf("status = %d, want %d; body: %s", a.status, status, a.raw)
@@ -129,7 +131,7 @@ func (a answer) wantStatus(t *testing.T, status int, code string) {
 	if code == "" {
 		return
 	}
-	if a.body["success"] != false || a.body["code"] != code {
+	if a.body["success"] != false || a.body["code"] != string(code) {
 		t.Fatalf("error body = %s, want success false and code %s", a.raw, code)
 	}
 	if msg, _ := a.body["error"].(string); msg == "" {

@@ -6,6 +6,8 @@ import (
 	"io"
 	"maps"
 	"net/http"
+
+	"github.com/pimkit/catalog"
 )
 
 // Idempotency keys are this project's extension of the protocol: a POST
@@ -68,7 +70,7 @@ func (s *Server) deduplicate(next http.Handler) http.Handler {
 		case fresh:
 			s.handleFirst(w, r, next, id)
 		case !entry.done:
-			e := newAPIError(http.StatusConflict, CodeConflict,
+			e := newAPIError(http.StatusConflict, codeConflict,
 				"a request with Idempotency-Key %q is still being handled", key)
 			e.body.Hint = "retry once it has been answered"
 			writeAPIError(w, e)
@@ -146,7 +148,7 @@ func sendBuffered(w http.ResponseWriter, ans *bufferedAnswer) {
 func (s *Server) replay(w http.ResponseWriter, r *http.Request, entry idemEntry, op string) {
 	key := r.Header.Get(headerIdempotencyKey)
 	if op != entry.op {
-		e := newAPIError(http.StatusUnprocessableEntity, CodeIdempotencyKeyReused,
+		e := newAPIError(http.StatusUnprocessableEntity, catalog.CodeIdempotencyKeyReused,
 			"Idempotency-Key %q was first used for %s, not %s", key, entry.op, op)
 		e.body.Hint = "use a new key for each distinct request"
 		writeAPIError(w, e)
@@ -158,7 +160,7 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, entry idemEntry,
 		return
 	}
 	if [sha256.Size]byte(hash.Sum(nil)) != entry.sum {
-		e := newAPIError(http.StatusUnprocessableEntity, CodeIdempotencyKeyReused,
+		e := newAPIError(http.StatusUnprocessableEntity, catalog.CodeIdempotencyKeyReused,
 			"Idempotency-Key %q was first used with a different request body", key)
 		e.body.Hint = "use a new key for each distinct request"
 		writeAPIError(w, e)

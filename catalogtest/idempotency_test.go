@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pimkit/catalog"
 )
 
 func idemKeyHeader(key string) auth { return header(headerIdempotencyKey, key) }
@@ -65,7 +67,7 @@ func TestIdempotentReplayOfSourceCreation(t *testing.T) {
 	withKey(t, s, http.MethodPost, pathSources, src, "k").wantStatus(t, http.StatusCreated, "")
 	wantReplayed(t, withKey(t, s, http.MethodPost, pathSources, src, "k"), true)
 	// Without the key, the second creation is a conflict.
-	send(t, s, http.MethodPost, pathSources, src).wantStatus(t, http.StatusConflict, CodeConflict)
+	send(t, s, http.MethodPost, pathSources, src).wantStatus(t, http.StatusConflict, codeConflict)
 }
 
 func TestIdempotencyKeyReused(t *testing.T) {
@@ -74,15 +76,15 @@ func TestIdempotencyKeyReused(t *testing.T) {
 
 	other := importReq(DefaultSourceID, map[string]any{"entity_code": "B"})
 	a := withKey(t, s, http.MethodPost, pathImportAPI, other, "k")
-	a.wantStatus(t, http.StatusUnprocessableEntity, CodeIdempotencyKeyReused)
+	a.wantStatus(t, http.StatusUnprocessableEntity, catalog.CodeIdempotencyKeyReused)
 	wantVersions(t, s, "B", 0)
 
 	// The same body as JSON, spaced differently, is a different body.
 	spaced := `{"source_id": "default",   "products": [{"entity_code": "A"}]}`
-	withKey(t, s, http.MethodPost, pathImportAPI, spaced, "k").wantStatus(t, http.StatusUnprocessableEntity, CodeIdempotencyKeyReused)
+	withKey(t, s, http.MethodPost, pathImportAPI, spaced, "k").wantStatus(t, http.StatusUnprocessableEntity, catalog.CodeIdempotencyKeyReused)
 
 	a = withKey(t, s, http.MethodPost, pathImportQueue, oneProduct, "k")
-	a.wantStatus(t, http.StatusUnprocessableEntity, CodeIdempotencyKeyReused)
+	a.wantStatus(t, http.StatusUnprocessableEntity, catalog.CodeIdempotencyKeyReused)
 	if msg := a.body["error"].(string); !strings.Contains(msg, string(OpImportAPI)) {
 		t.Errorf("message %q does not name the first operation", msg)
 	}
@@ -96,8 +98,8 @@ func TestIdempotencyKeyReused(t *testing.T) {
 func TestIdempotencyFailedAnswerNotStored(t *testing.T) {
 	s := newTestServer(t)
 	body := importReq("erp", map[string]any{"entity_code": "A"})
-	withKey(t, s, http.MethodPost, pathImportAPI, body, "k").wantStatus(t, http.StatusNotFound, CodeSourceNotFound)
-	if err := s.AddSource(Source{ID: "erp"}); err != nil {
+	withKey(t, s, http.MethodPost, pathImportAPI, body, "k").wantStatus(t, http.StatusNotFound, catalog.CodeSourceNotFound)
+	if err := s.AddSource(catalog.Source{ID: "erp"}); err != nil {
 		t.Fatal(err)
 	}
 	a := withKey(t, s, http.MethodPost, pathImportAPI, body, "k")
@@ -106,7 +108,7 @@ func TestIdempotencyFailedAnswerNotStored(t *testing.T) {
 	wantVersions(t, s, "A", 1)
 
 	// A 400 frees the key for any body.
-	withKey(t, s, http.MethodPost, pathImportAPI, `{"products": []}`, "k2").wantStatus(t, http.StatusBadRequest, CodeValidation)
+	withKey(t, s, http.MethodPost, pathImportAPI, `{"products": []}`, "k2").wantStatus(t, http.StatusBadRequest, codeValidation)
 	withKey(t, s, http.MethodPost, pathImportAPI, oneProduct, "k2").wantStatus(t, http.StatusOK, "")
 	wantVersions(t, s, "A", 2)
 }
@@ -125,7 +127,7 @@ func TestIdempotencyKeyInFlight(t *testing.T) {
 	waitKeyInFlight(t, s, "k")
 
 	a := withKey(t, s, http.MethodPost, pathImportAPI, oneProduct, "k")
-	a.wantStatus(t, http.StatusConflict, CodeConflict)
+	a.wantStatus(t, http.StatusConflict, codeConflict)
 	if msg := a.body["error"].(string); !strings.Contains(msg, "still being handled") {
 		t.Errorf("409 message %q", msg)
 	}
@@ -210,7 +212,7 @@ func TestIdempotencyInCountOnlyMode(t *testing.T) {
 		t.Errorf("replay differs:\n%s\n%s", first.raw, again.raw)
 	}
 	withKey(t, s, http.MethodPost, pathImportAPI, importReq(DefaultSourceID, map[string]any{"entity_code": "B"}), "k").
-		wantStatus(t, http.StatusUnprocessableEntity, CodeIdempotencyKeyReused)
+		wantStatus(t, http.StatusUnprocessableEntity, catalog.CodeIdempotencyKeyReused)
 	if s.rowsReceivedCount() != 1 || s.importRequestCount() != 1 || s.IdempotentReplays() != 1 {
 		t.Errorf("rowsReceivedCount %d, importRequestCount %d, IdempotentReplays %d; want 1, 1, 1",
 			s.rowsReceivedCount(), s.importRequestCount(), s.IdempotentReplays())
@@ -226,12 +228,12 @@ func TestIdempotencyAfterAuthAndBodyLimit(t *testing.T) {
 	send(t, s, http.MethodPost, pathImportAPI, oneProduct, importer, idemKeyHeader("k")).wantStatus(t, http.StatusOK, "")
 
 	// A replay needs valid credentials...
-	send(t, s, http.MethodPost, pathImportAPI, oneProduct, noAuth, idemKeyHeader("k")).wantStatus(t, http.StatusUnauthorized, CodeUnauthenticated)
+	send(t, s, http.MethodPost, pathImportAPI, oneProduct, noAuth, idemKeyHeader("k")).wantStatus(t, http.StatusUnauthorized, codeUnauthenticated)
 	// ...and keys are per credential: this one may not import.
-	send(t, s, http.MethodPost, pathImportAPI, oneProduct, reader, idemKeyHeader("k")).wantStatus(t, http.StatusForbidden, CodeForbidden)
+	send(t, s, http.MethodPost, pathImportAPI, oneProduct, reader, idemKeyHeader("k")).wantStatus(t, http.StatusForbidden, codeForbidden)
 	// A body past the limit is refused as usual.
 	big := `{"source_id": "default", "products": [{"entity_code": "A"}]}` + strings.Repeat(" ", limit)
-	send(t, s, http.MethodPost, pathImportAPI, big, importer, idemKeyHeader("k")).wantStatus(t, http.StatusRequestEntityTooLarge, CodePayloadTooLarge)
+	send(t, s, http.MethodPost, pathImportAPI, big, importer, idemKeyHeader("k")).wantStatus(t, http.StatusRequestEntityTooLarge, codePayloadTooLarge)
 	wantVersions(t, s, "A", 1)
 	if n := s.IdempotentReplays(); n != 0 {
 		t.Errorf("IdempotentReplays = %d, want 0", n)

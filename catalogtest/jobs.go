@@ -20,69 +20,28 @@ const (
 // ErrServerClosed is returned by WaitForJobs once the server is closed.
 var ErrServerClosed = errors.New("catalogtest: server closed")
 
-// Job is an import job, as GET /api/b2b/pim/jobs/{jobId} describes it.
-type Job struct {
-	ID        string
-	Type      string // JobTypeAPIImport or JobTypeQueueImport
-	SourceID  string
-	Status    catalog.JobStatus // catalog.JobPending, catalog.JobProcessing, then a terminal status
-	MergeMode catalog.MergeMode
-
-	TotalRows      int
-	ProcessedRows  int
-	SuccessfulRows int
-	FailedRows     int
-	CreatedRows    int // rows that created a new product
-	UpdatedRows    int // rows that added a version to an existing product
-	AutoPublished  int
-
-	// Errors holds every row error, in row order.
-	Errors []RowError
-
-	BatchID         string
-	BatchPart       int
-	BatchTotalParts int
-	BatchTotalItems int
-
-	CreatedAt   time.Time
-	StartedAt   time.Time
-	CompletedAt time.Time
-
-	// File uploads only: the file's name and size, and where the fake's
-	// CDN says it stored it.
-	FileName string
-	FileSize int64
-	FileURL  string
-}
-
-// RowError is a product row the import rejected; the others went on.
-type RowError struct {
-	// Row is the 0-based index in the request's products array.
-	Row        int    `json:"row"`
-	EntityCode string `json:"entity_code"`
-	Error      string `json:"error"`
-	// RawData is the row as sent.
-	RawData any `json:"raw_data"`
-	// Code is the row error's code on GET .../jobs/{jobId}/errors, such
-	// as RowCodeValidation; "" reads as RowCodeImport.
-	Code string `json:"-"`
-}
-
 // jobState is a job as the server holds it. Guarded by Server.mu.
 type jobState struct {
-	Job
-	req     *importRequest // rows of a pending queued job; nil once taken
-	outcome *JobOutcome    // scripted by ScriptJob; queued jobs only
+	catalog.Job                // Errors in row order; times as the clock gave them
+	req         *importRequest // rows of a pending queued job; nil once taken
+	outcome     *JobOutcome    // scripted by ScriptJob; queued jobs only
 	// parked jobs are left alone by the worker and by WaitForJobs: seeded
 	// jobs, and jobs a JobOutcome holds pending or processing.
 	parked bool
 }
 
-func (j *jobState) snapshot() Job {
+// snapshot is the job as the client reads it from GET
+// /api/b2b/pim/jobs/{jobId} with the default counters: times in UTC to the
+// millisecond, an empty (not nil) Errors when no row failed; and, beyond
+// what import_errors carries, each row error's Code (as GET
+// .../jobs/{jobId}/errors gives it; "" for a JSON import's row). It shares
+// no memory with the server.
+func (j *jobState) snapshot() catalog.Job {
 	job := j.Job
-	job.Errors = make([]RowError, len(j.Errors))
+	job.CreatedAt, job.StartedAt, job.CompletedAt = wireTime(j.CreatedAt), wireTime(j.StartedAt), wireTime(j.CompletedAt)
+	job.Errors = make([]catalog.RowError, len(j.Errors))
 	for i, e := range j.Errors {
-		e.RawData = deepCopy(e.RawData)
+		e.RawData = slices.Clone(e.RawData)
 		job.Errors[i] = e
 	}
 	return job
@@ -121,23 +80,24 @@ func (j *jobState) finish(now time.Time) {
 }
 
 // Jobs returns every job, oldest first.
-func (s *Server) Jobs() []Job {
+func (s *Server) Jobs() []catalog.Job {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Job, 0, len(s.jobOrder))
+	out := make([]catalog.Job, 0, len(s.jobOrder))
 	for _, id := range s.jobOrder {
 		out = append(out, s.jobs[id].snapshot())
 	}
 	return out
 }
 
-// Job returns the job with this ID.
-func (s *Server) Job(id string) (Job, bool) {
+// Job returns the job with this ID, as client.Jobs.Get reads it (with the
+// default counters), plus each row error's Code.
+func (s *Server) Job(id string) (catalog.Job, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	j, ok := s.jobs[id]
 	if !ok {
-		return Job{}, false
+		return catalog.Job{}, false
 	}
 	return j.snapshot(), true
 }
@@ -172,11 +132,11 @@ func (s *Server) WaitForJobs(ctx context.Context) error {
 // such job (never created, or cleared by Reset), and when ctx ends or the
 // server is closed first. It waits on the server's own signals, not by
 // polling.
-func (s *Server) WaitJob(ctx context.Context, id string, states ...catalog.JobStatus) (Job, error) {
+func (s *Server) WaitJob(ctx context.Context, id string, states ...catalog.JobStatus) (catalog.Job, error) {
 	for {
 		s.mu.Lock()
 		js, ok := s.jobs[id]
-		var job Job
+		var job catalog.Job
 		if ok {
 			job = js.snapshot()
 		}
@@ -184,7 +144,7 @@ func (s *Server) WaitJob(ctx context.Context, id string, states ...catalog.JobSt
 		s.mu.Unlock()
 		switch {
 		case !ok:
-			return Job{}, fmt.Errorf("catalogtest: no job %q", id)
+			return catalog.Job{}, fmt.Errorf("catalogtest: no job %q", id)
 		case len(states) == 0 && job.Status.Terminal(), slices.Contains(states, job.Status):
 			return job, nil
 		}
@@ -217,7 +177,7 @@ func (s *Server) newJob(typ string, req *importRequest) *jobState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.cfg.clock.Now()
-	js := &jobState{Job: Job{ID: s.newJobIDLocked(typ, now), Type: typ, SourceID: req.source.ID,
+	js := &jobState{Job: catalog.Job{ID: s.newJobIDLocked(typ, now), Type: typ, SourceID: req.source.ID,
 		Status: catalog.JobPending, MergeMode: req.mergeMode, TotalRows: req.rowCount(),
 		BatchID: req.effectiveBatchID(), CreatedAt: now}}
 	if m := req.batchMeta; m != nil {
@@ -254,7 +214,7 @@ func (s *Server) newJobIDLocked(typ string, now time.Time) string {
 // runImport applies a job's rows and finishes it. Each row takes the lock
 // on its own, so progress (processed_rows) is visible while it runs. It
 // returns the finished job, the run and the search-sync batches queued.
-func (s *Server) runImport(js *jobState, req *importRequest) (Job, *importRun, int) {
+func (s *Server) runImport(js *jobState, req *importRequest) (catalog.Job, *importRun, int) {
 	now := s.cfg.clock.Now()
 	run := &importRun{req: req, jobID: js.ID, at: now, source: VersionSource{
 		SourceID: req.source.ID, SourceName: req.source.Name, ImportedAt: now,
@@ -313,34 +273,34 @@ const (
 
 // wireJob is a job on the wire; unset batch fields and times are omitted.
 type wireJob struct {
-	JobID           string            `json:"job_id"`
-	JobType         string            `json:"job_type"`
-	SourceID        string            `json:"source_id"`
-	Status          catalog.JobStatus `json:"status"`
-	MergeMode       catalog.MergeMode `json:"merge_mode"`
-	TotalRows       int               `json:"total_rows"`
-	ProcessedRows   int               `json:"processed_rows"`
-	SuccessfulRows  *int              `json:"successful_rows,omitempty"` // nil with JobCountersErrorRows
-	FailedRows      *int              `json:"failed_rows,omitempty"`     // nil with JobCountersErrorRows
-	CreatedRows     int               `json:"created_rows"`
-	UpdatedRows     int               `json:"updated_rows"`
-	ErrorRows       *int              `json:"error_rows,omitempty"`     // set with JobCountersErrorRows only
-	AutoPublished   *int              `json:"auto_published,omitempty"` // nil with JobCountersErrorRows
-	ImportErrors    []RowError        `json:"import_errors"`
-	BatchID         string            `json:"batch_id,omitempty"`
-	BatchPart       int               `json:"batch_part,omitempty"`
-	BatchTotalParts int               `json:"batch_total_parts,omitempty"`
-	BatchTotalItems int               `json:"batch_total_items,omitempty"`
-	CreatedAt       string            `json:"created_at,omitempty"`
-	StartedAt       string            `json:"started_at,omitempty"`
-	CompletedAt     string            `json:"completed_at,omitempty"`
-	FileName        string            `json:"file_name,omitempty"`
-	FileSize        int64             `json:"file_size,omitempty"`
-	FileURL         string            `json:"file_url,omitempty"`
+	JobID           string             `json:"job_id"`
+	JobType         string             `json:"job_type"`
+	SourceID        string             `json:"source_id"`
+	Status          catalog.JobStatus  `json:"status"`
+	MergeMode       catalog.MergeMode  `json:"merge_mode"`
+	TotalRows       int                `json:"total_rows"`
+	ProcessedRows   int                `json:"processed_rows"`
+	SuccessfulRows  *int               `json:"successful_rows,omitempty"` // nil with JobCountersErrorRows
+	FailedRows      *int               `json:"failed_rows,omitempty"`     // nil with JobCountersErrorRows
+	CreatedRows     int                `json:"created_rows"`
+	UpdatedRows     int                `json:"updated_rows"`
+	ErrorRows       *int               `json:"error_rows,omitempty"`     // set with JobCountersErrorRows only
+	AutoPublished   *int               `json:"auto_published,omitempty"` // nil with JobCountersErrorRows
+	ImportErrors    []catalog.RowError `json:"import_errors"`
+	BatchID         string             `json:"batch_id,omitempty"`
+	BatchPart       int                `json:"batch_part,omitempty"`
+	BatchTotalParts int                `json:"batch_total_parts,omitempty"`
+	BatchTotalItems int                `json:"batch_total_items,omitempty"`
+	CreatedAt       string             `json:"created_at,omitempty"`
+	StartedAt       string             `json:"started_at,omitempty"`
+	CompletedAt     string             `json:"completed_at,omitempty"`
+	FileName        string             `json:"file_name,omitempty"`
+	FileSize        int64              `json:"file_size,omitempty"`
+	FileURL         string             `json:"file_url,omitempty"`
 }
 
 // toWireJob renders j with the counters c names.
-func toWireJob(j Job, c JobCounters) wireJob {
+func toWireJob(j catalog.Job, c JobCounters) wireJob {
 	w := wireJob{JobID: j.ID, JobType: j.Type, SourceID: j.SourceID, Status: j.Status, MergeMode: j.MergeMode,
 		TotalRows: j.TotalRows, ProcessedRows: j.ProcessedRows,
 		CreatedRows: j.CreatedRows, UpdatedRows: j.UpdatedRows, ImportErrors: nonNil(j.Errors),
@@ -360,7 +320,7 @@ func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("jobId")
 	job, ok := s.Job(id)
 	if !ok {
-		writeAPIError(w, newAPIError(http.StatusNotFound, CodeJobNotFound, "job %q not found", id))
+		writeAPIError(w, newAPIError(http.StatusNotFound, catalog.CodeJobNotFound, "job %q not found", id))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"job": toWireJob(job, s.cfg.jobCounters)})
@@ -402,7 +362,7 @@ func (s *Server) handleQueueStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 // add counts a queued job; the counters ignore direct imports.
-func (q *queueStats) add(j Job) {
+func (q *queueStats) add(j catalog.Job) {
 	if j.Type != JobTypeQueueImport {
 		return
 	}
@@ -416,24 +376,6 @@ func (q *queueStats) add(j Job) {
 	case catalog.JobFailed:
 		q.Failed++
 	}
-}
-
-// CatalogJob returns the job as the client's catalog.Job, as
-// client.Jobs.Get reads it from GET /api/b2b/pim/jobs/{jobId} with the
-// default counters: times in UTC to the millisecond, row errors with the
-// row as JSON in RawData, and an empty (not nil) Errors when no row failed.
-func (j Job) CatalogJob() catalog.Job {
-	out := catalog.Job{ID: j.ID, Type: j.Type, SourceID: j.SourceID, Status: j.Status, MergeMode: j.MergeMode,
-		TotalRows: j.TotalRows, ProcessedRows: j.ProcessedRows, SuccessfulRows: j.SuccessfulRows,
-		FailedRows: j.FailedRows, CreatedRows: j.CreatedRows, UpdatedRows: j.UpdatedRows,
-		AutoPublished: j.AutoPublished, Errors: make([]catalog.RowError, len(j.Errors)),
-		BatchID: j.BatchID, BatchPart: j.BatchPart, BatchTotalParts: j.BatchTotalParts, BatchTotalItems: j.BatchTotalItems,
-		CreatedAt: wireTime(j.CreatedAt), StartedAt: wireTime(j.StartedAt), CompletedAt: wireTime(j.CompletedAt),
-		FileName: j.FileName, FileSize: j.FileSize, FileURL: j.FileURL}
-	for i, e := range j.Errors {
-		out.Errors[i] = catalog.RowError{Row: e.Row, EntityCode: e.EntityCode, Reason: e.Error, RawData: marshalWire(e.RawData)}
-	}
-	return out
 }
 
 // wireTime is t as it reads back from the wire: UTC, whole milliseconds.

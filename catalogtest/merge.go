@@ -24,7 +24,7 @@ var publishFlags = []string{"auto_publish_enabled", "min_score_threshold", "requ
 
 // rowResult is the outcome of applying one row.
 type rowResult struct {
-	err        *RowError
+	err        *catalog.RowError
 	entityCode string
 	created    bool
 	published  bool
@@ -75,7 +75,7 @@ func (s *Server) applyRowLocked(run *importRun, row int, raw any) rowResult {
 }
 
 func rowFailure(row int, code string, raw any, msg string) rowResult {
-	return rowResult{entityCode: code, err: &RowError{Row: row, EntityCode: code, Error: msg, RawData: deepCopy(raw)}}
+	return rowResult{entityCode: code, err: &catalog.RowError{Row: row, EntityCode: code, Reason: msg, RawData: marshalWire(raw)}}
 }
 
 // entityCode is the product's identity: entity_code, else sku.
@@ -293,8 +293,8 @@ func mediaType(item any) string {
 
 // autoPublish scores the product's completeness and says whether it is
 // published: the product's auto-publish settings, else the source's.
-func autoPublish(data map[string]any, src Source) (score float64, publish bool) {
-	enabled := src.AutoPublishEnabled
+func autoPublish(data map[string]any, src catalog.Source) (score float64, publish bool) {
+	enabled := autoPublishOn(src)
 	if b, ok := data["auto_publish_enabled"].(bool); ok {
 		enabled = b
 	}

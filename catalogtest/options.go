@@ -3,6 +3,8 @@ package catalogtest
 import (
 	"slices"
 	"time"
+
+	"github.com/pimkit/catalog"
 )
 
 // Defaults: the platform's languages, request limits (40 requests per
@@ -26,10 +28,10 @@ type config struct {
 	rateWindow   time.Duration
 	maxBody      int64
 	maxProducts  int
-	clock        Clock
+	clock        catalog.Clock
 	jobDelay     time.Duration
 	searchSync   bool
-	sources      []Source
+	sources      []catalog.Source
 	countOnly    bool
 	faults       []Fault
 	faultSeed    uint64
@@ -120,7 +122,7 @@ func WithMaxProducts(n int) Option {
 
 // WithClock sets the server's clock; see [FakeClock]. A nil clock keeps the
 // wall clock.
-func WithClock(clock Clock) Option {
+func WithClock(clock catalog.Clock) Option {
 	return func(c *config) {
 		if clock != nil {
 			c.clock = clock
@@ -173,7 +175,7 @@ func WithIDSeed(seed uint64) Option {
 
 // WithSource seeds an import source. A source with the ID of an earlier one,
 // including DefaultSourceID, replaces it.
-func WithSource(src Source) Option {
+func WithSource(src catalog.Source) Option {
 	return func(c *config) { c.sources = append(c.sources, cloneSource(src)) }
 }
 

@@ -139,7 +139,7 @@ type importBody struct {
 
 // importRequest is a validated import, ready to apply.
 type importRequest struct {
-	source      Source
+	source      catalog.Source
 	rows        []any
 	tally       *rowTally   // in count mode, instead of rows
 	file        *fileUpload // for a file upload, instead of rows
@@ -192,7 +192,7 @@ func (s *Server) parseImport(w http.ResponseWriter, r *http.Request) (*importReq
 }
 
 func sourceNotFound(id string) *apiError {
-	e := newAPIError(http.StatusNotFound, CodeSourceNotFound, "import source %q not found", id)
+	e := newAPIError(http.StatusNotFound, catalog.CodeSourceNotFound, "import source %q not found", id)
 	e.body.Hint = "create it first with POST " + pathSources
 	return e
 }
@@ -207,7 +207,7 @@ type productsShape struct {
 // validateImport checks the request fields; the rows are left to the caller.
 func (s *Server) validateImport(b importBody, products productsShape) (*importRequest, *apiError) {
 	if b.SourceID == "" {
-		return nil, newAPIError(http.StatusBadRequest, CodeValidation, "source_id is required")
+		return nil, newAPIError(http.StatusBadRequest, codeValidation, "source_id is required")
 	}
 	if e := s.validateProducts(products); e != nil {
 		return nil, e
@@ -217,12 +217,12 @@ func (s *Server) validateImport(b importBody, products productsShape) (*importRe
 		mode = catalog.MergeReplace
 	}
 	if mode != catalog.MergeReplace && mode != catalog.MergePartial {
-		return nil, newAPIError(http.StatusBadRequest, CodeValidation,
+		return nil, newAPIError(http.StatusBadRequest, codeValidation,
 			"merge_mode must be %q or %q, got %q", catalog.MergeReplace, catalog.MergePartial, b.MergeMode)
 	}
 	for _, path := range b.UpdateMask {
 		if path == "" || !validPath(path) || path == "entity_code" || path == "sku" {
-			return nil, newAPIError(http.StatusBadRequest, CodeValidation,
+			return nil, newAPIError(http.StatusBadRequest, codeValidation,
 				"update_mask entry %q is not a field path (entity_code and sku identify the product and cannot be masked)", path)
 		}
 	}
@@ -235,16 +235,16 @@ func (s *Server) validateProducts(p productsShape) *apiError {
 	limit := s.cfg.maxProducts
 	switch {
 	case p.kind == "null":
-		return newAPIError(http.StatusBadRequest, CodeValidation,
+		return newAPIError(http.StatusBadRequest, codeValidation,
 			"products is required: send an array of 1 to %d products", limit)
 	case p.kind != "an array":
-		return newAPIError(http.StatusBadRequest, CodeValidation,
+		return newAPIError(http.StatusBadRequest, codeValidation,
 			"products must be an array, got %s", p.kind)
 	case p.n == 0:
-		return newAPIError(http.StatusBadRequest, CodeValidation,
+		return newAPIError(http.StatusBadRequest, codeValidation,
 			"products must not be empty: send 1 to %d products", limit)
 	case p.n > limit:
-		e := newAPIError(http.StatusBadRequest, CodeValidation,
+		e := newAPIError(http.StatusBadRequest, codeValidation,
 			"products has %d items; the limit is %d per request", p.n, limit)
 		e.body.Hint = "split the import into several requests, or use the queued import"
 		e.body.TechnicalDetails = map[string]any{"limit": limit, "count": p.n}
@@ -276,7 +276,7 @@ func (s *Server) accepted(req *importRequest) {
 func (s *Server) handleDirectImport(w http.ResponseWriter, r *http.Request) {
 	// The platform checks the import permission on this endpoint only.
 	if !hasPermission(r.Context(), PermissionImport) {
-		writeError(w, http.StatusForbidden, errorBody{Code: CodeForbidden,
+		writeError(w, http.StatusForbidden, errorBody{Code: codeForbidden,
 			Error: "this credential lacks the '" + PermissionImport + "' permission"})
 		return
 	}
@@ -294,12 +294,12 @@ func (s *Server) handleDirectImport(w http.ResponseWriter, r *http.Request) {
 }
 
 type directResponse struct {
-	Success bool          `json:"success"`
-	JobID   string        `json:"job_id"`
-	Summary directSummary `json:"summary"`
-	Errors  []RowError    `json:"errors"`
-	Debug   directDebug   `json:"debug"`
-	Message string        `json:"message"`
+	Success bool               `json:"success"`
+	JobID   string             `json:"job_id"`
+	Summary directSummary      `json:"summary"`
+	Errors  []catalog.RowError `json:"errors"`
+	Debug   directDebug        `json:"debug"`
+	Message string             `json:"message"`
 }
 
 type directSummary struct {
@@ -328,7 +328,7 @@ type wireVersionSource struct {
 	BatchMetadata *catalog.BatchMetadata `json:"batch_metadata,omitempty"`
 }
 
-func directAnswer(req *importRequest, job Job, run *importRun, batches int, elapsed time.Duration) directResponse {
+func directAnswer(req *importRequest, job catalog.Job, run *importRun, batches int, elapsed time.Duration) directResponse {
 	errs := job.Errors[:min(len(job.Errors), maxResponseErrors)]
 	var batchID *string
 	if req.batchID != "" {

@@ -33,8 +33,8 @@ func unmarshalFixture(t *testing.T, name string) map[string]any {
 	return m
 }
 
-var supplierFeed = Source{ID: "supplier-weekly-feed", Name: "Supplier weekly feed",
-	AutoPublishEnabled: true, RequiredFields: []string{"name", "images"}}
+var supplierFeed = catalog.Source{ID: "supplier-weekly-feed", Name: "Supplier weekly feed",
+	AutoPublishEnabled: catalog.Ptr(true), RequiredFields: []string{"name", "images"}}
 
 // The platform documentation's direct import example, answered in its exact shape.
 func TestDirectImportMatchesSeedExample(t *testing.T) {
@@ -111,7 +111,7 @@ func TestEmptyErrorsIsAnArray(t *testing.T) {
 
 // Field mappings move incoming keys to their targets.
 func TestRuleFieldMappings(t *testing.T) {
-	s := newTestServer(t, WithSource(Source{ID: "erp", FieldMappings: map[string]string{
+	s := newTestServer(t, WithSource(catalog.Source{ID: "erp", FieldMappings: map[string]string{
 		"code": "entity_code", "title": "name", "price": "pricing.list", "currency": "pricing.currency",
 		"a": "b", "b": "c", "weight_kg": "dims.weight",
 	}}))
@@ -270,7 +270,7 @@ func TestRuleMerge(t *testing.T) {
 // Locked fields come back from the previous version in both modes;
 // in replace mode so do omitted auto-publish flags.
 func TestRuleLockedFields(t *testing.T) {
-	s := newTestServer(t, WithSource(Source{ID: "erp", LockedFields: []string{"name", "pricing.list", "missing.path"}}))
+	s := newTestServer(t, WithSource(catalog.Source{ID: "erp", LockedFields: []string{"name", "pricing.list", "missing.path"}}))
 	imp := func(mode catalog.MergeMode, literal string) {
 		body := importReq("erp", product(t, literal))
 		body["merge_mode"] = mode
@@ -384,9 +384,9 @@ func TestStateIsCopied(t *testing.T) {
 func TestRuleAutoPublish(t *testing.T) {
 	fifty := 50.0
 	sources := []Option{
-		WithSource(Source{ID: "strict", AutoPublishEnabled: true, RequiredFields: []string{"name", "sku", "pricing.list", "images"}}),
-		WithSource(Source{ID: "lenient", AutoPublishEnabled: true, MinScoreThreshold: &fifty, RequiredFields: []string{"name", "sku", "pricing.list", "images"}}),
-		WithSource(Source{ID: "off", RequiredFields: []string{"name"}}),
+		WithSource(catalog.Source{ID: "strict", AutoPublishEnabled: catalog.Ptr(true), RequiredFields: []string{"name", "sku", "pricing.list", "images"}}),
+		WithSource(catalog.Source{ID: "lenient", AutoPublishEnabled: catalog.Ptr(true), MinScoreThreshold: &fifty, RequiredFields: []string{"name", "sku", "pricing.list", "images"}}),
+		WithSource(catalog.Source{ID: "off", RequiredFields: []string{"name"}}),
 	}
 	const full = `"name": "Valve", "pricing": {"list": 1}, "images": [{"url": "a.jpg"}]`
 	tests := []struct {
@@ -476,7 +476,7 @@ func TestRuleSearchSync(t *testing.T) {
 // The platform documentation's full product payload is imported and stored as sent.
 func TestFullPayload(t *testing.T) {
 	clock := NewFakeClock(t0)
-	s := newTestServer(t, WithClock(clock), WithSource(Source{ID: "supplier-weekly-feed", Name: "Supplier weekly feed"}))
+	s := newTestServer(t, WithClock(clock), WithSource(catalog.Source{ID: "supplier-weekly-feed", Name: "Supplier weekly feed"}))
 	raw := readFixture(t, "full_payload.json")
 	a := send(t, s, http.MethodPost, pathImportAPI, raw)
 	a.wantStatus(t, http.StatusOK, "")
@@ -596,7 +596,7 @@ func TestConcurrentImports(t *testing.T) {
 }
 
 func TestProductVersionProduct(t *testing.T) {
-	s := newTestServer(t, WithSource(Source{ID: "erp", FieldMappings: map[string]string{"Prix": "pricing.list"}}))
+	s := newTestServer(t, WithSource(catalog.Source{ID: "erp", FieldMappings: map[string]string{"Prix": "pricing.list"}}))
 	directImport(t, s, importReq("erp", product(t, `{"entity_code": "A", "name": "Valve",
 		"description": {"en": "Brass valve", "it": "Valvola in ottone"}, "Prix": 12.50,
 		"pricing": {"currency": "EUR"}, "ean": ["8001234567890"], "quantity": 3, "warehouse_note": "aisle 4"}`)))

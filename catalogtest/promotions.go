@@ -54,7 +54,7 @@ func (s *Server) handleImportPromotions(w http.ResponseWriter, r *http.Request) 
 		writeAPIError(w, e)
 		return
 	}
-	res := entityImportResponse{Success: true, Errors: []RowError{}}
+	res := entityImportResponse{Success: true, Errors: []catalog.RowError{}}
 	s.mu.Lock()
 	pkgs := s.packagingIDsLocked()
 	for i, raw := range rows {

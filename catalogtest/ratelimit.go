@@ -53,7 +53,7 @@ func (s *Server) limitRate(next http.Handler) http.Handler {
 		}
 		secs := retryAfterSeconds(wait)
 		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
-		writeError(w, http.StatusTooManyRequests, errorBody{Code: CodeRateLimited,
+		writeError(w, http.StatusTooManyRequests, errorBody{Code: codeRateLimited,
 			Error:            fmt.Sprintf("rate limit exceeded: at most %d requests per %s", s.rate.n, s.rate.window),
 			Hint:             fmt.Sprintf("retry after %d s", secs),
 			TechnicalDetails: map[string]any{"retry_after_seconds": secs}})

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+
+	"github.com/pimkit/catalog"
 )
 
 // Paths of the product listing and removal; the wire is the project's
@@ -18,7 +20,7 @@ const (
 func (s *Server) handleListProducts(w http.ResponseWriter, r *http.Request) {
 	sourceID := r.URL.Query().Get("source_id")
 	if sourceID == "" {
-		writeAPIError(w, newAPIError(http.StatusBadRequest, CodeValidation, "source_id is required"))
+		writeAPIError(w, newAPIError(http.StatusBadRequest, codeValidation, "source_id is required"))
 		return
 	}
 	page, perPage, e := pageParams(r)
@@ -71,10 +73,10 @@ func (s *Server) handleRemoveProducts(w http.ResponseWriter, r *http.Request) {
 	codes, _ := body.EntityCodes.([]any)
 	switch {
 	case body.SourceID == "":
-		writeAPIError(w, newAPIError(http.StatusBadRequest, CodeValidation, "source_id is required"))
+		writeAPIError(w, newAPIError(http.StatusBadRequest, codeValidation, "source_id is required"))
 		return
 	case len(codes) == 0 || len(codes) > s.cfg.maxProducts:
-		writeAPIError(w, newAPIError(http.StatusBadRequest, CodeValidation, "entity_codes must be an array of 1 to %d codes", s.cfg.maxProducts))
+		writeAPIError(w, newAPIError(http.StatusBadRequest, codeValidation, "entity_codes must be an array of 1 to %d codes", s.cfg.maxProducts))
 		return
 	}
 	if _, ok := s.source(body.SourceID); !ok {
@@ -82,10 +84,10 @@ func (s *Server) handleRemoveProducts(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sum := removeSummary{Total: len(codes)}
-	errs := []RowError{}
+	errs := []catalog.RowError{}
 	fail := func(row int, code string, raw any, msg string) {
 		sum.Failed++
-		errs = append(errs, RowError{Row: row, EntityCode: code, Error: msg, RawData: raw})
+		errs = append(errs, catalog.RowError{Row: row, EntityCode: code, Reason: msg, RawData: marshalWire(raw)})
 	}
 	seen := map[string]int{}
 	s.mu.Lock()

@@ -49,15 +49,15 @@ func TestStubBodiesAndOrder(t *testing.T) {
 	if a.status != 503 || string(a.raw) != `{"oops": true}` {
 		t.Errorf("second answer %d %s", a.status, a.raw)
 	}
-	send(t, s, http.MethodGet, "/api/b2b/pim/jobs/x", nil).wantStatus(t, 500, CodeInternal)
+	send(t, s, http.MethodGet, "/api/b2b/pim/jobs/x", nil).wantStatus(t, 500, codeInternal)
 	s.ClearStubs()
-	send(t, s, http.MethodGet, "/api/b2b/pim/jobs/x", nil).wantStatus(t, 404, CodeJobNotFound)
+	send(t, s, http.MethodGet, "/api/b2b/pim/jobs/x", nil).wantStatus(t, 404, catalog.CodeJobNotFound)
 }
 
 func TestStubComesAfterAuthentication(t *testing.T) {
 	s := newTestServer(t)
 	s.Stub(Stub{Status: 200})
-	send(t, s, http.MethodGet, pathImportQueue, nil, noAuth).wantStatus(t, http.StatusUnauthorized, CodeUnauthenticated)
+	send(t, s, http.MethodGet, pathImportQueue, nil, noAuth).wantStatus(t, http.StatusUnauthorized, codeUnauthenticated)
 	if r := s.Requests(); r[0].Stubbed {
 		t.Error("an unauthenticated request was stubbed")
 	}
@@ -105,7 +105,7 @@ func TestScriptedJobOutcomes(t *testing.T) {
 		j, _ := s.Job(id)
 		v := view{Status: j.Status, Success: j.SuccessfulRows, Failed: j.FailedRows}
 		for _, e := range j.Errors {
-			v.Errors = append(v.Errors, e.EntityCode+": "+e.Error)
+			v.Errors = append(v.Errors, e.EntityCode+": "+e.Reason)
 		}
 		got = append(got, v)
 	}
@@ -169,7 +169,7 @@ func TestWaitJob(t *testing.T) {
 	if j, err := s.WaitJob(ctx, id, catalog.JobProcessing); err != nil || j.Status != catalog.JobProcessing {
 		t.Fatalf("WaitJob(processing) = %s, %v", j.Status, err)
 	}
-	done := make(chan Job)
+	done := make(chan catalog.Job)
 	go func() {
 		j, err := s.WaitJob(ctx, id)
 		if err != nil {

@@ -56,7 +56,7 @@ type Server struct {
 	closeOnce  sync.Once
 
 	mu              sync.Mutex
-	sources         map[string]Source
+	sources         map[string]catalog.Source
 	products        map[string][]ProductVersion
 	categories      map[string]map[string]any // by category_id
 	promotions      map[string]map[string]any // by promotionKey
@@ -100,7 +100,7 @@ func NewServer(opts ...Option) *Server {
 		stopping:   make(chan struct{}),
 		done:       make(chan struct{}),
 		workerDone: make(chan struct{}),
-		sources:    make(map[string]Source),
+		sources:    make(map[string]catalog.Source),
 		products:   make(map[string][]ProductVersion),
 		categories: make(map[string]map[string]any),
 		promotions: make(map[string]map[string]any),
@@ -158,7 +158,8 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Client returns a catalog client for this server, authenticated with the
 // server's first API key (else its first bearer token, else its session
 // cookie) and configured with the server's rate and body limits. A server
-// on a FakeClock gives a client on the same clock (catalog.WithClock): its
+// on a clock of the test's (a FakeClock, see WithClock) gives a client on
+// the same clock (catalog.WithClock): its
 // pacing, retry waits, Retry-After sleeps and job polling move when the
 // test advances the clock, never on the wall clock. The client's limiter
 // lets a burst of up to the server's limit go at once, so a short test
@@ -169,10 +170,10 @@ func (s *Server) Client(opts ...catalog.Option) (*catalog.Client, error) {
 		rate = catalog.WithRateLimit(s.cfg.rateN, s.cfg.rateWindow)
 	}
 	base := []catalog.Option{s.clientCredential(), rate, catalog.WithMaxBodyBytes(s.cfg.maxBody)}
-	if fake, ok := s.cfg.clock.(*FakeClock); ok {
+	if _, wall := s.cfg.clock.(realClock); !wall {
 		// The client paces, waits for retries and polls on the server's
 		// clock, so a test that advances it sees both move together.
-		base = append(base, catalog.WithClock(fake))
+		base = append(base, catalog.WithClock(s.cfg.clock))
 	}
 	return catalog.NewClient(s.URL, append(base, opts...)...)
 }
@@ -230,7 +231,7 @@ func (s *Server) buildHandler() http.Handler {
 // POST becomes a GET, and the fake should expose the client's bad path.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if !canonicalPath(r.URL.Path) {
-		writeError(w, http.StatusNotFound, errorBody{Code: CodeNotFound, Error: "no endpoint at " + r.URL.Path})
+		writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeNotFound, Error: "no endpoint at " + r.URL.Path})
 		return
 	}
 	s.mux.ServeHTTP(w, r)
@@ -258,11 +259,11 @@ func (s *Server) handleUnrouted(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(allowed) > 0 {
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
-		writeError(w, http.StatusMethodNotAllowed, errorBody{Code: CodeMethodNotAllowed,
+		writeError(w, http.StatusMethodNotAllowed, errorBody{Code: codeMethodNotAllowed,
 			Error: fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)})
 		return
 	}
-	writeError(w, http.StatusNotFound, errorBody{Code: CodeNotFound, Error: "no endpoint at " + r.URL.Path})
+	writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeNotFound, Error: "no endpoint at " + r.URL.Path})
 }
 
 // recoverPanics turns a bug in the fake into a 500 answer instead of a
@@ -274,7 +275,7 @@ func recoverPanics(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				writeError(w, http.StatusInternalServerError, errorBody{Code: CodeInternal,
+				writeError(w, http.StatusInternalServerError, errorBody{Code: codeInternal,
 					Error: "internal error in catalogtest", Details: fmt.Sprint(v)})
 			}
 		}()

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pimkit/catalog"
 )
 
 func TestAuthentication(t *testing.T) {
@@ -47,7 +48,7 @@ func TestAuthentication(t *testing.T) {
 				a.wantStatus(t, http.StatusOK, "")
 				return
 			}
-			a.wantStatus(t, http.StatusUnauthorized, CodeUnauthenticated)
+			a.wantStatus(t, http.StatusUnauthorized, codeUnauthenticated)
 			if bytes.Contains(a.raw, []byte("sk_")) || bytes.Contains(a.raw, []byte("jwt-")) || bytes.Contains(a.raw, []byte("sess-")) {
 				t.Errorf("401 answer echoes a credential: %s", a.raw)
 			}
@@ -89,9 +90,9 @@ func TestPermissions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := send(t, s, tt.method, tt.path, tt.body, tt.auth)
-			code := ""
+			var code catalog.ErrorCode
 			if tt.want == http.StatusForbidden {
-				code = CodeForbidden
+				code = codeForbidden
 			}
 			a.wantStatus(t, tt.want, code)
 		})
@@ -125,7 +126,7 @@ func TestValidationErrors(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(path+"/"+tt.name, func(t *testing.T) {
 				a := send(t, s, http.MethodPost, path, tt.body)
-				a.wantStatus(t, http.StatusBadRequest, CodeValidation)
+				a.wantStatus(t, http.StatusBadRequest, codeValidation)
 				if msg := a.body["error"].(string); !strings.Contains(msg, tt.wantMsg) {
 					t.Errorf("error = %q, want it to contain %q", msg, tt.wantMsg)
 				}
@@ -140,7 +141,7 @@ func TestValidationErrors(t *testing.T) {
 func TestTooManyProductsDetails(t *testing.T) {
 	s := newTestServer(t, WithMaxProducts(2))
 	a := send(t, s, http.MethodPost, pathImportAPI, importReq(DefaultSourceID, 1, 2, 3))
-	a.wantStatus(t, http.StatusBadRequest, CodeValidation)
+	a.wantStatus(t, http.StatusBadRequest, codeValidation)
 	want := map[string]any{"limit": 2.0, "count": 3.0}
 	if diff := cmp.Diff(want, a.object(t, "technicalDetails")); diff != "" {
 		t.Errorf("technicalDetails (-want +got):\n%s", diff)
@@ -153,15 +154,15 @@ func TestNotFound(t *testing.T) {
 		name         string
 		method, path string
 		body         any
-		code         string
+		code         catalog.ErrorCode
 	}{
-		{"unknown source, direct", http.MethodPost, pathImportAPI, importReq("nope", map[string]any{"entity_code": "A"}), CodeSourceNotFound},
-		{"unknown source, queue", http.MethodPost, pathImportQueue, importReq("nope", map[string]any{"entity_code": "A"}), CodeSourceNotFound},
-		{"unknown job", http.MethodGet, "/api/b2b/pim/jobs/api_import_1_abcdef", nil, CodeJobNotFound},
-		{"unknown path", http.MethodGet, "/api/b2b/pim/nothing", nil, CodeNotFound},
-		{"root", http.MethodGet, "/", nil, CodeNotFound},
-		{"non-canonical path", http.MethodPost, "/api/b2b/pim//import/api", importReq(DefaultSourceID, map[string]any{"entity_code": "A"}), CodeNotFound},
-		{"dot segments", http.MethodGet, "/api/b2b/pim/x/../import/queue", nil, CodeNotFound},
+		{"unknown source, direct", http.MethodPost, pathImportAPI, importReq("nope", map[string]any{"entity_code": "A"}), catalog.CodeSourceNotFound},
+		{"unknown source, queue", http.MethodPost, pathImportQueue, importReq("nope", map[string]any{"entity_code": "A"}), catalog.CodeSourceNotFound},
+		{"unknown job", http.MethodGet, "/api/b2b/pim/jobs/api_import_1_abcdef", nil, catalog.CodeJobNotFound},
+		{"unknown path", http.MethodGet, "/api/b2b/pim/nothing", nil, catalog.CodeNotFound},
+		{"root", http.MethodGet, "/", nil, catalog.CodeNotFound},
+		{"non-canonical path", http.MethodPost, "/api/b2b/pim//import/api", importReq(DefaultSourceID, map[string]any{"entity_code": "A"}), catalog.CodeNotFound},
+		{"dot segments", http.MethodGet, "/api/b2b/pim/x/../import/queue", nil, catalog.CodeNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -173,7 +174,7 @@ func TestNotFound(t *testing.T) {
 func TestErrorBodyShape(t *testing.T) {
 	s := newTestServer(t)
 	a := send(t, s, http.MethodGet, "/api/b2b/pim/jobs/missing", nil)
-	want := map[string]any{"success": false, "error": `job "missing" not found`, "code": CodeJobNotFound}
+	want := map[string]any{"success": false, "error": `job "missing" not found`, "code": string(catalog.CodeJobNotFound)}
 	if diff := cmp.Diff(want, a.body); diff != "" {
 		t.Errorf("error body (-want +got):\n%s", diff)
 	}
@@ -192,7 +193,7 @@ func TestMethodNotAllowed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
 			a := send(t, s, tt.method, tt.path, nil)
-			a.wantStatus(t, http.StatusMethodNotAllowed, CodeMethodNotAllowed)
+			a.wantStatus(t, http.StatusMethodNotAllowed, codeMethodNotAllowed)
 			if got := a.header.Get("Allow"); got != tt.allow {
 				t.Errorf("Allow = %q, want %q", got, tt.allow)
 			}
@@ -208,12 +209,12 @@ func TestBodyLimit(t *testing.T) {
 	send(t, s, http.MethodPost, pathImportAPI, atLimit).wantStatus(t, http.StatusOK, "")
 
 	a := send(t, s, http.MethodPost, pathImportAPI, atLimit+" ")
-	a.wantStatus(t, http.StatusRequestEntityTooLarge, CodePayloadTooLarge)
+	a.wantStatus(t, http.StatusRequestEntityTooLarge, codePayloadTooLarge)
 	if diff := cmp.Diff(map[string]any{"limit_bytes": float64(limit)}, a.object(t, "technicalDetails")); diff != "" {
 		t.Errorf("technicalDetails (-want +got):\n%s", diff)
 	}
-	send(t, s, http.MethodPost, pathImportQueue, atLimit+" ").wantStatus(t, http.StatusRequestEntityTooLarge, CodePayloadTooLarge)
-	send(t, s, http.MethodPost, pathSources, atLimit+" ").wantStatus(t, http.StatusRequestEntityTooLarge, CodePayloadTooLarge)
+	send(t, s, http.MethodPost, pathImportQueue, atLimit+" ").wantStatus(t, http.StatusRequestEntityTooLarge, codePayloadTooLarge)
+	send(t, s, http.MethodPost, pathSources, atLimit+" ").wantStatus(t, http.StatusRequestEntityTooLarge, codePayloadTooLarge)
 }
 
 func TestBodyLimitEnforcedWhileReading(t *testing.T) {
@@ -313,14 +314,14 @@ func TestRateLimit(t *testing.T) {
 		}
 	}
 	refused := send(t, s, http.MethodGet, pathImportQueue, nil)
-	refused.wantStatus(t, http.StatusTooManyRequests, CodeRateLimited)
+	refused.wantStatus(t, http.StatusTooManyRequests, codeRateLimited)
 	if got := refused.header.Get("Retry-After"); got != "60" {
 		t.Errorf("Retry-After = %q, want 60", got)
 	}
 
 	clock.Advance(59*time.Second + 500*time.Millisecond)
 	again := send(t, s, http.MethodGet, pathImportQueue, nil)
-	again.wantStatus(t, http.StatusTooManyRequests, CodeRateLimited)
+	again.wantStatus(t, http.StatusTooManyRequests, codeRateLimited)
 	if got := again.header.Get("Retry-After"); got != "1" {
 		t.Errorf("Retry-After half a second before the window frees = %q, want 1", got)
 	}
@@ -332,27 +333,27 @@ func TestRateLimit(t *testing.T) {
 func TestRateLimitCountsEveryAdmittedRequest(t *testing.T) {
 	clock := NewFakeClock(t0)
 	s := newTestServer(t, WithClock(clock), WithRateLimit(3, 10*time.Second))
-	send(t, s, http.MethodGet, pathImportQueue, nil, noAuth).wantStatus(t, http.StatusUnauthorized, CodeUnauthenticated)
+	send(t, s, http.MethodGet, pathImportQueue, nil, noAuth).wantStatus(t, http.StatusUnauthorized, codeUnauthenticated)
 	clock.Advance(4 * time.Second)
-	send(t, s, http.MethodGet, "/nowhere", nil).wantStatus(t, http.StatusNotFound, CodeNotFound)
+	send(t, s, http.MethodGet, "/nowhere", nil).wantStatus(t, http.StatusNotFound, catalog.CodeNotFound)
 	send(t, s, http.MethodGet, pathImportQueue, nil).wantStatus(t, http.StatusOK, "")
 	// Three admitted (a 401 and a 404 count too): the fourth waits for the
 	// first, 6 s from now.
 	a := send(t, s, http.MethodGet, pathImportQueue, nil)
-	a.wantStatus(t, http.StatusTooManyRequests, CodeRateLimited)
+	a.wantStatus(t, http.StatusTooManyRequests, codeRateLimited)
 	if got := a.header.Get("Retry-After"); got != "6" {
 		t.Errorf("Retry-After = %q, want 6", got)
 	}
 	// Refused requests do not count: once the first leaves, one slot opens.
 	clock.Advance(6 * time.Second)
 	send(t, s, http.MethodGet, pathImportQueue, nil).wantStatus(t, http.StatusOK, "")
-	send(t, s, http.MethodGet, pathImportQueue, nil).wantStatus(t, http.StatusTooManyRequests, CodeRateLimited)
+	send(t, s, http.MethodGet, pathImportQueue, nil).wantStatus(t, http.StatusTooManyRequests, codeRateLimited)
 }
 
 func TestRateLimitBeforeAuthentication(t *testing.T) {
 	s := newTestServer(t, WithClock(NewFakeClock(t0)), WithRateLimit(1, time.Minute))
 	send(t, s, http.MethodGet, pathImportQueue, nil).wantStatus(t, http.StatusOK, "")
-	send(t, s, http.MethodGet, pathImportQueue, nil, noAuth).wantStatus(t, http.StatusTooManyRequests, CodeRateLimited)
+	send(t, s, http.MethodGet, pathImportQueue, nil, noAuth).wantStatus(t, http.StatusTooManyRequests, codeRateLimited)
 }
 
 func TestRateLimitDisabled(t *testing.T) {
@@ -368,7 +369,7 @@ func TestRequests(t *testing.T) {
 	body := `{"source_id": "default", "products": [{"entity_code": "A"}]}`
 	send(t, s, http.MethodPost, pathImportAPI, body).wantStatus(t, http.StatusOK, "")
 	clock.Advance(time.Second)
-	send(t, s, http.MethodPost, pathImportQueue, body, noAuth).wantStatus(t, http.StatusUnauthorized, CodeUnauthenticated)
+	send(t, s, http.MethodPost, pathImportQueue, body, noAuth).wantStatus(t, http.StatusUnauthorized, codeUnauthenticated)
 
 	got := s.Requests()
 	if len(got) != 2 {
@@ -450,7 +451,7 @@ func FuzzImport(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	s := NewServer(WithRateLimit(0, 0), WithSource(Source{ID: "m", FieldMappings: map[string]string{"a": "x.y", "b": "x"},
+	s := NewServer(WithRateLimit(0, 0), WithSource(catalog.Source{ID: "m", FieldMappings: map[string]string{"a": "x.y", "b": "x"},
 		LockedFields: []string{"x.y.z", "name"}}))
 	defer s.Close()
 	h := s.Handler()

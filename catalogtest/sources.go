@@ -8,46 +8,30 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
+
+	"github.com/pimkit/catalog"
 )
 
-// Source is an import source: the field mappings, locked fields and
-// auto-publish rules applied to every product imported through it.
-type Source struct {
-	// ID is the source_id imports refer to. Required.
-	ID string
-	// Name is the human-readable source_name.
-	Name string
-	// FieldMappings maps an incoming product key to its target field. A
-	// dotted target such as "pricing.list" creates nested objects.
-	FieldMappings map[string]string
-	// LockedFields are dotted paths kept from the previous version of a
-	// product whatever the import sends.
-	LockedFields []string
-	// AutoPublishEnabled publishes products whose completeness score reaches
-	// the threshold, unless the product itself says otherwise.
-	AutoPublishEnabled bool
-	// MinScoreThreshold is the score needed to publish; nil means 80.
-	MinScoreThreshold *float64
-	// RequiredFields are the dotted paths the completeness score counts.
-	RequiredFields []string
-	// CreatedAt is when the source was created. Seeding leaves a zero value
-	// to the server, which sets its clock's time.
-	CreatedAt time.Time
-}
-
 // defaultSource is the source every server has unless replaced.
-func defaultSource() Source {
-	return Source{ID: DefaultSourceID, Name: "Default source", AutoPublishEnabled: true}
+func defaultSource() catalog.Source {
+	return catalog.Source{ID: DefaultSourceID, Name: "Default source", AutoPublishEnabled: catalog.Ptr(true)}
 }
 
-func cloneSource(src Source) Source {
+// autoPublishOn is the source's auto_publish_enabled: a source that leaves
+// it out does not publish.
+func autoPublishOn(src catalog.Source) bool {
+	return src.AutoPublishEnabled != nil && *src.AutoPublishEnabled
+}
+
+func cloneSource(src catalog.Source) catalog.Source {
 	src.FieldMappings = maps.Clone(src.FieldMappings)
 	src.LockedFields = slices.Clone(src.LockedFields)
 	src.RequiredFields = slices.Clone(src.RequiredFields)
 	if src.MinScoreThreshold != nil {
-		v := *src.MinScoreThreshold
-		src.MinScoreThreshold = &v
+		src.MinScoreThreshold = catalog.Ptr(*src.MinScoreThreshold)
+	}
+	if src.AutoPublishEnabled != nil {
+		src.AutoPublishEnabled = catalog.Ptr(*src.AutoPublishEnabled)
 	}
 	return src
 }
@@ -56,7 +40,7 @@ func cloneSource(src Source) Source {
 // ones, later ones replacing earlier ones with the same ID.
 func (s *Server) seedSourcesLocked() {
 	now := s.cfg.clock.Now()
-	for _, src := range append([]Source{defaultSource()}, s.cfg.sources...) {
+	for _, src := range append([]catalog.Source{defaultSource()}, s.cfg.sources...) {
 		if src.CreatedAt.IsZero() {
 			src.CreatedAt = now
 		}
@@ -71,7 +55,7 @@ var errSourceExists = errors.New("already exists")
 // fails when the platform would refuse the source (no ID, a field mapping
 // whose target is not a dotted path, min_score_threshold outside 0 to 100)
 // or the ID is already taken.
-func (s *Server) AddSource(src Source) error {
+func (s *Server) AddSource(src catalog.Source) error {
 	if err := checkSource(src); err != nil {
 		return fmt.Errorf("catalogtest: %w", err)
 	}
@@ -88,10 +72,10 @@ func (s *Server) AddSource(src Source) error {
 }
 
 // Sources returns every import source, sorted by ID.
-func (s *Server) Sources() []Source {
+func (s *Server) Sources() []catalog.Source {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Source, 0, len(s.sources))
+	out := make([]catalog.Source, 0, len(s.sources))
 	for _, src := range s.sources {
 		out = append(out, cloneSource(src))
 	}
@@ -100,7 +84,7 @@ func (s *Server) Sources() []Source {
 }
 
 // source returns a copy of the source with this ID.
-func (s *Server) source(id string) (Source, bool) {
+func (s *Server) source(id string) (catalog.Source, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	src, ok := s.sources[id]
@@ -113,25 +97,25 @@ type wireSource struct {
 	SourceName         string            `json:"source_name"`
 	FieldMappings      map[string]string `json:"field_mappings"`
 	LockedFields       []string          `json:"locked_fields"`
-	AutoPublishEnabled bool              `json:"auto_publish_enabled"`
+	AutoPublishEnabled *bool             `json:"auto_publish_enabled"` // left out: off; always set in answers
 	MinScoreThreshold  *float64          `json:"min_score_threshold,omitempty"`
 	RequiredFields     []string          `json:"required_fields"`
 	CreatedAt          string            `json:"created_at,omitempty"`
 }
 
-func (w wireSource) source() Source {
-	return Source{ID: w.SourceID, Name: w.SourceName, FieldMappings: w.FieldMappings,
+func (w wireSource) source() catalog.Source {
+	return catalog.Source{ID: w.SourceID, Name: w.SourceName, FieldMappings: w.FieldMappings,
 		LockedFields: w.LockedFields, AutoPublishEnabled: w.AutoPublishEnabled,
 		MinScoreThreshold: w.MinScoreThreshold, RequiredFields: w.RequiredFields}
 }
 
 // toWireSource renders src, with empty collections as {} and [] rather
 // than null.
-func toWireSource(src Source) wireSource {
+func toWireSource(src catalog.Source) wireSource {
 	return wireSource{SourceID: src.ID, SourceName: src.Name,
 		FieldMappings:      nonNilMap(src.FieldMappings),
 		LockedFields:       nonNil(src.LockedFields),
-		AutoPublishEnabled: src.AutoPublishEnabled, MinScoreThreshold: src.MinScoreThreshold,
+		AutoPublishEnabled: catalog.Ptr(autoPublishOn(src)), MinScoreThreshold: src.MinScoreThreshold,
 		RequiredFields: nonNil(src.RequiredFields), CreatedAt: formatTime(src.CreatedAt)}
 }
 
@@ -154,13 +138,13 @@ func (s *Server) handleCreateSource(w http.ResponseWriter, r *http.Request) {
 // sourceError is the platform's answer to a source AddSource refused.
 func sourceError(err error, id string) *apiError {
 	if errors.Is(err, errSourceExists) {
-		return newAPIError(http.StatusConflict, CodeConflict, "source %q already exists", id)
+		return newAPIError(http.StatusConflict, codeConflict, "source %q already exists", id)
 	}
-	return newAPIError(http.StatusBadRequest, CodeValidation, "%s", strings.TrimPrefix(err.Error(), "catalogtest: "))
+	return newAPIError(http.StatusBadRequest, codeValidation, "%s", strings.TrimPrefix(err.Error(), "catalogtest: "))
 }
 
 // checkSource refuses what the platform refuses of a new source.
-func checkSource(src Source) error {
+func checkSource(src catalog.Source) error {
 	if src.ID == "" {
 		return errors.New("source_id is required")
 	}

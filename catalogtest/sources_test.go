@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/pimkit/catalog"
 )
 
 func TestCreateSource(t *testing.T) {
@@ -57,17 +58,17 @@ func TestCreateSourceErrors(t *testing.T) {
 		name    string
 		body    any
 		status  int
-		code    string
+		code    catalog.ErrorCode
 		wantMsg string
 	}{
-		{"duplicate", map[string]any{"source_id": "erp"}, http.StatusConflict, CodeConflict, `source "erp" already exists`},
-		{"duplicate of the default source", map[string]any{"source_id": DefaultSourceID}, http.StatusConflict, CodeConflict, "already exists"},
-		{"missing source_id", map[string]any{"source_name": "x"}, http.StatusBadRequest, CodeValidation, "source_id is required"},
-		{"empty mapping target", map[string]any{"source_id": "x", "field_mappings": map[string]any{"a": ""}}, http.StatusBadRequest, CodeValidation, "not a valid target"},
-		{"empty path segment", map[string]any{"source_id": "x", "field_mappings": map[string]any{"a": "pricing..list"}}, http.StatusBadRequest, CodeValidation, "not a valid target"},
-		{"mapping target not a string", map[string]any{"source_id": "x", "field_mappings": map[string]any{"a": 1}}, http.StatusBadRequest, CodeValidation, "field field_mappings must be a string"},
-		{"threshold out of range", map[string]any{"source_id": "x", "min_score_threshold": 150}, http.StatusBadRequest, CodeValidation, "between 0 and 100"},
-		{"bad JSON", `{"source_id": `, http.StatusBadRequest, CodeValidation, "unexpected end of input"},
+		{"duplicate", map[string]any{"source_id": "erp"}, http.StatusConflict, codeConflict, `source "erp" already exists`},
+		{"duplicate of the default source", map[string]any{"source_id": DefaultSourceID}, http.StatusConflict, codeConflict, "already exists"},
+		{"missing source_id", map[string]any{"source_name": "x"}, http.StatusBadRequest, codeValidation, "source_id is required"},
+		{"empty mapping target", map[string]any{"source_id": "x", "field_mappings": map[string]any{"a": ""}}, http.StatusBadRequest, codeValidation, "not a valid target"},
+		{"empty path segment", map[string]any{"source_id": "x", "field_mappings": map[string]any{"a": "pricing..list"}}, http.StatusBadRequest, codeValidation, "not a valid target"},
+		{"mapping target not a string", map[string]any{"source_id": "x", "field_mappings": map[string]any{"a": 1}}, http.StatusBadRequest, codeValidation, "field field_mappings must be a string"},
+		{"threshold out of range", map[string]any{"source_id": "x", "min_score_threshold": 150}, http.StatusBadRequest, codeValidation, "between 0 and 100"},
+		{"bad JSON", `{"source_id": `, http.StatusBadRequest, codeValidation, "unexpected end of input"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,16 +88,16 @@ func TestSeededSources(t *testing.T) {
 	clock := NewFakeClock(t0)
 	earlier := t0.Add(-time.Hour)
 	s := newTestServer(t, WithClock(clock),
-		WithSource(Source{ID: "zeta", Name: "first"}),
-		WithSource(Source{ID: "zeta", Name: "second", CreatedAt: earlier}),
-		WithSource(Source{ID: "alpha", LockedFields: []string{"name"}}))
-	if err := s.AddSource(Source{ID: "beta", RequiredFields: []string{"sku"}}); err != nil {
+		WithSource(catalog.Source{ID: "zeta", Name: "first"}),
+		WithSource(catalog.Source{ID: "zeta", Name: "second", CreatedAt: earlier}),
+		WithSource(catalog.Source{ID: "alpha", LockedFields: []string{"name"}}))
+	if err := s.AddSource(catalog.Source{ID: "beta", RequiredFields: []string{"sku"}}); err != nil {
 		t.Fatal(err)
 	}
-	want := []Source{
+	want := []catalog.Source{
 		{ID: "alpha", LockedFields: []string{"name"}, CreatedAt: t0},
 		{ID: "beta", RequiredFields: []string{"sku"}, CreatedAt: t0},
-		{ID: DefaultSourceID, Name: "Default source", AutoPublishEnabled: true, CreatedAt: t0},
+		{ID: DefaultSourceID, Name: "Default source", AutoPublishEnabled: catalog.Ptr(true), CreatedAt: t0},
 		{ID: "zeta", Name: "second", CreatedAt: earlier},
 	}
 	got := s.Sources()
@@ -110,7 +111,7 @@ func TestSeededSources(t *testing.T) {
 }
 
 func TestReplaceDefaultSource(t *testing.T) {
-	s := newTestServer(t, WithSource(Source{ID: DefaultSourceID, Name: "Mine", RequiredFields: []string{"name"}}))
+	s := newTestServer(t, WithSource(catalog.Source{ID: DefaultSourceID, Name: "Mine", RequiredFields: []string{"name"}}))
 	directImport(t, s, importReq(DefaultSourceID, map[string]any{"entity_code": "A"}))
 	// Not auto-publishing any more, and name is required.
 	if p := mustProduct(t, s, "A"); p.Status != StatusDraft || p.Score != 0 || p.Source.SourceName != "Mine" {
@@ -120,16 +121,16 @@ func TestReplaceDefaultSource(t *testing.T) {
 
 func TestAddSourceErrors(t *testing.T) {
 	s := newTestServer(t)
-	if err := s.AddSource(Source{}); err == nil {
+	if err := s.AddSource(catalog.Source{}); err == nil {
 		t.Error("AddSource with no ID succeeded")
 	}
-	if err := s.AddSource(Source{ID: DefaultSourceID}); err == nil {
+	if err := s.AddSource(catalog.Source{ID: DefaultSourceID}); err == nil {
 		t.Error("AddSource with a taken ID succeeded")
 	}
 }
 
 func TestSourceMutationAfterSeeding(t *testing.T) {
-	src := Source{ID: "erp", FieldMappings: map[string]string{"a": "b"}}
+	src := catalog.Source{ID: "erp", FieldMappings: map[string]string{"a": "b"}}
 	s := newTestServer(t, WithSource(src))
 	src.FieldMappings["a"] = "c" // the caller's map is not shared with the server
 	directImport(t, s, importReq("erp", map[string]any{"entity_code": "A", "a": 1}))

@@ -24,7 +24,7 @@ import (
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.sources = make(map[string]Source)
+	s.sources = make(map[string]catalog.Source)
 	s.seedSourcesLocked()
 	s.products = make(map[string][]ProductVersion)
 	s.categories = make(map[string]map[string]any)
@@ -68,7 +68,7 @@ func (s *Server) SeedProduct(p any) (ProductVersion, error) {
 		source: VersionSource{SourceID: src.ID, SourceName: src.Name, ImportedAt: now}}
 	res := s.applyRowLocked(run, 0, data)
 	if res.err != nil {
-		return ProductVersion{}, fmt.Errorf("catalogtest: SeedProduct: %s", res.err.Error)
+		return ProductVersion{}, fmt.Errorf("catalogtest: SeedProduct: %s", res.err.Reason)
 	}
 	vs := s.products[res.entityCode]
 	return vs[len(vs)-1].clone(), nil
@@ -144,14 +144,15 @@ func (s *Server) SeedVersions(versions ...ProductVersion) error {
 // (catalog.MergeReplace) and Status (catalog.JobCompleted), a zero
 // CreatedAt (the clock's time), and a zero StartedAt and CompletedAt
 // (CreatedAt) where the status implies them. It fails for an ID already
-// taken or a status a job cannot have. It returns the stored job.
-func (s *Server) SeedJob(j Job) (Job, error) {
+// taken, a status a job cannot have or a row error whose RawData is not
+// JSON. It returns the stored job, as Job does.
+func (s *Server) SeedJob(j catalog.Job) (catalog.Job, error) {
 	switch j.Status {
 	case "":
 		j.Status = catalog.JobCompleted
 	case catalog.JobPending, catalog.JobProcessing, catalog.JobCompleted, catalog.JobCompletedWithErrors, catalog.JobFailed:
 	default:
-		return Job{}, fmt.Errorf("catalogtest: SeedJob: %q is not a status a job can have", j.Status)
+		return catalog.Job{}, fmt.Errorf("catalogtest: SeedJob: %q is not a status a job can have", j.Status)
 	}
 	if j.Type == "" {
 		j.Type = JobTypeQueueImport
@@ -176,10 +177,23 @@ func (s *Server) SeedJob(j Job) (Job, error) {
 	if j.ID == "" {
 		j.ID = s.newJobIDLocked(j.Type, j.CreatedAt)
 	} else if _, taken := s.jobs[j.ID]; taken {
-		return Job{}, fmt.Errorf("catalogtest: SeedJob: job %q already exists", j.ID)
+		return catalog.Job{}, fmt.Errorf("catalogtest: SeedJob: job %q already exists", j.ID)
+	}
+	for i, e := range j.Errors {
+		if len(e.RawData) == 0 {
+			continue
+		}
+		if !json.Valid(e.RawData) {
+			return catalog.Job{}, fmt.Errorf("catalogtest: SeedJob: row error %d: raw_data is not JSON", i)
+		}
 	}
 	js := &jobState{Job: j, parked: true}
 	js.Job = js.snapshot() // a copy of the caller's row errors
+	for i := range js.Errors {
+		if len(js.Errors[i].RawData) == 0 {
+			js.Errors[i].RawData = marshalWire(nil) // raw_data: null on the wire, as for any row
+		}
+	}
 	s.jobs[j.ID] = js
 	s.jobOrder = append(s.jobOrder, j.ID)
 	s.jobsChanged.broadcast()

@@ -82,26 +82,26 @@ func TestSeedVersions(t *testing.T) {
 func TestSeedJob(t *testing.T) {
 	s := newTestServer(t, WithClock(NewFakeClock(t0)))
 	client := fastClient(t, s)
-	failed, err := s.SeedJob(Job{Status: catalog.JobFailed, TotalRows: 1, ProcessedRows: 1, FailedRows: 1,
-		Errors: []RowError{{Row: 0, EntityCode: "A", Error: "boom", RawData: map[string]any{"entity_code": "A"}}}})
+	failed, err := s.SeedJob(catalog.Job{Status: catalog.JobFailed, TotalRows: 1, ProcessedRows: 1, FailedRows: 1,
+		Errors: []catalog.RowError{{Row: 0, EntityCode: "A", Reason: "boom", RawData: json.RawMessage(`{"entity_code":"A"}`)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pending, err := s.SeedJob(Job{ID: "queue_import_1_abcdef", Status: catalog.JobPending, TotalRows: 5})
+	pending, err := s.SeedJob(catalog.Job{ID: "queue_import_1_abcdef", Status: catalog.JobPending, TotalRows: 5})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.SeedJob(Job{ID: pending.ID}); err == nil {
+	if _, err := s.SeedJob(catalog.Job{ID: pending.ID}); err == nil {
 		t.Error("SeedJob with a taken ID succeeded")
 	}
-	if _, err := s.SeedJob(Job{Status: catalog.JobQueued}); err == nil {
+	if _, err := s.SeedJob(catalog.Job{Status: catalog.JobQueued}); err == nil {
 		t.Error("SeedJob with status queued succeeded")
 	}
 	got, err := client.Jobs.Get(context.Background(), failed.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(failed.CatalogJob(), *got); diff != "" {
+	if diff := cmp.Diff(failed, *got); diff != "" {
 		t.Errorf("seeded job as read (-want +got):\n%s", diff)
 	}
 	if got.Type != JobTypeQueueImport || got.SourceID != DefaultSourceID || !got.CompletedAt.Equal(t0) {
@@ -126,7 +126,7 @@ func TestSeedJob(t *testing.T) {
 func TestResetForgetsEverything(t *testing.T) {
 	clock := NewFakeClock(t0)
 	s := newTestServer(t, WithClock(clock), WithRateLimit(3, time.Minute),
-		WithSource(Source{ID: "erp", Name: "ERP"}),
+		WithSource(catalog.Source{ID: "erp", Name: "ERP"}),
 		WithFaults(Fault{Kind: FaultStatus, Status: 503, Op: OpQueueStatus, Nth: 1}))
 	fresh := func() (ids []string, answers []int) {
 		send(t, s, http.MethodGet, pathImportQueue, nil).wantStatus(t, http.StatusServiceUnavailable, "SERVICE_UNAVAILABLE")
@@ -143,7 +143,7 @@ func TestResetForgetsEverything(t *testing.T) {
 		return ids, answers
 	}
 	ids1, answers1 := fresh()
-	if err := s.AddSource(Source{ID: "extra"}); err != nil {
+	if err := s.AddSource(catalog.Source{ID: "extra"}); err != nil {
 		t.Fatal(err)
 	}
 	s.AddFault(Fault{Kind: FaultStatus, Status: 500})
@@ -178,7 +178,7 @@ func TestResetForgetsEverything(t *testing.T) {
 	}
 }
 
-func sourceIDs(srcs []Source) []string {
+func sourceIDs(srcs []catalog.Source) []string {
 	var out []string
 	for _, s := range srcs {
 		out = append(out, s.ID)

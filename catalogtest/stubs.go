@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 
+	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/internal/fakehook"
 )
 
@@ -38,7 +39,7 @@ type Stub struct {
 	// An empty Code is the one the server uses for that status
 	// (RATE_LIMITED for 429, INTERNAL_ERROR for 500, ...); an empty
 	// Message says the answer was stubbed.
-	Code    string
+	Code    catalog.ErrorCode
 	Message string
 	// Body, when not nil, is the answer's body: a string, []byte or
 	// json.RawMessage is sent as is, anything else encoded as JSON. A nil
@@ -123,7 +124,7 @@ func writeStub(w http.ResponseWriter, st Stub) {
 		status = http.StatusOK
 	}
 	if status < 200 || status > 599 {
-		writeError(w, http.StatusInternalServerError, errorBody{Code: CodeInternal,
+		writeError(w, http.StatusInternalServerError, errorBody{Code: codeInternal,
 			Error: fmt.Sprintf("catalogtest: Stub.Status %d is not a status to answer with (200 to 599)", st.Status)})
 		return
 	}

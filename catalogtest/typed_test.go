@@ -62,7 +62,7 @@ func TestRequestImportRefusesOtherRequests(t *testing.T) {
 	}
 }
 
-func TestJobCatalogJobIsWhatTheClientReads(t *testing.T) {
+func TestJobIsWhatTheClientReads(t *testing.T) {
 	clock := NewFakeClock(t0)
 	s := newTestServer(t, WithClock(clock))
 	client := fastClient(t, s)
@@ -78,8 +78,8 @@ func TestJobCatalogJobIsWhatTheClientReads(t *testing.T) {
 			t.Fatal(err)
 		}
 		j, _ := s.Job(id)
-		if diff := cmp.Diff(*read, j.CatalogJob()); diff != "" {
-			t.Errorf("job %s: client.Jobs.Get (-) vs CatalogJob (+):\n%s", id, diff)
+		if diff := cmp.Diff(*read, j); diff != "" {
+			t.Errorf("job %s: client.Jobs.Get (-) vs Server.Job (+):\n%s", id, diff)
 		}
 	}
 }

@@ -18,7 +18,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	if err := enc.Encode(v); err != nil {
 		status = http.StatusInternalServerError
 		buf.Reset()
-		fmt.Fprintf(&buf, `{"success":false,"error":"catalogtest: cannot encode answer","code":%q}`+"\n", CodeInternal)
+		fmt.Fprintf(&buf, `{"success":false,"error":"catalogtest: cannot encode answer","code":%q}`+"\n", codeInternal)
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
@@ -32,7 +32,7 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) *apiErr
 		return s.readError(w, err)
 	}
 	if err := decodeJSON(body, v); err != nil {
-		return newAPIError(http.StatusBadRequest, CodeValidation, "%v", err)
+		return newAPIError(http.StatusBadRequest, codeValidation, "%v", err)
 	}
 	return nil
 }

@@ -39,13 +39,13 @@ var ErrNoPendingJob = errors.New("catalogtest: no pending job")
 // returns ErrNoPendingJob when no job waits to run. Jobs that a
 // [JobOutcome] holds pending or processing are set aside as the worker
 // would, and the next job runs.
-func (s *Server) RunNextJob() (Job, error) {
+func (s *Server) RunNextJob() (catalog.Job, error) {
 	if !s.cfg.manualWorker {
-		return Job{}, errors.New("catalogtest: RunNextJob needs a server started WithManualWorker")
+		return catalog.Job{}, errors.New("catalogtest: RunNextJob needs a server started WithManualWorker")
 	}
 	js, req := s.takeNextJob()
 	if js == nil {
-		return Job{}, ErrNoPendingJob
+		return catalog.Job{}, ErrNoPendingJob
 	}
 	job, _, _ := s.runImport(js, req)
 	return job, nil

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
 )
 
@@ -131,7 +132,7 @@ func (a *app) fakeOptions(f fakeServerFlags) ([]catalogtest.Option, fakeReady, e
 		ready.APIKeyID, ready.APISecret = catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret
 	}
 
-	var sources []catalogtest.Source
+	var sources []catalog.Source
 	if f.sourcesFile != "" {
 		data, err := os.ReadFile(f.sourcesFile)
 		if err != nil {
@@ -150,7 +151,7 @@ func (a *app) fakeOptions(f fakeServerFlags) ([]catalogtest.Option, fakeReady, e
 			sources = append(sources, srcs...)
 			continue
 		}
-		sources = append(sources, catalogtest.Source{ID: s, Name: s, AutoPublishEnabled: true})
+		sources = append(sources, catalog.Source{ID: s, Name: s, AutoPublishEnabled: catalog.Ptr(true)})
 	}
 	for _, s := range sources {
 		opts = append(opts, catalogtest.WithSource(s))

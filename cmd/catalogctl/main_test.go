@@ -69,7 +69,7 @@ func fake(t *testing.T, opts ...catalogtest.Option) (*catalogtest.Server, map[st
 	t.Helper()
 	srv := catalogtest.NewServer(append([]catalogtest.Option{catalogtest.WithoutRateLimit(),
 		catalogtest.WithAPIKey(testKeyID, testSecret), catalogtest.WithBearerToken(testToken),
-		catalogtest.WithSource(catalogtest.Source{ID: "erp", Name: "ERP", AutoPublishEnabled: true})}, opts...)...)
+		catalogtest.WithSource(catalog.Source{ID: "erp", Name: "ERP", AutoPublishEnabled: catalog.Ptr(true)})}, opts...)...)
 	t.Cleanup(srv.Close)
 	env := map[string]string{envBaseURL: srv.URL, envAPIKeyID: testKeyID, envAPISecret: testSecret, envSourceID: "erp"}
 	return srv, env
@@ -279,13 +279,13 @@ func TestSourcesCreate(t *testing.T) {
 	if !strings.Contains(r.stdout, "created source shop (Shop feed)") {
 		t.Errorf("stdout:\n%s", r.stdout)
 	}
-	var got catalogtest.Source
+	var got catalog.Source
 	for _, s := range srv.Sources() {
 		if s.ID == "shop" {
 			got = s
 		}
 	}
-	if got.FieldMappings["Prix"] != "pricing.list" || len(got.LockedFields) != 1 || len(got.RequiredFields) != 2 || !got.AutoPublishEnabled {
+	if got.FieldMappings["Prix"] != "pricing.list" || len(got.LockedFields) != 1 || len(got.RequiredFields) != 2 || got.AutoPublishEnabled == nil || !*got.AutoPublishEnabled {
 		t.Errorf("stored source = %+v", got)
 	}
 }
