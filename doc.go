@@ -80,7 +80,7 @@
 // the fake's credentials and limits; the server's methods then show what
 // was stored:
 //
-//	srv := catalogtest.NewServer(catalogtest.WithSource(catalogtest.Source{ID: "erp"}))
+//	srv := catalogtest.NewServer(catalogtest.WithSource(catalog.Source{ID: "erp"}))
 //	t.Cleanup(srv.Close)
 //	client, err := srv.Client()
 //	if err != nil {
