@@ -3,7 +3,6 @@ package catalog_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -108,27 +107,6 @@ func benchmarkMarshalEach(b *testing.B, n int, gen func(int) catalog.Product) {
 func BenchmarkImportAllMinimal(b *testing.B) { benchmarkImportAll(b, 50_000, synth.Minimal) }
 func BenchmarkImportAllFull(b *testing.B)    { benchmarkImportAll(b, 2_000, synth.Full) }
 
-// encodeWorkerCounts are the EncodeWorkers values the Workers benchmarks
-// compare, the measurement BulkOptions.EncodeWorkers' default was chosen
-// from; 0 is the default itself.
-var encodeWorkerCounts = []int{1, 2, 3, 4, 0}
-
-func BenchmarkImportAllFullWorkers(b *testing.B) {
-	for _, w := range encodeWorkerCounts {
-		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
-			benchmarkImportAllWith(b, 4_000, synth.Full, &catalog.BulkOptions{EncodeWorkers: w})
-		})
-	}
-}
-
-func BenchmarkImportAllMinimalWorkers(b *testing.B) {
-	for _, w := range encodeWorkerCounts {
-		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
-			benchmarkImportAllWith(b, 50_000, synth.Minimal, &catalog.BulkOptions{EncodeWorkers: w})
-		})
-	}
-}
-
 func BenchmarkMarshalMinimal(b *testing.B) { benchmarkMarshal(b, 50_000, synth.Minimal) }
 func BenchmarkMarshalFull(b *testing.B)    { benchmarkMarshal(b, 2_000, synth.Full) }
 
@@ -171,11 +149,10 @@ func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
 	return rec.Result(), nil
 }
 
-// BenchmarkImportAllEncodeScaling is ImportAll with 1, 2 and 4 encoding
-// workers and the default, against the sink served in process: how the
-// client's own work scales with the cores it can have. 20,000 full
-// products, 183 MB of JSON, 6 requests.
-func BenchmarkImportAllEncodeScaling(b *testing.B) {
+// BenchmarkImportAllInProcess is ImportAll against the sink served in
+// process: the client's own work alone. 20,000 full products, 183 MB of
+// JSON, 6 requests.
+func BenchmarkImportAllInProcess(b *testing.B) {
 	client, err := catalog.NewClient("http://sink.test",
 		catalog.WithHTTPClient(&http.Client{Transport: inProcess{sink.NewHandler()}}),
 		catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret), catalog.WithInsecureHTTP(), catalog.WithoutRateLimit())
@@ -189,16 +166,12 @@ func BenchmarkImportAllEncodeScaling(b *testing.B) {
 		raw, _ := json.Marshal(products[i])
 		size += int64(len(raw))
 	}
-	for _, w := range []int{1, 2, 4, 0} {
-		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
-			b.SetBytes(size)
-			for b.Loop() {
-				rep, err := client.Products.ImportAll(context.Background(), "s", catalog.FromSlice(products), &catalog.BulkOptions{EncodeWorkers: w})
-				if err != nil || rep.Succeeded != len(products) {
-					b.Fatalf("%v: %d of %d succeeded", err, rep.Succeeded, len(products))
-				}
-			}
-			b.ReportMetric(float64(len(products))*float64(b.N)/b.Elapsed().Seconds(), "products/s")
-		})
+	b.SetBytes(size)
+	for b.Loop() {
+		rep, err := client.Products.ImportAll(context.Background(), "s", catalog.FromSlice(products), nil)
+		if err != nil || rep.Succeeded != len(products) {
+			b.Fatalf("%v: %d of %d succeeded", err, rep.Succeeded, len(products))
+		}
 	}
+	b.ReportMetric(float64(len(products))*float64(b.N)/b.Elapsed().Seconds(), "products/s")
 }

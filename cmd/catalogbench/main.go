@@ -18,7 +18,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -55,9 +54,6 @@ type Result struct {
 	Bytes      int64  `json:"bytes"`       // encoded product bytes
 	Requests   int    `json:"requests"`    // import requests sent
 	LowerBound int    `json:"lower_bound"` // ceil(max(products/10,000, bytes/body limit))
-	// EncodeWorkers is -encode-workers, as passed to ImportAll: 0 is the
-	// SDK's default.
-	EncodeWorkers int `json:"encode_workers"`
 	// Client CPU time (user + system) per product, and the baseline:
 	// json.Marshal of each product alone, with encoding/json's standard
 	// encoding of the same fields (a type with Product's fields and none of
@@ -94,7 +90,6 @@ var (
 	nCPU        = flag.Int("cpu-products", 20_000, "full products in cpu-full (cpu-minimal uses 10x as many)")
 	concurrency = flag.Int("concurrency", 2, "requests in flight")
 	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the client process to this file (go tool pprof reads it)")
-	workers     = flag.Int("encode-workers", 0, "BulkOptions.EncodeWorkers in the cpu and stream scenarios (0: the SDK's default, 1 up to three cores, half of them from four, at most 4)")
 	quotaN      = flag.Int("quota-requests", 160, "requests sent in the quota scenario")
 	memLimit    = flag.Bool("memlimit", false, "in stream scenarios, set the Go memory limit (GOMEMLIMIT) to the heap bound, so the collector keeps garbage within it (default: the default GC settings)")
 	rounds      = flag.Int("rounds", 5, "in cpu scenarios, times the baseline and the import are each measured, alternating")
@@ -185,7 +180,7 @@ func cpuScenario(name string, n int, gen func(int) catalog.Product) (Result, err
 		cpu, w := measure(func() error {
 			var err error
 			rep, err = client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, catalog.FromSlice(products),
-				&catalog.BulkOptions{Concurrency: *concurrency, EncodeWorkers: *workers})
+				&catalog.BulkOptions{Concurrency: *concurrency})
 			return err
 		})
 		if err := checkAllSucceeded(rep, n); err != nil {
@@ -199,7 +194,7 @@ func cpuScenario(name string, n int, gen func(int) catalog.Product) (Result, err
 	}
 	sdk, marshal := median(sdkCPU), median(marshalCPU)
 	return Result{
-		Name: name, Products: n, Bytes: bytes, Requests: rep.Requests, LowerBound: lowerBound(n, bytes), EncodeWorkers: *workers,
+		Name: name, Products: n, Bytes: bytes, Requests: rep.Requests, LowerBound: lowerBound(n, bytes),
 		SDKNsPerProduct: sdk, MarshalNsPerProduct: marshal, CPURatio: sdk / marshal,
 		CPURatioMin: slices.Min(ratios), CPURatioMax: slices.Max(ratios), Rounds: len(ratios),
 		Seconds: wall.Seconds(), ProductsPerSecond: float64(n) / wall.Seconds(), MBPerSecond: float64(bytes) / 1e6 / wall.Seconds(),
@@ -276,7 +271,7 @@ func streamScenario(name string, n int, gen func(int) catalog.Product) (Result, 
 	cpu, wall := measure(func() error {
 		var err error
 		rep, err = client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, synth.Seq(n, gen),
-			&catalog.BulkOptions{Concurrency: *concurrency, EncodeWorkers: *workers, TotalItems: n})
+			&catalog.BulkOptions{Concurrency: *concurrency, TotalItems: n})
 		return err
 	})
 	stopSampling()
@@ -288,7 +283,7 @@ func streamScenario(name string, n int, gen func(int) catalog.Product) (Result, 
 		return Result{}, err
 	}
 	return Result{
-		Name: name, Products: n, Bytes: bytes, Requests: rep.Requests, LowerBound: lowerBound(n, bytes), EncodeWorkers: *workers,
+		Name: name, Products: n, Bytes: bytes, Requests: rep.Requests, LowerBound: lowerBound(n, bytes),
 		SDKNsPerProduct: perProduct(cpu, n), PeakHeapBytes: peak.Load(), PeakLiveHeapBytes: live.Load(), HeapBoundBytes: bound, Seconds: wall.Seconds(),
 		PeakRSSBytes: peakRSS, RSSBoundBytes: rssBound(n), RSSBeforeBytes: rssBefore, GOGC: gogc,
 		ProductsPerSecond: float64(n) / wall.Seconds(), MBPerSecond: float64(bytes) / 1e6 / wall.Seconds(),
@@ -498,12 +493,7 @@ func procStatus(field string) (uint64, error) {
 
 // rssBound is the peak RSS of a whole process running ImportAll over keys
 // distinct keys under the default GC settings that the SDK documents (see
-// ImportAll's doc), for the -encode-workers in use, without the products
-// the stream keeps live.
+// ImportAll's doc), without the products the stream keeps live.
 func rssBound(keys int) uint64 {
-	bound := 2*(uint64(*concurrency+1)*catalog.DefaultMaxBodySize+64*uint64(keys)) + 64<<20
-	if w := cmp.Or(*workers, benchhook.EncodeWorkers()); w > 1 {
-		bound += 2 * uint64(w+2) << 20 // the chunks being encoded
-	}
-	return bound
+	return 2*(uint64(*concurrency+1)*catalog.DefaultMaxBodySize+64*uint64(keys)) + 64<<20
 }

@@ -11,8 +11,3 @@ package benchhook
 // instead of storing them. catalogtest sets CountOnly when it is
 // initialized, so it is nil in a program that does not import catalogtest.
 var CountOnly func() any
-
-// EncodeWorkers returns the number of encoding goroutines ImportAll uses
-// when BulkOptions.EncodeWorkers is 0 on this machine, for the memory
-// bound the benchmark checks. catalog sets it when it is initialized.
-var EncodeWorkers func() int
