@@ -9,27 +9,24 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
-	"github.com/pimkit/catalog/internal/benchhook"
-	"github.com/pimkit/catalog/internal/fakehook"
 	"github.com/pimkit/catalog/internal/sink"
 	"github.com/pimkit/catalog/internal/synth"
 )
 
-// The benchmarks import against an in-process fake in count-only mode, so
-// their figures include the fake's reading of each body. cmd/catalogbench
-// runs the fake in another process to measure the client alone.
+// The benchmarks import against the sink (internal/sink) over loopback
+// HTTP, so their figures include the sink's counting of each body.
+// cmd/catalogbench runs it in another process to measure the client alone.
 
-// newBenchServer starts the count-only fake without TestMain's contract
-// check, which validates every body against api/openapi.yaml and would
-// cost more than the client being measured. Benchmarks run after every
-// test has ended, so no other server sees the hook change.
-func newBenchServer(b *testing.B) *catalogtest.Server {
-	wrap := fakehook.Wrap
-	fakehook.Wrap = nil
-	defer func() { fakehook.Wrap = wrap }()
-	srv := catalogtest.NewServer(benchhook.CountOnly().(catalogtest.Option), catalogtest.WithoutRateLimit())
+// newBenchClient starts the sink and returns a client for it.
+func newBenchClient(b *testing.B) *catalog.Client {
+	srv := httptest.NewServer(sink.New(0, 0))
 	b.Cleanup(srv.Close)
-	return srv
+	client, err := catalog.NewClient(srv.URL,
+		catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret), catalog.WithoutRateLimit())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return client
 }
 
 func benchmarkImportAll(b *testing.B, n int, gen func(int) catalog.Product) {
@@ -37,11 +34,7 @@ func benchmarkImportAll(b *testing.B, n int, gen func(int) catalog.Product) {
 }
 
 func benchmarkImportAllWith(b *testing.B, n int, gen func(int) catalog.Product, opts *catalog.BulkOptions) {
-	srv := newBenchServer(b)
-	client, err := srv.Client()
-	if err != nil {
-		b.Fatal(err)
-	}
+	client := newBenchClient(b)
 	products := make([]catalog.Product, n)
 	var size int64
 	for i := range products {
@@ -154,7 +147,7 @@ func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
 // JSON, 6 requests.
 func BenchmarkImportAllInProcess(b *testing.B) {
 	client, err := catalog.NewClient("http://sink.test",
-		catalog.WithHTTPClient(&http.Client{Transport: inProcess{sink.NewHandler()}}),
+		catalog.WithHTTPClient(&http.Client{Transport: inProcess{sink.New(0, 0)}}),
 		catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret), catalog.WithInsecureHTTP(), catalog.WithoutRateLimit())
 	if err != nil {
 		b.Fatal(err)

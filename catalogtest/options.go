@@ -30,7 +30,6 @@ type config struct {
 	jobDelay     time.Duration
 	searchSync   bool
 	sources      []Source
-	countOnly    bool
 	faults       []Fault
 	faultSeed    uint64
 	noIdem       bool // WithoutIdempotency

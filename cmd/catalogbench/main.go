@@ -3,11 +3,11 @@
 // product alone, requests against the lower bound, peak heap and peak RSS
 // while streaming, and use of the rate quota.
 //
-// The fake server runs in a child process (this program, with -serve), in
-// catalogtest's count-only mode: it reads and counts rows but stores nothing,
-// so neither its CPU nor its memory is counted with the client's. The burst
-// scenario (burst.go) uses a lighter server instead, the sink (-sink,
-// sink.go), which counts rows without decoding them.
+// The server is the sink (internal/sink), which counts rows without
+// decoding or storing them. It runs in a child process (this program, with
+// -sink), so that neither its CPU nor its memory is counted with the
+// client's; the quota scenarios (quota.go) run it in process, to read when
+// each request arrived.
 //
 //	go run ./cmd/catalogbench            # every scenario, as a table
 //	go run ./cmd/catalogbench -json      # one JSON object per scenario
@@ -42,7 +42,6 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
-	"github.com/pimkit/catalog/internal/benchhook"
 	"github.com/pimkit/catalog/internal/sink"
 	"github.com/pimkit/catalog/internal/synth"
 )
@@ -93,25 +92,20 @@ var (
 	quotaN      = flag.Int("quota-requests", 160, "requests sent in the quota scenario")
 	memLimit    = flag.Bool("memlimit", false, "in stream scenarios, set the Go memory limit (GOMEMLIMIT) to the heap bound, so the collector keeps garbage within it (default: the default GC settings)")
 	rounds      = flag.Int("rounds", 5, "in cpu scenarios, times the baseline and the import are each measured, alternating")
-	serve       = flag.Bool("serve", false, "internal: run the count-only fake server and print its URL")
 	serveSink   = flag.Bool("sink", false, "internal: run the sink server (counts rows, answers every row applied) and print its URL")
 )
 
 func main() {
 	flag.Parse()
 	log.SetFlags(0)
-	if *cpuProfile != "" && !*serve && !*serveSink {
+	if *cpuProfile != "" && !*serveSink {
 		stop, err := startCPUProfile(*cpuProfile)
 		if err != nil {
 			log.Fatal(err)
 		}
 		defer stop()
 	}
-	switch {
-	case *serve:
-		runServer()
-		return
-	case *serveSink:
+	if *serveSink {
 		runSink()
 		return
 	}
@@ -208,7 +202,7 @@ func runSink() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	srv := &http.Server{Handler: sink.NewHandler()}
+	srv := &http.Server{Handler: sink.New(0, 0)}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	fmt.Println("http://" + ln.Addr().String())
@@ -365,10 +359,10 @@ func sampleHeap() (peak, live *atomic.Uint64, stop func()) {
 	return peak, live, func() { close(done); <-finished }
 }
 
-// spawnClient starts the count-only fake in a child process and returns a
-// client for it, with no rate limit on either side.
+// spawnClient starts the sink in a child process and returns a client for
+// it, with no rate limit.
 func spawnClient() (*catalog.Client, func(), error) {
-	url, _, stop, err := spawnServer("-serve")
+	url, _, stop, err := spawnServer("-sink")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -409,14 +403,6 @@ func spawnServer(args ...string) (string, int, func(), error) {
 		return "", 0, nil, fmt.Errorf("starting the server (%s): %w", args[0], err)
 	}
 	return strings.TrimSpace(url), cmd.Process.Pid, stop, nil
-}
-
-// runServer serves the count-only fake until standard input closes.
-func runServer() {
-	srv := catalogtest.NewServer(benchhook.CountOnly().(catalogtest.Option), catalogtest.WithoutIdempotency(), catalogtest.WithoutRateLimit())
-	defer srv.Close()
-	fmt.Println(srv.URL)
-	_, _ = io.Copy(io.Discard, os.Stdin)
 }
 
 func printResult(r Result) {
