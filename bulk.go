@@ -54,34 +54,6 @@ type BulkOptions struct {
 	Progress func(BulkProgress)
 	// Wait tunes the polling of queued jobs.
 	Wait *WaitOptions
-	// EncodeWorkers is the number of goroutines that validate and encode
-	// rows. 0 means the default: 1 when Go may use up to three cores
-	// (runtime.GOMAXPROCS, which ignores a container's CPU limit before Go
-	// 1.25 or when the main module's go directive is below 1.25), else
-	// half of them, at most 4. With more than 1, rows are taken from the stream ahead of
-	// encoding, in chunks of about 512 KiB of JSON at the largest row seen
-	// (at most 256 rows), and encoded on that many goroutines while the
-	// stream yields the next ones; batches, their order and the report are
-	// the same as with 1. Rows read ahead are counted read; when the import
-	// stops, those not packed are reported not attempted. A panic while
-	// encoding a row reaches ImportAll's caller when the stream next yields
-	// or ends, and its trace then starts in ImportAll, not in the encoding.
-	// With 1, every row is validated, encoded and packed on ImportAll's own
-	// goroutine before the next is taken.
-	//
-	// Whatever the setting, a product the stream yields must not be
-	// modified afterwards (see ImportAll), so that an import behaves the
-	// same on every machine.
-	//
-	// The default comes from measurements on a 2-vCPU machine
-	// (BENCHMARKS.md, catalogbench's burst scenario: 40 requests of 35 MB
-	// of full products, nine alternating rounds). One worker turned them
-	// out in 3.42 s (409 MB/s), keeping about 1.1 cores busy; two took
-	// 3.29 s and 18 % more CPU, and other runs gave two workers from 1.03
-	// times slower to 1.19 times faster, always with 12 to 25 % more CPU.
-	// More workers pay only on cores that nothing else needs, hence half
-	// the cores on larger machines (not measured here).
-	EncodeWorkers int
 }
 
 // BulkProgress is a snapshot of a running ImportAll, for progress bars.
@@ -139,27 +111,21 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 // ImportAll imports a catalog of any size from a stream, in the fewest
 // requests the limits allow: each request carries as many products as fit
 // in both the products-per-request and the body-size limits. Each product
-// is validated and encoded once, and request bodies are assembled from the
-// encoded bytes, so a stream of millions never sits in memory: at most
-// Concurrency+1 request bodies do.
+// is validated and encoded before the next is asked of the stream, and
+// request bodies are assembled from the encoded bytes, so a stream of
+// millions never sits in memory: at most Concurrency+1 request bodies do.
+// The stream may reuse a product's memory once the next product is asked
+// for.
 //
-// Memory: the live heap is about (Concurrency+1) x MaxBodyBytes, plus the
-// set of keys taken so far (between 21 and 43 bytes per distinct key, 64
-// while its table doubles). With Go's default GC settings (GOGC=100, no
-// GOMEMLIMIT) the collector lets garbage, the stream's
-// included, grow to as much again. The process's peak resident set (RSS,
-// what a container's memory limit counts) stays under
+// Memory: the live heap is about (Concurrency+1) x MaxBodyBytes, plus 21 to
+// 43 bytes per distinct key (64 while the key table doubles). Under Go's
+// default GC settings the process's peak resident set stays under
 //
 //	2 x ((Concurrency+1) x MaxBodyBytes + 64 B x distinct keys) + 64 MiB
 //
-// that is 277 MB plus 128 bytes per distinct key with the defaults (303 MB
-// for 200,000 products), plus twice what the stream itself keeps live;
-// with EncodeWorkers above 1, plus 2 x (EncodeWorkers+2) x 1 MiB for the
-// rows being encoded (8 MiB with 2 workers) and twice the products they
-// hold (a stream whose rows suddenly grow can have up to 256 of the new
-// rows in a chunk cut before the growth was seen). To hold it near the live heap, set GOMEMLIMIT to the live
-// heap plus 64 MiB ((Concurrency+1) x MaxBodyBytes + 64 MiB is 172 MB with
-// the defaults, before the keys). docs/BENCHMARKS.md has the measurements.
+// (277 MB plus 128 bytes per distinct key with the defaults), plus twice
+// what the stream itself keeps live. Setting GOMEMLIMIT to the live heap
+// plus 64 MiB holds it near the live heap.
 //
 // Every row read ends in exactly one outcome (see BulkReport). Row errors
 // never stop the import: a row that fails validation (as in Import), cannot
@@ -167,23 +133,16 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 // else sku) of an earlier row taken anywhere in the stream, or that the
 // stream yields with an error is reported failed, and the import goes on.
 // Of rows sharing a key, the first one taken is sent and the later ones
-// fail naming it, wherever the requests split; remembering the keys costs
-// about 34 bytes per distinct key (see docs/DESIGN.md). A request that fails as a whole
-// after retries marks its rows failed with the cause (or unknown, when it
-// may have been applied; each RowError unwraps to the request's error) and
-// the import goes on, unless StopOnError is set or the answer would fail
-// every request (see StopOnError).
+// fail naming it, wherever the requests split. A request that fails as a
+// whole after retries marks its rows failed with the cause (or unknown,
+// when it may have been applied; each RowError unwraps to the request's
+// error) and the import goes on, unless StopOnError is set or the answer
+// would fail every request (see StopOnError).
 //
-// A product the stream yields belongs to ImportAll until it returns: the
-// stream must not modify it, or what it points to, afterwards, the rule
-// that slices.Collect and every consumer keeping yielded values relies on
-// too. With BulkOptions.EncodeWorkers above 1 (the default from four
-// cores), rows are encoded on several goroutines while the stream yields
-// the next ones; batches and the report are the same either way. A panic
-// from the stream or while encoding a row (in a MarshalJSON of a value in
-// Product.Extra, say) stops the import, nothing more is sent, and the
-// panic reaches ImportAll's caller once the import's goroutines have ended
-// (requests in flight get DrainTimeout).
+// A panic from the stream or while encoding a row (in a MarshalJSON of a
+// value in Product.Extra, say) stops the import, nothing more is sent, and
+// the panic reaches ImportAll's caller once requests in flight have ended
+// (they get DrainTimeout).
 //
 // When ctx ends, no new request starts; requests already sent are given
 // DrainTimeout to finish, so that the report can say which rows were
@@ -222,28 +181,18 @@ func (r *bulkRun) pack(products iter.Seq2[Product, error]) {
 	defer senders.Wait()
 	defer close(batches)
 	returned := false
-	defer r.stopIfPanicking(&returned)
-	if r.o.EncodeWorkers > 1 {
-		r.readParallel(products, batches, r.o.EncodeWorkers)
-	} else {
-		r.read(products, batches)
-	}
+	defer func() {
+		if !returned { // a panic is on its way up: send nothing more, and give requests in flight DrainTimeout
+			r.stop(errPanicked)
+		}
+	}()
+	r.read(products, batches)
 	returned = true
 }
 
 // errPanicked is the cause an import stops with when its stream or the
 // encoding of a row panicked, on the panic's way up to the caller.
 var errPanicked = errors.New("catalog: the stream or the encoding of a row panicked")
-
-// stopIfPanicking, deferred with a flag the function sets on its normal
-// way out, stops the run when the flag is not set: a panic is on its way
-// up. Nothing more is then sent, and requests in flight get DrainTimeout
-// rather than their retries. The panic goes on with its own stack.
-func (r *bulkRun) stopIfPanicking(returned *bool) {
-	if !*returned {
-		r.stop(errPanicked)
-	}
-}
 
 // bulkRun is the state of one ImportAll.
 type bulkRun struct {
@@ -291,13 +240,10 @@ func (s *ProductsService) newBulkRun(ctx context.Context, sourceID string, opts 
 		return nil, &ValidationError{Field: "MaxProducts", Reason: fmt.Sprintf("%d; at most %d", o.MaxProducts, MaxProducts)}
 	case o.Concurrency < 0:
 		return nil, &ValidationError{Field: "Concurrency", Reason: "must not be negative"}
-	case o.EncodeWorkers < 0:
-		return nil, &ValidationError{Field: "EncodeWorkers", Reason: "must not be negative"}
 	}
 	o.MaxBodyBytes = cmpOr(o.MaxBodyBytes, limit)
 	o.MaxProducts = cmpOr(o.MaxProducts, MaxProducts)
 	o.Concurrency = cmpOr(o.Concurrency, 2)
-	o.EncodeWorkers = cmpOr(o.EncodeWorkers, defaultEncodeWorkers())
 	o.DrainTimeout = cmpOr(o.DrainTimeout, time.Minute)
 	if o.BatchID == "" {
 		o.BatchID = newBatchID()
@@ -329,12 +275,16 @@ func newBatchID() string {
 	return "bulk-" + time.Now().UTC().Format("20060102T150405Z") + "-" + randomHex(4)
 }
 
-// read takes rows from the stream, validates and encodes each once, packs
-// them into batches and hands full batches to the senders. It stops reading
-// when the run's context ends.
+// read takes rows from the stream one at a time, and validates and encodes
+// each before asking for the next. A row fails when the stream yielded it
+// with an error, when it cannot be encoded or is alone too large for a
+// request, or when its key repeats an earlier row's; otherwise it joins the
+// body being filled, which is first handed to a sender when the row does
+// not fit. Reading stops when the run's context ends.
 func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch) {
 	enc := newRowEncoder()
-	pk := r.newPacker(out)
+	keys := newStreamKeys() // identities taken so far: see dedup.go
+	b := r.newBatch(1)
 	cur := new(Product) // one for the whole stream: the encoder would move each row's copy to the heap
 	row := -1
 	for p, err := range products {
@@ -346,77 +296,35 @@ func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch
 		}
 		*cur = p
 		var raw []byte
-		rowErr := streamRowError(err)
-		if rowErr == nil {
+		var rowErr *RowError
+		if err != nil {
+			rowErr = &RowError{Reason: "the stream yielded an error: " + err.Error()}
+		} else {
 			raw, rowErr = enc.encode(cur, nil)
 		}
-		if !pk.place(cur, row, raw, rowErr) {
-			r.notAttempted(row)
-			return
+		switch {
+		case rowErr != nil:
+		case !b.fitsAlone(raw, r.o):
+			rowErr = tooLarge(len(raw), r.o.MaxBodyBytes)
+		default:
+			rowErr = keys.claim(cur, row) // nil for the first copy of a key
 		}
-	}
-	pk.flush()
-}
-
-// streamRowError is the fault of a row the stream yielded with err, or nil.
-func streamRowError(err error) *RowError {
-	if err == nil {
-		return nil
-	}
-	return &RowError{Reason: "the stream yielded an error: " + err.Error()}
-}
-
-// packer packs encoded rows into request bodies in stream order and hands
-// full ones over: the per-row work after encoding, the same for read and
-// for sequence (several encoding workers).
-type packer struct {
-	r    *bulkRun
-	keys *streamKeys // identities taken so far: a key repeated anywhere in the stream fails
-	b    *bulkBatch  // the body being filled; nil once the run ended during a hand-over
-	out  chan<- *bulkBatch
-}
-
-func (r *bulkRun) newPacker(out chan<- *bulkBatch) *packer {
-	return &packer{r: r, keys: newStreamKeys(), b: r.newBatch(1), out: out}
-}
-
-// place settles row p, encoded as raw or refused with rowErr: it fails
-// when rowErr is set, when it is alone too large for a request, or when its
-// key repeats an earlier row's; otherwise it joins the body, which is
-// handed over first when the row does not fit. It reports false when the
-// run ended during that hand-over: the row is then neither packed nor
-// reported, and the packer holds no body.
-func (pk *packer) place(p *Product, row int, raw []byte, rowErr *RowError) bool {
-	r, b := pk.r, pk.b
-	switch {
-	case rowErr != nil:
-	case !b.fitsAlone(raw, r.o):
-		rowErr = tooLarge(len(raw), r.o.MaxBodyBytes)
-	default:
-		rowErr = pk.keys.claim(p, row) // nil for the first copy of a key: see dedup.go
-	}
-	if rowErr == nil && !b.fits(raw, r.o) { // b is full: send it and start the next
-		if !r.handOver(b, pk.out) { // b's rows are reported not attempted
-			pk.b = nil
-			return false
+		if rowErr != nil {
+			rowErr.Row = row
+			r.failRows([]RowError{*rowErr})
+			continue
 		}
-		b = r.newBatch(b.part + 1)
-		pk.b = b
+		if !b.fits(raw, r.o) { // b is full: send it and start the next
+			if !r.handOver(b, out) { // the run ended: b's rows are reported not attempted
+				r.notAttempted(row)
+				return
+			}
+			b = r.newBatch(b.part + 1)
+		}
+		b.add(raw, row, r.o.MaxBodyBytes)
 	}
-	if rowErr != nil {
-		rowErr.Row = row
-		r.failRows([]RowError{*rowErr})
-		return true
-	}
-	b.add(raw, row, r.o.MaxBodyBytes)
-	return true
-}
-
-// flush hands the last body over, when it holds rows; once the run has
-// ended, handOver reports them not attempted.
-func (pk *packer) flush() {
-	if pk.b != nil && len(pk.b.rows) > 0 {
-		pk.r.handOver(pk.b, pk.out)
+	if len(b.rows) > 0 {
+		r.handOver(b, out) // once the run has ended, it reports b's rows not attempted
 	}
 }
 

@@ -3,34 +3,30 @@ package catalog_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
-	"github.com/pimkit/catalog/internal/benchhook"
-	"github.com/pimkit/catalog/internal/fakehook"
 	"github.com/pimkit/catalog/internal/sink"
 	"github.com/pimkit/catalog/internal/synth"
 )
 
-// The benchmarks import against an in-process fake in count-only mode, so
-// their figures include the fake's reading of each body. cmd/catalogbench
-// runs the fake in another process to measure the client alone.
+// The benchmarks import against the sink (internal/sink) over loopback
+// HTTP, so their figures include the sink's counting of each body.
+// cmd/catalogbench runs it in another process to measure the client alone.
 
-// newBenchServer starts the count-only fake without TestMain's contract
-// check, which validates every body against api/openapi.yaml and would
-// cost more than the client being measured. Benchmarks run after every
-// test has ended, so no other server sees the hook change.
-func newBenchServer(b *testing.B) *catalogtest.Server {
-	wrap := fakehook.Wrap
-	fakehook.Wrap = nil
-	defer func() { fakehook.Wrap = wrap }()
-	srv := catalogtest.NewServer(benchhook.CountOnly().(catalogtest.Option), catalogtest.WithoutRateLimit())
+// newBenchClient starts the sink and returns a client for it.
+func newBenchClient(b *testing.B) *catalog.Client {
+	srv := httptest.NewServer(sink.New(0, 0))
 	b.Cleanup(srv.Close)
-	return srv
+	client, err := catalog.NewClient(srv.URL,
+		catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret), catalog.WithoutRateLimit())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return client
 }
 
 func benchmarkImportAll(b *testing.B, n int, gen func(int) catalog.Product) {
@@ -38,11 +34,7 @@ func benchmarkImportAll(b *testing.B, n int, gen func(int) catalog.Product) {
 }
 
 func benchmarkImportAllWith(b *testing.B, n int, gen func(int) catalog.Product, opts *catalog.BulkOptions) {
-	srv := newBenchServer(b)
-	client, err := srv.Client()
-	if err != nil {
-		b.Fatal(err)
-	}
+	client := newBenchClient(b)
 	products := make([]catalog.Product, n)
 	var size int64
 	for i := range products {
@@ -108,27 +100,6 @@ func benchmarkMarshalEach(b *testing.B, n int, gen func(int) catalog.Product) {
 func BenchmarkImportAllMinimal(b *testing.B) { benchmarkImportAll(b, 50_000, synth.Minimal) }
 func BenchmarkImportAllFull(b *testing.B)    { benchmarkImportAll(b, 2_000, synth.Full) }
 
-// encodeWorkerCounts are the EncodeWorkers values the Workers benchmarks
-// compare, the measurement BulkOptions.EncodeWorkers' default was chosen
-// from; 0 is the default itself.
-var encodeWorkerCounts = []int{1, 2, 3, 4, 0}
-
-func BenchmarkImportAllFullWorkers(b *testing.B) {
-	for _, w := range encodeWorkerCounts {
-		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
-			benchmarkImportAllWith(b, 4_000, synth.Full, &catalog.BulkOptions{EncodeWorkers: w})
-		})
-	}
-}
-
-func BenchmarkImportAllMinimalWorkers(b *testing.B) {
-	for _, w := range encodeWorkerCounts {
-		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
-			benchmarkImportAllWith(b, 50_000, synth.Minimal, &catalog.BulkOptions{EncodeWorkers: w})
-		})
-	}
-}
-
 func BenchmarkMarshalMinimal(b *testing.B) { benchmarkMarshal(b, 50_000, synth.Minimal) }
 func BenchmarkMarshalFull(b *testing.B)    { benchmarkMarshal(b, 2_000, synth.Full) }
 
@@ -171,13 +142,12 @@ func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
 	return rec.Result(), nil
 }
 
-// BenchmarkImportAllEncodeScaling is ImportAll with 1, 2 and 4 encoding
-// workers and the default, against the sink served in process: how the
-// client's own work scales with the cores it can have. 20,000 full
-// products, 183 MB of JSON, 6 requests.
-func BenchmarkImportAllEncodeScaling(b *testing.B) {
+// BenchmarkImportAllInProcess is ImportAll against the sink served in
+// process: the client's own work alone. 20,000 full products, 183 MB of
+// JSON, 6 requests.
+func BenchmarkImportAllInProcess(b *testing.B) {
 	client, err := catalog.NewClient("http://sink.test",
-		catalog.WithHTTPClient(&http.Client{Transport: inProcess{sink.NewHandler()}}),
+		catalog.WithHTTPClient(&http.Client{Transport: inProcess{sink.New(0, 0)}}),
 		catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret), catalog.WithInsecureHTTP(), catalog.WithoutRateLimit())
 	if err != nil {
 		b.Fatal(err)
@@ -189,16 +159,12 @@ func BenchmarkImportAllEncodeScaling(b *testing.B) {
 		raw, _ := json.Marshal(products[i])
 		size += int64(len(raw))
 	}
-	for _, w := range []int{1, 2, 4, 0} {
-		b.Run(fmt.Sprintf("workers=%d", w), func(b *testing.B) {
-			b.SetBytes(size)
-			for b.Loop() {
-				rep, err := client.Products.ImportAll(context.Background(), "s", catalog.FromSlice(products), &catalog.BulkOptions{EncodeWorkers: w})
-				if err != nil || rep.Succeeded != len(products) {
-					b.Fatalf("%v: %d of %d succeeded", err, rep.Succeeded, len(products))
-				}
-			}
-			b.ReportMetric(float64(len(products))*float64(b.N)/b.Elapsed().Seconds(), "products/s")
-		})
+	b.SetBytes(size)
+	for b.Loop() {
+		rep, err := client.Products.ImportAll(context.Background(), "s", catalog.FromSlice(products), nil)
+		if err != nil || rep.Succeeded != len(products) {
+			b.Fatalf("%v: %d of %d succeeded", err, rep.Succeeded, len(products))
+		}
 	}
+	b.ReportMetric(float64(len(products))*float64(b.N)/b.Elapsed().Seconds(), "products/s")
 }

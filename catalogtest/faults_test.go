@@ -502,19 +502,6 @@ func TestFaultsComeBeforeAuthAndRateLimit(t *testing.T) {
 	send(t, s, http.MethodGet, pathImportQueue, nil).wantStatus(t, http.StatusTooManyRequests, codeRateLimited)
 }
 
-func TestFaultsInCountOnlyMode(t *testing.T) {
-	s := newTestServer(t, withCountOnly(), WithFaults(Fault{Kind: FaultResetAfterApply, Nth: 1}, Fault{Kind: FaultResetBeforeApply, Nth: 2}))
-	for range 2 {
-		if o := attempt(t, s, http.MethodPost, pathImportAPI, oneProduct); o.err == nil {
-			t.Fatalf("status %d, want a transport error", o.resp.StatusCode)
-		}
-	}
-	if s.rowsReceivedCount() != 1 || s.importRequestCount() != 1 {
-		t.Errorf("rowsReceivedCount %d, importRequestCount %d; want 1 and 1 (the first applied, the second not)", s.rowsReceivedCount(), s.importRequestCount())
-	}
-	wantJobs(t, s, 1)
-}
-
 // TestFaultsWithoutHijacking serves the fake over HTTP/2, where no
 // connection can be taken over: resets and truncation abort the stream.
 func TestFaultsWithoutHijacking(t *testing.T) {

@@ -202,24 +202,6 @@ func TestWithoutIdempotency(t *testing.T) {
 	}
 }
 
-func TestIdempotencyInCountOnlyMode(t *testing.T) {
-	s := newTestServer(t, withCountOnly())
-	first := withKey(t, s, http.MethodPost, pathImportAPI, oneProduct, "k")
-	first.wantStatus(t, http.StatusOK, "")
-	again := withKey(t, s, http.MethodPost, pathImportAPI, oneProduct, "k")
-	wantReplayed(t, again, true)
-	if !bytes.Equal(first.raw, again.raw) {
-		t.Errorf("replay differs:\n%s\n%s", first.raw, again.raw)
-	}
-	withKey(t, s, http.MethodPost, pathImportAPI, importReq(DefaultSourceID, map[string]any{"entity_code": "B"}), "k").
-		wantStatus(t, http.StatusUnprocessableEntity, catalog.CodeIdempotencyKeyReused)
-	if s.rowsReceivedCount() != 1 || s.importRequestCount() != 1 || s.IdempotentReplays() != 1 {
-		t.Errorf("rowsReceivedCount %d, importRequestCount %d, IdempotentReplays %d; want 1, 1, 1",
-			s.rowsReceivedCount(), s.importRequestCount(), s.IdempotentReplays())
-	}
-	wantJobs(t, s, 1)
-}
-
 func TestIdempotencyAfterAuthAndBodyLimit(t *testing.T) {
 	const limit = 200
 	s := newTestServer(t, WithMaxBodyBytes(limit),

@@ -219,9 +219,6 @@ func (s *Server) runImport(js *jobState, req *importRequest) (catalog.Job, *impo
 	run := &importRun{req: req, jobID: js.ID, at: now, source: VersionSource{
 		SourceID: req.source.ID, SourceName: req.source.Name, ImportedAt: now,
 		BatchID: req.effectiveBatchID(), BatchMetadata: cloneBatchMetadata(req.batchMeta)}}
-	if req.tally != nil {
-		return s.runCounted(js, run, req.tally)
-	}
 	if req.file != nil {
 		return s.runFileImport(js, run, req.file)
 	}

@@ -32,7 +32,6 @@ type config struct {
 	jobDelay     time.Duration
 	searchSync   bool
 	sources      []catalog.Source
-	countOnly    bool
 	faults       []Fault
 	faultSeed    uint64
 	noIdem       bool // WithoutIdempotency

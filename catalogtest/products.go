@@ -141,7 +141,6 @@ type importBody struct {
 type importRequest struct {
 	source      catalog.Source
 	rows        []any
-	tally       *rowTally   // in count mode, instead of rows
 	file        *fileUpload // for a file upload, instead of rows
 	mergeMode   catalog.MergeMode
 	batchID     string // as sent, for the debug echo
@@ -152,12 +151,7 @@ type importRequest struct {
 }
 
 // rowCount is the number of rows the request carries.
-func (r *importRequest) rowCount() int {
-	if r.tally != nil {
-		return r.tally.total
-	}
-	return len(r.rows)
-}
+func (r *importRequest) rowCount() int { return len(r.rows) }
 
 // effectiveBatchID is the batch id stamped on versions and jobs: the
 // top-level batch_id, else the one in batch_metadata.
@@ -171,9 +165,6 @@ func (r *importRequest) effectiveBatchID() string {
 // parseImport runs the checks after authentication, in order: body limit,
 // JSON, request validation, source lookup.
 func (s *Server) parseImport(w http.ResponseWriter, r *http.Request) (*importRequest, *apiError) {
-	if s.cfg.countOnly {
-		return s.parseCountedImport(w, r)
-	}
 	var body importBody
 	if e := s.readJSON(w, r, &body); e != nil {
 		return nil, e
@@ -197,8 +188,7 @@ func sourceNotFound(id string) *apiError {
 	return e
 }
 
-// productsShape is what request validation looks at in the products value,
-// so that count mode can validate without keeping the rows.
+// productsShape is what request validation looks at in the products value.
 type productsShape struct {
 	kind string // jsonKind of the value; "null" when it is absent too
 	n    int    // number of items, when it is an array
@@ -256,8 +246,7 @@ func (s *Server) validateProducts(p productsShape) *apiError {
 // rowsReceivedCount returns how many product rows the import requests
 // answered 2xx (direct and queued) carried so far, each row counted once per
 // request, rows that then failed included; replays of an Idempotency-Key
-// are not counted. It counts in both modes, and is the number to watch in
-// count mode, where nothing is stored.
+// are not counted.
 func (s *Server) rowsReceivedCount() int64 { return s.rowsReceived.Load() }
 
 // importRequestCount returns how many import requests (direct and queued) were

@@ -106,8 +106,7 @@ func (s *Server) ResetRequests() {
 // record gives each request its id, in the X-Request-Id header of the
 // answer, appends it to the log on arrival, so the log keeps arrival
 // order, and fills in its body, status and fault when it has been
-// answered, or when a fault aborted it. In count mode it keeps no body: a
-// copy would cost what count mode saves.
+// answered, or when a fault aborted it.
 func (s *Server) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := &recordedRequest{Request: Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Time: s.cfg.clock.Now()}}
@@ -119,15 +118,12 @@ func (s *Server) record(next http.Handler) http.Handler {
 		s.mu.Unlock()
 		w.Header().Set(HeaderRequestID, rec.ID)
 
-		ex := &exchange{}
-		if !s.cfg.countOnly {
-			ex.body = new(bytes.Buffer)
-			var keep io.Writer = ex.body
-			if isMultipart(r) { // a file upload: up to 50 MB
-				keep = &capped{buf: ex.body, n: multipartRecorded}
-			}
-			r.Body = readCloser{Reader: io.TeeReader(r.Body, keep), Closer: r.Body}
+		ex := &exchange{body: new(bytes.Buffer)}
+		var keep io.Writer = ex.body
+		if isMultipart(r) { // a file upload: up to 50 MB
+			keep = &capped{buf: ex.body, n: multipartRecorded}
 		}
+		r.Body = readCloser{Reader: io.TeeReader(r.Body, keep), Closer: r.Body}
 		r = r.WithContext(context.WithValue(r.Context(), exchangeKey{}, ex))
 		sw := &statusWriter{ResponseWriter: w}
 		ex.settle = func() { s.finishRecord(rec, ex, sw, true) }
@@ -161,7 +157,7 @@ func (s *Server) finishRecord(rec *recordedRequest, ex *exchange, sw *statusWrit
 // exchange is what the recording shares with the fault middleware about
 // one request.
 type exchange struct {
-	body    *bytes.Buffer // the body read so far; nil in count mode
+	body    *bytes.Buffer // the body read so far
 	fault   FaultKind     // the fault that fired, if any
 	stubbed bool          // a Stub answered
 	dropped bool          // the connection was dropped without a whole answer
@@ -246,7 +242,7 @@ type ImportBody struct {
 // under test sent with the client's own types. It fails for a request to
 // another endpoint, a body that is not such a JSON object (the server
 // answered it 400), a row that does not fit catalog.Product (the error
-// names it), and in count mode, which keeps no body.
+// names it).
 func (r Request) Import() (*ImportBody, error) {
 	if r.Method != http.MethodPost || (r.Path != pathImportAPI && r.Path != pathImportQueue) {
 		return nil, fmt.Errorf("catalogtest: request %s is %s %s, not an import", r.ID, r.Method, r.Path)

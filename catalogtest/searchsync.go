@@ -23,20 +23,11 @@ func (s *Server) SearchSyncEntityCodes() []string {
 // queueSearchSyncLocked queues the entity codes for search sync in batches
 // of 50, as the platform does, and returns the number of batches.
 func (s *Server) queueSearchSyncLocked(codes []string) int {
-	batches := s.countSearchSyncLocked(len(codes))
-	if batches > 0 {
-		s.syncCodes = append(s.syncCodes, codes...)
-	}
-	return batches
-}
-
-// countSearchSyncLocked counts the search-sync batches of n products and
-// returns their number; count mode keeps no entity codes.
-func (s *Server) countSearchSyncLocked(n int) int {
-	if !s.cfg.searchSync || n == 0 {
+	if !s.cfg.searchSync || len(codes) == 0 {
 		return 0
 	}
-	batches := (n + syncBatchSize - 1) / syncBatchSize
+	batches := (len(codes) + syncBatchSize - 1) / syncBatchSize
 	s.syncBatches += batches
+	s.syncCodes = append(s.syncCodes, codes...)
 	return batches
 }

@@ -2,7 +2,6 @@ package catalogtest
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/pimkit/catalog"
@@ -57,9 +56,6 @@ func (s *Server) SeedProduct(p any) (ProductVersion, error) {
 	if err != nil {
 		return ProductVersion{}, err
 	}
-	if s.cfg.countOnly {
-		return ProductVersion{}, errors.New("catalogtest: count mode stores no product")
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	src := cloneSource(s.sources[DefaultSourceID])
@@ -85,9 +81,6 @@ func (s *Server) SeedProduct(p any) (ProductVersion, error) {
 // server stores what it decodes (numbers as json.Number). It stores nothing
 // when a version has no EntityCode or its Data does not encode.
 func (s *Server) SeedVersions(versions ...ProductVersion) error {
-	if s.cfg.countOnly {
-		return errors.New("catalogtest: count mode stores no product")
-	}
 	prepared := make([]ProductVersion, len(versions))
 	for i, v := range versions {
 		if v.EntityCode == "" {

@@ -3,7 +3,7 @@ package main
 // The burst scenario: the platform lets 40 requests through at once before
 // its rate window bites, so how fast ImportAll turns a stream into 40
 // bodies of 35 MB is the time of a catalog's first minute. It is measured
-// against the sink (sink.go), with each EncodeWorkers setting, next to two
+// against the sink (sink.go), next to two
 // bounds: the pipe (bodies of the same size, built beforehand, posted with
 // plain net/http) and the CPU (json.Marshal on one goroutine, times
 // GOMAXPROCS; and the same for the SDK's own row encoder).
@@ -35,7 +35,7 @@ import (
 )
 
 var (
-	burstRounds = flag.Int("burst-rounds", 3, "times each setting of the burst scenario is run, alternating; the median is reported")
+	burstRounds = flag.Int("burst-rounds", 3, "times the burst import and its transport bound are each run, alternating; the medians are reported")
 	burstN      = flag.Int("burst-requests", 40, "requests of the burst scenario, each filled to the body limit: the platform's first burst is 40")
 )
 
@@ -46,13 +46,6 @@ const (
 	// what ImportAll writes.
 	burstHead = 1_024
 )
-
-// burstWorkersFlag lists the EncodeWorkers settings compared; 0 is the
-// SDK's default, whatever it is.
-var burstWorkersFlag = flag.String("burst-workers", "1,2,4,0", "EncodeWorkers settings the burst scenario compares (0: the SDK's default)")
-
-// burstWorkers parses -burst-workers.
-func burstWorkers() ([]int, error) { return intList("-burst-workers", *burstWorkersFlag, 0) }
 
 // intList parses a flag's comma-separated integers, each at least least.
 func intList(name, value string, least int) ([]int, error) {
@@ -80,8 +73,8 @@ type BurstResult struct {
 	Rounds      int    `json:"rounds"`
 	// StreamSeconds is the time to take every product from the stream,
 	// alone: what making the products costs each import.
-	StreamSeconds float64       `json:"stream_seconds"`
-	Imports       []BurstImport `json:"imports"`
+	StreamSeconds float64   `json:"stream_seconds"`
+	Import        BurstRate `json:"import"` // ImportAll
 	// Transport posts Requests bodies of the size ImportAll fills, built
 	// beforehand, with Concurrency in flight: the pipe's bound.
 	Transport BurstRate `json:"transport"`
@@ -94,12 +87,6 @@ type BurstResult struct {
 	EncodeBound          float64 `json:"encode_bound_mb_per_second"`
 	SDKEncodeMBPerSecond float64 `json:"sdk_encode_mb_per_second"`
 	SDKEncodeBound       float64 `json:"sdk_encode_bound_mb_per_second"`
-}
-
-// BurstImport is one ImportAll of the burst scenario.
-type BurstImport struct {
-	EncodeWorkers int `json:"encode_workers"` // as passed: 0 is the default
-	BurstRate
 }
 
 // BurstRate is the time r requests took, and the client's CPU for them:
@@ -131,16 +118,11 @@ func runBurstScenario(name string) bool {
 }
 
 // burstScenario imports as many full products as fill r requests to the
-// body limit, against the sink, with each of -burst-workers -burst-rounds
-// times, alternating with the transport bound, then measures the encoding
-// bounds.
+// body limit, against the sink, -burst-rounds times, alternating with the
+// transport bound, then measures the encoding bounds.
 func burstScenario(r int) (BurstResult, error) {
 	if r < 1 {
 		return BurstResult{}, fmt.Errorf("-burst-requests %d: at least 1", r)
-	}
-	settings, err := burstWorkers()
-	if err != nil {
-		return BurstResult{}, err
 	}
 	pool, sizes, err := burstProducts()
 	if err != nil {
@@ -177,35 +159,27 @@ func burstScenario(r int) (BurstResult, error) {
 		return res, err
 	}
 
-	// Rounds alternate the settings, so that a spell of other load on the
-	// machine falls on all of them, and each round starts one setting
-	// later, so that no setting always comes first. Each figure is the
+	// Rounds alternate the import and the transport bound, so that a spell
+	// of other load on the machine falls on both. Each figure is the
 	// median.
-	imports := make([][]BurstRate, len(settings))
-	var transports []BurstRate
-	for round := range max(*burstRounds, 1) {
-		for j := range settings {
-			k := (round + j) % len(settings)
-			w := settings[k]
-			b, err := burstImport(client, sinkPID, pool, n, w)
-			if err != nil {
-				return res, fmt.Errorf("EncodeWorkers %d: %w", w, err)
-			}
-			if b.Requests != r {
-				return res, fmt.Errorf("EncodeWorkers %d: %d requests, want %d", w, b.Requests, r)
-			}
-			b.MBPerSecond = float64(bytes) / 1e6 / b.Seconds
-			imports[k] = append(imports[k], b)
+	var imports, transports []BurstRate
+	for range max(*burstRounds, 1) {
+		b, err := burstImport(client, sinkPID, pool, n)
+		if err != nil {
+			return res, err
 		}
+		if b.Requests != r {
+			return res, fmt.Errorf("ImportAll: %d requests, want %d", b.Requests, r)
+		}
+		b.MBPerSecond = float64(bytes) / 1e6 / b.Seconds
+		imports = append(imports, b)
 		t, err := burstTransport(url, sinkPID, pool, r)
 		if err != nil {
 			return res, err
 		}
 		transports = append(transports, t)
 	}
-	for k, w := range settings {
-		res.Imports = append(res.Imports, BurstImport{EncodeWorkers: w, BurstRate: medianRate(imports[k])})
-	}
+	res.Import = medianRate(imports)
 	res.Transport = medianRate(transports)
 	res.Rounds = max(*burstRounds, 1)
 	res.MarshalMBPerSecond = encodeRate(pool, func(p *catalog.Product) ([]byte, error) { return json.Marshal((*plainProduct)(p)) })
@@ -241,8 +215,7 @@ func burstProducts() ([]catalog.Product, []int, error) {
 // burstStream yields n products: a shallow copy of each pool product in
 // turn, with the row's own entity code and SKU, since ImportAll sends only
 // the first row of each key (entity_code, else sku). The pool's pointers,
-// slices and maps are shared and never written, which keeps the promise
-// EncodeWorkers > 1 asks of the stream.
+// slices and maps are shared and never written.
 func burstStream(pool []catalog.Product, n int) iter.Seq2[catalog.Product, error] {
 	return synth.Seq(n, func(i int) catalog.Product {
 		p := pool[i%len(pool)]
@@ -300,8 +273,8 @@ func burstBody(pool []catalog.Product) ([]byte, int, int64, error) {
 }
 
 // burstImport imports n products of the pool against the client's server,
-// the sink with process id sinkPID, with w encode workers.
-func burstImport(client *catalog.Client, sinkPID int, pool []catalog.Product, n, w int) (BurstRate, error) {
+// the sink with process id sinkPID.
+func burstImport(client *catalog.Client, sinkPID int, pool []catalog.Product, n int) (BurstRate, error) {
 	var rep *catalog.BulkReport
 	freeHeap()
 	sink0, err := procCPU(sinkPID)
@@ -311,7 +284,7 @@ func burstImport(client *catalog.Client, sinkPID int, pool []catalog.Product, n,
 	cpu, wall := measure(func() error {
 		var err error
 		rep, err = client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, burstStream(pool, n),
-			&catalog.BulkOptions{Concurrency: *concurrency, EncodeWorkers: w, TotalItems: n})
+			&catalog.BulkOptions{Concurrency: *concurrency, TotalItems: n})
 		return err
 	})
 	sink1, err := procCPU(sinkPID)
@@ -329,9 +302,9 @@ func burstImport(client *catalog.Client, sinkPID int, pool []catalog.Product, n,
 // memory to the OS, so that every run starts from the same heap, that of
 // a process's first import: each then faults in its buffers (about 50,000
 // minor faults, 200 MB, for a serial import). Without it a run's page
-// faults depended on the run before (none after EncodeWorkers 4 had left
-// its pages mapped, 56,000 after the transport run), which put EncodeWorkers
-// 1 and 0, the same setting today, 12 to 16% apart.
+// faults depended on the run before (none after a run that had left its
+// pages mapped, 56,000 after the transport run), which put two runs of the
+// same import 12 to 16% apart.
 func freeHeap() { debug.FreeOSMemory() }
 
 // burstTransport posts r copies of a full import body (burstBody) to the
@@ -454,13 +427,7 @@ func printBurst(r BurstResult) {
 		fmt.Printf("  %-38s %8.2f %15s %10.1f %9d %9.2f s %9.2f s\n", label, b.Seconds,
 			fmt.Sprintf("(%.2f-%.2f)", b.SecondsMin, b.SecondsMax), b.MBPerSecond, b.Requests, b.CPUSeconds, b.SinkCPUSeconds)
 	}
-	for _, b := range r.Imports {
-		label := fmt.Sprintf("ImportAll, EncodeWorkers %d", b.EncodeWorkers)
-		if b.EncodeWorkers == 0 {
-			label += " (default)"
-		}
-		row(label, b.BurstRate)
-	}
+	row("ImportAll", r.Import)
 	row("transport bound (bodies built before)", r.Transport)
 	fmt.Printf("  %-38s %8s %15s %10.1f   (json.Marshal %.1f MB/s on one goroutine x %d)\n", "encoding bound", "", "", r.EncodeBound, r.MarshalMBPerSecond, r.GOMAXPROCS)
 	fmt.Printf("  %-38s %8s %15s %10.1f   (Product.MarshalJSON %.1f MB/s on one goroutine x %d)\n", "SDK row encoder x GOMAXPROCS", "", "", r.SDKEncodeBound, r.SDKEncodeMBPerSecond, r.GOMAXPROCS)

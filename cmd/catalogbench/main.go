@@ -3,11 +3,11 @@
 // product alone, requests against the lower bound, peak heap and peak RSS
 // while streaming, and use of the rate quota.
 //
-// The fake server runs in a child process (this program, with -serve), in
-// catalogtest's count-only mode: it reads and counts rows but stores nothing,
-// so neither its CPU nor its memory is counted with the client's. The burst
-// scenario (burst.go) uses a lighter server instead, the sink (-sink,
-// sink.go), which counts rows without decoding them.
+// The server is the sink (internal/sink), which counts rows without
+// decoding or storing them. It runs in a child process (this program, with
+// -sink), so that neither its CPU nor its memory is counted with the
+// client's; the quota scenarios (quota.go) run it in process, to read when
+// each request arrived.
 //
 //	go run ./cmd/catalogbench            # every scenario, as a table
 //	go run ./cmd/catalogbench -json      # one JSON object per scenario
@@ -18,7 +18,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -43,7 +42,6 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
-	"github.com/pimkit/catalog/internal/benchhook"
 	"github.com/pimkit/catalog/internal/sink"
 	"github.com/pimkit/catalog/internal/synth"
 )
@@ -55,9 +53,6 @@ type Result struct {
 	Bytes      int64  `json:"bytes"`       // encoded product bytes
 	Requests   int    `json:"requests"`    // import requests sent
 	LowerBound int    `json:"lower_bound"` // ceil(max(products/10,000, bytes/body limit))
-	// EncodeWorkers is -encode-workers, as passed to ImportAll: 0 is the
-	// SDK's default.
-	EncodeWorkers int `json:"encode_workers"`
 	// Client CPU time (user + system) per product, and the baseline:
 	// json.Marshal of each product alone, with encoding/json's standard
 	// encoding of the same fields (a type with Product's fields and none of
@@ -94,29 +89,23 @@ var (
 	nCPU        = flag.Int("cpu-products", 20_000, "full products in cpu-full (cpu-minimal uses 10x as many)")
 	concurrency = flag.Int("concurrency", 2, "requests in flight")
 	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the client process to this file (go tool pprof reads it)")
-	workers     = flag.Int("encode-workers", 0, "BulkOptions.EncodeWorkers in the cpu and stream scenarios (0: the SDK's default, 1 up to three cores, half of them from four, at most 4)")
 	quotaN      = flag.Int("quota-requests", 160, "requests sent in the quota scenario")
 	memLimit    = flag.Bool("memlimit", false, "in stream scenarios, set the Go memory limit (GOMEMLIMIT) to the heap bound, so the collector keeps garbage within it (default: the default GC settings)")
 	rounds      = flag.Int("rounds", 5, "in cpu scenarios, times the baseline and the import are each measured, alternating")
-	serve       = flag.Bool("serve", false, "internal: run the count-only fake server and print its URL")
 	serveSink   = flag.Bool("sink", false, "internal: run the sink server (counts rows, answers every row applied) and print its URL")
 )
 
 func main() {
 	flag.Parse()
 	log.SetFlags(0)
-	if *cpuProfile != "" && !*serve && !*serveSink {
+	if *cpuProfile != "" && !*serveSink {
 		stop, err := startCPUProfile(*cpuProfile)
 		if err != nil {
 			log.Fatal(err)
 		}
 		defer stop()
 	}
-	switch {
-	case *serve:
-		runServer()
-		return
-	case *serveSink:
+	if *serveSink {
 		runSink()
 		return
 	}
@@ -185,7 +174,7 @@ func cpuScenario(name string, n int, gen func(int) catalog.Product) (Result, err
 		cpu, w := measure(func() error {
 			var err error
 			rep, err = client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, catalog.FromSlice(products),
-				&catalog.BulkOptions{Concurrency: *concurrency, EncodeWorkers: *workers})
+				&catalog.BulkOptions{Concurrency: *concurrency})
 			return err
 		})
 		if err := checkAllSucceeded(rep, n); err != nil {
@@ -199,7 +188,7 @@ func cpuScenario(name string, n int, gen func(int) catalog.Product) (Result, err
 	}
 	sdk, marshal := median(sdkCPU), median(marshalCPU)
 	return Result{
-		Name: name, Products: n, Bytes: bytes, Requests: rep.Requests, LowerBound: lowerBound(n, bytes), EncodeWorkers: *workers,
+		Name: name, Products: n, Bytes: bytes, Requests: rep.Requests, LowerBound: lowerBound(n, bytes),
 		SDKNsPerProduct: sdk, MarshalNsPerProduct: marshal, CPURatio: sdk / marshal,
 		CPURatioMin: slices.Min(ratios), CPURatioMax: slices.Max(ratios), Rounds: len(ratios),
 		Seconds: wall.Seconds(), ProductsPerSecond: float64(n) / wall.Seconds(), MBPerSecond: float64(bytes) / 1e6 / wall.Seconds(),
@@ -213,7 +202,7 @@ func runSink() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	srv := &http.Server{Handler: sink.NewHandler()}
+	srv := &http.Server{Handler: sink.New(0, 0)}
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
 	fmt.Println("http://" + ln.Addr().String())
@@ -276,7 +265,7 @@ func streamScenario(name string, n int, gen func(int) catalog.Product) (Result, 
 	cpu, wall := measure(func() error {
 		var err error
 		rep, err = client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, synth.Seq(n, gen),
-			&catalog.BulkOptions{Concurrency: *concurrency, EncodeWorkers: *workers, TotalItems: n})
+			&catalog.BulkOptions{Concurrency: *concurrency, TotalItems: n})
 		return err
 	})
 	stopSampling()
@@ -288,7 +277,7 @@ func streamScenario(name string, n int, gen func(int) catalog.Product) (Result, 
 		return Result{}, err
 	}
 	return Result{
-		Name: name, Products: n, Bytes: bytes, Requests: rep.Requests, LowerBound: lowerBound(n, bytes), EncodeWorkers: *workers,
+		Name: name, Products: n, Bytes: bytes, Requests: rep.Requests, LowerBound: lowerBound(n, bytes),
 		SDKNsPerProduct: perProduct(cpu, n), PeakHeapBytes: peak.Load(), PeakLiveHeapBytes: live.Load(), HeapBoundBytes: bound, Seconds: wall.Seconds(),
 		PeakRSSBytes: peakRSS, RSSBoundBytes: rssBound(n), RSSBeforeBytes: rssBefore, GOGC: gogc,
 		ProductsPerSecond: float64(n) / wall.Seconds(), MBPerSecond: float64(bytes) / 1e6 / wall.Seconds(),
@@ -370,10 +359,10 @@ func sampleHeap() (peak, live *atomic.Uint64, stop func()) {
 	return peak, live, func() { close(done); <-finished }
 }
 
-// spawnClient starts the count-only fake in a child process and returns a
-// client for it, with no rate limit on either side.
+// spawnClient starts the sink in a child process and returns a client for
+// it, with no rate limit.
 func spawnClient() (*catalog.Client, func(), error) {
-	url, _, stop, err := spawnServer("-serve")
+	url, _, stop, err := spawnServer("-sink")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -414,14 +403,6 @@ func spawnServer(args ...string) (string, int, func(), error) {
 		return "", 0, nil, fmt.Errorf("starting the server (%s): %w", args[0], err)
 	}
 	return strings.TrimSpace(url), cmd.Process.Pid, stop, nil
-}
-
-// runServer serves the count-only fake until standard input closes.
-func runServer() {
-	srv := catalogtest.NewServer(benchhook.CountOnly().(catalogtest.Option), catalogtest.WithoutIdempotency(), catalogtest.WithoutRateLimit())
-	defer srv.Close()
-	fmt.Println(srv.URL)
-	_, _ = io.Copy(io.Discard, os.Stdin)
 }
 
 func printResult(r Result) {
@@ -498,12 +479,7 @@ func procStatus(field string) (uint64, error) {
 
 // rssBound is the peak RSS of a whole process running ImportAll over keys
 // distinct keys under the default GC settings that the SDK documents (see
-// ImportAll's doc), for the -encode-workers in use, without the products
-// the stream keeps live.
+// ImportAll's doc), without the products the stream keeps live.
 func rssBound(keys int) uint64 {
-	bound := 2*(uint64(*concurrency+1)*catalog.DefaultMaxBodySize+64*uint64(keys)) + 64<<20
-	if w := cmp.Or(*workers, benchhook.EncodeWorkers()); w > 1 {
-		bound += 2 * uint64(w+2) << 20 // the chunks being encoded
-	}
-	return bound
+	return 2*(uint64(*concurrency+1)*catalog.DefaultMaxBodySize+64*uint64(keys)) + 64<<20
 }

@@ -1,10 +1,10 @@
 package main
 
-// The rate-quota scenarios: wall time of imports against a fake that
+// The rate-quota scenarios: wall time of imports against a server that
 // enforces the platform's window by arrival time, compared with the true
 // time bound, and one quota shared by four importers through Redis. These
-// measure time, not CPU, so the fake (count-only) runs in this process,
-// where its record of arrival times can be read.
+// measure time, not CPU, so the server (the sink, enforcing the window)
+// runs in this process, where its record of arrival times can be read.
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net/http/httptest"
 	"os"
 	"sort"
 	"sync"
@@ -21,7 +22,7 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
-	"github.com/pimkit/catalog/internal/benchhook"
+	"github.com/pimkit/catalog/internal/sink"
 	"github.com/pimkit/catalog/internal/synth"
 	"github.com/pimkit/catalog/redisquota"
 )
@@ -39,18 +40,18 @@ type QuotaResult struct {
 	Requests   int    `json:"requests"`
 	LowerBound int    `json:"lower_bound"` // ceil(products / 10,000)
 	Products   int    `json:"products"`
-	// Scaled: the fake and the client both allow 40 per WindowSeconds.
+	// Scaled: the sink and the client both allow 40 per WindowSeconds.
 	WindowSeconds      float64 `json:"window_seconds"`
 	NoLimitSeconds     float64 `json:"no_limit_seconds"`  // the same import, no limit on either side
 	TailSeconds        float64 `json:"tail_seconds"`      // no-limit time of the requests after the last full window
 	BoundSeconds       float64 `json:"bound_seconds"`     // floor((R-1)/40) x window + tail
-	LimitedSeconds     float64 `json:"limited_seconds"`   // with the client's limiter, against the enforcing fake
+	LimitedSeconds     float64 `json:"limited_seconds"`   // with the client's limiter, against the enforcing sink
 	RatioToBound       float64 `json:"ratio_to_bound"`    // limited / bound
 	RatioToNoLimit     float64 `json:"ratio_to_no_limit"` // limited / no limit
 	Bound60Seconds     float64 `json:"bound_60s_seconds"` // the bound at the platform's 60 s window
 	Limited60Projected float64 `json:"limited_60s_projected_seconds"`
 	HTTP429            int     `json:"http_429"`
-	MaxInWindow        int     `json:"max_in_window"` // most arrivals the fake saw in one window
+	MaxInWindow        int     `json:"max_in_window"` // most arrivals the sink saw in one window
 }
 
 // SharedResult is the shared-quota run.
@@ -60,7 +61,7 @@ type SharedResult struct {
 	Importers     int     `json:"importers"`
 	Requests      int     `json:"requests"`
 	WindowSeconds float64 `json:"window_seconds"`
-	SpanSeconds   float64 `json:"span_seconds"` // first to last arrival at the fake
+	SpanSeconds   float64 `json:"span_seconds"` // first to last arrival at the sink
 	WallSeconds   float64 `json:"wall_seconds"` // including the first use of the key, which holds back one window
 	// QuotaUsed: requests / (40 x (floor(span/window)+1)), the most any
 	// client could have had counted over the span.
@@ -100,7 +101,7 @@ const (
 )
 
 // boundScenario imports r requests of minimal products with no limit, then
-// with the client's limiter against a fake that enforces 40 per window.
+// with the client's limiter against a sink that enforces 40 per window.
 // Imports that fit in one window are as short as the unlimited ones, so
 // both are run -rate-repeat times, alternately, and the medians compared.
 func boundScenario(r int) (QuotaResult, error) {
@@ -111,7 +112,7 @@ func boundScenario(r int) (QuotaResult, error) {
 		return QuotaResult{}, err
 	}
 	var noLimits, tails, limits []time.Duration
-	var srv *catalogtest.Server
+	var srv *sink.Sink
 	for range max(*rateRepeat, 1) {
 		d, _, err := importOnce(r, 0)
 		if err != nil {
@@ -153,16 +154,17 @@ func boundScenario(r int) (QuotaResult, error) {
 }
 
 // importOnce imports r requests' worth of minimal products against a fresh
-// fake (window 0: no limit on either side) and returns the wall time and
-// the fake, closed, whose requests can still be read.
-func importOnce(r int, window time.Duration) (time.Duration, *catalogtest.Server, error) {
-	limit, clientLimit := catalogtest.WithoutRateLimit(), catalog.WithoutRateLimit()
+// sink (window 0: no limit on either side) and returns the wall time and
+// the sink, whose arrivals can still be read.
+func importOnce(r int, window time.Duration) (time.Duration, *sink.Sink, error) {
+	clientLimit := catalog.WithoutRateLimit()
 	if window > 0 {
-		limit, clientLimit = catalogtest.WithRateLimit(windowLimit, window), catalog.WithRateLimit(windowLimit, window)
+		clientLimit = catalog.WithRateLimit(windowLimit, window)
 	}
-	srv := catalogtest.NewServer(benchhook.CountOnly().(catalogtest.Option), catalogtest.WithoutIdempotency(), limit)
-	defer srv.Close()
-	c, err := srv.Client(clientLimit)
+	s := sink.New(windowLimit, window)
+	hs := httptest.NewServer(s)
+	defer hs.Close()
+	c, err := sinkClient(hs.URL, clientLimit)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -180,14 +182,19 @@ func importOnce(r int, window time.Duration) (time.Duration, *catalogtest.Server
 	if rep.Requests != r {
 		return 0, nil, fmt.Errorf("%d requests, want %d", rep.Requests, r)
 	}
-	return took, srv, nil
+	return took, s, nil
 }
 
-// serverView returns the 429s the fake answered and the most arrivals it
+// sinkClient returns a client for the sink at url.
+func sinkClient(url string, opts ...catalog.Option) (*catalog.Client, error) {
+	return catalog.NewClient(url, append([]catalog.Option{catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret)}, opts...)...)
+}
+
+// serverView returns the 429s the sink answered and the most arrivals it
 // saw in one window (t-window, t].
-func serverView(srv *catalogtest.Server, window time.Duration) (n429, most int) {
+func serverView(srv *sink.Sink, window time.Duration) (n429, most int) {
 	var times []time.Time
-	for _, r := range srv.Requests() {
+	for _, r := range srv.Arrivals() {
 		if r.Status == 429 {
 			n429++
 		}
@@ -205,7 +212,7 @@ func serverView(srv *catalogtest.Server, window time.Duration) (n429, most int) 
 }
 
 // sharedScenario: four importers, each with its own Redis connection and
-// redisquota.Limiter, import at once against one fake enforcing 40 per
+// redisquota.Limiter, import at once against one sink enforcing 40 per
 // window; -quota-requests requests in all, of 500 minimal products.
 func sharedScenario() (SharedResult, error) {
 	const importers, perRequest = 4, 500
@@ -215,9 +222,9 @@ func sharedScenario() (SharedResult, error) {
 		res.Skipped = "no redis-server: pass -redis host:port or set CATALOG_REDIS_ADDR"
 		return res, nil
 	}
-	srv := catalogtest.NewServer(benchhook.CountOnly().(catalogtest.Option), catalogtest.WithoutIdempotency(),
-		catalogtest.WithRateLimit(windowLimit, w))
-	defer srv.Close()
+	srv := sink.New(windowLimit, w)
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
 	key := fmt.Sprintf("{catalogbench-%d}", time.Now().UnixNano())
 	per := *quotaN / importers
 	var wg sync.WaitGroup
@@ -230,7 +237,7 @@ func sharedScenario() (SharedResult, error) {
 		if err != nil {
 			return res, err
 		}
-		c, err := srv.Client(catalog.WithLimiter(lim))
+		c, err := sinkClient(hs.URL, catalog.WithLimiter(lim))
 		if err != nil {
 			return res, err
 		}
@@ -255,7 +262,7 @@ func sharedScenario() (SharedResult, error) {
 			return res, err
 		}
 	}
-	reqs := srv.Requests()
+	reqs := srv.Arrivals()
 	res.Requests = len(reqs)
 	res.HTTP429, res.MaxInWindow = serverView(srv, w)
 	first, last := reqs[0].Time, reqs[0].Time

@@ -1,8 +1,8 @@
 // Package sink is a server for benchmarks that answers direct imports and
-// does nothing else. The count-only fake decodes every row with
-// encoding/json, which on a 2-core machine would be slower than the client
-// it measures; the sink only counts rows, with a byte scanner, so that the
-// client's encoding and the pipe are what the burst scenario sees.
+// does nothing else. It only counts rows, with a byte scanner, so that the
+// client's encoding and the pipe are what the benchmarks see, not the
+// server's decoding; it can enforce the platform's rate window and record
+// when each request arrived, for the quota scenarios.
 package sink
 
 import (
@@ -14,8 +14,11 @@ import (
 	"io"
 	"math/bits"
 	"net/http"
+	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pimkit/catalog"
 )
@@ -24,60 +27,129 @@ import (
 // api/openapi.yaml), the one request ImportAll sends when not queued.
 const ImportPath = "/api/b2b/pim/import/api"
 
-// NewHandler returns the sink's handler. A POST to the direct import is read
-// to the end, its products counted, and answered as the platform answers a
-// request whose every row was applied; the body limit is the platform's.
+// Sink is an http.Handler. A POST to the direct import is read to the end,
+// its products counted, and answered as the platform answers a request
+// whose every row was applied; the body limit is the platform's.
 // Credentials are not checked. Every other request gets a 404.
-func NewHandler() http.Handler {
-	var jobs atomic.Int64
-	// Bodies are read in 256 KiB pieces; a buffer per request in flight.
-	bufs := sync.Pool{New: func() any { return new([256 << 10]byte) }}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != ImportPath {
-			sinkError(w, http.StatusNotFound, "NOT_FOUND", "no such endpoint: "+r.Method+" "+r.URL.Path)
-			return
+type Sink struct {
+	limit  int           // imports admitted per window; 0: no limit
+	window time.Duration // the rate window
+	now    func() time.Time
+	jobs   atomic.Int64
+	bufs   sync.Pool // 256 KiB buffers to read bodies with, one per request in flight
+
+	mu       sync.Mutex
+	admitted []time.Time // arrivals of the imports admitted in the last window, oldest first
+	arrivals []Arrival
+}
+
+// Arrival is one request the sink received: when it arrived, and the
+// status it was answered with (0 while it is being answered).
+type Arrival struct {
+	Time   time.Time
+	Status int
+}
+
+// New returns a sink. With limit and window above 0 it enforces the
+// platform's rate window by arrival time: an import arriving when limit
+// imports were admitted in the window before it is answered 429, with a
+// Retry-After of the seconds until the oldest of them leaves the window.
+func New(limit int, window time.Duration) *Sink {
+	if window <= 0 {
+		limit = 0
+	}
+	return &Sink{limit: limit, window: window, now: time.Now, bufs: sync.Pool{New: func() any { return new([256 << 10]byte) }}}
+}
+
+// Arrivals returns the requests received so far, in the order they arrived.
+func (s *Sink) Arrivals() []Arrival {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.arrivals)
+}
+
+// ServeHTTP answers one request.
+func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	now := s.now()
+	s.mu.Lock()
+	i := len(s.arrivals)
+	s.arrivals = append(s.arrivals, Arrival{Time: now})
+	wait := s.admit(now)
+	s.mu.Unlock()
+	status := s.serve(w, r, wait)
+	s.mu.Lock()
+	s.arrivals[i].Status = status
+	s.mu.Unlock()
+}
+
+// admit takes a place in the rate window for a request arriving at now, or
+// returns how long until one frees. The caller holds s.mu.
+func (s *Sink) admit(now time.Time) (wait time.Duration) {
+	if s.limit == 0 {
+		return 0
+	}
+	cutoff := now.Add(-s.window)
+	i := 0
+	for i < len(s.admitted) && !s.admitted[i].After(cutoff) {
+		i++
+	}
+	s.admitted = s.admitted[i:]
+	if len(s.admitted) < s.limit {
+		s.admitted = append(s.admitted, now)
+		return 0
+	}
+	return s.admitted[0].Add(s.window).Sub(now)
+}
+
+// serve answers the request and returns the status it was answered with.
+func (s *Sink) serve(w http.ResponseWriter, r *http.Request, wait time.Duration) int {
+	if r.Method != http.MethodPost || r.URL.Path != ImportPath {
+		return sinkError(w, http.StatusNotFound, "NOT_FOUND", "no such endpoint: "+r.Method+" "+r.URL.Path)
+	}
+	if wait > 0 {
+		secs := max(int64((wait+time.Second-1)/time.Second), 1)
+		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+		return sinkError(w, http.StatusTooManyRequests, "RATE_LIMITED",
+			fmt.Sprintf("rate limit exceeded: at most %d requests per %s", s.limit, s.window))
+	}
+	buf := s.bufs.Get().(*[256 << 10]byte)
+	defer s.bufs.Put(buf)
+	var c rowCounter
+	if _, err := io.CopyBuffer(&c, http.MaxBytesReader(w, r.Body, catalog.DefaultMaxBodySize), buf[:]); err != nil {
+		if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
+			return sinkError(w, http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE", err.Error())
 		}
-		buf := bufs.Get().(*[256 << 10]byte)
-		defer bufs.Put(buf)
-		var c rowCounter
-		if _, err := io.CopyBuffer(&c, http.MaxBytesReader(w, r.Body, catalog.DefaultMaxBodySize), buf[:]); err != nil {
-			if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
-				sinkError(w, http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE", err.Error())
-			} else {
-				sinkError(w, http.StatusBadRequest, "VALIDATION_ERROR", "reading the body: "+err.Error())
-			}
-			return
-		}
-		n, err := c.count()
-		if err != nil {
-			sinkError(w, http.StatusBadRequest, "VALIDATION_ERROR", err.Error())
-			return
-		}
-		writeJSON(w, http.StatusOK, catalog.ImportResult{
-			Success: true,
-			JobID:   fmt.Sprintf("api_import_sink_%d", jobs.Add(1)),
-			Summary: catalog.ImportSummary{Total: n, Successful: n, Inserted: n},
-			Message: fmt.Sprintf("%d products counted, none stored", n),
-		})
+		return sinkError(w, http.StatusBadRequest, "VALIDATION_ERROR", "reading the body: "+err.Error())
+	}
+	n, err := c.count()
+	if err != nil {
+		return sinkError(w, http.StatusBadRequest, "VALIDATION_ERROR", err.Error())
+	}
+	return writeJSON(w, http.StatusOK, catalog.ImportResult{
+		Success: true,
+		JobID:   fmt.Sprintf("api_import_sink_%d", s.jobs.Add(1)),
+		Summary: catalog.ImportSummary{Total: n, Successful: n, Inserted: n},
+		Message: fmt.Sprintf("%d products counted, none stored", n),
 	})
 }
 
 // sinkError answers with the platform's error shape (Error in
-// api/openapi.yaml).
-func sinkError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]any{"success": false, "error": msg, "code": code})
+// api/openapi.yaml), and returns status.
+func sinkError(w http.ResponseWriter, status int, code, msg string) int {
+	return writeJSON(w, status, map[string]any{"success": false, "error": msg, "code": code})
 }
 
-// writeJSON answers with status and v as JSON.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// writeJSON answers with status and v as JSON, and returns the status sent.
+func writeJSON(w http.ResponseWriter, status int, v any) int {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
+		return http.StatusInternalServerError
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write(raw)
+	return status
 }
 
 // productsKey is the key of the top-level object whose array the sink

@@ -8,8 +8,10 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/internal/synth"
@@ -195,7 +197,7 @@ func TestRowCounterIncomplete(t *testing.T) {
 // TestSinkImport checks that ImportAll against the sink counts every row
 // as succeeded, and that the sink answers other requests 404.
 func TestSinkImport(t *testing.T) {
-	srv := httptest.NewServer(NewHandler())
+	srv := httptest.NewServer(New(0, 0))
 	defer srv.Close()
 	client, err := catalog.NewClient(srv.URL, catalog.WithAPIKey("id", "secret"), catalog.WithoutRateLimit())
 	if err != nil {
@@ -228,6 +230,34 @@ func TestSinkImport(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("GET %s: %d, want 404", ImportPath, resp.StatusCode)
+	}
+}
+
+// TestSinkRateLimit checks that the sink admits at most limit imports in
+// any window by arrival time, answers the others 429 with the seconds until
+// a place frees, and records every arrival with its status.
+func TestSinkRateLimit(t *testing.T) {
+	s := New(2, 10*time.Second)
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := t0
+	s.now = func() time.Time { return now }
+	post := func(at time.Duration) *httptest.ResponseRecorder {
+		now = t0.Add(at)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, ImportPath, strings.NewReader(`{"products":[{}]}`)))
+		return rec
+	}
+	post(0)
+	post(4 * time.Second)
+	if rec := post(5 * time.Second); rec.Code != http.StatusTooManyRequests || rec.Header().Get("Retry-After") != "5" {
+		t.Errorf("third import in the window: %d, Retry-After %q; want 429 and 5", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	if rec := post(10 * time.Second); rec.Code != http.StatusOK { // the first has left the window
+		t.Errorf("import once a place freed: %d, want 200", rec.Code)
+	}
+	want := []Arrival{{t0, 200}, {t0.Add(4 * time.Second), 200}, {t0.Add(5 * time.Second), 429}, {t0.Add(10 * time.Second), 200}}
+	if got := s.Arrivals(); !slices.Equal(got, want) {
+		t.Errorf("arrivals %v, want %v", got, want)
 	}
 }
 
