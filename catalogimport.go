@@ -2,11 +2,8 @@ package catalog
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"iter"
 	"net/http"
-	"net/url"
 	"strconv"
 )
 
@@ -98,55 +95,4 @@ func checkEntityCount(field string, n int) error {
 		return &ValidationError{Field: field, Reason: fmt.Sprintf("%d items; at most %d per request", n, MaxProducts)}
 	}
 	return nil
-}
-
-// pageMeta is the paging block of a listing.
-type pageMeta struct {
-	Page    int `json:"page"`
-	PerPage int `json:"per_page"`
-	Total   int `json:"total"`
-}
-
-// listPages yields the items of a paged listing at path (with query q),
-// fetching one page of perPage items at a time, until an empty or last page.
-func listPages[T any](ctx context.Context, c *Client, path string, q url.Values, perPage int) iter.Seq2[T, error] {
-	return func(yield func(T, error) bool) {
-		q := cloneQuery(q)
-		q.Set("per_page", strconv.Itoa(perPage))
-		seen := 0
-		for page := 1; ; page++ {
-			q.Set("page", strconv.Itoa(page))
-			var out struct {
-				Data []json.RawMessage `json:"data"`
-				Meta pageMeta          `json:"meta"`
-			}
-			if err := c.do(ctx, http.MethodGet, path+"?"+q.Encode(), nil, &out); err != nil {
-				var zero T
-				yield(zero, err)
-				return
-			}
-			for _, raw := range out.Data {
-				var v T
-				if err := json.Unmarshal(raw, &v); err != nil {
-					yield(v, malformed(http.MethodGet, path, err.Error()))
-					return
-				}
-				if !yield(v, nil) {
-					return
-				}
-			}
-			seen += len(out.Data)
-			if len(out.Data) == 0 || seen >= out.Meta.Total {
-				return
-			}
-		}
-	}
-}
-
-func cloneQuery(q url.Values) url.Values {
-	out := url.Values{}
-	for k, v := range q {
-		out[k] = append([]string(nil), v...)
-	}
-	return out
 }

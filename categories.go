@@ -33,7 +33,9 @@ type CategoriesService service
 // refused is refused too. Parents are sent before their children: the
 // rows are reordered (stably, so siblings keep the caller's order), and
 // row numbers in the result are always the caller's indexes. An answer
-// whose summary does not count every row sent is an *OutcomeUnknownError.
+// whose summary does not count every row sent is returned with an
+// *OutcomeUnknownError: the rows it lists failed, the others may have been
+// applied.
 //
 // POST /api/b2b/pim/categories/import (operation importCategories)
 func (s *CategoriesService) Import(ctx context.Context, categories []Category, opts *EntityImportOptions) (*EntityImportResult, error) {
@@ -49,13 +51,10 @@ func (s *CategoriesService) Import(ctx context.Context, categories []Category, o
 	}
 	b := planCategories(categories, tenant)
 	res, err := s.client.sendEntities(ctx, categoriesImportPath, "categories", b, opts.get())
-	if err == nil {
-		err = uncounted(categoriesImportPath, res.Summary.Successful, res.Summary.Failed, len(b.sent))
-	}
 	if err != nil {
 		return nil, err
 	}
-	return res, nil
+	return res, uncounted(categoriesImportPath, res.Summary.Successful, res.Summary.Failed, len(b.sent))
 }
 
 // List yields every category of the tenant, sorted by id, fetching a page
@@ -63,7 +62,7 @@ func (s *CategoriesService) Import(ctx context.Context, categories []Category, o
 //
 // GET /api/b2b/pim/categories (operation listCategories)
 func (s *CategoriesService) List(ctx context.Context) iter.Seq2[Category, error] {
-	return listPages[Category](ctx, s.client, categoriesPath, url.Values{}, 1000)
+	return listPages[Category](ctx, s.client, categoriesPath, url.Values{}, 1, 1000)
 }
 
 // parents returns the tenant's tree: each category id to its parent id.

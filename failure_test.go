@@ -350,25 +350,6 @@ func syncResult(rep *catalog.SyncReport, err error) result {
 // (issue 19, item 1), skipped until fixed: "method/failure" -> the gap. Fix
 // the code, then delete the line.
 var knownGaps = map[string]string{
-	"Products.ImportAll/200 missing a required field":   causeless,
-	"Products.NewBatcher/200 missing a required field":  causeless,
-	"Client.Sync/200 missing a required field":          causeless,
-	"Products.List/200 missing a required field":        listGap,
-	"Categories.List/200 missing a required field":      listGap,
-	"Jobs.Errors/200 missing a required field":          listGap,
-	"Products.Remove/200 missing a required field":      "a removal answer without summary is returned as a success that removed nothing; the codes sent may have been removed",
-	"Client.Sync entities/network error":                syncCauseless,
-	"Client.Sync entities/400":                          syncCauseless,
-	"Client.Sync entities/401":                          syncCauseless,
-	"Client.Sync entities/403":                          syncCauseless,
-	"Client.Sync entities/404":                          syncCauseless,
-	"Client.Sync entities/409":                          syncCauseless,
-	"Client.Sync entities/429":                          syncCauseless,
-	"Client.Sync entities/500":                          syncCauseless,
-	"Client.Sync entities/502 HTML page":                syncCauseless,
-	"Client.Sync entities/503":                          syncCauseless,
-	"Client.Sync entities/malformed 200":                syncCauseless,
-	"Client.Sync entities/200 missing a required field": "category and promotion rows answered {\"success\":true} without summary are reported succeeded; they are unknown",
 }
 
 const (

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"iter"
-	"net/http"
 	"net/url"
 	"strconv"
 )
@@ -22,15 +21,6 @@ type JobErrorsOptions struct {
 	Page int
 }
 
-// errorPage is one page of GET /api/b2b/pim/jobs/{jobId}/errors.
-type errorPage struct {
-	Data []wireRowError `json:"data"`
-	Meta struct {
-		Page    int `json:"page"`
-		PerPage int `json:"per_page"`
-		Total   int `json:"total"`
-	} `json:"meta"`
-}
 
 // wireRowError is a row error as the errors endpoint gives it: error is a
 // code such as validation_error and message the text; a server that gives
@@ -80,25 +70,13 @@ func (s *JobsService) Errors(ctx context.Context, jobID string, opts *JobErrorsO
 			yield(RowError{}, &ValidationError{Field: "per_page", Reason: "must be between 1 and " + strconv.Itoa(MaxErrorsPerPage)})
 			return
 		}
-		base := "/api/b2b/pim/jobs/" + url.PathEscape(jobID) + "/errors"
-		for page := max(o.Page, 1); ; page++ {
-			q := url.Values{"page": {strconv.Itoa(page)}}
-			if o.PerPage > 0 {
-				q.Set("per_page", strconv.Itoa(o.PerPage))
-			}
-			var out errorPage
-			if err := s.client.do(ctx, http.MethodGet, base+"?"+q.Encode(), nil, &out); err != nil {
+		path := "/api/b2b/pim/jobs/" + url.PathEscape(jobID) + "/errors"
+		for w, err := range listPages[wireRowError](ctx, s.client, path, nil, o.Page, o.PerPage) {
+			if err != nil {
 				yield(RowError{}, err)
 				return
 			}
-			for _, w := range out.Data {
-				if !yield(w.rowError(), nil) {
-					return
-				}
-			}
-			// The last page: short, empty, or reaching the total.
-			per := out.Meta.PerPage
-			if len(out.Data) == 0 || (per > 0 && len(out.Data) < per) || page*max(per, len(out.Data)) >= out.Meta.Total {
+			if !yield(w.rowError(), nil) {
 				return
 			}
 		}

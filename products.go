@@ -181,15 +181,12 @@ func (s *ProductsService) Import(ctx context.Context, sourceID string, products 
 	if err := s.client.run(ctx, call); err != nil {
 		return nil, err
 	}
-	if err := uncounted(importAPIPath, res.Summary.Successful, res.Summary.Failed, len(b.sent)); err != nil {
-		return nil, err
-	}
 	res.Replayed = call.replayed
 	for i := range res.Errors {
 		res.Errors[i].Row = b.callerRow(res.Errors[i].Row)
 	}
 	res.Rejected = b.rejected
-	return &res, nil
+	return &res, uncounted(importAPIPath, res.Summary.Successful, res.Summary.Failed, len(b.sent))
 }
 
 // Queue hands products to the platform's background worker and returns the

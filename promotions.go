@@ -26,8 +26,9 @@ type PromotionsService service
 // entry. The
 // platform refuses, per row, a promotion whose target packaging option
 // (TargetPkgIDs, by PackagingOption.PkgID) is on no product of the tenant.
-// An answer whose summary does not count every row sent is an
-// *OutcomeUnknownError.
+// An answer whose summary does not count every row sent is returned with
+// an *OutcomeUnknownError: the rows it lists failed, the others may have
+// been applied.
 //
 // POST /api/b2b/pim/promotions/import (operation importPromotions)
 func (s *PromotionsService) Import(ctx context.Context, promotions []Promotion, opts *EntityImportOptions) (*EntityImportResult, error) {
@@ -36,13 +37,10 @@ func (s *PromotionsService) Import(ctx context.Context, promotions []Promotion, 
 	}
 	b := planPromotions(promotions, "of the same call")
 	res, err := s.client.sendEntities(ctx, promotionsImportPath, "promotions", b, opts.get())
-	if err == nil {
-		err = uncounted(promotionsImportPath, res.Summary.Successful, res.Summary.Failed, len(b.sent))
-	}
 	if err != nil {
 		return nil, err
 	}
-	return res, nil
+	return res, uncounted(promotionsImportPath, res.Summary.Successful, res.Summary.Failed, len(b.sent))
 }
 
 // planPromotions checks each promotion and refuses the ones that break a

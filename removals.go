@@ -37,7 +37,7 @@ func (s *ProductsService) List(ctx context.Context, sourceID string) iter.Seq2[P
 			yield(ProductRef{}, &ValidationError{Field: "source_id", Reason: "required"})
 		}
 	}
-	return listPages[ProductRef](ctx, s.client, productsPath, url.Values{"source_id": {sourceID}}, 1000)
+	return listPages[ProductRef](ctx, s.client, productsPath, url.Values{"source_id": {sourceID}}, 1, 1000)
 }
 
 // RemoveResult is the answer of a removal. Every code sent is counted in
@@ -90,5 +90,5 @@ func (s *ProductsService) Remove(ctx context.Context, sourceID string, entityCod
 	if err := s.client.run(ctx, &apiCall{method: http.MethodPost, path: productsRemovePath, body: body, out: &res}); err != nil {
 		return nil, err
 	}
-	return &res, nil
+	return &res, uncounted(productsRemovePath, res.Summary.Removed, res.Summary.Failed, len(entityCodes))
 }

@@ -235,11 +235,13 @@ func entityAnswer(path string, err error, res *EntityImportResult, sent []int) a
 	return a
 }
 
-// removalAnswer is a removal's answer: a removed code succeeded.
+// removalAnswer is a removal's answer: a removed code succeeded. A 2xx
+// answer comes with its result even when Remove found its counts wrong;
+// settle then reads the counts itself.
 func removalAnswer(err error, res *RemoveResult) answer {
 	a := answer{method: http.MethodPost, path: productsRemovePath, err: err}
-	if err == nil {
-		a.succeeded, a.failed, a.errs = res.Summary.Removed, res.Summary.Failed, res.Errors
+	if res != nil {
+		a.err, a.succeeded, a.failed, a.errs = nil, res.Summary.Removed, res.Summary.Failed, res.Errors
 	}
 	return a
 }
