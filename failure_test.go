@@ -349,8 +349,7 @@ func syncResult(rep *catalog.SyncReport, err error) result {
 // knownGaps are cells the table shows wrong in code that is being rewritten
 // (issue 19, item 1), skipped until fixed: "method/failure" -> the gap. Fix
 // the code, then delete the line.
-var knownGaps = map[string]string{
-}
+var knownGaps = map[string]string{}
 
 const (
 	causeless     = "rows whose answer's counts disagree are unknown, but their RowError has no Cause: errors.Is(row, ErrOutcomeUnknown) is false"

@@ -21,7 +21,6 @@ type JobErrorsOptions struct {
 	Page int
 }
 
-
 // wireRowError is a row error as the errors endpoint gives it: error is a
 // code such as validation_error and message the text; a server that gives
 // no message has put the text in error.
