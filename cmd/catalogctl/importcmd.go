@@ -238,7 +238,7 @@ Exit 0 when every row succeeded, 2 when some failed or are unknown.`,
 			if runErr != nil {
 				return runErr
 			}
-			if n := len(report.Failed) + len(report.Unknown) + len(report.NotAttempted); n > 0 {
+			if n := unconfirmed(report.Failed, report.Unknown, report.NotAttempted); n > 0 {
 				return &rowsError{msg: fmt.Sprintf("%d of %d rows not confirmed applied", n, report.Read)}
 			}
 			return nil
@@ -276,6 +276,12 @@ type importOut struct {
 	JobIDs       []string      `json:"job_ids"`
 }
 
+// unconfirmed counts the rows of a report not confirmed applied: failed,
+// unknown or not attempted. The exit status and --json's "ok" follow it.
+func unconfirmed(failed, unknown []catalog.RowError, notAttempted []int) int {
+	return len(failed) + len(unknown) + len(notAttempted)
+}
+
 func rowErrorsOut(errs []catalog.RowError) []rowErrorOut {
 	out := make([]rowErrorOut, len(errs))
 	for i, e := range errs {
@@ -300,7 +306,7 @@ func nonNilInts(s []int) []int {
 }
 
 func (a *app) printImport(path, source string, r *catalog.BulkReport) {
-	ok := len(r.Failed)+len(r.Unknown)+len(r.NotAttempted) == 0
+	ok := unconfirmed(r.Failed, r.Unknown, r.NotAttempted) == 0
 	if a.json {
 		jobs := r.JobIDs
 		if jobs == nil {

@@ -122,10 +122,6 @@ when the removal limit or a partial feed kept the sync from removing.`,
 	return cmd
 }
 
-func stageTrouble(s catalog.StageReport) int {
-	return len(s.Failed) + len(s.Unknown) + len(s.NotAttempted)
-}
-
 type stageOut struct {
 	Read         int           `json:"read"`
 	Succeeded    int           `json:"succeeded"`
@@ -141,8 +137,11 @@ type stageOut struct {
 // syncTrouble counts the rows and removals of a sync not confirmed
 // applied: the run's exit status and --json's "ok" both follow it.
 func syncTrouble(r *catalog.SyncReport) int {
-	return stageTrouble(r.Categories) + stageTrouble(r.Products) + stageTrouble(r.Promotions) +
-		len(r.Removals.Failed) + len(r.Removals.Unknown) + len(r.Removals.NotAttempted)
+	n := 0
+	for _, s := range []catalog.StageReport{r.Categories, r.Products, r.Promotions} {
+		n += unconfirmed(s.Failed, s.Unknown, s.NotAttempted)
+	}
+	return n + unconfirmed(r.Removals.Failed, r.Removals.Unknown, r.Removals.NotAttempted)
 }
 
 func toStageOut(s catalog.StageReport) stageOut {
