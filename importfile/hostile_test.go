@@ -204,20 +204,27 @@ func (r *repeat) Read(p []byte) (int, error) {
 	return int(k), nil
 }
 
-// A single CSV line of 100 MB is refused once the record bound is reached:
-// the rest is never read.
-func TestCSVHundredMegabyteLine(t *testing.T) {
-	src := &repeat{prefix: "sku,name\nS1,ok\n", c: 'x', n: 100_000_000}
-	var rows []Row
-	var errs []error
-	alloc, inuse := memGrowth(func() { rows, errs = collect(t, src, "long.csv", nil) })
-	t.Logf("read %d bytes; allocated %d bytes, heap in use %+d bytes", src.read, alloc, inuse)
-	var le *LimitError
-	if len(rows) != 1 || len(errs) != 1 || !errors.As(errs[0], &le) || le.Line != 3 || le.File != "long.csv" || le.Limit != DefaultMaxRecordSize {
-		t.Fatalf("rows %v, errors %v", rows, errs)
-	}
-	if src.read > 2*DefaultMaxRecordSize || alloc > memBound {
-		t.Fatalf("read %d bytes, allocated %d", src.read, alloc)
+// A record of 100 MB, a single CSV line or a JSON array element, is
+// refused once the record bound is reached: the rest is never read.
+func TestHundredMegabyteRecord(t *testing.T) {
+	for _, c := range []struct{ file, prefix string }{
+		{"long.csv", "sku,name\nS1,ok\n"},
+		{"big.json", "[\n{\"a\": 1},\n{\"a\": \""},
+	} {
+		t.Run(c.file, func(t *testing.T) {
+			src := &repeat{prefix: c.prefix, c: 'x', n: 100_000_000}
+			var rows []Row
+			var errs []error
+			alloc, inuse := memGrowth(func() { rows, errs = collect(t, src, c.file, nil) })
+			t.Logf("read %d bytes; allocated %d bytes, heap in use %+d bytes", src.read, alloc, inuse)
+			var le *LimitError
+			if len(rows) != 1 || len(errs) != 1 || !errors.As(errs[0], &le) || le.Line != 3 || le.File != c.file || le.Limit != DefaultMaxRecordSize {
+				t.Fatalf("rows %v, errors %v", rows, errs)
+			}
+			if src.read > 2*DefaultMaxRecordSize || alloc > memBound {
+				t.Fatalf("read %d bytes, allocated %d", src.read, alloc)
+			}
+		})
 	}
 }
 
@@ -234,22 +241,6 @@ func TestNDJSONHundredMegabyteLine(t *testing.T) {
 	}
 	if alloc > memBound {
 		t.Fatalf("allocated %d bytes", alloc)
-	}
-}
-
-// A JSON array element of 100 MB is refused at the record bound.
-func TestJSONHundredMegabyteValue(t *testing.T) {
-	src := &repeat{prefix: "[\n{\"a\": 1},\n{\"a\": \"", c: 'x', n: 100_000_000}
-	var rows []Row
-	var errs []error
-	alloc, inuse := memGrowth(func() { rows, errs = collect(t, src, "big.json", nil) })
-	t.Logf("read %d bytes; allocated %d bytes, heap in use %+d bytes", src.read, alloc, inuse)
-	var le *LimitError
-	if len(rows) != 1 || len(errs) != 1 || !errors.As(errs[0], &le) || le.Line != 3 {
-		t.Fatalf("rows %v, errors %v", rows, errs)
-	}
-	if src.read > 2*DefaultMaxRecordSize || alloc > memBound {
-		t.Fatalf("read %d bytes, allocated %d", src.read, alloc)
 	}
 }
 

@@ -97,23 +97,23 @@ func TestScriptKeepsTheWindow(t *testing.T) {
 	if ok || wait <= time.Minute-time.Millisecond || wait > time.Minute {
 		t.Fatalf("taken %v, wait %v; want about one window (the answered slot)", ok, wait)
 	}
-	mr.SetTime(start.Add(62*time.Second - time.Millisecond))
-	if ok, _, _ := take(t, l); ok {
-		t.Fatal("a slot freed before a window after its answer")
-	}
-	mr.SetTime(start.Add(62 * time.Second))
-	if ok, _, _ := take(t, l); !ok {
-		t.Fatal("the answered slot did not free a window after its answer")
-	}
+	wantFreedAt(t, mr, l, start.Add(62*time.Second), "the answered slot, a window after its answer")
 	// Now full again: the crashed holder's slot, the given-back one's
 	// taker and the last; the crashed one frees at its lease.
-	mr.SetTime(start.Add(5*time.Minute - time.Millisecond))
+	wantFreedAt(t, mr, l, start.Add(5*time.Minute), "the crashed holder's slot, at its lease")
+}
+
+// wantFreedAt checks, on Redis's clock, that no slot is free a millisecond
+// before at and that one is at at: the moment the slot named by what frees.
+func wantFreedAt(t *testing.T, mr *miniredis.Miniredis, l *Limiter, at time.Time, what string) {
+	t.Helper()
+	mr.SetTime(at.Add(-time.Millisecond))
 	if ok, _, _ := take(t, l); ok {
-		t.Fatal("a slot freed before its lease")
+		t.Fatalf("%s: a slot freed before", what)
 	}
-	mr.SetTime(start.Add(5 * time.Minute))
+	mr.SetTime(at)
 	if ok, _, _ := take(t, l); !ok {
-		t.Fatal("the crashed holder's slot was not reclaimed at its lease")
+		t.Fatalf("%s: not freed", what)
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/pimkit/catalog"
 )
 
@@ -54,10 +56,7 @@ func (a *app) credential() (catalog.Option, error) {
 
 // client builds the platform client from the flags and the environment.
 func (a *app) client() (*catalog.Client, error) {
-	base := a.baseURL
-	if base == "" {
-		base = a.getenv(envBaseURL)
-	}
+	base := a.flagOrEnv(a.baseURL, envBaseURL)
 	if base == "" {
 		return nil, usagef("no base URL: give --base-url or set %s", envBaseURL)
 	}
@@ -98,12 +97,24 @@ func (a *app) client() (*catalog.Client, error) {
 	return c, nil
 }
 
+// flagOrEnv is a flag's value when given, else the environment variable
+// env's: a flag wins over the environment.
+func (a *app) flagOrEnv(flag, env string) string {
+	if flag != "" {
+		return flag
+	}
+	return a.getenv(env)
+}
+
+// addSourceFlag adds --source, the import source, to cmd; read it with
+// sourceID.
+func addSourceFlag(cmd *cobra.Command, source *string) {
+	cmd.Flags().StringVar(source, "source", "", "the import source (env "+envSourceID+")")
+}
+
 // sourceID is the --source flag, else CATALOG_SOURCE_ID.
 func (a *app) sourceID(flag string) (string, error) {
-	if flag != "" {
-		return flag, nil
-	}
-	if id := a.getenv(envSourceID); id != "" {
+	if id := a.flagOrEnv(flag, envSourceID); id != "" {
 		return id, nil
 	}
 	return "", usagef("no import source: give --source or set %s", envSourceID)

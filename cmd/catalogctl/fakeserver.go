@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -132,15 +131,9 @@ func (a *app) fakeOptions(f fakeServerFlags) ([]catalogtest.Option, fakeReady, e
 		ready.APIKeyID, ready.APISecret = catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret
 	}
 
-	var sources []catalog.Source
-	if f.sourcesFile != "" {
-		data, err := os.ReadFile(f.sourcesFile)
-		if err != nil {
-			return nil, ready, &usageError{msg: err.Error()}
-		}
-		if sources, err = catalogtest.DecodeSources(data); err != nil {
-			return nil, ready, usagef("--sources-file %s: %v", f.sourcesFile, err)
-		}
+	sources, err := readFlagFile("sources-file", f.sourcesFile, catalogtest.DecodeSources)
+	if err != nil {
+		return nil, ready, err
 	}
 	for _, s := range f.sources {
 		if strings.HasPrefix(strings.TrimSpace(s), "{") {
@@ -174,15 +167,9 @@ func (a *app) fakeOptions(f fakeServerFlags) ([]catalogtest.Option, fakeReady, e
 		opts = append(opts, catalogtest.WithLanguages(f.languages...))
 	}
 
-	var faults []catalogtest.Fault
-	if f.faultsFile != "" {
-		data, err := os.ReadFile(f.faultsFile)
-		if err != nil {
-			return nil, ready, &usageError{msg: err.Error()}
-		}
-		if faults, err = catalogtest.DecodeFaults(data); err != nil {
-			return nil, ready, usagef("--faults-file %s: %v", f.faultsFile, err)
-		}
+	faults, err := readFlagFile("faults-file", f.faultsFile, catalogtest.DecodeFaults)
+	if err != nil {
+		return nil, ready, err
 	}
 	for _, spec := range f.faults {
 		fs, err := parseFault(spec)

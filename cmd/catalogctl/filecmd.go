@@ -177,7 +177,7 @@ refused with its details, a hint, and the line and column of the fault
 		}),
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&source, "source", "", "the import source (env CATALOG_SOURCE_ID)")
+	addSourceFlag(cmd, &source)
 	fl.StringVar(&m.file, "mapping", "", `a JSON file of this upload's field mappings: {"Column": "dotted.path"}`)
 	fl.StringArrayVar(&m.pairs, "map", nil, "a column's product field for this upload, Column=dotted.path (repeatable; wins over --mapping)")
 	fl.BoolVar(&updateExisting, "update-existing", true, "update the products that rows match by EAN; false makes such rows fail (sent only when given)")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"os"
 	"path/filepath"
 	"unicode/utf8"
@@ -81,14 +82,8 @@ func (m *mappingFlags) mapping(path string, opts *importfile.Options) (importfil
 // neither is given.
 func (m *mappingFlags) fields() (map[string]string, error) {
 	fields := map[string]string{}
-	if m.file != "" {
-		data, err := readFile(m.file)
-		if err != nil {
-			return nil, err
-		}
-		if err := jsonUnmarshalStrict(data, &fields); err != nil {
-			return nil, usagef(`--mapping %s: want a JSON object {"Column": "dotted.path"}: %v`, m.file, err)
-		}
+	if err := readJSONFlagFile("mapping", m.file, &fields, `a JSON object {"Column": "dotted.path"}`); err != nil {
+		return nil, err
 	}
 	if err := parseMap(m.pairs, fields); err != nil {
 		return nil, err
@@ -126,6 +121,52 @@ func openFile(path string) (*os.File, int64, error) {
 	}
 	return f, st.Size(), nil
 }
+
+// productFile is a local file of products on its way to the platform:
+// what import and sync both resolve before they send it.
+type productFile struct {
+	source   string          // the import source
+	client   *catalog.Client // the client of the flags and the environment
+	products iter.Seq2[catalog.Product, error]
+	total    int64 // the file's rows when a bar shows them, else -1
+	progress progress
+	f        *os.File
+}
+
+// openProducts resolves the import source, the mapping of path and the
+// client, and opens path for its products; on a terminal it counts the
+// rows first for the progress bar, which what names. Close the file when
+// done.
+func (a *app) openProducts(path, source string, m *mappingFlags, what string) (*productFile, error) {
+	src, err := a.sourceID(source)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := m.options()
+	if err != nil {
+		return nil, err
+	}
+	mp, err := m.mapping(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	client, err := a.client()
+	if err != nil {
+		return nil, err
+	}
+	f, _, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	total := int64(-1)
+	if !a.json && a.terminal(a.stderr) {
+		total = countRows(path, opts)
+	}
+	return &productFile{source: src, client: client, products: importfile.Products(f, filepath.Base(path), mp, opts),
+		total: total, progress: a.newProgress(total, what), f: f}, nil
+}
+
+func (p *productFile) Close() error { return p.f.Close() }
 
 // countRows counts the data rows of a file, for the progress bar's total.
 func countRows(path string, opts *importfile.Options) int64 {
@@ -174,51 +215,30 @@ Exit 0 when every row succeeded, 2 when some failed or are unknown.`,
 		Args: exactArgs("FILE"),
 		RunE: wrap(func(cmd *cobra.Command, args []string) error {
 			path := args[0]
-			opts, err := m.options()
-			if err != nil {
-				return err
-			}
-			src, err := a.sourceID(source)
-			if err != nil {
-				return err
-			}
 			mode := catalog.MergeMode(mergeMode)
 			if mode != "" && mode != catalog.MergeReplace && mode != catalog.MergePartial {
 				return usagef("--merge-mode %q: want replace or partial", mergeMode)
 			}
-			mp, err := m.mapping(path, opts)
+			pf, err := a.openProducts(path, source, &m, "importing")
 			if err != nil {
 				return err
 			}
-			client, err := a.client()
-			if err != nil {
-				return err
-			}
-			f, _, err := openFile(path)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			total := int64(-1)
-			if !a.json && a.terminal(a.stderr) {
-				total = countRows(path, opts)
-			}
-			prog := a.newProgress(total, "importing")
+			defer pf.Close()
 			bulk := &catalog.BulkOptions{Queued: queued, Concurrency: concurrency, StopOnError: stopOnError,
-				ResendUnknown: resendUnknown, Progress: prog.update,
+				ResendUnknown: resendUnknown, Progress: pf.progress.update,
 				RequestOptions: catalog.RequestOptions{MergeMode: mode, BatchID: batchID}}
-			if total > 0 {
-				bulk.TotalItems = int(total)
+			if pf.total > 0 {
+				bulk.TotalItems = int(pf.total)
 			}
-			report, runErr := client.Products.ImportAll(cmd.Context(), src, importfile.Products(f, filepath.Base(path), mp, opts), bulk)
-			prog.finish()
+			report, runErr := pf.client.Products.ImportAll(cmd.Context(), pf.source, pf.products, bulk)
+			pf.progress.finish()
 			if report != nil {
-				a.printImport(path, src, report)
+				a.printImport(path, pf.source, report)
 			}
 			if runErr != nil {
 				return runErr
 			}
-			if n := len(report.Failed) + len(report.Unknown) + len(report.NotAttempted); n > 0 {
+			if n := unconfirmed(report.Failed, report.Unknown, report.NotAttempted); n > 0 {
 				return &rowsError{msg: fmt.Sprintf("%d of %d rows not confirmed applied", n, report.Read)}
 			}
 			return nil
@@ -226,7 +246,7 @@ Exit 0 when every row succeeded, 2 when some failed or are unknown.`,
 	}
 	m.register(cmd)
 	fl := cmd.Flags()
-	fl.StringVar(&source, "source", "", "the import source (env CATALOG_SOURCE_ID)")
+	addSourceFlag(cmd, &source)
 	fl.BoolVar(&queued, "queued", false, "send through the platform's queue and wait for the jobs")
 	fl.StringVar(&mergeMode, "merge-mode", "", "replace or partial (default partial: the client never leaves it to the platform, whose own default, replace, drops every field not sent)")
 	fl.StringVar(&batchID, "batch-id", "", "batch id sent on every request (generated unless set)")
@@ -256,6 +276,12 @@ type importOut struct {
 	JobIDs       []string      `json:"job_ids"`
 }
 
+// unconfirmed counts the rows of a report not confirmed applied: failed,
+// unknown or not attempted. The exit status and --json's "ok" follow it.
+func unconfirmed(failed, unknown []catalog.RowError, notAttempted []int) int {
+	return len(failed) + len(unknown) + len(notAttempted)
+}
+
 func rowErrorsOut(errs []catalog.RowError) []rowErrorOut {
 	out := make([]rowErrorOut, len(errs))
 	for i, e := range errs {
@@ -280,7 +306,7 @@ func nonNilInts(s []int) []int {
 }
 
 func (a *app) printImport(path, source string, r *catalog.BulkReport) {
-	ok := len(r.Failed)+len(r.Unknown)+len(r.NotAttempted) == 0
+	ok := unconfirmed(r.Failed, r.Unknown, r.NotAttempted) == 0
 	if a.json {
 		jobs := r.JobIDs
 		if jobs == nil {

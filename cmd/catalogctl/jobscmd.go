@@ -23,11 +23,7 @@ func (a *app) jobsCommand() *cobra.Command {
 		Short: "Print an import job: status, counters, row errors",
 		Args:  exactArgs("ID"),
 		RunE: wrap(func(cmd *cobra.Command, args []string) error {
-			client, err := a.client()
-			if err != nil {
-				return err
-			}
-			job, err := client.Jobs.Get(cmd.Context(), args[0])
+			_, job, err := a.getJob(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -74,11 +70,7 @@ every row error.`,
 			if err := checkPerPage(perPage); err != nil {
 				return err
 			}
-			client, err := a.client()
-			if err != nil {
-				return err
-			}
-			job, err := client.Jobs.Get(cmd.Context(), args[0])
+			client, job, err := a.getJob(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -99,6 +91,20 @@ every row error.`,
 	errs.Flags().IntVar(&perPage, "per-page", 0, fmt.Sprintf("row errors read a request, 1 to %d (the platform's 20 unless set)", catalog.MaxErrorsPerPage))
 	cmd.AddCommand(get, wait, errs)
 	return cmd
+}
+
+// getJob reads the job id with the client of the flags and the
+// environment, and returns both.
+func (a *app) getJob(ctx context.Context, id string) (*catalog.Client, *catalog.Job, error) {
+	client, err := a.client()
+	if err != nil {
+		return nil, nil, err
+	}
+	job, err := client.Jobs.Get(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return client, job, nil
 }
 
 // waitFlags are the flags of a command that waits for a job.
@@ -290,14 +296,8 @@ POST /api/b2b/pim/sources takes it; flags given as well win over it.`,
 		Args:    exactArgs("ID"),
 		RunE: wrap(func(cmd *cobra.Command, args []string) error {
 			src := &catalog.Source{}
-			if fromJSONFile != "" {
-				data, err := readFile(fromJSONFile)
-				if err != nil {
-					return err
-				}
-				if err := jsonUnmarshalStrict(data, src); err != nil {
-					return usagef("--from-json %s: %v", fromJSONFile, err)
-				}
+			if err := readJSONFlagFile("from-json", fromJSONFile, src, ""); err != nil {
+				return err
 			}
 			src.ID = args[0]
 			fl := cmd.Flags()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
@@ -100,6 +101,37 @@ func readFile(path string) ([]byte, error) {
 		return nil, &usageError{msg: err.Error()}
 	}
 	return data, nil
+}
+
+// readFlagFile reads the local file that the flag --name names and decodes
+// it with decode; a file that cannot be read or decoded is a usage error
+// naming the flag and the file. An empty path reads nothing.
+func readFlagFile[T any](name, path string, decode func(data []byte) (T, error)) (T, error) {
+	var v T
+	if path == "" {
+		return v, nil
+	}
+	data, err := readFile(path)
+	if err != nil {
+		return v, err
+	}
+	if v, err = decode(data); err != nil {
+		return v, usagef("--%s %s: %v", name, path, err)
+	}
+	return v, nil
+}
+
+// readJSONFlagFile is readFlagFile for a JSON file decoded into v with
+// jsonUnmarshalStrict; want, when set, says what the file should hold.
+func readJSONFlagFile(name, path string, v any, want string) error {
+	_, err := readFlagFile(name, path, func(data []byte) (any, error) {
+		err := jsonUnmarshalStrict(data, v)
+		if err != nil && want != "" {
+			err = fmt.Errorf("want %s: %w", want, err)
+		}
+		return v, err
+	})
+	return err
 }
 
 // jsonUnmarshalStrict decodes one JSON value into v, refusing unknown keys.

@@ -4,12 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pimkit/catalog"
-	"github.com/pimkit/catalog/importfile"
 )
 
 func (a *app) syncCommand() *cobra.Command {
@@ -66,36 +64,12 @@ when the removal limit or a partial feed kept the sync from removing.`,
 			if maxRemovals < 0 || maxRemovalPct < 0 || maxRemovalPct > 100 {
 				return usagef("removal limits must be 0 or more, and a percentage at most 100")
 			}
-			src, err := a.sourceID(source)
-			if err != nil {
+			var feed catalog.Feed
+			if err := readJSONFlagFile("categories", categoriesFile, &feed.Categories, "a JSON array of categories"); err != nil {
 				return err
 			}
-			fileOpts, err := m.options()
-			if err != nil {
+			if err := readJSONFlagFile("promotions", promotionsFile, &feed.Promotions, "a JSON array of promotions"); err != nil {
 				return err
-			}
-			mp, err := m.mapping(path, fileOpts)
-			if err != nil {
-				return err
-			}
-			feed := catalog.Feed{SourceID: src}
-			if categoriesFile != "" {
-				data, err := readFile(categoriesFile)
-				if err != nil {
-					return err
-				}
-				if err := jsonUnmarshalStrict(data, &feed.Categories); err != nil {
-					return usagef("--categories %s: want a JSON array of categories: %v", categoriesFile, err)
-				}
-			}
-			if promotionsFile != "" {
-				data, err := readFile(promotionsFile)
-				if err != nil {
-					return err
-				}
-				if err := jsonUnmarshalStrict(data, &feed.Promotions); err != nil {
-					return usagef("--promotions %s: want a JSON array of promotions: %v", promotionsFile, err)
-				}
 			}
 			if statePath != "" {
 				st, err := catalog.OpenFileSyncState(statePath)
@@ -104,26 +78,17 @@ when the removal limit or a partial feed kept the sync from removing.`,
 				}
 				opts.State = st
 			}
-			client, err := a.client()
+			pf, err := a.openProducts(path, source, &m, "syncing")
 			if err != nil {
 				return err
 			}
-			f, _, err := openFile(path)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			feed.Products = importfile.Products(f, filepath.Base(path), mp, fileOpts)
-			total := int64(-1)
-			if !a.json && a.terminal(a.stderr) {
-				total = countRows(path, fileOpts)
-			}
-			prog := a.newProgress(total, "syncing")
-			opts.Bulk = &catalog.BulkOptions{Queued: queued, Progress: prog.update}
-			report, runErr := client.Sync(cmd.Context(), feed, opts)
-			prog.finish()
+			defer pf.Close()
+			feed.SourceID, feed.Products = pf.source, pf.products
+			opts.Bulk = &catalog.BulkOptions{Queued: queued, Progress: pf.progress.update}
+			report, runErr := pf.client.Sync(cmd.Context(), feed, opts)
+			pf.progress.finish()
 			if report != nil {
-				a.printSync(path, src, report, runErr)
+				a.printSync(path, pf.source, report, runErr)
 			}
 			if runErr != nil {
 				var skipped *catalog.RemovalsSkippedError
@@ -143,7 +108,7 @@ when the removal limit or a partial feed kept the sync from removing.`,
 	}
 	m.register(cmd)
 	fl := cmd.Flags()
-	fl.StringVar(&source, "source", "", "the import source (env CATALOG_SOURCE_ID)")
+	addSourceFlag(cmd, &source)
 	fl.StringVar(&mode, "mode", "full", "full or incremental")
 	fl.StringVar(&statePath, "state", "", "a JSON file keeping content hashes between runs (required by incremental)")
 	fl.BoolVar(&dryRun, "dry-run", false, "change nothing; print what a real run would do")
@@ -155,10 +120,6 @@ when the removal limit or a partial feed kept the sync from removing.`,
 	fl.BoolVar(&queued, "queued", false, "send products through the platform's queue")
 	fl.IntVar(&checkpointRows, "checkpoint-rows", 0, "feed rows per checkpoint of the state (1,000 unless set)")
 	return cmd
-}
-
-func stageTrouble(s catalog.StageReport) int {
-	return len(s.Failed) + len(s.Unknown) + len(s.NotAttempted)
 }
 
 type stageOut struct {
@@ -176,8 +137,11 @@ type stageOut struct {
 // syncTrouble counts the rows and removals of a sync not confirmed
 // applied: the run's exit status and --json's "ok" both follow it.
 func syncTrouble(r *catalog.SyncReport) int {
-	return stageTrouble(r.Categories) + stageTrouble(r.Products) + stageTrouble(r.Promotions) +
-		len(r.Removals.Failed) + len(r.Removals.Unknown) + len(r.Removals.NotAttempted)
+	n := 0
+	for _, s := range []catalog.StageReport{r.Categories, r.Products, r.Promotions} {
+		n += unconfirmed(s.Failed, s.Unknown, s.NotAttempted)
+	}
+	return n + unconfirmed(r.Removals.Failed, r.Removals.Unknown, r.Removals.NotAttempted)
 }
 
 func toStageOut(s catalog.StageReport) stageOut {

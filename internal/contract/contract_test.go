@@ -32,6 +32,38 @@ func request(method, path string, body []byte) *http.Request {
 
 func jsonHeader() http.Header { return http.Header{"Content-Type": {"application/json"}} }
 
+// sampleAnswer is an answer of the platform to check against the contract;
+// want, for an answer the contract must refuse, is what its report names.
+type sampleAnswer struct {
+	method, path string
+	status       int
+	body, want   string
+}
+
+// wantPass checks that the contract accepts every answer.
+func wantPass(t *testing.T, answers []sampleAnswer) {
+	t.Helper()
+	v := validator(t)
+	for _, c := range answers {
+		if err := v.CheckResponse(request(c.method, c.path, nil), c.status, jsonHeader(), []byte(c.body)); err != nil {
+			t.Errorf("%s %s %d: %v", c.method, c.path, c.status, Describe(err))
+		}
+	}
+}
+
+// wantReported checks that the contract refuses every answer with a
+// report naming its want.
+func wantReported(t *testing.T, answers []sampleAnswer) {
+	t.Helper()
+	v := validator(t)
+	for _, c := range answers {
+		err := v.CheckResponse(request(c.method, c.path, nil), c.status, jsonHeader(), []byte(c.body))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s %s %d %s: got %v, want a report naming %s", c.method, c.path, c.status, c.body, err, c.want)
+		}
+	}
+}
+
 func testdata(t *testing.T, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", name))
@@ -69,21 +101,12 @@ func TestSeedExamplesPass(t *testing.T) {
 }
 
 func TestProjectAnswersPass(t *testing.T) {
-	v := validator(t)
-	for _, c := range []struct {
-		method, path string
-		status       int
-		body         string
-	}{
-		{"GET", "/api/b2b/pim/jobs/queue_import_1", 200, `{"job":{"job_id":"queue_import_1","status":"completed_with_errors","total_rows":2,"successful_rows":1,"failed_rows":1,"import_errors":[{"row":1,"entity_code":"B","error":"bad price","raw_data":{"entity_code":"B"}}]}}`},
-		{"GET", "/api/b2b/pim/jobs/imp_01", 200, `{"job":{"job_id":"imp_01","status":"completed","total_rows":1250,"processed_rows":1250,"created_rows":980,"updated_rows":265,"error_rows":5}}`},
-		{"POST", "/api/b2b/pim/sources", 201, `{"success":true,"source":{"source_id":"erp","field_mappings":{"Prix":"pricing.list"}}}`},
-		{"POST", "/api/b2b/pim/import/api", 404, `{"success":false,"error":"import source \"x\" not found","code":"SOURCE_NOT_FOUND"}`},
-	} {
-		if err := v.CheckResponse(request(c.method, c.path, nil), c.status, jsonHeader(), []byte(c.body)); err != nil {
-			t.Errorf("%s %s %d: %v", c.method, c.path, c.status, Describe(err))
-		}
-	}
+	wantPass(t, []sampleAnswer{
+		{"GET", "/api/b2b/pim/jobs/queue_import_1", 200, `{"job":{"job_id":"queue_import_1","status":"completed_with_errors","total_rows":2,"successful_rows":1,"failed_rows":1,"import_errors":[{"row":1,"entity_code":"B","error":"bad price","raw_data":{"entity_code":"B"}}]}}`, ""},
+		{"GET", "/api/b2b/pim/jobs/imp_01", 200, `{"job":{"job_id":"imp_01","status":"completed","total_rows":1250,"processed_rows":1250,"created_rows":980,"updated_rows":265,"error_rows":5}}`, ""},
+		{"POST", "/api/b2b/pim/sources", 201, `{"success":true,"source":{"source_id":"erp","field_mappings":{"Prix":"pricing.list"}}}`, ""},
+		{"POST", "/api/b2b/pim/import/api", 404, `{"success":false,"error":"import source \"x\" not found","code":"SOURCE_NOT_FOUND"}`, ""},
+	})
 }
 
 func TestUnknownMergeModeIsReported(t *testing.T) {
@@ -108,24 +131,14 @@ func TestRequestLimitsAreReported(t *testing.T) {
 }
 
 func TestMissingRequiredAnswerFieldIsReported(t *testing.T) {
-	v := validator(t)
-	for _, c := range []struct {
-		path, method string
-		status       int
-		body, want   string
-	}{
-		{"/api/b2b/pim/import/queue", "POST", 202, `{"success":true,"status":"queued"}`, "job_id"},
-		{"/api/b2b/pim/import/api", "POST", 200, `{"success":true,"job_id":"api_import_1"}`, "summary"},
-		{"/api/b2b/pim/jobs/j1", "GET", 200, `{"job":{"job_id":"j1"}}`, "status"},
-		{"/api/b2b/pim/jobs/j1", "GET", 200, `{"job_id":"j1","status":"pending"}`, "job"},
-		{"/api/b2b/pim/jobs/j1", "GET", 200, `{"job":{"job_id":"j1","status":"done"}}`, "status"},
-		{"/api/b2b/pim/import/api", "POST", 500, `{"message":"boom"}`, "error"},
-	} {
-		err := v.CheckResponse(request(c.method, c.path, nil), c.status, jsonHeader(), []byte(c.body))
-		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s %s %d %s: got %v, want a report naming %s", c.method, c.path, c.status, c.body, err, c.want)
-		}
-	}
+	wantReported(t, []sampleAnswer{
+		{"POST", "/api/b2b/pim/import/queue", 202, `{"success":true,"status":"queued"}`, "job_id"},
+		{"POST", "/api/b2b/pim/import/api", 200, `{"success":true,"job_id":"api_import_1"}`, "summary"},
+		{"GET", "/api/b2b/pim/jobs/j1", 200, `{"job":{"job_id":"j1"}}`, "status"},
+		{"GET", "/api/b2b/pim/jobs/j1", 200, `{"job_id":"j1","status":"pending"}`, "job"},
+		{"GET", "/api/b2b/pim/jobs/j1", 200, `{"job":{"job_id":"j1","status":"done"}}`, "status"},
+		{"POST", "/api/b2b/pim/import/api", 500, `{"message":"boom"}`, "error"},
+	})
 }
 
 func TestUndeclaredStatusAndPathAreReported(t *testing.T) {

@@ -41,48 +41,29 @@ func (c repeatReader) Read(p []byte) (int, error) {
 // The seeds' examples of the file endpoints pass: seed 004's analysis,
 // upload answer and CSV error, seed 003's page of row errors.
 func TestFileAnswersPass(t *testing.T) {
-	v := validator(t)
-	for _, c := range []struct {
-		method, path string
-		status       int
-		body         string
-	}{
+	wantPass(t, []sampleAnswer{
 		{"POST", "/api/b2b/pim/import/analyze", 200, `{"fileName":"products.csv","fileSize":18423,"fileType":"csv","totalRows":15,
 			"columns":[{"name":"sku","type":"string","sampleValues":["SKU-0001","SKU-0002","SKU-0003"],"totalValues":15,"uniqueCount":15,"emptyCount":0},
 			{"name":"price","type":"number","sampleValues":["12.5","8.9","42"],"totalValues":14,"uniqueCount":14,"emptyCount":1}],
-			"previewRows":[{"sku":"SKU-0001","name":"Brass valve","price":"12.5"},{"sku":"SKU-0002","name":"Copper elbow","price":"8.9"}]}`},
+			"previewRows":[{"sku":"SKU-0001","name":"Brass valve","price":"12.5"},{"sku":"SKU-0002","name":"Copper elbow","price":"8.9"}]}`, ""},
 		{"POST", "/api/b2b/pim/import/analyze", 400, `{"error":"CSV Format Error","details":"Your CSV file has inconsistent columns at line 42.",
-			"hint":"Common fixes: ...","technicalDetails":{"code":"CSV_INCONSISTENT_RECORD_LENGTH","line":42,"column":7}}`},
+			"hint":"Common fixes: ...","technicalDetails":{"code":"CSV_INCONSISTENT_RECORD_LENGTH","line":42,"column":7}}`, ""},
 		{"POST", "/api/b2b/pim/import", 202, `{"job":{"job_id":"import_1714142335123_a4f9k2","source_id":"supplier-weekly-feed","file_name":"products.xlsx",
-			"file_size":842517,"file_url":"https://cdn.vendereincloud.com/vinc-acme/pim-imports/products.xlsx","status":"pending","created_at":"2026-04-24T12:58:55.123Z"}}`},
-		{"POST", "/api/b2b/pim/import", 500, `{"success":false,"error":"CDN is not configured for this tenant","code":"INTERNAL_ERROR"}`},
+			"file_size":842517,"file_url":"https://cdn.vendereincloud.com/vinc-acme/pim-imports/products.xlsx","status":"pending","created_at":"2026-04-24T12:58:55.123Z"}}`, ""},
+		{"POST", "/api/b2b/pim/import", 500, `{"success":false,"error":"CDN is not configured for this tenant","code":"INTERNAL_ERROR"}`, ""},
 		{"GET", "/api/b2b/pim/jobs/imp_01/errors?page=1&per_page=20", 200, `{"data":[{"row":42,"ean":"invalid-ean","error":"validation_error","message":"Invalid EAN format."}],
-			"meta":{"page":1,"per_page":20,"total":5}}`},
-	} {
-		if err := v.CheckResponse(request(c.method, c.path, nil), c.status, jsonHeader(), []byte(c.body)); err != nil {
-			t.Errorf("%s %s %d: %v", c.method, c.path, c.status, Describe(err))
-		}
-	}
+			"meta":{"page":1,"per_page":20,"total":5}}`, ""},
+	})
 }
 
 func TestFileAnswerMismatchesAreReported(t *testing.T) {
-	v := validator(t)
-	for _, c := range []struct {
-		method, path string
-		status       int
-		body, want   string
-	}{
+	wantReported(t, []sampleAnswer{
 		{"POST", "/api/b2b/pim/import/analyze", 200, `{"fileName":"a.csv","fileSize":1,"fileType":"csv","totalRows":16,"columns":[],"previewRows":[]}`, "totalRows"},
 		{"POST", "/api/b2b/pim/import", 202, `{"job":{"job_id":"queue_import_1","source_id":"s","file_name":"a.csv","file_size":1,"file_url":"u","status":"pending"}}`, "job_id"},
 		{"GET", "/api/b2b/pim/jobs/j/errors", 200, `{"data":[{"row":1,"error":"validation_error"}]}`, "meta"},
 		{"GET", "/api/b2b/pim/jobs/j/errors", 200, `{"data":[{"row":1}],"meta":{"page":1,"per_page":20,"total":1}}`, "error"},
-	} {
-		err := v.CheckResponse(request(c.method, c.path, nil), c.status, jsonHeader(), []byte(c.body))
-		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s %s %d: got %v, want a report naming %s", c.method, c.path, c.status, err, c.want)
-		}
-	}
-	if err := v.CheckRequest(request("GET", "/api/b2b/pim/jobs/j/errors?per_page=500", nil), nil); err == nil {
+	})
+	if err := validator(t).CheckRequest(request("GET", "/api/b2b/pim/jobs/j/errors?per_page=500", nil), nil); err == nil {
 		t.Error("per_page=500: not reported")
 	}
 }

@@ -3,9 +3,10 @@ package contract
 import (
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"os"
-	"sort"
+	"slices"
 	"sync"
 	"testing"
 
@@ -55,12 +56,7 @@ func (c *collector) add(err error) {
 func (c *collector) print(w io.Writer) int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	msgs := make([]string, 0, len(c.counts))
-	for m := range c.counts {
-		msgs = append(msgs, m)
-	}
-	sort.Strings(msgs)
-	for _, m := range msgs {
+	for _, m := range slices.Sorted(maps.Keys(c.counts)) {
 		fmt.Fprintf(w, "contract mismatch (x%d): %s\n", c.counts[m], m)
 	}
 	return c.total

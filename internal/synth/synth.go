@@ -443,15 +443,22 @@ func localized(en, it, de, fr string) *catalog.Text {
 // the check digit, so that the barcodes are valid.
 func ean13(prefix string, i int) string {
 	d := prefix + fmt.Sprintf("%09d", mod(i, 1_000_000_000))
+	return d + strconv.Itoa((10-gs1Sum(d)%10)%10)
+}
+
+// gs1Sum is the GS1 sum of the digits of an EAN-13, its first 12 or all
+// 13: weights 1 and 3 alternately from the left. A valid EAN-13's is a
+// multiple of 10.
+func gs1Sum(digits string) int {
 	sum := 0
-	for k := range 12 {
+	for k := range len(digits) {
 		w := 1
 		if k%2 == 1 {
 			w = 3
 		}
-		sum += int(d[k]-'0') * w
+		sum += int(digits[k]-'0') * w
 	}
-	return d + strconv.Itoa((10-sum%10)%10)
+	return sum
 }
 
 // Seq returns a stream of gen(0), gen(1), ..., gen(n-1), made one at a time

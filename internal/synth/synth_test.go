@@ -156,18 +156,15 @@ func TestFullCoversEveryNestedFieldOfTheSeed(t *testing.T) {
 var ean13Pattern = regexp.MustCompile(`^\d{13}$`)
 
 func validEAN13(s string) bool {
-	if !ean13Pattern.MatchString(s) {
-		return false
+	return ean13Pattern.MatchString(s) && gs1Sum(s)%10 == 0
+}
+
+// The check of the EANs agrees with a barcode printed on a real product,
+// and with one whose check digit is wrong.
+func TestValidEAN13(t *testing.T) {
+	if !validEAN13("4006381333931") || validEAN13("4006381333932") {
+		t.Fatal("validEAN13 disagrees with GS1's check digit")
 	}
-	sum := 0
-	for k := range 13 {
-		w := 1
-		if k%2 == 1 {
-			w = 3
-		}
-		sum += int(s[k]-'0') * w
-	}
-	return sum%10 == 0
 }
 
 func TestFullVariesWithI(t *testing.T) {
