@@ -115,7 +115,7 @@ type apiCall struct {
 	replayed       bool  // the server answered with a replay of an earlier request with the key
 	state          *call // what the attempts did; set by newRequest
 	// upload, when set, produces the body of each attempt instead of body:
-	// a multipart form streamed from a file (upload.go). The file's own
+	// a multipart form streamed from a file (imports_upload.go). The file's own
 	// limit applies to it rather than the client's body limit.
 	upload *uploadBody
 	// safe: the call changes nothing on the server (a file analysis), so

@@ -1,9 +1,10 @@
 package catalog
 
 import (
-	"encoding/json"
-	"errors"
-	"reflect"
+	"bytes"
+	"fmt"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -338,41 +339,6 @@ type Brand struct {
 	Hierarchy []BrandRef `json:"hierarchy,omitzero"`
 }
 
-// brandObject is Brand without its JSON methods.
-type brandObject Brand
-
-// MarshalJSON encodes b as a plain string when Plain is set, otherwise as
-// an object.
-func (b Brand) MarshalJSON() ([]byte, error) {
-	w := jsonAppender{b: make([]byte, 0, 256)}
-	if appendBrand(&w, &b); w.err == nil {
-		return w.b, nil
-	}
-	if b.Plain == "" {
-		return encodeJSON(brandObject(b))
-	}
-	rest := brandObject(b)
-	rest.Plain = ""
-	if !reflect.ValueOf(rest).IsZero() {
-		return nil, errors.New("catalog: Brand.Plain cannot be combined with other Brand fields")
-	}
-	return encodeJSON(b.Plain)
-}
-
-// UnmarshalJSON accepts a JSON string, stored in Plain, or an object.
-func (b *Brand) UnmarshalJSON(data []byte) error {
-	if s, ok, err := jsonString(data); ok || err != nil {
-		*b = Brand{Plain: s}
-		return err
-	}
-	var o brandObject
-	if err := json.Unmarshal(data, &o); err != nil {
-		return err
-	}
-	*b = Brand(o)
-	return nil
-}
-
 // BrandRef is one entry of a brand's hierarchy.
 type BrandRef struct {
 	// BrandID (brand_id) is the brand's id.
@@ -686,3 +652,94 @@ type SiblingVariant struct {
 	// IsActive (is_active) reports whether the variant is active.
 	IsActive *bool `json:"is_active,omitzero"`
 }
+
+// Text is a multilingual value. On the wire it is either a plain string,
+// which the server wraps as {<default language>: value}, or an object keyed
+// by language code ({"en": "...", "it": "..."}).
+//
+// Text keeps the form it was built or decoded with and encodes back to that
+// same form: the wrapping of plain strings is the server's job, not the
+// client's. Build one with [PlainText] or [Localized]; fields of type *Text
+// follow the package rule that nil means "not sent".
+type Text struct {
+	plain  string
+	byLang map[string]string // non-nil exactly when the value is language-keyed
+}
+
+// PlainText returns a Text sent as a plain JSON string.
+func PlainText(s string) *Text { return &Text{plain: s} }
+
+// Localized returns a Text sent as a language-keyed object. The map is
+// copied; a nil or empty map is sent as {}.
+func Localized(byLang map[string]string) *Text {
+	m := make(map[string]string, len(byLang))
+	maps.Copy(m, byLang)
+	return &Text{byLang: m}
+}
+
+// IsLocalized reports whether t is language-keyed rather than a plain string.
+func (t *Text) IsLocalized() bool { return t != nil && t.byLang != nil }
+
+// Plain returns the plain string and true, or "" and false when t is
+// language-keyed or nil.
+func (t *Text) Plain() (string, bool) {
+	if t == nil || t.byLang != nil {
+		return "", false
+	}
+	return t.plain, true
+}
+
+// Lang returns the value for one language code of a language-keyed Text.
+func (t *Text) Lang(code string) (string, bool) {
+	if t == nil {
+		return "", false
+	}
+	v, ok := t.byLang[code]
+	return v, ok
+}
+
+// Languages returns the language codes of a language-keyed Text, sorted.
+func (t *Text) Languages() []string {
+	if t == nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(t.byLang))
+}
+
+// Equal reports whether t and u hold the same value in the same form (both
+// plain, or both language-keyed with the same languages). Two nil Texts are
+// equal. It lets go-cmp compare products without options.
+func (t *Text) Equal(u *Text) bool {
+	if t == nil || u == nil {
+		return t == u
+	}
+	if t.IsLocalized() != u.IsLocalized() {
+		return false
+	}
+	return t.plain == u.plain && maps.Equal(t.byLang, u.byLang)
+}
+
+// String returns the plain string, or the language-keyed values in the
+// form en="..." it="...", sorted by language code.
+func (t *Text) String() string {
+	if t == nil {
+		return ""
+	}
+	if t.byLang == nil {
+		return t.plain
+	}
+	var b bytes.Buffer
+	for i, code := range t.Languages() {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "%s=%q", code, t.byLang[code])
+	}
+	return b.String()
+}
+
+// Ptr returns a pointer to v. Optional scalar fields are pointers, so that
+// "not set" (nil, never sent) differs from a zero value that is sent:
+//
+//	catalog.Product{EntityCode: "SKU-1", Quantity: catalog.Ptr(0.0)}
+func Ptr[T any](v T) *T { return &v }

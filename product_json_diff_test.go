@@ -13,7 +13,7 @@ import (
 	"unicode/utf8"
 )
 
-// The row encoder's fast path (appendjson.go) against its reference,
+// The row encoder's fast path (jsonAppender) against its reference,
 // encoding/json (rowEncoder.encodeProductReflect): the same bytes for every
 // product, or the same error.
 

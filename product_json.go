@@ -1,11 +1,17 @@
 package catalog
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"maps"
 	"math"
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -706,4 +712,402 @@ func (t *Text) appendJSON(b []byte) []byte {
 		b = appendJSONString(b, t.byLang[code])
 	}
 	return append(b, '}')
+}
+
+// rowEncoder validates and encodes products one at a time, reusing its
+// buffers: the step both Import and ImportAll take for every row.
+type rowEncoder struct {
+	w       jsonAppender // the fast path (jsonAppender, above); w.b is the row's JSON
+	buf     bytes.Buffer // the reference path's output, and values left to encoding/json
+	enc     *json.Encoder
+	product Product // Product.MarshalJSON's copy of its receiver
+}
+
+func newRowEncoder() *rowEncoder {
+	e := &rowEncoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	e.enc.SetEscapeHTML(false)
+	e.w.any = func(v any) ([]byte, error) {
+		e.buf.Reset()
+		if err := e.enc.Encode(v); err != nil {
+			return nil, err
+		}
+		return e.buf.Bytes()[:e.buf.Len()-1], nil // without the newline
+	}
+	return e
+}
+
+// encode returns p's JSON, valid until the next call, or the row fault
+// (Rejected, with the field and EntityCode; the caller sets Row). seen maps
+// the identities already in the request to their rows.
+func (e *rowEncoder) encode(p *Product, seen map[string]int) ([]byte, *RowError) {
+	rowErr := validateProduct(p, seen)
+	if rowErr == nil {
+		if err := e.encodeProduct(p); err != nil {
+			rowErr = &RowError{Reason: "cannot be encoded: " + err.Error()}
+			if xe, ok := err.(*extraError); ok {
+				rowErr.Field, rowErr.Reason = atKey("extra", xe.key), "cannot be encoded: "+xe.err.Error()
+			}
+		}
+	}
+	if rowErr != nil {
+		rowErr.EntityCode, rowErr.Rejected = p.EntityCode, true
+		return nil, rowErr
+	}
+	return e.w.b, nil
+}
+
+// envelope is every request field but products, which importBody splices in
+// from bytes already encoded.
+type envelope struct {
+	SourceID        string         `json:"source_id"`
+	MergeMode       MergeMode      `json:"merge_mode"`
+	BatchID         string         `json:"batch_id,omitzero"`
+	BatchMetadata   *BatchMetadata `json:"batch_metadata,omitzero"`
+	ChannelMetadata map[string]any `json:"channel_metadata,omitzero"`
+	UpdateMask      []string       `json:"update_mask,omitzero"`
+	UpdateOnly      bool           `json:"update_only,omitzero"`
+}
+
+// newEnvelope returns the request fields every request of a call shares.
+func newEnvelope(sourceID string, o RequestOptions) envelope {
+	return envelope{SourceID: sourceID, MergeMode: o.MergeMode.orDefault(), BatchID: o.BatchID, ChannelMetadata: o.ChannelMetadata,
+		UpdateMask: o.UpdateMask, UpdateOnly: o.UpdateOnly}
+}
+
+// importBody assembles {"source_id":...,"products":[p0,p1,...]} without
+// encoding any product again.
+func importBody(sourceID string, opts *ImportOptions, products [][]byte) ([]byte, error) {
+	var o ImportOptions
+	if opts != nil {
+		o = *opts
+	}
+	env := newEnvelope(sourceID, o.RequestOptions)
+	env.BatchMetadata = o.BatchMetadata
+	head, err := env.head()
+	if err != nil {
+		return nil, err
+	}
+	return joinBody(head, products), nil
+}
+
+// joinBody is head, then the products separated by commas, then bodyTail.
+func joinBody(head []byte, products [][]byte) []byte {
+	size := len(head) + len(products) + len(bodyTail)
+	for _, p := range products {
+		size += len(p)
+	}
+	body := make([]byte, 0, size)
+	body = append(body, head...)
+	for i, p := range products {
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, p...)
+	}
+	return append(body, bodyTail...)
+}
+
+// bodyTail closes the products array and the request object.
+const bodyTail = "]}"
+
+// head is the start of a request body, up to and including the opening
+// bracket of the products array: {"source_id":"...",...,"products":[
+func (env envelope) head() ([]byte, error) {
+	if err := checkUpdateMask(env.UpdateMask); err != nil {
+		return nil, err
+	}
+	raw, err := encodeJSON(env)
+	if err != nil { // only channel_metadata can hold what JSON cannot encode
+		return nil, &ValidationError{Field: "channel_metadata", Reason: err.Error()}
+	}
+	return append(raw[:len(raw)-1], `,"products":[`...), nil // drop the closing brace
+}
+
+// encodeJSON encodes v as compact JSON without HTML escaping, so that
+// "<", ">" and "&" go on the wire as the caller wrote them. Encoders are
+// pooled: multilingual values call it for every field of every product.
+func encodeJSON(v any) ([]byte, error) {
+	e := encoders.Get().(*rowEncoder)
+	defer encoders.Put(e)
+	e.buf.Reset()
+	if err := e.enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.Clone(bytes.TrimSuffix(e.buf.Bytes(), []byte("\n"))), nil
+}
+
+var encoders = sync.Pool{New: func() any { return newRowEncoder() }}
+
+// productFields is Product without its JSON methods: the row encoder
+// encodes it directly, so the hot path pays nothing for them.
+type productFields Product
+
+// productJSONNames maps each JSON name of Product's typed fields to the Go
+// field's name, for refusing Extra keys that collide with them.
+var productJSONNames = func() map[string]string {
+	names := make(map[string]string)
+	typ := reflect.TypeFor[Product]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			names[name] = f.Name
+		}
+	}
+	return names
+}()
+
+// collidingExtraKey returns the smallest Extra key that is the JSON name
+// of a typed field of Product.
+func collidingExtraKey(extra map[string]any) (key string, bad bool) {
+	for k := range extra {
+		if _, typed := productJSONNames[k]; typed && (!bad || k < key) {
+			key, bad = k, true
+		}
+	}
+	return key, bad
+}
+
+// checkExtraKeys refuses a row whose Extra has a key a typed field owns.
+func checkExtraKeys(extra map[string]any) *RowError {
+	if k, bad := collidingExtraKey(extra); bad {
+		return &RowError{Field: atKey("extra", k), Reason: collision(k)}
+	}
+	return nil
+}
+
+func collision(key string) string {
+	return "is the JSON name of Product." + productJSONNames[key] + "; set that field instead"
+}
+
+// MarshalJSON encodes p's typed fields, then the entries of Extra as more
+// top-level keys in sorted order. It fails when an Extra key is the JSON
+// name of a typed field or a value cannot be encoded.
+func (p Product) MarshalJSON() ([]byte, error) {
+	e := encoders.Get().(*rowEncoder)
+	defer encoders.Put(e)
+	e.product = p // encoding &p would move p to the heap
+	err := e.encodeUnchecked(&e.product)
+	e.product = Product{} // keep nothing of p in the pool
+	if err != nil {
+		return nil, err
+	}
+	return bytes.Clone(e.w.b), nil
+}
+
+// UnmarshalJSON decodes the typed fields and puts every other top-level key
+// in Extra; Extra is nil when there is none. Like encoding/json, it matches
+// a typed field's name without regard to case: "Price" sets Price and is
+// not kept in Extra.
+func (p *Product) UnmarshalJSON(data []byte) error {
+	var fields productFields
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(data, &all); err != nil {
+		return err
+	}
+	for k, raw := range all {
+		if typedKey(k) {
+			continue
+		}
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+		if fields.Extra == nil {
+			fields.Extra = make(map[string]any)
+		}
+		fields.Extra[k] = v
+	}
+	*p = Product(fields)
+	return nil
+}
+
+// typedKey reports whether encoding/json decodes key into a typed field:
+// it matches field names without regard to case ("Price" sets Price).
+func typedKey(key string) bool {
+	if _, typed := productJSONNames[key]; typed {
+		return true
+	}
+	for name := range productJSONNames {
+		if strings.EqualFold(key, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// extraError reports an Extra entry that cannot be encoded, naming it.
+type extraError struct {
+	key string
+	err error
+}
+
+func (e *extraError) Error() string {
+	return "catalog: Product." + atKey("Extra", e.key) + ": " + e.err.Error()
+}
+
+func (e *extraError) Unwrap() error { return e.err }
+
+// encodeUnchecked is encodeProduct for a product no row validation has
+// seen (MarshalJSON): it first refuses an Extra key a typed field owns,
+// which validation refuses for a row.
+func (e *rowEncoder) encodeUnchecked(p *Product) error {
+	if k, bad := collidingExtraKey(p.Extra); bad {
+		return &extraError{key: k, err: errors.New(collision(k))}
+	}
+	return e.encodeProduct(p)
+}
+
+// encodeProduct leaves p's JSON in e.w.b. It takes the fast path, and the
+// reference path when the fast one leaves the row to encoding/json. The
+// caller has checked p's Extra keys (validateProduct, encodeUnchecked).
+func (e *rowEncoder) encodeProduct(p *Product) error {
+	e.w.b, e.w.err = e.w.b[:0], nil
+	appendProduct(&e.w, p)
+	if len(p.Extra) > 0 {
+		e.w.b = e.w.b[:len(e.w.b)-1] // the closing brace
+		var keys [8]string
+		for _, k := range appendSortedKeys(keys[:0], p.Extra) {
+			if e.w.b[len(e.w.b)-1] != '{' {
+				e.w.b = append(e.w.b, ',')
+			}
+			e.w.b = appendJSONString(e.w.b, k)
+			e.w.b = append(e.w.b, ':')
+			e.w.value(p.Extra[k])
+		}
+		e.w.b = append(e.w.b, '}')
+	}
+	if e.w.err == nil {
+		return nil
+	}
+	if err := e.encodeProductReflect(p); err != nil {
+		return err
+	}
+	e.w.b = append(e.w.b[:0], e.buf.Bytes()...)
+	return nil
+}
+
+// encodeProductReflect leaves p's JSON, as encoding/json writes it, in
+// e.buf: the reference the fast path matches byte for byte, and its
+// fallback.
+func (e *rowEncoder) encodeProductReflect(p *Product) error {
+	e.buf.Reset()
+	if err := e.enc.Encode((*productFields)(p)); err != nil {
+		return err
+	}
+	e.buf.Truncate(e.buf.Len() - 1) // the newline
+	if len(p.Extra) == 0 {
+		return nil
+	}
+	e.buf.Truncate(e.buf.Len() - 1) // the closing brace
+	empty := e.buf.Len() == 1       // only "{" is left
+	for _, k := range slices.Sorted(maps.Keys(p.Extra)) {
+		if !empty {
+			e.buf.WriteByte(',')
+		}
+		empty = false
+		if err := e.encodeValue(k); err != nil {
+			return &extraError{key: k, err: err}
+		}
+		e.buf.WriteByte(':')
+		if err := e.encodeValue(p.Extra[k]); err != nil {
+			return &extraError{key: k, err: err}
+		}
+	}
+	e.buf.WriteByte('}')
+	return nil
+}
+
+// encodeValue appends v's JSON to e.buf, without the encoder's newline.
+func (e *rowEncoder) encodeValue(v any) error {
+	if err := e.enc.Encode(v); err != nil {
+		return err
+	}
+	e.buf.Truncate(e.buf.Len() - 1)
+	return nil
+}
+
+// brandObject is Brand without its JSON methods.
+type brandObject Brand
+
+// MarshalJSON encodes b as a plain string when Plain is set, otherwise as
+// an object.
+func (b Brand) MarshalJSON() ([]byte, error) {
+	w := jsonAppender{b: make([]byte, 0, 256)}
+	if appendBrand(&w, &b); w.err == nil {
+		return w.b, nil
+	}
+	if b.Plain == "" {
+		return encodeJSON(brandObject(b))
+	}
+	rest := brandObject(b)
+	rest.Plain = ""
+	if !reflect.ValueOf(rest).IsZero() {
+		return nil, errors.New("catalog: Brand.Plain cannot be combined with other Brand fields")
+	}
+	return encodeJSON(b.Plain)
+}
+
+// UnmarshalJSON accepts a JSON string, stored in Plain, or an object.
+func (b *Brand) UnmarshalJSON(data []byte) error {
+	if s, ok, err := jsonString(data); ok || err != nil {
+		*b = Brand{Plain: s}
+		return err
+	}
+	var o brandObject
+	if err := json.Unmarshal(data, &o); err != nil {
+		return err
+	}
+	*b = Brand(o)
+	return nil
+}
+
+// MarshalJSON encodes t in the form it was built with, as encoding/json
+// encodes a string or a map[string]string with HTML escaping off.
+func (t Text) MarshalJSON() ([]byte, error) {
+	return t.appendJSON(make([]byte, 0, t.sizeHint())), nil
+}
+
+// sizeHint is the length of t's JSON when nothing in it needs escaping.
+func (t *Text) sizeHint() int {
+	if t.byLang == nil {
+		return len(t.plain) + 2
+	}
+	n := 2
+	for code, v := range t.byLang {
+		n += len(code) + len(v) + 6
+	}
+	return n
+}
+
+// UnmarshalJSON accepts a JSON string or an object of strings.
+func (t *Text) UnmarshalJSON(data []byte) error {
+	if s, ok, err := jsonString(data); ok || err != nil {
+		*t = Text{plain: s}
+		return err
+	}
+	var m map[string]string
+	if err := json.Unmarshal(data, &m); err != nil {
+		return fmt.Errorf("catalog: multilingual text must be a string or an object of strings: %w", err)
+	}
+	if m == nil { // JSON null
+		m = map[string]string{}
+	}
+	*t = Text{byLang: m}
+	return nil
+}
+
+// jsonString decodes data when it is a JSON string, for the types that take
+// a string or an object; ok is false when data is something else.
+func jsonString(data []byte) (s string, ok bool, err error) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 || data[0] != '"' {
+		return "", false, nil
+	}
+	err = json.Unmarshal(data, &s)
+	return s, true, err
 }

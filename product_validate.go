@@ -1,9 +1,51 @@
 package catalog
 
 import (
+	"fmt"
 	"math"
 	"strconv"
+	"strings"
 )
+
+// checkRequest refuses what the server would refuse with a 400 as a whole.
+func checkRequest(sourceID string, n int, mode MergeMode) error {
+	switch {
+	case sourceID == "":
+		return &ValidationError{Field: "source_id", Reason: "required"}
+	case n == 0:
+		return &ValidationError{Field: "products", Reason: "empty; send 1 to " + strconv.Itoa(MaxProducts) + " products"}
+	case n > MaxProducts:
+		return &ValidationError{Field: "products", Reason: fmt.Sprintf("%d products; at most %d per request", n, MaxProducts)}
+	}
+	if mode != "" && mode != MergeReplace && mode != MergePartial {
+		return &ValidationError{Field: "merge_mode", Reason: fmt.Sprintf("%q; want %q or %q", mode, MergeReplace, MergePartial)}
+	}
+	return nil
+}
+
+// key is the identity the platform matches versions by: entity_code,
+// falling back to sku.
+func (p *Product) key() string {
+	if p.EntityCode != "" {
+		return p.EntityCode
+	}
+	return p.SKU
+}
+
+// validateProduct returns the first fault of a row, or nil. seen maps the
+// keys of the rows accepted so far in the request to their index.
+func validateProduct(p *Product, seen map[string]int) *RowError {
+	if p.key() == "" {
+		return &RowError{Field: "entity_code", Reason: "entity_code or sku is required"}
+	}
+	if first, dup := seen[p.key()]; dup {
+		return &RowError{Field: "entity_code", Reason: fmt.Sprintf("%q repeats row %d of the same request", p.key(), first)}
+	}
+	if f, bad := firstBadNumber(p); bad {
+		return f.rowError()
+	}
+	return checkExtraKeys(p.Extra)
+}
 
 // Every number a product holds is checked before the row is sent: NaN and
 // ±Inf cannot be written as JSON, and a negative stock, weight or price, or
@@ -351,4 +393,33 @@ func badAny(v any) (float64, bool) {
 		return f, bad
 	}
 	return 0, false
+}
+
+// checkUpdateMask refuses a mask the platform could not apply as meant: an
+// empty or malformed path, a repeated one, one whose first segment is no
+// field of Product (a typo would clear nothing and update nothing), or the
+// identifiers.
+func checkUpdateMask(mask []string) error {
+	seen := make(map[string]bool, len(mask))
+	for _, path := range mask {
+		top, _, _ := strings.Cut(path, ".")
+		switch {
+		case !isFieldPath(path):
+			return &ValidationError{Field: "update_mask", Reason: fmt.Sprintf("%q is not a field path", path)}
+		case top == "entity_code" || top == "sku":
+			return &ValidationError{Field: "update_mask", Reason: top + " identifies the product and cannot be masked"}
+		case productJSONNames[top] == "":
+			return &ValidationError{Field: "update_mask", Reason: fmt.Sprintf("%q: no product field %q", path, top)}
+		case seen[path]:
+			return &ValidationError{Field: "update_mask", Reason: fmt.Sprintf("%q is listed twice", path)}
+		}
+		seen[path] = true
+	}
+	return nil
+}
+
+// isFieldPath reports whether s is a dotted field path: non-empty segments
+// joined by single dots.
+func isFieldPath(s string) bool {
+	return s != "" && !strings.HasPrefix(s, ".") && !strings.HasSuffix(s, ".") && !strings.Contains(s, "..")
 }

@@ -41,7 +41,7 @@ func TestStreamKeysFallsBackToSKU(t *testing.T) {
 }
 
 // TestStreamKeysMemory measures the heap the set holds per distinct key,
-// the figure given in dedup.go and docs/DESIGN.md.
+// the figure given on streamKeys and in docs/DESIGN.md.
 func TestStreamKeysMemory(t *testing.T) {
 	if testing.Short() {
 		t.Skip("inserts a million keys")
