@@ -356,18 +356,31 @@ func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestBackoff(t *testing.T) {
+	now := time.Date(2026, 4, 24, 12, 0, 0, 0, time.UTC)
+	r := &retrier{wait: [2]time.Duration{100 * time.Millisecond, time.Second}, clock: stoppedClock(now)}
 	for attempt := range 10 {
-		d := backoff(100*time.Millisecond, time.Second, attempt, nil)
+		d := r.backoff(attempt, nil)
 		ceil := min(100*time.Millisecond<<attempt, time.Second)
 		if d < ceil/2 || d > ceil {
 			t.Fatalf("attempt %d: %v outside [%v, %v]", attempt, d, ceil/2, ceil)
 		}
 	}
 	resp := &http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {"7"}}}
-	if d := backoff(time.Millisecond, time.Second, 0, resp); d != 7*time.Second {
+	if d := r.backoff(0, resp); d != 7*time.Second {
 		t.Fatalf("Retry-After 7: waited %v", d)
 	}
+	// An HTTP date is read against the client's clock.
+	resp.Header.Set("Retry-After", now.Add(90*time.Second).Format(http.TimeFormat))
+	if d := r.backoff(0, resp); d != 90*time.Second {
+		t.Fatalf("Retry-After 90 s after the clock's now: waited %v", d)
+	}
 }
+
+// stoppedClock reads one time and never fires.
+type stoppedClock time.Time
+
+func (c stoppedClock) Now() time.Time                     { return time.Time(c) }
+func (stoppedClock) After(time.Duration) <-chan time.Time { return nil }
 
 func TestCanceledContextStopsRetries(t *testing.T) {
 	c, mt := newMockClient(t, WithRetries(5, time.Hour, time.Hour))
