@@ -352,7 +352,7 @@ func (s *ProductsService) newBulkRun(ctx context.Context, sourceID string, opts 
 	o.EncodeWorkers = cmpOr(o.EncodeWorkers, defaultEncodeWorkers())
 	o.DrainTimeout = cmpOr(o.DrainTimeout, time.Minute)
 	if o.BatchID == "" {
-		o.BatchID = newBatchID()
+		o.BatchID = newBatchID(s.client.clock.Now())
 	}
 	env := newEnvelope(sourceID, o.RequestOptions)
 	if _, err := env.head(); err != nil {
@@ -376,9 +376,9 @@ func cmpOr[T int | int64 | time.Duration | string](v, def T) T {
 	return v
 }
 
-// newBatchID names an ImportAll run: "bulk-<UTC time>-<random>".
-func newBatchID() string {
-	return "bulk-" + time.Now().UTC().Format("20060102T150405Z") + "-" + randomHex(4)
+// newBatchID names an ImportAll run started at now: "bulk-<UTC time>-<random>".
+func newBatchID(now time.Time) string {
+	return "bulk-" + now.UTC().Format("20060102T150405Z") + "-" + randomHex(4)
 }
 
 // read takes rows from the stream, validates and encodes each once, packs

@@ -144,7 +144,7 @@ type apiCall struct {
 	// retry is waited for.
 	caller context.Context
 
-	// What the attempts did; run resets it.
+	// What the attempts did; send resets it.
 	attempts     int           // attempts sent
 	maybeApplied bool          // an attempt left the client and got no answer: the server may have applied it
 	lastErr      error         // the last attempt's network error: the cause to report
@@ -246,6 +246,7 @@ func decode(a *apiCall, resp *http.Response) error {
 	return nil
 }
 
+// newRequest builds the call's request, the same for every attempt.
 func (c *Client) newRequest(ctx context.Context, a *apiCall) (*retryablehttp.Request, error) {
 	var raw any // a nil []byte would still send an empty body
 	switch {
