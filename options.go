@@ -266,7 +266,7 @@ func (c *config) httpClients(base *url.URL, redact *redactor) func(*apiCall) *ht
 	}
 	return func(a *apiCall) *http.Client {
 		call := *hc
-		call.Transport = attempts{t, a}
+		call.Transport = callAttempts{t, a}
 		return &call
 	}
 }

@@ -60,15 +60,15 @@ type transport struct {
 	redact  *redactor        // removes the secret from answers (redact.go); nil: no credential
 }
 
-// attempts is the transport as one call's attempts go through it: each
+// callAttempts is the transport as one call's attempts go through it: each
 // adds what it did to the call.
-type attempts struct {
+type callAttempts struct {
 	t *transport
 	a *apiCall
 }
 
 // RoundTrip sends one attempt of the call.
-func (x attempts) RoundTrip(req *http.Request) (*http.Response, error) {
+func (x callAttempts) RoundTrip(req *http.Request) (*http.Response, error) {
 	return x.t.roundTrip(req, x.a)
 }
 
