@@ -42,7 +42,8 @@ type Client struct {
 	Jobs       *JobsService       // import jobs and the queue
 
 	base    *url.URL
-	http    *retryablehttp.Client
+	http    func(*apiCall) *http.Client // what a call's attempts go out through (transport.go)
+	retry   retrier                     // which attempts are sent again, and when (retry.go)
 	maxBody int64
 	logger  *slog.Logger
 	clock   Clock     // pacing, retry waits, job polling
@@ -71,7 +72,8 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{base: base, maxBody: cfg.maxBody, logger: cfg.logger, redact: newRedactor(cfg.creds.secret), clock: cfg.clockOrSystem()}
-	c.http = cfg.retryableClient(base, c.redact)
+	c.http = cfg.httpClients(base, c.redact)
+	c.retry = retrier{max: cfg.maxRetries, wait: cfg.retryWait, clock: c.clock}
 	c.common.client = c
 	c.Products = (*ProductsService)(&c.common)
 	c.Categories = (*CategoriesService)(&c.common)
@@ -104,7 +106,7 @@ func (c *Client) String() string { return fmt.Sprintf("catalog.Client(%s)", c.ba
 // GoString is String, so %#v cannot print credentials either.
 func (c *Client) GoString() string { return c.String() }
 
-// apiCall is one call through the pipeline.
+// apiCall is one call through the pipeline, and what its attempts did.
 type apiCall struct {
 	method, path string
 	body         []byte // the encoded JSON request, or nil
@@ -112,8 +114,6 @@ type apiCall struct {
 	// idempotencyKey is sent as Idempotency-Key on a POST, the same on
 	// every retry; one is generated when it is empty.
 	idempotencyKey string
-	replayed       bool  // the server answered with a replay of an earlier request with the key
-	state          *call // what the attempts did; set by newRequest
 	// upload, when set, produces the body of each attempt instead of body:
 	// a multipart form streamed from a file (imports_upload.go). The file's own
 	// limit applies to it rather than the client's body limit.
@@ -121,17 +121,30 @@ type apiCall struct {
 	// safe: the call changes nothing on the server (a file analysis), so
 	// it is retried and its failures reported like a GET's.
 	safe bool
+	// caller, when set, is the caller's context, while run's own context
+	// may outlive it so that an answer on its way can still be read
+	// (ImportAll's drain): once caller ends, no attempt starts and no
+	// retry is waited for.
+	caller context.Context
+
+	// What the attempts did; send resets it.
+	attempts     int           // attempts sent
+	maybeApplied bool          // an attempt left the client and got no answer: the server may have applied it
+	lastErr      error         // the last attempt's network error: the cause to report
+	limitWait    time.Duration // time the attempts waited for the rate limiter
+	replayed     bool          // the server answered with a replay of an earlier request with the key
 }
 
 // mayApply reports whether the call can change the server's state.
 func (a *apiCall) mayApply() bool { return a.method != http.MethodGet && !a.safe }
 
-// limitWait is the time the call's attempts waited for the rate limiter.
-func (a *apiCall) limitWait() time.Duration {
-	if a.state == nil {
-		return 0
+// callerCtx returns the context whose end stops the call's attempts and
+// the waits between them: the caller's, or ctx.
+func (a *apiCall) callerCtx(ctx context.Context) context.Context {
+	if a.caller != nil {
+		return a.caller
 	}
-	return a.state.limitWait
+	return ctx
 }
 
 // do runs a call without options; see run.
@@ -139,12 +152,12 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 	return c.run(ctx, &apiCall{method: method, path: path, body: body, out: out})
 }
 
-// run is the only way requests leave the client:
+// run is the only way requests leave the client. It reads top down:
 //
-//	limit (body size here; request rate per attempt, in the transport)
-//	-> send and retry (go-retryablehttp, policy in transport.go)
-//	-> check the status (typed errors, errors.go)
-//	-> decode the JSON answer into a.out.
+//	limit   the body's size, here; the request rate, per attempt (transport.go)
+//	send    and retry: which failures, how often, how long apart (retry.go)
+//	check   the status: a typed error for anything but 2xx (errors.go)
+//	decode  the JSON answer into a.out
 //
 // A POST that may have been applied without an answer saying so (no
 // answer, an unreadable one, or a gateway's; see answerOutcome) returns an
@@ -154,33 +167,58 @@ func (c *Client) run(ctx context.Context, a *apiCall) error {
 	if size := int64(len(a.body)); a.upload == nil && size > c.maxBody {
 		return &BodyTooLargeError{Size: size, Limit: c.maxBody}
 	}
-	req, err := c.newRequest(ctx, a)
+	resp, err := c.send(ctx, a)
 	if err != nil {
+		return c.sendFailed(ctx, a, resp, err)
+	}
+	defer resp.Body.Close()
+	if err := c.check(a, resp); err != nil {
 		return err
 	}
-	resp, err := c.http.Do(req)
-	if err != nil && resp != nil && resp.StatusCode >= 300 {
-		// An answer came, then ctx ended while waiting to retry it: the
-		// answer says what the server did, the context why the call
-		// stopped. Both match with errors.Is.
-		defer resp.Body.Close()
-		_, apiErr := newResponseError(a.method, a.path, resp)
-		return fmt.Errorf("%w; stopped before retrying: %w", apiErr, err)
-	}
+	return decode(a, resp)
+}
+
+// send sends the call's request, attempt after attempt as the retry policy
+// says, each through the transport.
+func (c *Client) send(ctx context.Context, a *apiCall) (*http.Response, error) {
+	a.attempts, a.maybeApplied, a.lastErr, a.limitWait, a.replayed = 0, false, nil, 0, false
+	req, err := c.newRequest(ctx, a)
 	if err != nil {
-		if resp != nil {
-			resp.Body.Close()
-		}
+		return nil, err
+	}
+	return c.retry.client(c.http(a), a).Do(req)
+}
+
+// sendFailed explains a send that ended without an answer to return.
+func (c *Client) sendFailed(ctx context.Context, a *apiCall, resp *http.Response, err error) error {
+	if resp == nil {
 		return c.transportError(ctx, a, err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		outcome, apiErr := newResponseError(a.method, a.path, resp)
-		if outcome == outcomeUnknown && a.mayApply() {
-			return &OutcomeUnknownError{Method: a.method, Path: a.path, Err: apiErr}
-		}
-		return apiErr
+	if resp.StatusCode < 300 {
+		return c.transportError(ctx, a, err)
 	}
+	// An answer came, then the caller's context ended while waiting to
+	// retry it: the answer says what the server did, the context why the
+	// call stopped. Both match with errors.Is.
+	_, apiErr := newResponseError(a.method, a.path, resp, c.clock.Now())
+	return fmt.Errorf("%w; stopped before retrying: %w", apiErr, err)
+}
+
+// check returns the typed error of an answer other than 2xx.
+func (c *Client) check(a *apiCall, resp *http.Response) error {
+	if resp.StatusCode < 300 {
+		return nil
+	}
+	outcome, apiErr := newResponseError(a.method, a.path, resp, c.clock.Now())
+	if outcome == outcomeUnknown && a.mayApply() {
+		return &OutcomeUnknownError{Method: a.method, Path: a.path, Err: apiErr}
+	}
+	return apiErr
+}
+
+// decode reads a success answer into a.out.
+func decode(a *apiCall, resp *http.Response) error {
 	a.replayed = resp.Header.Get("Idempotent-Replayed") == "true"
 	if err := decodeBody(resp.Body, a.out, a.method, a.path); err != nil {
 		if a.mayApply() {
@@ -191,14 +229,12 @@ func (c *Client) run(ctx context.Context, a *apiCall) error {
 	return nil
 }
 
+// newRequest builds the call's request, the same for every attempt.
 func (c *Client) newRequest(ctx context.Context, a *apiCall) (*retryablehttp.Request, error) {
-	a.state = &call{idempotent: !a.mayApply()}
-	ctx = withCall(ctx, a.state)
 	var raw any // a nil []byte would still send an empty body
 	switch {
 	case a.upload != nil:
 		raw = retryablehttp.ReaderFunc(a.upload.body)
-		a.state.spent = a.upload.spent
 	case a.body != nil:
 		raw = a.body
 	}
@@ -249,13 +285,13 @@ func (c *Client) transportError(ctx context.Context, a *apiCall, err error) erro
 		}
 	}
 	err = c.redact.error(err) // a *url.Error names the last URL, which a redirect may have set
-	if last := a.state.lastErr; last != nil && !errors.Is(err, last) {
+	if last := a.lastErr; last != nil && !errors.Is(err, last) {
 		err = fmt.Errorf("%w; then gave up: %w", last, err)
 	}
 	if ctxErr := ctx.Err(); ctxErr != nil && !errors.Is(err, ctxErr) {
 		err = fmt.Errorf("%w; %w", err, ctxErr)
 	}
-	if a.mayApply() && a.state.maybeApplied && (a.upload == nil || a.upload.complete()) {
+	if a.mayApply() && a.maybeApplied && (a.upload == nil || a.upload.complete()) {
 		return &OutcomeUnknownError{Method: a.method, Path: a.path, Err: err}
 	}
 	return fmt.Errorf("catalog: %s %s: %w", a.method, a.path, err)

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +39,7 @@ func newMockClient(t *testing.T, opts ...Option) (*Client, *httpmock.MockTranspo
 		WithAPIKey(testKeyID, testSecret),
 		WithoutRateLimit(),
 		WithRetries(2, time.Millisecond, 5*time.Millisecond),
+		WithClock(&autoClock{now: time.Now()}), // retry waits pass at once
 	}
 	c, err := NewClient(testBase, append(base, opts...)...)
 	if err != nil {
@@ -356,21 +358,35 @@ func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 func TestBackoff(t *testing.T) {
+	now := time.Date(2026, 4, 24, 12, 0, 0, 0, time.UTC)
+	r := &retrier{wait: [2]time.Duration{100 * time.Millisecond, time.Second}, clock: stoppedClock(now)}
 	for attempt := range 10 {
-		d := backoff(100*time.Millisecond, time.Second, attempt, nil)
+		d := r.backoff(attempt, nil)
 		ceil := min(100*time.Millisecond<<attempt, time.Second)
 		if d < ceil/2 || d > ceil {
 			t.Fatalf("attempt %d: %v outside [%v, %v]", attempt, d, ceil/2, ceil)
 		}
 	}
 	resp := &http.Response{StatusCode: 429, Header: http.Header{"Retry-After": {"7"}}}
-	if d := backoff(time.Millisecond, time.Second, 0, resp); d != 7*time.Second {
+	if d := r.backoff(0, resp); d != 7*time.Second {
 		t.Fatalf("Retry-After 7: waited %v", d)
+	}
+	// An HTTP date is read against the client's clock.
+	resp.Header.Set("Retry-After", now.Add(90*time.Second).Format(http.TimeFormat))
+	if d := r.backoff(0, resp); d != 90*time.Second {
+		t.Fatalf("Retry-After 90 s after the clock's now: waited %v", d)
 	}
 }
 
+// stoppedClock reads one time and never fires.
+type stoppedClock time.Time
+
+func (c stoppedClock) Now() time.Time                     { return time.Time(c) }
+func (stoppedClock) After(time.Duration) <-chan time.Time { return nil }
+
 func TestCanceledContextStopsRetries(t *testing.T) {
-	c, mt := newMockClient(t, WithRetries(5, time.Hour, time.Hour))
+	// The hour's wait never ends on this clock: the deadline ends it.
+	c, mt := newMockClient(t, WithRetries(5, time.Hour, time.Hour), WithClock(stoppedClock{}))
 	mt.RegisterResponder("GET", testBase+"/api/b2b/pim/jobs/j1", httpmock.NewStringResponder(500, ""))
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -379,4 +395,37 @@ func TestCanceledContextStopsRetries(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 10*time.Second {
 		t.Fatalf("got %v after %v, want DeadlineExceeded promptly", err, time.Since(start))
 	}
+}
+
+// TestRetryWaitsOnTheClientsClock: the wait before a retry, a 429's
+// Retry-After here, is asked of the client's Clock, not slept.
+func TestRetryWaitsOnTheClientsClock(t *testing.T) {
+	clock := &recordingClock{autoClock: autoClock{now: time.Now()}}
+	c, mt := newMockClient(t, WithClock(clock))
+	n := 0
+	mt.RegisterResponder("GET", testBase+"/api/b2b/pim/jobs/j1", func(*http.Request) (*http.Response, error) {
+		if n++; n == 1 {
+			resp := httpmock.NewStringResponse(429, `{"error":"slow down"}`)
+			resp.Header.Set("Retry-After", "30")
+			return resp, nil
+		}
+		return httpmock.NewStringResponse(200, `{"job":{"job_id":"j1","status":"completed"}}`), nil
+	})
+	if _, err := c.Jobs.Get(context.Background(), "j1"); err != nil {
+		t.Fatal(err)
+	}
+	if want := []time.Duration{30 * time.Second}; !slices.Equal(clock.waits, want) || n != 2 {
+		t.Fatalf("waits %v in %d attempts, want %v then the retry", clock.waits, n, want)
+	}
+}
+
+// recordingClock is an autoClock that notes every wait asked of it.
+type recordingClock struct {
+	autoClock
+	waits []time.Duration
+}
+
+func (c *recordingClock) After(d time.Duration) <-chan time.Time {
+	c.waits = append(c.waits, d)
+	return c.autoClock.After(d)
 }

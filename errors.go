@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -39,10 +38,6 @@ const maxErrorBody = 1 << 20
 // maxErrorField caps each text taken from an error body, so that Error()
 // stays a log line whatever the server sends.
 const maxErrorField = 1 << 10
-
-// maxRetryAfter caps a Retry-After, in seconds (a day): larger values would
-// overflow a time.Duration, and no import waits that long.
-const maxRetryAfter = 24 * 60 * 60
 
 // APIError is an answer with a status of 300 or more. Its fields come from
 // the JSON error body when there is one:
@@ -263,14 +258,15 @@ type errorBody struct {
 }
 
 // newResponseError reads at most maxErrorBody bytes of an error answer and
-// builds the typed error for it, with what the answer says of the request.
-func newResponseError(method, path string, resp *http.Response) (outcome, error) {
+// builds the typed error for it, with what the answer says of the request;
+// a Retry-After date is read against now.
+func newResponseError(method, path string, resp *http.Response, now time.Time) (outcome, error) {
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 	e := &APIError{StatusCode: resp.StatusCode, Method: method, Path: path, RequestID: clip(resp.Header.Get("X-Request-Id"), 200)}
 	fromPlatform := fillFromBody(e, raw)
 	outcome := answerOutcome(resp.StatusCode, resp.Header, fromPlatform)
 	if resp.StatusCode == http.StatusTooManyRequests {
-		return outcome, &RateLimitError{APIError: e, RetryAfter: retryAfter(resp.Header)}
+		return outcome, &RateLimitError{APIError: e, RetryAfter: retryAfter(resp.Header, now)}
 	}
 	return outcome, e
 }
@@ -362,21 +358,6 @@ func clip(s string, n int) string {
 		cut--
 	}
 	return strings.ToValidUTF8(s[:cut], "") + "..."
-}
-
-// retryAfter parses a Retry-After header given in seconds or as an HTTP date.
-func retryAfter(h http.Header) time.Duration {
-	v := strings.TrimSpace(h.Get("Retry-After"))
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
-		return time.Duration(min(secs, maxRetryAfter)) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return max(time.Until(t), 0)
-	}
-	return 0
 }
 
 // ErrorCode is the machine-readable code of an error answer, the "code" of

@@ -586,7 +586,7 @@ func FuzzErrorAnswer(f *testing.F) {
 		// newResponseError alone, reading through a counting reader.
 		cr := fzErrorBody(body, endless)
 		resp := &http.Response{StatusCode: status, Header: header, Body: io.NopCloser(cr)}
-		_, direct := newResponseError(http.MethodGet, path, resp)
+		_, direct := newResponseError(http.MethodGet, path, resp, time.Now())
 		if cr.n > maxErrorBody {
 			t.Fatalf("read %d bytes of the error answer, past the %d-byte cap", cr.n, maxErrorBody)
 		}

@@ -233,7 +233,7 @@ func waitForJob(ctx context.Context, jobs jobGetter, jobID string, o WaitOptions
 			return job, waitEnded(jobID, job, ctx.Err())
 		}
 		var wait time.Duration
-		wait, final = nextPoll(ctx, delay)
+		wait, final = nextPoll(ctx, clock, delay)
 		if err := sleep(ctx, clock, wait); err != nil {
 			return job, waitEnded(jobID, job, err)
 		}
@@ -258,15 +258,16 @@ func transient(err error) bool {
 }
 
 // nextPoll returns how long to sleep before the next poll: delay with
-// jitter, shortened so that one more poll fits before ctx's deadline.
-// final is true when that poll is the last one the deadline allows.
-func nextPoll(ctx context.Context, delay time.Duration) (sleep time.Duration, final bool) {
+// jitter, shortened so that one more poll fits before ctx's deadline, read
+// on clock. final is true when that poll is the last one the deadline
+// allows.
+func nextPoll(ctx context.Context, clock Clock, delay time.Duration) (sleep time.Duration, final bool) {
 	sleep = delay*3/4 + rand.N(delay/2+1) // 75% to 125% of delay
 	dl, ok := ctx.Deadline()
 	if !ok {
 		return sleep, false
 	}
-	left := time.Until(dl)
+	left := dl.Sub(clock.Now())
 	reserve := min(left/4, time.Second) // time for the last request itself
 	if sleep < left-reserve {
 		return sleep, false

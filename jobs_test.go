@@ -68,9 +68,11 @@ func TestJobsQueueMatchesSeedExample(t *testing.T) {
 	}
 }
 
-// scriptedJobs answers Get with the statuses in order, repeating the last.
+// scriptedJobs answers Get with the statuses in order, repeating the last,
+// and notes the clock's time of each poll.
 type scriptedJobs struct {
 	mu       sync.Mutex
+	clock    Clock
 	statuses []JobStatus
 	polls    []time.Time
 }
@@ -79,32 +81,41 @@ func (s *scriptedJobs) Get(_ context.Context, id string) (*Job, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.statuses[min(len(s.polls), len(s.statuses)-1)]
-	s.polls = append(s.polls, time.Now())
+	s.polls = append(s.polls, s.clock.Now())
 	return &Job{ID: id, Status: st, FailedRows: 1, TotalRows: 2}, nil
 }
 
+// waitOn returns opts with their defaults, polling on clock.
+func waitOn(clock Clock, opts WaitOptions) WaitOptions {
+	o := opts.withDefaults()
+	o.clock = clock
+	return o
+}
+
 func TestWaitPollsToTheEnd(t *testing.T) {
-	jobs := &scriptedJobs{statuses: []JobStatus{JobPending, JobProcessing, JobProcessing, JobCompletedWithErrors}}
+	clock := &autoClock{now: time.Now()}
+	jobs := &scriptedJobs{clock: clock, statuses: []JobStatus{JobPending, JobProcessing, JobProcessing, JobCompletedWithErrors}}
 	var seen []JobStatus
-	opts := WaitOptions{MinInterval: 10 * time.Millisecond, MaxInterval: 20 * time.Millisecond, Progress: func(j *Job) { seen = append(seen, j.Status) }}
-	job, err := waitForJob(context.Background(), jobs, "j", opts.withDefaults())
+	opts := WaitOptions{MinInterval: 10 * time.Second, MaxInterval: 20 * time.Second, Progress: func(j *Job) { seen = append(seen, j.Status) }}
+	job, err := waitForJob(context.Background(), jobs, "j", waitOn(clock, opts))
 	if err != nil || job.Status != JobCompletedWithErrors {
 		t.Fatalf("got %v, %v; want the completed_with_errors job and no error", job, err)
 	}
 	if diff := cmp.Diff(jobs.statuses, seen); diff != "" {
 		t.Fatalf("progress calls (-want +got):\n%s", diff)
 	}
-	// Delays grow from MinInterval: the gaps are at least 75% of 10, 20, 20 ms.
-	for i, floor := range []time.Duration{7500 * time.Microsecond, 15 * time.Millisecond, 15 * time.Millisecond} {
-		if gap := jobs.polls[i+1].Sub(jobs.polls[i]); gap < floor {
-			t.Fatalf("gap %d is %v, want at least %v", i, gap, floor)
+	// Delays grow from MinInterval: the gaps are 75% to 125% of 10, 20, 20 s.
+	for i, d := range []time.Duration{10 * time.Second, 20 * time.Second, 20 * time.Second} {
+		if gap := jobs.polls[i+1].Sub(jobs.polls[i]); gap < d*3/4 || gap > d*5/4 {
+			t.Fatalf("gap %d is %v, want %v to %v", i, gap, d*3/4, d*5/4)
 		}
 	}
 }
 
 func TestWaitReturnsFailedJobAsError(t *testing.T) {
-	jobs := &scriptedJobs{statuses: []JobStatus{JobProcessing, JobFailed}}
-	job, err := waitForJob(context.Background(), jobs, "j", (&WaitOptions{MinInterval: time.Millisecond}).withDefaults())
+	clock := &autoClock{now: time.Now()}
+	jobs := &scriptedJobs{clock: clock, statuses: []JobStatus{JobProcessing, JobFailed}}
+	job, err := waitForJob(context.Background(), jobs, "j", waitOn(clock, WaitOptions{}))
 	var jf *JobFailedError
 	if !errors.Is(err, ErrJobFailed) || !errors.As(err, &jf) || jf.Job != job || job.Status != JobFailed {
 		t.Fatalf("got %v, %v; want the failed job and a *JobFailedError", job, err)
@@ -114,23 +125,42 @@ func TestWaitReturnsFailedJobAsError(t *testing.T) {
 // TestWaitMakesALastPollBeforeTheDeadline: with a deadline shorter than the
 // first interval, Wait still polls a second time before giving up.
 func TestWaitMakesALastPollBeforeTheDeadline(t *testing.T) {
-	jobs := &scriptedJobs{statuses: []JobStatus{JobProcessing}}
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	clock := &autoClock{now: time.Now()}
+	jobs := &scriptedJobs{clock: clock, statuses: []JobStatus{JobProcessing}}
+	deadline := clock.Now().Add(time.Minute)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	job, err := waitForJob(ctx, jobs, "j", (&WaitOptions{MinInterval: time.Hour}).withDefaults())
-	if !errors.Is(err, context.DeadlineExceeded) || job == nil || job.Status != JobProcessing {
-		t.Fatalf("got %v, %v; want the last job and DeadlineExceeded", job, err)
+	// The deadline is on the system clock, which the test does not wait
+	// for: once the second poll is made, the context ends as it would.
+	opts := WaitOptions{MinInterval: time.Hour, Progress: func(*Job) {
+		if len(jobs.polls) == 2 {
+			cancel()
+		}
+	}}
+	job, err := waitForJob(ctx, jobs, "j", waitOn(clock, opts))
+	if !errors.Is(err, context.Canceled) || job == nil || job.Status != JobProcessing {
+		t.Fatalf("got %v, %v; want the last job and the context's end", job, err)
 	}
 	if len(jobs.polls) != 2 {
 		t.Fatalf("%d polls, want 2 (one at once, one just before the deadline)", len(jobs.polls))
 	}
+	if last := jobs.polls[1]; !last.Before(deadline) || last.Before(deadline.Add(-2*time.Second)) {
+		t.Fatalf("last poll at %v, want it in the 2 s before the deadline %v", last, deadline)
+	}
 }
 
 func TestWaitCancelled(t *testing.T) {
-	jobs := &scriptedJobs{statuses: []JobStatus{JobPending}}
+	clock := &autoClock{now: time.Now()}
+	jobs := &scriptedJobs{clock: clock, statuses: []JobStatus{JobPending}}
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { time.Sleep(30 * time.Millisecond); cancel() }()
-	_, err := waitForJob(ctx, jobs, "j", (&WaitOptions{MinInterval: 5 * time.Millisecond, MaxInterval: 5 * time.Millisecond}).withDefaults())
+	defer cancel()
+	polls := 0
+	opts := WaitOptions{MinInterval: 5 * time.Millisecond, MaxInterval: 5 * time.Millisecond, Progress: func(*Job) {
+		if polls++; polls == 6 {
+			cancel()
+		}
+	}}
+	_, err := waitForJob(ctx, jobs, "j", waitOn(clock, opts))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want Canceled", err)
 	}
@@ -156,7 +186,7 @@ func (f *flakyJobs) Get(_ context.Context, id string) (*Job, error) {
 }
 
 func TestWaitPollsThroughTransientFailures(t *testing.T) {
-	o := (&WaitOptions{MinInterval: time.Millisecond, MaxInterval: time.Millisecond}).withDefaults()
+	o := waitOn(&autoClock{now: time.Now()}, WaitOptions{MinInterval: time.Millisecond, MaxInterval: time.Millisecond})
 	jobs := &flakyJobs{failFirst: maxPollFailures}
 	if job, err := waitForJob(context.Background(), jobs, "j", o); err != nil || job.Status != JobCompleted {
 		t.Fatalf("after %d failures: got %v, %v; want the completed job", maxPollFailures, job, err)

@@ -30,7 +30,7 @@ import (
 // A limiter that counts starts, such as a token bucket, may ignore release;
 // one that counts windows of arrivals at the server holds a slot until a
 // window after answeredAt (see NewWindowLimiter). The times are on the
-// client's clock: time.Now, read after the answer.
+// client's Clock (WithClock), read just after the answer.
 type Limiter interface {
 	Acquire(ctx context.Context) (release func(answeredAt time.Time), err error)
 }

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
-	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/pimkit/catalog/internal/ratelimit"
 )
@@ -234,12 +233,13 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// retryableClient builds the HTTP stack: go-retryablehttp on top of the
-// limiting, authenticating, logging transport.
-func (c *config) retryableClient(base *url.URL, redact *redactor) *retryablehttp.Client {
+// httpClients builds the HTTP stack, and returns for each call the
+// http.Client its attempts go out through: the same connections for
+// every call, through the transport that does each attempt's work
+// (transport.go).
+func (c *config) httpClients(base *url.URL, redact *redactor) func(*apiCall) *http.Client {
 	hc := &http.Client{Timeout: c.timeout}
-	inner := cleanhttp.DefaultPooledTransport()
-	var next http.RoundTripper = inner
+	var next http.RoundTripper = cleanhttp.DefaultPooledTransport()
 	if c.httpClient != nil {
 		hc.Jar, hc.CheckRedirect = c.httpClient.Jar, c.httpClient.CheckRedirect
 		if c.httpClient.Timeout > 0 {
@@ -264,17 +264,9 @@ func (c *config) retryableClient(base *url.URL, redact *redactor) *retryablehttp
 	if t.limiter == nil && c.rateN > 0 {
 		t.limiter = ratelimit.NewWithClock(c.rateN, c.ratePer, clock)
 	}
-	hc.Transport = t
-	return &retryablehttp.Client{
-		HTTPClient:   hc,
-		RetryMax:     c.maxRetries,
-		RetryWaitMin: c.retryWait[0],
-		RetryWaitMax: c.retryWait[1],
-		// The wait before a retry happens in the policy, on the client's
-		// clock and under the caller's context; go-retryablehttp's own
-		// timer, on the wall clock, then waits nothing.
-		CheckRetry:   (&retrier{max: c.maxRetries, wait: c.retryWait, clock: c.clockOrSystem()}).check,
-		Backoff:      func(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 },
-		ErrorHandler: retryablehttp.PassthroughErrorHandler, // the last answer becomes a typed error
+	return func(a *apiCall) *http.Client {
+		call := *hc
+		call.Transport = callAttempts{t, a}
+		return &call
 	}
 }

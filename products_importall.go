@@ -248,7 +248,7 @@ func (s *ProductsService) newBulkRun(ctx context.Context, sourceID string, opts 
 	o.Concurrency = cmpOr(o.Concurrency, 2)
 	o.DrainTimeout = cmpOr(o.DrainTimeout, time.Minute)
 	if o.BatchID == "" {
-		o.BatchID = newBatchID()
+		o.BatchID = newBatchID(s.client.clock.Now())
 	}
 	env := newEnvelope(sourceID, o.RequestOptions)
 	if _, err := env.head(); err != nil {
@@ -272,9 +272,9 @@ func cmpOr[T int | int64 | time.Duration | string](v, def T) T {
 	return v
 }
 
-// newBatchID names an ImportAll run: "bulk-<UTC time>-<random>".
-func newBatchID() string {
-	return "bulk-" + time.Now().UTC().Format("20060102T150405Z") + "-" + randomHex(4)
+// newBatchID names an ImportAll run started at now: "bulk-<UTC time>-<random>".
+func newBatchID(now time.Time) string {
+	return "bulk-" + now.UTC().Format("20060102T150405Z") + "-" + randomHex(4)
 }
 
 // read takes rows from the stream one at a time, and validates and encodes
@@ -406,24 +406,27 @@ func (r *bulkRun) release(b *bulkBatch) {
 	b.body = nil
 }
 
-// send makes one import request and settles its rows.
+// send makes one import request and settles its rows. Once the run has
+// stopped, no request starts (nor a retry, nor a wait for a slot); one
+// already sent is given DrainTimeout to answer, so that its rows can be
+// settled.
 func (r *bulkRun) send(b *bulkBatch) {
 	defer r.release(b)
 	if r.ctx.Err() != nil {
 		r.notAttempted(b.rows...)
 		return
 	}
-	gate := newSendGate(r.ctx, r.o.DrainTimeout)
-	defer gate.close()
+	ctx, cancel := r.drainCtx()
+	defer cancel()
 	var direct ImportResult
 	var queued QueuedImport
-	call := &apiCall{method: http.MethodPost, path: importAPIPath, body: b.body, out: &direct}
+	call := &apiCall{method: http.MethodPost, path: importAPIPath, body: b.body, out: &direct, caller: r.ctx}
 	if r.o.Queued {
 		call.path, call.out = queuePath, &queued
 	}
-	err := r.s.client.run(withSendGate(gate.ctx, gate), call)
-	r.count(func(pr *BulkProgress) { pr.RateLimitWait += call.limitWait() })
-	if !gate.sent() {
+	err := r.s.client.run(ctx, call)
+	r.count(func(pr *BulkProgress) { pr.RateLimitWait += call.limitWait })
+	if call.attempts == 0 {
 		r.notAttempted(b.rows...)
 		if err != nil && r.ctx.Err() == nil {
 			// The rate limiter refused it (no slot before the deadline, a
@@ -435,7 +438,7 @@ func (r *bulkRun) send(b *bulkBatch) {
 	}
 	r.count(func(pr *BulkProgress) { pr.Requests++; pr.Sent += len(b.rows); pr.Bytes += int64(len(b.body)) })
 	if errors.Is(err, ErrOutcomeUnknown) {
-		err = r.resolveUnknown(gate.ctx, b, call, &queued, err)
+		err = r.resolveUnknown(ctx, b, call, &queued, err)
 	}
 	switch {
 	case errors.Is(err, ErrOutcomeUnknown):
@@ -457,6 +460,17 @@ func (r *bulkRun) send(b *bulkBatch) {
 	r.report()
 }
 
+// drainCtx returns the context a request of the run is sent under: it ends
+// DrainTimeout after the run's context does.
+func (r *bulkRun) drainCtx() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.ctx))
+	stop := context.AfterFunc(r.ctx, func() { time.AfterFunc(r.o.DrainTimeout, cancel) })
+	return ctx, func() {
+		stop()
+		cancel()
+	}
+}
+
 // resolveUnknown handles a request that may have been applied. A queued
 // batch found in the queue (by batch id and part) is adopted. Otherwise,
 // with ResendUnknown, the request is sent again with the same body and
@@ -473,6 +487,7 @@ func (r *bulkRun) resolveUnknown(ctx context.Context, b *bulkBatch, call *apiCal
 	if !r.o.ResendUnknown {
 		return cause
 	}
+	call.caller = nil // the first request was sent: resolving it is part of its drain
 	err := r.s.client.run(ctx, call)
 	if err != nil {
 		// The first request may still have been applied, so even a clear
