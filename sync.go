@@ -7,7 +7,6 @@ import (
 	"iter"
 	"math"
 	"slices"
-	"time"
 )
 
 // Feed is a whole catalog for Client.Sync: the categories, the products of
@@ -462,7 +461,7 @@ func (r *syncRun) products(ctx context.Context) {
 		return
 	}
 	bulk := *r.o.Bulk
-	baseID := cmpOr(bulk.BatchID, "sync-"+time.Now().UTC().Format("20060102T150405Z"))
+	baseID := cmpOr(bulk.BatchID, "sync-"+r.c.clock.Now().UTC().Format("20060102T150405Z"))
 	cp := &checkpoint{}
 	part := 0
 	flush := func() {
