@@ -111,45 +111,28 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 }
 
 // ImportAll imports a catalog of any size from a stream, in the fewest
-// requests the limits allow: each request carries as many products as fit
-// in both the products-per-request and the body-size limits. Each product
-// is validated and encoded before the next is asked of the stream, and
-// request bodies are assembled from the encoded bytes, so a stream of
-// millions never sits in memory: at most Concurrency+1 request bodies do.
-// The stream may reuse a product's memory once the next product is asked
-// for.
+// requests the limits allow (MaxProducts and the body limit per request),
+// and accounts for every row in the report:
 //
-// Memory: the live heap is about (Concurrency+1) x MaxBodyBytes, plus 21 to
-// 43 bytes per distinct key (64 while the key table doubles). Under Go's
-// default GC settings the process's peak resident set stays under
+//	rep, err := client.Products.ImportAll(ctx, "erp", catalog.FromSlice(products), nil)
+//	for _, f := range rep.Failed {
+//		log.Printf("row %d (%s): %s", f.Row, f.EntityCode, f.Reason)
+//	}
 //
-//	2 x ((Concurrency+1) x MaxBodyBytes + 64 B x distinct keys) + 64 MiB
+// Each product is validated and encoded before the next is asked of the
+// stream, so the stream may reuse a product's memory, and at most
+// Concurrency+1 request bodies are held (docs/DESIGN.md gives the memory
+// bound). Row errors never stop the import: a row that fails validation,
+// alone exceeds the body limit, repeats the key (entity_code, else sku) of
+// an earlier row, or comes with a stream error is reported failed, and the
+// rest goes on. A request that fails as a whole fails its rows with the
+// cause (unknown, when it may have been applied); see StopOnError.
 //
-// (277 MB plus 128 bytes per distinct key with the defaults), plus twice
-// what the stream itself keeps live. Setting GOMEMLIMIT to the live heap
-// plus 64 MiB holds it near the live heap.
-//
-// Every row read ends in exactly one outcome (see BulkReport). Row errors
-// never stop the import: a row that fails validation (as in Import), cannot
-// be encoded, alone exceeds the body limit, repeats the key (entity_code,
-// else sku) of an earlier row taken anywhere in the stream, or that the
-// stream yields with an error is reported failed, and the import goes on.
-// Of rows sharing a key, the first one taken is sent and the later ones
-// fail naming it, wherever the requests split. A request that fails as a
-// whole after retries marks its rows failed with the cause (or unknown,
-// when it may have been applied; each RowError unwraps to the request's
-// error) and the import goes on, unless StopOnError is set or the answer
-// would fail every request (see StopOnError).
-//
-// A panic from the stream or while encoding a row (in a MarshalJSON of a
-// value in Product.Extra, say) stops the import, nothing more is sent, and
-// the panic reaches ImportAll's caller once requests in flight have ended
-// (they get DrainTimeout).
-//
-// When ctx ends, no new request starts; requests already sent are given
-// DrainTimeout to finish, so that the report can say which rows were
-// applied. The report is always returned; the error is non-nil when the
-// import stopped early (ctx, StopOnError) or could not start.
+// When ctx ends, no new request starts and requests already sent get
+// DrainTimeout to answer. A panic from the stream or from encoding reaches
+// the caller once requests in flight have ended. The report is always
+// returned; the error is non-nil when the import stopped early or could
+// not start.
 //
 // Operations importProducts, or queueProducts then getJob (and
 // getQueueStatus for lost answers), in api/openapi.yaml.
