@@ -91,8 +91,7 @@ when the removal limit or a partial feed kept the sync from removing.`,
 				a.printSync(path, pf.source, report, runErr)
 			}
 			if runErr != nil {
-				var skipped *catalog.RemovalsSkippedError
-				if errors.As(runErr, &skipped) {
+				if errors.Is(runErr, catalog.ErrRemovalsSkipped) {
 					return &rowsError{msg: runErr.Error()}
 				}
 				return runErr
