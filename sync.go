@@ -175,9 +175,9 @@ var (
 // row of the feed was applied, the feed yielded no error and ctx did not
 // end (otherwise an error matching ErrRemovalsSkipped), and only when their
 // number is within the removal limit (otherwise an error matching
-// ErrRemovalLimit). In
-// incremental mode, only products whose ContentHash differs from State's
-// are sent, and nothing is removed.
+// ErrRemovalLimit). In incremental mode, only products whose content hash
+// (of the product as encoded, with the merge mode and update mask) differs
+// from State's are sent, and nothing is removed.
 //
 // The report is always returned. The error is non-nil when the sync could
 // not start, stopped early (ctx), skipped its removals, or could not

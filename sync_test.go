@@ -12,6 +12,7 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
+	"github.com/pimkit/catalog/syncstate"
 )
 
 // syncProduct is a product of the test feeds, in category catID ("" for none).
@@ -275,7 +276,7 @@ func TestIncrementalSync(t *testing.T) {
 	}
 	run := func(ps []catalog.Product) *catalog.SyncReport {
 		t.Helper()
-		state, err := catalog.OpenFileSyncState(path) // as a new process would
+		state, err := syncstate.Open(path) // as a new process would
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -290,7 +291,7 @@ func TestIncrementalSync(t *testing.T) {
 	if rep.Products.Succeeded != 5 || len(rep.Products.Failed) != 3 {
 		t.Fatalf("first run %+v", rep.Products)
 	}
-	state, _ := catalog.OpenFileSyncState(path)
+	state, _ := syncstate.Open(path)
 	if state.Len() != 5 || state.Hash("P003") != "" {
 		t.Errorf("state after the failed run holds %d products (P003: %q)", state.Len(), state.Hash("P003"))
 	}
