@@ -46,9 +46,9 @@ func (m SyncMode) String() string {
 	return fmt.Sprintf("SyncMode(%d)", int(m))
 }
 
-// DefaultMaxRemovalPercent is the removal limit of a full sync that sets
+// defaultMaxRemovalPercent is the removal limit of a full sync that sets
 // none: 10% of the source's products.
-const DefaultMaxRemovalPercent = 10.0
+const defaultMaxRemovalPercent = 10.0
 
 // SyncOptions tune Client.Sync.
 type SyncOptions struct {
@@ -66,7 +66,8 @@ type SyncOptions struct {
 	MaxRemovals int
 	// MaxRemovalPercent caps removals as a percentage of the source's
 	// products before the run (0: no percentage cap). When both caps are
-	// 0, DefaultMaxRemovalPercent applies, unless NoRemovalLimit is set.
+	// 0, the limit is 10% of the source's products, unless NoRemovalLimit
+	// is set.
 	// Over the limit nothing is removed and Sync returns an error matching
 	// ErrRemovalLimit.
 	MaxRemovalPercent float64
@@ -589,7 +590,7 @@ func (r *syncRun) removalLimit() int {
 	}
 	limit, pct := -1, r.o.MaxRemovalPercent
 	if r.o.MaxRemovals == 0 && pct == 0 {
-		pct = DefaultMaxRemovalPercent
+		pct = defaultMaxRemovalPercent
 	}
 	if r.o.MaxRemovals > 0 {
 		limit = r.o.MaxRemovals
