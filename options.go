@@ -173,8 +173,7 @@ func WithRetries(maxRetries int, minWait, maxWait time.Duration) Option {
 
 // WithClock makes the client follow clock instead of the system clock: the
 // rate limiter's windows, the waits between retries and after a
-// Retry-After, the polling of Jobs.Wait and the default clock of a
-// Batcher. Tests pass a catalogtest.FakeClock (catalogtest's Server.Client
+// Retry-After, the polling of Jobs.Wait and a Batcher's MaxDelay. Tests pass a catalogtest.FakeClock (catalogtest's Server.Client
 // does so when the server runs on one), so that a test moves time itself
 // instead of sleeping. Each HTTP attempt's own timeout (WithTimeout) stays
 // on the system clock.
