@@ -36,11 +36,11 @@ type config struct {
 
 func defaultConfig() config {
 	return config{
-		timeout:    DefaultTimeout,
-		rateN:      DefaultRateLimit,
-		ratePer:    DefaultRateWindow,
-		maxBody:    DefaultMaxBodySize,
-		maxRetries: DefaultMaxRetries,
+		timeout:    defaultTimeout,
+		rateN:      MaxRequestsPerMinute,
+		ratePer:    rateWindow,
+		maxBody:    MaxBodyBytes,
+		maxRetries: defaultMaxRetries,
 		retryWait:  [2]time.Duration{defaultRetryMin, defaultRetryMax},
 	}
 }
@@ -89,7 +89,7 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
-// WithTimeout bounds each HTTP attempt (default DefaultTimeout, 2 minutes);
+// WithTimeout bounds each HTTP attempt (default 2 minutes);
 // retries get a fresh timeout. The call as a whole is bounded by its context.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error {
@@ -102,7 +102,7 @@ func WithTimeout(d time.Duration) Option {
 }
 
 // WithRateLimit sets the client-side limit to n requests in any window of
-// length per (default 40 per minute), with the limiter NewWindowLimiter
+// length per (default MaxRequestsPerMinute, 40 per minute), with the limiter NewWindowLimiter
 // describes: every attempt of every call through the client takes a slot,
 // retries included, and holds it until per after its answer arrived, so
 // that a server counting arrivals never sees more than n in any window,
@@ -142,7 +142,7 @@ func WithoutRateLimit() Option {
 }
 
 // WithMaxBodyBytes sets the largest request body the client sends (default
-// DefaultMaxBodySize, 35,000,000 bytes). A larger body is refused before
+// MaxBodyBytes, the platform's limit of 35,000,000 bytes). A larger body is refused before
 // sending with a *BodyTooLargeError.
 func WithMaxBodyBytes(n int64) Option {
 	return func(c *config) error {
