@@ -102,12 +102,17 @@ func WithTimeout(d time.Duration) Option {
 }
 
 // WithRateLimit sets the client-side limit to n requests in any window of
-// length per (default MaxRequestsPerMinute, 40 per minute), with the limiter NewWindowLimiter
-// describes: every attempt of every call through the client takes a slot,
-// retries included, and holds it until per after its answer arrived, so
-// that a server counting arrivals never sees more than n in any window,
-// while n requests at once still start at once. It replaces a limiter set
-// by WithLimiter.
+// length per (default MaxRequestsPerMinute, 40 per minute, the platform's
+// limit). Every attempt of every call through the client takes a slot,
+// retries included, and holds it until per after its answer arrived. The
+// server counts a request between its sending and its answer, so a slot
+// frees no earlier than per after the server counted its request, whatever
+// the network's delays: a server counting arrivals in a sliding window
+// never sees more than n in one, with no margin for jitter, while n
+// requests at once still start at once. When the call's context has a
+// deadline before any slot can free, the attempt fails at once with an
+// error wrapping context.DeadlineExceeded. It replaces a limiter set by
+// WithLimiter.
 func WithRateLimit(n int, per time.Duration) Option {
 	return func(c *config) error {
 		if n < 1 || per <= 0 {
@@ -119,9 +124,9 @@ func WithRateLimit(n int, per time.Duration) Option {
 }
 
 // WithLimiter paces the client's attempts with l instead of the built-in
-// limiter: a limiter shared with other clients (NewWindowLimiter, or
-// package redisquota for a quota shared by several processes), a token
-// bucket (TokenBucket), or one of your own.
+// limiter: package redisquota for a quota shared by several processes, a
+// token bucket (TokenBucket), or one of your own. Within one process,
+// share one Client: every call through it shares its limit.
 func WithLimiter(l Limiter) Option {
 	return func(c *config) error {
 		if l == nil {

@@ -15,10 +15,10 @@
 // reads Redis's clock (TIME), drops the slots that have freed, and takes a
 // slot when fewer than N remain. A taken slot is scored first with its
 // lease (below); when the request's answer arrives, a second script
-// re-scores it to a window after the answer. As with
-// catalog.NewWindowLimiter, the answer's arrival is an upper bound on when
-// the server counted the request, so the server never sees more than N in
-// a window, with no margin for network delays. The hosts' clocks are never
+// re-scores it to a window after the answer. As with the client's own
+// limiter (catalog.WithRateLimit), the answer's arrival is an upper bound
+// on when the server counted the request, so the server never sees more
+// than N in a window, with no margin for network delays. The hosts' clocks are never
 // compared: the release script takes Redis's TIME at the moment it runs,
 // less the time the host measured (on its monotonic clock) since the
 // answer, which is later than the answer really came. Redis's clock must
