@@ -17,18 +17,22 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 )
 
-// Limits the platform documents, and the client's defaults.
+// Limits the platform documents.
 const (
-	DefaultRateLimit   = 40              // requests per DefaultRateWindow, the platform's limit
-	DefaultRateWindow  = time.Minute     //
-	DefaultMaxBodySize = 35_000_000      // bytes per request body: the platform's 35 MB, read as decimal megabytes (the smaller reading)
-	MaxProducts        = 10_000          // products per import request, the platform's limit
-	DefaultTimeout     = 2 * time.Minute // per HTTP attempt
-	DefaultMaxRetries  = 4               // retries after the first attempt
-	defaultRetryMin    = 500 * time.Millisecond
-	defaultRetryMax    = 30 * time.Second
-	maxResponseBody    = 256 << 20 // a success answer larger than this is refused
-	userAgent          = "pimkit-catalog-go/0.1"
+	MaxRequestsPerMinute = 40         // requests per tenant in any minute; the client keeps to it unless told otherwise (WithRateLimit)
+	MaxBodyBytes         = 35_000_000 // bytes per request body: the platform's 35 MB, read as decimal megabytes (the smaller reading)
+	MaxProducts          = 10_000     // products per import request
+)
+
+// The client's defaults, stated in the docs of the options that change them.
+const (
+	rateWindow        = time.Minute     // the window of MaxRequestsPerMinute (WithRateLimit)
+	defaultTimeout    = 2 * time.Minute // per HTTP attempt (WithTimeout)
+	defaultMaxRetries = 4               // retries after the first attempt (WithRetries)
+	defaultRetryMin   = 500 * time.Millisecond
+	defaultRetryMax   = 30 * time.Second
+	maxResponseBody   = 256 << 20 // a success answer larger than this is refused
+	userAgent         = "pimkit-catalog-go/0.1"
 )
 
 // Client talks to one tenant of the catalog platform. It is safe for

@@ -238,7 +238,7 @@ func failMethods(t *testing.T) []method {
 		{name: "Products.NewBatcher", write: true, missing: `{"success":true,"job_id":"api_import_1"}`,
 			call: func(ctx context.Context, c *catalog.Client) result {
 				res := result{rows: make([]catalog.RowOutcome, len(failProducts))}
-				b, err := c.Products.NewBatcher(src, &catalog.BatcherOptions{MaxRows: len(failProducts) + 1, OnResult: func(r catalog.BatchResult) {
+				b, err := c.Products.NewBatcher(src, &catalog.BatcherOptions{MaxProducts: len(failProducts) + 1, OnResult: func(r catalog.BatchResult) {
 					res.rows[r.Seq-1] = r.Outcome
 					rowErr := catalog.RowError{Row: int(r.Seq - 1), Reason: fmt.Sprint(r.Err), Cause: r.Err}
 					switch r.Outcome {

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
-
-	"github.com/pimkit/catalog/internal/ratelimit"
 )
 
 // Limiter decides when each HTTP attempt may start. The client asks it
@@ -29,34 +27,10 @@ import (
 //
 // A limiter that counts starts, such as a token bucket, may ignore release;
 // one that counts windows of arrivals at the server holds a slot until a
-// window after answeredAt (see NewWindowLimiter). The times are on the
+// window after answeredAt (see WithRateLimit). The times are on the
 // client's Clock (WithClock), read just after the answer.
 type Limiter interface {
 	Acquire(ctx context.Context) (release func(answeredAt time.Time), err error)
-}
-
-// NewWindowLimiter returns the client's default limiter: at most n attempts
-// in any window of length per at the server, exactly. Pass one to several
-// clients with WithLimiter to share one quota within a process; for
-// several processes, see package redisquota.
-//
-// It keeps one slot per attempt and holds it until per after the attempt's
-// answer arrived. The server counts a request between its sending and its
-// answer, so the answer's arrival is an upper bound on when the server
-// counted it, whatever the network's delays: a slot frees no earlier than
-// per after the server counted its request, and so a server that counts
-// arrivals in a sliding window never sees more than n in one. No margin for
-// jitter is needed. An attempt waits only while n slots are held: n
-// attempts at once start at once, and none is held back that the limit
-// allows.
-//
-// When the context has a deadline before any slot can free, Acquire fails
-// at once with an error wrapping context.DeadlineExceeded.
-func NewWindowLimiter(n int, per time.Duration) (Limiter, error) {
-	if n < 1 || per <= 0 {
-		return nil, fmt.Errorf("catalog: NewWindowLimiter(%d, %s): need n >= 1 and a positive window", n, per)
-	}
-	return ratelimit.New(n, per), nil
 }
 
 // TokenBucket adapts a golang.org/x/time/rate limiter, for a server known to

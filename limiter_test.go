@@ -11,6 +11,7 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
+	"github.com/pimkit/catalog/internal/ratelimit"
 )
 
 // recordingLimiter grants every attempt and records how each was released.
@@ -84,15 +85,12 @@ func TestTokenBucket(t *testing.T) {
 	}
 }
 
-// TestSharedWindowLimiter: two clients given one NewWindowLimiter share its
-// slots.
+// TestSharedWindowLimiter: two clients given one window limiter (the one
+// WithRateLimit builds) share its slots.
 func TestSharedWindowLimiter(t *testing.T) {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	t.Cleanup(srv.Close)
-	lim, err := catalog.NewWindowLimiter(2, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
+	lim := ratelimit.New(2, time.Hour)
 	a, _ := srv.Client(catalog.WithLimiter(lim))
 	b, _ := srv.Client(catalog.WithLimiter(lim))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -108,15 +106,15 @@ func TestSharedWindowLimiter(t *testing.T) {
 }
 
 func TestLimiterOptionsRefuseBadValues(t *testing.T) {
-	if _, err := catalog.NewWindowLimiter(0, time.Minute); err == nil {
-		t.Error("NewWindowLimiter(0, 1m) accepted")
+	if _, err := catalog.NewClient("https://tenant.example.com", catalog.WithRateLimit(0, time.Minute)); err == nil {
+		t.Error("WithRateLimit(0, 1m) accepted")
 	}
 	if _, err := catalog.NewClient("https://tenant.example.com", catalog.WithLimiter(nil)); err == nil {
 		t.Error("WithLimiter(nil) accepted")
 	}
 	// The last limit option wins: WithoutRateLimit after WithLimiter turns
 	// the limit off.
-	lim, _ := catalog.NewWindowLimiter(1, time.Hour)
+	lim := ratelimit.New(1, time.Hour)
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	t.Cleanup(srv.Close)
 	c, _ := srv.Client(catalog.WithLimiter(lim), catalog.WithoutRateLimit())

@@ -36,11 +36,11 @@ type config struct {
 
 func defaultConfig() config {
 	return config{
-		timeout:    DefaultTimeout,
-		rateN:      DefaultRateLimit,
-		ratePer:    DefaultRateWindow,
-		maxBody:    DefaultMaxBodySize,
-		maxRetries: DefaultMaxRetries,
+		timeout:    defaultTimeout,
+		rateN:      MaxRequestsPerMinute,
+		ratePer:    rateWindow,
+		maxBody:    MaxBodyBytes,
+		maxRetries: defaultMaxRetries,
 		retryWait:  [2]time.Duration{defaultRetryMin, defaultRetryMax},
 	}
 }
@@ -89,7 +89,7 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
-// WithTimeout bounds each HTTP attempt (default DefaultTimeout, 2 minutes);
+// WithTimeout bounds each HTTP attempt (default 2 minutes);
 // retries get a fresh timeout. The call as a whole is bounded by its context.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error {
@@ -102,12 +102,17 @@ func WithTimeout(d time.Duration) Option {
 }
 
 // WithRateLimit sets the client-side limit to n requests in any window of
-// length per (default 40 per minute), with the limiter NewWindowLimiter
-// describes: every attempt of every call through the client takes a slot,
-// retries included, and holds it until per after its answer arrived, so
-// that a server counting arrivals never sees more than n in any window,
-// while n requests at once still start at once. It replaces a limiter set
-// by WithLimiter.
+// length per (default MaxRequestsPerMinute, 40 per minute, the platform's
+// limit). Every attempt of every call through the client takes a slot,
+// retries included, and holds it until per after its answer arrived. The
+// server counts a request between its sending and its answer, so a slot
+// frees no earlier than per after the server counted its request, whatever
+// the network's delays: a server counting arrivals in a sliding window
+// never sees more than n in one, with no margin for jitter, while n
+// requests at once still start at once. When the call's context has a
+// deadline before any slot can free, the attempt fails at once with an
+// error wrapping context.DeadlineExceeded. It replaces a limiter set by
+// WithLimiter.
 func WithRateLimit(n int, per time.Duration) Option {
 	return func(c *config) error {
 		if n < 1 || per <= 0 {
@@ -119,9 +124,9 @@ func WithRateLimit(n int, per time.Duration) Option {
 }
 
 // WithLimiter paces the client's attempts with l instead of the built-in
-// limiter: a limiter shared with other clients (NewWindowLimiter, or
-// package redisquota for a quota shared by several processes), a token
-// bucket (TokenBucket), or one of your own.
+// limiter: package redisquota for a quota shared by several processes, a
+// token bucket (TokenBucket), or one of your own. Within one process,
+// share one Client: every call through it shares its limit.
 func WithLimiter(l Limiter) Option {
 	return func(c *config) error {
 		if l == nil {
@@ -142,7 +147,7 @@ func WithoutRateLimit() Option {
 }
 
 // WithMaxBodyBytes sets the largest request body the client sends (default
-// DefaultMaxBodySize, 35,000,000 bytes). A larger body is refused before
+// MaxBodyBytes, the platform's limit of 35,000,000 bytes). A larger body is refused before
 // sending with a *BodyTooLargeError.
 func WithMaxBodyBytes(n int64) Option {
 	return func(c *config) error {
@@ -173,8 +178,7 @@ func WithRetries(maxRetries int, minWait, maxWait time.Duration) Option {
 
 // WithClock makes the client follow clock instead of the system clock: the
 // rate limiter's windows, the waits between retries and after a
-// Retry-After, the polling of Jobs.Wait and the default clock of a
-// Batcher. Tests pass a catalogtest.FakeClock (catalogtest's Server.Client
+// Retry-After, the polling of Jobs.Wait and a Batcher's MaxDelay. Tests pass a catalogtest.FakeClock (catalogtest's Server.Client
 // does so when the server runs on one), so that a test moves time itself
 // instead of sleeping. Each HTTP attempt's own timeout (WithTimeout) stays
 // on the system clock.

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/jarcoal/httpmock"
+
+	"github.com/pimkit/catalog/internal/ratelimit"
 )
 
 // importOrQueue runs Products.Import or Products.Queue with one product.
@@ -129,14 +131,11 @@ func TestGivingUpNamesTheNetworkError(t *testing.T) {
 		// One slot an hour, a deadline in half an hour. The failed dial gives
 		// its slot back, and another call takes it at once: the retry's
 		// slot is refused at once, whatever the machine's speed.
-		lim, err := NewWindowLimiter(1, time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
+		lim := ratelimit.New(1, time.Hour)
 		c, dials := dialFailing(t, refused, nil, WithLimiter(slotTaker{lim}))
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 		defer cancel()
-		err = importOrQueue(ctx, c, false)
+		err := importOrQueue(ctx, c, false)
 		var op *net.OpError
 		if !errors.As(err, &op) || !strings.Contains(err.Error(), "connection refused") ||
 			!errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrOutcomeUnknown) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -17,26 +16,25 @@ var ErrBatcherClosed = errors.New("catalog: batcher closed")
 type BatcherOptions struct {
 	// RequestOptions go on every request (merge mode, update mask, ...).
 	RequestOptions
-	// MaxRows flushes a batch when it holds this many changes (default
-	// 500, at most MaxProducts).
-	MaxRows int
-	// MaxBytes flushes a batch before the next change would make its
-	// request body larger (default 1,000,000, at most the client's limit).
-	MaxBytes int64
+	// MaxProducts flushes a batch when it holds this many changes
+	// (default 500, at most the package's MaxProducts).
+	MaxProducts int
+	// MaxBodyBytes flushes a batch before the next change would make its
+	// request body larger (default 1,000,000, at most the client's limit,
+	// WithMaxBodyBytes).
+	MaxBodyBytes int64
 	// MaxDelay flushes a batch when its oldest change has waited this long
-	// (default 5 s).
+	// (default 5 s), on the client's clock (WithClock).
 	MaxDelay time.Duration
 	// QueueSize bounds the changes accepted but not yet in a batch
-	// (default 2*MaxRows). When the queue is full, Add waits: that is the
-	// backpressure a slow platform puts on the callers. At most QueueSize +
-	// MaxRows changes are held in memory.
+	// (default 2*MaxProducts). When the queue is full, Add waits: that is
+	// the backpressure a slow platform puts on the callers. At most
+	// QueueSize + MaxProducts changes are held in memory.
 	QueueSize int
-	// Clock is the time source for MaxDelay (default: the client's; see WithClock).
-	Clock Clock
 	// OnResult is called once for every change Add accepted, with its
-	// outcome, from the batcher's one goroutine, in order within a batch.
-	// It must not call the batcher's Flush or Close. Without it, outcomes
-	// are only counted in Stats.
+	// outcome, from the batcher's one goroutine, in order within a batch:
+	// count or retry there. It must not call the batcher's Flush or Close.
+	// Without it, outcomes are not reported.
 	OnResult func(BatchResult)
 }
 
@@ -53,16 +51,9 @@ type BatchResult struct {
 	Err error
 }
 
-// BatcherStats counts a Batcher's changes. Added equals Succeeded + Failed
-// + Unknown + NotAttempted + the changes still pending.
-type BatcherStats struct {
-	Added, Succeeded, Failed, Unknown, NotAttempted int64
-	Requests                                        int64 // import requests sent
-}
-
 // Batcher sends a stream of single product changes (a price change at
 // the till, a new product) as direct imports, a batch at a time: a batch
-// is flushed when it reaches MaxRows changes or MaxBytes bytes, when its
+// is flushed when it reaches MaxProducts changes or MaxBodyBytes bytes, when its
 // oldest change has waited MaxDelay, on Flush and on Close. One goroutine
 // sends the batches, one request at a time, through the client, so the
 // client's rate limit applies. Every change Add accepted ends in exactly
@@ -87,8 +78,6 @@ type Batcher struct {
 	closed bool
 	adds   sync.WaitGroup // Adds between the closed check and their send
 	seq    uint64         // changes taken so far; used by the loop only
-
-	added, succeeded, failed, unknown, notAttempted, requests atomic.Int64
 }
 
 // queued is a change, or a Flush or Close request, in the queue.
@@ -115,20 +104,17 @@ func (s *ProductsService) NewBatcher(sourceID string, opts *BatcherOptions) (*Ba
 		return nil, err
 	}
 	switch {
-	case o.MaxRows < 0 || o.MaxRows > MaxProducts:
-		return nil, &ValidationError{Field: "MaxRows", Reason: fmt.Sprintf("%d; 0 to %d", o.MaxRows, MaxProducts)}
-	case o.MaxBytes < 0 || o.MaxBytes > s.client.maxBody:
-		return nil, &ValidationError{Field: "MaxBytes", Reason: fmt.Sprintf("%d; at most the client's limit of %d", o.MaxBytes, s.client.maxBody)}
+	case o.MaxProducts < 0 || o.MaxProducts > MaxProducts:
+		return nil, &ValidationError{Field: "MaxProducts", Reason: fmt.Sprintf("%d; 0 to %d", o.MaxProducts, MaxProducts)}
+	case o.MaxBodyBytes < 0 || o.MaxBodyBytes > s.client.maxBody:
+		return nil, &ValidationError{Field: "MaxBodyBytes", Reason: fmt.Sprintf("%d; at most the client's limit of %d", o.MaxBodyBytes, s.client.maxBody)}
 	case o.MaxDelay < 0 || o.QueueSize < 0:
 		return nil, &ValidationError{Field: "MaxDelay", Reason: "MaxDelay and QueueSize must not be negative"}
 	}
-	o.MaxRows = cmpOr(o.MaxRows, 500)
-	o.MaxBytes = cmpOr(o.MaxBytes, min(1_000_000, s.client.maxBody))
+	o.MaxProducts = cmpOr(o.MaxProducts, 500)
+	o.MaxBodyBytes = cmpOr(o.MaxBodyBytes, min(1_000_000, s.client.maxBody))
 	o.MaxDelay = cmpOr(o.MaxDelay, 5*time.Second)
-	o.QueueSize = cmpOr(o.QueueSize, 2*o.MaxRows)
-	if o.Clock == nil {
-		o.Clock = s.client.clock
-	}
+	o.QueueSize = cmpOr(o.QueueSize, 2*o.MaxProducts)
 	head, err := newEnvelope(sourceID, o.RequestOptions).head()
 	if err != nil {
 		return nil, err
@@ -142,7 +128,7 @@ func (s *ProductsService) NewBatcher(sourceID string, opts *BatcherOptions) (*Ba
 }
 
 // Add validates and encodes one change and queues it. A change that fails
-// validation (as in ProductsService.Import) or alone exceeds MaxBytes is
+// validation (as in ProductsService.Import) or alone exceeds MaxBodyBytes is
 // refused at once with a *RowError, and is not queued. When the queue is
 // full, Add waits for room until ctx ends (it then returns ctx's error and
 // the change is not queued); a change that finds room at once is queued
@@ -151,8 +137,8 @@ func (s *ProductsService) NewBatcher(sourceID string, opts *BatcherOptions) (*Ba
 func (b *Batcher) Add(ctx context.Context, p Product) error {
 	enc := encoders.Get().(*rowEncoder)
 	raw, rowErr := enc.encode(&p, nil)
-	if rowErr == nil && int64(len(b.head)+len(raw)+len(bodyTail)) > b.o.MaxBytes {
-		rowErr = tooLarge(len(raw), b.o.MaxBytes)
+	if rowErr == nil && int64(len(b.head)+len(raw)+len(bodyTail)) > b.o.MaxBodyBytes {
+		rowErr = tooLarge(len(raw), b.o.MaxBodyBytes)
 		rowErr.EntityCode = p.EntityCode
 	}
 	item := &batchItem{product: p, key: p.key()}
@@ -178,7 +164,6 @@ func (b *Batcher) Add(ctx context.Context, p Product) error {
 		}
 		return ErrBatcherClosed
 	}
-	b.added.Add(1)
 	return nil
 }
 
@@ -272,12 +257,6 @@ func (b *Batcher) Close(ctx context.Context) error {
 	return nil
 }
 
-// Stats returns the batcher's counters.
-func (b *Batcher) Stats() BatcherStats {
-	return BatcherStats{Added: b.added.Load(), Succeeded: b.succeeded.Load(), Failed: b.failed.Load(),
-		Unknown: b.unknown.Load(), NotAttempted: b.notAttempted.Load(), Requests: b.requests.Load()}
-}
-
 // loop takes changes from the queue into the current batch and flushes it
 // by count, bytes, delay, Flush and Close.
 func (b *Batcher) loop() {
@@ -312,17 +291,17 @@ func (b *Batcher) loop() {
 			it := q.item
 			b.seq++
 			it.seq = b.seq
-			if len(batch) > 0 && (keys[it.key] || int64(size+len(it.raw)+1) > b.o.MaxBytes) {
+			if len(batch) > 0 && (keys[it.key] || int64(size+len(it.raw)+1) > b.o.MaxBodyBytes) {
 				flush()
 			}
 			grown := size + len(it.raw) + 1
 			if len(batch) == 0 {
 				grown = len(b.head) + len(it.raw) + len(bodyTail)
-				timer = b.o.Clock.After(b.o.MaxDelay)
+				timer = b.s.client.clock.After(b.o.MaxDelay)
 			}
 			batch, size = append(batch, it), grown
 			keys[it.key] = true
-			if len(batch) >= b.o.MaxRows {
+			if len(batch) >= b.o.MaxProducts {
 				flush()
 			}
 		}
@@ -346,7 +325,6 @@ func (b *Batcher) send(batch []*batchItem) {
 		b.settleAll(batch, RowNotAttempted, err)
 		return
 	}
-	b.requests.Add(1)
 	var errs []RowError
 	if err == nil {
 		errs = b.s.client.Jobs.allErrors(b.runCtx, res.JobID, res.Errors, res.Summary.Failed)
@@ -374,16 +352,6 @@ func (b *Batcher) settleAll(batch []*batchItem, o RowOutcome, err error) {
 }
 
 func (b *Batcher) settle(it *batchItem, o RowOutcome, err error) {
-	switch o {
-	case RowSucceeded:
-		b.succeeded.Add(1)
-	case RowFailed:
-		b.failed.Add(1)
-	case RowUnknown:
-		b.unknown.Add(1)
-	default:
-		b.notAttempted.Add(1)
-	}
 	if b.o.OnResult != nil {
 		b.o.OnResult(BatchResult{Seq: it.seq, Product: it.product, Outcome: o, Err: err})
 	}

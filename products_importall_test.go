@@ -352,7 +352,7 @@ func TestImportAllConcurrencyAndStreamErrors(t *testing.T) {
 func TestImportAllRefusesBadOptions(t *testing.T) {
 	_, c := newFake(t)
 	for name, o := range map[string]*catalog.BulkOptions{
-		"body over the client's limit": {MaxBodyBytes: catalog.DefaultMaxBodySize + 1},
+		"body over the client's limit": {MaxBodyBytes: catalog.MaxBodyBytes + 1},
 		"too many products":            {MaxProducts: catalog.MaxProducts + 1},
 		"negative concurrency":         {Concurrency: -1},
 		"bad merge mode":               {RequestOptions: catalog.RequestOptions{MergeMode: "upsert"}},

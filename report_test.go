@@ -208,7 +208,7 @@ func batcherRows(t *testing.T, c *catalog.Client, input []catalog.Product) []set
 	t.Helper()
 	var mu sync.Mutex
 	out := make([]settledRow, len(input))
-	b, err := c.Products.NewBatcher("src", &catalog.BatcherOptions{MaxRows: len(input), OnResult: func(r catalog.BatchResult) {
+	b, err := c.Products.NewBatcher("src", &catalog.BatcherOptions{MaxProducts: len(input), OnResult: func(r catalog.BatchResult) {
 		mu.Lock()
 		defer mu.Unlock()
 		out[r.Seq-1] = settledRow{r.Outcome, causeName(r.Err)}

@@ -46,9 +46,9 @@ func (m SyncMode) String() string {
 	return fmt.Sprintf("SyncMode(%d)", int(m))
 }
 
-// DefaultMaxRemovalPercent is the removal limit of a full sync that sets
+// defaultMaxRemovalPercent is the removal limit of a full sync that sets
 // none: 10% of the source's products.
-const DefaultMaxRemovalPercent = 10.0
+const defaultMaxRemovalPercent = 10.0
 
 // SyncOptions tune Client.Sync.
 type SyncOptions struct {
@@ -66,9 +66,10 @@ type SyncOptions struct {
 	MaxRemovals int
 	// MaxRemovalPercent caps removals as a percentage of the source's
 	// products before the run (0: no percentage cap). When both caps are
-	// 0, DefaultMaxRemovalPercent applies, unless NoRemovalLimit is set.
-	// Over the limit nothing is removed and Sync returns a
-	// *RemovalLimitError.
+	// 0, the limit is 10% of the source's products, unless NoRemovalLimit
+	// is set.
+	// Over the limit nothing is removed and Sync returns an error matching
+	// ErrRemovalLimit.
 	MaxRemovalPercent float64
 	// NoRemovalLimit lifts the default limit. Think twice.
 	NoRemovalLimit bool
@@ -128,6 +129,7 @@ type RemovalReport struct {
 	Planned []string // entity codes of the source absent from the feed, sorted
 	RowReport
 	Requests int // removal requests sent
+	Limit    int // the most the options allow to remove; -1 when none
 	// Skipped says why nothing was removed, when nothing was: the limit,
 	// a feed that failed in part, a dry run.
 	Skipped string
@@ -149,41 +151,14 @@ type SyncPlan struct {
 // Sentinels for the errors of a full sync's removals.
 var (
 	// ErrRemovalLimit: more products would have been removed than the
-	// limit allows, so none was.
+	// limit allows, so none was. SyncReport.Removals says how many
+	// (len(Planned)) and the limit (Limit).
 	ErrRemovalLimit = errors.New("catalog: removal limit exceeded")
 	// ErrRemovalsSkipped: the feed was not applied in full, so no product
-	// was removed.
+	// was removed. SyncReport.Removals says which would have been
+	// (Planned) and why none was (Skipped).
 	ErrRemovalsSkipped = errors.New("catalog: removals skipped")
 )
-
-// RemovalLimitError says that a full sync removed nothing because it
-// would have removed more than the limit. It matches ErrRemovalLimit.
-type RemovalLimitError struct {
-	WouldRemove int // products of the source absent from the feed
-	Catalog     int // products of the source before the run
-	Limit       int // the most the options allow
-}
-
-func (e *RemovalLimitError) Error() string {
-	return fmt.Sprintf("catalog: full sync would remove %d of %d products, over the limit of %d: nothing removed", e.WouldRemove, e.Catalog, e.Limit)
-}
-
-// Is matches ErrRemovalLimit.
-func (e *RemovalLimitError) Is(target error) bool { return target == ErrRemovalLimit }
-
-// RemovalsSkippedError says that a full sync removed nothing because some
-// rows of the feed were not applied. It matches ErrRemovalsSkipped.
-type RemovalsSkippedError struct {
-	WouldRemove int    // products that would have been removed
-	Reason      string // which rows were not applied
-}
-
-func (e *RemovalsSkippedError) Error() string {
-	return fmt.Sprintf("catalog: full sync removed none of %d products: %s", e.WouldRemove, e.Reason)
-}
-
-// Is matches ErrRemovalsSkipped.
-func (e *RemovalsSkippedError) Is(target error) bool { return target == ErrRemovalsSkipped }
 
 // Sync brings the tenant in line with a whole catalog, in the order that
 // keeps references whole: categories (parents first, see
@@ -199,10 +174,11 @@ func (e *RemovalsSkippedError) Is(target error) bool { return target == ErrRemov
 // In full mode, the products of the source that the feed does not have
 // are removed (ProductsService.Remove, batched) only when every product
 // row of the feed was applied, the feed yielded no error and ctx did not
-// end (otherwise a *RemovalsSkippedError), and only when their number is
-// within the removal limit (otherwise a *RemovalLimitError). In
-// incremental mode, only products whose ContentHash differs from State's
-// are sent, and nothing is removed.
+// end (otherwise an error matching ErrRemovalsSkipped), and only when their
+// number is within the removal limit (otherwise an error matching
+// ErrRemovalLimit). In incremental mode, only products whose content hash
+// (of the product as encoded, with the merge mode and update mask) differs
+// from State's are sent, and nothing is removed.
 //
 // The report is always returned. The error is non-nil when the sync could
 // not start, stopped early (ctx), skipped its removals, or could not
@@ -614,7 +590,7 @@ func (r *syncRun) removalLimit() int {
 	}
 	limit, pct := -1, r.o.MaxRemovalPercent
 	if r.o.MaxRemovals == 0 && pct == 0 {
-		pct = DefaultMaxRemovalPercent
+		pct = defaultMaxRemovalPercent
 	}
 	if r.o.MaxRemovals > 0 {
 		limit = r.o.MaxRemovals
@@ -639,6 +615,7 @@ func (r *syncRun) removals(ctx context.Context) error {
 	slices.Sort(rr.Planned)
 	rr.Read = len(rr.Planned)
 	limit := r.removalLimit()
+	rr.Limit = limit
 	if r.o.DryRun {
 		r.rep.Plan.Removals = slices.Clone(rr.Planned)
 		r.rep.Plan.RemovalLimit = limit
@@ -662,13 +639,12 @@ func (r *syncRun) removals(ctx context.Context) error {
 	if why != "" {
 		rr.Skipped = why
 		rr.NotAttempted = indexes(len(rr.Planned))
-		return &RemovalsSkippedError{WouldRemove: len(rr.Planned), Reason: why}
+		return fmt.Errorf("%w: full sync removed none of %d products: %s", ErrRemovalsSkipped, len(rr.Planned), why)
 	}
 	if limit >= 0 && len(rr.Planned) > limit {
-		err := &RemovalLimitError{WouldRemove: len(rr.Planned), Catalog: len(r.existing), Limit: limit}
-		rr.Skipped = err.Error()
+		rr.Skipped = fmt.Sprintf("would remove %d of %d products, over the limit of %d", len(rr.Planned), len(r.existing), limit)
 		rr.NotAttempted = indexes(len(rr.Planned))
-		return err
+		return fmt.Errorf("%w: full sync %s: nothing removed", ErrRemovalLimit, rr.Skipped)
 	}
 	for from := 0; from < len(rr.Planned); from += r.o.RemovalBatch {
 		to := min(from+r.o.RemovalBatch, len(rr.Planned))

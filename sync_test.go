@@ -12,6 +12,7 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
+	"github.com/pimkit/catalog/syncstate"
 )
 
 // syncProduct is a product of the test feeds, in category catID ("" for none).
@@ -163,12 +164,11 @@ func TestFullSyncRemovalLimit(t *testing.T) {
 			opts.Mode = catalog.SyncFull
 			feed := catalog.Feed{SourceID: "default", Products: catalog.FromSlice([]catalog.Product{syncProduct("P000", "", 1)})}
 			rep, err := c.Sync(context.Background(), feed, &opts)
-			var limitErr *catalog.RemovalLimitError
-			if !errors.As(err, &limitErr) || !errors.Is(err, catalog.ErrRemovalLimit) {
-				t.Fatalf("error %v, want a RemovalLimitError", err)
+			if !errors.Is(err, catalog.ErrRemovalLimit) {
+				t.Fatalf("error %v, want ErrRemovalLimit", err)
 			}
-			if limitErr.WouldRemove != 19 || limitErr.Catalog != 20 || limitErr.Limit != tc.wantLimit {
-				t.Errorf("%+v", limitErr)
+			if len(rep.Removals.Planned) != 19 || rep.Removals.Limit != tc.wantLimit || !strings.Contains(err.Error(), "remove 19 of 20 products") {
+				t.Errorf("%v; %+v", err, rep.Removals)
 			}
 			if len(srv.Products()) != 20 || rep.Removals.Succeeded != 0 || rep.Removals.Requests != 0 || len(rep.Removals.NotAttempted) != 19 {
 				t.Errorf("removed anyway: %d stored, %+v", len(srv.Products()), rep.Removals)
@@ -276,7 +276,7 @@ func TestIncrementalSync(t *testing.T) {
 	}
 	run := func(ps []catalog.Product) *catalog.SyncReport {
 		t.Helper()
-		state, err := catalog.OpenFileSyncState(path) // as a new process would
+		state, err := syncstate.Open(path) // as a new process would
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -291,7 +291,7 @@ func TestIncrementalSync(t *testing.T) {
 	if rep.Products.Succeeded != 5 || len(rep.Products.Failed) != 3 {
 		t.Fatalf("first run %+v", rep.Products)
 	}
-	state, _ := catalog.OpenFileSyncState(path)
+	state, _ := syncstate.Open(path)
 	if state.Len() != 5 || state.Hash("P003") != "" {
 		t.Errorf("state after the failed run holds %d products (P003: %q)", state.Len(), state.Hash("P003"))
 	}

@@ -15,10 +15,10 @@
 // reads Redis's clock (TIME), drops the slots that have freed, and takes a
 // slot when fewer than N remain. A taken slot is scored first with its
 // lease (below); when the request's answer arrives, a second script
-// re-scores it to a window after the answer. As with
-// catalog.NewWindowLimiter, the answer's arrival is an upper bound on when
-// the server counted the request, so the server never sees more than N in
-// a window, with no margin for network delays. The hosts' clocks are never
+// re-scores it to a window after the answer. As with the client's own
+// limiter (catalog.WithRateLimit), the answer's arrival is an upper bound
+// on when the server counted the request, so the server never sees more
+// than N in a window, with no margin for network delays. The hosts' clocks are never
 // compared: the release script takes Redis's TIME at the moment it runs,
 // less the time the host measured (on its monotonic clock) since the
 // answer, which is later than the answer really came. Redis's clock must
@@ -30,7 +30,8 @@
 //
 // A slot taken but never released (its process crashed, or Redis could not
 // be reached to release it) frees when its lease ends: Options.Lease after
-// it was taken, by default the window plus catalog.DefaultTimeout plus 10 s.
+// it was taken, by default the window plus the client's default attempt
+// timeout (2 minutes, see catalog.WithTimeout) plus 10 s.
 // The lease must exceed the window plus the longest attempt (WithTimeout),
 // so that a slow request still in flight is never reclaimed.
 //
@@ -80,8 +81,8 @@ type Options struct {
 	// Window is the length of the sliding window (default one minute).
 	Window time.Duration
 	// Lease is how long a slot taken and never released is held: it must
-	// exceed Window plus the longest attempt. Default Window +
-	// catalog.DefaultTimeout + 10 s.
+	// exceed Window plus the longest attempt. Default Window + 2 minutes
+	// (the client's default attempt timeout, catalog.WithTimeout) + 10 s.
 	Lease time.Duration
 	// UnavailableWait is how long Acquire keeps trying while Redis cannot
 	// be reached before it fails with an *UnavailableError (default 30 s).
@@ -97,6 +98,10 @@ type Options struct {
 	// Limiters must not share one.
 	Holder string
 }
+
+// attemptTimeout is the catalog client's default per-attempt timeout
+// (catalog.WithTimeout): a slot's default lease outlasts such an attempt.
+const attemptTimeout = 2 * time.Minute
 
 // ErrUnavailable is what an *UnavailableError matches with errors.Is.
 var ErrUnavailable = errors.New("redisquota: Redis unreachable")
@@ -138,16 +143,16 @@ func New(rdb redis.Scripter, key string, opts Options) (*Limiter, error) {
 		return nil, errors.New("redisquota: New needs a Redis client and a key")
 	}
 	if opts.Limit == 0 {
-		opts.Limit = catalog.DefaultRateLimit
+		opts.Limit = catalog.MaxRequestsPerMinute
 	}
 	if opts.Window == 0 {
-		opts.Window = catalog.DefaultRateWindow
+		opts.Window = time.Minute
 	}
 	if opts.Limit < 1 || opts.Window < time.Millisecond {
 		return nil, fmt.Errorf("redisquota: need Limit >= 1 and Window >= 1ms, got %d per %s", opts.Limit, opts.Window)
 	}
 	if opts.Lease == 0 {
-		opts.Lease = opts.Window + catalog.DefaultTimeout + 10*time.Second
+		opts.Lease = opts.Window + attemptTimeout + 10*time.Second
 	}
 	if opts.Lease <= opts.Window {
 		return nil, fmt.Errorf("redisquota: Lease %s must exceed Window %s plus the longest attempt", opts.Lease, opts.Window)

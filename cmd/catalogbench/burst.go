@@ -130,7 +130,7 @@ func burstScenario(r int) (BurstResult, error) {
 	}
 	n, bytes := burstSize(sizes, r)
 	res := BurstResult{
-		Name: "burst", Products: n, Bytes: bytes, LowerBound: lowerBound(n, bytes), BodyLimit: catalog.DefaultMaxBodySize,
+		Name: "burst", Products: n, Bytes: bytes, LowerBound: lowerBound(n, bytes), BodyLimit: catalog.MaxBodyBytes,
 		Concurrency: *concurrency, GOMAXPROCS: runtime.GOMAXPROCS(0),
 	}
 	if res.LowerBound != r {
@@ -232,7 +232,7 @@ func burstStream(pool []catalog.Product, n int) iter.Seq2[catalog.Product, error
 // totalling r times that fit in r requests. The rows are counted with
 // their exact sizes, since the pool's are not all the average.
 func burstSize(sizes []int, r int) (int, int64) {
-	room := int64(r) * (catalog.DefaultMaxBodySize - burstHead - 1 - int64(slices.Max(sizes)))
+	room := int64(r) * (catalog.MaxBodyBytes - burstHead - 1 - int64(slices.Max(sizes)))
 	var n int
 	var bytes, used int64 // used counts a comma per row
 	for n < r*catalog.MaxProducts {
@@ -260,7 +260,7 @@ func burstBody(pool []catalog.Product) ([]byte, int, int64, error) {
 		if err != nil {
 			return nil, 0, 0, err
 		}
-		if int64(len(body)+1+len(raw)+len("]}")) > catalog.DefaultMaxBodySize {
+		if int64(len(body)+1+len(raw)+len("]}")) > catalog.MaxBodyBytes {
 			break
 		}
 		if rows > 0 {

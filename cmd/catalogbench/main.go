@@ -238,7 +238,7 @@ func streamScenario(name string, n int, gen func(int) catalog.Product) (Result, 
 	if err != nil {
 		return Result{}, err
 	}
-	bound := uint64(*concurrency+1)*catalog.DefaultMaxBodySize + 64*uint64(n) + 64<<20 // the live heap: bodies, keys, 64 MiB
+	bound := uint64(*concurrency+1)*catalog.MaxBodyBytes + 64*uint64(n) + 64<<20 // the live heap: bodies, keys, 64 MiB
 	client, stop, err := spawnClient()
 	if err != nil {
 		return Result{}, err
@@ -308,7 +308,7 @@ func encodedSize(n int, gen func(int) catalog.Product) (int64, error) {
 // lowerBound is the fewest requests that can carry n products of the given
 // total size: ceil(max(n / 10,000, bytes / body limit)).
 func lowerBound(n int, bytes int64) int {
-	return int(math.Ceil(max(float64(n)/catalog.MaxProducts, float64(bytes)/catalog.DefaultMaxBodySize)))
+	return int(math.Ceil(max(float64(n)/catalog.MaxProducts, float64(bytes)/catalog.MaxBodyBytes)))
 }
 
 func perProduct(d time.Duration, n int) float64 { return float64(d.Nanoseconds()) / float64(n) }
@@ -481,5 +481,5 @@ func procStatus(field string) (uint64, error) {
 // distinct keys under the default GC settings that the SDK documents (see
 // ImportAll's doc), without the products the stream keeps live.
 func rssBound(keys int) uint64 {
-	return 2*(uint64(*concurrency+1)*catalog.DefaultMaxBodySize+64*uint64(keys)) + 64<<20
+	return 2*(uint64(*concurrency+1)*catalog.MaxBodyBytes+64*uint64(keys)) + 64<<20
 }

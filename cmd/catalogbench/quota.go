@@ -96,7 +96,7 @@ func runQuotaScenario(name string) bool {
 }
 
 const (
-	windowLimit     = catalog.DefaultRateLimit
+	windowLimit     = catalog.MaxRequestsPerMinute
 	quotaPerRequest = catalog.MaxProducts
 )
 

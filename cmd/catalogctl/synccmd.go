@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pimkit/catalog"
+	"github.com/pimkit/catalog/syncstate"
 )
 
 func (a *app) syncCommand() *cobra.Command {
@@ -72,7 +73,7 @@ when the removal limit or a partial feed kept the sync from removing.`,
 				return err
 			}
 			if statePath != "" {
-				st, err := catalog.OpenFileSyncState(statePath)
+				st, err := syncstate.Open(statePath)
 				if err != nil {
 					return &usageError{msg: err.Error()}
 				}
@@ -91,8 +92,7 @@ when the removal limit or a partial feed kept the sync from removing.`,
 				a.printSync(path, pf.source, report, runErr)
 			}
 			if runErr != nil {
-				var skipped *catalog.RemovalsSkippedError
-				if errors.As(runErr, &skipped) {
+				if errors.Is(runErr, catalog.ErrRemovalsSkipped) {
 					return &rowsError{msg: runErr.Error()}
 				}
 				return runErr

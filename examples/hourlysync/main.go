@@ -5,11 +5,11 @@
 //
 //	go run ./examples/hourlysync -state /var/lib/pos-sync/catalog-state.json
 //
-// Where the state lives: one JSON file per import source, rewritten
-// atomically (temporary file, flush, rename) after every confirmed
-// checkpoint of 1,000 products. If the process dies mid-run, the file
-// holds the hashes of every checkpoint the platform confirmed, and the
-// next run sends the rest again. Delete the file to send everything.
+// Where the state lives: one JSON file per import source (package
+// syncstate), rewritten atomically (temporary file, flush, rename) after
+// every confirmed checkpoint of 1,000 products. If the process dies
+// mid-run, the file holds the hashes of every checkpoint the platform
+// confirmed, and the next run sends the rest again. Delete the file to send everything.
 //
 // With no configuration it runs against an in-process fake server (package
 // catalogtest) and runs twice, changing one price in between, to show
@@ -31,6 +31,7 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
+	"github.com/pimkit/catalog/syncstate"
 )
 
 func main() {
@@ -60,7 +61,7 @@ func main() {
 
 // hourly sends the products that changed since the state was written.
 func hourly(ctx context.Context, client *catalog.Client, sourceID, statePath string, prices map[string]float64) error {
-	state, err := catalog.OpenFileSyncState(statePath)
+	state, err := syncstate.Open(statePath)
 	if err != nil {
 		return err
 	}

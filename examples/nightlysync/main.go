@@ -84,10 +84,9 @@ func nightly(ctx context.Context, client *catalog.Client, sourceID string) error
 	printStage("promotions", rep.Promotions)
 	fmt.Printf("removals: %d planned, %d removed in %d requests %s\n",
 		len(rep.Removals.Planned), rep.Removals.Succeeded, rep.Removals.Requests, rep.Removals.Skipped)
-	var limitErr *catalog.RemovalLimitError
 	switch {
-	case errors.As(err, &limitErr):
-		return fmt.Errorf("nothing removed: %d products would have gone (limit %d)", limitErr.WouldRemove, limitErr.Limit)
+	case errors.Is(err, catalog.ErrRemovalLimit):
+		return fmt.Errorf("nothing removed: %d products would have gone (limit %d)", len(rep.Removals.Planned), rep.Removals.Limit)
 	case errors.Is(err, catalog.ErrRemovalsSkipped):
 		return fmt.Errorf("the feed was not applied in full, so nothing was removed: %w", err)
 	case err != nil:

@@ -45,11 +45,11 @@ func main() {
 }
 
 func forward(ctx context.Context, client *catalog.Client, sourceID string) error {
-	var applied, failed atomic.Int64
+	var added, applied, failed atomic.Int64 // OnResult reports every change Add accepted
 	b, err := client.Products.NewBatcher(sourceID, &catalog.BatcherOptions{
 		RequestOptions: catalog.RequestOptions{MergeMode: catalog.MergePartial},
-		MaxRows:        200,
-		MaxBytes:       1_000_000,
+		MaxProducts:    200,
+		MaxBodyBytes:   1_000_000,
 		MaxDelay:       2 * time.Second,
 		OnResult: func(r catalog.BatchResult) {
 			if r.Outcome == catalog.RowSucceeded {
@@ -79,6 +79,7 @@ func forward(ctx context.Context, client *catalog.Client, sourceID string) error
 					fmt.Println("not queued:", err)
 					return
 				}
+				added.Add(1)
 			}
 		}()
 	}
@@ -89,8 +90,7 @@ func forward(ctx context.Context, client *catalog.Client, sourceID string) error
 	if err := b.Close(closeCtx); err != nil {
 		return err
 	}
-	st := b.Stats()
-	fmt.Printf("%d changes: %d applied, %d not applied, in %d requests\n", st.Added, applied.Load(), failed.Load(), st.Requests)
+	fmt.Printf("%d changes: %d applied, %d not applied\n", added.Load(), applied.Load(), failed.Load())
 	return nil
 }
 

@@ -115,7 +115,7 @@ func (s *Sink) serve(w http.ResponseWriter, r *http.Request, wait time.Duration)
 	buf := s.bufs.Get().(*[256 << 10]byte)
 	defer s.bufs.Put(buf)
 	var c rowCounter
-	if _, err := io.CopyBuffer(&c, http.MaxBytesReader(w, r.Body, catalog.DefaultMaxBodySize), buf[:]); err != nil {
+	if _, err := io.CopyBuffer(&c, http.MaxBytesReader(w, r.Body, catalog.MaxBodyBytes), buf[:]); err != nil {
 		if tooBig := new(http.MaxBytesError); errors.As(err, &tooBig) {
 			return sinkError(w, http.StatusRequestEntityTooLarge, "PAYLOAD_TOO_LARGE", err.Error())
 		}

@@ -1,0 +1,62 @@
+package syncstate_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/pimkit/catalog"
+	"github.com/pimkit/catalog/syncstate"
+)
+
+var _ catalog.SyncState = (*syncstate.File)(nil)
+
+// A state committed by one process is what the next one opens; a failed
+// write leaves both the file and memory as they were.
+func TestFileRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.json")
+	st, err := syncstate.Open(path)
+	if err != nil || st.Len() != 0 {
+		t.Fatalf("new state: %v, %d products", err, st.Len())
+	}
+	if err := st.Commit(map[string]string{"A": "1", "B": "2"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Commit(map[string]string{"C": "3"}, []string{"A"}); err != nil {
+		t.Fatal(err)
+	}
+	again, err := syncstate.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Len() != 2 || again.Hash("A") != "" || again.Hash("B") != "2" || again.Hash("C") != "3" {
+		t.Errorf("reopened state: %d products, A %q B %q C %q", again.Len(), again.Hash("A"), again.Hash("B"), again.Hash("C"))
+	}
+
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Commit(map[string]string{"D": "4"}, nil); err == nil {
+		t.Fatal("commit into a removed directory succeeded")
+	}
+	if again.Len() != 2 || again.Hash("D") != "" {
+		t.Errorf("memory changed by a failed commit: %d products", again.Len())
+	}
+}
+
+func TestOpenRefusesOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string]string{
+		"not json":      "hashes: A",
+		"other version": `{"version": 2, "hashes": {}}`,
+	} {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := syncstate.Open(path); err == nil {
+			t.Errorf("%s: opened", name)
+		}
+	}
+}
