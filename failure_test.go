@@ -351,12 +351,6 @@ func syncResult(rep *catalog.SyncReport, err error) result {
 // the code, then delete the line.
 var knownGaps = map[string]string{}
 
-const (
-	causeless     = "rows whose answer's counts disagree are unknown, but their RowError has no Cause: errors.Is(row, ErrOutcomeUnknown) is false"
-	listGap       = "a page without data is taken as the last page: a listing whose meta counts items ends with none, and no error"
-	syncCauseless = "Sync's category and promotion rows carry no Cause: errors.Is(row, sentinel) is false"
-)
-
 func TestFailureTable(t *testing.T) {
 	for _, m := range failMethods(t) {
 		for _, f := range failures {
