@@ -346,18 +346,10 @@ func syncResult(rep *catalog.SyncReport, err error) result {
 	return res
 }
 
-// knownGaps are cells the table shows wrong in code that is being rewritten
-// (issue 19, item 1), skipped until fixed: "method/failure" -> the gap. Fix
-// the code, then delete the line.
-var knownGaps = map[string]string{}
-
 func TestFailureTable(t *testing.T) {
 	for _, m := range failMethods(t) {
 		for _, f := range failures {
 			t.Run(m.name+"/"+f.name, func(t *testing.T) {
-				if gap, ok := knownGaps[m.name+"/"+f.name]; ok {
-					t.Skip(gap)
-				}
 				for _, cred := range failCredentials {
 					checkFailure(t, m, f, cred.name, cred.secret, cred.opt)
 				}
