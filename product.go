@@ -335,22 +335,9 @@ type Brand struct {
 	Level *int `json:"level,omitzero"`
 	// Path (path) lists the slugs from the root brand to this one.
 	Path []string `json:"path,omitzero"`
-	// Hierarchy (hierarchy) lists the brands from the root to this one.
-	Hierarchy []BrandRef `json:"hierarchy,omitzero"`
-}
-
-// BrandRef is one entry of a brand's hierarchy.
-type BrandRef struct {
-	// BrandID (brand_id) is the brand's id.
-	BrandID *string `json:"brand_id,omitzero"`
-	// Label (label) is the display name.
-	Label *string `json:"label,omitzero"`
-	// Slug (slug) is the URL slug.
-	Slug *string `json:"slug,omitzero"`
-	// LogoURL (logo_url) is the logo's URL.
-	LogoURL *string `json:"logo_url,omitzero"`
-	// Level (level) is the depth in the brand hierarchy; 0 is a root.
-	Level *int `json:"level,omitzero"`
+	// Hierarchy (hierarchy) lists the brands from the root to this one;
+	// an entry usually sets only BrandID, Label, Slug, LogoURL and Level.
+	Hierarchy []Brand `json:"hierarchy,omitzero"`
 }
 
 // ChannelCategory overrides a product's category for one sales channel.

@@ -259,7 +259,7 @@ func TestCategoryAndPromotionRoundTrip(t *testing.T) {
 		Image:      &CategoryImage{ID: Ptr("img")},
 		Level:      Ptr(0),
 		Path:       []string{},
-		Hierarchy:  []CategoryRef{{CategoryID: Ptr("root"), Level: Ptr(0)}},
+		Hierarchy:  []Category{{CategoryID: Ptr("root"), Level: Ptr(0)}},
 	}
 	want := `{"category_id":"cat_valves","name":{"en":"Valves"},"image":{"id":"img"},"level":0,"path":[],"hierarchy":[{"category_id":"root","level":0}]}`
 	if got := encode(t, c); got != want {
