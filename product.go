@@ -664,11 +664,9 @@ func Localized(byLang map[string]string) *Text {
 	return &Text{byLang: m}
 }
 
-// IsLocalized reports whether t is language-keyed rather than a plain string.
-func (t *Text) IsLocalized() bool { return t != nil && t.byLang != nil }
-
 // Plain returns the plain string and true, or "" and false when t is
-// language-keyed or nil.
+// language-keyed or nil: t is language-keyed when it is not nil and ok is
+// false.
 func (t *Text) Plain() (string, bool) {
 	if t == nil || t.byLang != nil {
 		return "", false
@@ -700,7 +698,7 @@ func (t *Text) Equal(u *Text) bool {
 	if t == nil || u == nil {
 		return t == u
 	}
-	if t.IsLocalized() != u.IsLocalized() {
+	if (t.byLang == nil) != (u.byLang == nil) {
 		return false
 	}
 	return t.plain == u.plain && maps.Equal(t.byLang, u.byLang)
