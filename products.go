@@ -101,10 +101,9 @@ type ImportResult struct {
 	Summary ImportSummary `json:"summary"` // counts of the rows sent
 	// Errors are the server's row failures (the first 100), with Row
 	// mapped back to the index in the caller's slice.
-	Errors   []RowError   `json:"errors"`
-	Debug    *ImportDebug `json:"debug"`   // the server's echo of the request metadata
-	Message  string       `json:"message"` // a one-line summary from the server
-	Rejected []RowError   `json:"-"`       // rows refused by client-side validation, never sent
+	Errors   []RowError `json:"errors"`
+	Message  string     `json:"message"` // a one-line summary from the server
+	Rejected []RowError `json:"-"`       // rows refused by client-side validation, never sent
 	// Replayed is true when the server answered with the stored result of
 	// an earlier request with the same idempotency key: nothing was applied
 	// again.
@@ -121,22 +120,6 @@ type ImportSummary struct {
 	Updated           int     `json:"updated"`             // successful rows that added a version to an existing product
 	DurationSeconds   float64 `json:"duration_seconds"`    // server-side processing time
 	SyncBatchesQueued int     `json:"sync_batches_queued"` // search-sync batches of 50
-}
-
-// ImportDebug is the server's echo of the request's metadata.
-type ImportDebug struct {
-	BatchID            string         `json:"batch_id"`             // the request's batch_id
-	BatchMetadata      *BatchMetadata `json:"batch_metadata"`       // the request's batch_metadata
-	ChannelMetadata    map[string]any `json:"channel_metadata"`     // the request's channel_metadata
-	FirstProductSource *ProductSource `json:"first_product_source"` // the source block stored on the first product
-}
-
-// ProductSource is the source block the platform stores on a product version.
-type ProductSource struct {
-	SourceID   string    `json:"source_id"`   // the import source applied
-	SourceName string    `json:"source_name"` // its name
-	ImportedAt time.Time `json:"imported_at"` // when the version was stored
-	BatchID    string    `json:"batch_id"`    // the request's batch_id
 }
 
 // QueuedImport is the answer of a queued import: the job to follow with
