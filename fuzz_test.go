@@ -811,7 +811,7 @@ func FuzzQueuedImportAnswer(f *testing.F) {
 		`{"job_id":"q","status":{"nested":true}}`,
 	)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var direct QueuedImport
+		var direct queuedWire
 		decErr := decodeBody(bytes.NewReader(body), &direct, http.MethodPost, queuePath)
 		if decErr == nil && !json.Valid(body) {
 			t.Fatalf("decodeBody accepted invalid JSON %q", body)

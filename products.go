@@ -125,20 +125,25 @@ type ImportSummary struct {
 // QueuedImport is the answer of a queued import: the job to follow with
 // JobsService.Wait.
 type QueuedImport struct {
-	Success  bool         `json:"success"` // true when the batch was queued
-	JobID    string       `json:"job_id"`  // prefix "queue_import_"
-	Status   JobStatus    `json:"status"`  // "queued"
-	Summary  QueueSummary `json:"summary"` // what was queued
-	Message  string       `json:"message"` // a one-line summary from the server
-	Rejected []RowError   `json:"-"`       // rows refused by client-side validation, never sent
-	Replayed bool         `json:"-"`       // the answer is a replay for the same idempotency key: no second job
+	Success        bool       // true when the batch was queued
+	JobID          string     // prefix "queue_import_"
+	Status         JobStatus  // "queued"
+	ProductsQueued int        // rows accepted into the job
+	Message        string     // a one-line summary from the server
+	Rejected       []RowError // rows refused by client-side validation, never sent
+	Replayed       bool       // the answer is a replay for the same idempotency key: no second job
 }
 
-// QueueSummary describes what a queued import accepted.
-type QueueSummary struct {
-	ProductsQueued int            `json:"products_queued"` // rows accepted into the job
-	SourceID       string         `json:"source_id"`       // the import source to apply
-	BatchMetadata  *BatchMetadata `json:"batch_metadata"`  // as sent
+// queuedWire is a queued import's answer as sent; the summary's echoes of
+// the request (source_id, batch_metadata) are not read.
+type queuedWire struct {
+	Success bool      `json:"success"`
+	JobID   string    `json:"job_id"`
+	Status  JobStatus `json:"status"`
+	Summary struct {
+		ProductsQueued int `json:"products_queued"`
+	} `json:"summary"`
+	Message string `json:"message"`
 }
 
 // Import applies products synchronously and returns the outcome of every
@@ -190,17 +195,16 @@ func (s *ProductsService) Queue(ctx context.Context, sourceID string, products [
 	if len(b.sent) == 0 {
 		return &QueuedImport{Rejected: b.rejected}, nil
 	}
-	var res QueuedImport
-	call := &apiCall{method: http.MethodPost, path: queuePath, body: b.body, out: &res, idempotencyKey: opts.key()}
+	var w queuedWire
+	call := &apiCall{method: http.MethodPost, path: queuePath, body: b.body, out: &w, idempotencyKey: opts.key()}
 	if err := s.client.run(ctx, call); err != nil {
 		return nil, err
 	}
-	res.Replayed = call.replayed
-	if res.JobID == "" {
+	if w.JobID == "" {
 		return nil, unfollowable(http.MethodPost, queuePath, "no job_id in the answer")
 	}
-	res.Rejected = b.rejected
-	return &res, nil
+	return &QueuedImport{Success: w.Success, JobID: w.JobID, Status: w.Status, ProductsQueued: w.Summary.ProductsQueued,
+		Message: w.Message, Rejected: b.rejected, Replayed: call.replayed}, nil
 }
 
 func (o *ImportOptions) mergeMode() MergeMode {
@@ -295,21 +299,26 @@ func (s *ProductsService) List(ctx context.Context, sourceID string) iter.Seq2[P
 	return listPages[ProductRef](ctx, s.client, productsPath, url.Values{"source_id": {sourceID}}, 1, 1000)
 }
 
-// RemoveResult is the answer of a removal. Every code sent is counted in
-// Summary; Errors lists the ones not removed, Row being the index in the
-// caller's slice.
+// RemoveResult is the answer of a removal. Every code sent is counted as
+// Removed or Failed; Errors lists the ones not removed, Row being the index
+// in the caller's slice.
 type RemoveResult struct {
-	Success bool          `json:"success"`
-	Summary RemoveSummary `json:"summary"`
-	Errors  []RowError    `json:"errors"`
-	Message string        `json:"message"`
+	Success bool
+	Removed int // products removed, with all their versions
+	Failed  int // codes not found, or of another source
+	Errors  []RowError
+	Message string
 }
 
-// RemoveSummary counts the codes of a removal.
-type RemoveSummary struct {
-	Total   int `json:"total"`   // codes sent
-	Removed int `json:"removed"` // products removed, with all their versions
-	Failed  int `json:"failed"`  // codes not found, or of another source
+// removeWire is a removal's answer as sent.
+type removeWire struct {
+	Success bool `json:"success"`
+	Summary struct {
+		Removed int `json:"removed"`
+		Failed  int `json:"failed"`
+	} `json:"summary"`
+	Errors  []RowError `json:"errors"`
+	Message string     `json:"message"`
 }
 
 // Remove removes products of the import source sourceID from the tenant,
@@ -341,9 +350,10 @@ func (s *ProductsService) Remove(ctx context.Context, sourceID string, entityCod
 	if err != nil {
 		return nil, err
 	}
-	var res RemoveResult
-	if err := s.client.run(ctx, &apiCall{method: http.MethodPost, path: productsRemovePath, body: body, out: &res}); err != nil {
+	var w removeWire
+	if err := s.client.run(ctx, &apiCall{method: http.MethodPost, path: productsRemovePath, body: body, out: &w}); err != nil {
 		return nil, err
 	}
-	return &res, uncounted(productsRemovePath, res.Summary.Removed, res.Summary.Failed, len(entityCodes))
+	res := &RemoveResult{Success: w.Success, Removed: w.Summary.Removed, Failed: w.Summary.Failed, Errors: w.Errors, Message: w.Message}
+	return res, uncounted(productsRemovePath, res.Removed, res.Failed, len(entityCodes))
 }

@@ -419,7 +419,7 @@ func (r *bulkRun) send(b *bulkBatch) {
 	ctx, cancel := r.drainCtx()
 	defer cancel()
 	var direct ImportResult
-	var queued QueuedImport
+	var queued queuedWire
 	call := &apiCall{method: http.MethodPost, path: importAPIPath, body: b.body, out: &direct, caller: r.ctx}
 	if r.o.Queued {
 		call.path, call.out = queuePath, &queued
@@ -477,7 +477,7 @@ func (r *bulkRun) drainCtx() (context.Context, context.CancelFunc) {
 // Idempotency-Key: a replay confirmed by the server settles it cleanly,
 // anything else leaves its rows possibly applied twice. The error returned
 // still matches ErrOutcomeUnknown when the outcome stays unknown.
-func (r *bulkRun) resolveUnknown(ctx context.Context, b *bulkBatch, call *apiCall, queued *QueuedImport, cause error) error {
+func (r *bulkRun) resolveUnknown(ctx context.Context, b *bulkBatch, call *apiCall, queued *queuedWire, cause error) error {
 	if r.o.Queued {
 		if id := r.findQueuedJob(ctx, b.part); id != "" {
 			queued.JobID = id

@@ -84,8 +84,8 @@ func TestQueueMatchesSeedExample(t *testing.T) {
 	}
 	wantRes := &QueuedImport{
 		Success: true, JobID: "queue_import_1714142335123_m3p7q2", Status: JobQueued,
-		Summary: QueueSummary{ProductsQueued: 2, SourceID: "supplier-weekly-feed", BatchMetadata: meta},
-		Message: "Queued 2 products for import. Job ID: queue_import_1714142335123_m3p7q2",
+		ProductsQueued: 2,
+		Message:        "Queued 2 products for import. Job ID: queue_import_1714142335123_m3p7q2",
 	}
 	if diff := cmp.Diff(wantRes, res); diff != "" {
 		t.Errorf("result (-want +got):\n%s", diff)

@@ -241,7 +241,7 @@ func entityAnswer(path string, err error, res *EntityImportResult, sent []int) a
 func removalAnswer(err error, res *RemoveResult) answer {
 	a := answer{method: http.MethodPost, path: productsRemovePath, err: err}
 	if res != nil {
-		a.err, a.succeeded, a.failed, a.errs = nil, res.Summary.Removed, res.Summary.Failed, res.Errors
+		a.err, a.succeeded, a.failed, a.errs = nil, res.Removed, res.Failed, res.Errors
 	}
 	return a
 }

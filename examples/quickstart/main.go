@@ -72,7 +72,7 @@ func run(ctx context.Context, verbose bool) error {
 	if err != nil {
 		return fmt.Errorf("queued import: %w", err)
 	}
-	fmt.Printf("queued import %s: %d products queued\n", queued.JobID, queued.Summary.ProductsQueued)
+	fmt.Printf("queued import %s: %d products queued\n", queued.JobID, queued.ProductsQueued)
 
 	// 3. Wait for the worker, reporting progress.
 	waitCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)
