@@ -110,7 +110,8 @@ type ImportResult struct {
 	Replayed bool `json:"-"`
 }
 
-// ImportSummary counts the rows of a direct import.
+// ImportSummary counts the rows of a direct product import; category and
+// promotion imports answer with the same counts (EntityImportResult).
 type ImportSummary struct {
 	Total             int     `json:"total"`               // rows attempted
 	Successful        int     `json:"successful"`          // rows persisted
