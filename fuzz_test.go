@@ -256,7 +256,7 @@ func FuzzImportAnswer(f *testing.F) {
 	)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		// The decoder alone, and the row mapping for a batch of a few rows.
-		var direct ImportResult
+		var direct ProductImportResult
 		decErr := decodeBody(bytes.NewReader(body), &direct, http.MethodPost, importAPIPath)
 		if decErr == nil && !json.Valid(body) {
 			t.Fatalf("decodeBody accepted invalid JSON %q", body)

@@ -758,8 +758,8 @@ func newEnvelope(sourceID string, o RequestOptions) envelope {
 
 // importBody assembles {"source_id":...,"products":[p0,p1,...]} without
 // encoding any product again.
-func importBody(sourceID string, opts *ImportOptions, products [][]byte) ([]byte, error) {
-	var o ImportOptions
+func importBody(sourceID string, opts *ProductImportOptions, products [][]byte) ([]byte, error) {
+	var o ProductImportOptions
 	if opts != nil {
 		o = *opts
 	}

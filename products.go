@@ -71,9 +71,9 @@ type RequestOptions struct {
 	UpdateOnly bool
 }
 
-// ImportOptions are the optional request fields of a direct or queued
-// import. A nil *ImportOptions sends the defaults (merge mode partial).
-type ImportOptions struct {
+// ProductImportOptions are the optional request fields of a direct or queued
+// import. A nil *ProductImportOptions sends the defaults (merge mode partial).
+type ProductImportOptions struct {
 	RequestOptions
 	BatchMetadata *BatchMetadata // stored on the products (direct) or the job (queued)
 	// IdempotencyKey is sent as the Idempotency-Key header; one is
@@ -92,10 +92,10 @@ type BatchMetadata struct {
 	BatchTotalItems int    `json:"batch_total_items,omitzero"` // products in the whole batch
 }
 
-// ImportResult is the answer of a direct import. Every input row is in
+// ProductImportResult is the answer of a direct import. Every input row is in
 // exactly one place: sent rows are counted in Summary (Summary.Total), rows
 // the client refused are listed in Rejected.
-type ImportResult struct {
+type ProductImportResult struct {
 	Success bool          `json:"success"` // true even when some rows failed: see Summary.Failed
 	JobID   string        `json:"job_id"`  // the audit job, prefix "api_import_"
 	Summary ImportSummary `json:"summary"` // counts of the rows sent
@@ -123,9 +123,9 @@ type ImportSummary struct {
 	SyncBatchesQueued int     `json:"sync_batches_queued"` // search-sync batches of 50
 }
 
-// QueuedImport is the answer of a queued import: the job to follow with
+// QueuedProductImport is the answer of a queued import: the job to follow with
 // JobsService.Wait.
-type QueuedImport struct {
+type QueuedProductImport struct {
 	Success        bool       // true when the batch was queued
 	JobID          string     // prefix "queue_import_"
 	Status         JobStatus  // "queued"
@@ -152,7 +152,7 @@ type queuedWire struct {
 // entity_code repeated within the call, a number that breaks its rule such
 // as a NaN or negative quantity or a percentage over 100, an Extra key that
 // a typed field owns; see Product) are not sent and come back in
-// ImportResult.Rejected, naming the field; the others are sent in one
+// ProductImportResult.Rejected, naming the field; the others are sent in one
 // request. The call is refused before sending, with an error matching
 // ErrValidation or ErrTooLarge, when sourceID is empty, products is empty or
 // longer than MaxProducts, or the body exceeds the client's byte limit. An
@@ -160,15 +160,15 @@ type queuedWire struct {
 // failed, is an *OutcomeUnknownError, like an unreadable one.
 //
 // POST /api/b2b/pim/import/api (operation importProducts in api/openapi.yaml)
-func (s *ProductsService) Import(ctx context.Context, sourceID string, products []Product, opts *ImportOptions) (*ImportResult, error) {
+func (s *ProductsService) Import(ctx context.Context, sourceID string, products []Product, opts *ProductImportOptions) (*ProductImportResult, error) {
 	b, err := s.prepare(sourceID, products, opts)
 	if err != nil {
 		return nil, err
 	}
 	if len(b.sent) == 0 {
-		return &ImportResult{Rejected: b.rejected}, nil
+		return &ProductImportResult{Rejected: b.rejected}, nil
 	}
-	var res ImportResult
+	var res ProductImportResult
 	call := &apiCall{method: http.MethodPost, path: importAPIPath, body: b.body, out: &res, idempotencyKey: opts.key()}
 	if err := s.client.run(ctx, call); err != nil {
 		return nil, err
@@ -188,13 +188,13 @@ func (s *ProductsService) Import(ctx context.Context, sourceID string, products 
 // applied.
 //
 // POST /api/b2b/pim/import/queue (operation queueProducts in api/openapi.yaml)
-func (s *ProductsService) Queue(ctx context.Context, sourceID string, products []Product, opts *ImportOptions) (*QueuedImport, error) {
+func (s *ProductsService) Queue(ctx context.Context, sourceID string, products []Product, opts *ProductImportOptions) (*QueuedProductImport, error) {
 	b, err := s.prepare(sourceID, products, opts)
 	if err != nil {
 		return nil, err
 	}
 	if len(b.sent) == 0 {
-		return &QueuedImport{Rejected: b.rejected}, nil
+		return &QueuedProductImport{Rejected: b.rejected}, nil
 	}
 	var w queuedWire
 	call := &apiCall{method: http.MethodPost, path: queuePath, body: b.body, out: &w, idempotencyKey: opts.key()}
@@ -204,18 +204,18 @@ func (s *ProductsService) Queue(ctx context.Context, sourceID string, products [
 	if w.JobID == "" {
 		return nil, unfollowable(http.MethodPost, queuePath, "no job_id in the answer")
 	}
-	return &QueuedImport{Success: w.Success, JobID: w.JobID, Status: w.Status, ProductsQueued: w.Summary.ProductsQueued,
+	return &QueuedProductImport{Success: w.Success, JobID: w.JobID, Status: w.Status, ProductsQueued: w.Summary.ProductsQueued,
 		Message: w.Message, Rejected: b.rejected, Replayed: call.replayed}, nil
 }
 
-func (o *ImportOptions) mergeMode() MergeMode {
+func (o *ProductImportOptions) mergeMode() MergeMode {
 	if o == nil {
 		return ""
 	}
 	return o.MergeMode
 }
 
-func (o *ImportOptions) key() string {
+func (o *ProductImportOptions) key() string {
 	if o == nil {
 		return ""
 	}
@@ -240,7 +240,7 @@ func (b *batch) callerRow(row int) int {
 
 // prepare checks the request, validates and encodes each product once, and
 // assembles the body from the encoded products.
-func (s *ProductsService) prepare(sourceID string, products []Product, opts *ImportOptions) (*batch, error) {
+func (s *ProductsService) prepare(sourceID string, products []Product, opts *ProductImportOptions) (*batch, error) {
 	if err := checkRequest(sourceID, len(products), opts.mergeMode()); err != nil {
 		return nil, err
 	}

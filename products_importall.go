@@ -418,7 +418,7 @@ func (r *bulkRun) send(b *bulkBatch) {
 	}
 	ctx, cancel := r.drainCtx()
 	defer cancel()
-	var direct ImportResult
+	var direct ProductImportResult
 	var queued queuedWire
 	call := &apiCall{method: http.MethodPost, path: importAPIPath, body: b.body, out: &direct, caller: r.ctx}
 	if r.o.Queued {
@@ -540,7 +540,7 @@ func failsEveryRequest(err error) bool {
 // settleDirect settles the rows of a direct import from its answer. The
 // answer lists at most 100 row errors; when more rows failed, the audit job
 // lists them all.
-func (r *bulkRun) settleDirect(b *bulkBatch, res *ImportResult) {
+func (r *bulkRun) settleDirect(b *bulkBatch, res *ProductImportResult) {
 	errs := r.s.client.Jobs.allErrors(r.ctx, res.JobID, res.Errors, res.Summary.Failed)
 	r.settle(b, directAnswer(importAPIPath, nil, res, errs))
 	r.countInserts(res.Summary.Inserted, res.Summary.Updated)

@@ -182,7 +182,7 @@ func settle(n int, a answer) []settledRow {
 
 // directAnswer is a direct import's answer, with every row error (see
 // JobsService.allErrors).
-func directAnswer(path string, err error, res *ImportResult, errs []RowError) answer {
+func directAnswer(path string, err error, res *ProductImportResult, errs []RowError) answer {
 	a := answer{method: http.MethodPost, path: path, err: err}
 	if err == nil {
 		a.succeeded, a.failed, a.errs = res.Summary.Successful, res.Summary.Failed, errs
