@@ -15,9 +15,10 @@ import (
 	"strings"
 )
 
-// FileImportsService is the home of file imports: analysing a CSV, XLSX or JSON
-// export and uploading it for the platform to import. Product imports from
-// Go values are on ProductsService; import sources on SourcesService.
+// FileImportsService is the home of file imports (Client.Imports):
+// analysing a CSV, XLSX or JSON export and uploading it for the platform to
+// import. Product imports from Go values are on ProductsService; import
+// sources on SourcesService.
 //
 // Files are streamed: the client never holds one in memory, and a file is
 // refused before anything is sent when its name has an extension the

@@ -71,8 +71,9 @@ type RequestOptions struct {
 	UpdateOnly bool
 }
 
-// ProductImportOptions are the optional request fields of a direct or queued
-// import. A nil *ProductImportOptions sends the defaults (merge mode partial).
+// ProductImportOptions are the optional request fields of a direct or
+// queued product import. A nil *ProductImportOptions sends the defaults
+// (merge mode partial).
 type ProductImportOptions struct {
 	RequestOptions
 	BatchMetadata *BatchMetadata // stored on the products (direct) or the job (queued)
@@ -92,9 +93,9 @@ type BatchMetadata struct {
 	BatchTotalItems int    `json:"batch_total_items,omitzero"` // products in the whole batch
 }
 
-// ProductImportResult is the answer of a direct import. Every input row is in
-// exactly one place: sent rows are counted in Summary (Summary.Total), rows
-// the client refused are listed in Rejected.
+// ProductImportResult is the answer of a direct product import. Every input
+// row is in exactly one place: sent rows are counted in Summary
+// (Summary.Total), rows the client refused are listed in Rejected.
 type ProductImportResult struct {
 	Success bool          `json:"success"` // true even when some rows failed: see Summary.Failed
 	JobID   string        `json:"job_id"`  // the audit job, prefix "api_import_"
@@ -123,8 +124,8 @@ type ImportSummary struct {
 	SyncBatchesQueued int     `json:"sync_batches_queued"` // search-sync batches of 50
 }
 
-// QueuedProductImport is the answer of a queued import: the job to follow with
-// JobsService.Wait.
+// QueuedProductImport is the answer of a queued product import: the job to
+// follow with JobsService.Wait.
 type QueuedProductImport struct {
 	Success        bool       // true when the batch was queued
 	JobID          string     // prefix "queue_import_"
