@@ -119,8 +119,9 @@ type Category struct {
 	Level *int `json:"level,omitzero"`
 	// Path (path) lists the slugs from the root category to this one.
 	Path []string `json:"path,omitzero"`
-	// Hierarchy (hierarchy) lists the ancestors, from the root down.
-	Hierarchy []CategoryRef `json:"hierarchy,omitzero"`
+	// Hierarchy (hierarchy) lists the ancestors, from the root down; an
+	// entry usually sets only CategoryID, Name, Slug and Level.
+	Hierarchy []Category `json:"hierarchy,omitzero"`
 	// IsActive (is_active) reports whether the category is active.
 	IsActive *bool `json:"is_active,omitzero"`
 	// DisplayOrder (display_order) is the sort position.
@@ -135,18 +136,6 @@ type CategoryImage struct {
 	Thumbnail *string `json:"thumbnail,omitzero"`
 	// Original (original) is the full-size image's URL.
 	Original *string `json:"original,omitzero"`
-}
-
-// CategoryRef is one entry of a category's hierarchy.
-type CategoryRef struct {
-	// CategoryID (category_id) is the category's id.
-	CategoryID *string `json:"category_id,omitzero"`
-	// Name (name) is the category name.
-	Name *Text `json:"name,omitzero"`
-	// Slug (slug) is the URL slug.
-	Slug *Text `json:"slug,omitzero"`
-	// Level (level) is the depth in the category tree; 0 is a root.
-	Level *int `json:"level,omitzero"`
 }
 
 // planCategories checks categories against each other and the tenant's

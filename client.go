@@ -38,12 +38,12 @@ const (
 // Client talks to one tenant of the catalog platform. It is safe for
 // concurrent use, and every call made through it shares one rate limit.
 type Client struct {
-	Products   *ProductsService   // product imports (direct, queued, streamed), listing, removal, the real-time batcher
-	Categories *CategoriesService // the category tree: import and listing
-	Promotions *PromotionsService // promotion imports
-	Sources    *SourcesService    // import sources: mappings, locked fields, auto-publish
-	Imports    *ImportsService    // file imports
-	Jobs       *JobsService       // import jobs and the queue
+	Products   *ProductsService    // product imports (direct, queued, streamed), listing, removal, the real-time batcher
+	Categories *CategoriesService  // the category tree: import and listing
+	Promotions *PromotionsService  // promotion imports
+	Sources    *SourcesService     // import sources: mappings, locked fields, auto-publish
+	Imports    *FileImportsService // file imports
+	Jobs       *JobsService        // import jobs and the queue
 
 	base    *url.URL
 	http    func(*apiCall) *http.Client // what a call's attempts go out through (transport.go)
@@ -83,7 +83,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	c.Categories = (*CategoriesService)(&c.common)
 	c.Promotions = (*PromotionsService)(&c.common)
 	c.Sources = (*SourcesService)(&c.common)
-	c.Imports = (*ImportsService)(&c.common)
+	c.Imports = (*FileImportsService)(&c.common)
 	c.Jobs = (*JobsService)(&c.common)
 	return c, nil
 }

@@ -11,24 +11,17 @@ import (
 // Every input row is in exactly one place: sent rows are counted in
 // Summary (Summary.Total), rows the client refused are in Rejected.
 type EntityImportResult struct {
-	Success bool                `json:"success"`
-	Summary EntityImportSummary `json:"summary"`
+	Success bool `json:"success"`
+	// Summary counts the rows sent, as a product import's does; the
+	// product-only counts (AutoPublished, DurationSeconds,
+	// SyncBatchesQueued) are zero.
+	Summary ImportSummary `json:"summary"`
 	// Errors are the server's row failures, with Row mapped back to the
 	// index in the caller's slice.
 	Errors   []RowError `json:"errors"`
 	Message  string     `json:"message"`
 	Rejected []RowError `json:"-"` // rows refused by client-side checks, never sent
 	Replayed bool       `json:"-"` // the answer replays an earlier request with the same idempotency key
-}
-
-// EntityImportSummary counts the rows of a category or promotion import,
-// as the product import's summary does.
-type EntityImportSummary struct {
-	Total      int `json:"total"`      // rows sent
-	Successful int `json:"successful"` // rows stored
-	Failed     int `json:"failed"`     // rows the server refused
-	Inserted   int `json:"inserted"`   // stored rows that were new
-	Updated    int `json:"updated"`    // stored rows that replaced one
 }
 
 // EntityImportOptions are the optional fields of a category or promotion

@@ -56,7 +56,7 @@ func ExampleProductsService_Import() {
 		{Name: catalog.PlainText("a row without entity_code or sku")},
 	}
 	res, err := client.Products.Import(context.Background(), catalogtest.DefaultSourceID, products,
-		&catalog.ImportOptions{RequestOptions: catalog.RequestOptions{MergeMode: catalog.MergeReplace, BatchID: "weekly-2026-17"}})
+		&catalog.ProductImportOptions{RequestOptions: catalog.RequestOptions{MergeMode: catalog.MergeReplace, BatchID: "weekly-2026-17"}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -80,11 +80,11 @@ func ExampleProductsService_Queue() {
 
 	q, err := client.Products.Queue(ctx, catalogtest.DefaultSourceID,
 		[]catalog.Product{{EntityCode: "SKU-0001", Price: catalog.Ptr(12.5)}, {EntityCode: "SKU-0002", Price: catalog.Ptr(8.9)}},
-		&catalog.ImportOptions{BatchMetadata: &catalog.BatchMetadata{BatchID: "weekly-2026-17", BatchPart: 1, BatchTotalParts: 4}})
+		&catalog.ProductImportOptions{BatchMetadata: &catalog.BatchMetadata{BatchID: "weekly-2026-17", BatchPart: 1, BatchTotalParts: 4}})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(q.Status, q.Summary.ProductsQueued)
+	fmt.Println(q.Status, q.ProductsQueued)
 
 	job, err := client.Jobs.Wait(ctx, q.JobID, &catalog.WaitOptions{MinInterval: 10 * time.Millisecond})
 	if err != nil {
@@ -144,7 +144,7 @@ func ExampleJobsService_QueueStatus() {
 	ctx := context.Background()
 	for part := 1; part <= 2; part++ {
 		_, err := client.Products.Queue(ctx, catalogtest.DefaultSourceID, []catalog.Product{{EntityCode: fmt.Sprint("SKU-", part)}},
-			&catalog.ImportOptions{BatchMetadata: &catalog.BatchMetadata{BatchID: "nightly", BatchPart: part, BatchTotalParts: 2}})
+			&catalog.ProductImportOptions{BatchMetadata: &catalog.BatchMetadata{BatchID: "nightly", BatchPart: part, BatchTotalParts: 2}})
 		if err != nil {
 			log.Fatal(err)
 		}

@@ -256,7 +256,7 @@ func FuzzImportAnswer(f *testing.F) {
 	)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		// The decoder alone, and the row mapping for a batch of a few rows.
-		var direct ImportResult
+		var direct ProductImportResult
 		decErr := decodeBody(bytes.NewReader(body), &direct, http.MethodPost, importAPIPath)
 		if decErr == nil && !json.Valid(body) {
 			t.Fatalf("decodeBody accepted invalid JSON %q", body)
@@ -669,7 +669,7 @@ func FuzzText(f *testing.F) {
 		if err := t2.UnmarshalJSON(enc); err != nil {
 			t.Fatalf("UnmarshalJSON(%q), of MarshalJSON's output: %v", enc, err)
 		}
-		if !reflect.DeepEqual(t1, t2) || t1.IsLocalized() != t2.IsLocalized() {
+		if !reflect.DeepEqual(t1, t2) || isLocalized(&t1) != isLocalized(&t2) {
 			t.Fatalf("round trip changed the value: %#v -> %q -> %#v", t1, enc, t2)
 		}
 		enc2, err := t2.MarshalJSON()
@@ -811,7 +811,7 @@ func FuzzQueuedImportAnswer(f *testing.F) {
 		`{"job_id":"q","status":{"nested":true}}`,
 	)
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var direct QueuedImport
+		var direct queuedWire
 		decErr := decodeBody(bytes.NewReader(body), &direct, http.MethodPost, queuePath)
 		if decErr == nil && !json.Valid(body) {
 			t.Fatalf("decodeBody accepted invalid JSON %q", body)

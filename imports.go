@@ -15,9 +15,10 @@ import (
 	"strings"
 )
 
-// ImportsService is the home of file imports: analysing a CSV, XLSX or JSON
-// export and uploading it for the platform to import. Product imports from
-// Go values are on ProductsService; import sources on SourcesService.
+// FileImportsService is the home of file imports (Client.Imports):
+// analysing a CSV, XLSX or JSON export and uploading it for the platform to
+// import. Product imports from Go values are on ProductsService; import
+// sources on SourcesService.
 //
 // Files are streamed: the client never holds one in memory, and a file is
 // refused before anything is sent when its name has an extension the
@@ -27,7 +28,7 @@ import (
 // MaxFileSize, before the bytes past the limit leave the client. The
 // client's body limit (WithMaxBodyBytes) is for JSON imports and does not
 // apply to files; its per-attempt timeout (WithTimeout) does.
-type ImportsService service
+type FileImportsService service
 
 // Paths of the file endpoints.
 const (
@@ -35,7 +36,7 @@ const (
 	uploadPath  = "/api/b2b/pim/import"
 )
 
-// AnalyzeOptions tune ImportsService.Analyze. A nil *AnalyzeOptions means
+// AnalyzeOptions tune FileImportsService.Analyze. A nil *AnalyzeOptions means
 // the defaults.
 type AnalyzeOptions struct {
 	// Progress, when set, is called with the file bytes sent so far, from
@@ -56,7 +57,7 @@ type AnalyzeOptions struct {
 // *OutcomeUnknownError.
 //
 // POST /api/b2b/pim/import/analyze (operation analyzeFile in api/openapi.yaml)
-func (s *ImportsService) Analyze(ctx context.Context, name string, r io.Reader, opts *AnalyzeOptions) (*FileAnalysis, error) {
+func (s *FileImportsService) Analyze(ctx context.Context, name string, r io.Reader, opts *AnalyzeOptions) (*FileAnalysis, error) {
 	if r == nil {
 		return nil, &ValidationError{Field: "file", Reason: "required"}
 	}
@@ -68,14 +69,14 @@ func (s *ImportsService) Analyze(ctx context.Context, name string, r io.Reader, 
 // refused before it is opened.
 //
 // POST /api/b2b/pim/import/analyze (operation analyzeFile in api/openapi.yaml)
-func (s *ImportsService) AnalyzeFile(ctx context.Context, path string, opts *AnalyzeOptions) (*FileAnalysis, error) {
+func (s *FileImportsService) AnalyzeFile(ctx context.Context, path string, opts *AnalyzeOptions) (*FileAnalysis, error) {
 	if err := checkFileSize(path); err != nil {
 		return nil, err
 	}
 	return s.analyze(ctx, filepath.Base(path), openFile(path), true, opts)
 }
 
-func (s *ImportsService) analyze(ctx context.Context, name string, open func() (io.Reader, error), reopen bool, opts *AnalyzeOptions) (*FileAnalysis, error) {
+func (s *FileImportsService) analyze(ctx context.Context, name string, open func() (io.Reader, error), reopen bool, opts *AnalyzeOptions) (*FileAnalysis, error) {
 	if _, err := FileTypeOf(name); err != nil {
 		return nil, err
 	}
@@ -112,7 +113,7 @@ type UploadOptions struct {
 	// request counts again from 0.
 	Progress func(sent int64)
 	// IdempotencyKey is sent as the Idempotency-Key header; one is
-	// generated when empty (see ImportOptions.IdempotencyKey).
+	// generated when empty (see ProductImportOptions.IdempotencyKey).
 	IdempotencyKey string
 }
 
@@ -130,7 +131,7 @@ type UploadOptions struct {
 // A file the server cannot read is answered with a *FileFormatError.
 //
 // POST /api/b2b/pim/import (operation uploadFile in api/openapi.yaml)
-func (s *ImportsService) Upload(ctx context.Context, sourceID, name string, r io.Reader, opts *UploadOptions) (*Job, error) {
+func (s *FileImportsService) Upload(ctx context.Context, sourceID, name string, r io.Reader, opts *UploadOptions) (*Job, error) {
 	if r == nil {
 		return nil, &ValidationError{Field: "file", Reason: "required"}
 	}
@@ -142,14 +143,14 @@ func (s *ImportsService) Upload(ctx context.Context, sourceID, name string, r io
 // be sent again. A file over MaxFileSize is refused before it is opened.
 //
 // POST /api/b2b/pim/import (operation uploadFile in api/openapi.yaml)
-func (s *ImportsService) UploadFile(ctx context.Context, sourceID, path string, opts *UploadOptions) (*Job, error) {
+func (s *FileImportsService) UploadFile(ctx context.Context, sourceID, path string, opts *UploadOptions) (*Job, error) {
 	if err := checkFileSize(path); err != nil {
 		return nil, err
 	}
 	return s.upload(ctx, sourceID, filepath.Base(path), openFile(path), true, opts)
 }
 
-func (s *ImportsService) upload(ctx context.Context, sourceID, name string, open func() (io.Reader, error), reopen bool, opts *UploadOptions) (*Job, error) {
+func (s *FileImportsService) upload(ctx context.Context, sourceID, name string, open func() (io.Reader, error), reopen bool, opts *UploadOptions) (*Job, error) {
 	if sourceID == "" {
 		return nil, &ValidationError{Field: "source_id", Reason: "required"}
 	}

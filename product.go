@@ -335,22 +335,9 @@ type Brand struct {
 	Level *int `json:"level,omitzero"`
 	// Path (path) lists the slugs from the root brand to this one.
 	Path []string `json:"path,omitzero"`
-	// Hierarchy (hierarchy) lists the brands from the root to this one.
-	Hierarchy []BrandRef `json:"hierarchy,omitzero"`
-}
-
-// BrandRef is one entry of a brand's hierarchy.
-type BrandRef struct {
-	// BrandID (brand_id) is the brand's id.
-	BrandID *string `json:"brand_id,omitzero"`
-	// Label (label) is the display name.
-	Label *string `json:"label,omitzero"`
-	// Slug (slug) is the URL slug.
-	Slug *string `json:"slug,omitzero"`
-	// LogoURL (logo_url) is the logo's URL.
-	LogoURL *string `json:"logo_url,omitzero"`
-	// Level (level) is the depth in the brand hierarchy; 0 is a root.
-	Level *int `json:"level,omitzero"`
+	// Hierarchy (hierarchy) lists the brands from the root to this one;
+	// an entry usually sets only BrandID, Label, Slug, LogoURL and Level.
+	Hierarchy []Brand `json:"hierarchy,omitzero"`
 }
 
 // ChannelCategory overrides a product's category for one sales channel.
@@ -677,11 +664,9 @@ func Localized(byLang map[string]string) *Text {
 	return &Text{byLang: m}
 }
 
-// IsLocalized reports whether t is language-keyed rather than a plain string.
-func (t *Text) IsLocalized() bool { return t != nil && t.byLang != nil }
-
 // Plain returns the plain string and true, or "" and false when t is
-// language-keyed or nil.
+// language-keyed or nil: t is language-keyed when it is not nil and ok is
+// false.
 func (t *Text) Plain() (string, bool) {
 	if t == nil || t.byLang != nil {
 		return "", false
@@ -713,7 +698,7 @@ func (t *Text) Equal(u *Text) bool {
 	if t == nil || u == nil {
 		return t == u
 	}
-	if t.IsLocalized() != u.IsLocalized() {
+	if (t.byLang == nil) != (u.byLang == nil) {
 		return false
 	}
 	return t.plain == u.plain && maps.Equal(t.byLang, u.byLang)

@@ -439,17 +439,7 @@ func appendBrand(w *jsonAppender, b *Brand) {
 	w.str("brand_family", b.BrandFamily)
 	w.int("level", b.Level)
 	w.strs("path", b.Path)
-	list(w, "hierarchy", b.Hierarchy, appendBrandRef)
-	w.b = append(w.b, '}')
-}
-
-func appendBrandRef(w *jsonAppender, b *BrandRef) {
-	w.b = append(w.b, '{')
-	w.str("brand_id", b.BrandID)
-	w.str("label", b.Label)
-	w.str("slug", b.Slug)
-	w.str("logo_url", b.LogoURL)
-	w.int("level", b.Level)
+	list(w, "hierarchy", b.Hierarchy, appendBrand)
 	w.b = append(w.b, '}')
 }
 
@@ -464,7 +454,7 @@ func appendCategory(w *jsonAppender, c *Category) {
 	w.str("parent_id", c.ParentID)
 	w.int("level", c.Level)
 	w.strs("path", c.Path)
-	list(w, "hierarchy", c.Hierarchy, appendCategoryRef)
+	list(w, "hierarchy", c.Hierarchy, appendCategory)
 	w.bool("is_active", c.IsActive)
 	w.int("display_order", c.DisplayOrder)
 	w.b = append(w.b, '}')
@@ -475,15 +465,6 @@ func appendCategoryImage(w *jsonAppender, c *CategoryImage) {
 	w.str("id", c.ID)
 	w.str("thumbnail", c.Thumbnail)
 	w.str("original", c.Original)
-	w.b = append(w.b, '}')
-}
-
-func appendCategoryRef(w *jsonAppender, c *CategoryRef) {
-	w.b = append(w.b, '{')
-	w.str("category_id", c.CategoryID)
-	w.text("name", c.Name)
-	w.text("slug", c.Slug)
-	w.int("level", c.Level)
 	w.b = append(w.b, '}')
 }
 
@@ -777,8 +758,8 @@ func newEnvelope(sourceID string, o RequestOptions) envelope {
 
 // importBody assembles {"source_id":...,"products":[p0,p1,...]} without
 // encoding any product again.
-func importBody(sourceID string, opts *ImportOptions, products [][]byte) ([]byte, error) {
-	var o ImportOptions
+func importBody(sourceID string, opts *ProductImportOptions, products [][]byte) ([]byte, error) {
+	var o ProductImportOptions
 	if opts != nil {
 		o = *opts
 	}

@@ -300,7 +300,7 @@ func checkString(t *testing.T, s string) {
 	for _, text := range []*Text{PlainText(s), Localized(map[string]string{s: s, "en": s})} {
 		got, _ := text.MarshalJSON()
 		var v any = s
-		if text.IsLocalized() {
+		if isLocalized(text) {
 			v = text.byLang
 		}
 		ref, _ := encodeJSON(v)

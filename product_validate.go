@@ -269,7 +269,7 @@ func badBrand(b *Brand) (numFault, bool) {
 		return f, true
 	}
 	for i := range b.Hierarchy {
-		if f, bad := firstBadNum(num{name: "level", i: b.Hierarchy[i].Level, rule: ruleIndex}); bad {
+		if f, bad := badBrand(&b.Hierarchy[i]); bad {
 			return f.under(at("hierarchy", i)), true
 		}
 	}
@@ -284,7 +284,7 @@ func badCategory(c *Category) (numFault, bool) {
 		return f, true
 	}
 	for i := range c.Hierarchy {
-		if f, bad := firstBadNum(num{name: "level", i: c.Hierarchy[i].Level, rule: ruleIndex}); bad {
+		if f, bad := badCategory(&c.Hierarchy[i]); bad {
 			return f.under(at("hierarchy", i)), true
 		}
 	}

@@ -71,9 +71,10 @@ type RequestOptions struct {
 	UpdateOnly bool
 }
 
-// ImportOptions are the optional request fields of a direct or queued
-// import. A nil *ImportOptions sends the defaults (merge mode partial).
-type ImportOptions struct {
+// ProductImportOptions are the optional request fields of a direct or
+// queued product import. A nil *ProductImportOptions sends the defaults
+// (merge mode partial).
+type ProductImportOptions struct {
 	RequestOptions
 	BatchMetadata *BatchMetadata // stored on the products (direct) or the job (queued)
 	// IdempotencyKey is sent as the Idempotency-Key header; one is
@@ -92,26 +93,26 @@ type BatchMetadata struct {
 	BatchTotalItems int    `json:"batch_total_items,omitzero"` // products in the whole batch
 }
 
-// ImportResult is the answer of a direct import. Every input row is in
-// exactly one place: sent rows are counted in Summary (Summary.Total), rows
-// the client refused are listed in Rejected.
-type ImportResult struct {
+// ProductImportResult is the answer of a direct product import. Every input
+// row is in exactly one place: sent rows are counted in Summary
+// (Summary.Total), rows the client refused are listed in Rejected.
+type ProductImportResult struct {
 	Success bool          `json:"success"` // true even when some rows failed: see Summary.Failed
 	JobID   string        `json:"job_id"`  // the audit job, prefix "api_import_"
 	Summary ImportSummary `json:"summary"` // counts of the rows sent
 	// Errors are the server's row failures (the first 100), with Row
 	// mapped back to the index in the caller's slice.
-	Errors   []RowError   `json:"errors"`
-	Debug    *ImportDebug `json:"debug"`   // the server's echo of the request metadata
-	Message  string       `json:"message"` // a one-line summary from the server
-	Rejected []RowError   `json:"-"`       // rows refused by client-side validation, never sent
+	Errors   []RowError `json:"errors"`
+	Message  string     `json:"message"` // a one-line summary from the server
+	Rejected []RowError `json:"-"`       // rows refused by client-side validation, never sent
 	// Replayed is true when the server answered with the stored result of
 	// an earlier request with the same idempotency key: nothing was applied
 	// again.
 	Replayed bool `json:"-"`
 }
 
-// ImportSummary counts the rows of a direct import.
+// ImportSummary counts the rows of a direct product import; category and
+// promotion imports answer with the same counts (EntityImportResult).
 type ImportSummary struct {
 	Total             int     `json:"total"`               // rows attempted
 	Successful        int     `json:"successful"`          // rows persisted
@@ -123,39 +124,28 @@ type ImportSummary struct {
 	SyncBatchesQueued int     `json:"sync_batches_queued"` // search-sync batches of 50
 }
 
-// ImportDebug is the server's echo of the request's metadata.
-type ImportDebug struct {
-	BatchID            string         `json:"batch_id"`             // the request's batch_id
-	BatchMetadata      *BatchMetadata `json:"batch_metadata"`       // the request's batch_metadata
-	ChannelMetadata    map[string]any `json:"channel_metadata"`     // the request's channel_metadata
-	FirstProductSource *ProductSource `json:"first_product_source"` // the source block stored on the first product
+// QueuedProductImport is the answer of a queued product import: the job to
+// follow with JobsService.Wait.
+type QueuedProductImport struct {
+	Success        bool       // true when the batch was queued
+	JobID          string     // prefix "queue_import_"
+	Status         JobStatus  // "queued"
+	ProductsQueued int        // rows accepted into the job
+	Message        string     // a one-line summary from the server
+	Rejected       []RowError // rows refused by client-side validation, never sent
+	Replayed       bool       // the answer is a replay for the same idempotency key: no second job
 }
 
-// ProductSource is the source block the platform stores on a product version.
-type ProductSource struct {
-	SourceID   string    `json:"source_id"`   // the import source applied
-	SourceName string    `json:"source_name"` // its name
-	ImportedAt time.Time `json:"imported_at"` // when the version was stored
-	BatchID    string    `json:"batch_id"`    // the request's batch_id
-}
-
-// QueuedImport is the answer of a queued import: the job to follow with
-// JobsService.Wait.
-type QueuedImport struct {
-	Success  bool         `json:"success"` // true when the batch was queued
-	JobID    string       `json:"job_id"`  // prefix "queue_import_"
-	Status   JobStatus    `json:"status"`  // "queued"
-	Summary  QueueSummary `json:"summary"` // what was queued
-	Message  string       `json:"message"` // a one-line summary from the server
-	Rejected []RowError   `json:"-"`       // rows refused by client-side validation, never sent
-	Replayed bool         `json:"-"`       // the answer is a replay for the same idempotency key: no second job
-}
-
-// QueueSummary describes what a queued import accepted.
-type QueueSummary struct {
-	ProductsQueued int            `json:"products_queued"` // rows accepted into the job
-	SourceID       string         `json:"source_id"`       // the import source to apply
-	BatchMetadata  *BatchMetadata `json:"batch_metadata"`  // as sent
+// queuedWire is a queued import's answer as sent; the summary's echoes of
+// the request (source_id, batch_metadata) are not read.
+type queuedWire struct {
+	Success bool      `json:"success"`
+	JobID   string    `json:"job_id"`
+	Status  JobStatus `json:"status"`
+	Summary struct {
+		ProductsQueued int `json:"products_queued"`
+	} `json:"summary"`
+	Message string `json:"message"`
 }
 
 // Import applies products synchronously and returns the outcome of every
@@ -163,7 +153,7 @@ type QueueSummary struct {
 // entity_code repeated within the call, a number that breaks its rule such
 // as a NaN or negative quantity or a percentage over 100, an Extra key that
 // a typed field owns; see Product) are not sent and come back in
-// ImportResult.Rejected, naming the field; the others are sent in one
+// ProductImportResult.Rejected, naming the field; the others are sent in one
 // request. The call is refused before sending, with an error matching
 // ErrValidation or ErrTooLarge, when sourceID is empty, products is empty or
 // longer than MaxProducts, or the body exceeds the client's byte limit. An
@@ -171,15 +161,15 @@ type QueueSummary struct {
 // failed, is an *OutcomeUnknownError, like an unreadable one.
 //
 // POST /api/b2b/pim/import/api (operation importProducts in api/openapi.yaml)
-func (s *ProductsService) Import(ctx context.Context, sourceID string, products []Product, opts *ImportOptions) (*ImportResult, error) {
+func (s *ProductsService) Import(ctx context.Context, sourceID string, products []Product, opts *ProductImportOptions) (*ProductImportResult, error) {
 	b, err := s.prepare(sourceID, products, opts)
 	if err != nil {
 		return nil, err
 	}
 	if len(b.sent) == 0 {
-		return &ImportResult{Rejected: b.rejected}, nil
+		return &ProductImportResult{Rejected: b.rejected}, nil
 	}
-	var res ImportResult
+	var res ProductImportResult
 	call := &apiCall{method: http.MethodPost, path: importAPIPath, body: b.body, out: &res, idempotencyKey: opts.key()}
 	if err := s.client.run(ctx, call); err != nil {
 		return nil, err
@@ -199,35 +189,34 @@ func (s *ProductsService) Import(ctx context.Context, sourceID string, products 
 // applied.
 //
 // POST /api/b2b/pim/import/queue (operation queueProducts in api/openapi.yaml)
-func (s *ProductsService) Queue(ctx context.Context, sourceID string, products []Product, opts *ImportOptions) (*QueuedImport, error) {
+func (s *ProductsService) Queue(ctx context.Context, sourceID string, products []Product, opts *ProductImportOptions) (*QueuedProductImport, error) {
 	b, err := s.prepare(sourceID, products, opts)
 	if err != nil {
 		return nil, err
 	}
 	if len(b.sent) == 0 {
-		return &QueuedImport{Rejected: b.rejected}, nil
+		return &QueuedProductImport{Rejected: b.rejected}, nil
 	}
-	var res QueuedImport
-	call := &apiCall{method: http.MethodPost, path: queuePath, body: b.body, out: &res, idempotencyKey: opts.key()}
+	var w queuedWire
+	call := &apiCall{method: http.MethodPost, path: queuePath, body: b.body, out: &w, idempotencyKey: opts.key()}
 	if err := s.client.run(ctx, call); err != nil {
 		return nil, err
 	}
-	res.Replayed = call.replayed
-	if res.JobID == "" {
+	if w.JobID == "" {
 		return nil, unfollowable(http.MethodPost, queuePath, "no job_id in the answer")
 	}
-	res.Rejected = b.rejected
-	return &res, nil
+	return &QueuedProductImport{Success: w.Success, JobID: w.JobID, Status: w.Status, ProductsQueued: w.Summary.ProductsQueued,
+		Message: w.Message, Rejected: b.rejected, Replayed: call.replayed}, nil
 }
 
-func (o *ImportOptions) mergeMode() MergeMode {
+func (o *ProductImportOptions) mergeMode() MergeMode {
 	if o == nil {
 		return ""
 	}
 	return o.MergeMode
 }
 
-func (o *ImportOptions) key() string {
+func (o *ProductImportOptions) key() string {
 	if o == nil {
 		return ""
 	}
@@ -252,7 +241,7 @@ func (b *batch) callerRow(row int) int {
 
 // prepare checks the request, validates and encodes each product once, and
 // assembles the body from the encoded products.
-func (s *ProductsService) prepare(sourceID string, products []Product, opts *ImportOptions) (*batch, error) {
+func (s *ProductsService) prepare(sourceID string, products []Product, opts *ProductImportOptions) (*batch, error) {
 	if err := checkRequest(sourceID, len(products), opts.mergeMode()); err != nil {
 		return nil, err
 	}
@@ -312,21 +301,26 @@ func (s *ProductsService) List(ctx context.Context, sourceID string) iter.Seq2[P
 	return listPages[ProductRef](ctx, s.client, productsPath, url.Values{"source_id": {sourceID}}, 1, 1000)
 }
 
-// RemoveResult is the answer of a removal. Every code sent is counted in
-// Summary; Errors lists the ones not removed, Row being the index in the
-// caller's slice.
+// RemoveResult is the answer of a removal. Every code sent is counted as
+// Removed or Failed; Errors lists the ones not removed, Row being the index
+// in the caller's slice.
 type RemoveResult struct {
-	Success bool          `json:"success"`
-	Summary RemoveSummary `json:"summary"`
-	Errors  []RowError    `json:"errors"`
-	Message string        `json:"message"`
+	Success bool
+	Removed int // products removed, with all their versions
+	Failed  int // codes not found, or of another source
+	Errors  []RowError
+	Message string
 }
 
-// RemoveSummary counts the codes of a removal.
-type RemoveSummary struct {
-	Total   int `json:"total"`   // codes sent
-	Removed int `json:"removed"` // products removed, with all their versions
-	Failed  int `json:"failed"`  // codes not found, or of another source
+// removeWire is a removal's answer as sent.
+type removeWire struct {
+	Success bool `json:"success"`
+	Summary struct {
+		Removed int `json:"removed"`
+		Failed  int `json:"failed"`
+	} `json:"summary"`
+	Errors  []RowError `json:"errors"`
+	Message string     `json:"message"`
 }
 
 // Remove removes products of the import source sourceID from the tenant,
@@ -358,9 +352,10 @@ func (s *ProductsService) Remove(ctx context.Context, sourceID string, entityCod
 	if err != nil {
 		return nil, err
 	}
-	var res RemoveResult
-	if err := s.client.run(ctx, &apiCall{method: http.MethodPost, path: productsRemovePath, body: body, out: &res}); err != nil {
+	var w removeWire
+	if err := s.client.run(ctx, &apiCall{method: http.MethodPost, path: productsRemovePath, body: body, out: &w}); err != nil {
 		return nil, err
 	}
-	return &res, uncounted(productsRemovePath, res.Summary.Removed, res.Summary.Failed, len(entityCodes))
+	res := &RemoveResult{Success: w.Success, Removed: w.Summary.Removed, Failed: w.Summary.Failed, Errors: w.Errors, Message: w.Message}
+	return res, uncounted(productsRemovePath, res.Removed, res.Failed, len(entityCodes))
 }

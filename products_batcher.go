@@ -318,7 +318,7 @@ func (b *Batcher) send(batch []*batchItem) {
 	for i, it := range batch {
 		raws[i] = it.raw
 	}
-	var res ImportResult
+	var res ProductImportResult
 	call := &apiCall{method: http.MethodPost, path: importAPIPath, body: joinBody(b.head, raws), out: &res}
 	err := b.s.client.run(b.runCtx, call)
 	if err != nil && !errors.Is(err, ErrOutcomeUnknown) && b.runCtx.Err() != nil && notSentOrCanceled(err) {

@@ -401,8 +401,8 @@ func (r *bulkRun) send(b *bulkBatch) {
 	}
 	ctx, cancel := r.drainCtx()
 	defer cancel()
-	var direct ImportResult
-	var queued QueuedImport
+	var direct ProductImportResult
+	var queued queuedWire
 	call := &apiCall{method: http.MethodPost, path: importAPIPath, body: b.body, out: &direct, caller: r.ctx}
 	if r.o.Queued {
 		call.path, call.out = queuePath, &queued
@@ -460,7 +460,7 @@ func (r *bulkRun) drainCtx() (context.Context, context.CancelFunc) {
 // Idempotency-Key: a replay confirmed by the server settles it cleanly,
 // anything else leaves its rows possibly applied twice. The error returned
 // still matches ErrOutcomeUnknown when the outcome stays unknown.
-func (r *bulkRun) resolveUnknown(ctx context.Context, b *bulkBatch, call *apiCall, queued *QueuedImport, cause error) error {
+func (r *bulkRun) resolveUnknown(ctx context.Context, b *bulkBatch, call *apiCall, queued *queuedWire, cause error) error {
 	if r.o.Queued {
 		if id := r.findQueuedJob(ctx, b.part); id != "" {
 			queued.JobID = id
@@ -523,7 +523,7 @@ func failsEveryRequest(err error) bool {
 // settleDirect settles the rows of a direct import from its answer. The
 // answer lists at most 100 row errors; when more rows failed, the audit job
 // lists them all.
-func (r *bulkRun) settleDirect(b *bulkBatch, res *ImportResult) {
+func (r *bulkRun) settleDirect(b *bulkBatch, res *ProductImportResult) {
 	errs := r.s.client.Jobs.allErrors(r.ctx, res.JobID, res.Errors, res.Summary.Failed)
 	r.settle(b, directAnswer(importAPIPath, nil, res, errs))
 	r.countInserts(res.Summary.Inserted, res.Summary.Updated)

@@ -41,7 +41,7 @@ func TestListAndRemoveProducts(t *testing.T) {
 		t.Fatal(err)
 	}
 	reasons := rowReasons(res.Errors)
-	if res.Summary.Removed != 2 || res.Summary.Failed != 2 || !strings.Contains(reasons[1], `belongs to source "other"`) || !strings.Contains(reasons[2], "not found") {
+	if res.Removed != 2 || res.Failed != 2 || !strings.Contains(reasons[1], `belongs to source "other"`) || !strings.Contains(reasons[2], "not found") {
 		t.Errorf("result %+v", res)
 	}
 	for code, want := range map[string]bool{"P0001": false, "P0002": false, "OTHER": true, "P0003": true} {

@@ -41,7 +41,7 @@ func TestImportMatchesSeedExample(t *testing.T) {
 	mt.RegisterResponder("POST", testBase+importAPIPath, rec.respond(200, string(readFixture(t, "direct_import_response.json"))))
 
 	res, err := c.Products.Import(context.Background(), "supplier-weekly-feed", seedDirectProducts(),
-		&ImportOptions{RequestOptions: RequestOptions{MergeMode: MergePartial, BatchID: "weekly-2026-17"}})
+		&ProductImportOptions{RequestOptions: RequestOptions{MergeMode: MergePartial, BatchID: "weekly-2026-17"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,18 +52,11 @@ func TestImportMatchesSeedExample(t *testing.T) {
 	if diff := cmp.Diff(jsonOf(t, readFixture(t, "direct_import_request.json")), jsonOf(t, rec.bodies[0])); diff != "" {
 		t.Errorf("body differs from seed 004's example (-want +got):\n%s", diff)
 	}
-	want := &ImportResult{
+	want := &ProductImportResult{
 		Success: true,
 		JobID:   "api_import_1714142335123_b7x2m1",
 		Summary: ImportSummary{Total: 2, Successful: 2, AutoPublished: 1, DurationSeconds: 0.42, SyncBatchesQueued: 1},
 		Errors:  []RowError{},
-		Debug: &ImportDebug{
-			BatchID: "weekly-2026-17",
-			FirstProductSource: &ProductSource{
-				SourceID: "supplier-weekly-feed", SourceName: "Supplier weekly feed",
-				ImportedAt: time.Date(2026, 4, 24, 12, 58, 55, 123e6, time.UTC), BatchID: "weekly-2026-17",
-			},
-		},
 		Message: "Imported 2 of 2 products successfully, queued 1 search-sync batches",
 	}
 	if diff := cmp.Diff(want, res); diff != "" {
@@ -78,7 +71,7 @@ func TestQueueMatchesSeedExample(t *testing.T) {
 	meta := &BatchMetadata{BatchID: "weekly-2026-17", BatchPart: 1, BatchTotalParts: 4, BatchTotalItems: 8000}
 	res, err := c.Products.Queue(context.Background(), "supplier-weekly-feed",
 		[]Product{{EntityCode: "SKU-0001", Price: Ptr(12.5)}, {EntityCode: "SKU-0002", Price: Ptr(8.9)}},
-		&ImportOptions{BatchMetadata: meta})
+		&ProductImportOptions{BatchMetadata: meta})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,10 +82,10 @@ func TestQueueMatchesSeedExample(t *testing.T) {
 	if diff := cmp.Diff(any(want), jsonOf(t, rec.bodies[0])); diff != "" {
 		t.Errorf("body differs from seed 004's example (-want +got):\n%s", diff)
 	}
-	wantRes := &QueuedImport{
+	wantRes := &QueuedProductImport{
 		Success: true, JobID: "queue_import_1714142335123_m3p7q2", Status: JobQueued,
-		Summary: QueueSummary{ProductsQueued: 2, SourceID: "supplier-weekly-feed", BatchMetadata: meta},
-		Message: "Queued 2 products for import. Job ID: queue_import_1714142335123_m3p7q2",
+		ProductsQueued: 2,
+		Message:        "Queued 2 products for import. Job ID: queue_import_1714142335123_m3p7q2",
 	}
 	if diff := cmp.Diff(wantRes, res); diff != "" {
 		t.Errorf("result (-want +got):\n%s", diff)
@@ -103,7 +96,7 @@ func TestQueueMatchesSeedExample(t *testing.T) {
 // envelope gives the same document as encoding the request in one go.
 func TestImportBodyIsOneEncoding(t *testing.T) {
 	products := seedDirectProducts()
-	opts := &ImportOptions{RequestOptions: RequestOptions{MergeMode: MergeReplace, BatchID: "b", ChannelMetadata: map[string]any{"b2c": map[string]any{"store_id": "main & co <1>"}}}, BatchMetadata: &BatchMetadata{BatchID: "b", BatchPart: 2}}
+	opts := &ProductImportOptions{RequestOptions: RequestOptions{MergeMode: MergeReplace, BatchID: "b", ChannelMetadata: map[string]any{"b2c": map[string]any{"store_id": "main & co <1>"}}}, BatchMetadata: &BatchMetadata{BatchID: "b", BatchPart: 2}}
 	var encoded [][]byte
 	for i := range products {
 		raw, err := encodeJSON(&products[i])
@@ -195,7 +188,7 @@ func TestRequestRefusedBeforeSending(t *testing.T) {
 	for name, tc := range map[string]struct {
 		source   string
 		products []Product
-		opts     *ImportOptions
+		opts     *ProductImportOptions
 		clientOp []Option
 		want     error
 		field    string
@@ -203,8 +196,8 @@ func TestRequestRefusedBeforeSending(t *testing.T) {
 		"no source":      {"", []Product{{EntityCode: "A"}}, nil, nil, ErrValidation, "source_id"},
 		"no products":    {"src", nil, nil, nil, ErrValidation, "products"},
 		"too many":       {"src", many, nil, nil, ErrValidation, "products"},
-		"bad merge mode": {"src", []Product{{EntityCode: "A"}}, &ImportOptions{RequestOptions: RequestOptions{MergeMode: "merge"}}, nil, ErrValidation, "merge_mode"},
-		"bad channel metadata": {"src", []Product{{EntityCode: "A"}}, &ImportOptions{RequestOptions: RequestOptions{ChannelMetadata: map[string]any{"f": func() {}}}},
+		"bad merge mode": {"src", []Product{{EntityCode: "A"}}, &ProductImportOptions{RequestOptions: RequestOptions{MergeMode: "merge"}}, nil, ErrValidation, "merge_mode"},
+		"bad channel metadata": {"src", []Product{{EntityCode: "A"}}, &ProductImportOptions{RequestOptions: RequestOptions{ChannelMetadata: map[string]any{"f": func() {}}}},
 			nil, ErrValidation, "channel_metadata"},
 		"body over limit": {"src", big, nil, []Option{WithMaxBodyBytes(300)}, ErrTooLarge, ""},
 	} {

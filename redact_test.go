@@ -309,9 +309,9 @@ func checkResult(t *testing.T, where string, res any) {
 	noSecret(t, where+": result as JSON", string(j))
 	var rows []RowError
 	switch r := res.(type) {
-	case *ImportResult:
+	case *ProductImportResult:
 		rows = append(r.Errors, r.Rejected...)
-	case *QueuedImport:
+	case *QueuedProductImport:
 		rows = r.Rejected
 	case *Job:
 		rows = r.Errors

@@ -57,7 +57,7 @@ func TestIdempotencyKeyStableAcrossRetries(t *testing.T) {
 	if _, err := c.Products.Queue(context.Background(), "src", products, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.Products.Queue(context.Background(), "src", products, &ImportOptions{IdempotencyKey: "mine-1"}); err != nil {
+	if _, err := c.Products.Queue(context.Background(), "src", products, &ProductImportOptions{IdempotencyKey: "mine-1"}); err != nil {
 		t.Fatal(err)
 	}
 	if len(keys) != 3 || keys[0] == "" || keys[0] != keys[1] || keys[1] == keys[2] || keys[2] != "mine-1" {

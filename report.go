@@ -182,7 +182,7 @@ func settle(n int, a answer) []settledRow {
 
 // directAnswer is a direct import's answer, with every row error (see
 // JobsService.allErrors).
-func directAnswer(path string, err error, res *ImportResult, errs []RowError) answer {
+func directAnswer(path string, err error, res *ProductImportResult, errs []RowError) answer {
 	a := answer{method: http.MethodPost, path: path, err: err}
 	if err == nil {
 		a.succeeded, a.failed, a.errs = res.Summary.Successful, res.Summary.Failed, errs
@@ -241,7 +241,7 @@ func entityAnswer(path string, err error, res *EntityImportResult, sent []int) a
 func removalAnswer(err error, res *RemoveResult) answer {
 	a := answer{method: http.MethodPost, path: productsRemovePath, err: err}
 	if res != nil {
-		a.err, a.succeeded, a.failed, a.errs = nil, res.Summary.Removed, res.Summary.Failed, res.Errors
+		a.err, a.succeeded, a.failed, a.errs = nil, res.Removed, res.Failed, res.Errors
 	}
 	return a
 }

@@ -29,7 +29,7 @@ func TestSelectiveUpdateFieldMask(t *testing.T) {
 			Name: catalog.PlainText("outside the mask: ignored")}, // stock_status left out: cleared
 		{EntityCode: "NEW", Quantity: catalog.Ptr(3.0), Unit: catalog.Ptr("box")},
 	}
-	res, err := c.Products.Import(context.Background(), "default", update, &catalog.ImportOptions{
+	res, err := c.Products.Import(context.Background(), "default", update, &catalog.ProductImportOptions{
 		RequestOptions: catalog.RequestOptions{UpdateMask: []string{"quantity", "stock_status", "pricing.sale"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +71,7 @@ func TestUpdateOnly(t *testing.T) {
 	opts := catalog.RequestOptions{UpdateOnly: true, UpdateMask: []string{"quantity"}}
 	res, err := c.Products.Import(ctx, "default", []catalog.Product{
 		{EntityCode: "GHOST", Quantity: catalog.Ptr(1.0)}, {EntityCode: "A", Quantity: catalog.Ptr(4.0)},
-	}, &catalog.ImportOptions{RequestOptions: opts})
+	}, &catalog.ProductImportOptions{RequestOptions: opts})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestUpdateMaskRefusedLocally(t *testing.T) {
 	srv, c := newFake(t)
 	for _, mask := range [][]string{{"quantiy"}, {"sku"}, {"pricing..sale"}, {"quantity", "quantity"}, {""}} {
 		_, err := c.Products.Import(context.Background(), "default", []catalog.Product{{EntityCode: "A"}},
-			&catalog.ImportOptions{RequestOptions: catalog.RequestOptions{UpdateMask: mask}})
+			&catalog.ProductImportOptions{RequestOptions: catalog.RequestOptions{UpdateMask: mask}})
 		if !errors.Is(err, catalog.ErrValidation) {
 			t.Errorf("mask %q: %v, want ErrValidation", mask, err)
 		}

@@ -263,7 +263,7 @@ func ExampleServer_SeedProduct() {
 	client := newClient(srv)
 	update := catalog.Product{EntityCode: "SKU-1", Pricing: &catalog.Pricing{List: catalog.Ptr(13.9)}}
 	if _, err := client.Products.Import(context.Background(), catalogtest.DefaultSourceID, []catalog.Product{update},
-		&catalog.ImportOptions{RequestOptions: catalog.RequestOptions{MergeMode: catalog.MergePartial}}); err != nil {
+		&catalog.ProductImportOptions{RequestOptions: catalog.RequestOptions{MergeMode: catalog.MergePartial}}); err != nil {
 		log.Fatal(err)
 	}
 	v, _ := srv.Product("SKU-1")

@@ -27,7 +27,7 @@ func TestRequestImportDecodesTheBody(t *testing.T) {
 		{EntityCode: "A", Name: catalog.PlainText("Valve"), Pricing: &catalog.Pricing{List: catalog.Ptr(12.5)}},
 		{SKU: "B", Name: catalog.Localized(map[string]string{"it": "Valvola"})},
 	}
-	opts := &catalog.ImportOptions{
+	opts := &catalog.ProductImportOptions{
 		RequestOptions: catalog.RequestOptions{MergeMode: catalog.MergeReplace, BatchID: "wk-17",
 			ChannelMetadata: map[string]any{"channel": "pos"}},
 		BatchMetadata: &catalog.BatchMetadata{BatchID: "wk-17", BatchPart: 1, BatchTotalParts: 2, BatchTotalItems: 4},

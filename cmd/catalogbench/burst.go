@@ -386,7 +386,7 @@ func postBody(hc *http.Client, url string, body []byte, rows int) error {
 	if err != nil {
 		return err
 	}
-	var res catalog.ImportResult
+	var res catalog.ProductImportResult
 	if err := json.Unmarshal(raw, &res); err != nil || resp.StatusCode != http.StatusOK || res.Summary.Successful != rows {
 		return fmt.Errorf("POST %s: %s: %.200s, want %d rows counted", url, resp.Status, raw, rows)
 	}

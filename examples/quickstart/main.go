@@ -53,7 +53,7 @@ func run(ctx context.Context, verbose bool) error {
 
 	// 1. The catalog, applied at once. Replace mode stores each product
 	// exactly as sent.
-	res, err := client.Products.Import(ctx, sourceID, starterCatalog(), &catalog.ImportOptions{
+	res, err := client.Products.Import(ctx, sourceID, starterCatalog(), &catalog.ProductImportOptions{
 		RequestOptions: catalog.RequestOptions{MergeMode: catalog.MergeReplace, BatchID: "quickstart-" + time.Now().UTC().Format("20060102-150405")},
 	})
 	if err != nil {
@@ -65,14 +65,14 @@ func run(ctx context.Context, verbose bool) error {
 
 	// 2. A price and stock update, queued. Partial mode changes only the
 	// fields sent: a quantity of 0 is sent, a field left nil is kept.
-	queued, err := client.Products.Queue(ctx, sourceID, priceUpdate(), &catalog.ImportOptions{
+	queued, err := client.Products.Queue(ctx, sourceID, priceUpdate(), &catalog.ProductImportOptions{
 		RequestOptions: catalog.RequestOptions{MergeMode: catalog.MergePartial},
 		BatchMetadata:  &catalog.BatchMetadata{BatchID: "quickstart-prices", BatchPart: 1, BatchTotalParts: 1, BatchTotalItems: 3},
 	})
 	if err != nil {
 		return fmt.Errorf("queued import: %w", err)
 	}
-	fmt.Printf("queued import %s: %d products queued\n", queued.JobID, queued.Summary.ProductsQueued)
+	fmt.Printf("queued import %s: %d products queued\n", queued.JobID, queued.ProductsQueued)
 
 	// 3. Wait for the worker, reporting progress.
 	waitCtx, cancel := context.WithTimeout(ctx, 5*time.Minute)

@@ -125,7 +125,7 @@ func (s *Sink) serve(w http.ResponseWriter, r *http.Request, wait time.Duration)
 	if err != nil {
 		return sinkError(w, http.StatusBadRequest, "VALIDATION_ERROR", err.Error())
 	}
-	return writeJSON(w, http.StatusOK, catalog.ImportResult{
+	return writeJSON(w, http.StatusOK, catalog.ProductImportResult{
 		Success: true,
 		JobID:   fmt.Sprintf("api_import_sink_%d", s.jobs.Add(1)),
 		Summary: catalog.ImportSummary{Total: n, Successful: n, Inserted: n},

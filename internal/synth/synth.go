@@ -491,7 +491,7 @@ func makeBrands() []brand {
 		b.LogoURL, b.WebsiteURL, b.BrandFamily = &logo, catalog.Ptr("https://"+slug+".example.com"), &family
 		b.ProductCount, b.DisplayOrder = &count, &order
 		b.Path = []string{slug}
-		b.Hierarchy = []catalog.BrandRef{{BrandID: &id, Label: &label, Slug: &slug, LogoURL: &logo, Level: catalog.Ptr(0)}}
+		b.Hierarchy = []catalog.Brand{{BrandID: &id, Label: &label, Slug: &slug, LogoURL: &logo, Level: catalog.Ptr(0)}}
 		return brand{brand: b, label: label, prefix: prefix}
 	}
 	return []brand{
