@@ -1,6 +1,10 @@
 package catalog
 
-import "github.com/pimkit/catalog/internal/ratelimit"
+import (
+	"time"
+
+	"github.com/pimkit/catalog/internal/ratelimit"
+)
 
 // Hooks for the external tests and benchmarks (package catalog_test), which
 // can import internal/synth: an internal test cannot, as synth imports
@@ -48,3 +52,8 @@ func WithLimiterClock(clock ratelimit.Clock) Option {
 		return nil
 	}
 }
+
+// NewAutoClock is a fake clock for the external tests: it jumps ahead
+// whenever asked to wait, so retries, polls and rate-limit waits pass at
+// once.
+func NewAutoClock(now time.Time) Clock { return &autoClock{now: now} }

@@ -358,16 +358,6 @@ func TestFailureTable(t *testing.T) {
 	}
 }
 
-// instantClock makes every retry wait and poll delay pass at once.
-type instantClock struct{}
-
-func (instantClock) Now() time.Time { return time.Now() }
-func (instantClock) After(time.Duration) <-chan time.Time {
-	ch := make(chan time.Time, 1)
-	ch <- time.Now()
-	return ch
-}
-
 func checkFailure(t *testing.T, m method, f failure, credName, secret string, credOpt catalog.Option) {
 	t.Helper()
 	var received atomic.Value // the credential, as the server received it
@@ -384,7 +374,7 @@ func checkFailure(t *testing.T, m method, f failure, credName, secret string, cr
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	c, err := catalog.NewClient(srv.URL, credOpt, catalog.WithLogger(logger), catalog.WithoutRateLimit(),
-		catalog.WithClock(instantClock{}), catalog.WithRetries(2, time.Millisecond, time.Millisecond))
+		catalog.WithClock(catalog.NewAutoClock(time.Now())), catalog.WithRetries(2, time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

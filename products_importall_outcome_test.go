@@ -83,33 +83,12 @@ func TestImportAllStopsOnAnswersThatFailEveryRequest(t *testing.T) {
 	}
 }
 
-// jumpClock is a fake clock that jumps ahead whenever asked to sleep.
-type jumpClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *jumpClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *jumpClock) After(d time.Duration) <-chan time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-	ch := make(chan time.Time, 1)
-	ch <- c.now
-	return ch
-}
-
 // TestImportAllCountsRateLimitWaits: the time requests waited for the
 // client's rate limiter shows in the progress figures and the report.
 func TestImportAllCountsRateLimitWaits(t *testing.T) {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	t.Cleanup(srv.Close)
-	c, err := srv.Client(catalog.WithRateLimit(1, time.Minute), catalog.WithLimiterClock(&jumpClock{now: time.Now()}))
+	c, err := srv.Client(catalog.WithRateLimit(1, time.Minute), catalog.WithLimiterClock(catalog.NewAutoClock(time.Now())))
 	if err != nil {
 		t.Fatal(err)
 	}
