@@ -3,9 +3,7 @@ package catalogtest
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -196,7 +194,7 @@ func (s *Server) adminVersions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminSeedProduct(w http.ResponseWriter, r *http.Request) {
-	body, e := s.adminBody(w, r)
+	body, e := s.readBody(w, r)
 	if e != nil {
 		writeAPIError(w, e)
 		return
@@ -497,39 +495,10 @@ func decodeOneOrMany[T any](data []byte, list *[]T) error {
 	return nil
 }
 
-// strictJSON decodes exactly one JSON value, refusing unknown keys.
-func strictJSON(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return describeJSONError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("invalid JSON: unexpected data after the top-level value")
-	}
-	return nil
-}
-
-// adminBody reads an admin request's body within the server's byte limit.
-func (s *Server) adminBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.maxBody))
-	if err != nil {
-		return nil, s.readError(w, err)
-	}
-	return body, nil
-}
-
 // adminDecode reads an admin request's JSON body into v, refusing unknown
 // keys, so that a misspelt field is not silently dropped.
 func (s *Server) adminDecode(w http.ResponseWriter, r *http.Request, v any) *apiError {
-	body, e := s.adminBody(w, r)
-	if e != nil {
-		return e
-	}
-	if err := strictJSON(body, v); err != nil {
-		return newAPIError(http.StatusBadRequest, codeValidation, "%v", err)
-	}
-	return nil
+	return s.decodeBody(w, r, v, strictJSON)
 }
 
 // activeFaults returns the active faults with their counts, and how many

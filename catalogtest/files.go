@@ -356,21 +356,14 @@ func (s *Server) runFileImport(js *jobState, run *importRun, up *fileUpload) (ca
 			if err != nil && !errors.As(err, &cellErr) {
 				break // counted by countRows
 			}
-			s.mu.Lock()
-			if !s.liveLocked(js) {
-				s.mu.Unlock()
+			live := s.applyJobRow(js, &synced, func() rowResult {
+				if err != nil {
+					return fileRowFailure(cellErr.Line, "", nil, RowCodeValidation, cellErr.Error())
+				}
+				return s.applyFileRowLocked(run, fm, up, row)
+			})
+			if !live {
 				break
-			}
-			var res rowResult
-			if err != nil {
-				res = fileRowFailure(cellErr.Line, "", nil, RowCodeValidation, cellErr.Error())
-			} else {
-				res = s.applyFileRowLocked(run, fm, up, row)
-			}
-			js.count(res)
-			s.mu.Unlock()
-			if res.err == nil {
-				synced = append(synced, res.entityCode)
 			}
 		}
 	}
@@ -385,13 +378,7 @@ func (s *Server) runFileImport(js *jobState, run *importRun, up *fileUpload) (ca
 		js.FailedRows++
 		js.Errors = append(js.Errors, catalog.RowError{Row: line, Reason: readErr.Error(), RawData: marshalWire(nil), Code: RowCodeFile})
 	}
-	batches := 0
-	if s.liveLocked(js) {
-		batches = s.queueSearchSyncLocked(synced)
-	}
-	js.finish(s.cfg.clock.Now())
-	s.jobsChanged.broadcast()
-	return js.snapshot(), run, batches
+	return s.finishJobLocked(js, run, synced)
 }
 
 // countRows counts the data rows of an upload, and returns the error that

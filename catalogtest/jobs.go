@@ -224,25 +224,42 @@ func (s *Server) runImport(js *jobState, req *importRequest) (catalog.Job, *impo
 	}
 	var synced []string
 	for i, raw := range req.rows {
-		s.mu.Lock()
-		if !s.liveLocked(js) { // Reset cleared the job: store nothing more
-			s.mu.Unlock()
+		live := s.applyJobRow(js, &synced, func() rowResult {
+			if js.outcome.fails(i, len(req.rows)) {
+				return scriptedRowFailure(i, raw, js.outcome.message())
+			}
+			return s.applyRowLocked(run, i, raw)
+		})
+		if !live {
 			break
-		}
-		var res rowResult
-		if js.outcome.fails(i, len(req.rows)) {
-			res = scriptedRowFailure(i, raw, js.outcome.message())
-		} else {
-			res = s.applyRowLocked(run, i, raw)
-		}
-		js.count(res)
-		s.mu.Unlock()
-		if res.err == nil {
-			synced = append(synced, res.entityCode)
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.finishJobLocked(js, run, synced)
+}
+
+// applyJobRow applies one row of a running job with apply, under the lock,
+// and counts its outcome; a stored row's entity code joins synced. It
+// returns false, applying nothing, when Reset has cleared the job.
+func (s *Server) applyJobRow(js *jobState, synced *[]string, apply func() rowResult) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.liveLocked(js) {
+		return false
+	}
+	res := apply()
+	js.count(res)
+	if res.err == nil {
+		*synced = append(*synced, res.entityCode)
+	}
+	return true
+}
+
+// finishJobLocked queues the search sync of the rows stored, unless Reset
+// has cleared the job, finishes the job and returns what runImport
+// returns.
+func (s *Server) finishJobLocked(js *jobState, run *importRun, synced []string) (catalog.Job, *importRun, int) {
 	batches := 0
 	if s.liveLocked(js) {
 		batches = s.queueSearchSyncLocked(synced)
