@@ -17,6 +17,7 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/internal/fakehook"
+	"github.com/pimkit/catalog/internal/ratelimit"
 )
 
 // Operation names one endpoint of the API, as "METHOD pattern": the method
@@ -363,7 +364,7 @@ func writeFaultStatus(w http.ResponseWriter, f Fault) {
 		return
 	}
 	if f.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.FormatInt(retryAfterSeconds(f.RetryAfter), 10))
+		w.Header().Set("Retry-After", strconv.FormatInt(ratelimit.RetryAfterSeconds(f.RetryAfter), 10))
 	}
 	writeError(w, status, errorBody{Code: codeForStatus(status),
 		Error: fmt.Sprintf("catalogtest: injected fault: %d %s", status, http.StatusText(status))})

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -257,52 +256,6 @@ func (e endless) Read(p []byte) (int, error) {
 		p[i] = byte(e)
 	}
 	return len(p), nil
-}
-
-func TestSlidingWindowNeverExceedsLimit(t *testing.T) {
-	const n, window = 5, 10 * time.Second
-	rng := rand.New(rand.NewPCG(1, 2))
-	l := slidingWindow{n: n, window: window}
-	now := t0
-	var admitted []time.Time
-	for range 5000 {
-		now = now.Add(time.Duration(rng.IntN(4000)) * time.Millisecond)
-		ok, wait := l.take(now)
-		if !ok {
-			// The wait is exactly until the oldest admitted request leaves.
-			if oldest := admitted[len(admitted)-n]; !oldest.Add(window).Equal(now.Add(wait)) {
-				t.Fatalf("at %v: wait %v, want until %v", now, wait, oldest.Add(window))
-			}
-			continue
-		}
-		admitted = append(admitted, now)
-		in := 0
-		for _, at := range admitted {
-			if at.After(now.Add(-window)) {
-				in++
-			}
-		}
-		if in > n {
-			t.Fatalf("window ending %v holds %d requests, limit %d", now, in, n)
-		}
-	}
-	if len(admitted) < 1000 {
-		t.Fatalf("only %d of 5000 admitted; the test does not exercise the limit", len(admitted))
-	}
-}
-
-func TestRetryAfterSeconds(t *testing.T) {
-	tests := []struct {
-		d    time.Duration
-		want int64
-	}{
-		{0, 1}, {time.Millisecond, 1}, {time.Second, 1}, {time.Second + 1, 2}, {60 * time.Second, 60}, {7500 * time.Millisecond, 8},
-	}
-	for _, tt := range tests {
-		if got := retryAfterSeconds(tt.d); got != tt.want {
-			t.Errorf("retryAfterSeconds(%v) = %d, want %d", tt.d, got, tt.want)
-		}
-	}
 }
 
 func TestRateLimit(t *testing.T) {
