@@ -148,8 +148,7 @@ type Fault struct {
 // faultState is an active Fault and its counters. Guarded by Server.mu.
 type faultState struct {
 	Fault
-	seen  int // matching requests since the fault was added
-	fired int
+	counted
 }
 
 // faultSet is the server's faults and their random source. Guarded by
@@ -217,13 +216,8 @@ func (s *Server) pickFault(op Operation) (Fault, bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var winner *faultState
-	for _, f := range s.faults.active {
-		if f.decide(op, s.faults.rng) && winner == nil {
-			winner = f
-		}
-	}
-	if winner == nil {
+	winner, ok := pickFirst(s.faults.active, func(f *faultState) bool { return f.decide(op, s.faults.rng) })
+	if !ok {
 		return Fault{}, false
 	}
 	winner.fired++
@@ -233,19 +227,42 @@ func (s *Server) pickFault(op Operation) (Fault, bool) {
 
 // decide counts a request to op and says whether the fault would fire.
 func (f *faultState) decide(op Operation, rng *rand.Rand) bool {
-	if !f.Kind.valid() || (f.Op != "" && f.Op != op) {
+	if !f.Kind.valid() || (f.Op != "" && f.Op != op) || !f.count(f.Nth, f.Times) {
 		return false
 	}
-	f.seen++
 	switch {
-	case f.Times > 0 && f.fired >= f.Times:
-		return false
 	case f.Nth > 0:
-		return f.seen == f.Nth
+		return true
 	case f.Probability > 0 && f.Probability < 1:
 		return rng.Float64() < f.Probability
 	}
 	return f.Probability == 0 || f.Probability >= 1 // NaN and negatives never fire
+}
+
+// counted is the Nth and Times rule that faults, stubs and job outcomes
+// share: each counts what it matches from when it was registered and fires
+// on the Nth of those (on every one when Nth is 0), at most Times times
+// (with no bound when Times is 0).
+type counted struct {
+	seen  int // matches since registered
+	fired int
+}
+
+// count counts one match and says whether nth and times let it fire.
+func (c *counted) count(nth, times int) bool {
+	c.seen++
+	return (times <= 0 || c.fired < times) && (nth <= 0 || nth == c.seen)
+}
+
+// pickFirst asks every rule to decide on one request, so that each counts
+// it, and returns the first that fires.
+func pickFirst[T any](rules []T, decide func(T) bool) (winner T, ok bool) {
+	for _, r := range rules {
+		if decide(r) && !ok {
+			winner, ok = r, true
+		}
+	}
+	return winner, ok
 }
 
 // operationOf is operation(r), looked up once per request for the fault
