@@ -109,21 +109,7 @@ func (s *Server) Job(id string) (catalog.Job, bool) {
 // waited for: seeded ones ([Server.SeedJob]) and those a [JobOutcome]
 // holds pending or processing.
 func (s *Server) WaitForJobs(ctx context.Context) error {
-	for {
-		s.mu.Lock()
-		busy, changed := s.unfinishedLocked(), s.jobsChanged.wait()
-		s.mu.Unlock()
-		if !busy {
-			return nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-s.done:
-			return ErrServerClosed
-		}
-	}
+	return s.jobsChanged.await(ctx, &s.mu, s.done, func() bool { return !s.unfinishedLocked() })
 }
 
 // WaitJob blocks until the job with this ID is in one of states, and
@@ -133,29 +119,23 @@ func (s *Server) WaitForJobs(ctx context.Context) error {
 // server is closed first. It waits on the server's own signals, not by
 // polling.
 func (s *Server) WaitJob(ctx context.Context, id string, states ...catalog.JobStatus) (catalog.Job, error) {
-	for {
-		s.mu.Lock()
+	var job catalog.Job
+	found := false
+	err := s.jobsChanged.await(ctx, &s.mu, s.done, func() bool {
 		js, ok := s.jobs[id]
-		var job catalog.Job
-		if ok {
-			job = js.snapshot()
+		if found = ok; !ok {
+			return true
 		}
-		changed := s.jobsChanged.wait()
-		s.mu.Unlock()
-		switch {
-		case !ok:
-			return catalog.Job{}, fmt.Errorf("catalogtest: no job %q", id)
-		case len(states) == 0 && job.Status.Terminal(), slices.Contains(states, job.Status):
-			return job, nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return job, fmt.Errorf("catalogtest: waiting for job %s (status %s): %w", id, job.Status, ctx.Err())
-		case <-s.done:
-			return job, ErrServerClosed
-		}
+		job = js.snapshot()
+		return len(states) == 0 && job.Status.Terminal() || slices.Contains(states, job.Status)
+	})
+	switch {
+	case err == nil && !found:
+		return catalog.Job{}, fmt.Errorf("catalogtest: no job %q", id)
+	case err != nil && !errors.Is(err, ErrServerClosed):
+		return job, fmt.Errorf("catalogtest: waiting for job %s (status %s): %w", id, job.Status, err)
 	}
+	return job, err
 }
 
 // liveLocked reports whether js is still one of the server's jobs, that
