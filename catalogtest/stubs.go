@@ -124,7 +124,7 @@ func writeStub(w http.ResponseWriter, st Stub) {
 	switch b := st.Body.(type) {
 	case nil:
 		if status < 400 {
-			writeJSON(w, status, map[string]any{"success": true})
+			writeSuccess(w, status)
 			return
 		}
 		code, msg := st.Code, st.Message
