@@ -104,10 +104,10 @@ func TestAdminReadsProductsVersionsJobsAndRequests(t *testing.T) {
 	if vs := body["versions"].([]any); len(vs) != 2 || vs[0].(map[string]any)["version"] != 1.0 {
 		t.Errorf("Versions = %v, want versions 1 and 2, oldest first", vs)
 	}
-	status, body = adminCall(t, srv.URL, "GET", "/_fake/products/NOPE", "")
-	wantStatus(t, "Product of an unknown code", status, 404, body)
-	status, body = adminCall(t, srv.URL, "GET", "/_fake/products/NOPE/versions", "")
-	wantStatus(t, "Versions of an unknown code", status, 404, body)
+	for _, unknown := range []string{"/_fake/products/NOPE", "/_fake/products/NOPE/versions", "/_fake/jobs/nope"} {
+		status, body = adminCall(t, srv.URL, "GET", unknown, "")
+		wantStatus(t, "GET "+unknown, status, 404, body)
+	}
 
 	status, body = adminCall(t, srv.URL, "GET", "/_fake/jobs", "")
 	wantStatus(t, "Jobs", status, 200, body)
@@ -121,8 +121,6 @@ func TestAdminReadsProductsVersionsJobsAndRequests(t *testing.T) {
 	if j := body["job"].(map[string]any); j["status"] != "completed" || j["successful_rows"] != 1.0 {
 		t.Errorf("Job = %v, want completed with 1 successful row", j)
 	}
-	status, body = adminCall(t, srv.URL, "GET", "/_fake/jobs/nope", "")
-	wantStatus(t, "Job unknown", status, 404, body)
 
 	status, body = adminCall(t, srv.URL, "GET", "/_fake/requests", "")
 	wantStatus(t, "Requests", status, 200, body)

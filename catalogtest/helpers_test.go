@@ -121,6 +121,16 @@ func requestBody(t *testing.T, body any) io.Reader {
 	return bytes.NewReader(data)
 }
 
+// wantRateLimited fails the test unless the answer is a 429 whose
+// Retry-After header is retryAfter.
+func (a answer) wantRateLimited(t *testing.T, retryAfter string) {
+	t.Helper()
+	a.wantStatus(t, http.StatusTooManyRequests, codeRateLimited)
+	if got := a.header.Get("Retry-After"); got != retryAfter {
+		t.Errorf("Retry-After = %q, want %s", got, retryAfter)
+	}
+}
+
 // wantStatus fails the test unless the answer has this status and, for
 // errors, this code.
 func (a answer) wantStatus(t *testing.T, status int, code catalog.ErrorCode) {

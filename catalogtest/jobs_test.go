@@ -39,6 +39,17 @@ func queueJob(t *testing.T, s *Server, body map[string]any) string {
 	return a.body["job_id"].(string)
 }
 
+// queueJobsOfA queues n jobs, each of product A with its own "n", and
+// returns their ids in order.
+func queueJobsOfA(t *testing.T, s *Server, n int) []string {
+	t.Helper()
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = queueJob(t, s, importReq(DefaultSourceID, map[string]any{"entity_code": "A", "n": i}))
+	}
+	return ids
+}
+
 func getJob(t *testing.T, s *Server, id string) map[string]any {
 	t.Helper()
 	a := send(t, s, http.MethodGet, "/api/b2b/pim/jobs/"+id, nil)
@@ -242,10 +253,7 @@ func TestWorkerRunsJobsFIFO(t *testing.T) {
 	clock := NewFakeClock(t0)
 	s := newTestServer(t, WithClock(clock), WithJobDelay(time.Second))
 	// The worker sleeps on the first job while the others pile up behind it.
-	var ids []string
-	for i := range 6 {
-		ids = append(ids, queueJob(t, s, importReq(DefaultSourceID, map[string]any{"entity_code": "A", "n": i})))
-	}
+	ids := queueJobsOfA(t, s, 6)
 	for range ids {
 		waitTimers(t, clock, 1)
 		clock.Advance(time.Second)
