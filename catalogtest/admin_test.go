@@ -2,7 +2,6 @@ package catalogtest_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -15,7 +14,7 @@ import (
 	"github.com/pimkit/catalog/catalogtest"
 )
 
-// adminCall sends one admin request with net/http, as a suite in another
+// adminCall builds one admin request with net/http, as a suite in another
 // language would, and decodes the JSON answer.
 func adminCall(t *testing.T, base, method, path, body string) (int, map[string]any) {
 	t.Helper()
@@ -30,23 +29,7 @@ func adminCall(t *testing.T, base, method, path, body string) (int, map[string]a
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-		t.Fatalf("%s %s: Content-Type %q, want application/json; body %s", method, path, ct, raw)
-	}
-	var out map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatalf("%s %s: answer %s is not a JSON object: %v", method, path, raw, err)
-	}
-	return resp.StatusCode, out
+	return catalogtest.DoJSON(t, req)
 }
 
 func wantStatus(t *testing.T, what string, got, want int, body map[string]any) {

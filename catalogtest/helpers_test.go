@@ -77,7 +77,14 @@ func newTestRequest(t *testing.T, s *Server, method, path string, body any, a ..
 // be a JSON object with Content-Type application/json.
 func send(t *testing.T, s *Server, method, path string, body any, a ...auth) answer {
 	t.Helper()
-	req := newTestRequest(t, s, method, path, body, a...)
+	return doJSON(t, newTestRequest(t, s, method, path, body, a...))
+}
+
+// doJSON sends req and decodes the answer, which must be a JSON object
+// with Content-Type application/json.
+func doJSON(t *testing.T, req *http.Request) answer {
+	t.Helper()
+	method, path := req.Method, req.URL.Path
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
@@ -88,7 +95,7 @@ func send(t *testing.T, s *Server, method, path string, body any, a ...auth) ans
 		t.Fatal(err)
 	}
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("%s %s: Content-Type = %q, want application/json", method, path, ct)
+		t.Fatalf("%s %s: Content-Type %q, want application/json; body %s", method, path, ct, raw)
 	}
 	if !json.Valid(raw) || !bytes.HasPrefix(raw, []byte("{")) {
 		t.Fatalf("%s %s: answer is not a JSON object:\n%s", method, path, raw)
