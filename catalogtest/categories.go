@@ -142,7 +142,19 @@ func (s *Server) readEntityRows(w http.ResponseWriter, r *http.Request, field st
 // handleImportCategories serves POST /api/b2b/pim/categories/import: it
 // applies every row, in order, before answering.
 func (s *Server) handleImportCategories(w http.ResponseWriter, r *http.Request) {
-	rows, e := s.readEntityRows(w, r, "categories")
+	s.importEntities(w, r, "categories", "category", func(obj map[string]any) (string, bool, string) {
+		id, _ := obj["category_id"].(string)
+		created, msg := s.applyCategoryLocked(obj)
+		return id, created, msg
+	})
+}
+
+// importEntities serves a category or promotion import: it reads the rows
+// of the array named field and applies each, in order and under the lock,
+// with apply, which returns the row's code, whether it was new, or why it
+// was refused; then it answers the summary.
+func (s *Server) importEntities(w http.ResponseWriter, r *http.Request, field, noun string, apply func(obj map[string]any) (code string, created bool, refusal string)) {
+	rows, e := s.readEntityRows(w, r, field)
 	if e != nil {
 		writeAPIError(w, e)
 		return
@@ -152,15 +164,14 @@ func (s *Server) handleImportCategories(w http.ResponseWriter, r *http.Request) 
 	for i, raw := range rows {
 		obj, ok := raw.(map[string]any)
 		if !ok {
-			res.count(i, "", raw, false, "category must be a JSON object, got "+jsonKind(raw))
+			res.count(i, "", raw, false, noun+" must be a JSON object, got "+jsonKind(raw))
 			continue
 		}
-		id, _ := obj["category_id"].(string)
-		created, msg := s.applyCategoryLocked(obj)
-		res.count(i, id, raw, created, msg)
+		code, created, msg := apply(obj)
+		res.count(i, code, raw, created, msg)
 	}
 	s.mu.Unlock()
-	res.Message = fmt.Sprintf("Imported %d of %d categories", res.Summary.Successful, res.Summary.Total)
+	res.Message = fmt.Sprintf("Imported %d of %d %s", res.Summary.Successful, res.Summary.Total, field)
 	writeJSON(w, http.StatusOK, res)
 }
 
