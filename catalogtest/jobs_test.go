@@ -7,30 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/pimkit/catalog"
 )
-
-// The platform documentation's queued import example, answered in its exact shape.
-func TestQueueImportMatchesSeedExample(t *testing.T) {
-	s := newTestServer(t, WithClock(NewFakeClock(t0)), WithSource(supplierFeed))
-	a := send(t, s, http.MethodPost, pathImportQueue, readFixture(t, "queue_import_request.json"))
-	a.wantStatus(t, http.StatusAccepted, "")
-	id, _ := a.body["job_id"].(string)
-	if !regexp.MustCompile(fmt.Sprintf(`^queue_import_%d_[0-9a-z]{6}$`, t0.UnixMilli())).MatchString(id) {
-		t.Errorf("job_id = %q, want queue_import_<unix ms>_<6 base36>", id)
-	}
-	want := unmarshalFixture(t, "queue_import_response.json")
-	want["job_id"] = id
-	want["message"] = "Queued 2 products for import. Job ID: " + id
-	if diff := cmp.Diff(want, a.body); diff != "" {
-		t.Errorf("answer (-want +got):\n%s", diff)
-	}
-}
 
 func queueJob(t *testing.T, s *Server, body map[string]any) string {
 	t.Helper()
