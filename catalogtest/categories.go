@@ -79,24 +79,9 @@ type entityImportBody struct {
 	Promotions any    `json:"promotions"`
 }
 
-// entityImportResponse is the answer of the category and promotion imports.
-type entityImportResponse struct {
-	Success bool               `json:"success"`
-	Summary entitySummary      `json:"summary"`
-	Errors  []catalog.RowError `json:"errors"`
-	Message string             `json:"message"`
-}
-
-type entitySummary struct {
-	Total      int `json:"total"`
-	Successful int `json:"successful"`
-	Failed     int `json:"failed"`
-	Inserted   int `json:"inserted"`
-	Updated    int `json:"updated"`
-}
-
-// count adds one row's outcome: e is its error message, "" when applied.
-func (r *entityImportResponse) count(row int, key string, raw any, created bool, e string) {
+// countEntityRow adds one row's outcome to r: e is its error message, ""
+// when applied.
+func countEntityRow(r *catalog.EntityImportResult, row int, key string, raw any, created bool, e string) {
 	r.Summary.Total++
 	switch {
 	case e != "":
@@ -159,16 +144,16 @@ func (s *Server) importEntities(w http.ResponseWriter, r *http.Request, field, n
 		writeAPIError(w, e)
 		return
 	}
-	res := entityImportResponse{Success: true, Errors: []catalog.RowError{}}
+	res := catalog.EntityImportResult{Success: true, Errors: []catalog.RowError{}}
 	s.mu.Lock()
 	for i, raw := range rows {
 		obj, ok := raw.(map[string]any)
 		if !ok {
-			res.count(i, "", raw, false, noun+" must be a JSON object, got "+jsonKind(raw))
+			countEntityRow(&res, i, "", raw, false, noun+" must be a JSON object, got "+jsonKind(raw))
 			continue
 		}
 		code, created, msg := apply(obj)
-		res.count(i, code, raw, created, msg)
+		countEntityRow(&res, i, code, raw, created, msg)
 	}
 	s.mu.Unlock()
 	res.Message = fmt.Sprintf("Imported %d of %d %s", res.Summary.Successful, res.Summary.Total, field)

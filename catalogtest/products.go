@@ -282,24 +282,17 @@ func (s *Server) handleDirectImport(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, directAnswer(req, job, run, batches, elapsed))
 }
 
+// directResponse is catalog.ImportResult as the platform writes it: its
+// debug block (directDebug) sends batch_id as null when the request had
+// none, channel_metadata as sent, and the stored source with its batch
+// fields, where catalog.ImportDebug keeps only what a client reads.
 type directResponse struct {
-	Success bool               `json:"success"`
-	JobID   string             `json:"job_id"`
-	Summary directSummary      `json:"summary"`
-	Errors  []catalog.RowError `json:"errors"`
-	Debug   directDebug        `json:"debug"`
-	Message string             `json:"message"`
-}
-
-type directSummary struct {
-	Total             int     `json:"total"`
-	Successful        int     `json:"successful"`
-	Failed            int     `json:"failed"`
-	AutoPublished     int     `json:"auto_published"`
-	DurationSeconds   float64 `json:"duration_seconds"`
-	SyncBatchesQueued int     `json:"sync_batches_queued"`
-	Inserted          int     `json:"inserted"`
-	Updated           int     `json:"updated"`
+	Success bool                  `json:"success"`
+	JobID   string                `json:"job_id"`
+	Summary catalog.ImportSummary `json:"summary"`
+	Errors  []catalog.RowError    `json:"errors"`
+	Debug   directDebug           `json:"debug"`
+	Message string                `json:"message"`
 }
 
 type directDebug struct {
@@ -327,7 +320,7 @@ func directAnswer(req *importRequest, job catalog.Job, run *importRun, batches i
 	return directResponse{
 		Success: true,
 		JobID:   job.ID,
-		Summary: directSummary{Total: job.TotalRows, Successful: job.SuccessfulRows, Failed: job.FailedRows,
+		Summary: catalog.ImportSummary{Total: job.TotalRows, Successful: job.SuccessfulRows, Failed: job.FailedRows,
 			AutoPublished: job.AutoPublished, DurationSeconds: math.Round(elapsed.Seconds()*1000) / 1000,
 			SyncBatchesQueued: batches, Inserted: job.CreatedRows, Updated: job.UpdatedRows},
 		Errors: nonNil(errs),
@@ -351,25 +344,11 @@ func (s *Server) handleQueueImport(w http.ResponseWriter, r *http.Request) {
 	n := req.rowCount()
 	s.enqueue(js, req)
 	s.accepted(req)
-	writeJSON(w, http.StatusAccepted, queueResponse{
+	writeJSON(w, http.StatusAccepted, catalog.QueuedImport{
 		Success: true, JobID: js.ID, Status: catalog.JobQueued,
-		Summary: queueSummary{ProductsQueued: n, SourceID: req.source.ID, BatchMetadata: req.batchMeta},
+		Summary: catalog.QueueSummary{ProductsQueued: n, SourceID: req.source.ID, BatchMetadata: req.batchMeta},
 		Message: fmt.Sprintf("Queued %d products for import. Job ID: %s", n, js.ID),
 	})
-}
-
-type queueResponse struct {
-	Success bool              `json:"success"`
-	JobID   string            `json:"job_id"`
-	Status  catalog.JobStatus `json:"status"`
-	Summary queueSummary      `json:"summary"`
-	Message string            `json:"message"`
-}
-
-type queueSummary struct {
-	ProductsQueued int                    `json:"products_queued"`
-	SourceID       string                 `json:"source_id"`
-	BatchMetadata  *catalog.BatchMetadata `json:"batch_metadata"`
 }
 
 // importRun is what every row of one import shares.

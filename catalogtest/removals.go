@@ -56,12 +56,6 @@ type removeBody struct {
 	EntityCodes any    `json:"entity_codes"`
 }
 
-type removeSummary struct {
-	Total   int `json:"total"`
-	Removed int `json:"removed"`
-	Failed  int `json:"failed"`
-}
-
 // handleRemoveProducts serves POST /api/b2b/pim/products/remove: each code
 // of the source is removed with all its versions.
 func (s *Server) handleRemoveProducts(w http.ResponseWriter, r *http.Request) {
@@ -83,7 +77,7 @@ func (s *Server) handleRemoveProducts(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, sourceNotFound(body.SourceID))
 		return
 	}
-	sum := removeSummary{Total: len(codes)}
+	sum := catalog.RemoveSummary{Total: len(codes)}
 	errs := []catalog.RowError{}
 	fail := func(row int, code string, raw any, msg string) {
 		sum.Failed++
@@ -112,6 +106,6 @@ func (s *Server) handleRemoveProducts(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"success": true, "summary": sum, "errors": errs,
-		"message": fmt.Sprintf("Removed %d of %d products", sum.Removed, sum.Total)})
+	writeJSON(w, http.StatusOK, catalog.RemoveResult{Success: true, Summary: sum, Errors: errs,
+		Message: fmt.Sprintf("Removed %d of %d products", sum.Removed, sum.Total)})
 }
