@@ -2,10 +2,12 @@ package catalogtest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/pimkit/catalog"
@@ -378,4 +380,84 @@ func wireTime(t time.Time) time.Time {
 		return time.Time{}
 	}
 	return t.UTC().Truncate(time.Millisecond)
+}
+
+// The path of a job's row errors.
+const pathJobErrors = "/api/b2b/pim/jobs/{jobId}/errors"
+
+// OpListJobErrors is the operation of GET .../jobs/{jobId}/errors, for
+// faults.
+const OpListJobErrors Operation = "GET " + pathJobErrors
+
+// Codes of row errors, in the "error" field of GET .../jobs/{jobId}/errors.
+const (
+	RowCodeValidation = "validation_error" // a cell that does not convert, an invalid EAN, a row without identity
+	RowCodeExists     = "already_exists"   // update_existing false and the product exists
+	RowCodeFile       = "file_error"       // the file could not be read past this row
+	RowCodeImport     = "import_error"     // a JSON import's row error
+)
+
+// Row error pages: the platform's default page size, and the largest page.
+const (
+	defaultErrorsPerPage = 20
+	maxErrorsPerPage     = 100
+)
+
+// wireFileRowError is a row error on GET .../jobs/{jobId}/errors.
+type wireFileRowError struct {
+	Row        int             `json:"row"`
+	EntityCode string          `json:"entity_code,omitempty"`
+	EAN        string          `json:"ean,omitempty"`
+	Error      string          `json:"error"`
+	Message    string          `json:"message"`
+	RawData    json.RawMessage `json:"raw_data,omitempty"`
+}
+
+// handleJobErrors serves GET /api/b2b/pim/jobs/{jobId}/errors: the job's
+// row errors, a page at a time.
+func (s *Server) handleJobErrors(w http.ResponseWriter, r *http.Request) {
+	page, per, e := pageParams(r, defaultErrorsPerPage, maxErrorsPerPage)
+	if e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	s.writeErrorPage(w, r.PathValue("jobId"), page, per)
+}
+
+func (s *Server) writeErrorPage(w http.ResponseWriter, id string, page, per int) {
+	job, ok := s.Job(id)
+	if !ok {
+		writeAPIError(w, newAPIError(http.StatusNotFound, catalog.CodeJobNotFound, "job %q not found", id))
+		return
+	}
+	data := []wireFileRowError{}
+	from, to := pageBounds(len(job.Errors), page, per)
+	for _, e := range job.Errors[from:to] {
+		code := e.Code
+		if code == "" {
+			code = RowCodeImport
+		}
+		we := wireFileRowError{Row: e.Row, EntityCode: e.EntityCode, Error: code, Message: e.Reason}
+		if string(e.RawData) != "null" {
+			we.RawData = e.RawData
+		}
+		var m map[string]any
+		if json.Unmarshal(e.RawData, &m) == nil {
+			we.EAN = firstEAN(m)
+		}
+		data = append(data, we)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": data,
+		"meta": pageMeta{Page: page, PerPage: per, Total: len(job.Errors)}})
+}
+
+// firstEAN is a raw row's EAN, under a column named ean (any case).
+func firstEAN(row map[string]any) string {
+	for k, v := range row {
+		if strings.EqualFold(k, "ean") {
+			s, _ := v.(string)
+			return s
+		}
+	}
+	return ""
 }
