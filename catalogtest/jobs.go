@@ -397,12 +397,6 @@ const (
 	RowCodeImport     = "import_error"     // a JSON import's row error
 )
 
-// Row error pages: the platform's default page size, and the largest page.
-const (
-	defaultErrorsPerPage = 20
-	maxErrorsPerPage     = 100
-)
-
 // wireFileRowError is a row error on GET .../jobs/{jobId}/errors.
 type wireFileRowError struct {
 	Row        int             `json:"row"`

@@ -5,10 +5,13 @@ import (
 	"strconv"
 )
 
-// Listing pages: the platform's default page size, and the largest page.
+// The platform's page sizes, the default and the largest: for listings,
+// and for a job's row errors.
 const (
-	defaultPerPage = 100
-	maxPerPage     = 1000
+	defaultPerPage       = 100
+	maxPerPage           = 1000
+	defaultErrorsPerPage = 20
+	maxErrorsPerPage     = 100
 )
 
 // pageMeta is the meta block of every paged answer.
