@@ -3,9 +3,7 @@ package catalogtest
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -62,7 +60,7 @@ func (s *Server) adminOr(platform http.Handler) http.Handler {
 	mux.HandleFunc("GET /_fake/{$}", s.adminIndex)
 	mux.HandleFunc("GET /_fake/ui", s.adminPage)
 	mux.HandleFunc("GET /_fake/state", s.adminState)
-	mux.HandleFunc("POST /_fake/reset", s.adminReset)
+	mux.HandleFunc("POST /_fake/reset", adminDo(s.Reset))
 	mux.HandleFunc("GET /_fake/products", s.adminProducts)
 	mux.HandleFunc("POST /_fake/products", s.adminSeedProduct)
 	mux.HandleFunc("GET /_fake/products/{entityCode}", s.adminProduct)
@@ -73,14 +71,14 @@ func (s *Server) adminOr(platform http.Handler) http.Handler {
 	mux.HandleFunc("POST /_fake/jobs/run-next", s.adminRunNextJob)
 	mux.HandleFunc("POST /_fake/job-outcomes", s.adminScriptJob)
 	mux.HandleFunc("GET /_fake/requests", s.adminRequests)
-	mux.HandleFunc("DELETE /_fake/requests", s.adminResetRequests)
+	mux.HandleFunc("DELETE /_fake/requests", adminDo(s.ResetRequests))
 	mux.HandleFunc("GET /_fake/faults", s.adminFaults)
 	mux.HandleFunc("POST /_fake/faults", s.adminAddFault)
-	mux.HandleFunc("DELETE /_fake/faults", s.adminClearFaults)
+	mux.HandleFunc("DELETE /_fake/faults", adminDo(s.ClearFaults))
 	mux.HandleFunc("GET /_fake/sources", s.adminSources)
 	mux.HandleFunc("POST /_fake/sources", s.adminAddSource)
 	mux.HandleFunc("POST /_fake/stubs", s.adminStub)
-	mux.HandleFunc("DELETE /_fake/stubs", s.adminClearStubs)
+	mux.HandleFunc("DELETE /_fake/stubs", adminDo(s.ClearStubs))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeNotFound,
 			Error: fmt.Sprintf("no admin endpoint %s %s", r.Method, r.URL.Path)})
@@ -127,13 +125,22 @@ func (s *Server) counts() adminCounts {
 	return c
 }
 
-func (s *Server) adminState(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, s.counts())
+// adminDo serves an admin request that does one thing and answers
+// {"success": true}.
+func adminDo(action func()) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		action()
+		writeSuccess(w, http.StatusOK)
+	}
 }
 
-func (s *Server) adminReset(w http.ResponseWriter, _ *http.Request) {
-	s.Reset()
-	writeJSON(w, http.StatusOK, map[string]any{"success": true})
+// writeSuccess answers {"success": true} with status.
+func writeSuccess(w http.ResponseWriter, status int) {
+	writeJSON(w, status, map[string]any{"success": true})
+}
+
+func (s *Server) adminState(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, s.counts())
 }
 
 // adminVersion is a ProductVersion in the admin API's JSON.
@@ -196,7 +203,7 @@ func (s *Server) adminVersions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminSeedProduct(w http.ResponseWriter, r *http.Request) {
-	body, e := s.adminBody(w, r)
+	body, e := s.readBody(w, r)
 	if e != nil {
 		writeAPIError(w, e)
 		return
@@ -281,7 +288,7 @@ func (s *Server) adminScriptJob(w http.ResponseWriter, r *http.Request) {
 		writeError(w, status, errorBody{Code: code, Error: err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"success": true})
+	writeSuccess(w, http.StatusCreated)
 }
 
 // adminRequest is a recorded Request in the admin API's JSON.
@@ -348,11 +355,6 @@ func (s *Server) adminRequests(w http.ResponseWriter, r *http.Request) {
 		out[i] = toAdminRequest(req)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"requests": out})
-}
-
-func (s *Server) adminResetRequests(w http.ResponseWriter, _ *http.Request) {
-	s.ResetRequests()
-	writeJSON(w, http.StatusOK, map[string]any{"success": true})
 }
 
 // adminFault is a Fault in the admin API's JSON; see DecodeFaults.
@@ -497,39 +499,10 @@ func decodeOneOrMany[T any](data []byte, list *[]T) error {
 	return nil
 }
 
-// strictJSON decodes exactly one JSON value, refusing unknown keys.
-func strictJSON(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return describeJSONError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("invalid JSON: unexpected data after the top-level value")
-	}
-	return nil
-}
-
-// adminBody reads an admin request's body within the server's byte limit.
-func (s *Server) adminBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.maxBody))
-	if err != nil {
-		return nil, s.readError(w, err)
-	}
-	return body, nil
-}
-
 // adminDecode reads an admin request's JSON body into v, refusing unknown
 // keys, so that a misspelt field is not silently dropped.
 func (s *Server) adminDecode(w http.ResponseWriter, r *http.Request, v any) *apiError {
-	body, e := s.adminBody(w, r)
-	if e != nil {
-		return e
-	}
-	if err := strictJSON(body, v); err != nil {
-		return newAPIError(http.StatusBadRequest, codeValidation, "%v", err)
-	}
-	return nil
+	return s.decodeBody(w, r, v, strictJSON)
 }
 
 // activeFaults returns the active faults with their counts, and how many
@@ -565,12 +538,7 @@ func (s *Server) adminAddFault(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.AddFault(f)
-	writeJSON(w, http.StatusCreated, map[string]any{"success": true})
-}
-
-func (s *Server) adminClearFaults(w http.ResponseWriter, _ *http.Request) {
-	s.ClearFaults()
-	writeJSON(w, http.StatusOK, map[string]any{"success": true})
+	writeSuccess(w, http.StatusCreated)
 }
 
 func (s *Server) adminSources(w http.ResponseWriter, _ *http.Request) {
@@ -639,10 +607,5 @@ func (s *Server) adminStub(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.Stub(st)
-	writeJSON(w, http.StatusCreated, map[string]any{"success": true})
-}
-
-func (s *Server) adminClearStubs(w http.ResponseWriter, _ *http.Request) {
-	s.ClearStubs()
-	writeJSON(w, http.StatusOK, map[string]any{"success": true})
+	writeSuccess(w, http.StatusCreated)
 }

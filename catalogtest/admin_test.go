@@ -2,7 +2,6 @@ package catalogtest_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -15,7 +14,7 @@ import (
 	"github.com/pimkit/catalog/catalogtest"
 )
 
-// adminCall sends one admin request with net/http, as a suite in another
+// adminCall builds one admin request with net/http, as a suite in another
 // language would, and decodes the JSON answer.
 func adminCall(t *testing.T, base, method, path, body string) (int, map[string]any) {
 	t.Helper()
@@ -30,23 +29,7 @@ func adminCall(t *testing.T, base, method, path, body string) (int, map[string]a
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-		t.Fatalf("%s %s: Content-Type %q, want application/json; body %s", method, path, ct, raw)
-	}
-	var out map[string]any
-	if err := json.Unmarshal(raw, &out); err != nil {
-		t.Fatalf("%s %s: answer %s is not a JSON object: %v", method, path, raw, err)
-	}
-	return resp.StatusCode, out
+	return catalogtest.DoJSON(t, req)
 }
 
 func wantStatus(t *testing.T, what string, got, want int, body map[string]any) {
@@ -104,10 +87,10 @@ func TestAdminReadsProductsVersionsJobsAndRequests(t *testing.T) {
 	if vs := body["versions"].([]any); len(vs) != 2 || vs[0].(map[string]any)["version"] != 1.0 {
 		t.Errorf("Versions = %v, want versions 1 and 2, oldest first", vs)
 	}
-	status, body = adminCall(t, srv.URL, "GET", "/_fake/products/NOPE", "")
-	wantStatus(t, "Product of an unknown code", status, 404, body)
-	status, body = adminCall(t, srv.URL, "GET", "/_fake/products/NOPE/versions", "")
-	wantStatus(t, "Versions of an unknown code", status, 404, body)
+	for _, unknown := range []string{"/_fake/products/NOPE", "/_fake/products/NOPE/versions", "/_fake/jobs/nope"} {
+		status, body = adminCall(t, srv.URL, "GET", unknown, "")
+		wantStatus(t, "GET "+unknown, status, 404, body)
+	}
 
 	status, body = adminCall(t, srv.URL, "GET", "/_fake/jobs", "")
 	wantStatus(t, "Jobs", status, 200, body)
@@ -121,8 +104,6 @@ func TestAdminReadsProductsVersionsJobsAndRequests(t *testing.T) {
 	if j := body["job"].(map[string]any); j["status"] != "completed" || j["successful_rows"] != 1.0 {
 		t.Errorf("Job = %v, want completed with 1 successful row", j)
 	}
-	status, body = adminCall(t, srv.URL, "GET", "/_fake/jobs/nope", "")
-	wantStatus(t, "Job unknown", status, 404, body)
 
 	status, body = adminCall(t, srv.URL, "GET", "/_fake/requests", "")
 	wantStatus(t, "Requests", status, 200, body)

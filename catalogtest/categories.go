@@ -72,96 +72,14 @@ func toCatalogCategory(data map[string]any) catalog.Category {
 	return c
 }
 
-// entityImportBody is the body of the category and promotion imports.
-type entityImportBody struct {
-	SourceID   string `json:"source_id"`
-	Categories any    `json:"categories"`
-	Promotions any    `json:"promotions"`
-}
-
-// entityImportResponse is the answer of the category and promotion imports.
-type entityImportResponse struct {
-	Success bool               `json:"success"`
-	Summary entitySummary      `json:"summary"`
-	Errors  []catalog.RowError `json:"errors"`
-	Message string             `json:"message"`
-}
-
-type entitySummary struct {
-	Total      int `json:"total"`
-	Successful int `json:"successful"`
-	Failed     int `json:"failed"`
-	Inserted   int `json:"inserted"`
-	Updated    int `json:"updated"`
-}
-
-// count adds one row's outcome: e is its error message, "" when applied.
-func (r *entityImportResponse) count(row int, key string, raw any, created bool, e string) {
-	r.Summary.Total++
-	switch {
-	case e != "":
-		r.Summary.Failed++
-		r.Errors = append(r.Errors, catalog.RowError{Row: row, EntityCode: key, Reason: e, RawData: marshalWire(raw)})
-	case created:
-		r.Summary.Successful++
-		r.Summary.Inserted++
-	default:
-		r.Summary.Successful++
-		r.Summary.Updated++
-	}
-}
-
-// readEntityRows reads the body of a category or promotion import and
-// returns the rows of the array named field.
-func (s *Server) readEntityRows(w http.ResponseWriter, r *http.Request, field string) ([]any, *apiError) {
-	var body entityImportBody
-	if e := s.readJSON(w, r, &body); e != nil {
-		return nil, e
-	}
-	value := body.Categories
-	if field == "promotions" {
-		value = body.Promotions
-	}
-	rows, _ := value.([]any)
-	switch {
-	case value == nil:
-		return nil, newAPIError(http.StatusBadRequest, codeValidation, "%s is required: send an array of 1 to %d items", field, s.cfg.maxProducts)
-	case rows == nil:
-		return nil, newAPIError(http.StatusBadRequest, codeValidation, "%s must be an array, got %s", field, jsonKind(value))
-	case len(rows) == 0 || len(rows) > s.cfg.maxProducts:
-		return nil, newAPIError(http.StatusBadRequest, codeValidation, "%s has %d items; send 1 to %d", field, len(rows), s.cfg.maxProducts)
-	}
-	if body.SourceID != "" {
-		if _, ok := s.source(body.SourceID); !ok {
-			return nil, sourceNotFound(body.SourceID)
-		}
-	}
-	return rows, nil
-}
-
 // handleImportCategories serves POST /api/b2b/pim/categories/import: it
 // applies every row, in order, before answering.
 func (s *Server) handleImportCategories(w http.ResponseWriter, r *http.Request) {
-	rows, e := s.readEntityRows(w, r, "categories")
-	if e != nil {
-		writeAPIError(w, e)
-		return
-	}
-	res := entityImportResponse{Success: true, Errors: []catalog.RowError{}}
-	s.mu.Lock()
-	for i, raw := range rows {
-		obj, ok := raw.(map[string]any)
-		if !ok {
-			res.count(i, "", raw, false, "category must be a JSON object, got "+jsonKind(raw))
-			continue
-		}
+	s.importEntities(w, r, "categories", "category", func(obj map[string]any) (string, bool, string) {
 		id, _ := obj["category_id"].(string)
 		created, msg := s.applyCategoryLocked(obj)
-		res.count(i, id, raw, created, msg)
-	}
-	s.mu.Unlock()
-	res.Message = fmt.Sprintf("Imported %d of %d categories", res.Summary.Successful, res.Summary.Total)
-	writeJSON(w, http.StatusOK, res)
+		return id, created, msg
+	})
 }
 
 // applyCategoryLocked stores one category; it returns whether it was new,
@@ -191,7 +109,7 @@ func (s *Server) applyCategoryLocked(obj map[string]any) (created bool, refusal 
 
 // handleListCategories serves GET /api/b2b/pim/categories.
 func (s *Server) handleListCategories(w http.ResponseWriter, r *http.Request) {
-	page, perPage, e := pageParams(r)
+	page, perPage, e := pageParams(r, defaultPerPage, maxPerPage)
 	if e != nil {
 		writeAPIError(w, e)
 		return
@@ -205,32 +123,6 @@ func (s *Server) handleListCategories(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"data": data, "meta": pageMeta{Page: page, PerPage: perPage, Total: len(ids)}})
-}
-
-type pageMeta struct {
-	Page    int `json:"page"`
-	PerPage int `json:"per_page"`
-	Total   int `json:"total"`
-}
-
-const (
-	defaultPerPage = 100
-	maxPerPage     = 1000
-)
-
-// pageParams reads page (default 1) and per_page (default 100, at most 1,000).
-func pageParams(r *http.Request) (page, perPage int, e *apiError) {
-	if page, e = queryInt(r, "page", 1, 1, 1<<30); e != nil {
-		return 0, 0, e
-	}
-	perPage, e = queryInt(r, "per_page", defaultPerPage, 1, maxPerPage)
-	return page, perPage, e
-}
-
-// pageBounds returns the slice bounds of a page over n items.
-func pageBounds(n, page, perPage int) (from, to int) {
-	from = min((page-1)*perPage, n)
-	return from, min(from+perPage, n)
 }
 
 // checkCategoryRefsLocked resolves the categories a product references

@@ -187,19 +187,7 @@ func (c *FakeClock) Timers() int {
 // Tests call it before Advance so that a goroutine about to sleep on the
 // clock (such as the job worker) is known to be asleep when time moves.
 func (c *FakeClock) WaitForTimers(ctx context.Context, n int) error {
-	for {
-		c.mu.Lock()
-		count, changed := len(c.timers), c.changed.wait()
-		c.mu.Unlock()
-		if count >= n {
-			return nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	return c.changed.await(ctx, &c.mu, nil, func() bool { return len(c.timers) >= n })
 }
 
 // signal lets goroutines wait for "something changed". The owner's mutex
@@ -214,6 +202,27 @@ func (s *signal) wait() <-chan struct{} {
 		s.ch = make(chan struct{})
 	}
 	return s.ch
+}
+
+// await returns once ready, called with mu held, reports true; between
+// checks it waits for the next broadcast. It returns ctx's error when ctx
+// ends first, and ErrServerClosed when closed is closed first.
+func (s *signal) await(ctx context.Context, mu *sync.Mutex, closed <-chan struct{}, ready func() bool) error {
+	for {
+		mu.Lock()
+		ok, changed := ready(), s.wait()
+		mu.Unlock()
+		if ok {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-closed:
+			return ErrServerClosed
+		}
+	}
 }
 
 // broadcast wakes every goroutine waiting on the current channel.

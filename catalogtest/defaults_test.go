@@ -70,17 +70,5 @@ func TestCloseAppliesTheRequestInFlight(t *testing.T) {
 
 // waitArrived waits until n requests have arrived, answered or not.
 func waitArrived(ctx context.Context, s *Server, n int) error {
-	for {
-		s.mu.Lock()
-		count, changed := len(s.requests), s.requestsChanged.wait()
-		s.mu.Unlock()
-		if count >= n {
-			return nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-	}
+	return s.requestsChanged.await(ctx, &s.mu, nil, func() bool { return len(s.requests) >= n })
 }

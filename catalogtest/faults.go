@@ -17,6 +17,7 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/internal/fakehook"
+	"github.com/pimkit/catalog/internal/ratelimit"
 )
 
 // Operation names one endpoint of the API, as "METHOD pattern": the method
@@ -147,8 +148,7 @@ type Fault struct {
 // faultState is an active Fault and its counters. Guarded by Server.mu.
 type faultState struct {
 	Fault
-	seen  int // matching requests since the fault was added
-	fired int
+	counted
 }
 
 // faultSet is the server's faults and their random source. Guarded by
@@ -216,13 +216,8 @@ func (s *Server) pickFault(op Operation) (Fault, bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var winner *faultState
-	for _, f := range s.faults.active {
-		if f.decide(op, s.faults.rng) && winner == nil {
-			winner = f
-		}
-	}
-	if winner == nil {
+	winner, ok := pickFirst(s.faults.active, func(f *faultState) bool { return f.decide(op, s.faults.rng) })
+	if !ok {
 		return Fault{}, false
 	}
 	winner.fired++
@@ -232,19 +227,42 @@ func (s *Server) pickFault(op Operation) (Fault, bool) {
 
 // decide counts a request to op and says whether the fault would fire.
 func (f *faultState) decide(op Operation, rng *rand.Rand) bool {
-	if !f.Kind.valid() || (f.Op != "" && f.Op != op) {
+	if !f.Kind.valid() || (f.Op != "" && f.Op != op) || !f.count(f.Nth, f.Times) {
 		return false
 	}
-	f.seen++
 	switch {
-	case f.Times > 0 && f.fired >= f.Times:
-		return false
 	case f.Nth > 0:
-		return f.seen == f.Nth
+		return true
 	case f.Probability > 0 && f.Probability < 1:
 		return rng.Float64() < f.Probability
 	}
 	return f.Probability == 0 || f.Probability >= 1 // NaN and negatives never fire
+}
+
+// counted is the Nth and Times rule that faults, stubs and job outcomes
+// share: each counts what it matches from when it was registered and fires
+// on the Nth of those (on every one when Nth is 0), at most Times times
+// (with no bound when Times is 0).
+type counted struct {
+	seen  int // matches since registered
+	fired int
+}
+
+// count counts one match and says whether nth and times let it fire.
+func (c *counted) count(nth, times int) bool {
+	c.seen++
+	return (times <= 0 || c.fired < times) && (nth <= 0 || nth == c.seen)
+}
+
+// pickFirst asks every rule to decide on one request, so that each counts
+// it, and returns the first that fires.
+func pickFirst[T any](rules []T, decide func(T) bool) (winner T, ok bool) {
+	for _, r := range rules {
+		if decide(r) && !ok {
+			winner, ok = r, true
+		}
+	}
+	return winner, ok
 }
 
 // operationOf is operation(r), looked up once per request for the fault
@@ -363,7 +381,7 @@ func writeFaultStatus(w http.ResponseWriter, f Fault) {
 		return
 	}
 	if f.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.FormatInt(retryAfterSeconds(f.RetryAfter), 10))
+		w.Header().Set("Retry-After", strconv.FormatInt(ratelimit.RetryAfterSeconds(f.RetryAfter), 10))
 	}
 	writeError(w, status, errorBody{Code: codeForStatus(status),
 		Error: fmt.Sprintf("catalogtest: injected fault: %d %s", status, http.StatusText(status))})

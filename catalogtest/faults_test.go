@@ -330,27 +330,30 @@ func TestFaultTrickle(t *testing.T) {
 	}
 }
 
-func TestFaultNth(t *testing.T) {
-	s := newTestServer(t, WithFaults(Fault{Kind: FaultStatus, Status: http.StatusBadGateway, Nth: 2}))
-	for i, want := range []int{200, 502, 200, 200} {
-		if a := send(t, s, http.MethodGet, pathImportQueue, nil); a.status != want {
-			t.Errorf("request %d: status %d, want %d", i+1, a.status, want)
-		}
+// TestFaultCounting checks Nth (only the Nth matching request) and Times
+// (at most that many firings).
+func TestFaultCounting(t *testing.T) {
+	tests := []struct {
+		name      string
+		fault     Fault
+		want      []int
+		wantFired int
+	}{
+		{"Nth", Fault{Kind: FaultStatus, Status: http.StatusBadGateway, Nth: 2}, []int{200, 502, 200, 200}, 1},
+		{"Times", Fault{Kind: FaultStatus, Status: http.StatusBadGateway, Times: 2}, []int{502, 502, 200, 200}, 2},
 	}
-	if n := s.FaultsFired(); n != 1 {
-		t.Errorf("FaultsFired = %d, want 1", n)
-	}
-}
-
-func TestFaultTimes(t *testing.T) {
-	s := newTestServer(t, WithFaults(Fault{Kind: FaultStatus, Status: http.StatusBadGateway, Times: 2}))
-	for i, want := range []int{502, 502, 200, 200} {
-		if a := send(t, s, http.MethodGet, pathImportQueue, nil); a.status != want {
-			t.Errorf("request %d: status %d, want %d", i+1, a.status, want)
-		}
-	}
-	if n := s.FaultsFired(); n != 2 {
-		t.Errorf("FaultsFired = %d, want 2", n)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestServer(t, WithFaults(tt.fault))
+			for i, want := range tt.want {
+				if a := send(t, s, http.MethodGet, pathImportQueue, nil); a.status != want {
+					t.Errorf("request %d: status %d, want %d", i+1, a.status, want)
+				}
+			}
+			if n := s.FaultsFired(); n != tt.wantFired {
+				t.Errorf("FaultsFired = %d, want %d", n, tt.wantFired)
+			}
+		})
 	}
 }
 

@@ -77,7 +77,14 @@ func newTestRequest(t *testing.T, s *Server, method, path string, body any, a ..
 // be a JSON object with Content-Type application/json.
 func send(t *testing.T, s *Server, method, path string, body any, a ...auth) answer {
 	t.Helper()
-	req := newTestRequest(t, s, method, path, body, a...)
+	return doJSON(t, newTestRequest(t, s, method, path, body, a...))
+}
+
+// doJSON sends req and decodes the answer, which must be a JSON object
+// with Content-Type application/json.
+func doJSON(t *testing.T, req *http.Request) answer {
+	t.Helper()
+	method, path := req.Method, req.URL.Path
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
@@ -88,7 +95,7 @@ func send(t *testing.T, s *Server, method, path string, body any, a ...auth) ans
 		t.Fatal(err)
 	}
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("%s %s: Content-Type = %q, want application/json", method, path, ct)
+		t.Fatalf("%s %s: Content-Type %q, want application/json; body %s", method, path, ct, raw)
 	}
 	if !json.Valid(raw) || !bytes.HasPrefix(raw, []byte("{")) {
 		t.Fatalf("%s %s: answer is not a JSON object:\n%s", method, path, raw)
@@ -119,6 +126,16 @@ func requestBody(t *testing.T, body any) io.Reader {
 		t.Fatal(err)
 	}
 	return bytes.NewReader(data)
+}
+
+// wantRateLimited fails the test unless the answer is a 429 whose
+// Retry-After header is retryAfter.
+func (a answer) wantRateLimited(t *testing.T, retryAfter string) {
+	t.Helper()
+	a.wantStatus(t, http.StatusTooManyRequests, codeRateLimited)
+	if got := a.header.Get("Retry-After"); got != retryAfter {
+		t.Errorf("Retry-After = %q, want %s", got, retryAfter)
+	}
 }
 
 // wantStatus fails the test unless the answer has this status and, for

@@ -2,10 +2,12 @@ package catalogtest
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/pimkit/catalog"
@@ -109,21 +111,7 @@ func (s *Server) Job(id string) (catalog.Job, bool) {
 // waited for: seeded ones ([Server.SeedJob]) and those a [JobOutcome]
 // holds pending or processing.
 func (s *Server) WaitForJobs(ctx context.Context) error {
-	for {
-		s.mu.Lock()
-		busy, changed := s.unfinishedLocked(), s.jobsChanged.wait()
-		s.mu.Unlock()
-		if !busy {
-			return nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-s.done:
-			return ErrServerClosed
-		}
-	}
+	return s.jobsChanged.await(ctx, &s.mu, s.done, func() bool { return !s.unfinishedLocked() })
 }
 
 // WaitJob blocks until the job with this ID is in one of states, and
@@ -133,29 +121,23 @@ func (s *Server) WaitForJobs(ctx context.Context) error {
 // server is closed first. It waits on the server's own signals, not by
 // polling.
 func (s *Server) WaitJob(ctx context.Context, id string, states ...catalog.JobStatus) (catalog.Job, error) {
-	for {
-		s.mu.Lock()
+	var job catalog.Job
+	found := false
+	err := s.jobsChanged.await(ctx, &s.mu, s.done, func() bool {
 		js, ok := s.jobs[id]
-		var job catalog.Job
-		if ok {
-			job = js.snapshot()
+		if found = ok; !ok {
+			return true
 		}
-		changed := s.jobsChanged.wait()
-		s.mu.Unlock()
-		switch {
-		case !ok:
-			return catalog.Job{}, fmt.Errorf("catalogtest: no job %q", id)
-		case len(states) == 0 && job.Status.Terminal(), slices.Contains(states, job.Status):
-			return job, nil
-		}
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return job, fmt.Errorf("catalogtest: waiting for job %s (status %s): %w", id, job.Status, ctx.Err())
-		case <-s.done:
-			return job, ErrServerClosed
-		}
+		job = js.snapshot()
+		return len(states) == 0 && job.Status.Terminal() || slices.Contains(states, job.Status)
+	})
+	switch {
+	case err == nil && !found:
+		return catalog.Job{}, fmt.Errorf("catalogtest: no job %q", id)
+	case err != nil && !errors.Is(err, ErrServerClosed):
+		return job, fmt.Errorf("catalogtest: waiting for job %s (status %s): %w", id, job.Status, err)
 	}
+	return job, err
 }
 
 // liveLocked reports whether js is still one of the server's jobs, that
@@ -224,25 +206,42 @@ func (s *Server) runImport(js *jobState, req *importRequest) (catalog.Job, *impo
 	}
 	var synced []string
 	for i, raw := range req.rows {
-		s.mu.Lock()
-		if !s.liveLocked(js) { // Reset cleared the job: store nothing more
-			s.mu.Unlock()
+		live := s.applyJobRow(js, &synced, func() rowResult {
+			if js.outcome.fails(i, len(req.rows)) {
+				return scriptedRowFailure(i, raw, js.outcome.message())
+			}
+			return s.applyRowLocked(run, i, raw)
+		})
+		if !live {
 			break
-		}
-		var res rowResult
-		if js.outcome.fails(i, len(req.rows)) {
-			res = scriptedRowFailure(i, raw, js.outcome.message())
-		} else {
-			res = s.applyRowLocked(run, i, raw)
-		}
-		js.count(res)
-		s.mu.Unlock()
-		if res.err == nil {
-			synced = append(synced, res.entityCode)
 		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.finishJobLocked(js, run, synced)
+}
+
+// applyJobRow applies one row of a running job with apply, under the lock,
+// and counts its outcome; a stored row's entity code joins synced. It
+// returns false, applying nothing, when Reset has cleared the job.
+func (s *Server) applyJobRow(js *jobState, synced *[]string, apply func() rowResult) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.liveLocked(js) {
+		return false
+	}
+	res := apply()
+	js.count(res)
+	if res.err == nil {
+		*synced = append(*synced, res.entityCode)
+	}
+	return true
+}
+
+// finishJobLocked queues the search sync of the rows stored, unless Reset
+// has cleared the job, finishes the job and returns what runImport
+// returns.
+func (s *Server) finishJobLocked(js *jobState, run *importRun, synced []string) (catalog.Job, *importRun, int) {
 	batches := 0
 	if s.liveLocked(js) {
 		batches = s.queueSearchSyncLocked(synced)
@@ -381,4 +380,78 @@ func wireTime(t time.Time) time.Time {
 		return time.Time{}
 	}
 	return t.UTC().Truncate(time.Millisecond)
+}
+
+// The path of a job's row errors.
+const pathJobErrors = "/api/b2b/pim/jobs/{jobId}/errors"
+
+// OpListJobErrors is the operation of GET .../jobs/{jobId}/errors, for
+// faults.
+const OpListJobErrors Operation = "GET " + pathJobErrors
+
+// Codes of row errors, in the "error" field of GET .../jobs/{jobId}/errors.
+const (
+	RowCodeValidation = "validation_error" // a cell that does not convert, an invalid EAN, a row without identity
+	RowCodeExists     = "already_exists"   // update_existing false and the product exists
+	RowCodeFile       = "file_error"       // the file could not be read past this row
+	RowCodeImport     = "import_error"     // a JSON import's row error
+)
+
+// wireFileRowError is a row error on GET .../jobs/{jobId}/errors.
+type wireFileRowError struct {
+	Row        int             `json:"row"`
+	EntityCode string          `json:"entity_code,omitempty"`
+	EAN        string          `json:"ean,omitempty"`
+	Error      string          `json:"error"`
+	Message    string          `json:"message"`
+	RawData    json.RawMessage `json:"raw_data,omitempty"`
+}
+
+// handleJobErrors serves GET /api/b2b/pim/jobs/{jobId}/errors: the job's
+// row errors, a page at a time.
+func (s *Server) handleJobErrors(w http.ResponseWriter, r *http.Request) {
+	page, per, e := pageParams(r, defaultErrorsPerPage, maxErrorsPerPage)
+	if e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	s.writeErrorPage(w, r.PathValue("jobId"), page, per)
+}
+
+func (s *Server) writeErrorPage(w http.ResponseWriter, id string, page, per int) {
+	job, ok := s.Job(id)
+	if !ok {
+		writeAPIError(w, newAPIError(http.StatusNotFound, catalog.CodeJobNotFound, "job %q not found", id))
+		return
+	}
+	data := []wireFileRowError{}
+	from, to := pageBounds(len(job.Errors), page, per)
+	for _, e := range job.Errors[from:to] {
+		code := e.Code
+		if code == "" {
+			code = RowCodeImport
+		}
+		we := wireFileRowError{Row: e.Row, EntityCode: e.EntityCode, Error: code, Message: e.Reason}
+		if string(e.RawData) != "null" {
+			we.RawData = e.RawData
+		}
+		var m map[string]any
+		if json.Unmarshal(e.RawData, &m) == nil {
+			we.EAN = firstEAN(m)
+		}
+		data = append(data, we)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"data": data,
+		"meta": pageMeta{Page: page, PerPage: per, Total: len(job.Errors)}})
+}
+
+// firstEAN is a raw row's EAN, under a column named ean (any case).
+func firstEAN(row map[string]any) string {
+	for k, v := range row {
+		if strings.EqualFold(k, "ean") {
+			s, _ := v.(string)
+			return s
+		}
+	}
+	return ""
 }

@@ -36,25 +36,42 @@ func unmarshalFixture(t *testing.T, name string) map[string]any {
 var supplierFeed = catalog.Source{ID: "supplier-weekly-feed", Name: "Supplier weekly feed",
 	AutoPublishEnabled: catalog.Ptr(true), RequiredFields: []string{"name", "images"}}
 
-// The platform documentation's direct import example, answered in its exact shape.
-func TestDirectImportMatchesSeedExample(t *testing.T) {
-	s := newTestServer(t, WithClock(NewFakeClock(t0)), WithSource(supplierFeed))
-	a := send(t, s, http.MethodPost, pathImportAPI, readFixture(t, "direct_import_request.json"))
-	a.wantStatus(t, http.StatusOK, "")
-
-	id, _ := a.body["job_id"].(string)
-	if !regexp.MustCompile(fmt.Sprintf(`^api_import_%d_[0-9a-z]{6}$`, t0.UnixMilli())).MatchString(id) {
-		t.Errorf("job_id = %q, want api_import_<unix ms>_<6 base36>", id)
+// The platform documentation's direct and queued import examples, answered
+// in their exact shape.
+func TestImportMatchesSeedExample(t *testing.T) {
+	tests := []struct {
+		name, path, jobType, fixture string
+		status                       int
+		adjust                       func(want map[string]any, id string)
+	}{
+		{"direct", pathImportAPI, "api_import", "direct_import", http.StatusOK, func(want map[string]any, _ string) {
+			summary := want["summary"].(map[string]any)
+			summary["duration_seconds"] = 0.0 // a FakeClock does not move
+			// The project's extension of the summary: rows that created a
+			// product and rows that updated one.
+			summary["inserted"] = 2.0
+			summary["updated"] = 0.0
+		}},
+		{"queued", pathImportQueue, "queue_import", "queue_import", http.StatusAccepted, func(want map[string]any, id string) {
+			want["message"] = "Queued 2 products for import. Job ID: " + id
+		}},
 	}
-	want := unmarshalFixture(t, "direct_import_response.json")
-	want["job_id"] = id
-	want["summary"].(map[string]any)["duration_seconds"] = 0.0 // a FakeClock does not move
-	// The project's extension of the summary: rows that created a product
-	// and rows that updated one.
-	want["summary"].(map[string]any)["inserted"] = 2.0
-	want["summary"].(map[string]any)["updated"] = 0.0
-	if diff := cmp.Diff(want, a.body); diff != "" {
-		t.Errorf("answer (-want +got):\n%s", diff)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestServer(t, WithClock(NewFakeClock(t0)), WithSource(supplierFeed))
+			a := send(t, s, http.MethodPost, tt.path, readFixture(t, tt.fixture+"_request.json"))
+			a.wantStatus(t, tt.status, "")
+			id, _ := a.body["job_id"].(string)
+			if !regexp.MustCompile(fmt.Sprintf(`^%s_%d_[0-9a-z]{6}$`, tt.jobType, t0.UnixMilli())).MatchString(id) {
+				t.Errorf("job_id = %q, want %s_<unix ms>_<6 base36>", id, tt.jobType)
+			}
+			want := unmarshalFixture(t, tt.fixture+"_response.json")
+			want["job_id"] = id
+			tt.adjust(want, id)
+			if diff := cmp.Diff(want, a.body); diff != "" {
+				t.Errorf("answer (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -49,19 +49,10 @@ func promotionKey(obj map[string]any) (string, bool) {
 
 // handleImportPromotions serves POST /api/b2b/pim/promotions/import.
 func (s *Server) handleImportPromotions(w http.ResponseWriter, r *http.Request) {
-	rows, e := s.readEntityRows(w, r, "promotions")
-	if e != nil {
-		writeAPIError(w, e)
-		return
-	}
-	res := entityImportResponse{Success: true, Errors: []catalog.RowError{}}
-	s.mu.Lock()
-	pkgs := s.packagingIDsLocked()
-	for i, raw := range rows {
-		obj, ok := raw.(map[string]any)
-		if !ok {
-			res.count(i, "", raw, false, "promotion must be a JSON object, got "+jsonKind(raw))
-			continue
+	var pkgs map[string]bool // read once, under the lock, at the first row
+	s.importEntities(w, r, "promotions", "promotion", func(obj map[string]any) (string, bool, string) {
+		if pkgs == nil {
+			pkgs = s.packagingIDsLocked()
 		}
 		code, _ := obj["promo_code"].(string)
 		key, ok := promotionKey(obj)
@@ -69,17 +60,13 @@ func (s *Server) handleImportPromotions(w http.ResponseWriter, r *http.Request) 
 		if !ok {
 			msg = "promo_code is required"
 		}
-		created := false
-		if msg == "" {
-			_, exists := s.promotions[key]
-			s.promotions[key] = deepCopyMap(obj)
-			created = !exists
+		if msg != "" {
+			return code, false, msg
 		}
-		res.count(i, code, raw, created, msg)
-	}
-	s.mu.Unlock()
-	res.Message = fmt.Sprintf("Imported %d of %d promotions", res.Summary.Successful, res.Summary.Total)
-	writeJSON(w, http.StatusOK, res)
+		_, exists := s.promotions[key]
+		s.promotions[key] = deepCopyMap(obj)
+		return code, !exists, ""
+	})
 }
 
 // checkPromotion returns why a promotion is refused, or "".

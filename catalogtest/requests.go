@@ -73,26 +73,25 @@ func (s *Server) requestsLocked() []Request {
 // Requests does. It fails when ctx ends first. It waits on the server's
 // own signals, not by polling.
 func (s *Server) WaitRequests(ctx context.Context, n int) ([]Request, error) {
-	for {
-		s.mu.Lock()
-		done := 0
+	var out []Request
+	done := 0
+	err := s.requestsChanged.await(ctx, &s.mu, nil, func() bool {
+		done = 0
 		for _, r := range s.requests {
 			if r.done {
 				done++
 			}
 		}
-		if done >= n {
-			defer s.mu.Unlock()
-			return s.requestsLocked(), nil
+		if done < n {
+			return false
 		}
-		changed := s.requestsChanged.wait()
-		s.mu.Unlock()
-		select {
-		case <-changed:
-		case <-ctx.Done():
-			return s.Requests(), fmt.Errorf("catalogtest: waiting for %d requests, %d answered: %w", n, done, ctx.Err())
-		}
+		out = s.requestsLocked()
+		return true
+	})
+	if err != nil {
+		return s.Requests(), fmt.Errorf("catalogtest: waiting for %d requests, %d answered: %w", n, done, err)
 	}
+	return out, nil
 }
 
 // ResetRequests forgets the recorded requests.

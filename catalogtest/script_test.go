@@ -223,10 +223,7 @@ func TestWaitRequests(t *testing.T) {
 func TestAdvanceReturnsOnceTheJobIsApplied(t *testing.T) {
 	clock := NewFakeClock(t0)
 	s := newTestServer(t, WithClock(clock), WithJobDelay(time.Minute))
-	var ids []string
-	for i := range 3 {
-		ids = append(ids, queueJob(t, s, importReq(DefaultSourceID, map[string]any{"entity_code": "A", "n": i})))
-	}
+	ids := queueJobsOfA(t, s, 3)
 	// No WaitForTimers, no WaitForJobs: Advance itself waits for the worker.
 	clock.Advance(time.Minute)
 	if j, _ := s.Job(ids[0]); j.Status != catalog.JobCompleted || len(s.Versions("A")) != 1 {

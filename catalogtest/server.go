@@ -12,6 +12,7 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/internal/fakehook"
+	"github.com/pimkit/catalog/internal/ratelimit"
 )
 
 // Credentials and identifiers the server accepts when no option says otherwise.
@@ -67,7 +68,7 @@ type Server struct {
 	requests        []*recordedRequest
 	requestsChanged signal
 	requestSeq      int // requests received, for their ids
-	rate            slidingWindow
+	rate            ratelimit.Window
 	syncBatches     int
 	syncCodes       []string
 	faults          faultSet
@@ -105,7 +106,7 @@ func NewServer(opts ...Option) *Server {
 		categories: make(map[string]map[string]any),
 		promotions: make(map[string]map[string]any),
 		jobs:       make(map[string]*jobState),
-		rate:       slidingWindow{n: cfg.rateN, window: cfg.rateWindow},
+		rate:       ratelimit.Window{N: cfg.rateN, Per: cfg.rateWindow},
 		faults:     newFaultSet(cfg.faults, cfg.faultSeed),
 		idem:       make(map[idemKey]*idemEntry),
 		ids:        newIDSource(cfg.idSeed),
@@ -166,7 +167,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // waits for nothing. opts are applied after those and may override them.
 func (s *Server) Client(opts ...catalog.Option) (*catalog.Client, error) {
 	rate := catalog.WithoutRateLimit()
-	if s.rate.enabled() {
+	if s.rate.Enabled() {
 		rate = catalog.WithRateLimit(s.cfg.rateN, s.cfg.rateWindow)
 	}
 	base := []catalog.Option{s.clientCredential(), rate, catalog.WithMaxBodyBytes(s.cfg.maxBody)}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -259,52 +258,6 @@ func (e endless) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func TestSlidingWindowNeverExceedsLimit(t *testing.T) {
-	const n, window = 5, 10 * time.Second
-	rng := rand.New(rand.NewPCG(1, 2))
-	l := slidingWindow{n: n, window: window}
-	now := t0
-	var admitted []time.Time
-	for range 5000 {
-		now = now.Add(time.Duration(rng.IntN(4000)) * time.Millisecond)
-		ok, wait := l.take(now)
-		if !ok {
-			// The wait is exactly until the oldest admitted request leaves.
-			if oldest := admitted[len(admitted)-n]; !oldest.Add(window).Equal(now.Add(wait)) {
-				t.Fatalf("at %v: wait %v, want until %v", now, wait, oldest.Add(window))
-			}
-			continue
-		}
-		admitted = append(admitted, now)
-		in := 0
-		for _, at := range admitted {
-			if at.After(now.Add(-window)) {
-				in++
-			}
-		}
-		if in > n {
-			t.Fatalf("window ending %v holds %d requests, limit %d", now, in, n)
-		}
-	}
-	if len(admitted) < 1000 {
-		t.Fatalf("only %d of 5000 admitted; the test does not exercise the limit", len(admitted))
-	}
-}
-
-func TestRetryAfterSeconds(t *testing.T) {
-	tests := []struct {
-		d    time.Duration
-		want int64
-	}{
-		{0, 1}, {time.Millisecond, 1}, {time.Second, 1}, {time.Second + 1, 2}, {60 * time.Second, 60}, {7500 * time.Millisecond, 8},
-	}
-	for _, tt := range tests {
-		if got := retryAfterSeconds(tt.d); got != tt.want {
-			t.Errorf("retryAfterSeconds(%v) = %d, want %d", tt.d, got, tt.want)
-		}
-	}
-}
-
 func TestRateLimit(t *testing.T) {
 	clock := NewFakeClock(t0)
 	s := newTestServer(t, WithClock(clock))
@@ -313,18 +266,11 @@ func TestRateLimit(t *testing.T) {
 			t.Fatalf("request %d: status %d", i+1, a.status)
 		}
 	}
-	refused := send(t, s, http.MethodGet, pathImportQueue, nil)
-	refused.wantStatus(t, http.StatusTooManyRequests, codeRateLimited)
-	if got := refused.header.Get("Retry-After"); got != "60" {
-		t.Errorf("Retry-After = %q, want 60", got)
-	}
+	send(t, s, http.MethodGet, pathImportQueue, nil).wantRateLimited(t, "60")
 
 	clock.Advance(59*time.Second + 500*time.Millisecond)
-	again := send(t, s, http.MethodGet, pathImportQueue, nil)
-	again.wantStatus(t, http.StatusTooManyRequests, codeRateLimited)
-	if got := again.header.Get("Retry-After"); got != "1" {
-		t.Errorf("Retry-After half a second before the window frees = %q, want 1", got)
-	}
+	// Half a second before the window frees, Retry-After rounds up to 1.
+	send(t, s, http.MethodGet, pathImportQueue, nil).wantRateLimited(t, "1")
 
 	clock.Advance(500 * time.Millisecond)
 	send(t, s, http.MethodGet, pathImportQueue, nil).wantStatus(t, http.StatusOK, "")
@@ -339,11 +285,7 @@ func TestRateLimitCountsEveryAdmittedRequest(t *testing.T) {
 	send(t, s, http.MethodGet, pathImportQueue, nil).wantStatus(t, http.StatusOK, "")
 	// Three admitted (a 401 and a 404 count too): the fourth waits for the
 	// first, 6 s from now.
-	a := send(t, s, http.MethodGet, pathImportQueue, nil)
-	a.wantStatus(t, http.StatusTooManyRequests, codeRateLimited)
-	if got := a.header.Get("Retry-After"); got != "6" {
-		t.Errorf("Retry-After = %q, want 6", got)
-	}
+	send(t, s, http.MethodGet, pathImportQueue, nil).wantRateLimited(t, "6")
 	// Refused requests do not count: once the first leaves, one slot opens.
 	clock.Advance(6 * time.Second)
 	send(t, s, http.MethodGet, pathImportQueue, nil).wantStatus(t, http.StatusOK, "")

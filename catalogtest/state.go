@@ -31,7 +31,7 @@ func (s *Server) Reset() {
 	s.jobs = make(map[string]*jobState)
 	s.jobOrder, s.queue, s.outcomes = nil, nil, nil
 	s.requests, s.requestSeq = nil, 0
-	s.rate.log = nil
+	s.rate.Reset()
 	s.syncBatches, s.syncCodes = 0, nil
 	s.faults = newFaultSet(s.cfg.faults, s.cfg.faultSeed)
 	s.stubs = nil

@@ -54,8 +54,7 @@ type Stub struct {
 // stubState is a registered Stub and its counters. Guarded by Server.mu.
 type stubState struct {
 	Stub
-	seen     int
-	answered int
+	counted
 }
 
 // Stub registers a scripted answer, after the ones already registered;
@@ -82,21 +81,13 @@ func (s *Server) pickStub(op Operation) (Stub, bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var winner *stubState
-	for _, st := range s.stubs {
-		if st.Op != "" && st.Op != op {
-			continue
-		}
-		st.seen++
-		fires := (st.Times <= 0 || st.answered < st.Times) && (st.Nth <= 0 || st.Nth == st.seen)
-		if fires && winner == nil {
-			winner = st
-		}
-	}
-	if winner == nil {
+	winner, ok := pickFirst(s.stubs, func(st *stubState) bool {
+		return (st.Op == "" || st.Op == op) && st.count(st.Nth, st.Times)
+	})
+	if !ok {
 		return Stub{}, false
 	}
-	winner.answered++
+	winner.fired++
 	return winner.Stub, true
 }
 
@@ -133,7 +124,7 @@ func writeStub(w http.ResponseWriter, st Stub) {
 	switch b := st.Body.(type) {
 	case nil:
 		if status < 400 {
-			writeJSON(w, status, map[string]any{"success": true})
+			writeSuccess(w, status)
 			return
 		}
 		code, msg := st.Code, st.Message

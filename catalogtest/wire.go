@@ -25,13 +25,28 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(buf.Bytes())
 }
 
-// readJSON reads r's body within the byte limit and decodes it into v.
-func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) *apiError {
+// readBody reads r's body within the server's byte limit.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.maxBody))
 	if err != nil {
-		return s.readError(w, err)
+		return nil, s.readError(w, err)
 	}
-	if err := decodeJSON(body, v); err != nil {
+	return body, nil
+}
+
+// readJSON reads r's body within the byte limit and decodes it into v.
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) *apiError {
+	return s.decodeBody(w, r, v, decodeJSON)
+}
+
+// decodeBody reads r's body within the byte limit and decodes it into v
+// with decode; what does not decode is a validation error.
+func (s *Server) decodeBody(w http.ResponseWriter, r *http.Request, v any, decode func([]byte, any) error) *apiError {
+	body, e := s.readBody(w, r)
+	if e != nil {
+		return e
+	}
+	if err := decode(body, v); err != nil {
 		return newAPIError(http.StatusBadRequest, codeValidation, "%v", err)
 	}
 	return nil
@@ -42,6 +57,19 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) *apiErr
 func decodeJSON(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
+	return decodeOnly(dec, v)
+}
+
+// strictJSON decodes exactly one JSON value, refusing unknown keys, so
+// that a misspelt field is not silently dropped.
+func strictJSON(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	return decodeOnly(dec, v)
+}
+
+// decodeOnly decodes dec's one value into v and refuses anything after it.
+func decodeOnly(dec *json.Decoder, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return describeJSONError(err)
 	}

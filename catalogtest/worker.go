@@ -212,7 +212,7 @@ type JobOutcome struct {
 // Guarded by Server.mu.
 type outcomeState struct {
 	JobOutcome
-	seen int
+	counted
 }
 
 // ScriptJob registers a job outcome; see JobOutcome. When several
@@ -248,15 +248,12 @@ func (s *Server) ScriptJob(o JobOutcome) error {
 // pickOutcomeLocked counts a newly queued job against the registered
 // outcomes and returns the one for it, if any.
 func (s *Server) pickOutcomeLocked() *JobOutcome {
-	var picked *JobOutcome
-	for _, o := range s.outcomes {
-		o.seen++
-		if picked == nil && (o.Nth <= 0 || o.Nth == o.seen) {
-			c := o.JobOutcome
-			picked = &c
-		}
+	picked, ok := pickFirst(s.outcomes, func(o *outcomeState) bool { return o.count(o.Nth, 0) })
+	if !ok {
+		return nil
 	}
-	return picked
+	c := picked.JobOutcome
+	return &c
 }
 
 // fails reports whether the outcome makes row i of n fail. A nil outcome

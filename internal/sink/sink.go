@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/pimkit/catalog"
+	"github.com/pimkit/catalog/internal/ratelimit"
 )
 
 // ImportPath is the direct import (operation importProducts in
@@ -32,14 +33,12 @@ const ImportPath = "/api/b2b/pim/import/api"
 // whose every row was applied; the body limit is the platform's.
 // Credentials are not checked. Every other request gets a 404.
 type Sink struct {
-	limit  int           // imports admitted per window; 0: no limit
-	window time.Duration // the rate window
-	now    func() time.Time
-	jobs   atomic.Int64
-	bufs   sync.Pool // 256 KiB buffers to read bodies with, one per request in flight
+	rate ratelimit.Window // the platform's rate window; N 0: no limit
+	now  func() time.Time
+	jobs atomic.Int64
+	bufs sync.Pool // 256 KiB buffers to read bodies with, one per request in flight
 
 	mu       sync.Mutex
-	admitted []time.Time // arrivals of the imports admitted in the last window, oldest first
 	arrivals []Arrival
 }
 
@@ -55,10 +54,7 @@ type Arrival struct {
 // imports were admitted in the window before it is answered 429, with a
 // Retry-After of the seconds until the oldest of them leaves the window.
 func New(limit int, window time.Duration) *Sink {
-	if window <= 0 {
-		limit = 0
-	}
-	return &Sink{limit: limit, window: window, now: time.Now, bufs: sync.Pool{New: func() any { return new([256 << 10]byte) }}}
+	return &Sink{rate: ratelimit.Window{N: limit, Per: window}, now: time.Now, bufs: sync.Pool{New: func() any { return new([256 << 10]byte) }}}
 }
 
 // Arrivals returns the requests received so far, in the order they arrived.
@@ -74,31 +70,12 @@ func (s *Sink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	i := len(s.arrivals)
 	s.arrivals = append(s.arrivals, Arrival{Time: now})
-	wait := s.admit(now)
+	wait := s.rate.Admit(now)
 	s.mu.Unlock()
 	status := s.serve(w, r, wait)
 	s.mu.Lock()
 	s.arrivals[i].Status = status
 	s.mu.Unlock()
-}
-
-// admit takes a place in the rate window for a request arriving at now, or
-// returns how long until one frees. The caller holds s.mu.
-func (s *Sink) admit(now time.Time) (wait time.Duration) {
-	if s.limit == 0 {
-		return 0
-	}
-	cutoff := now.Add(-s.window)
-	i := 0
-	for i < len(s.admitted) && !s.admitted[i].After(cutoff) {
-		i++
-	}
-	s.admitted = s.admitted[i:]
-	if len(s.admitted) < s.limit {
-		s.admitted = append(s.admitted, now)
-		return 0
-	}
-	return s.admitted[0].Add(s.window).Sub(now)
 }
 
 // serve answers the request and returns the status it was answered with.
@@ -107,10 +84,10 @@ func (s *Sink) serve(w http.ResponseWriter, r *http.Request, wait time.Duration)
 		return sinkError(w, http.StatusNotFound, "NOT_FOUND", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	}
 	if wait > 0 {
-		secs := max(int64((wait+time.Second-1)/time.Second), 1)
+		secs := ratelimit.RetryAfterSeconds(wait)
 		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 		return sinkError(w, http.StatusTooManyRequests, "RATE_LIMITED",
-			fmt.Sprintf("rate limit exceeded: at most %d requests per %s", s.limit, s.window))
+			"rate limit exceeded: at most "+s.rate.String())
 	}
 	buf := s.bufs.Get().(*[256 << 10]byte)
 	defer s.bufs.Put(buf)

@@ -23,33 +23,17 @@ import (
 const (
 	pathImportAnalyze = "/api/b2b/pim/import/analyze"
 	pathImportFile    = "/api/b2b/pim/import"
-	pathJobErrors     = "/api/b2b/pim/jobs/{jobId}/errors"
 )
 
 // Operations of the file endpoints, for faults.
 const (
-	OpAnalyzeFile   Operation = "POST " + pathImportAnalyze
-	OpUploadFile    Operation = "POST " + pathImportFile
-	OpListJobErrors Operation = "GET " + pathJobErrors
+	OpAnalyzeFile Operation = "POST " + pathImportAnalyze
+	OpUploadFile  Operation = "POST " + pathImportFile
 )
 
 // JobTypeFileImport is the job_type of a file upload's job, whose id
 // starts "import_", as the platform names them.
 const JobTypeFileImport = "import"
-
-// Codes of row errors, in the "error" field of GET .../jobs/{jobId}/errors.
-const (
-	RowCodeValidation = "validation_error" // a cell that does not convert, an invalid EAN, a row without identity
-	RowCodeExists     = "already_exists"   // update_existing false and the product exists
-	RowCodeFile       = "file_error"       // the file could not be read past this row
-	RowCodeImport     = "import_error"     // a JSON import's row error
-)
-
-// Row error pages: the platform's default page size, and the largest page.
-const (
-	defaultErrorsPerPage = 20
-	maxErrorsPerPage     = 100
-)
 
 // formSlack is what a multipart upload may add to its file: the other
 // fields, the part headers and boundaries.
@@ -356,21 +340,14 @@ func (s *Server) runFileImport(js *jobState, run *importRun, up *fileUpload) (ca
 			if err != nil && !errors.As(err, &cellErr) {
 				break // counted by countRows
 			}
-			s.mu.Lock()
-			if !s.liveLocked(js) {
-				s.mu.Unlock()
+			live := s.applyJobRow(js, &synced, func() rowResult {
+				if err != nil {
+					return fileRowFailure(cellErr.Line, "", nil, RowCodeValidation, cellErr.Error())
+				}
+				return s.applyFileRowLocked(run, fm, up, row)
+			})
+			if !live {
 				break
-			}
-			var res rowResult
-			if err != nil {
-				res = fileRowFailure(cellErr.Line, "", nil, RowCodeValidation, cellErr.Error())
-			} else {
-				res = s.applyFileRowLocked(run, fm, up, row)
-			}
-			js.count(res)
-			s.mu.Unlock()
-			if res.err == nil {
-				synced = append(synced, res.entityCode)
 			}
 		}
 	}
@@ -385,13 +362,7 @@ func (s *Server) runFileImport(js *jobState, run *importRun, up *fileUpload) (ca
 		js.FailedRows++
 		js.Errors = append(js.Errors, catalog.RowError{Row: line, Reason: readErr.Error(), RawData: marshalWire(nil), Code: RowCodeFile})
 	}
-	batches := 0
-	if s.liveLocked(js) {
-		batches = s.queueSearchSyncLocked(synced)
-	}
-	js.finish(s.cfg.clock.Now())
-	s.jobsChanged.broadcast()
-	return js.snapshot(), run, batches
+	return s.finishJobLocked(js, run, synced)
 }
 
 // countRows counts the data rows of an upload, and returns the error that
@@ -567,83 +538,6 @@ func validGTIN(s string) bool {
 		sum += d
 	}
 	return (10-sum%10)%10 == int(s[len(s)-1]-'0')
-}
-
-// wireFileRowError is a row error on GET .../jobs/{jobId}/errors.
-type wireFileRowError struct {
-	Row        int             `json:"row"`
-	EntityCode string          `json:"entity_code,omitempty"`
-	EAN        string          `json:"ean,omitempty"`
-	Error      string          `json:"error"`
-	Message    string          `json:"message"`
-	RawData    json.RawMessage `json:"raw_data,omitempty"`
-}
-
-// handleJobErrors serves GET /api/b2b/pim/jobs/{jobId}/errors: the job's
-// row errors, a page at a time.
-func (s *Server) handleJobErrors(w http.ResponseWriter, r *http.Request) {
-	page, e := queryInt(r, "page", 1, 1, 1<<30)
-	if e != nil {
-		writeAPIError(w, e)
-		return
-	}
-	per, e := queryInt(r, "per_page", defaultErrorsPerPage, 1, maxErrorsPerPage)
-	if e != nil {
-		writeAPIError(w, e)
-		return
-	}
-	s.writeErrorPage(w, r.PathValue("jobId"), page, per)
-}
-
-func (s *Server) writeErrorPage(w http.ResponseWriter, id string, page, per int) {
-	job, ok := s.Job(id)
-	if !ok {
-		writeAPIError(w, newAPIError(http.StatusNotFound, catalog.CodeJobNotFound, "job %q not found", id))
-		return
-	}
-	data := []wireFileRowError{}
-	from, to := pageBounds(len(job.Errors), page, per)
-	for _, e := range job.Errors[from:to] {
-		code := e.Code
-		if code == "" {
-			code = RowCodeImport
-		}
-		we := wireFileRowError{Row: e.Row, EntityCode: e.EntityCode, Error: code, Message: e.Reason}
-		if string(e.RawData) != "null" {
-			we.RawData = e.RawData
-		}
-		var m map[string]any
-		if json.Unmarshal(e.RawData, &m) == nil {
-			we.EAN = firstEAN(m)
-		}
-		data = append(data, we)
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"data": data,
-		"meta": map[string]int{"page": page, "per_page": per, "total": len(job.Errors)}})
-}
-
-// firstEAN is a raw row's EAN, under a column named ean (any case).
-func firstEAN(row map[string]any) string {
-	for k, v := range row {
-		if strings.EqualFold(k, "ean") {
-			s, _ := v.(string)
-			return s
-		}
-	}
-	return ""
-}
-
-// queryInt reads an integer query parameter within [lo, hi].
-func queryInt(r *http.Request, name string, def, lo, hi int) (int, *apiError) {
-	raw := r.URL.Query().Get(name)
-	if raw == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(raw)
-	if err != nil || n < lo || n > hi {
-		return 0, newAPIError(http.StatusBadRequest, codeValidation, "%s must be an integer from %d to %d, got %q", name, lo, hi, raw)
-	}
-	return n, nil
 }
 
 // isMultipart reports a multipart/form-data request.
