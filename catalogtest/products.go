@@ -282,10 +282,10 @@ func (s *Server) handleDirectImport(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, directAnswer(req, job, run, batches, elapsed))
 }
 
-// directResponse is catalog.ImportResult as the platform writes it: its
+// directResponse is catalog.ProductImportResult as the platform writes it: its
 // debug block (directDebug) sends batch_id as null when the request had
 // none, channel_metadata as sent, and the stored source with its batch
-// fields, where catalog.ImportDebug keeps only what a client reads.
+// fields; the client no longer reads the debug block.
 type directResponse struct {
 	Success bool                  `json:"success"`
 	JobID   string                `json:"job_id"`
@@ -344,11 +344,27 @@ func (s *Server) handleQueueImport(w http.ResponseWriter, r *http.Request) {
 	n := req.rowCount()
 	s.enqueue(js, req)
 	s.accepted(req)
-	writeJSON(w, http.StatusAccepted, catalog.QueuedImport{
+	writeJSON(w, http.StatusAccepted, queueResponse{
 		Success: true, JobID: js.ID, Status: catalog.JobQueued,
-		Summary: catalog.QueueSummary{ProductsQueued: n, SourceID: req.source.ID, BatchMetadata: req.batchMeta},
+		Summary: queueSummary{ProductsQueued: n, SourceID: req.source.ID, BatchMetadata: req.batchMeta},
 		Message: fmt.Sprintf("Queued %d products for import. Job ID: %s", n, js.ID),
 	})
+}
+
+// queueResponse is the queue's answer as the platform writes it: the
+// client's QueuedProductImport keeps only what a client reads of it.
+type queueResponse struct {
+	Success bool              `json:"success"`
+	JobID   string            `json:"job_id"`
+	Status  catalog.JobStatus `json:"status"`
+	Summary queueSummary      `json:"summary"`
+	Message string            `json:"message"`
+}
+
+type queueSummary struct {
+	ProductsQueued int                    `json:"products_queued"`
+	SourceID       string                 `json:"source_id"`
+	BatchMetadata  *catalog.BatchMetadata `json:"batch_metadata"`
 }
 
 // importRun is what every row of one import shares.
@@ -439,7 +455,7 @@ func (s *Server) handleRemoveProducts(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, sourceNotFound(body.SourceID))
 		return
 	}
-	sum := catalog.RemoveSummary{Total: len(codes)}
+	sum := removeSummary{Total: len(codes)}
 	errs := []catalog.RowError{}
 	fail := func(row int, code string, raw any, msg string) {
 		sum.Failed++
@@ -468,6 +484,21 @@ func (s *Server) handleRemoveProducts(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, catalog.RemoveResult{Success: true, Summary: sum, Errors: errs,
+	writeJSON(w, http.StatusOK, removeResponse{Success: true, Summary: sum, Errors: errs,
 		Message: fmt.Sprintf("Removed %d of %d products", sum.Removed, sum.Total)})
+}
+
+// removeResponse is the removal's answer as the platform writes it, with
+// its summary nested (the client's RemoveResult flattens it).
+type removeResponse struct {
+	Success bool               `json:"success"`
+	Summary removeSummary      `json:"summary"`
+	Errors  []catalog.RowError `json:"errors"`
+	Message string             `json:"message"`
+}
+
+type removeSummary struct {
+	Total   int `json:"total"`
+	Removed int `json:"removed"`
+	Failed  int `json:"failed"`
 }
