@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pimkit/catalog"
+	"github.com/pimkit/catalog/internal/docpath"
 )
 
 // defaultScoreThreshold is the completeness score that publishes a product
@@ -138,7 +139,7 @@ func maskVersion(prev, incoming map[string]any, mask, locked []string) map[strin
 	}
 	for _, path := range mask {
 		if v, ok := getPath(incoming, path); ok {
-			setPath(next, path, deepCopy(v))
+			setDotted(next, path, deepCopy(v))
 		} else {
 			deletePath(next, path)
 		}
@@ -168,7 +169,7 @@ func deletePath(data map[string]any, path string) {
 // copyPath copies the value at a dotted path from src to dst, when src has it.
 func copyPath(dst, src map[string]any, path string) {
 	if v, ok := getPath(src, path); ok {
-		setPath(dst, path, deepCopy(v))
+		setDotted(dst, path, deepCopy(v))
 	}
 }
 
@@ -203,7 +204,7 @@ func applyMappings(data map[string]any, mappings map[string]string) {
 		}
 	}
 	for i, to := range targets {
-		setPath(data, to, moved[i])
+		setDotted(data, to, moved[i])
 	}
 }
 
@@ -378,18 +379,7 @@ func getPath(data map[string]any, path string) (any, bool) {
 	return v, ok
 }
 
-// setPath sets the value at a dotted path, creating objects on the way and
-// replacing anything in the way that is not an object.
-func setPath(data map[string]any, path string, v any) {
-	keys := strings.Split(path, ".")
-	cur := data
-	for _, k := range keys[:len(keys)-1] {
-		next, ok := cur[k].(map[string]any)
-		if !ok {
-			next = make(map[string]any)
-			cur[k] = next
-		}
-		cur = next
-	}
-	cur[keys[len(keys)-1]] = v
+// setDotted stores v at the dotted path in data (see docpath.Set).
+func setDotted(data map[string]any, path string, v any) {
+	docpath.Set(data, strings.Split(path, "."), v)
 }

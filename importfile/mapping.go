@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pimkit/catalog"
+	"github.com/pimkit/catalog/internal/docpath"
 )
 
 // Mapping maps the columns of a file to product fields.
@@ -221,7 +222,7 @@ func (mp *Mapper) Product(file string, row Row) (catalog.Product, error) {
 				Field: t.field, Value: cut(c.Value), Reason: err.Error(), Err: err}
 		}
 		if v != nil {
-			setPath(doc, t.path, v)
+			docpath.Set(doc, t.path, v)
 		}
 	}
 	if mp.toMeta {
@@ -254,19 +255,6 @@ func (mp *Mapper) Product(file string, row Row) (catalog.Product, error) {
 // decodes a row a second time to find the keys that go to Extra: a
 // Mapper's targets are Product's own fields, so a mapped row has none.
 type productFields catalog.Product
-
-// setPath sets a value at a dotted path of nested maps.
-func setPath(doc map[string]any, path []string, v any) {
-	for _, seg := range path[:len(path)-1] {
-		next, ok := doc[seg].(map[string]any)
-		if !ok {
-			next = make(map[string]any)
-			doc[seg] = next
-		}
-		doc = next
-	}
-	doc[path[len(path)-1]] = v
-}
 
 // convert turns a cell into the JSON value of its field; nil for an empty
 // cell. JSON rows keep their typed values (numbers, booleans, arrays,
