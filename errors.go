@@ -45,7 +45,8 @@ const maxErrorField = 1 << 10
 //	{"error": "...", "code": "...", "details": "...", "hint": "...", "technicalDetails": {...}}
 //
 // A body that is empty, not JSON or cut short still yields an APIError with
-// the status and the start of the body as Message.
+// the status and the start of the body as Message. A 429 is an APIError
+// too: it matches ErrRateLimited, and RetryAfter says when to come back.
 type APIError struct {
 	StatusCode       int            // HTTP status
 	Method           string         // request method
@@ -56,6 +57,7 @@ type APIError struct {
 	Hint             string         // the body's "hint"
 	TechnicalDetails map[string]any // the body's "technicalDetails"
 	RequestID        string         // the answer's X-Request-Id header, for the platform's support; "" when none
+	RetryAfter       time.Duration  // the answer's Retry-After (a 429's, or a 503's); 0 when none
 }
 
 // Error describes the call and the answer: method, path, status, code and message.
@@ -73,6 +75,9 @@ func (e *APIError) Error() string {
 	}
 	if e.RequestID != "" {
 		b.WriteString(" (request id " + e.RequestID + ")")
+	}
+	if e.RetryAfter > 0 {
+		b.WriteString(" (retry after " + e.RetryAfter.String() + ")")
 	}
 	return b.String()
 }
@@ -99,24 +104,6 @@ func (e *APIError) Is(target error) bool {
 	}
 	return false
 }
-
-// RateLimitError is a 429 answer. It unwraps to its *APIError and matches
-// ErrRateLimited.
-type RateLimitError struct {
-	*APIError
-	RetryAfter time.Duration // the server's Retry-After; 0 when it sent none
-}
-
-// Error adds the Retry-After delay to the APIError's message.
-func (e *RateLimitError) Error() string {
-	if e.RetryAfter > 0 {
-		return fmt.Sprintf("%s (retry after %s)", e.APIError.Error(), e.RetryAfter)
-	}
-	return e.APIError.Error()
-}
-
-// Unwrap returns the underlying *APIError.
-func (e *RateLimitError) Unwrap() error { return e.APIError }
 
 // ValidationError reports a request the client refused to send because the
 // server would refuse it with a 400: a missing source_id, an unknown merge
@@ -262,13 +249,10 @@ type errorBody struct {
 // a Retry-After date is read against now.
 func newResponseError(method, path string, resp *http.Response, now time.Time) (outcome, error) {
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	e := &APIError{StatusCode: resp.StatusCode, Method: method, Path: path, RequestID: clip(resp.Header.Get("X-Request-Id"), 200)}
+	e := &APIError{StatusCode: resp.StatusCode, Method: method, Path: path, RequestID: clip(resp.Header.Get("X-Request-Id"), 200),
+		RetryAfter: retryAfter(resp.Header, now)}
 	fromPlatform := fillFromBody(e, raw)
-	outcome := answerOutcome(resp.StatusCode, resp.Header, fromPlatform)
-	if resp.StatusCode == http.StatusTooManyRequests {
-		return outcome, &RateLimitError{APIError: e, RetryAfter: retryAfter(resp.Header, now)}
-	}
-	return outcome, e
+	return answerOutcome(resp.StatusCode, resp.Header, fromPlatform), e
 }
 
 // outcome is what an answer says about a request's effect.

@@ -265,9 +265,9 @@ func TestErrorStatusesEndToEnd(t *testing.T) {
 		}
 		clock.Advance(15 * time.Second)
 		_, err := c.Jobs.QueueStatus(ctx)
-		var rl *catalog.RateLimitError
+		var rl *catalog.APIError
 		if !errors.Is(err, catalog.ErrRateLimited) || !errors.As(err, &rl) || rl.RetryAfter != 45*time.Second {
-			t.Fatalf("got %v, want a RateLimitError with RetryAfter 45s", err)
+			t.Fatalf("got %v, want a 429 *APIError with RetryAfter 45s", err)
 		}
 	})
 }

@@ -304,9 +304,8 @@ func TestErrorAnswers(t *testing.T) {
 				t.Fatalf("message lacks the status: %v", err)
 			}
 			if tc.status == 429 {
-				var rl *RateLimitError
-				if !errors.As(err, &rl) || rl.RetryAfter != time.Minute {
-					t.Fatalf("got %#v, want a *RateLimitError with RetryAfter 1m", err)
+				if apiErr.RetryAfter != time.Minute {
+					t.Fatalf("got %#v, want an *APIError with RetryAfter 1m", err)
 				}
 			}
 			if tc.check != nil {
