@@ -121,20 +121,28 @@ func (e *ValidationError) Error() string {
 // Is matches ErrValidation.
 func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
 
-// BodyTooLargeError reports a request body over the client's limit; nothing
-// was sent. It matches ErrTooLarge, like the server's 413.
-type BodyTooLargeError struct {
-	Size  int64 // bytes the body would have had
-	Limit int64 // the client's limit, see WithMaxBodyBytes
+// TooLargeError reports a request body or a file over a size limit,
+// refused before the bytes past the limit were sent. It matches
+// ErrTooLarge, like the server's 413.
+type TooLargeError struct {
+	Name  string // the file's name; "" for a request body
+	Size  int64  // its size in bytes, or -1 when it is only known to exceed Limit
+	Limit int64  // the limit: WithMaxBodyBytes for a body, MaxFileBytes for a file
 }
 
-// Error gives the body size and the limit.
-func (e *BodyTooLargeError) Error() string {
-	return fmt.Sprintf("catalog: request body of %d bytes is over the %d-byte limit; nothing was sent", e.Size, e.Limit)
+// Error names the file (or the body), its size and the limit.
+func (e *TooLargeError) Error() string {
+	switch {
+	case e.Name == "":
+		return fmt.Sprintf("catalog: request body of %d bytes is over the %d-byte limit; nothing was sent", e.Size, e.Limit)
+	case e.Size < 0:
+		return fmt.Sprintf("catalog: %s: file larger than the limit of %d bytes", e.Name, e.Limit)
+	}
+	return fmt.Sprintf("catalog: %s: file of %d bytes is over the limit of %d bytes", e.Name, e.Size, e.Limit)
 }
 
 // Is matches ErrTooLarge.
-func (e *BodyTooLargeError) Is(target error) bool { return target == ErrTooLarge }
+func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
 
 // RowError is one input row that was not applied: rejected by the client's
 // validation before sending (Rejected is true) or reported failed by the

@@ -22,8 +22,8 @@ import (
 // Files are streamed: the client never holds one in memory, and a file is
 // refused before anything is sent when its name has an extension the
 // platform does not take (*FileTypeError) or, for a path, when it is over
-// MaxFileSize (*FileTooLargeError). A plain io.Reader is counted as it is
-// sent, and the request fails with a *FileTooLargeError once it goes past
+// MaxFileSize (*TooLargeError). A plain io.Reader is counted as it is
+// sent, and the request fails with a *TooLargeError once it goes past
 // MaxFileSize, before the bytes past the limit leave the client. The
 // client's body limit (WithMaxBodyBytes) is for JSON imports and does not
 // apply to files; its per-attempt timeout (WithTimeout) does.
@@ -197,7 +197,7 @@ func checkFileSize(path string) error {
 		return err
 	}
 	if fi.Size() > MaxFileSize {
-		return &FileTooLargeError{Name: filepath.Base(path), Size: fi.Size(), Limit: MaxFileSize}
+		return &TooLargeError{Name: filepath.Base(path), Size: fi.Size(), Limit: MaxFileSize}
 	}
 	return nil
 }
@@ -287,25 +287,6 @@ func (e *FileTypeError) Error() string {
 
 // Is matches ErrValidation.
 func (e *FileTypeError) Is(target error) bool { return target == ErrValidation }
-
-// FileTooLargeError reports a file over a size limit, refused before it was
-// read whole or sent. It matches ErrTooLarge, like the server's refusal.
-type FileTooLargeError struct {
-	Name  string // the file name
-	Size  int64  // the file's size, or -1 when it is only known to exceed Limit
-	Limit int64  // the limit, MaxFileSize unless set otherwise
-}
-
-// Error names the file, its size and the limit.
-func (e *FileTooLargeError) Error() string {
-	if e.Size < 0 {
-		return fmt.Sprintf("catalog: %s: file larger than the limit of %d bytes", e.Name, e.Limit)
-	}
-	return fmt.Sprintf("catalog: %s: file of %d bytes is over the limit of %d bytes", e.Name, e.Size, e.Limit)
-}
-
-// Is matches ErrTooLarge.
-func (e *FileTooLargeError) Is(target error) bool { return target == ErrTooLarge }
 
 // FileAnalysis is the analysis of an import file: its first rows, the
 // columns found in its header and statistics about each, as answered by

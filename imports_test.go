@@ -407,7 +407,7 @@ func TestUploadRefusedBeforeSending(t *testing.T) {
 	}
 	f.Close()
 	_, err = c.Imports.UploadFile(ctx, "default", path, nil)
-	var tl *catalog.FileTooLargeError
+	var tl *catalog.TooLargeError
 	if !errors.As(err, &tl) || tl.Size != catalog.MaxFileSize+1 || !errors.Is(err, catalog.ErrTooLarge) {
 		t.Errorf("a file over the limit: %v", err)
 	}
@@ -438,7 +438,7 @@ func (e *endlessCSV) Read(p []byte) (int, error) {
 }
 
 // A plain reader with no known size is counted as it is sent: past the
-// limit the upload fails with a *FileTooLargeError, the bytes past it
+// limit the upload fails with a *TooLargeError, the bytes past it
 // never leave the client, and neither side holds the file.
 func TestUploadOverLimitStreamed(t *testing.T) {
 	srv, c := newFake(t)
@@ -451,9 +451,9 @@ func TestUploadOverLimitStreamed(t *testing.T) {
 		Progress: func(n int64) { sent.Store(n) },
 	})
 	runtime.ReadMemStats(&after)
-	var tl *catalog.FileTooLargeError
+	var tl *catalog.TooLargeError
 	if !errors.As(err, &tl) || tl.Size != -1 || tl.Limit != catalog.MaxFileSize || errors.Is(err, catalog.ErrOutcomeUnknown) {
-		t.Fatalf("got %v, want a *FileTooLargeError", err)
+		t.Fatalf("got %v, want a *TooLargeError", err)
 	}
 	if s := sent.Load(); s > catalog.MaxFileSize || s < catalog.MaxFileSize-64<<10 {
 		t.Errorf("%d bytes sent, want up to the limit of %d", s, catalog.MaxFileSize)

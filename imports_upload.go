@@ -145,7 +145,7 @@ func (u *uploadBody) write(pw *io.PipeWriter, src io.Reader) error {
 		n, rerr := src.Read(buf)
 		if n > 0 {
 			if sent+int64(n) > u.limit {
-				return u.fail(&FileTooLargeError{Name: u.name, Size: -1, Limit: u.limit})
+				return u.fail(&TooLargeError{Name: u.name, Size: -1, Limit: u.limit})
 			}
 			if _, err := fw.Write(buf[:n]); err != nil {
 				return err // the transport stopped reading: the request failed

@@ -220,9 +220,9 @@ func TestRequestRefusedBeforeSending(t *testing.T) {
 				if tc.field != "" && (!errors.As(err, &ve) || ve.Field != tc.field) {
 					t.Fatalf("got %#v, want a *ValidationError on %s", err, tc.field)
 				}
-				var tl *BodyTooLargeError
+				var tl *TooLargeError
 				if tc.want == ErrTooLarge && (!errors.As(err, &tl) || tl.Limit != 300 || tl.Size <= 300) {
-					t.Fatalf("got %#v, want a *BodyTooLargeError", err)
+					t.Fatalf("got %#v, want a *TooLargeError", err)
 				}
 			}
 			if n := mt.GetTotalCallCount(); n != 0 {

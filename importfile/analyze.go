@@ -18,7 +18,7 @@ import (
 // size is the file's size in bytes when known, or -1: the rest of the file
 // is then read (and discarded) to count it. A size over Limits.MaxFileSize
 // (catalog.MaxFileSize by default) is refused with a
-// *catalog.FileTooLargeError before anything is read.
+// *catalog.TooLargeError before anything is read.
 //
 // Column types: a column is "number" when every non-empty cell reads with
 // ParseNumber (so "12,50" counts), else "boolean" when every one reads
@@ -39,7 +39,7 @@ func Analyze(r io.Reader, name string, size int64, opts *Options) (*catalog.File
 		return nil, &UnsupportedError{File: name, Type: t}
 	}
 	if lim.MaxFileSize > 0 && size > lim.MaxFileSize {
-		return nil, &catalog.FileTooLargeError{Name: name, Size: size, Limit: lim.MaxFileSize}
+		return nil, &catalog.TooLargeError{Name: name, Size: size, Limit: lim.MaxFileSize}
 	}
 	cr := &countingReader{r: r}
 	a := &catalog.FileAnalysis{FileName: name, FileSize: size, FileType: t,
@@ -71,7 +71,7 @@ func Analyze(r io.Reader, name string, size int64, opts *Options) (*catalog.File
 			return nil, readError(name, err)
 		}
 		if cr.n > max {
-			return nil, &catalog.FileTooLargeError{Name: name, Size: -1, Limit: max}
+			return nil, &catalog.TooLargeError{Name: name, Size: -1, Limit: max}
 		}
 		a.FileSize = cr.n
 	}

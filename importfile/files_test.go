@@ -365,7 +365,7 @@ func TestAnalyzeWindowsAndSize(t *testing.T) {
 		t.Fatalf("totalRows %d, preview %d, size %d", a.TotalRows, len(a.PreviewRows), a.FileSize)
 	}
 	_, err = Analyze(strings.NewReader(""), "big.csv", catalog.MaxFileSize+1, nil)
-	var tl *catalog.FileTooLargeError
+	var tl *catalog.TooLargeError
 	if !errors.As(err, &tl) || !errors.Is(err, catalog.ErrTooLarge) {
 		t.Fatalf("got %v", err)
 	}

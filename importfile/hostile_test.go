@@ -269,7 +269,7 @@ func TestCellAndColumnBounds(t *testing.T) {
 func TestFileSizeBounds(t *testing.T) {
 	src := &repeat{prefix: "a\n", c: '\n', n: 200}
 	_, errs := collect(t, src, "f.csv", &Options{Limits: Limits{MaxFileSize: 100}})
-	var tl *catalog.FileTooLargeError
+	var tl *catalog.TooLargeError
 	if len(errs) != 1 || !errors.As(errs[0], &tl) {
 		t.Fatalf("errors %v", errs)
 	}

@@ -240,7 +240,7 @@ func boundErr(file string, err error, lim Limits, line int, what string) error {
 	case errors.Is(err, errRecordBound):
 		return &LimitError{File: file, What: what, Limit: int64(lim.MaxRecordSize), Line: line}
 	case errors.Is(err, errFileBound):
-		return &catalog.FileTooLargeError{Name: file, Size: -1, Limit: lim.MaxFileSize}
+		return &catalog.TooLargeError{Name: file, Size: -1, Limit: lim.MaxFileSize}
 	}
 	return readError(file, err)
 }

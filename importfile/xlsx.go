@@ -37,7 +37,7 @@ func readXLSX(r io.Reader, file string, lim Limits, hdr func([]string), yield fu
 		return
 	}
 	if int64(len(data)) > maxFile {
-		yield(Row{}, &catalog.FileTooLargeError{Name: file, Size: -1, Limit: maxFile})
+		yield(Row{}, &catalog.TooLargeError{Name: file, Size: -1, Limit: maxFile})
 		return
 	}
 	if err := checkArchive(file, data, lim); err != nil {

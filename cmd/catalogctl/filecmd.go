@@ -231,7 +231,7 @@ func statFile(path string) (int64, error) {
 func clientFileError(err error) error {
 	var (
 		te *catalog.FileTypeError
-		tl *catalog.FileTooLargeError
+		tl *catalog.TooLargeError
 		ve *catalog.ValidationError
 	)
 	if errors.As(err, &te) || errors.As(err, &tl) || errors.As(err, &ve) {
