@@ -47,7 +47,7 @@
 // [ErrTooLarge], [ErrRateLimited] (with [APIError.RetryAfter]),
 // [ErrServer] (5xx). An error the client raises before sending matches the
 // sentinel of the answer the server would have given ([*ValidationError],
-// [*TooLargeError], [*FileTypeError]), so one
+// [*TooLargeError], [*FileFormatError]), so one
 // check covers both.
 //
 // The platform does not deduplicate imports, so a POST is retried only when

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -21,7 +20,7 @@ import (
 //
 // Files are streamed: the client never holds one in memory, and a file is
 // refused before anything is sent when its name has an extension the
-// platform does not take (*FileTypeError) or, for a path, when it is over
+// platform does not take (*FileFormatError) or, for a path, when it is over
 // MaxFileSize (*TooLargeError). A plain io.Reader is counted as it is
 // sent, and the request fails with a *TooLargeError once it goes past
 // MaxFileSize, before the bytes past the limit leave the client. The
@@ -218,11 +217,9 @@ func fileError(name string, err error) error {
 	if !hasLine && !strings.HasSuffix(apiErr.Message, "Format Error") {
 		return err
 	}
-	fe := &FileFormatError{File: name, Title: apiErr.Message, Details: apiErr.Details, Hint: apiErr.Hint}
-	fe.Code, _ = apiErr.TechnicalDetails["code"].(string)
-	fe.Line = wholeNumber(apiErr.TechnicalDetails["line"])
-	fe.Column = wholeNumber(apiErr.TechnicalDetails["column"])
-	return fe
+	code, _ := apiErr.TechnicalDetails["code"].(string)
+	return &FileFormatError{File: name, Title: apiErr.Message, Details: apiErr.Details, Hint: apiErr.Hint, Code: code,
+		Line: wholeNumber(apiErr.TechnicalDetails["line"]), Column: wholeNumber(apiErr.TechnicalDetails["column"])}
 }
 
 // wholeNumber reads a JSON number as an int; 0 for anything else.
@@ -258,35 +255,25 @@ const AcceptedExtensions = ".csv,.xlsx,.xls,.json,.ndjson"
 const MaxFileSize = 50_000_000
 
 // FileTypeOf returns the file type of a file name, by its extension (case
-// does not matter). An extension not in AcceptedExtensions yields a
-// *FileTypeError.
+// does not matter). Any other extension yields a *FileFormatError with
+// Code "UNSUPPORTED_FILE_TYPE" whose Hint names the accepted extensions.
 func FileTypeOf(name string) (FileType, error) {
 	ext := strings.ToLower(path.Ext(strings.ReplaceAll(name, `\`, "/")))
 	switch t := FileType(strings.TrimPrefix(ext, ".")); t {
 	case FileCSV, FileXLSX, FileXLS, FileJSON, FileNDJSON:
 		return t, nil
 	}
-	return "", &FileTypeError{Name: name, Ext: ext}
-}
-
-// FileTypeError reports a file whose extension is not one of
-// AcceptedExtensions. It matches ErrValidation, like the server's refusal.
-type FileTypeError struct {
-	Name string // the file name
-	Ext  string // its extension, with the dot; "" when it has none
-}
-
-// Error names the file and the extensions accepted.
-func (e *FileTypeError) Error() string {
-	what := "no extension"
-	if e.Ext != "" {
-		what = "extension " + strconv.Quote(e.Ext)
+	what := "the file name has no extension"
+	if ext != "" {
+		what = "the extension " + strconv.Quote(ext) + " is not one the platform reads"
 	}
-	return fmt.Sprintf("catalog: %s: unsupported file type (%s); accepted: %s", e.Name, what, AcceptedExtensions)
+	return "", &FileFormatError{File: name, Title: "Unsupported file type", Code: codeUnsupportedFileType,
+		Details: what, Hint: "save the file as one of " + AcceptedExtensions}
 }
 
-// Is matches ErrValidation.
-func (e *FileTypeError) Is(target error) bool { return target == ErrValidation }
+// codeUnsupportedFileType is FileFormatError.Code for a file name with an
+// extension the platform does not take.
+const codeUnsupportedFileType = "UNSUPPORTED_FILE_TYPE"
 
 // FileAnalysis is the analysis of an import file: its first rows, the
 // columns found in its header and statistics about each, as answered by
@@ -372,9 +359,10 @@ func (p *PreviewRow) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// FileFormatError reports a file that cannot be read as its type says, such
-// as a CSV file with inconsistent rows. The server answers it with this
-// body, which decodes into a FileFormatError:
+// FileFormatError reports a file the platform cannot read as a product
+// file: one whose extension is not a FileType ("Unsupported file type"), or
+// one that cannot be read as its type says, such as a CSV file with
+// inconsistent rows. The server answers the latter with this body:
 //
 //	{"error": "CSV Format Error", "details": "...", "hint": "...",
 //	 "technicalDetails": {"code": "CSV_INCONSISTENT_RECORD_LENGTH", "line": 42, "column": 7}}
@@ -386,16 +374,11 @@ type FileFormatError struct {
 	Title   string `json:"error"`   // a short title, such as "CSV Format Error"
 	Details string `json:"details"` // what is wrong, in words for the user
 	Hint    string `json:"hint"`    // how to fix it
-	// TechnicalDetails locate the fault; its fields read as e.Code, e.Line
-	// and e.Column.
-	TechnicalDetails `json:"technicalDetails"`
-}
-
-// TechnicalDetails locate a fault in a file.
-type TechnicalDetails struct {
-	Code   string `json:"code"`   // machine-readable, such as "CSV_INCONSISTENT_RECORD_LENGTH"
-	Line   int    `json:"line"`   // 1-based line; 0 when unknown
-	Column int    `json:"column"` // 1-based column; 0 when unknown
+	// Code is machine-readable, such as "CSV_INCONSISTENT_RECORD_LENGTH"
+	// or "UNSUPPORTED_FILE_TYPE".
+	Code   string `json:"code,omitempty"`
+	Line   int    `json:"line,omitempty"`   // 1-based line of the fault; 0 when unknown
+	Column int    `json:"column,omitempty"` // 1-based column of the fault; 0 when unknown
 }
 
 // Error reads: catalog: products.csv: line 42, column 7: CSV Format Error

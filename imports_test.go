@@ -393,8 +393,8 @@ func TestUploadRefusedBeforeSending(t *testing.T) {
 	srv, c := newFake(t)
 	ctx := context.Background()
 	_, err := c.Imports.Upload(ctx, "default", "catalog.pdf", strings.NewReader("x"), nil)
-	var te *catalog.FileTypeError
-	if !errors.As(err, &te) || !errors.Is(err, catalog.ErrValidation) {
+	var te *catalog.FileFormatError
+	if !errors.As(err, &te) || te.Code != "UNSUPPORTED_FILE_TYPE" || !errors.Is(err, catalog.ErrValidation) {
 		t.Errorf("a .pdf: %v", err)
 	}
 	path := filepath.Join(t.TempDir(), "huge.csv")

@@ -330,8 +330,8 @@ func TestUnsupportedFiles(t *testing.T) {
 		t.Fatalf("Analyze: %v", err)
 	}
 	_, errs = collect(t, strings.NewReader(""), "notes.txt", nil)
-	var fte *catalog.FileTypeError
-	if len(errs) != 1 || !errors.As(errs[0], &fte) || fte.Ext != ".txt" {
+	var fte *catalog.FileFormatError
+	if len(errs) != 1 || !errors.As(errs[0], &fte) || fte.Code != "UNSUPPORTED_FILE_TYPE" || !strings.Contains(fte.Details, `".txt"`) {
 		t.Fatalf("errors %v", errs)
 	}
 }

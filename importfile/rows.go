@@ -72,7 +72,7 @@ func (r *Row) Map() map[string]string {
 //
 // The stream goes on after a *CellError, which reports one row; any other
 // error is the last: the file's type is not read (*UnsupportedError,
-// *catalog.FileTypeError), a bound is exceeded (*LimitError), the file is
+// *catalog.FileFormatError), a bound is exceeded (*LimitError), the file is
 // malformed (*catalog.FileFormatError), or reading failed.
 func Rows(r io.Reader, name string, opts *Options) iter.Seq2[Row, error] {
 	return rows(r, name, opts, opts.limits(false), func([]string) {})

@@ -230,15 +230,14 @@ func statFile(path string) (int64, error) {
 // errors; the platform's refusals stay as they are.
 func clientFileError(err error) error {
 	var (
-		te *catalog.FileTypeError
+		fe *catalog.FileFormatError
 		tl *catalog.TooLargeError
 		ve *catalog.ValidationError
 	)
-	if errors.As(err, &te) || errors.As(err, &tl) || errors.As(err, &ve) {
+	if errors.As(err, &fe) && fe.Code == "UNSUPPORTED_FILE_TYPE" || errors.As(err, &tl) || errors.As(err, &ve) {
 		return &usageError{msg: err.Error(), err: err}
 	}
-	var fe *catalog.FileFormatError
-	if errors.As(err, &fe) {
+	if fe != nil {
 		return &formatError{fe: fe}
 	}
 	return err
