@@ -222,25 +222,6 @@ func uncounted(path string, succeeded, failed, sent int) error {
 	return unfollowable(http.MethodPost, path, fmt.Sprintf("the summary counts %d succeeded and %d failed of %d rows sent", succeeded, failed, sent))
 }
 
-// JobFailedError is returned by JobsService.Wait when a job ends in status
-// "failed". It matches ErrJobFailed; Job holds the final state, row errors
-// included.
-type JobFailedError struct {
-	Job *Job // the job as last read
-}
-
-// Error names the job and its failed row count.
-func (e *JobFailedError) Error() string {
-	msg := fmt.Sprintf("catalog: import job %s failed: %d of %d rows failed", e.Job.ID, e.Job.RowsFailed(), e.Job.TotalRows)
-	if len(e.Job.Errors) > 0 {
-		msg += " (first: " + e.Job.Errors[0].Reason + ")"
-	}
-	return msg
-}
-
-// Is matches ErrJobFailed.
-func (e *JobFailedError) Is(target error) bool { return target == ErrJobFailed }
-
 // errorBody is the platform's JSON error shape (that of its CSV format
 // errors, and the "message" spelling some endpoints use).
 type errorBody struct {

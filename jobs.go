@@ -180,8 +180,9 @@ func (o *WaitOptions) withDefaults() WaitOptions {
 // before it rather than skipped.
 //
 // A job that ends "completed" or "completed_with_errors" is returned with a
-// nil error (check Job.RowsFailed); one that ends "failed" is returned with
-// a *JobFailedError. When ctx ends first, the last job seen is returned with
+// nil error (check Job.FailedRows); one that ends "failed" is returned with
+// an error matching ErrJobFailed that names the job and its failed rows
+// (the job's Errors list them). When ctx ends first, the last job seen is returned with
 // an error wrapping ctx.Err().
 //
 // Polls GET /api/b2b/pim/jobs/{jobId} (operation getJob in api/openapi.yaml).
@@ -225,7 +226,7 @@ func waitForJob(ctx context.Context, jobs jobGetter, jobID string, o WaitOptions
 		}
 		switch {
 		case job.Status == JobFailed:
-			return job, &JobFailedError{Job: job}
+			return job, jobFailed(job)
 		case job.Status.Terminal():
 			return job, nil
 		case final: // the deadline leaves no time for another poll
@@ -273,6 +274,16 @@ func nextPoll(ctx context.Context, clock Clock, delay time.Duration) (sleep time
 		return sleep, false
 	}
 	return max(left-reserve, 0), true
+}
+
+// jobFailed is the error of a job that ended "failed": it matches
+// ErrJobFailed and names the job, its failed rows and the first reason.
+func jobFailed(job *Job) error {
+	first := ""
+	if len(job.Errors) > 0 {
+		first = " (first: " + job.Errors[0].Reason + ")"
+	}
+	return fmt.Errorf("%w: job %s: %d of %d rows failed%s", ErrJobFailed, job.ID, job.RowsFailed(), job.TotalRows, first)
 }
 
 func waitEnded(jobID string, job *Job, cause error) error {
