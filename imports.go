@@ -21,9 +21,9 @@ import (
 // Files are streamed: the client never holds one in memory, and a file is
 // refused before anything is sent when its name has an extension the
 // platform does not take (*FileFormatError) or, for a path, when it is over
-// MaxFileSize (*TooLargeError). A plain io.Reader is counted as it is
+// MaxFileBytes (*TooLargeError). A plain io.Reader is counted as it is
 // sent, and the request fails with a *TooLargeError once it goes past
-// MaxFileSize, before the bytes past the limit leave the client. The
+// MaxFileBytes, before the bytes past the limit leave the client. The
 // client's body limit (WithMaxBodyBytes) is for JSON imports and does not
 // apply to files; its per-attempt timeout (WithTimeout) does.
 type ImportsService service
@@ -63,7 +63,7 @@ func (s *ImportsService) Analyze(ctx context.Context, name string, r io.Reader, 
 }
 
 // AnalyzeFile is Analyze for the file at path, opened for each attempt, so
-// that a failed attempt can be sent again. A file over MaxFileSize is
+// that a failed attempt can be sent again. A file over MaxFileBytes is
 // refused before it is opened.
 //
 // POST /api/b2b/pim/import/analyze (operation analyzeFile in api/openapi.yaml)
@@ -84,7 +84,7 @@ func (s *ImportsService) analyze(ctx context.Context, name string, open func() (
 	}
 	var out FileAnalysis
 	call := &apiCall{method: http.MethodPost, path: analyzePath, out: &out, safe: true,
-		upload: newUploadBody(name, open, reopen, MaxFileSize, progress)}
+		upload: newUploadBody(name, open, reopen, MaxFileBytes, progress)}
 	if err := s.client.run(ctx, call); err != nil {
 		return nil, fileError(name, err)
 	}
@@ -138,7 +138,7 @@ func (s *ImportsService) Upload(ctx context.Context, sourceID, name string, r io
 
 // UploadFile is Upload for the file at path, opened for each attempt, so
 // that an attempt the server refused without applying it (a 429, say) can
-// be sent again. A file over MaxFileSize is refused before it is opened.
+// be sent again. A file over MaxFileBytes is refused before it is opened.
 //
 // POST /api/b2b/pim/import (operation uploadFile in api/openapi.yaml)
 func (s *ImportsService) UploadFile(ctx context.Context, sourceID, path string, opts *UploadOptions) (*Job, error) {
@@ -158,7 +158,7 @@ func (s *ImportsService) upload(ctx context.Context, sourceID, name string, open
 	if opts == nil {
 		opts = &UploadOptions{}
 	}
-	body := newUploadBody(name, open, reopen, MaxFileSize, opts.Progress)
+	body := newUploadBody(name, open, reopen, MaxFileBytes, opts.Progress)
 	body.field("source_id", sourceID)
 	if len(opts.FieldMappings) > 0 {
 		for from, to := range opts.FieldMappings {
@@ -188,15 +188,15 @@ func (s *ImportsService) upload(ctx context.Context, sourceID, name string, open
 	return out.Job, nil
 }
 
-// checkFileSize refuses a file over MaxFileSize before it is opened for
+// checkFileSize refuses a file over MaxFileBytes before it is opened for
 // sending.
 func checkFileSize(path string) error {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return err
 	}
-	if fi.Size() > MaxFileSize {
-		return &TooLargeError{Name: filepath.Base(path), Size: fi.Size(), Limit: MaxFileSize}
+	if fi.Size() > MaxFileBytes {
+		return &TooLargeError{Name: filepath.Base(path), Size: fi.Size(), Limit: MaxFileBytes}
 	}
 	return nil
 }
@@ -244,15 +244,15 @@ const (
 	FileNDJSON FileType = "ndjson" // one JSON object per line
 )
 
-// AcceptedExtensions lists the file name extensions of the file types, in
+// acceptedExtensions lists the file name extensions of the file types, in
 // the form of an HTML accept attribute.
-const AcceptedExtensions = ".csv,.xlsx,.xls,.json,.ndjson"
+const acceptedExtensions = ".csv,.xlsx,.xls,.json,.ndjson"
 
-// MaxFileSize is the largest import file the server takes: "50 MB". The
+// MaxFileBytes is the largest import file the server takes: "50 MB". The
 // server does not say whether it counts in decimal or binary megabytes, so
 // the client refuses from the smaller reading, 50,000,000 bytes, and never
 // sends a file the server may refuse for its size.
-const MaxFileSize = 50_000_000
+const MaxFileBytes = 50_000_000
 
 // FileTypeOf returns the file type of a file name, by its extension (case
 // does not matter). Any other extension yields a *FileFormatError with
@@ -268,7 +268,7 @@ func FileTypeOf(name string) (FileType, error) {
 		what = "the extension " + strconv.Quote(ext) + " is not one the platform reads"
 	}
 	return "", &FileFormatError{File: name, Title: "Unsupported file type", Code: codeUnsupportedFileType,
-		Details: what, Hint: "save the file as one of " + AcceptedExtensions}
+		Details: what, Hint: "save the file as one of " + acceptedExtensions}
 }
 
 // codeUnsupportedFileType is FileFormatError.Code for a file name with an
@@ -284,21 +284,14 @@ type FileAnalysis struct {
 	FileSize int64    `json:"fileSize"` // its size in bytes
 	FileType FileType `json:"fileType"` // its type, from its extension
 	// TotalRows is the number of data rows read, the header not counted:
-	// the analysis reads at most AnalysisRows of them.
+	// the analysis reads at most 15 of them.
 	TotalRows int `json:"totalRows"`
 	// Columns are the columns of the header, in file order.
 	Columns []ColumnAnalysis `json:"columns"`
-	// PreviewRows are the first PreviewRows rows, each mapping the column
+	// PreviewRows are the first rows, at most 10, each mapping the column
 	// names to the cells' text.
 	PreviewRows []PreviewRow `json:"previewRows"`
 }
-
-// The windows of an analysis.
-const (
-	AnalysisRows = 15 // data rows read by an analysis, at most
-	PreviewRows  = 10 // rows in FileAnalysis.PreviewRows, at most
-	SampleValues = 3  // values in ColumnAnalysis.SampleValues, at most
-)
 
 // ColumnAnalysis describes one column over the rows an analysis read.
 type ColumnAnalysis struct {
@@ -306,7 +299,7 @@ type ColumnAnalysis struct {
 	// Type is the type inferred from the column's non-empty cells: one of
 	// the ColumnType constants.
 	Type         ColumnType `json:"type"`
-	SampleValues []string   `json:"sampleValues"` // the first distinct non-empty values
+	SampleValues []string   `json:"sampleValues"` // the first distinct non-empty values, at most 3
 	TotalValues  int        `json:"totalValues"`  // cells that are not empty
 	UniqueCount  int        `json:"uniqueCount"`  // distinct non-empty values
 	EmptyCount   int        `json:"emptyCount"`   // empty or missing cells

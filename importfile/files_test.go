@@ -364,7 +364,7 @@ func TestAnalyzeWindowsAndSize(t *testing.T) {
 	if a.TotalRows != 15 || len(a.PreviewRows) != 10 || a.FileSize != int64(b.Len()) || a.PreviewRows[9]["sku"] != "S09" {
 		t.Fatalf("totalRows %d, preview %d, size %d", a.TotalRows, len(a.PreviewRows), a.FileSize)
 	}
-	_, err = Analyze(strings.NewReader(""), "big.csv", catalog.MaxFileSize+1, nil)
+	_, err = Analyze(strings.NewReader(""), "big.csv", catalog.MaxFileBytes+1, nil)
 	var tl *catalog.TooLargeError
 	if !errors.As(err, &tl) || !errors.Is(err, catalog.ErrTooLarge) {
 		t.Fatalf("got %v", err)
