@@ -82,7 +82,7 @@ func (s *ImportsService) analyze(ctx context.Context, name string, open func() (
 	if opts != nil {
 		progress = opts.Progress
 	}
-	var out FileAnalysis
+	var out wireAnalysis
 	call := &apiCall{method: http.MethodPost, path: analyzePath, out: &out, safe: true,
 		upload: newUploadBody(name, open, reopen, MaxFileBytes, progress)}
 	if err := s.client.run(ctx, call); err != nil {
@@ -91,7 +91,7 @@ func (s *ImportsService) analyze(ctx context.Context, name string, open func() (
 	if out.Columns == nil {
 		return nil, malformed(http.MethodPost, analyzePath, "no columns in the answer")
 	}
-	return &out, nil
+	return out.analysis(), nil
 }
 
 // UploadOptions are the optional fields of a file upload. A nil
@@ -290,7 +290,7 @@ type FileAnalysis struct {
 	Columns []ColumnAnalysis `json:"columns"`
 	// PreviewRows are the first rows, at most 10, each mapping the column
 	// names to the cells' text.
-	PreviewRows []PreviewRow `json:"previewRows"`
+	PreviewRows []map[string]string `json:"previewRows"`
 }
 
 // ColumnAnalysis describes one column over the rows an analysis read.
@@ -317,13 +317,30 @@ const (
 	ColumnDate    ColumnType = "date"
 )
 
-// PreviewRow is one row of a preview: the column names mapped to the cells'
-// text. Decoding accepts numbers and booleans too and keeps their JSON text,
-// as some spreadsheet readers answer typed values; null reads as "".
-type PreviewRow map[string]string
+// wireAnalysis is a FileAnalysis as the server answers it: its preview
+// rows may hold numbers, booleans and nulls (some spreadsheet readers
+// answer typed values), which read as their JSON text, null as "".
+type wireAnalysis struct {
+	FileAnalysis
+	PreviewRows []previewRow `json:"previewRows"`
+}
 
-// UnmarshalJSON accepts an object of strings, numbers, booleans and nulls.
-func (p *PreviewRow) UnmarshalJSON(data []byte) error {
+// analysis returns the FileAnalysis, with the preview rows as text.
+func (w *wireAnalysis) analysis() *FileAnalysis {
+	a := w.FileAnalysis
+	if w.PreviewRows != nil {
+		a.PreviewRows = make([]map[string]string, len(w.PreviewRows))
+		for i, r := range w.PreviewRows {
+			a.PreviewRows[i] = r
+		}
+	}
+	return &a
+}
+
+// previewRow is one preview row of the server's answer.
+type previewRow map[string]string
+
+func (p *previewRow) UnmarshalJSON(data []byte) error {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return err
@@ -332,7 +349,7 @@ func (p *PreviewRow) UnmarshalJSON(data []byte) error {
 		*p = nil
 		return nil
 	}
-	out := make(PreviewRow, len(raw))
+	out := make(previewRow, len(raw))
 	for k, v := range raw {
 		v = bytes.TrimSpace(v)
 		switch {

@@ -50,7 +50,7 @@ func Analyze(r io.Reader, name string, size int64, opts *Options) (*catalog.File
 	}
 	cr := &countingReader{r: r}
 	a := &catalog.FileAnalysis{FileName: name, FileSize: size, FileType: t,
-		Columns: []catalog.ColumnAnalysis{}, PreviewRows: []catalog.PreviewRow{}}
+		Columns: []catalog.ColumnAnalysis{}, PreviewRows: []map[string]string{}}
 	var cols columnStats
 	for row, err := range rows(cr, name, opts, lim, cols.addAll) {
 		if err != nil {
@@ -63,7 +63,7 @@ func Analyze(r io.Reader, name string, size int64, opts *Options) (*catalog.File
 		}
 		cols.row(&row, a.TotalRows)
 		if a.TotalRows < previewRows {
-			a.PreviewRows = append(a.PreviewRows, catalog.PreviewRow(row.Map()))
+			a.PreviewRows = append(a.PreviewRows, row.Map())
 		}
 		if a.TotalRows++; a.TotalRows == analysisRows {
 			break
