@@ -300,7 +300,7 @@ func failMethods(t *testing.T) []method {
 			}},
 		{name: "Jobs.Errors", missing: `{"meta":{"page":1,"per_page":100,"total":2}}`,
 			call: func(ctx context.Context, c *catalog.Client) result {
-				return firstErr(c.Jobs.Errors(ctx, "job-1", nil))
+				return firstErr(c.Jobs.Errors(ctx, "job-1"))
 			}},
 		{name: "Jobs.Wait", missing: okJob,
 			call: func(ctx context.Context, c *catalog.Client) result {

@@ -51,7 +51,7 @@ func uploadAndWait(t *testing.T, srv *catalogtest.Server, c *catalog.Client, sou
 func rowErrors(t *testing.T, c *catalog.Client, jobID string, perPage int) []catalog.RowError {
 	t.Helper()
 	var out []catalog.RowError
-	for e, err := range c.Jobs.Errors(context.Background(), jobID, &catalog.JobErrorsOptions{PerPage: perPage}) {
+	for e, err := range catalog.JobErrorPages(context.Background(), c, jobID, perPage) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -319,7 +319,7 @@ func TestJobErrorsPaging(t *testing.T) {
 
 	srv.ResetRequests()
 	seen := 0
-	for _, err := range c.Jobs.Errors(context.Background(), job.ID, &catalog.JobErrorsOptions{PerPage: 3}) {
+	for _, err := range catalog.JobErrorPages(context.Background(), c, job.ID, 3) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -330,7 +330,7 @@ func TestJobErrorsPaging(t *testing.T) {
 	if n := len(srv.Requests()); n != 2 {
 		t.Errorf("stopping after 4 errors made %d requests, want 2", n)
 	}
-	for _, err := range c.Jobs.Errors(context.Background(), "import_nope", nil) {
+	for _, err := range c.Jobs.Errors(context.Background(), "import_nope") {
 		if !errors.Is(err, catalog.ErrNotFound) {
 			t.Errorf("unknown job: %v", err)
 		}

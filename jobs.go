@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 )
 
@@ -295,18 +294,8 @@ func malformed(method, path, what string) error {
 	return fmt.Errorf("catalog: %s %s: malformed answer: %s", method, path, what)
 }
 
-// MaxErrorsPerPage is the largest page of row errors the server gives.
-const MaxErrorsPerPage = 100
-
-// JobErrorsOptions tune JobsService.Errors. A nil *JobErrorsOptions means
-// the defaults.
-type JobErrorsOptions struct {
-	// PerPage is the number of row errors asked for per request, 1 to
-	// MaxErrorsPerPage; 0 leaves it to the server (20).
-	PerPage int
-	// Page is the first page to read, counted from 1; 0 means 1.
-	Page int
-}
+// maxErrorsPerPage is the largest page of row errors the server gives.
+const maxErrorsPerPage = 100
 
 // wireRowError is a row error as the errors endpoint gives it: error is a
 // code such as validation_error and message the text; a server that gives
@@ -327,14 +316,14 @@ func (w wireRowError) rowError() RowError {
 	return e
 }
 
-// Errors returns the row errors of a job, fetching a page at a time as the
-// loop asks for more. For a file upload, RowError.Row is the row's line in
+// Errors returns every row error of a job, fetching a page (of 100, the
+// largest the server gives) at a time as the loop asks for more. For a file upload, RowError.Row is the row's line in
 // the file (1-based, the CSV header being line 1; the row number of the
 // sheet for XLSX); for a JSON import, the row's 0-based index in the
 // request. Code is the server's code, such as "validation_error", and
 // Reason its message. A failed page ends the sequence with its error.
 //
-//	for rowErr, err := range client.Jobs.Errors(ctx, job.ID, nil) {
+//	for rowErr, err := range client.Jobs.Errors(ctx, job.ID) {
 //		if err != nil {
 //			return err
 //		}
@@ -342,22 +331,19 @@ func (w wireRowError) rowError() RowError {
 //	}
 //
 // GET /api/b2b/pim/jobs/{jobId}/errors (operation listJobErrors in api/openapi.yaml)
-func (s *JobsService) Errors(ctx context.Context, jobID string, opts *JobErrorsOptions) iter.Seq2[RowError, error] {
-	var o JobErrorsOptions
-	if opts != nil {
-		o = *opts
-	}
+func (s *JobsService) Errors(ctx context.Context, jobID string) iter.Seq2[RowError, error] {
+	return s.errorPages(ctx, jobID, maxErrorsPerPage)
+}
+
+// errorPages is Errors asking for perPage row errors a request.
+func (s *JobsService) errorPages(ctx context.Context, jobID string, perPage int) iter.Seq2[RowError, error] {
 	return func(yield func(RowError, error) bool) {
 		if jobID == "" {
 			yield(RowError{}, &ValidationError{Field: "job_id", Reason: "required"})
 			return
 		}
-		if o.PerPage < 0 || o.PerPage > MaxErrorsPerPage {
-			yield(RowError{}, &ValidationError{Field: "per_page", Reason: "must be between 1 and " + strconv.Itoa(MaxErrorsPerPage)})
-			return
-		}
 		path := "/api/b2b/pim/jobs/" + url.PathEscape(jobID) + "/errors"
-		for w, err := range listPages[wireRowError](ctx, s.client, path, nil, o.Page, o.PerPage) {
+		for w, err := range listPages[wireRowError](ctx, s.client, path, nil, 1, perPage) {
 			if err != nil {
 				yield(RowError{}, err)
 				return
@@ -380,7 +366,7 @@ func (s *JobsService) allErrors(ctx context.Context, jobID string, listed []RowE
 		return listed
 	}
 	var all []RowError
-	for e, err := range s.Errors(ctx, jobID, &JobErrorsOptions{PerPage: MaxErrorsPerPage}) {
+	for e, err := range s.Errors(ctx, jobID) {
 		if err != nil {
 			return listed
 		}

@@ -83,7 +83,6 @@ func (a *app) uploadCommand() *cobra.Command {
 		idemKey        string
 		wait           bool
 		wf             waitFlags
-		perPage        int
 	)
 	cmd := &cobra.Command{
 		Use:   "upload FILE",
@@ -115,9 +114,6 @@ refused with its details, a hint, and the line and column of the fault
 			}
 			fields, err := m.fields()
 			if err != nil {
-				return err
-			}
-			if err := checkPerPage(perPage); err != nil {
 				return err
 			}
 			size, err := statFile(path)
@@ -161,7 +157,7 @@ refused with its details, a hint, and the line and column of the fault
 				a.printUpload(&up)
 			}
 			if !up.OK {
-				if up.Errors, err = a.printRowErrors(ctx, client, up.Job, perPage, "Row errors"); err != nil {
+				if up.Errors, err = a.printRowErrors(ctx, client, up.Job, "Row errors"); err != nil {
 					return err
 				}
 			}
@@ -183,7 +179,6 @@ refused with its details, a hint, and the line and column of the fault
 	fl.BoolVar(&updateExisting, "update-existing", true, "update the products that rows match by EAN; false makes such rows fail (sent only when given)")
 	fl.StringVar(&idemKey, "idempotency-key", "", "the upload's Idempotency-Key (generated unless set)")
 	fl.BoolVar(&wait, "wait", false, "follow the job until it ends, then print its row errors")
-	fl.IntVar(&perPage, "per-page", 0, fmt.Sprintf("with --wait, row errors read a request, 1 to %d (the platform's 20 unless set)", catalog.MaxErrorsPerPage))
 	wf.register(cmd)
 	return cmd
 }

@@ -55,21 +55,17 @@ Bound the wait with --wait-timeout.`,
 		}),
 	}
 	wf.register(wait)
-	var perPage int
 	errs := &cobra.Command{
 		Use:   "errors ID",
 		Short: "Print the row errors of an import job, a page at a time",
 		Long: `errors prints the job's status, then one line per row that failed, with its
 reason and the platform's code, read a page at a time as they print
-(Jobs.Errors; --per-page rows a request, 20 unless set). A file upload's rows
+(Jobs.Errors). A file upload's rows
 are named by their line in the file (the header is line 1), a JSON import's
 by their 0-based position in the request. --json prints one document with
 every row error.`,
 		Args: exactArgs("ID"),
 		RunE: wrap(func(cmd *cobra.Command, args []string) error {
-			if err := checkPerPage(perPage); err != nil {
-				return err
-			}
 			client, job, err := a.getJob(cmd.Context(), args[0])
 			if err != nil {
 				return err
@@ -77,7 +73,7 @@ every row error.`,
 			if !a.json {
 				fmt.Fprintf(a.stdout, "job %s: %s, %d failed rows\n", job.ID, job.Status, job.RowsFailed())
 			}
-			rowErrs, err := a.printRowErrors(cmd.Context(), client, job, perPage, "")
+			rowErrs, err := a.printRowErrors(cmd.Context(), client, job, "")
 			if err != nil {
 				return err
 			}
@@ -88,7 +84,6 @@ every row error.`,
 			return nil
 		}),
 	}
-	errs.Flags().IntVar(&perPage, "per-page", 0, fmt.Sprintf("row errors read a request, 1 to %d (the platform's 20 unless set)", catalog.MaxErrorsPerPage))
 	cmd.AddCommand(get, wait, errs)
 	return cmd
 }
@@ -145,23 +140,16 @@ func jobEnded(j *catalog.Job) error {
 	return nil
 }
 
-func checkPerPage(n int) error {
-	if n < 0 || n > catalog.MaxErrorsPerPage {
-		return usagef("--per-page %d: want 1 to %d", n, catalog.MaxErrorsPerPage)
-	}
-	return nil
-}
-
 // printRowErrors reads the row errors of job a page at a time (Jobs.Errors)
 // and prints one line each as they come, under title when it is not
 // empty; with --json it prints nothing and returns them all.
-func (a *app) printRowErrors(ctx context.Context, client *catalog.Client, job *catalog.Job, perPage int, title string) ([]rowErrorOut, error) {
+func (a *app) printRowErrors(ctx context.Context, client *catalog.Client, job *catalog.Job, title string) ([]rowErrorOut, error) {
 	label := "row"
 	if isFileJob(job) {
 		label = "line"
 	}
 	out := []rowErrorOut{}
-	for e, err := range client.Jobs.Errors(ctx, job.ID, &catalog.JobErrorsOptions{PerPage: perPage}) {
+	for e, err := range client.Jobs.Errors(ctx, job.ID) {
 		if err != nil {
 			return out, err
 		}

@@ -111,17 +111,12 @@ func run(ctx context.Context, path string) error {
 	fmt.Printf("job %s %s: %d rows, %d created, %d updated, %d failed\n",
 		job.ID, job.Status, job.TotalRows, job.CreatedRows, job.UpdatedRows, job.RowsFailed())
 
-	// 4. Its row errors, a page at a time.
-	const perPage = 2
-	i := 0
-	for rowErr, err := range client.Jobs.Errors(ctx, job.ID, &catalog.JobErrorsOptions{PerPage: perPage}) {
+	// 4. Its row errors, read a page at a time as the loop goes.
+	fmt.Println("  row errors:")
+	for rowErr, err := range client.Jobs.Errors(ctx, job.ID) {
 		if err != nil {
 			return fmt.Errorf("row errors: %w", err)
 		}
-		if i%perPage == 0 {
-			fmt.Printf("  row errors, page %d:\n", i/perPage+1)
-		}
-		i++
 		fmt.Printf("    line %d: %s: %s\n", rowErr.Row, rowErr.Code, rowErr.Reason)
 	}
 
