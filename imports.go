@@ -176,7 +176,7 @@ func (s *ImportsService) upload(ctx context.Context, sourceID, name string, open
 		body.field("update_existing", strconv.FormatBool(*opts.UpdateExisting))
 	}
 	var out struct {
-		Job *Job `json:"job"`
+		Job *wireJob `json:"job"`
 	}
 	call := &apiCall{method: http.MethodPost, path: uploadPath, out: &out, upload: body, idempotencyKey: opts.IdempotencyKey}
 	if err := s.client.run(ctx, call); err != nil {
@@ -185,7 +185,7 @@ func (s *ImportsService) upload(ctx context.Context, sourceID, name string, open
 	if out.Job == nil || out.Job.ID == "" {
 		return nil, unfollowable(http.MethodPost, uploadPath, "no job in the answer")
 	}
-	return out.Job, nil
+	return out.Job.job(), nil
 }
 
 // checkFileSize refuses a file over MaxFileBytes before it is opened for

@@ -100,7 +100,7 @@ func TestUploadSemicolonCSVWithBOM(t *testing.T) {
 		FieldMappings: map[string]string{"Prix": "pricing.list", "EAN": "ean"},
 		Progress:      func(sent int64) { progress = append(progress, sent) },
 	})
-	if job.Status != catalog.JobCompleted || job.TotalRows != 2 || job.ProcessedRows != 2 || job.CreatedRows != 2 || job.RowsFailed() != 0 {
+	if job.Status != catalog.JobCompleted || job.TotalRows != 2 || job.ProcessedRows != 2 || job.CreatedRows != 2 || job.FailedRows != 0 {
 		t.Fatalf("job: %+v", job)
 	}
 	a1, a2 := stored(t, srv, "A-1"), stored(t, srv, "A-2")

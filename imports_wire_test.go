@@ -21,3 +21,15 @@ func TestAnalysisPreviewRowsReadAsText(t *testing.T) {
 		t.Errorf("analysis %+v; preview rows (-want +got):\n%s", a, diff)
 	}
 }
+
+// A job read from a platform that counts error_rows, or created and
+// updated rows only, counts them in FailedRows and SuccessfulRows.
+func TestJobCountersReadUnderOneName(t *testing.T) {
+	var w wireJob
+	if err := json.Unmarshal([]byte(`{"job_id":"j","created_rows":2,"updated_rows":3,"error_rows":4}`), &w); err != nil {
+		t.Fatal(err)
+	}
+	if j := w.job(); j.SuccessfulRows != 5 || j.FailedRows != 4 {
+		t.Errorf("job %+v: want 5 succeeded, 4 failed", j)
+	}
+}

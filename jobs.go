@@ -44,11 +44,10 @@ type Job struct {
 	MergeMode       MergeMode  `json:"merge_mode,omitzero"`        // replace or partial
 	TotalRows       int        `json:"total_rows"`                 // rows in the job
 	ProcessedRows   int        `json:"processed_rows"`             // rows done so far
-	SuccessfulRows  int        `json:"successful_rows"`            // rows stored as a new version
-	FailedRows      int        `json:"failed_rows"`                // rows rejected; see Errors
+	SuccessfulRows  int        `json:"successful_rows"`            // rows stored as a new version (also read from created_rows + updated_rows)
+	FailedRows      int        `json:"failed_rows"`                // rows rejected, see Errors (also read from error_rows)
 	CreatedRows     int        `json:"created_rows"`               // successful rows that created a product
 	UpdatedRows     int        `json:"updated_rows"`               // successful rows that updated one
-	ErrorRows       int        `json:"error_rows,omitzero"`        // failed rows, as some platforms name them; see RowsFailed
 	AutoPublished   int        `json:"auto_published"`             // rows that met the auto-publish rules
 	Errors          []RowError `json:"import_errors,omitzero"`     // per-row failures; Row is the position in the job's products
 	BatchID         string     `json:"batch_id,omitzero"`          // from the request's batch_id or batch_metadata
@@ -63,20 +62,35 @@ type Job struct {
 	CompletedAt     time.Time  `json:"completed_at,omitzero"`      // when it ended; zero before
 }
 
-// RowsSucceeded returns the rows the job stored, under either naming of
-// the counters: successful_rows, or created_rows + updated_rows where the
-// platform counts inserts and updates instead.
-func (j *Job) RowsSucceeded() int {
-	if j.SuccessfulRows > 0 {
-		return j.SuccessfulRows
-	}
-	return j.CreatedRows + j.UpdatedRows
+// wireJob is a job as the platform answers it. Some platforms count
+// failed rows as error_rows, and stored rows as created_rows +
+// updated_rows without successful_rows; job reads both namings into
+// FailedRows and SuccessfulRows, so that every Job the client returns
+// counts them there.
+type wireJob struct {
+	Job
+	ErrorRows int `json:"error_rows"`
 }
 
-// RowsFailed returns the rows the job rejected, under either naming of the
-// counters: failed_rows, or error_rows.
-func (j *Job) RowsFailed() int {
-	return max(j.FailedRows, j.ErrorRows)
+func (w *wireJob) job() *Job {
+	j := w.Job
+	j.FailedRows = max(j.FailedRows, w.ErrorRows)
+	if j.SuccessfulRows == 0 {
+		j.SuccessfulRows = j.CreatedRows + j.UpdatedRows
+	}
+	return &j
+}
+
+// jobsOf reads a list of wire jobs.
+func jobsOf(ws []wireJob) []Job {
+	if ws == nil {
+		return nil
+	}
+	out := make([]Job, len(ws))
+	for i := range ws {
+		out[i] = *ws[i].job()
+	}
+	return out
 }
 
 // rowCounts is what a finished job of n rows says of them, read by its
@@ -86,7 +100,7 @@ func (j *Job) RowsFailed() int {
 // stored. Otherwise it says nothing (0, 0), which leaves the rows the
 // errors do not name unknown.
 func (j *Job) rowCounts(n int) (succeeded, failed int) {
-	if s, f := j.RowsSucceeded(), j.RowsFailed(); s+f > 0 {
+	if s, f := j.SuccessfulRows, j.FailedRows; s+f > 0 {
 		return s, f
 	}
 	switch {
@@ -107,7 +121,7 @@ func (s *JobsService) Get(ctx context.Context, jobID string) (*Job, error) {
 	}
 	path := "/api/b2b/pim/jobs/" + url.PathEscape(jobID)
 	var out struct {
-		Job *Job `json:"job"`
+		Job *wireJob `json:"job"`
 	}
 	if err := s.client.do(ctx, http.MethodGet, path, nil, &out); err != nil {
 		return nil, err
@@ -115,7 +129,7 @@ func (s *JobsService) Get(ctx context.Context, jobID string) (*Job, error) {
 	if out.Job == nil || out.Job.ID == "" {
 		return nil, malformed(http.MethodGet, path, "no job in the answer")
 	}
-	return out.Job, nil
+	return out.Job.job(), nil
 }
 
 // QueueStatus is a snapshot of the import queue.
@@ -138,11 +152,17 @@ type QueueStats struct {
 //
 // GET /api/b2b/pim/import/queue (operation getQueueStatus in api/openapi.yaml)
 func (s *JobsService) QueueStatus(ctx context.Context) (*QueueStatus, error) {
-	var out QueueStatus
+	var out struct {
+		QueueStatus
+		PendingJobs    []wireJob `json:"pending_jobs"`
+		ProcessingJobs []wireJob `json:"processing_jobs"`
+	}
 	if err := s.client.do(ctx, http.MethodGet, queuePath, nil, &out); err != nil {
 		return nil, err
 	}
-	return &out, nil
+	q := out.QueueStatus
+	q.PendingJobs, q.ProcessingJobs = jobsOf(out.PendingJobs), jobsOf(out.ProcessingJobs)
+	return &q, nil
 }
 
 // WaitOptions tune JobsService.Wait. A nil *WaitOptions means the defaults.
@@ -282,7 +302,7 @@ func jobFailed(job *Job) error {
 	if len(job.Errors) > 0 {
 		first = " (first: " + job.Errors[0].Reason + ")"
 	}
-	return fmt.Errorf("%w: job %s: %d of %d rows failed%s", ErrJobFailed, job.ID, job.RowsFailed(), job.TotalRows, first)
+	return fmt.Errorf("%w: job %s: %d of %d rows failed%s", ErrJobFailed, job.ID, job.FailedRows, job.TotalRows, first)
 }
 
 func waitEnded(jobID string, job *Job, cause error) error {

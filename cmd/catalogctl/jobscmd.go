@@ -71,7 +71,7 @@ every row error.`,
 				return err
 			}
 			if !a.json {
-				fmt.Fprintf(a.stdout, "job %s: %s, %d failed rows\n", job.ID, job.Status, job.RowsFailed())
+				fmt.Fprintf(a.stdout, "job %s: %s, %d failed rows\n", job.ID, job.Status, job.FailedRows)
 			}
 			rowErrs, err := a.printRowErrors(cmd.Context(), client, job, "")
 			if err != nil {
@@ -79,7 +79,7 @@ every row error.`,
 			}
 			if a.json {
 				a.emitJSON(map[string]any{"ok": true, "command": "jobs errors", "job_id": job.ID,
-					"status": job.Status, "failed_rows": job.RowsFailed(), "errors": rowErrs})
+					"status": job.Status, "failed_rows": job.FailedRows, "errors": rowErrs})
 			}
 			return nil
 		}),
@@ -134,8 +134,8 @@ func (a *app) waitJob(ctx context.Context, client *catalog.Client, id string, wf
 // jobEnded is the error of a job that ended other than completed with
 // every row applied.
 func jobEnded(j *catalog.Job) error {
-	if j.Status != catalog.JobCompleted || j.RowsFailed() > 0 {
-		return &rowsError{msg: fmt.Sprintf("job %s ended %s: %s failed", j.ID, j.Status, plural(j.RowsFailed(), "row", "rows"))}
+	if j.Status != catalog.JobCompleted || j.FailedRows > 0 {
+		return &rowsError{msg: fmt.Sprintf("job %s ended %s: %s failed", j.ID, j.Status, plural(j.FailedRows, "row", "rows"))}
 	}
 	return nil
 }
@@ -200,7 +200,7 @@ func (a *app) printJobHeader(j *catalog.Job) {
 	w := a.stdout
 	fmt.Fprintf(w, "job %s (%s, source %s): %s\n", j.ID, j.Type, j.SourceID, j.Status)
 	fmt.Fprintf(w, "  rows %d: %d processed, %d succeeded (%d created, %d updated), %d failed, %d auto-published\n",
-		j.TotalRows, j.ProcessedRows, j.RowsSucceeded(), j.CreatedRows, j.UpdatedRows, j.RowsFailed(), j.AutoPublished)
+		j.TotalRows, j.ProcessedRows, j.SuccessfulRows, j.CreatedRows, j.UpdatedRows, j.FailedRows, j.AutoPublished)
 	if j.BatchID != "" {
 		fmt.Fprintf(w, "  batch %s part %d of %d\n", j.BatchID, j.BatchPart, j.BatchTotalParts)
 	}

@@ -109,7 +109,7 @@ func run(ctx context.Context, path string) error {
 		return fmt.Errorf("waiting for %s: %w", job.ID, err)
 	}
 	fmt.Printf("job %s %s: %d rows, %d created, %d updated, %d failed\n",
-		job.ID, job.Status, job.TotalRows, job.CreatedRows, job.UpdatedRows, job.RowsFailed())
+		job.ID, job.Status, job.TotalRows, job.CreatedRows, job.UpdatedRows, job.FailedRows)
 
 	// 4. Its row errors, read a page at a time as the loop goes.
 	fmt.Println("  row errors:")
