@@ -278,9 +278,14 @@ func failMethods(t *testing.T) []method {
 				_, err := c.Imports.Analyze(ctx, "products.csv", csv(), nil)
 				return result{err: err}
 			}},
-		{name: "Imports.AnalyzeFile", missing: `{"fileName":"products.csv"}`,
+		{name: "Imports.Analyze of an *os.File", missing: `{"fileName":"products.csv"}`,
 			call: func(ctx context.Context, c *catalog.Client) result {
-				_, err := c.Imports.AnalyzeFile(ctx, csvPath, nil)
+				f, err := os.Open(csvPath)
+				if err != nil {
+					return result{err: err}
+				}
+				defer f.Close()
+				_, err = c.Imports.Analyze(ctx, "products.csv", f, nil)
 				return result{err: err}
 			}},
 		{name: "Imports.Upload", write: true, missing: `{"success":true}`,
@@ -288,9 +293,14 @@ func failMethods(t *testing.T) []method {
 				_, err := c.Imports.Upload(ctx, src, "products.csv", csv(), nil)
 				return result{err: err}
 			}},
-		{name: "Imports.UploadFile", write: true, missing: `{"success":true}`,
+		{name: "Imports.Upload of an *os.File", write: true, missing: `{"success":true}`,
 			call: func(ctx context.Context, c *catalog.Client) result {
-				_, err := c.Imports.UploadFile(ctx, src, csvPath, nil)
+				f, err := os.Open(csvPath)
+				if err != nil {
+					return result{err: err}
+				}
+				defer f.Close()
+				_, err = c.Imports.Upload(ctx, src, "products.csv", f, nil)
 				return result{err: err}
 			}},
 		{name: "Jobs.Get", missing: okJob,

@@ -5,11 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -18,10 +17,20 @@ import (
 // export and uploading it for the platform to import. Product imports from
 // Go values are on ProductsService; import sources on SourcesService.
 //
-// Files are streamed: the client never holds one in memory, and a file is
-// refused before anything is sent when its name has an extension the
-// platform does not take (*FileFormatError) or, for a path, when it is over
-// MaxFileBytes (*TooLargeError). A plain io.Reader is counted as it is
+// Files are streamed: the client never holds one in memory. Pass an
+// *os.File (any io.ReadSeeker) where you can:
+//
+//	f, err := os.Open("export.csv")
+//	defer f.Close()
+//	job, err := client.Imports.Upload(ctx, "erp", filepath.Base(f.Name()), f, nil)
+//
+// Its size is then known up front, and a failed attempt can be sent again
+// from where the reader was at the call. A plain io.Reader is read once, so
+// a failed attempt is not sent again unless nothing of it was read.
+//
+// A file is refused before anything is sent when its name has an extension
+// the platform does not take (*FileFormatError) or, for a seeker, when it is
+// over MaxFileBytes (*TooLargeError). A plain io.Reader is counted as it is
 // sent, and the request fails with a *TooLargeError once it goes past
 // MaxFileBytes, before the bytes past the limit leave the client. The
 // client's body limit (WithMaxBodyBytes) is for JSON imports and does not
@@ -46,8 +55,8 @@ type AnalyzeOptions struct {
 // Analyze sends a file to the platform's analyzer and returns its
 // analysis: the columns of its header with their inferred type, sample
 // values and counts, and its first rows. name is the file's name, whose
-// extension says its type (see FileTypeOf); r is its content, read once.
-// Package importfile computes the same analysis locally, with no server.
+// extension says its type (see FileTypeOf); r is its content (see
+// ImportsService for an *os.File and for retries). Package importfile computes the same analysis locally, with no server.
 //
 // A file the server cannot read is answered with a *FileFormatError that
 // locates the fault (errors.As; it matches ErrValidation). The analysis
@@ -59,23 +68,15 @@ func (s *ImportsService) Analyze(ctx context.Context, name string, r io.Reader, 
 	if r == nil {
 		return nil, &ValidationError{Field: "file", Reason: "required"}
 	}
-	return s.analyze(ctx, name, func() (io.Reader, error) { return r, nil }, false, opts)
+	return s.analyze(ctx, name, r, opts)
 }
 
-// AnalyzeFile is Analyze for the file at path, opened for each attempt, so
-// that a failed attempt can be sent again. A file over MaxFileBytes is
-// refused before it is opened.
-//
-// POST /api/b2b/pim/import/analyze (operation analyzeFile in api/openapi.yaml)
-func (s *ImportsService) AnalyzeFile(ctx context.Context, path string, opts *AnalyzeOptions) (*FileAnalysis, error) {
-	if err := checkFileSize(path); err != nil {
+func (s *ImportsService) analyze(ctx context.Context, name string, r io.Reader, opts *AnalyzeOptions) (*FileAnalysis, error) {
+	if _, err := FileTypeOf(name); err != nil {
 		return nil, err
 	}
-	return s.analyze(ctx, filepath.Base(path), openFile(path), true, opts)
-}
-
-func (s *ImportsService) analyze(ctx context.Context, name string, open func() (io.Reader, error), reopen bool, opts *AnalyzeOptions) (*FileAnalysis, error) {
-	if _, err := FileTypeOf(name); err != nil {
+	open, reopen, err := fileSource(name, r)
+	if err != nil {
 		return nil, err
 	}
 	var progress func(int64)
@@ -119,9 +120,8 @@ type UploadOptions struct {
 // the source sourceID, and returns the job it queued (status pending);
 // follow it with JobsService.Wait and read its row errors with
 // JobsService.Errors. name is the file's name, whose extension says its
-// type (see FileTypeOf); r is its content, streamed and read once, so a
-// failed attempt is not sent again unless nothing of r was read. Use
-// UploadFile for a file on disk.
+// type (see FileTypeOf); r is its content, streamed (see ImportsService
+// for an *os.File and for retries).
 //
 // Like every import, an upload whose answer is lost after the whole file
 // was sent returns an *OutcomeUnknownError: the platform may have queued
@@ -133,26 +133,18 @@ func (s *ImportsService) Upload(ctx context.Context, sourceID, name string, r io
 	if r == nil {
 		return nil, &ValidationError{Field: "file", Reason: "required"}
 	}
-	return s.upload(ctx, sourceID, name, func() (io.Reader, error) { return r, nil }, false, opts)
+	return s.upload(ctx, sourceID, name, r, opts)
 }
 
-// UploadFile is Upload for the file at path, opened for each attempt, so
-// that an attempt the server refused without applying it (a 429, say) can
-// be sent again. A file over MaxFileBytes is refused before it is opened.
-//
-// POST /api/b2b/pim/import (operation uploadFile in api/openapi.yaml)
-func (s *ImportsService) UploadFile(ctx context.Context, sourceID, path string, opts *UploadOptions) (*Job, error) {
-	if err := checkFileSize(path); err != nil {
-		return nil, err
-	}
-	return s.upload(ctx, sourceID, filepath.Base(path), openFile(path), true, opts)
-}
-
-func (s *ImportsService) upload(ctx context.Context, sourceID, name string, open func() (io.Reader, error), reopen bool, opts *UploadOptions) (*Job, error) {
+func (s *ImportsService) upload(ctx context.Context, sourceID, name string, r io.Reader, opts *UploadOptions) (*Job, error) {
 	if sourceID == "" {
 		return nil, &ValidationError{Field: "source_id", Reason: "required"}
 	}
 	if _, err := FileTypeOf(name); err != nil {
+		return nil, err
+	}
+	open, reopen, err := fileSource(name, r)
+	if err != nil {
 		return nil, err
 	}
 	if opts == nil {
@@ -188,21 +180,36 @@ func (s *ImportsService) upload(ctx context.Context, sourceID, name string, open
 	return out.Job.job(), nil
 }
 
-// checkFileSize refuses a file over MaxFileBytes before it is opened for
-// sending.
-func checkFileSize(path string) error {
-	fi, err := os.Stat(path)
+// fileSource returns how each attempt reads the file r. A reader that
+// seeks (an *os.File, a bytes.Reader) is measured against MaxFileBytes and
+// read again from its current offset by every attempt (reopen); any other,
+// or one whose Seek fails (a pipe), is read once.
+func fileSource(name string, r io.Reader) (open func() (io.Reader, error), reopen bool, err error) {
+	once := func() (io.Reader, error) { return r, nil }
+	rs, ok := r.(io.ReadSeeker)
+	if !ok {
+		return once, false, nil
+	}
+	start, err := rs.Seek(0, io.SeekCurrent)
 	if err != nil {
-		return err
+		return once, false, nil
 	}
-	if fi.Size() > MaxFileBytes {
-		return &TooLargeError{Name: filepath.Base(path), Size: fi.Size(), Limit: MaxFileBytes}
+	end, err := rs.Seek(0, io.SeekEnd)
+	if err == nil {
+		_, err = rs.Seek(start, io.SeekStart)
 	}
-	return nil
-}
-
-func openFile(path string) func() (io.Reader, error) {
-	return func() (io.Reader, error) { return os.Open(path) }
+	if err != nil {
+		return nil, false, fmt.Errorf("catalog: measuring %s: %w", name, err)
+	}
+	if end-start > MaxFileBytes {
+		return nil, false, &TooLargeError{Name: name, Size: end - start, Limit: MaxFileBytes}
+	}
+	return func() (io.Reader, error) {
+		if _, err := rs.Seek(start, io.SeekStart); err != nil {
+			return nil, err
+		}
+		return rs, nil
+	}, true, nil
 }
 
 // fileError turns the server's refusal of a file that it could not read,

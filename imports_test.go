@@ -366,9 +366,14 @@ func TestAnalyzeLocalAndServerAgree(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fromPath, err := c.Imports.AnalyzeFile(context.Background(), path, nil)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fromPath, err := c.Imports.Analyze(context.Background(), "items.csv", f, nil)
 	if err != nil || !cmp.Equal(fromPath, remote) {
-		t.Errorf("AnalyzeFile: %v, %+v", err, fromPath)
+		t.Errorf("Analyze of an *os.File: %v, %+v", err, fromPath)
 	}
 }
 
@@ -406,7 +411,11 @@ func TestUploadRefusedBeforeSending(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	_, err = c.Imports.UploadFile(ctx, "default", path, nil)
+	if f, err = os.Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	_, err = c.Imports.Upload(ctx, "default", "huge.csv", f, nil)
 	var tl *catalog.TooLargeError
 	if !errors.As(err, &tl) || tl.Size != catalog.MaxFileBytes+1 || !errors.Is(err, catalog.ErrTooLarge) {
 		t.Errorf("a file over the limit: %v", err)
@@ -530,7 +539,7 @@ func TestUploadWithoutCDN(t *testing.T) {
 	}
 }
 
-// An upload from a path is sent again after a refusal that applied
+// An upload from an *os.File is sent again after a refusal that applied
 // nothing; one from a plain reader is sent once.
 func TestUploadRetries(t *testing.T) {
 	for _, fromPath := range []bool{true, false} {
@@ -549,9 +558,15 @@ func TestUploadRetries(t *testing.T) {
 				if err := os.WriteFile(path, data, 0o644); err != nil {
 					t.Fatal(err)
 				}
-				job, err = c.Imports.UploadFile(context.Background(), "default", path, nil)
+				f, err := os.Open(path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				job, err = c.Imports.Upload(context.Background(), "default", "retry.csv", f, nil)
 			} else {
-				job, err = c.Imports.Upload(context.Background(), "default", "retry.csv", bytes.NewReader(data), nil)
+				plain := struct{ io.Reader }{bytes.NewReader(data)} // no Seek
+				job, err = c.Imports.Upload(context.Background(), "default", "retry.csv", plain, nil)
 			}
 			reqs := srv.Requests()
 			if fromPath {

@@ -2,6 +2,9 @@ package catalog
 
 import (
 	"encoding/json"
+	"io"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -31,5 +34,34 @@ func TestJobCountersReadUnderOneName(t *testing.T) {
 	}
 	if j := w.job(); j.SuccessfulRows != 5 || j.FailedRows != 4 {
 		t.Errorf("job %+v: want 5 succeeded, 4 failed", j)
+	}
+}
+
+// A reader that seeks is read from its offset at the call by every
+// attempt; a pipe, whose Seek fails, is read once.
+func TestFileSourceRereadsFromTheCallsOffset(t *testing.T) {
+	r := strings.NewReader("skip|a,b\n1,2\n")
+	r.Seek(5, io.SeekStart)
+	open, reopen, err := fileSource("f.csv", r)
+	if err != nil || !reopen {
+		t.Fatalf("fileSource: %v, reopen %v", err, reopen)
+	}
+	for range 2 {
+		src, err := open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := io.ReadAll(src); string(b) != "a,b\n1,2\n" {
+			t.Fatalf("read %q", b)
+		}
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	defer pw.Close()
+	if _, reopen, err := fileSource("p.csv", pr); err != nil || reopen {
+		t.Errorf("a pipe: %v, reopen %v; want it read once", err, reopen)
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"os/signal"
@@ -87,14 +88,22 @@ func run(ctx context.Context, path string) error {
 	}
 
 	// 2. The server's analysis of the same file.
-	remote, err := client.Imports.AnalyzeFile(ctx, path, nil)
+	// An *os.File is read from its current offset, and again by a retry.
+	if f, err = os.Open(path); err != nil {
+		return err
+	}
+	defer f.Close()
+	remote, err := client.Imports.Analyze(ctx, filepath.Base(path), f, nil)
 	if err != nil {
 		return fmt.Errorf("server analysis: %w", err)
 	}
 	fmt.Printf("server analysis: %d columns, %d rows read\n", len(remote.Columns), remote.TotalRows)
 
 	// 3. Upload it and follow the job.
-	job, err := client.Imports.UploadFile(ctx, sourceID, path, &catalog.UploadOptions{
+	if _, err := f.Seek(0, io.SeekStart); err != nil { // back to the start after the analysis
+		return err
+	}
+	job, err := client.Imports.Upload(ctx, sourceID, filepath.Base(path), f, &catalog.UploadOptions{
 		FieldMappings: mapping,
 		Progress:      func(sent int64) { fmt.Printf("  sent %d bytes\n", sent) },
 	})
