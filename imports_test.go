@@ -558,9 +558,9 @@ func TestUploadRetries(t *testing.T) {
 				if err := os.WriteFile(path, data, 0o644); err != nil {
 					t.Fatal(err)
 				}
-				f, err := os.Open(path)
-				if err != nil {
-					t.Fatal(err)
+				f, openErr := os.Open(path)
+				if openErr != nil {
+					t.Fatal(openErr)
 				}
 				defer f.Close()
 				job, err = c.Imports.Upload(context.Background(), "default", "retry.csv", f, nil)
