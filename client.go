@@ -169,7 +169,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 // caller can decide what to do about it.
 func (c *Client) run(ctx context.Context, a *apiCall) error {
 	if size := int64(len(a.body)); a.upload == nil && size > c.maxBody {
-		return &BodyTooLargeError{Size: size, Limit: c.maxBody}
+		return &TooLargeError{Size: size, Limit: c.maxBody}
 	}
 	resp, err := c.send(ctx, a)
 	if err != nil {

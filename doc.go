@@ -44,10 +44,10 @@
 // An answer with a status of 300 or more is an [*APIError], which matches
 // the sentinel of its status with errors.Is: [ErrValidation] (400),
 // [ErrUnauthorized], [ErrForbidden], [ErrNotFound], [ErrConflict],
-// [ErrTooLarge], [ErrRateLimited] (a [*RateLimitError], with RetryAfter),
+// [ErrTooLarge], [ErrRateLimited] (with [APIError.RetryAfter]),
 // [ErrServer] (5xx). An error the client raises before sending matches the
 // sentinel of the answer the server would have given ([*ValidationError],
-// [*BodyTooLargeError], [*FileTypeError], [*FileTooLargeError]), so one
+// [*TooLargeError], [*FileFormatError]), so one
 // check covers both.
 //
 // The platform does not deduplicate imports, so a POST is retried only when

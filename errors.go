@@ -45,7 +45,8 @@ const maxErrorField = 1 << 10
 //	{"error": "...", "code": "...", "details": "...", "hint": "...", "technicalDetails": {...}}
 //
 // A body that is empty, not JSON or cut short still yields an APIError with
-// the status and the start of the body as Message.
+// the status and the start of the body as Message. A 429 is an APIError
+// too: it matches ErrRateLimited, and RetryAfter says when to come back.
 type APIError struct {
 	StatusCode       int            // HTTP status
 	Method           string         // request method
@@ -56,6 +57,7 @@ type APIError struct {
 	Hint             string         // the body's "hint"
 	TechnicalDetails map[string]any // the body's "technicalDetails"
 	RequestID        string         // the answer's X-Request-Id header, for the platform's support; "" when none
+	RetryAfter       time.Duration  // the answer's Retry-After (a 429's, or a 503's); 0 when none
 }
 
 // Error describes the call and the answer: method, path, status, code and message.
@@ -73,6 +75,9 @@ func (e *APIError) Error() string {
 	}
 	if e.RequestID != "" {
 		b.WriteString(" (request id " + e.RequestID + ")")
+	}
+	if e.RetryAfter > 0 {
+		b.WriteString(" (retry after " + e.RetryAfter.String() + ")")
 	}
 	return b.String()
 }
@@ -100,24 +105,6 @@ func (e *APIError) Is(target error) bool {
 	return false
 }
 
-// RateLimitError is a 429 answer. It unwraps to its *APIError and matches
-// ErrRateLimited.
-type RateLimitError struct {
-	*APIError
-	RetryAfter time.Duration // the server's Retry-After; 0 when it sent none
-}
-
-// Error adds the Retry-After delay to the APIError's message.
-func (e *RateLimitError) Error() string {
-	if e.RetryAfter > 0 {
-		return fmt.Sprintf("%s (retry after %s)", e.APIError.Error(), e.RetryAfter)
-	}
-	return e.APIError.Error()
-}
-
-// Unwrap returns the underlying *APIError.
-func (e *RateLimitError) Unwrap() error { return e.APIError }
-
 // ValidationError reports a request the client refused to send because the
 // server would refuse it with a 400: a missing source_id, an unknown merge
 // mode, an empty or oversized products list. It matches ErrValidation.
@@ -134,20 +121,28 @@ func (e *ValidationError) Error() string {
 // Is matches ErrValidation.
 func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
 
-// BodyTooLargeError reports a request body over the client's limit; nothing
-// was sent. It matches ErrTooLarge, like the server's 413.
-type BodyTooLargeError struct {
-	Size  int64 // bytes the body would have had
-	Limit int64 // the client's limit, see WithMaxBodyBytes
+// TooLargeError reports a request body or a file over a size limit,
+// refused before the bytes past the limit were sent. It matches
+// ErrTooLarge, like the server's 413.
+type TooLargeError struct {
+	Name  string // the file's name; "" for a request body
+	Size  int64  // its size in bytes, or -1 when it is only known to exceed Limit
+	Limit int64  // the limit: WithMaxBodyBytes for a body, MaxFileBytes for a file
 }
 
-// Error gives the body size and the limit.
-func (e *BodyTooLargeError) Error() string {
-	return fmt.Sprintf("catalog: request body of %d bytes is over the %d-byte limit; nothing was sent", e.Size, e.Limit)
+// Error names the file (or the body), its size and the limit.
+func (e *TooLargeError) Error() string {
+	switch {
+	case e.Name == "":
+		return fmt.Sprintf("catalog: request body of %d bytes is over the %d-byte limit; nothing was sent", e.Size, e.Limit)
+	case e.Size < 0:
+		return fmt.Sprintf("catalog: %s: file larger than the limit of %d bytes", e.Name, e.Limit)
+	}
+	return fmt.Sprintf("catalog: %s: file of %d bytes is over the limit of %d bytes", e.Name, e.Size, e.Limit)
 }
 
 // Is matches ErrTooLarge.
-func (e *BodyTooLargeError) Is(target error) bool { return target == ErrTooLarge }
+func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
 
 // RowError is one input row that was not applied: rejected by the client's
 // validation before sending (Rejected is true) or reported failed by the
@@ -227,25 +222,6 @@ func uncounted(path string, succeeded, failed, sent int) error {
 	return unfollowable(http.MethodPost, path, fmt.Sprintf("the summary counts %d succeeded and %d failed of %d rows sent", succeeded, failed, sent))
 }
 
-// JobFailedError is returned by JobsService.Wait when a job ends in status
-// "failed". It matches ErrJobFailed; Job holds the final state, row errors
-// included.
-type JobFailedError struct {
-	Job *Job // the job as last read
-}
-
-// Error names the job and its failed row count.
-func (e *JobFailedError) Error() string {
-	msg := fmt.Sprintf("catalog: import job %s failed: %d of %d rows failed", e.Job.ID, e.Job.RowsFailed(), e.Job.TotalRows)
-	if len(e.Job.Errors) > 0 {
-		msg += " (first: " + e.Job.Errors[0].Reason + ")"
-	}
-	return msg
-}
-
-// Is matches ErrJobFailed.
-func (e *JobFailedError) Is(target error) bool { return target == ErrJobFailed }
-
 // errorBody is the platform's JSON error shape (that of its CSV format
 // errors, and the "message" spelling some endpoints use).
 type errorBody struct {
@@ -262,13 +238,10 @@ type errorBody struct {
 // a Retry-After date is read against now.
 func newResponseError(method, path string, resp *http.Response, now time.Time) (outcome, error) {
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	e := &APIError{StatusCode: resp.StatusCode, Method: method, Path: path, RequestID: clip(resp.Header.Get("X-Request-Id"), 200)}
+	e := &APIError{StatusCode: resp.StatusCode, Method: method, Path: path, RequestID: clip(resp.Header.Get("X-Request-Id"), 200),
+		RetryAfter: retryAfter(resp.Header, now)}
 	fromPlatform := fillFromBody(e, raw)
-	outcome := answerOutcome(resp.StatusCode, resp.Header, fromPlatform)
-	if resp.StatusCode == http.StatusTooManyRequests {
-		return outcome, &RateLimitError{APIError: e, RetryAfter: retryAfter(resp.Header, now)}
-	}
-	return outcome, e
+	return answerOutcome(resp.StatusCode, resp.Header, fromPlatform), e
 }
 
 // outcome is what an answer says about a request's effect.

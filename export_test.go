@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"context"
+	"iter"
 	"time"
 
 	"github.com/pimkit/catalog/internal/ratelimit"
@@ -9,6 +11,11 @@ import (
 // Hooks for the external tests and benchmarks (package catalog_test), which
 // can import internal/synth: an internal test cannot, as synth imports
 // catalog.
+
+// JobErrorPages is Jobs.Errors asking for perPage row errors a request.
+func JobErrorPages(ctx context.Context, c *Client, jobID string, perPage int) iter.Seq2[RowError, error] {
+	return c.Jobs.errorPages(ctx, jobID, perPage)
+}
 
 // EncodeRows validates and encodes each product with one row encoder, the
 // step Import and ImportAll take for every row, and returns the bytes

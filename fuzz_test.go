@@ -487,29 +487,15 @@ func fzSentinelFor(status int) error {
 // fzCheckAnswerError checks the error made of an answer with this status.
 func fzCheckAnswerError(t *testing.T, err error, status int) *APIError {
 	t.Helper()
-	var apiErr *APIError
-	switch e := err.(type) {
-	case *APIError:
-		if status == http.StatusTooManyRequests {
-			t.Fatalf("a 429 gave %T, want *RateLimitError", err)
-		}
-		apiErr = e
-	case *RateLimitError:
-		if status != http.StatusTooManyRequests {
-			t.Fatalf("a %d gave a *RateLimitError", status)
-		}
-		if e.RetryAfter < 0 {
-			t.Fatalf("RetryAfter = %s, want >= 0", e.RetryAfter)
-		}
-		if e.APIError == nil {
-			t.Fatal("a *RateLimitError without its *APIError")
-		}
-		if got := errors.Unwrap(e); got != error(e.APIError) {
-			t.Fatalf("RateLimitError unwraps to %v, want its *APIError", got)
-		}
-		apiErr = e.APIError
-	default:
-		t.Fatalf("a %d gave %T (%v), want *APIError or *RateLimitError", status, err, err)
+	apiErr, ok := err.(*APIError)
+	if !ok {
+		t.Fatalf("a %d gave %T (%v), want *APIError", status, err, err)
+	}
+	if apiErr.RetryAfter < 0 {
+		t.Fatalf("RetryAfter = %s, want >= 0", apiErr.RetryAfter)
+	}
+	if status == http.StatusTooManyRequests && !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("a 429 does not match ErrRateLimited: %v", err)
 	}
 	if apiErr.StatusCode != status {
 		t.Fatalf("StatusCode = %d, want %d", apiErr.StatusCode, status)

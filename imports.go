@@ -8,9 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -20,12 +18,22 @@ import (
 // import. Product imports from Go values are on ProductsService; import
 // sources on SourcesService.
 //
-// Files are streamed: the client never holds one in memory, and a file is
-// refused before anything is sent when its name has an extension the
-// platform does not take (*FileTypeError) or, for a path, when it is over
-// MaxFileSize (*FileTooLargeError). A plain io.Reader is counted as it is
-// sent, and the request fails with a *FileTooLargeError once it goes past
-// MaxFileSize, before the bytes past the limit leave the client. The
+// Files are streamed: the client never holds one in memory. Pass an
+// *os.File (any io.ReadSeeker) where you can:
+//
+//	f, err := os.Open("export.csv")
+//	defer f.Close()
+//	job, err := client.Imports.Upload(ctx, "erp", filepath.Base(f.Name()), f, nil)
+//
+// Its size is then known up front, and a failed attempt can be sent again
+// from where the reader was at the call. A plain io.Reader is read once, so
+// a failed attempt is not sent again unless nothing of it was read.
+//
+// A file is refused before anything is sent when its name has an extension
+// the platform does not take (*FileFormatError) or, for a seeker, when it is
+// over MaxFileBytes (*TooLargeError). A plain io.Reader is counted as it is
+// sent, and the request fails with a *TooLargeError once it goes past
+// MaxFileBytes, before the bytes past the limit leave the client. The
 // client's body limit (WithMaxBodyBytes) is for JSON imports and does not
 // apply to files; its per-attempt timeout (WithTimeout) does.
 type FileImportsService service
@@ -48,8 +56,8 @@ type AnalyzeOptions struct {
 // Analyze sends a file to the platform's analyzer and returns its
 // analysis: the columns of its header with their inferred type, sample
 // values and counts, and its first rows. name is the file's name, whose
-// extension says its type (see FileTypeOf); r is its content, read once.
-// Package importfile computes the same analysis locally, with no server.
+// extension says its type (see FileTypeOf); r is its content (see
+// FileImportsService for an *os.File and for retries). Package importfile computes the same analysis locally, with no server.
 //
 // A file the server cannot read is answered with a *FileFormatError that
 // locates the fault (errors.As; it matches ErrValidation). The analysis
@@ -61,39 +69,31 @@ func (s *FileImportsService) Analyze(ctx context.Context, name string, r io.Read
 	if r == nil {
 		return nil, &ValidationError{Field: "file", Reason: "required"}
 	}
-	return s.analyze(ctx, name, func() (io.Reader, error) { return r, nil }, false, opts)
+	return s.analyze(ctx, name, r, opts)
 }
 
-// AnalyzeFile is Analyze for the file at path, opened for each attempt, so
-// that a failed attempt can be sent again. A file over MaxFileSize is
-// refused before it is opened.
-//
-// POST /api/b2b/pim/import/analyze (operation analyzeFile in api/openapi.yaml)
-func (s *FileImportsService) AnalyzeFile(ctx context.Context, path string, opts *AnalyzeOptions) (*FileAnalysis, error) {
-	if err := checkFileSize(path); err != nil {
+func (s *FileImportsService) analyze(ctx context.Context, name string, r io.Reader, opts *AnalyzeOptions) (*FileAnalysis, error) {
+	if _, err := FileTypeOf(name); err != nil {
 		return nil, err
 	}
-	return s.analyze(ctx, filepath.Base(path), openFile(path), true, opts)
-}
-
-func (s *FileImportsService) analyze(ctx context.Context, name string, open func() (io.Reader, error), reopen bool, opts *AnalyzeOptions) (*FileAnalysis, error) {
-	if _, err := FileTypeOf(name); err != nil {
+	open, reopen, err := fileSource(name, r)
+	if err != nil {
 		return nil, err
 	}
 	var progress func(int64)
 	if opts != nil {
 		progress = opts.Progress
 	}
-	var out FileAnalysis
+	var out wireAnalysis
 	call := &apiCall{method: http.MethodPost, path: analyzePath, out: &out, safe: true,
-		upload: newUploadBody(name, open, reopen, MaxFileSize, progress)}
+		upload: newUploadBody(name, open, reopen, MaxFileBytes, progress)}
 	if err := s.client.run(ctx, call); err != nil {
 		return nil, fileError(name, err)
 	}
 	if out.Columns == nil {
 		return nil, malformed(http.MethodPost, analyzePath, "no columns in the answer")
 	}
-	return &out, nil
+	return out.analysis(), nil
 }
 
 // UploadOptions are the optional fields of a file upload. A nil
@@ -121,9 +121,8 @@ type UploadOptions struct {
 // the source sourceID, and returns the job it queued (status pending);
 // follow it with JobsService.Wait and read its row errors with
 // JobsService.Errors. name is the file's name, whose extension says its
-// type (see FileTypeOf); r is its content, streamed and read once, so a
-// failed attempt is not sent again unless nothing of r was read. Use
-// UploadFile for a file on disk.
+// type (see FileTypeOf); r is its content, streamed (see FileImportsService
+// for an *os.File and for retries).
 //
 // Like every import, an upload whose answer is lost after the whole file
 // was sent returns an *OutcomeUnknownError: the platform may have queued
@@ -135,32 +134,24 @@ func (s *FileImportsService) Upload(ctx context.Context, sourceID, name string, 
 	if r == nil {
 		return nil, &ValidationError{Field: "file", Reason: "required"}
 	}
-	return s.upload(ctx, sourceID, name, func() (io.Reader, error) { return r, nil }, false, opts)
+	return s.upload(ctx, sourceID, name, r, opts)
 }
 
-// UploadFile is Upload for the file at path, opened for each attempt, so
-// that an attempt the server refused without applying it (a 429, say) can
-// be sent again. A file over MaxFileSize is refused before it is opened.
-//
-// POST /api/b2b/pim/import (operation uploadFile in api/openapi.yaml)
-func (s *FileImportsService) UploadFile(ctx context.Context, sourceID, path string, opts *UploadOptions) (*Job, error) {
-	if err := checkFileSize(path); err != nil {
-		return nil, err
-	}
-	return s.upload(ctx, sourceID, filepath.Base(path), openFile(path), true, opts)
-}
-
-func (s *FileImportsService) upload(ctx context.Context, sourceID, name string, open func() (io.Reader, error), reopen bool, opts *UploadOptions) (*Job, error) {
+func (s *FileImportsService) upload(ctx context.Context, sourceID, name string, r io.Reader, opts *UploadOptions) (*Job, error) {
 	if sourceID == "" {
 		return nil, &ValidationError{Field: "source_id", Reason: "required"}
 	}
 	if _, err := FileTypeOf(name); err != nil {
 		return nil, err
 	}
+	open, reopen, err := fileSource(name, r)
+	if err != nil {
+		return nil, err
+	}
 	if opts == nil {
 		opts = &UploadOptions{}
 	}
-	body := newUploadBody(name, open, reopen, MaxFileSize, opts.Progress)
+	body := newUploadBody(name, open, reopen, MaxFileBytes, opts.Progress)
 	body.field("source_id", sourceID)
 	if len(opts.FieldMappings) > 0 {
 		for from, to := range opts.FieldMappings {
@@ -178,7 +169,7 @@ func (s *FileImportsService) upload(ctx context.Context, sourceID, name string, 
 		body.field("update_existing", strconv.FormatBool(*opts.UpdateExisting))
 	}
 	var out struct {
-		Job *Job `json:"job"`
+		Job *wireJob `json:"job"`
 	}
 	call := &apiCall{method: http.MethodPost, path: uploadPath, out: &out, upload: body, idempotencyKey: opts.IdempotencyKey}
 	if err := s.client.run(ctx, call); err != nil {
@@ -187,24 +178,39 @@ func (s *FileImportsService) upload(ctx context.Context, sourceID, name string, 
 	if out.Job == nil || out.Job.ID == "" {
 		return nil, unfollowable(http.MethodPost, uploadPath, "no job in the answer")
 	}
-	return out.Job, nil
+	return out.Job.job(), nil
 }
 
-// checkFileSize refuses a file over MaxFileSize before it is opened for
-// sending.
-func checkFileSize(path string) error {
-	fi, err := os.Stat(path)
+// fileSource returns how each attempt reads the file r. A reader that
+// seeks (an *os.File, a bytes.Reader) is measured against MaxFileBytes and
+// read again from its current offset by every attempt (reopen); any other,
+// or one whose Seek fails (a pipe), is read once.
+func fileSource(name string, r io.Reader) (open func() (io.Reader, error), reopen bool, err error) {
+	once := func() (io.Reader, error) { return r, nil }
+	rs, ok := r.(io.ReadSeeker)
+	if !ok {
+		return once, false, nil
+	}
+	start, err := rs.Seek(0, io.SeekCurrent)
 	if err != nil {
-		return err
+		return once, false, nil
 	}
-	if fi.Size() > MaxFileSize {
-		return &FileTooLargeError{Name: filepath.Base(path), Size: fi.Size(), Limit: MaxFileSize}
+	end, err := rs.Seek(0, io.SeekEnd)
+	if err == nil {
+		_, err = rs.Seek(start, io.SeekStart)
 	}
-	return nil
-}
-
-func openFile(path string) func() (io.Reader, error) {
-	return func() (io.Reader, error) { return os.Open(path) }
+	if err != nil {
+		return nil, false, fmt.Errorf("catalog: measuring %s: %w", name, err)
+	}
+	if end-start > MaxFileBytes {
+		return nil, false, &TooLargeError{Name: name, Size: end - start, Limit: MaxFileBytes}
+	}
+	return func() (io.Reader, error) {
+		if _, err := rs.Seek(start, io.SeekStart); err != nil {
+			return nil, err
+		}
+		return rs, nil
+	}, true, nil
 }
 
 // fileError turns the server's refusal of a file that it could not read,
@@ -219,11 +225,9 @@ func fileError(name string, err error) error {
 	if !hasLine && !strings.HasSuffix(apiErr.Message, "Format Error") {
 		return err
 	}
-	fe := &FileFormatError{File: name, Title: apiErr.Message, Details: apiErr.Details, Hint: apiErr.Hint}
-	fe.Code, _ = apiErr.TechnicalDetails["code"].(string)
-	fe.Line = wholeNumber(apiErr.TechnicalDetails["line"])
-	fe.Column = wholeNumber(apiErr.TechnicalDetails["column"])
-	return fe
+	code, _ := apiErr.TechnicalDetails["code"].(string)
+	return &FileFormatError{File: name, Title: apiErr.Message, Details: apiErr.Details, Hint: apiErr.Hint, Code: code,
+		Line: wholeNumber(apiErr.TechnicalDetails["line"]), Column: wholeNumber(apiErr.TechnicalDetails["column"])}
 }
 
 // wholeNumber reads a JSON number as an int; 0 for anything else.
@@ -248,65 +252,36 @@ const (
 	FileNDJSON FileType = "ndjson" // one JSON object per line
 )
 
-// AcceptedExtensions lists the file name extensions of the file types, in
+// acceptedExtensions lists the file name extensions of the file types, in
 // the form of an HTML accept attribute.
-const AcceptedExtensions = ".csv,.xlsx,.xls,.json,.ndjson"
+const acceptedExtensions = ".csv,.xlsx,.xls,.json,.ndjson"
 
-// MaxFileSize is the largest import file the server takes: "50 MB". The
+// MaxFileBytes is the largest import file the server takes: "50 MB". The
 // server does not say whether it counts in decimal or binary megabytes, so
 // the client refuses from the smaller reading, 50,000,000 bytes, and never
 // sends a file the server may refuse for its size.
-const MaxFileSize = 50_000_000
+const MaxFileBytes = 50_000_000
 
 // FileTypeOf returns the file type of a file name, by its extension (case
-// does not matter). An extension not in AcceptedExtensions yields a
-// *FileTypeError.
+// does not matter). Any other extension yields a *FileFormatError with
+// Code "UNSUPPORTED_FILE_TYPE" whose Hint names the accepted extensions.
 func FileTypeOf(name string) (FileType, error) {
 	ext := strings.ToLower(path.Ext(strings.ReplaceAll(name, `\`, "/")))
 	switch t := FileType(strings.TrimPrefix(ext, ".")); t {
 	case FileCSV, FileXLSX, FileXLS, FileJSON, FileNDJSON:
 		return t, nil
 	}
-	return "", &FileTypeError{Name: name, Ext: ext}
-}
-
-// FileTypeError reports a file whose extension is not one of
-// AcceptedExtensions. It matches ErrValidation, like the server's refusal.
-type FileTypeError struct {
-	Name string // the file name
-	Ext  string // its extension, with the dot; "" when it has none
-}
-
-// Error names the file and the extensions accepted.
-func (e *FileTypeError) Error() string {
-	what := "no extension"
-	if e.Ext != "" {
-		what = "extension " + strconv.Quote(e.Ext)
+	what := "the file name has no extension"
+	if ext != "" {
+		what = "the extension " + strconv.Quote(ext) + " is not one the platform reads"
 	}
-	return fmt.Sprintf("catalog: %s: unsupported file type (%s); accepted: %s", e.Name, what, AcceptedExtensions)
+	return "", &FileFormatError{File: name, Title: "Unsupported file type", Code: codeUnsupportedFileType,
+		Details: what, Hint: "save the file as one of " + acceptedExtensions}
 }
 
-// Is matches ErrValidation.
-func (e *FileTypeError) Is(target error) bool { return target == ErrValidation }
-
-// FileTooLargeError reports a file over a size limit, refused before it was
-// read whole or sent. It matches ErrTooLarge, like the server's refusal.
-type FileTooLargeError struct {
-	Name  string // the file name
-	Size  int64  // the file's size, or -1 when it is only known to exceed Limit
-	Limit int64  // the limit, MaxFileSize unless set otherwise
-}
-
-// Error names the file, its size and the limit.
-func (e *FileTooLargeError) Error() string {
-	if e.Size < 0 {
-		return fmt.Sprintf("catalog: %s: file larger than the limit of %d bytes", e.Name, e.Limit)
-	}
-	return fmt.Sprintf("catalog: %s: file of %d bytes is over the limit of %d bytes", e.Name, e.Size, e.Limit)
-}
-
-// Is matches ErrTooLarge.
-func (e *FileTooLargeError) Is(target error) bool { return target == ErrTooLarge }
+// codeUnsupportedFileType is FileFormatError.Code for a file name with an
+// extension the platform does not take.
+const codeUnsupportedFileType = "UNSUPPORTED_FILE_TYPE"
 
 // FileAnalysis is the analysis of an import file: its first rows, the
 // columns found in its header and statistics about each, as answered by
@@ -317,21 +292,14 @@ type FileAnalysis struct {
 	FileSize int64    `json:"fileSize"` // its size in bytes
 	FileType FileType `json:"fileType"` // its type, from its extension
 	// TotalRows is the number of data rows read, the header not counted:
-	// the analysis reads at most AnalysisRows of them.
+	// the analysis reads at most 15 of them.
 	TotalRows int `json:"totalRows"`
 	// Columns are the columns of the header, in file order.
 	Columns []ColumnAnalysis `json:"columns"`
-	// PreviewRows are the first PreviewRows rows, each mapping the column
+	// PreviewRows are the first rows, at most 10, each mapping the column
 	// names to the cells' text.
-	PreviewRows []PreviewRow `json:"previewRows"`
+	PreviewRows []map[string]string `json:"previewRows"`
 }
-
-// The windows of an analysis.
-const (
-	AnalysisRows = 15 // data rows read by an analysis, at most
-	PreviewRows  = 10 // rows in FileAnalysis.PreviewRows, at most
-	SampleValues = 3  // values in ColumnAnalysis.SampleValues, at most
-)
 
 // ColumnAnalysis describes one column over the rows an analysis read.
 type ColumnAnalysis struct {
@@ -339,7 +307,7 @@ type ColumnAnalysis struct {
 	// Type is the type inferred from the column's non-empty cells: one of
 	// the ColumnType constants.
 	Type         ColumnType `json:"type"`
-	SampleValues []string   `json:"sampleValues"` // the first distinct non-empty values
+	SampleValues []string   `json:"sampleValues"` // the first distinct non-empty values, at most 3
 	TotalValues  int        `json:"totalValues"`  // cells that are not empty
 	UniqueCount  int        `json:"uniqueCount"`  // distinct non-empty values
 	EmptyCount   int        `json:"emptyCount"`   // empty or missing cells
@@ -357,13 +325,30 @@ const (
 	ColumnDate    ColumnType = "date"
 )
 
-// PreviewRow is one row of a preview: the column names mapped to the cells'
-// text. Decoding accepts numbers and booleans too and keeps their JSON text,
-// as some spreadsheet readers answer typed values; null reads as "".
-type PreviewRow map[string]string
+// wireAnalysis is a FileAnalysis as the server answers it: its preview
+// rows may hold numbers, booleans and nulls (some spreadsheet readers
+// answer typed values), which read as their JSON text, null as "".
+type wireAnalysis struct {
+	FileAnalysis
+	PreviewRows []previewRow `json:"previewRows"`
+}
 
-// UnmarshalJSON accepts an object of strings, numbers, booleans and nulls.
-func (p *PreviewRow) UnmarshalJSON(data []byte) error {
+// analysis returns the FileAnalysis, with the preview rows as text.
+func (w *wireAnalysis) analysis() *FileAnalysis {
+	a := w.FileAnalysis
+	if w.PreviewRows != nil {
+		a.PreviewRows = make([]map[string]string, len(w.PreviewRows))
+		for i, r := range w.PreviewRows {
+			a.PreviewRows[i] = r
+		}
+	}
+	return &a
+}
+
+// previewRow is one preview row of the server's answer.
+type previewRow map[string]string
+
+func (p *previewRow) UnmarshalJSON(data []byte) error {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return err
@@ -372,7 +357,7 @@ func (p *PreviewRow) UnmarshalJSON(data []byte) error {
 		*p = nil
 		return nil
 	}
-	out := make(PreviewRow, len(raw))
+	out := make(previewRow, len(raw))
 	for k, v := range raw {
 		v = bytes.TrimSpace(v)
 		switch {
@@ -392,9 +377,10 @@ func (p *PreviewRow) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// FileFormatError reports a file that cannot be read as its type says, such
-// as a CSV file with inconsistent rows. The server answers it with this
-// body, which decodes into a FileFormatError:
+// FileFormatError reports a file the platform cannot read as a product
+// file: one whose extension is not a FileType ("Unsupported file type"), or
+// one that cannot be read as its type says, such as a CSV file with
+// inconsistent rows. The server answers the latter with this body:
 //
 //	{"error": "CSV Format Error", "details": "...", "hint": "...",
 //	 "technicalDetails": {"code": "CSV_INCONSISTENT_RECORD_LENGTH", "line": 42, "column": 7}}
@@ -406,16 +392,11 @@ type FileFormatError struct {
 	Title   string `json:"error"`   // a short title, such as "CSV Format Error"
 	Details string `json:"details"` // what is wrong, in words for the user
 	Hint    string `json:"hint"`    // how to fix it
-	// TechnicalDetails locate the fault; its fields read as e.Code, e.Line
-	// and e.Column.
-	TechnicalDetails `json:"technicalDetails"`
-}
-
-// TechnicalDetails locate a fault in a file.
-type TechnicalDetails struct {
-	Code   string `json:"code"`   // machine-readable, such as "CSV_INCONSISTENT_RECORD_LENGTH"
-	Line   int    `json:"line"`   // 1-based line; 0 when unknown
-	Column int    `json:"column"` // 1-based column; 0 when unknown
+	// Code is machine-readable, such as "CSV_INCONSISTENT_RECORD_LENGTH"
+	// or "UNSUPPORTED_FILE_TYPE".
+	Code   string `json:"code,omitempty"`
+	Line   int    `json:"line,omitempty"`   // 1-based line of the fault; 0 when unknown
+	Column int    `json:"column,omitempty"` // 1-based column of the fault; 0 when unknown
 }
 
 // Error reads: catalog: products.csv: line 42, column 7: CSV Format Error

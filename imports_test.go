@@ -51,7 +51,7 @@ func uploadAndWait(t *testing.T, srv *catalogtest.Server, c *catalog.Client, sou
 func rowErrors(t *testing.T, c *catalog.Client, jobID string, perPage int) []catalog.RowError {
 	t.Helper()
 	var out []catalog.RowError
-	for e, err := range c.Jobs.Errors(context.Background(), jobID, &catalog.JobErrorsOptions{PerPage: perPage}) {
+	for e, err := range catalog.JobErrorPages(context.Background(), c, jobID, perPage) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +100,7 @@ func TestUploadSemicolonCSVWithBOM(t *testing.T) {
 		FieldMappings: map[string]string{"Prix": "pricing.list", "EAN": "ean"},
 		Progress:      func(sent int64) { progress = append(progress, sent) },
 	})
-	if job.Status != catalog.JobCompleted || job.TotalRows != 2 || job.ProcessedRows != 2 || job.CreatedRows != 2 || job.RowsFailed() != 0 {
+	if job.Status != catalog.JobCompleted || job.TotalRows != 2 || job.ProcessedRows != 2 || job.CreatedRows != 2 || job.FailedRows != 0 {
 		t.Fatalf("job: %+v", job)
 	}
 	a1, a2 := stored(t, srv, "A-1"), stored(t, srv, "A-2")
@@ -319,7 +319,7 @@ func TestJobErrorsPaging(t *testing.T) {
 
 	srv.ResetRequests()
 	seen := 0
-	for _, err := range c.Jobs.Errors(context.Background(), job.ID, &catalog.JobErrorsOptions{PerPage: 3}) {
+	for _, err := range catalog.JobErrorPages(context.Background(), c, job.ID, 3) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -330,7 +330,7 @@ func TestJobErrorsPaging(t *testing.T) {
 	if n := len(srv.Requests()); n != 2 {
 		t.Errorf("stopping after 4 errors made %d requests, want 2", n)
 	}
-	for _, err := range c.Jobs.Errors(context.Background(), "import_nope", nil) {
+	for _, err := range c.Jobs.Errors(context.Background(), "import_nope") {
 		if !errors.Is(err, catalog.ErrNotFound) {
 			t.Errorf("unknown job: %v", err)
 		}
@@ -358,7 +358,7 @@ func TestAnalyzeLocalAndServerAgree(t *testing.T) {
 	if diff := cmp.Diff(local, remote); diff != "" {
 		t.Errorf("local and server analyses differ (-local +server):\n%s", diff)
 	}
-	if remote.TotalRows != catalog.AnalysisRows || len(remote.PreviewRows) != catalog.PreviewRows || remote.Columns[2].Type != catalog.ColumnNumber {
+	if remote.TotalRows != 15 || len(remote.PreviewRows) != 10 || remote.Columns[2].Type != catalog.ColumnNumber {
 		t.Errorf("analysis: %+v", remote)
 	}
 
@@ -366,9 +366,14 @@ func TestAnalyzeLocalAndServerAgree(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fromPath, err := c.Imports.AnalyzeFile(context.Background(), path, nil)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fromPath, err := c.Imports.Analyze(context.Background(), "items.csv", f, nil)
 	if err != nil || !cmp.Equal(fromPath, remote) {
-		t.Errorf("AnalyzeFile: %v, %+v", err, fromPath)
+		t.Errorf("Analyze of an *os.File: %v, %+v", err, fromPath)
 	}
 }
 
@@ -393,8 +398,8 @@ func TestUploadRefusedBeforeSending(t *testing.T) {
 	srv, c := newFake(t)
 	ctx := context.Background()
 	_, err := c.Imports.Upload(ctx, "default", "catalog.pdf", strings.NewReader("x"), nil)
-	var te *catalog.FileTypeError
-	if !errors.As(err, &te) || !errors.Is(err, catalog.ErrValidation) {
+	var te *catalog.FileFormatError
+	if !errors.As(err, &te) || te.Code != "UNSUPPORTED_FILE_TYPE" || !errors.Is(err, catalog.ErrValidation) {
 		t.Errorf("a .pdf: %v", err)
 	}
 	path := filepath.Join(t.TempDir(), "huge.csv")
@@ -402,13 +407,17 @@ func TestUploadRefusedBeforeSending(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.Truncate(catalog.MaxFileSize + 1); err != nil { // sparse: nothing written
+	if err := f.Truncate(catalog.MaxFileBytes + 1); err != nil { // sparse: nothing written
 		t.Fatal(err)
 	}
 	f.Close()
-	_, err = c.Imports.UploadFile(ctx, "default", path, nil)
-	var tl *catalog.FileTooLargeError
-	if !errors.As(err, &tl) || tl.Size != catalog.MaxFileSize+1 || !errors.Is(err, catalog.ErrTooLarge) {
+	if f, err = os.Open(path); err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	_, err = c.Imports.Upload(ctx, "default", "huge.csv", f, nil)
+	var tl *catalog.TooLargeError
+	if !errors.As(err, &tl) || tl.Size != catalog.MaxFileBytes+1 || !errors.Is(err, catalog.ErrTooLarge) {
 		t.Errorf("a file over the limit: %v", err)
 	}
 	if n := len(srv.Requests()); n != 0 {
@@ -438,7 +447,7 @@ func (e *endlessCSV) Read(p []byte) (int, error) {
 }
 
 // A plain reader with no known size is counted as it is sent: past the
-// limit the upload fails with a *FileTooLargeError, the bytes past it
+// limit the upload fails with a *TooLargeError, the bytes past it
 // never leave the client, and neither side holds the file.
 func TestUploadOverLimitStreamed(t *testing.T) {
 	srv, c := newFake(t)
@@ -451,12 +460,12 @@ func TestUploadOverLimitStreamed(t *testing.T) {
 		Progress: func(n int64) { sent.Store(n) },
 	})
 	runtime.ReadMemStats(&after)
-	var tl *catalog.FileTooLargeError
-	if !errors.As(err, &tl) || tl.Size != -1 || tl.Limit != catalog.MaxFileSize || errors.Is(err, catalog.ErrOutcomeUnknown) {
-		t.Fatalf("got %v, want a *FileTooLargeError", err)
+	var tl *catalog.TooLargeError
+	if !errors.As(err, &tl) || tl.Size != -1 || tl.Limit != catalog.MaxFileBytes || errors.Is(err, catalog.ErrOutcomeUnknown) {
+		t.Fatalf("got %v, want a *TooLargeError", err)
 	}
-	if s := sent.Load(); s > catalog.MaxFileSize || s < catalog.MaxFileSize-64<<10 {
-		t.Errorf("%d bytes sent, want up to the limit of %d", s, catalog.MaxFileSize)
+	if s := sent.Load(); s > catalog.MaxFileBytes || s < catalog.MaxFileBytes-64<<10 {
+		t.Errorf("%d bytes sent, want up to the limit of %d", s, catalog.MaxFileBytes)
 	}
 	allocated := after.TotalAlloc - before.TotalAlloc
 	t.Logf("streamed %d bytes; %d bytes allocated meanwhile, client and server together", sent.Load(), allocated)
@@ -476,7 +485,7 @@ func TestServerRefusesOverLimitWhileReading(t *testing.T) {
 	go func() {
 		fmt.Fprint(pw, "--b\r\nContent-Disposition: form-data; name=\"source_id\"\r\n\r\ndefault\r\n"+
 			"--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.csv\"\r\n\r\n")
-		_, err := io.Copy(pw, io.LimitReader(&endlessCSV{line: []byte("A,B,1\n")}, catalog.MaxFileSize+formExtra))
+		_, err := io.Copy(pw, io.LimitReader(&endlessCSV{line: []byte("A,B,1\n")}, catalog.MaxFileBytes+formExtra))
 		pw.CloseWithError(err)
 	}()
 	req, err := http.NewRequest(http.MethodPost, srv.URL+"/api/b2b/pim/import", pr)
@@ -530,7 +539,7 @@ func TestUploadWithoutCDN(t *testing.T) {
 	}
 }
 
-// An upload from a path is sent again after a refusal that applied
+// An upload from an *os.File is sent again after a refusal that applied
 // nothing; one from a plain reader is sent once.
 func TestUploadRetries(t *testing.T) {
 	for _, fromPath := range []bool{true, false} {
@@ -549,9 +558,15 @@ func TestUploadRetries(t *testing.T) {
 				if err := os.WriteFile(path, data, 0o644); err != nil {
 					t.Fatal(err)
 				}
-				job, err = c.Imports.UploadFile(context.Background(), "default", path, nil)
+				f, openErr := os.Open(path)
+				if openErr != nil {
+					t.Fatal(openErr)
+				}
+				defer f.Close()
+				job, err = c.Imports.Upload(context.Background(), "default", "retry.csv", f, nil)
 			} else {
-				job, err = c.Imports.Upload(context.Background(), "default", "retry.csv", bytes.NewReader(data), nil)
+				plain := struct{ io.Reader }{bytes.NewReader(data)} // no Seek
+				job, err = c.Imports.Upload(context.Background(), "default", "retry.csv", plain, nil)
 			}
 			reqs := srv.Requests()
 			if fromPath {

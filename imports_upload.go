@@ -22,17 +22,18 @@ var errBodySpent = errors.New("the file was read by an earlier attempt and canno
 type uploadBody struct {
 	name     string                    // the file name sent
 	open     func() (io.Reader, error) // the file's content, for one attempt
-	reopen   bool                      // open may be called again (a path); otherwise once only
+	reopen   bool                      // open may be called again (a reader that seeks); otherwise once only
 	fields   [][2]string               // text fields, sent before the file
 	limit    int64                     // file bytes allowed
 	boundary string                    // the same on every attempt, so retries send the same bytes
 	progress func(sent int64)          // nil: none
 
 	mu       sync.Mutex
-	started  bool          // an attempt began reading the file
-	done     bool          // the last attempt's form was read to its end by the transport
-	srcErr   error         // the last attempt's failure to read the file, or its going past limit
-	finished chan struct{} // closed when the last attempt's writer has returned; nil before
+	started  bool           // an attempt began reading the file
+	done     bool           // the last attempt's form was read to its end by the transport
+	srcErr   error          // the last attempt's failure to read the file, or its going past limit
+	finished chan struct{}  // closed when the last attempt's writer has returned; nil before
+	pipe     *io.PipeReader // the last attempt's end of the pipe; nil before
 }
 
 func newUploadBody(name string, open func() (io.Reader, error), reopen bool, limit int64, progress func(int64)) *uploadBody {
@@ -94,6 +95,15 @@ func (u *uploadBody) start() (*io.PipeReader, error) {
 		u.mu.Unlock()
 		return nil, errBodySpent
 	}
+	prev, prevPipe := u.finished, u.pipe
+	u.mu.Unlock()
+	if prev != nil { // the attempt before ended: stop its writer, which shares the file
+		if prevPipe != nil {
+			prevPipe.CloseWithError(errBodySpent)
+		}
+		<-prev
+	}
+	u.mu.Lock()
 	u.started, u.done, u.srcErr = true, false, nil
 	finished := make(chan struct{})
 	u.finished = finished
@@ -109,11 +119,11 @@ func (u *uploadBody) start() (*io.PipeReader, error) {
 		return nil, err
 	}
 	pr, pw := io.Pipe()
+	u.mu.Lock()
+	u.pipe = pr
+	u.mu.Unlock()
 	go func() {
 		defer close(finished)
-		if c, ok := src.(io.Closer); ok && u.reopen { // a file opened here; a caller's reader stays the caller's
-			defer c.Close()
-		}
 		err := u.write(pw, src)
 		u.mu.Lock()
 		u.done = err == nil
@@ -145,7 +155,7 @@ func (u *uploadBody) write(pw *io.PipeWriter, src io.Reader) error {
 		n, rerr := src.Read(buf)
 		if n > 0 {
 			if sent+int64(n) > u.limit {
-				return u.fail(&FileTooLargeError{Name: u.name, Size: -1, Limit: u.limit})
+				return u.fail(&TooLargeError{Name: u.name, Size: -1, Limit: u.limit})
 			}
 			if _, err := fw.Write(buf[:n]); err != nil {
 				return err // the transport stopped reading: the request failed

@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"time"
 )
 
@@ -45,11 +44,10 @@ type Job struct {
 	MergeMode       MergeMode  `json:"merge_mode,omitzero"`        // replace or partial
 	TotalRows       int        `json:"total_rows"`                 // rows in the job
 	ProcessedRows   int        `json:"processed_rows"`             // rows done so far
-	SuccessfulRows  int        `json:"successful_rows"`            // rows stored as a new version
-	FailedRows      int        `json:"failed_rows"`                // rows rejected; see Errors
+	SuccessfulRows  int        `json:"successful_rows"`            // rows stored as a new version (also read from created_rows + updated_rows)
+	FailedRows      int        `json:"failed_rows"`                // rows rejected, see Errors (also read from error_rows)
 	CreatedRows     int        `json:"created_rows"`               // successful rows that created a product
 	UpdatedRows     int        `json:"updated_rows"`               // successful rows that updated one
-	ErrorRows       int        `json:"error_rows,omitzero"`        // failed rows, as some platforms name them; see RowsFailed
 	AutoPublished   int        `json:"auto_published"`             // rows that met the auto-publish rules
 	Errors          []RowError `json:"import_errors,omitzero"`     // per-row failures; Row is the position in the job's products
 	BatchID         string     `json:"batch_id,omitzero"`          // from the request's batch_id or batch_metadata
@@ -64,20 +62,35 @@ type Job struct {
 	CompletedAt     time.Time  `json:"completed_at,omitzero"`      // when it ended; zero before
 }
 
-// RowsSucceeded returns the rows the job stored, under either naming of
-// the counters: successful_rows, or created_rows + updated_rows where the
-// platform counts inserts and updates instead.
-func (j *Job) RowsSucceeded() int {
-	if j.SuccessfulRows > 0 {
-		return j.SuccessfulRows
-	}
-	return j.CreatedRows + j.UpdatedRows
+// wireJob is a job as the platform answers it. Some platforms count
+// failed rows as error_rows, and stored rows as created_rows +
+// updated_rows without successful_rows; job reads both namings into
+// FailedRows and SuccessfulRows, so that every Job the client returns
+// counts them there.
+type wireJob struct {
+	Job
+	ErrorRows int `json:"error_rows"`
 }
 
-// RowsFailed returns the rows the job rejected, under either naming of the
-// counters: failed_rows, or error_rows.
-func (j *Job) RowsFailed() int {
-	return max(j.FailedRows, j.ErrorRows)
+func (w *wireJob) job() *Job {
+	j := w.Job
+	j.FailedRows = max(j.FailedRows, w.ErrorRows)
+	if j.SuccessfulRows == 0 {
+		j.SuccessfulRows = j.CreatedRows + j.UpdatedRows
+	}
+	return &j
+}
+
+// jobsOf reads a list of wire jobs.
+func jobsOf(ws []wireJob) []Job {
+	if ws == nil {
+		return nil
+	}
+	out := make([]Job, len(ws))
+	for i := range ws {
+		out[i] = *ws[i].job()
+	}
+	return out
 }
 
 // rowCounts is what a finished job of n rows says of them, read by its
@@ -87,7 +100,7 @@ func (j *Job) RowsFailed() int {
 // stored. Otherwise it says nothing (0, 0), which leaves the rows the
 // errors do not name unknown.
 func (j *Job) rowCounts(n int) (succeeded, failed int) {
-	if s, f := j.RowsSucceeded(), j.RowsFailed(); s+f > 0 {
+	if s, f := j.SuccessfulRows, j.FailedRows; s+f > 0 {
 		return s, f
 	}
 	switch {
@@ -108,7 +121,7 @@ func (s *JobsService) Get(ctx context.Context, jobID string) (*Job, error) {
 	}
 	path := "/api/b2b/pim/jobs/" + url.PathEscape(jobID)
 	var out struct {
-		Job *Job `json:"job"`
+		Job *wireJob `json:"job"`
 	}
 	if err := s.client.do(ctx, http.MethodGet, path, nil, &out); err != nil {
 		return nil, err
@@ -116,7 +129,7 @@ func (s *JobsService) Get(ctx context.Context, jobID string) (*Job, error) {
 	if out.Job == nil || out.Job.ID == "" {
 		return nil, malformed(http.MethodGet, path, "no job in the answer")
 	}
-	return out.Job, nil
+	return out.Job.job(), nil
 }
 
 // QueueStatus is a snapshot of the import queue.
@@ -139,11 +152,17 @@ type QueueStats struct {
 //
 // GET /api/b2b/pim/import/queue (operation getQueueStatus in api/openapi.yaml)
 func (s *JobsService) QueueStatus(ctx context.Context) (*QueueStatus, error) {
-	var out QueueStatus
+	var out struct {
+		QueueStatus
+		PendingJobs    []wireJob `json:"pending_jobs"`
+		ProcessingJobs []wireJob `json:"processing_jobs"`
+	}
 	if err := s.client.do(ctx, http.MethodGet, queuePath, nil, &out); err != nil {
 		return nil, err
 	}
-	return &out, nil
+	q := out.QueueStatus
+	q.PendingJobs, q.ProcessingJobs = jobsOf(out.PendingJobs), jobsOf(out.ProcessingJobs)
+	return &q, nil
 }
 
 // WaitOptions tune JobsService.Wait. A nil *WaitOptions means the defaults.
@@ -180,8 +199,9 @@ func (o *WaitOptions) withDefaults() WaitOptions {
 // before it rather than skipped.
 //
 // A job that ends "completed" or "completed_with_errors" is returned with a
-// nil error (check Job.RowsFailed); one that ends "failed" is returned with
-// a *JobFailedError. When ctx ends first, the last job seen is returned with
+// nil error (check Job.FailedRows); one that ends "failed" is returned with
+// an error matching ErrJobFailed that names the job and its failed rows
+// (the job's Errors list them). When ctx ends first, the last job seen is returned with
 // an error wrapping ctx.Err().
 //
 // Polls GET /api/b2b/pim/jobs/{jobId} (operation getJob in api/openapi.yaml).
@@ -225,7 +245,7 @@ func waitForJob(ctx context.Context, jobs jobGetter, jobID string, o WaitOptions
 		}
 		switch {
 		case job.Status == JobFailed:
-			return job, &JobFailedError{Job: job}
+			return job, jobFailed(job)
 		case job.Status.Terminal():
 			return job, nil
 		case final: // the deadline leaves no time for another poll
@@ -275,6 +295,16 @@ func nextPoll(ctx context.Context, clock Clock, delay time.Duration) (sleep time
 	return max(left-reserve, 0), true
 }
 
+// jobFailed is the error of a job that ended "failed": it matches
+// ErrJobFailed and names the job, its failed rows and the first reason.
+func jobFailed(job *Job) error {
+	first := ""
+	if len(job.Errors) > 0 {
+		first = " (first: " + job.Errors[0].Reason + ")"
+	}
+	return fmt.Errorf("%w: job %s: %d of %d rows failed%s", ErrJobFailed, job.ID, job.FailedRows, job.TotalRows, first)
+}
+
 func waitEnded(jobID string, job *Job, cause error) error {
 	return fmt.Errorf("catalog: waiting for job %s (last status %q): %w", jobID, job.Status, cause)
 }
@@ -284,18 +314,8 @@ func malformed(method, path, what string) error {
 	return fmt.Errorf("catalog: %s %s: malformed answer: %s", method, path, what)
 }
 
-// MaxErrorsPerPage is the largest page of row errors the server gives.
-const MaxErrorsPerPage = 100
-
-// JobErrorsOptions tune JobsService.Errors. A nil *JobErrorsOptions means
-// the defaults.
-type JobErrorsOptions struct {
-	// PerPage is the number of row errors asked for per request, 1 to
-	// MaxErrorsPerPage; 0 leaves it to the server (20).
-	PerPage int
-	// Page is the first page to read, counted from 1; 0 means 1.
-	Page int
-}
+// maxErrorsPerPage is the largest page of row errors the server gives.
+const maxErrorsPerPage = 100
 
 // wireRowError is a row error as the errors endpoint gives it: error is a
 // code such as validation_error and message the text; a server that gives
@@ -316,14 +336,14 @@ func (w wireRowError) rowError() RowError {
 	return e
 }
 
-// Errors returns the row errors of a job, fetching a page at a time as the
-// loop asks for more. For a file upload, RowError.Row is the row's line in
+// Errors returns every row error of a job, fetching a page (of 100, the
+// largest the server gives) at a time as the loop asks for more. For a file upload, RowError.Row is the row's line in
 // the file (1-based, the CSV header being line 1; the row number of the
 // sheet for XLSX); for a JSON import, the row's 0-based index in the
 // request. Code is the server's code, such as "validation_error", and
 // Reason its message. A failed page ends the sequence with its error.
 //
-//	for rowErr, err := range client.Jobs.Errors(ctx, job.ID, nil) {
+//	for rowErr, err := range client.Jobs.Errors(ctx, job.ID) {
 //		if err != nil {
 //			return err
 //		}
@@ -331,22 +351,19 @@ func (w wireRowError) rowError() RowError {
 //	}
 //
 // GET /api/b2b/pim/jobs/{jobId}/errors (operation listJobErrors in api/openapi.yaml)
-func (s *JobsService) Errors(ctx context.Context, jobID string, opts *JobErrorsOptions) iter.Seq2[RowError, error] {
-	var o JobErrorsOptions
-	if opts != nil {
-		o = *opts
-	}
+func (s *JobsService) Errors(ctx context.Context, jobID string) iter.Seq2[RowError, error] {
+	return s.errorPages(ctx, jobID, maxErrorsPerPage)
+}
+
+// errorPages is Errors asking for perPage row errors a request.
+func (s *JobsService) errorPages(ctx context.Context, jobID string, perPage int) iter.Seq2[RowError, error] {
 	return func(yield func(RowError, error) bool) {
 		if jobID == "" {
 			yield(RowError{}, &ValidationError{Field: "job_id", Reason: "required"})
 			return
 		}
-		if o.PerPage < 0 || o.PerPage > MaxErrorsPerPage {
-			yield(RowError{}, &ValidationError{Field: "per_page", Reason: "must be between 1 and " + strconv.Itoa(MaxErrorsPerPage)})
-			return
-		}
 		path := "/api/b2b/pim/jobs/" + url.PathEscape(jobID) + "/errors"
-		for w, err := range listPages[wireRowError](ctx, s.client, path, nil, o.Page, o.PerPage) {
+		for w, err := range listPages[wireRowError](ctx, s.client, path, nil, 1, perPage) {
 			if err != nil {
 				yield(RowError{}, err)
 				return
@@ -369,7 +386,7 @@ func (s *JobsService) allErrors(ctx context.Context, jobID string, listed []RowE
 		return listed
 	}
 	var all []RowError
-	for e, err := range s.Errors(ctx, jobID, &JobErrorsOptions{PerPage: MaxErrorsPerPage}) {
+	for e, err := range s.Errors(ctx, jobID) {
 		if err != nil {
 			return listed
 		}

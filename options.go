@@ -148,7 +148,7 @@ func WithoutRateLimit() Option {
 
 // WithMaxBodyBytes sets the largest request body the client sends (default
 // MaxBodyBytes, the platform's limit of 35,000,000 bytes). A larger body is refused before
-// sending with a *BodyTooLargeError.
+// sending with a *TooLargeError.
 func WithMaxBodyBytes(n int64) Option {
 	return func(c *config) error {
 		if n <= 0 {

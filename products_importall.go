@@ -582,7 +582,7 @@ func (r *bulkRun) waitForJobs(ctx context.Context) {
 
 // settleJob settles a queued batch from its finished job.
 func (r *bulkRun) settleJob(b *bulkBatch, job *Job) {
-	errs := r.s.client.Jobs.allErrors(r.ctx, job.ID, job.Errors, job.RowsFailed())
+	errs := r.s.client.Jobs.allErrors(r.ctx, job.ID, job.Errors, job.FailedRows)
 	r.settle(b, jobAnswer(job, len(b.rows), errs))
 	r.countInserts(job.CreatedRows, job.UpdatedRows)
 }

@@ -213,9 +213,9 @@ func TestRequestRefusedBeforeSending(t *testing.T) {
 				if tc.field != "" && (!errors.As(err, &ve) || ve.Field != tc.field) {
 					t.Fatalf("got %#v, want a *ValidationError on %s", err, tc.field)
 				}
-				var tl *BodyTooLargeError
+				var tl *TooLargeError
 				if tc.want == ErrTooLarge && (!errors.As(err, &tl) || tl.Limit != 300 || tl.Size <= 300) {
-					t.Fatalf("got %#v, want a *BodyTooLargeError", err)
+					t.Fatalf("got %#v, want a *TooLargeError", err)
 				}
 			}
 			if n := mt.GetTotalCallCount(); n != 0 {
@@ -297,9 +297,8 @@ func TestErrorAnswers(t *testing.T) {
 				t.Fatalf("message lacks the status: %v", err)
 			}
 			if tc.status == 429 {
-				var rl *RateLimitError
-				if !errors.As(err, &rl) || rl.RetryAfter != time.Minute {
-					t.Fatalf("got %#v, want a *RateLimitError with RetryAfter 1m", err)
+				if apiErr.RetryAfter != time.Minute {
+					t.Fatalf("got %#v, want an *APIError with RetryAfter 1m", err)
 				}
 			}
 			if tc.check != nil {

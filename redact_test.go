@@ -281,8 +281,6 @@ func checkErr(t *testing.T, where string, err error) {
 		switch e := err.(type) {
 		case *APIError:
 			noSecret(t, where+": APIError", fmt.Sprintf("%#v", *e))
-		case *JobFailedError:
-			checkResult(t, where+": failed job", e.Job)
 		case interface{ Unwrap() []error }:
 			for _, inner := range e.Unwrap() {
 				walk(inner)

@@ -144,7 +144,7 @@ func TestHostileErrorAnswers(t *testing.T) {
 		`{"error":"`+long+`","details":"`+long+`","code":"`+long+`","hint":"`+long+`"}`))
 
 	_, err := c.Jobs.Get(context.Background(), "huge")
-	var rl *RateLimitError
+	var rl *APIError
 	if !errors.As(err, &rl) || rl.RetryAfter != 24*time.Hour {
 		t.Fatalf("got %v, want RetryAfter capped at 24h", err)
 	}

@@ -196,7 +196,7 @@ func jobAnswer(job *Job, n int, errs []RowError) answer {
 	a := answer{method: http.MethodGet, path: jobPath(job.ID), errs: errs}
 	a.succeeded, a.failed = job.rowCounts(n)
 	if job.Status == JobFailed && len(job.Errors) == 0 {
-		a.failedAll = &JobFailedError{Job: job}
+		a.failedAll = jobFailed(job)
 	}
 	return a
 }

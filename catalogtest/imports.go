@@ -93,12 +93,12 @@ type form struct {
 }
 
 // readForm reads a multipart form whose body is bounded at
-// catalog.MaxFileSize plus formSlack by http.MaxBytesReader, and hands the
+// catalog.MaxFileBytes plus formSlack by http.MaxBytesReader, and hands the
 // file part to file as it streams; the other fields are read whole (64 KiB
 // at most each). It answers the refusals itself: nil means an answer went
 // out.
 func (s *Server) readForm(w http.ResponseWriter, r *http.Request, file func(name string, content io.Reader) *apiError) (*form, bool) {
-	r.Body = http.MaxBytesReader(w, r.Body, catalog.MaxFileSize+formSlack)
+	r.Body = http.MaxBytesReader(w, r.Body, catalog.MaxFileBytes+formSlack)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		writeAPIError(w, newAPIError(http.StatusBadRequest, codeValidation, "the body must be multipart/form-data: %v", err))
@@ -158,8 +158,8 @@ func (s *Server) formError(w http.ResponseWriter, err error) *apiError {
 
 // fileTooLarge is the platform's refusal of a file over 50 MB: a 400.
 func fileTooLarge() *apiError {
-	e := newAPIError(http.StatusBadRequest, codeValidation, "file larger than %d bytes", catalog.MaxFileSize)
-	e.body.TechnicalDetails = map[string]any{"code": "FILE_TOO_LARGE", "limit_bytes": catalog.MaxFileSize}
+	e := newAPIError(http.StatusBadRequest, codeValidation, "file larger than %d bytes", catalog.MaxFileBytes)
+	e.body.TechnicalDetails = map[string]any{"code": "FILE_TOO_LARGE", "limit_bytes": catalog.MaxFileBytes}
 	return e
 }
 
@@ -168,7 +168,7 @@ func fileTooLarge() *apiError {
 func checkFileName(name string) *apiError {
 	t, err := catalog.FileTypeOf(name)
 	if err != nil {
-		e := newAPIError(http.StatusBadRequest, codeValidation, "%s: unsupported file type; accepted: %s", name, catalog.AcceptedExtensions)
+		e := newAPIError(http.StatusBadRequest, codeValidation, "%v", err) // the client's own refusal, with its hint
 		e.body.TechnicalDetails = map[string]any{"code": "UNSUPPORTED_FILE_TYPE"}
 		return e
 	}
@@ -236,14 +236,14 @@ func (s *Server) handleUpload(w http.ResponseWriter, r *http.Request) {
 		}
 		s.uploads.add(tmp.Name())
 		up.path, up.name = tmp.Name(), name
-		size, err = io.Copy(tmp, io.LimitReader(content, catalog.MaxFileSize+1))
+		size, err = io.Copy(tmp, io.LimitReader(content, catalog.MaxFileBytes+1))
 		if cerr := tmp.Close(); err == nil {
 			err = cerr
 		}
 		switch {
 		case err != nil:
 			return fileReadError(name, err)
-		case size > catalog.MaxFileSize:
+		case size > catalog.MaxFileBytes:
 			return fileTooLarge()
 		}
 		return nil

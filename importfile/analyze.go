@@ -7,18 +7,25 @@ import (
 	"github.com/pimkit/catalog"
 )
 
+// The windows of the platform's analysis, which Analyze reproduces.
+const (
+	analysisRows = 15 // data rows read, at most
+	previewRows  = 10 // rows in FileAnalysis.PreviewRows, at most
+	sampleValues = 3  // values in ColumnAnalysis.SampleValues, at most
+)
+
 // Analyze computes the analysis of a file that POST
 // /api/b2b/pim/import/analyze answers, with no server: the first
-// catalog.AnalysisRows data rows, the header's columns with their inferred
+// 15 data rows (analysisRows), the header's columns with their inferred
 // type, first distinct values, non-empty, distinct and empty counts, and
-// the first catalog.PreviewRows rows. It is a pure function of the file's
+// the first 10 rows (previewRows). It is a pure function of the file's
 // bytes, its name and opts, so that a server can answer with it and local
 // and server answers agree.
 //
 // size is the file's size in bytes when known, or -1: the rest of the file
-// is then read (and discarded) to count it. A size over Limits.MaxFileSize
-// (catalog.MaxFileSize by default) is refused with a
-// *catalog.FileTooLargeError before anything is read.
+// is then read (and discarded) to count it. A size over Limits.MaxFileBytes
+// (catalog.MaxFileBytes by default) is refused with a
+// *catalog.TooLargeError before anything is read.
 //
 // Column types: a column is "number" when every non-empty cell reads with
 // ParseNumber (so "12,50" counts), else "boolean" when every one reads
@@ -38,12 +45,12 @@ func Analyze(r io.Reader, name string, size int64, opts *Options) (*catalog.File
 	if t == catalog.FileXLS {
 		return nil, &UnsupportedError{File: name, Type: t}
 	}
-	if lim.MaxFileSize > 0 && size > lim.MaxFileSize {
-		return nil, &catalog.FileTooLargeError{Name: name, Size: size, Limit: lim.MaxFileSize}
+	if lim.MaxFileBytes > 0 && size > lim.MaxFileBytes {
+		return nil, &catalog.TooLargeError{Name: name, Size: size, Limit: lim.MaxFileBytes}
 	}
 	cr := &countingReader{r: r}
 	a := &catalog.FileAnalysis{FileName: name, FileSize: size, FileType: t,
-		Columns: []catalog.ColumnAnalysis{}, PreviewRows: []catalog.PreviewRow{}}
+		Columns: []catalog.ColumnAnalysis{}, PreviewRows: []map[string]string{}}
 	var cols columnStats
 	for row, err := range rows(cr, name, opts, lim, cols.addAll) {
 		if err != nil {
@@ -55,15 +62,15 @@ func Analyze(r io.Reader, name string, size int64, opts *Options) (*catalog.File
 			}
 		}
 		cols.row(&row, a.TotalRows)
-		if a.TotalRows < catalog.PreviewRows {
-			a.PreviewRows = append(a.PreviewRows, catalog.PreviewRow(row.Map()))
+		if a.TotalRows < previewRows {
+			a.PreviewRows = append(a.PreviewRows, row.Map())
 		}
-		if a.TotalRows++; a.TotalRows == catalog.AnalysisRows {
+		if a.TotalRows++; a.TotalRows == analysisRows {
 			break
 		}
 	}
 	if size < 0 {
-		max := lim.MaxFileSize
+		max := lim.MaxFileBytes
 		if max <= 0 {
 			max = 1<<63 - 2
 		}
@@ -71,7 +78,7 @@ func Analyze(r io.Reader, name string, size int64, opts *Options) (*catalog.File
 			return nil, readError(name, err)
 		}
 		if cr.n > max {
-			return nil, &catalog.FileTooLargeError{Name: name, Size: -1, Limit: max}
+			return nil, &catalog.TooLargeError{Name: name, Size: -1, Limit: max}
 		}
 		a.FileSize = cr.n
 	}
@@ -151,7 +158,7 @@ func (c *column) value(v string) {
 	c.total++
 	if !c.seen[v] {
 		c.seen[v] = true
-		if len(c.samples) < catalog.SampleValues {
+		if len(c.samples) < sampleValues {
 			c.samples = append(c.samples, v)
 		}
 	}

@@ -22,7 +22,7 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // non-blank record as the header. Every record is bounded by
 // MaxRecordSize before it is buffered whole.
 func readCSV(r io.Reader, file string, delim rune, strict bool, lim Limits, hdr func([]string), yield func(Row, error) bool) {
-	m := newMeter(r, lim.MaxFileSize, false)
+	m := newMeter(r, lim.MaxFileBytes, false)
 	br := bufio.NewReaderSize(m, csvBufSize)
 	m.stop = int64(lim.MaxRecordSize) + csvBufSize // the header and the sample
 	sample, err := br.Peek(csvBufSize)

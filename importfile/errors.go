@@ -116,8 +116,7 @@ func cut(s string) string {
 // formatError builds the *catalog.FileFormatError of a file.
 func formatError(file, title, code string, line, column int, details, hint string) *catalog.FileFormatError {
 	return &catalog.FileFormatError{
-		File: file, Title: title, Details: details, Hint: hint,
-		TechnicalDetails: catalog.TechnicalDetails{Code: code, Line: line, Column: column},
+		File: file, Title: title, Details: details, Hint: hint, Code: code, Line: line, Column: column,
 	}
 }
 

@@ -330,8 +330,8 @@ func TestUnsupportedFiles(t *testing.T) {
 		t.Fatalf("Analyze: %v", err)
 	}
 	_, errs = collect(t, strings.NewReader(""), "notes.txt", nil)
-	var fte *catalog.FileTypeError
-	if len(errs) != 1 || !errors.As(errs[0], &fte) || fte.Ext != ".txt" {
+	var fte *catalog.FileFormatError
+	if len(errs) != 1 || !errors.As(errs[0], &fte) || fte.Code != "UNSUPPORTED_FILE_TYPE" || !strings.Contains(fte.Details, `".txt"`) {
 		t.Fatalf("errors %v", errs)
 	}
 }
@@ -364,8 +364,8 @@ func TestAnalyzeWindowsAndSize(t *testing.T) {
 	if a.TotalRows != 15 || len(a.PreviewRows) != 10 || a.FileSize != int64(b.Len()) || a.PreviewRows[9]["sku"] != "S09" {
 		t.Fatalf("totalRows %d, preview %d, size %d", a.TotalRows, len(a.PreviewRows), a.FileSize)
 	}
-	_, err = Analyze(strings.NewReader(""), "big.csv", catalog.MaxFileSize+1, nil)
-	var tl *catalog.FileTooLargeError
+	_, err = Analyze(strings.NewReader(""), "big.csv", catalog.MaxFileBytes+1, nil)
+	var tl *catalog.TooLargeError
 	if !errors.As(err, &tl) || !errors.Is(err, catalog.ErrTooLarge) {
 		t.Fatalf("got %v", err)
 	}

@@ -6,12 +6,10 @@ import (
 	"math"
 	"strings"
 	"testing"
-
-	"github.com/pimkit/catalog"
 )
 
 // fuzzLimits keep each fuzz execution small and fast.
-var fuzzLimits = Limits{MaxFileSize: 1 << 20, MaxRecordSize: 4 << 10, MaxCellSize: 1 << 10, MaxColumns: 64,
+var fuzzLimits = Limits{MaxFileBytes: 1 << 20, MaxRecordSize: 4 << 10, MaxCellSize: 1 << 10, MaxColumns: 64,
 	MaxXLSXSize: 8 << 20, MaxXLSXPartSize: 4 << 20}
 
 // Seeds shared by the text readers: the files of the tests.
@@ -54,11 +52,11 @@ func checkStream(t *testing.T, data []byte, name string) {
 	if _, err := Analyze(bytes.NewReader(data), name, -1, opts); err == nil {
 		// An analysis that succeeds is consistent.
 		a, _ := Analyze(bytes.NewReader(data), name, int64(len(data)), opts)
-		if a.TotalRows > catalog.AnalysisRows || len(a.PreviewRows) > catalog.PreviewRows {
+		if a.TotalRows > analysisRows || len(a.PreviewRows) > previewRows {
 			t.Fatalf("analysis windows: %d rows, %d previews", a.TotalRows, len(a.PreviewRows))
 		}
 		for _, c := range a.Columns {
-			if c.TotalValues+c.EmptyCount != a.TotalRows || c.UniqueCount > c.TotalValues || len(c.SampleValues) > catalog.SampleValues {
+			if c.TotalValues+c.EmptyCount != a.TotalRows || c.UniqueCount > c.TotalValues || len(c.SampleValues) > sampleValues {
 				t.Fatalf("column %+v of %d rows", c, a.TotalRows)
 			}
 		}

@@ -268,13 +268,13 @@ func TestCellAndColumnBounds(t *testing.T) {
 // Streaming has no file size bound unless one is set; XLSX files do.
 func TestFileSizeBounds(t *testing.T) {
 	src := &repeat{prefix: "a\n", c: '\n', n: 200}
-	_, errs := collect(t, src, "f.csv", &Options{Limits: Limits{MaxFileSize: 100}})
-	var tl *catalog.FileTooLargeError
+	_, errs := collect(t, src, "f.csv", &Options{Limits: Limits{MaxFileBytes: 100}})
+	var tl *catalog.TooLargeError
 	if len(errs) != 1 || !errors.As(errs[0], &tl) {
 		t.Fatalf("errors %v", errs)
 	}
-	_, errs = collect(t, &repeat{c: 0, n: catalog.MaxFileSize + 10}, "f.xlsx", nil)
-	if len(errs) != 1 || !errors.As(errs[0], &tl) || tl.Limit != catalog.MaxFileSize {
+	_, errs = collect(t, &repeat{c: 0, n: catalog.MaxFileBytes + 10}, "f.xlsx", nil)
+	if len(errs) != 1 || !errors.As(errs[0], &tl) || tl.Limit != catalog.MaxFileBytes {
 		t.Fatalf("errors %v", errs)
 	}
 }

@@ -17,7 +17,7 @@ const jsonSlack = 4 << 10
 // row, with json.Decoder: one element is held at a time, bounded by
 // MaxRecordSize before it is buffered whole.
 func readJSON(r io.Reader, file string, lim Limits, yield func(Row, error) bool) {
-	m := newMeter(r, lim.MaxFileSize, true)
+	m := newMeter(r, lim.MaxFileBytes, true)
 	dec := json.NewDecoder(m)
 	m.stop = int64(lim.MaxRecordSize) + jsonSlack
 	fail := func(err error, at int64) {
@@ -156,7 +156,7 @@ func objectRow(file string, line int, raw []byte, lim Limits) (Row, error) {
 // skipped. A line over MaxRecordSize is skipped without being held, and
 // reported as a *CellError: the next line starts a new row.
 func readNDJSON(r io.Reader, file string, lim Limits, yield func(Row, error) bool) {
-	br := bufio.NewReaderSize(newMeter(r, lim.MaxFileSize, false), 64<<10)
+	br := bufio.NewReaderSize(newMeter(r, lim.MaxFileBytes, false), 64<<10)
 	var buf []byte
 	for line := 1; ; line++ {
 		var long bool

@@ -21,11 +21,11 @@ type Options struct {
 // Limits bound what a file, whatever it says, may make a reader read or
 // hold. Each bound exceeded is a *LimitError naming the file and the place.
 type Limits struct {
-	// MaxFileSize bounds the bytes read from the file. Zero means
-	// catalog.MaxFileSize for Analyze (the server's limit) and for XLSX
+	// MaxFileBytes bounds the bytes read from the file. Zero means
+	// catalog.MaxFileBytes for Analyze (the server's limit) and for XLSX
 	// files, which are held in memory whole, and no limit when streaming the
 	// rows of CSV, JSON and NDJSON files, which are never held whole.
-	MaxFileSize int64
+	MaxFileBytes int64
 	// MaxRecordSize bounds one CSV record (a line, or several when quoted
 	// cells hold line breaks), one NDJSON line and one element of a JSON
 	// array. Default: DefaultMaxRecordSize.
@@ -72,8 +72,8 @@ func (o *Options) limits(analyze bool) Limits {
 	if o != nil {
 		l = o.Limits
 	}
-	if l.MaxFileSize == 0 && analyze {
-		l.MaxFileSize = catalog.MaxFileSize
+	if l.MaxFileBytes == 0 && analyze {
+		l.MaxFileBytes = catalog.MaxFileBytes
 	}
 	if l.MaxRecordSize <= 0 {
 		l.MaxRecordSize = DefaultMaxRecordSize

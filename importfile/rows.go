@@ -68,11 +68,11 @@ func (r *Row) Map() map[string]string {
 // extension of name (see catalog.FileTypeOf). CSV, JSON and NDJSON files
 // are streamed: memory is bounded by Limits whatever the file's size. XLSX
 // files are read whole (a zip archive needs random access), within
-// Limits.MaxFileSize, and only their first sheet is read.
+// Limits.MaxFileBytes, and only their first sheet is read.
 //
 // The stream goes on after a *CellError, which reports one row; any other
 // error is the last: the file's type is not read (*UnsupportedError,
-// *catalog.FileTypeError), a bound is exceeded (*LimitError), the file is
+// *catalog.FileFormatError), a bound is exceeded (*LimitError), the file is
 // malformed (*catalog.FileFormatError), or reading failed.
 func Rows(r io.Reader, name string, opts *Options) iter.Seq2[Row, error] {
 	return rows(r, name, opts, opts.limits(false), func([]string) {})
@@ -240,7 +240,7 @@ func boundErr(file string, err error, lim Limits, line int, what string) error {
 	case errors.Is(err, errRecordBound):
 		return &LimitError{File: file, What: what, Limit: int64(lim.MaxRecordSize), Line: line}
 	case errors.Is(err, errFileBound):
-		return &catalog.FileTooLargeError{Name: file, Size: -1, Limit: lim.MaxFileSize}
+		return &catalog.TooLargeError{Name: file, Size: -1, Limit: lim.MaxFileBytes}
 	}
 	return readError(file, err)
 }

@@ -27,9 +27,9 @@ const xlsxMaxSharedStrings = 2_000_000
 // Cells are read raw: numbers as stored ("12.5", whatever their display
 // format), dates as serial day numbers, booleans as "1" and "0".
 func readXLSX(r io.Reader, file string, lim Limits, hdr func([]string), yield func(Row, error) bool) {
-	maxFile := lim.MaxFileSize
+	maxFile := lim.MaxFileBytes
 	if maxFile <= 0 {
-		maxFile = catalog.MaxFileSize
+		maxFile = catalog.MaxFileBytes
 	}
 	data, err := io.ReadAll(io.LimitReader(r, maxFile+1))
 	if err != nil {
@@ -37,7 +37,7 @@ func readXLSX(r io.Reader, file string, lim Limits, hdr func([]string), yield fu
 		return
 	}
 	if int64(len(data)) > maxFile {
-		yield(Row{}, &catalog.FileTooLargeError{Name: file, Size: -1, Limit: maxFile})
+		yield(Row{}, &catalog.TooLargeError{Name: file, Size: -1, Limit: maxFile})
 		return
 	}
 	if err := checkArchive(file, data, lim); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -24,7 +25,7 @@ columns with their inferred types, sample values and counts, computed locally
 (importfile.Analyze); no credential is needed.
 
 --remote sends the file to the platform's analyzer instead
-(Imports.AnalyzeFile) and prints its answer in the same form. A file the
+(Imports.Analyze) and prints its answer in the same form. A file the
 platform cannot read is refused with its details, a hint, and the line and
 column of the fault (exit 3).`,
 		Example: `  catalogctl analyze products.csv
@@ -53,7 +54,7 @@ column of the fault (exit 3).`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&m.delimiter, "delimiter", "", "CSV delimiter (detected among ; , and tab unless set); local analysis only")
-	fl.BoolVar(&remote, "remote", false, "analyse on the platform (Imports.AnalyzeFile) rather than locally")
+	fl.BoolVar(&remote, "remote", false, "analyse on the platform (Imports.Analyze) rather than locally")
 	return cmd
 }
 
@@ -61,14 +62,16 @@ func (a *app) analyzeRemote(ctx context.Context, path string, m *mappingFlags) (
 	if m.delimiter != "" {
 		return nil, usagef("--delimiter is for the local analysis: the platform detects the delimiter itself")
 	}
-	if _, err := statFile(path); err != nil {
+	f, _, err := openFile(path)
+	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
 	client, err := a.client()
 	if err != nil {
 		return nil, err
 	}
-	an, err := client.Imports.AnalyzeFile(ctx, path, nil)
+	an, err := client.Imports.Analyze(ctx, filepath.Base(path), f, nil)
 	if err != nil {
 		return nil, clientFileError(err)
 	}
@@ -83,14 +86,13 @@ func (a *app) uploadCommand() *cobra.Command {
 		idemKey        string
 		wait           bool
 		wf             waitFlags
-		perPage        int
 	)
 	cmd := &cobra.Command{
 		Use:   "upload FILE",
 		Short: "Upload a file for the platform to import, and follow its job",
 		Long: `upload sends FILE (CSV, XLSX, XLS, JSON or NDJSON, up to 50 MB) to the
 platform's file import through the import source --source
-(Imports.UploadFile); the platform queues a job that reads and imports it.
+(Imports.Upload); the platform queues a job that reads and imports it.
 --mapping map.json ({"Column": "dotted.path"}) and --map Column=path map the
 file's columns for this upload only, over the source's field mappings.
 --update-existing=false makes a row that matches an existing product by EAN
@@ -117,13 +119,11 @@ refused with its details, a hint, and the line and column of the fault
 			if err != nil {
 				return err
 			}
-			if err := checkPerPage(perPage); err != nil {
-				return err
-			}
-			size, err := statFile(path)
+			f, size, err := openFile(path)
 			if err != nil {
 				return err
 			}
+			defer f.Close()
 			client, err := a.client()
 			if err != nil {
 				return err
@@ -135,7 +135,7 @@ refused with its details, a hint, and the line and column of the fault
 			prog := a.newBytesProgress(size, "uploading")
 			opts.Progress = prog.sent
 			ctx := cmd.Context()
-			job, err := client.Imports.UploadFile(ctx, src, path, opts)
+			job, err := client.Imports.Upload(ctx, src, filepath.Base(path), f, opts)
 			prog.finish()
 			if err != nil {
 				return a.fileFailure(ctx, "upload", clientFileError(err))
@@ -161,7 +161,7 @@ refused with its details, a hint, and the line and column of the fault
 				a.printUpload(&up)
 			}
 			if !up.OK {
-				if up.Errors, err = a.printRowErrors(ctx, client, up.Job, perPage, "Row errors"); err != nil {
+				if up.Errors, err = a.printRowErrors(ctx, client, up.Job, "Row errors"); err != nil {
 					return err
 				}
 			}
@@ -183,7 +183,6 @@ refused with its details, a hint, and the line and column of the fault
 	fl.BoolVar(&updateExisting, "update-existing", true, "update the products that rows match by EAN; false makes such rows fail (sent only when given)")
 	fl.StringVar(&idemKey, "idempotency-key", "", "the upload's Idempotency-Key (generated unless set)")
 	fl.BoolVar(&wait, "wait", false, "follow the job until it ends, then print its row errors")
-	fl.IntVar(&perPage, "per-page", 0, fmt.Sprintf("with --wait, row errors read a request, 1 to %d (the platform's 20 unless set)", catalog.MaxErrorsPerPage))
 	wf.register(cmd)
 	return cmd
 }
@@ -214,31 +213,19 @@ func (a *app) printUpload(up *uploadOut) {
 	}
 }
 
-// statFile checks that path is a file that can be read, and returns its
-// size.
-func statFile(path string) (int64, error) {
-	f, size, err := openFile(path)
-	if err != nil {
-		return 0, err
-	}
-	f.Close()
-	return size, nil
-}
-
 // clientFileError turns the client's own refusals of a file, before
 // anything was sent (its type, its size, a field mapping), into usage
 // errors; the platform's refusals stay as they are.
 func clientFileError(err error) error {
 	var (
-		te *catalog.FileTypeError
-		tl *catalog.FileTooLargeError
+		fe *catalog.FileFormatError
+		tl *catalog.TooLargeError
 		ve *catalog.ValidationError
 	)
-	if errors.As(err, &te) || errors.As(err, &tl) || errors.As(err, &ve) {
+	if errors.As(err, &fe) && fe.Code == "UNSUPPORTED_FILE_TYPE" || errors.As(err, &tl) || errors.As(err, &ve) {
 		return &usageError{msg: err.Error(), err: err}
 	}
-	var fe *catalog.FileFormatError
-	if errors.As(err, &fe) {
+	if fe != nil {
 		return &formatError{fe: fe}
 	}
 	return err

@@ -55,40 +55,35 @@ Bound the wait with --wait-timeout.`,
 		}),
 	}
 	wf.register(wait)
-	var perPage int
 	errs := &cobra.Command{
 		Use:   "errors ID",
 		Short: "Print the row errors of an import job, a page at a time",
 		Long: `errors prints the job's status, then one line per row that failed, with its
 reason and the platform's code, read a page at a time as they print
-(Jobs.Errors; --per-page rows a request, 20 unless set). A file upload's rows
+(Jobs.Errors). A file upload's rows
 are named by their line in the file (the header is line 1), a JSON import's
 by their 0-based position in the request. --json prints one document with
 every row error.`,
 		Args: exactArgs("ID"),
 		RunE: wrap(func(cmd *cobra.Command, args []string) error {
-			if err := checkPerPage(perPage); err != nil {
-				return err
-			}
 			client, job, err := a.getJob(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			if !a.json {
-				fmt.Fprintf(a.stdout, "job %s: %s, %d failed rows\n", job.ID, job.Status, job.RowsFailed())
+				fmt.Fprintf(a.stdout, "job %s: %s, %d failed rows\n", job.ID, job.Status, job.FailedRows)
 			}
-			rowErrs, err := a.printRowErrors(cmd.Context(), client, job, perPage, "")
+			rowErrs, err := a.printRowErrors(cmd.Context(), client, job, "")
 			if err != nil {
 				return err
 			}
 			if a.json {
 				a.emitJSON(map[string]any{"ok": true, "command": "jobs errors", "job_id": job.ID,
-					"status": job.Status, "failed_rows": job.RowsFailed(), "errors": rowErrs})
+					"status": job.Status, "failed_rows": job.FailedRows, "errors": rowErrs})
 			}
 			return nil
 		}),
 	}
-	errs.Flags().IntVar(&perPage, "per-page", 0, fmt.Sprintf("row errors read a request, 1 to %d (the platform's 20 unless set)", catalog.MaxErrorsPerPage))
 	cmd.AddCommand(get, wait, errs)
 	return cmd
 }
@@ -139,15 +134,8 @@ func (a *app) waitJob(ctx context.Context, client *catalog.Client, id string, wf
 // jobEnded is the error of a job that ended other than completed with
 // every row applied.
 func jobEnded(j *catalog.Job) error {
-	if j.Status != catalog.JobCompleted || j.RowsFailed() > 0 {
-		return &rowsError{msg: fmt.Sprintf("job %s ended %s: %s failed", j.ID, j.Status, plural(j.RowsFailed(), "row", "rows"))}
-	}
-	return nil
-}
-
-func checkPerPage(n int) error {
-	if n < 0 || n > catalog.MaxErrorsPerPage {
-		return usagef("--per-page %d: want 1 to %d", n, catalog.MaxErrorsPerPage)
+	if j.Status != catalog.JobCompleted || j.FailedRows > 0 {
+		return &rowsError{msg: fmt.Sprintf("job %s ended %s: %s failed", j.ID, j.Status, plural(j.FailedRows, "row", "rows"))}
 	}
 	return nil
 }
@@ -155,13 +143,13 @@ func checkPerPage(n int) error {
 // printRowErrors reads the row errors of job a page at a time (Jobs.Errors)
 // and prints one line each as they come, under title when it is not
 // empty; with --json it prints nothing and returns them all.
-func (a *app) printRowErrors(ctx context.Context, client *catalog.Client, job *catalog.Job, perPage int, title string) ([]rowErrorOut, error) {
+func (a *app) printRowErrors(ctx context.Context, client *catalog.Client, job *catalog.Job, title string) ([]rowErrorOut, error) {
 	label := "row"
 	if isFileJob(job) {
 		label = "line"
 	}
 	out := []rowErrorOut{}
-	for e, err := range client.Jobs.Errors(ctx, job.ID, &catalog.JobErrorsOptions{PerPage: perPage}) {
+	for e, err := range client.Jobs.Errors(ctx, job.ID) {
 		if err != nil {
 			return out, err
 		}
@@ -212,7 +200,7 @@ func (a *app) printJobHeader(j *catalog.Job) {
 	w := a.stdout
 	fmt.Fprintf(w, "job %s (%s, source %s): %s\n", j.ID, j.Type, j.SourceID, j.Status)
 	fmt.Fprintf(w, "  rows %d: %d processed, %d succeeded (%d created, %d updated), %d failed, %d auto-published\n",
-		j.TotalRows, j.ProcessedRows, j.RowsSucceeded(), j.CreatedRows, j.UpdatedRows, j.RowsFailed(), j.AutoPublished)
+		j.TotalRows, j.ProcessedRows, j.SuccessfulRows, j.CreatedRows, j.UpdatedRows, j.FailedRows, j.AutoPublished)
 	if j.BatchID != "" {
 		fmt.Fprintf(w, "  batch %s part %d of %d\n", j.BatchID, j.BatchPart, j.BatchTotalParts)
 	}

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"os/signal"
@@ -87,14 +88,22 @@ func run(ctx context.Context, path string) error {
 	}
 
 	// 2. The server's analysis of the same file.
-	remote, err := client.Imports.AnalyzeFile(ctx, path, nil)
+	// An *os.File is read from its current offset, and again by a retry.
+	if f, err = os.Open(path); err != nil {
+		return err
+	}
+	defer f.Close()
+	remote, err := client.Imports.Analyze(ctx, filepath.Base(path), f, nil)
 	if err != nil {
 		return fmt.Errorf("server analysis: %w", err)
 	}
 	fmt.Printf("server analysis: %d columns, %d rows read\n", len(remote.Columns), remote.TotalRows)
 
 	// 3. Upload it and follow the job.
-	job, err := client.Imports.UploadFile(ctx, sourceID, path, &catalog.UploadOptions{
+	if _, err := f.Seek(0, io.SeekStart); err != nil { // back to the start after the analysis
+		return err
+	}
+	job, err := client.Imports.Upload(ctx, sourceID, filepath.Base(path), f, &catalog.UploadOptions{
 		FieldMappings: mapping,
 		Progress:      func(sent int64) { fmt.Printf("  sent %d bytes\n", sent) },
 	})
@@ -109,19 +118,14 @@ func run(ctx context.Context, path string) error {
 		return fmt.Errorf("waiting for %s: %w", job.ID, err)
 	}
 	fmt.Printf("job %s %s: %d rows, %d created, %d updated, %d failed\n",
-		job.ID, job.Status, job.TotalRows, job.CreatedRows, job.UpdatedRows, job.RowsFailed())
+		job.ID, job.Status, job.TotalRows, job.CreatedRows, job.UpdatedRows, job.FailedRows)
 
-	// 4. Its row errors, a page at a time.
-	const perPage = 2
-	i := 0
-	for rowErr, err := range client.Jobs.Errors(ctx, job.ID, &catalog.JobErrorsOptions{PerPage: perPage}) {
+	// 4. Its row errors, read a page at a time as the loop goes.
+	fmt.Println("  row errors:")
+	for rowErr, err := range client.Jobs.Errors(ctx, job.ID) {
 		if err != nil {
 			return fmt.Errorf("row errors: %w", err)
 		}
-		if i%perPage == 0 {
-			fmt.Printf("  row errors, page %d:\n", i/perPage+1)
-		}
-		i++
 		fmt.Printf("    line %d: %s: %s\n", rowErr.Row, rowErr.Code, rowErr.Reason)
 	}
 
