@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -9,10 +10,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	mrand "math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/go-retryablehttp"
 )
@@ -47,7 +52,7 @@ type Client struct {
 
 	base    *url.URL
 	http    func(*apiCall) *http.Client // what a call's attempts go out through (transport.go)
-	retry   retrier                     // which attempts are sent again, and when (retry.go)
+	retry   retrier                     // which attempts are sent again, and when (below)
 	maxBody int64
 	logger  *slog.Logger
 	clock   Clock     // pacing, retry waits, job polling
@@ -159,8 +164,8 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 // run is the only way requests leave the client. It reads top down:
 //
 //	limit   the body's size, here; the request rate, per attempt (transport.go)
-//	send    and retry: which failures, how often, how long apart (retry.go)
-//	check   the status: a typed error for anything but 2xx (errors.go)
+//	send    and retry: which failures, how often, how long apart (retrier, below)
+//	check   the status: a typed error for anything but 2xx (newResponseError, below)
 //	decode  the JSON answer into a.out
 //
 // A POST that may have been applied without an answer saying so (no
@@ -318,4 +323,270 @@ func decodeBody(r io.Reader, out any, method, path string) error {
 		return fmt.Errorf("catalog: %s %s: malformed answer (%s): %w", method, path, snippet(raw), err)
 	}
 	return nil
+}
+
+// retrier is the client's retry policy, its backoff and its wait, all on
+// the client's Clock.
+//
+// go-retryablehttp runs a call's attempts: after each it asks CheckRetry
+// whether to send again, then sleeps what Backoff says. That sleep is a
+// time.Timer on the wall clock, and a context ending during it makes Do
+// return the context's error without the answer it had. So Backoff says 0
+// and check waits itself, on the client's Clock and under the caller's
+// context: a test moves time with a fake clock, and a 429 cut short by
+// the caller still reports the 429, which applied nothing.
+type retrier struct {
+	max   int              // retries after the first attempt
+	wait  [2]time.Duration // min, max of the exponential backoff
+	clock Clock
+}
+
+// client returns the go-retryablehttp client for one call's attempts,
+// sent through hc.
+func (r *retrier) client(hc *http.Client, a *apiCall) *retryablehttp.Client {
+	return &retryablehttp.Client{
+		HTTPClient: hc,
+		RetryMax:   r.max,
+		CheckRetry: func(ctx context.Context, resp *http.Response, err error) (bool, error) {
+			return r.check(ctx, a, resp, err)
+		},
+		Backoff:      func(time.Duration, time.Duration, int, *http.Response) time.Duration { return 0 }, // check waited
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,                                              // the last answer becomes a typed error
+	}
+}
+
+// check decides whether the attempt is sent again and, if so, waits first.
+// A wait cut short by the caller's context ends the call with its error;
+// Client.run then reports the last answer with it.
+func (r *retrier) check(ctx context.Context, a *apiCall, resp *http.Response, err error) (bool, error) {
+	if retry, checkErr := retryPolicy(ctx, a, resp, err); !retry || checkErr != nil {
+		return retry, checkErr
+	}
+	if a.attempts > r.max {
+		return true, nil // go-retryablehttp stops here: no retry left, no wait
+	}
+	if err := sleep(a.callerCtx(ctx), r.clock, r.backoff(a.attempts-1, resp)); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// retryPolicy decides whether a failed attempt is sent again. The platform
+// does not deduplicate imports (re-sending rows creates new versions and
+// jobs), so a call that may apply something is retried only when the
+// answer says it was not applied:
+//
+//	connection refused or other dial failure   retried (nothing was sent)
+//	no such host (DNS)                          never retried: it will not appear
+//	408 Request Timeout, 429 Too Many Requests retried
+//	503 with Retry-After                        retried
+//	other 5xx, timeouts, resets                 retried for GET only
+//	other 4xx                                   never retried
+//
+// Once ctx has ended nothing is retried; an answer already received stays
+// the call's result.
+func retryPolicy(ctx context.Context, a *apiCall, resp *http.Response, err error) (bool, error) {
+	var ns *notSentError
+	if errors.As(err, &ns) {
+		return false, err
+	}
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		if err != nil {
+			return false, ctxErr
+		}
+		return false, nil
+	}
+	if a.upload != nil && a.upload.spent() {
+		return false, nil // its body cannot be produced again
+	}
+	idempotent := !a.mayApply()
+	if err != nil {
+		switch {
+		case noSuchHost(err):
+			return false, nil
+		case notSent(err):
+			return true, nil
+		case idempotent:
+			return retryablehttp.DefaultRetryPolicy(ctx, resp, err)
+		}
+		return false, nil
+	}
+	switch code := resp.StatusCode; {
+	case code == http.StatusRequestTimeout, code == http.StatusTooManyRequests:
+		return true, nil
+	case code == http.StatusServiceUnavailable && resp.Header.Get("Retry-After") != "":
+		return true, nil
+	case code >= 500 && code != http.StatusNotImplemented:
+		return idempotent, nil
+	}
+	return false, nil
+}
+
+// notSent reports a failure to connect: the request never left the client.
+func notSent(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
+}
+
+// noSuchHost reports a host name that does not resolve: a typing mistake
+// or a missing DNS record, which retrying seconds later will not fix.
+func noSuchHost(err error) bool {
+	var dns *net.DNSError
+	return errors.As(err, &dns) && dns.IsNotFound
+}
+
+// backoff is the wait before retry number attempt+1: the server's
+// Retry-After when a 429 or 503 gives one, otherwise min*2^attempt capped
+// at max, with jitter over its upper half so that clients spread out.
+func (r *retrier) backoff(attempt int, resp *http.Response) time.Duration {
+	if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+		if d := retryAfter(resp.Header, r.clock.Now()); d > 0 {
+			return d
+		}
+	}
+	minWait, maxWait := r.wait[0], r.wait[1]
+	d := maxWait
+	if attempt < 30 && minWait<<attempt < maxWait {
+		d = minWait << attempt
+	}
+	return d/2 + mrand.N(d/2+1)
+}
+
+// maxRetryAfter caps a Retry-After, in seconds (a day): larger values would
+// overflow a time.Duration, and no import waits that long.
+const maxRetryAfter = 24 * 60 * 60
+
+// retryAfter parses a Retry-After header given in seconds, or as an HTTP
+// date, which is read against now.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
+		return time.Duration(min(secs, maxRetryAfter)) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0)
+	}
+	return 0
+}
+
+// maxErrorBody caps how much of an error answer is read, so a broken or
+// hostile server cannot make the client allocate without end.
+const maxErrorBody = 1 << 20
+
+// maxErrorField caps each text taken from an error body, so that Error()
+// stays a log line whatever the server sends.
+const maxErrorField = 1 << 10
+
+// errorBody is the platform's JSON error shape (that of its CSV format
+// errors, and the "message" spelling some endpoints use).
+type errorBody struct {
+	Error            json.RawMessage `json:"error"`
+	Message          string          `json:"message"`
+	Code             string          `json:"code"`
+	Details          json.RawMessage `json:"details"`
+	Hint             string          `json:"hint"`
+	TechnicalDetails map[string]any  `json:"technicalDetails"`
+}
+
+// newResponseError reads at most maxErrorBody bytes of an error answer and
+// builds the typed error for it, with what the answer says of the request;
+// a Retry-After date is read against now.
+func newResponseError(method, path string, resp *http.Response, now time.Time) (outcome, error) {
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	e := &APIError{StatusCode: resp.StatusCode, Method: method, Path: path, RequestID: clip(resp.Header.Get("X-Request-Id"), 200),
+		RetryAfter: retryAfter(resp.Header, now)}
+	fromPlatform := fillFromBody(e, raw)
+	return answerOutcome(resp.StatusCode, resp.Header, fromPlatform), e
+}
+
+// outcome is what an answer says about a request's effect.
+type outcome int
+
+const (
+	outcomeApplied    outcome = iota + 1 // the request took effect
+	outcomeNotApplied                    // the server refused it: nothing was applied
+	outcomeUnknown                       // no answer from the platform itself: it may have been applied
+)
+
+// answerOutcome is the one rule, for every POST, of what an answer says
+// (the README's retry table). A 5xx the platform wrote itself, with its
+// JSON error body, is a real refusal. A gateway in front of it answers 502
+// or 504 when the platform was slow or died mid-request, and any 5xx page
+// of its own (HTML, or JSON without "error"), after the platform may have
+// applied the request. A 503 with Retry-After asks to come back later:
+// nothing was done.
+func answerOutcome(status int, h http.Header, fromPlatform bool) outcome {
+	switch {
+	case status < 300:
+		return outcomeApplied
+	case status == http.StatusBadGateway, status == http.StatusGatewayTimeout:
+		return outcomeUnknown
+	case status == http.StatusServiceUnavailable && h.Get("Retry-After") != "":
+		return outcomeNotApplied
+	case status >= 500 && !fromPlatform:
+		return outcomeUnknown
+	}
+	return outcomeNotApplied
+}
+
+// fillFromBody fills e from an error body and reports whether the body is
+// the platform's JSON error, an object with "error".
+func fillFromBody(e *APIError, raw []byte) bool {
+	var body errorBody
+	if json.Unmarshal(raw, &body) != nil {
+		e.Message = snippet(raw)
+		return false
+	}
+	e.Message = textOf(body.Error)
+	if e.Message == "" {
+		e.Message = body.Message
+	}
+	e.Code = ErrorCode(clip(body.Code, maxErrorField))
+	if code, ok := body.TechnicalDetails["code"].(string); ok && e.Code == "" {
+		e.Code = ErrorCode(clip(code, maxErrorField))
+	}
+	e.Details = textOf(body.Details)
+	e.Hint = body.Hint
+	e.TechnicalDetails = body.TechnicalDetails
+	for _, f := range []*string{&e.Message, &e.Details, &e.Hint} {
+		*f = clip(*f, maxErrorField)
+	}
+	return len(body.Error) > 0 && string(body.Error) != "null"
+}
+
+// textOf returns a JSON string's value, or the compact JSON of anything else.
+func textOf(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return snippet(raw)
+	}
+	return b.String()
+}
+
+// snippet is the start of a body that is not the expected JSON, cleaned for
+// one log line.
+func snippet(raw []byte) string {
+	return clip(strings.Join(strings.Fields(string(raw[:min(len(raw), 4*maxErrorField)])), " "), 200)
+}
+
+// clip cuts s to at most n bytes, on a rune boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strings.ToValidUTF8(s[:cut], "") + "..."
 }

@@ -1,15 +1,12 @@
 package catalog
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Sentinels for errors.Is. An *APIError matches the one for its status code;
@@ -30,14 +27,6 @@ var (
 	// or unreadable).
 	ErrOutcomeUnknown = errors.New("catalog: outcome unknown")
 )
-
-// maxErrorBody caps how much of an error answer is read, so a broken or
-// hostile server cannot make the client allocate without end.
-const maxErrorBody = 1 << 20
-
-// maxErrorField caps each text taken from an error body, so that Error()
-// stays a log line whatever the server sends.
-const maxErrorField = 1 << 10
 
 // APIError is an answer with a status of 300 or more. Its fields come from
 // the JSON error body when there is one:
@@ -220,117 +209,6 @@ func uncounted(path string, succeeded, failed, sent int) error {
 		return nil
 	}
 	return unfollowable(http.MethodPost, path, fmt.Sprintf("the summary counts %d succeeded and %d failed of %d rows sent", succeeded, failed, sent))
-}
-
-// errorBody is the platform's JSON error shape (that of its CSV format
-// errors, and the "message" spelling some endpoints use).
-type errorBody struct {
-	Error            json.RawMessage `json:"error"`
-	Message          string          `json:"message"`
-	Code             string          `json:"code"`
-	Details          json.RawMessage `json:"details"`
-	Hint             string          `json:"hint"`
-	TechnicalDetails map[string]any  `json:"technicalDetails"`
-}
-
-// newResponseError reads at most maxErrorBody bytes of an error answer and
-// builds the typed error for it, with what the answer says of the request;
-// a Retry-After date is read against now.
-func newResponseError(method, path string, resp *http.Response, now time.Time) (outcome, error) {
-	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	e := &APIError{StatusCode: resp.StatusCode, Method: method, Path: path, RequestID: clip(resp.Header.Get("X-Request-Id"), 200),
-		RetryAfter: retryAfter(resp.Header, now)}
-	fromPlatform := fillFromBody(e, raw)
-	return answerOutcome(resp.StatusCode, resp.Header, fromPlatform), e
-}
-
-// outcome is what an answer says about a request's effect.
-type outcome int
-
-const (
-	outcomeApplied    outcome = iota + 1 // the request took effect
-	outcomeNotApplied                    // the server refused it: nothing was applied
-	outcomeUnknown                       // no answer from the platform itself: it may have been applied
-)
-
-// answerOutcome is the one rule, for every POST, of what an answer says
-// (the README's retry table). A 5xx the platform wrote itself, with its
-// JSON error body, is a real refusal. A gateway in front of it answers 502
-// or 504 when the platform was slow or died mid-request, and any 5xx page
-// of its own (HTML, or JSON without "error"), after the platform may have
-// applied the request. A 503 with Retry-After asks to come back later:
-// nothing was done.
-func answerOutcome(status int, h http.Header, fromPlatform bool) outcome {
-	switch {
-	case status < 300:
-		return outcomeApplied
-	case status == http.StatusBadGateway, status == http.StatusGatewayTimeout:
-		return outcomeUnknown
-	case status == http.StatusServiceUnavailable && h.Get("Retry-After") != "":
-		return outcomeNotApplied
-	case status >= 500 && !fromPlatform:
-		return outcomeUnknown
-	}
-	return outcomeNotApplied
-}
-
-// fillFromBody fills e from an error body and reports whether the body is
-// the platform's JSON error, an object with "error".
-func fillFromBody(e *APIError, raw []byte) bool {
-	var body errorBody
-	if json.Unmarshal(raw, &body) != nil {
-		e.Message = snippet(raw)
-		return false
-	}
-	e.Message = textOf(body.Error)
-	if e.Message == "" {
-		e.Message = body.Message
-	}
-	e.Code = ErrorCode(clip(body.Code, maxErrorField))
-	if code, ok := body.TechnicalDetails["code"].(string); ok && e.Code == "" {
-		e.Code = ErrorCode(clip(code, maxErrorField))
-	}
-	e.Details = textOf(body.Details)
-	e.Hint = body.Hint
-	e.TechnicalDetails = body.TechnicalDetails
-	for _, f := range []*string{&e.Message, &e.Details, &e.Hint} {
-		*f = clip(*f, maxErrorField)
-	}
-	return len(body.Error) > 0 && string(body.Error) != "null"
-}
-
-// textOf returns a JSON string's value, or the compact JSON of anything else.
-func textOf(raw json.RawMessage) string {
-	if len(raw) == 0 || string(raw) == "null" {
-		return ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var b bytes.Buffer
-	if json.Compact(&b, raw) != nil {
-		return snippet(raw)
-	}
-	return b.String()
-}
-
-// snippet is the start of a body that is not the expected JSON, cleaned for
-// one log line.
-func snippet(raw []byte) string {
-	return clip(strings.Join(strings.Fields(string(raw[:min(len(raw), 4*maxErrorField)])), " "), 200)
-}
-
-// clip cuts s to at most n bytes, on a rune boundary, marking the cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return strings.ToValidUTF8(s[:cut], "") + "..."
 }
 
 // ErrorCode is the machine-readable code of an error answer, the "code" of
