@@ -374,26 +374,3 @@ func (s *JobsService) errorPages(ctx context.Context, jobID string, perPage int)
 		}
 	}
 }
-
-// allErrors returns every row error of a job whose answer listed only
-// some: a direct import's answer names the first 100, and a job answer may
-// list only the first ones too. When listed names fewer rows than failed,
-// the paged errors endpoint is read to the end, so that the rows it names
-// fail and the others succeed rather than all turning unknown. If that
-// read fails, the errors listed are all there is.
-func (s *JobsService) allErrors(ctx context.Context, jobID string, listed []RowError, failed int) []RowError {
-	if len(listed) >= failed || jobID == "" {
-		return listed
-	}
-	var all []RowError
-	for e, err := range s.Errors(ctx, jobID) {
-		if err != nil {
-			return listed
-		}
-		all = append(all, e)
-	}
-	if len(all) < len(listed) {
-		return listed
-	}
-	return all
-}
