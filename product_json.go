@@ -718,26 +718,6 @@ func newRowEncoder() *rowEncoder {
 	return e
 }
 
-// encode returns p's JSON, valid until the next call, or the row fault
-// (Rejected, with the field and EntityCode; the caller sets Row). seen maps
-// the identities already in the request to their rows.
-func (e *rowEncoder) encode(p *Product, seen map[string]int) ([]byte, *RowError) {
-	rowErr := validateProduct(p, seen)
-	if rowErr == nil {
-		if err := e.encodeProduct(p); err != nil {
-			rowErr = &RowError{Reason: "cannot be encoded: " + err.Error()}
-			if xe, ok := err.(*extraError); ok {
-				rowErr.Field, rowErr.Reason = atKey("extra", xe.key), "cannot be encoded: "+xe.err.Error()
-			}
-		}
-	}
-	if rowErr != nil {
-		rowErr.EntityCode, rowErr.Rejected = p.EntityCode, true
-		return nil, rowErr
-	}
-	return e.w.b, nil
-}
-
 // envelope is every request field but products, which importBody splices in
 // from bytes already encoded.
 type envelope struct {

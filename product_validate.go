@@ -7,6 +7,29 @@ import (
 	"strings"
 )
 
+// encode turns a product into checked bytes, the one step Import,
+// ImportAll, the Batcher and Sync take for every row: it validates p (this
+// file), then writes it (encodeProduct, product_json.go). It returns p's
+// JSON, valid until the next call, or the row fault (Rejected, with the
+// field and EntityCode; the caller sets Row). seen maps the identities
+// already in the request to their rows.
+func (e *rowEncoder) encode(p *Product, seen map[string]int) ([]byte, *RowError) {
+	rowErr := validateProduct(p, seen)
+	if rowErr == nil {
+		if err := e.encodeProduct(p); err != nil {
+			rowErr = &RowError{Reason: "cannot be encoded: " + err.Error()}
+			if xe, ok := err.(*extraError); ok {
+				rowErr.Field, rowErr.Reason = atKey("extra", xe.key), "cannot be encoded: "+xe.err.Error()
+			}
+		}
+	}
+	if rowErr != nil {
+		rowErr.EntityCode, rowErr.Rejected = p.EntityCode, true
+		return nil, rowErr
+	}
+	return e.w.b, nil
+}
+
 // checkRequest refuses what the server would refuse with a 400 as a whole.
 func checkRequest(sourceID string, n int, mode MergeMode) error {
 	switch {
