@@ -304,26 +304,17 @@ type FileAnalysis struct {
 // ColumnAnalysis describes one column over the rows an analysis read.
 type ColumnAnalysis struct {
 	Name string `json:"name"` // the column name, from the header
-	// Type is the type inferred from the column's non-empty cells: one of
-	// the ColumnType constants.
-	Type         ColumnType `json:"type"`
-	SampleValues []string   `json:"sampleValues"` // the first distinct non-empty values, at most 3
-	TotalValues  int        `json:"totalValues"`  // cells that are not empty
-	UniqueCount  int        `json:"uniqueCount"`  // distinct non-empty values
-	EmptyCount   int        `json:"emptyCount"`   // empty or missing cells
+	// Type is the type inferred from the column's non-empty cells:
+	// "number", "boolean" or "date" when every one of them reads as that
+	// type, the first of these three that fits when several do (cells of
+	// "1" and "0" make a "number" column); "string" otherwise, and for a
+	// column with no non-empty cell.
+	Type         string   `json:"type"`
+	SampleValues []string `json:"sampleValues"` // the first distinct non-empty values, at most 3
+	TotalValues  int      `json:"totalValues"`  // cells that are not empty
+	UniqueCount  int      `json:"uniqueCount"`  // distinct non-empty values
+	EmptyCount   int      `json:"emptyCount"`   // empty or missing cells
 }
-
-// ColumnType is the type inferred for a column.
-type ColumnType string
-
-// Column types. A column is of a type when every non-empty cell is; a column
-// with no non-empty cell is a string column.
-const (
-	ColumnString  ColumnType = "string"
-	ColumnNumber  ColumnType = "number"
-	ColumnBoolean ColumnType = "boolean"
-	ColumnDate    ColumnType = "date"
-)
 
 // wireAnalysis is a FileAnalysis as the server answers it: its preview
 // rows may hold numbers, booleans and nulls (some spreadsheet readers
