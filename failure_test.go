@@ -275,7 +275,7 @@ func failMethods(t *testing.T) []method {
 			}},
 		{name: "Imports.Analyze", missing: `{"fileName":"products.csv"}`,
 			call: func(ctx context.Context, c *catalog.Client) result {
-				_, err := c.Imports.Analyze(ctx, "products.csv", csv(), nil)
+				_, err := c.Imports.Analyze(ctx, "products.csv", csv())
 				return result{err: err}
 			}},
 		{name: "Imports.Analyze of an *os.File", missing: `{"fileName":"products.csv"}`,
@@ -285,7 +285,7 @@ func failMethods(t *testing.T) []method {
 					return result{err: err}
 				}
 				defer f.Close()
-				_, err = c.Imports.Analyze(ctx, "products.csv", f, nil)
+				_, err = c.Imports.Analyze(ctx, "products.csv", f)
 				return result{err: err}
 			}},
 		{name: "Imports.Upload", write: true, missing: `{"success":true}`,
