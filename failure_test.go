@@ -339,7 +339,7 @@ func failMethods(t *testing.T) []method {
 	}
 }
 
-var fullSync = &catalog.SyncOptions{Mode: catalog.SyncFull, NoRemovalLimit: true}
+var fullSync = &catalog.SyncOptions{NoRemovalLimit: true}
 
 // syncResult is every stage's rows, in the order Sync sends them.
 func syncResult(rep *catalog.SyncReport, err error) result {
