@@ -275,7 +275,7 @@ func failMethods(t *testing.T) []method {
 			}},
 		{name: "Imports.Analyze", missing: `{"fileName":"products.csv"}`,
 			call: func(ctx context.Context, c *catalog.Client) result {
-				_, err := c.Imports.Analyze(ctx, "products.csv", csv(), nil)
+				_, err := c.Imports.Analyze(ctx, "products.csv", csv())
 				return result{err: err}
 			}},
 		{name: "Imports.Analyze of an *os.File", missing: `{"fileName":"products.csv"}`,
@@ -285,7 +285,7 @@ func failMethods(t *testing.T) []method {
 					return result{err: err}
 				}
 				defer f.Close()
-				_, err = c.Imports.Analyze(ctx, "products.csv", f, nil)
+				_, err = c.Imports.Analyze(ctx, "products.csv", f)
 				return result{err: err}
 			}},
 		{name: "Imports.Upload", write: true, missing: `{"success":true}`,
@@ -339,7 +339,7 @@ func failMethods(t *testing.T) []method {
 	}
 }
 
-var fullSync = &catalog.SyncOptions{Mode: catalog.SyncFull, NoRemovalLimit: true}
+var fullSync = &catalog.SyncOptions{NoRemovalLimit: true}
 
 // syncResult is every stage's rows, in the order Sync sends them.
 func syncResult(rep *catalog.SyncReport, err error) result {

@@ -44,20 +44,16 @@ const (
 	uploadPath  = "/api/b2b/pim/import"
 )
 
-// AnalyzeOptions tune FileImportsService.Analyze. A nil *AnalyzeOptions means
-// the defaults.
-type AnalyzeOptions struct {
-	// Progress, when set, is called with the file bytes sent so far, from
-	// the goroutine that writes the request; keep it quick. A retried
-	// request counts again from 0.
-	Progress func(sent int64)
-}
-
 // Analyze sends a file to the platform's analyzer and returns its
 // analysis: the columns of its header with their inferred type, sample
 // values and counts, and its first rows. name is the file's name, whose
 // extension says its type (see FileTypeOf); r is its content (see
 // FileImportsService for an *os.File and for retries). Package importfile computes the same analysis locally, with no server.
+//
+// Analyze takes no progress callback. To watch a large file go out, pass a
+// reader that wraps the file and counts the bytes read from it; give the
+// wrapper a Seek method that forwards to the file (and restarts the count)
+// to keep the size check and the retries of a seekable file.
 //
 // A file the server cannot read is answered with a *FileFormatError that
 // locates the fault (errors.As; it matches ErrValidation). The analysis
@@ -65,14 +61,14 @@ type AnalyzeOptions struct {
 // *OutcomeUnknownError.
 //
 // POST /api/b2b/pim/import/analyze (operation analyzeFile in api/openapi.yaml)
-func (s *FileImportsService) Analyze(ctx context.Context, name string, r io.Reader, opts *AnalyzeOptions) (*FileAnalysis, error) {
+func (s *FileImportsService) Analyze(ctx context.Context, name string, r io.Reader) (*FileAnalysis, error) {
 	if r == nil {
 		return nil, &ValidationError{Field: "file", Reason: "required"}
 	}
-	return s.analyze(ctx, name, r, opts)
+	return s.analyze(ctx, name, r)
 }
 
-func (s *FileImportsService) analyze(ctx context.Context, name string, r io.Reader, opts *AnalyzeOptions) (*FileAnalysis, error) {
+func (s *FileImportsService) analyze(ctx context.Context, name string, r io.Reader) (*FileAnalysis, error) {
 	if _, err := FileTypeOf(name); err != nil {
 		return nil, err
 	}
@@ -80,13 +76,9 @@ func (s *FileImportsService) analyze(ctx context.Context, name string, r io.Read
 	if err != nil {
 		return nil, err
 	}
-	var progress func(int64)
-	if opts != nil {
-		progress = opts.Progress
-	}
 	var out wireAnalysis
 	call := &apiCall{method: http.MethodPost, path: analyzePath, out: &out, safe: true,
-		upload: newUploadBody(name, open, reopen, MaxFileBytes, progress)}
+		upload: newUploadBody(name, open, reopen, MaxFileBytes, nil)}
 	if err := s.client.run(ctx, call); err != nil {
 		return nil, fileError(name, err)
 	}
@@ -304,26 +296,17 @@ type FileAnalysis struct {
 // ColumnAnalysis describes one column over the rows an analysis read.
 type ColumnAnalysis struct {
 	Name string `json:"name"` // the column name, from the header
-	// Type is the type inferred from the column's non-empty cells: one of
-	// the ColumnType constants.
-	Type         ColumnType `json:"type"`
-	SampleValues []string   `json:"sampleValues"` // the first distinct non-empty values, at most 3
-	TotalValues  int        `json:"totalValues"`  // cells that are not empty
-	UniqueCount  int        `json:"uniqueCount"`  // distinct non-empty values
-	EmptyCount   int        `json:"emptyCount"`   // empty or missing cells
+	// Type is the type inferred from the column's non-empty cells:
+	// "number", "boolean" or "date" when every one of them reads as that
+	// type, the first of these three that fits when several do (cells of
+	// "1" and "0" make a "number" column); "string" otherwise, and for a
+	// column with no non-empty cell.
+	Type         string   `json:"type"`
+	SampleValues []string `json:"sampleValues"` // the first distinct non-empty values, at most 3
+	TotalValues  int      `json:"totalValues"`  // cells that are not empty
+	UniqueCount  int      `json:"uniqueCount"`  // distinct non-empty values
+	EmptyCount   int      `json:"emptyCount"`   // empty or missing cells
 }
-
-// ColumnType is the type inferred for a column.
-type ColumnType string
-
-// Column types. A column is of a type when every non-empty cell is; a column
-// with no non-empty cell is a string column.
-const (
-	ColumnString  ColumnType = "string"
-	ColumnNumber  ColumnType = "number"
-	ColumnBoolean ColumnType = "boolean"
-	ColumnDate    ColumnType = "date"
-)
 
 // wireAnalysis is a FileAnalysis as the server answers it: its preview
 // rows may hold numbers, booleans and nulls (some spreadsheet readers

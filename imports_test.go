@@ -351,14 +351,14 @@ func TestAnalyzeLocalAndServerAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	remote, err := c.Imports.Analyze(context.Background(), "items.csv", bytes.NewReader(data), nil)
+	remote, err := c.Imports.Analyze(context.Background(), "items.csv", bytes.NewReader(data))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(local, remote); diff != "" {
 		t.Errorf("local and server analyses differ (-local +server):\n%s", diff)
 	}
-	if remote.TotalRows != 15 || len(remote.PreviewRows) != 10 || remote.Columns[2].Type != catalog.ColumnNumber {
+	if remote.TotalRows != 15 || len(remote.PreviewRows) != 10 || remote.Columns[2].Type != "number" {
 		t.Errorf("analysis: %+v", remote)
 	}
 
@@ -371,7 +371,7 @@ func TestAnalyzeLocalAndServerAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	fromPath, err := c.Imports.Analyze(context.Background(), "items.csv", f, nil)
+	fromPath, err := c.Imports.Analyze(context.Background(), "items.csv", f)
 	if err != nil || !cmp.Equal(fromPath, remote) {
 		t.Errorf("Analyze of an *os.File: %v, %+v", err, fromPath)
 	}
@@ -381,12 +381,12 @@ func TestAnalyzeLocalAndServerAgree(t *testing.T) {
 // with seed 004's details, hint and location.
 func TestAnalyzeFormatError(t *testing.T) {
 	_, c := newFake(t)
-	_, err := c.Imports.Analyze(context.Background(), "broken.csv", strings.NewReader(""), nil)
+	_, err := c.Imports.Analyze(context.Background(), "broken.csv", strings.NewReader(""))
 	var fe *catalog.FileFormatError
 	if !errors.As(err, &fe) || !errors.Is(err, catalog.ErrValidation) || fe.File != "broken.csv" || fe.Code != "CSV_EMPTY" || fe.Title != "CSV Format Error" || fe.Details == "" {
 		t.Fatalf("empty CSV: %#v", err)
 	}
-	_, err = c.Imports.Analyze(context.Background(), "broken.json", strings.NewReader("[{\"a\":1},\n{\"a\":"), nil)
+	_, err = c.Imports.Analyze(context.Background(), "broken.json", strings.NewReader("[{\"a\":1},\n{\"a\":"))
 	if !errors.As(err, &fe) || fe.Code != "JSON_UNEXPECTED_END" || fe.Line != 2 {
 		t.Fatalf("cut JSON: %#v", err)
 	}
@@ -534,7 +534,7 @@ func TestUploadWithoutCDN(t *testing.T) {
 	if len(srv.Jobs()) != 0 {
 		t.Error("a job was created")
 	}
-	if _, err := c.Imports.Analyze(context.Background(), "a.csv", strings.NewReader("entity_code\nA\n"), nil); err != nil {
+	if _, err := c.Imports.Analyze(context.Background(), "a.csv", strings.NewReader("entity_code\nA\n")); err != nil {
 		t.Errorf("analysis without a CDN: %v", err)
 	}
 }

@@ -186,7 +186,7 @@ func TestSameAnswerSameOutcome(t *testing.T) {
 					cats[i] = catalog.Category{CategoryID: catalog.Ptr(fmt.Sprintf("C%d", i)), Name: catalog.PlainText("Category")}
 				}
 				rep, _ := c.Sync(ctx, catalog.Feed{SourceID: "src", Categories: cats},
-					&catalog.SyncOptions{Mode: catalog.SyncFull, NoRemovalLimit: true})
+					&catalog.SyncOptions{NoRemovalLimit: true})
 				got["Sync categories"] = rowsOf(&rep.Categories.RowReport, 3)
 				got["Sync removals"] = rowsOf(&rep.Removals.RowReport, 3)
 				if len(rep.Removals.Planned) != 3 {

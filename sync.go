@@ -20,45 +20,25 @@ type Feed struct {
 	Promotions []Promotion
 }
 
-// SyncMode says what a sync sends and removes.
-type SyncMode int
-
-// Sync modes.
-const (
-	// SyncFull sends every product of the feed and removes from the tenant
-	// the products of the source that the feed no longer has, within the
-	// removal limit and only when every row of the feed was applied.
-	SyncFull SyncMode = iota + 1
-	// SyncIncremental sends only the products whose content hash differs
-	// from the one SyncOptions.State recorded, and removes nothing.
-	// Categories and promotions, which are few, are sent in full.
-	SyncIncremental
-)
-
-// String names the mode.
-func (m SyncMode) String() string {
-	switch m {
-	case SyncFull:
-		return "full"
-	case SyncIncremental:
-		return "incremental"
-	}
-	return fmt.Sprintf("SyncMode(%d)", int(m))
-}
-
 // defaultMaxRemovalPercent is the removal limit of a full sync that sets
 // none: 10% of the source's products.
 const defaultMaxRemovalPercent = 10.0
 
-// SyncOptions tune Client.Sync.
+// SyncOptions tune Client.Sync. A nil *SyncOptions is a full sync with the
+// defaults.
 type SyncOptions struct {
-	// Mode is SyncFull or SyncIncremental; required.
-	Mode SyncMode
+	// Incremental, when set, sends only the products whose content hash
+	// differs from the one State recorded, and removes nothing; categories
+	// and promotions, which are few, are sent in full. When false, the
+	// default, the sync is full: it sends every product of the feed and
+	// removes the source's products that the feed no longer has (see
+	// Client.Sync for when).
+	Incremental bool
 	// DryRun reads the feed and the tenant and fills SyncReport.Plan
 	// without changing anything: no import, no removal, no state commit.
 	DryRun bool
-	// State keeps content hashes between runs. Required by SyncIncremental;
-	// a full sync updates it when set, so that an incremental run can
+	// State keeps content hashes between runs. Required by an incremental
+	// sync; a full sync updates it when set, so that an incremental run can
 	// follow a full one.
 	State SyncState
 	// MaxRemovals caps the products a full sync may remove (0: no
@@ -88,12 +68,12 @@ type SyncOptions struct {
 // SyncReport accounts for every row of the feed, stage by stage, and for
 // every removal.
 type SyncReport struct {
-	Mode       SyncMode
-	DryRun     bool
-	Categories StageReport   // rows are indexes in Feed.Categories
-	Products   StageReport   // rows are positions in Feed.Products
-	Promotions StageReport   // rows are indexes in Feed.Promotions
-	Removals   RemovalReport // full mode only
+	Incremental bool          // the run was incremental (SyncOptions.Incremental)
+	DryRun      bool          // the run was a dry run (SyncOptions.DryRun)
+	Categories  StageReport   // rows are indexes in Feed.Categories
+	Products    StageReport   // rows are positions in Feed.Products
+	Promotions  StageReport   // rows are indexes in Feed.Promotions
+	Removals    RemovalReport // full mode only
 	// Plan, for a dry run, says what a real run would change.
 	Plan *SyncPlan
 }
@@ -191,7 +171,7 @@ func (c *Client) Sync(ctx context.Context, feed Feed, opts *SyncOptions) (*SyncR
 	if err != nil {
 		return &SyncReport{}, err
 	}
-	r := &syncRun{c: c, feed: feed, o: o, rep: &SyncReport{Mode: o.Mode, DryRun: o.DryRun}}
+	r := &syncRun{c: c, feed: feed, o: o, rep: &SyncReport{Incremental: o.Incremental, DryRun: o.DryRun}}
 	if o.DryRun {
 		r.rep.Plan = &SyncPlan{RemovalLimit: -1}
 		r.rep.Removals.Skipped = "dry run"
@@ -210,7 +190,7 @@ func (c *Client) Sync(ctx context.Context, feed Feed, opts *SyncOptions) (*SyncR
 		}
 	}
 	var errs []error
-	if o.Mode == SyncFull {
+	if !o.Incremental {
 		errs = append(errs, r.removals(ctx))
 	}
 	r.rep.Categories.sort()
@@ -230,9 +210,7 @@ func syncDefaults(feed Feed, opts *SyncOptions) (SyncOptions, error) {
 	switch {
 	case feed.SourceID == "":
 		return o, &ValidationError{Field: "Feed.SourceID", Reason: "required"}
-	case o.Mode != SyncFull && o.Mode != SyncIncremental:
-		return o, &ValidationError{Field: "SyncOptions.Mode", Reason: "must be SyncFull or SyncIncremental"}
-	case o.Mode == SyncIncremental && o.State == nil:
+	case o.Incremental && o.State == nil:
 		return o, &ValidationError{Field: "SyncOptions.State", Reason: "an incremental sync needs a state to compare with"}
 	case o.MaxRemovals < 0 || o.MaxRemovalPercent < 0 || o.MaxRemovalPercent > 100 || math.IsNaN(o.MaxRemovalPercent):
 		return o, &ValidationError{Field: "SyncOptions.MaxRemovals", Reason: "limits must be 0 or more, percentages at most 100"}
@@ -274,7 +252,7 @@ func (r *syncRun) readTenant(ctx context.Context) error {
 		return fmt.Errorf("catalog: sync: listing categories: %w", err)
 	}
 	r.tenantCats = tree
-	if r.o.Mode != SyncFull && !r.o.DryRun {
+	if r.o.Incremental && !r.o.DryRun {
 		return nil
 	}
 	r.existing = map[string]bool{}
@@ -481,7 +459,7 @@ func (r *syncRun) products(ctx context.Context) {
 			r.refuseProduct(RowError{Row: row, EntityCode: p.EntityCode, Field: "category", Reason: why, Rejected: true})
 			continue
 		}
-		if r.o.Mode == SyncIncremental && r.o.State.Hash(key) == hash {
+		if r.o.Incremental && r.o.State.Hash(key) == hash {
 			st.Unchanged = append(st.Unchanged, row)
 			continue
 		}

@@ -67,7 +67,7 @@ func TestFullSync(t *testing.T) {
 		Products:   catalog.FromSlice(feedProducts),
 		Promotions: []catalog.Promotion{{PromoCode: catalog.Ptr("SPRING"), DiscountPercentage: catalog.Ptr(5.0), TargetPkgIDs: []string{"NEW1-PZ"}}},
 	}
-	rep, err := c.Sync(ctx, feed, &catalog.SyncOptions{Mode: catalog.SyncFull, CheckpointRows: 4, Bulk: &catalog.BulkOptions{MaxProducts: 2}})
+	rep, err := c.Sync(ctx, feed, &catalog.SyncOptions{CheckpointRows: 4, Bulk: &catalog.BulkOptions{MaxProducts: 2}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestFullSyncDryRun(t *testing.T) {
 	before := srv.Products()
 	feed := catalog.Feed{SourceID: "default", Categories: []catalog.Category{cat("valves", "")},
 		Products: catalog.FromSlice([]catalog.Product{syncProduct("P000", "valves", 2), syncProduct("NEW", "", 1), syncProduct("BAD", "pumps", 1)})}
-	rep, err := c.Sync(ctx, feed, &catalog.SyncOptions{Mode: catalog.SyncFull, DryRun: true, MaxRemovals: 100})
+	rep, err := c.Sync(ctx, feed, &catalog.SyncOptions{DryRun: true, MaxRemovals: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,6 @@ func TestFullSyncRemovalLimit(t *testing.T) {
 			srv, c := newFake(t)
 			seedSource(t, c, 20)
 			opts := tc.opts
-			opts.Mode = catalog.SyncFull
 			feed := catalog.Feed{SourceID: "default", Products: catalog.FromSlice([]catalog.Product{syncProduct("P000", "", 1)})}
 			rep, err := c.Sync(context.Background(), feed, &opts)
 			if !errors.Is(err, catalog.ErrRemovalLimit) {
@@ -179,7 +178,7 @@ func TestFullSyncRemovalLimit(t *testing.T) {
 	srv, c := newFake(t)
 	seedSource(t, c, 20)
 	feed := catalog.Feed{SourceID: "default", Products: catalog.FromSlice([]catalog.Product{syncProduct("P000", "", 1)})}
-	rep, err := c.Sync(context.Background(), feed, &catalog.SyncOptions{Mode: catalog.SyncFull, NoRemovalLimit: true, RemovalBatch: 5})
+	rep, err := c.Sync(context.Background(), feed, &catalog.SyncOptions{NoRemovalLimit: true, RemovalBatch: 5})
 	if err != nil || rep.Removals.Succeeded != 19 || rep.Removals.Requests != 4 || len(srv.Products()) != 1 {
 		t.Errorf("unlimited: %+v, %v, %d stored", rep.Removals, err, len(srv.Products()))
 	}
@@ -195,7 +194,7 @@ func TestFullSyncFailedBatchRemovesNothing(t *testing.T) {
 	}
 	srv.Stub(catalogtest.Stub{Op: catalogtest.OpImportAPI, Nth: 2, Status: http.StatusInternalServerError})
 	rep, err := c.Sync(context.Background(), catalog.Feed{SourceID: "default", Products: catalog.FromSlice(feed)},
-		&catalog.SyncOptions{Mode: catalog.SyncFull, NoRemovalLimit: true, CheckpointRows: 4, Bulk: &catalog.BulkOptions{MaxProducts: 2, Concurrency: 1}})
+		&catalog.SyncOptions{NoRemovalLimit: true, CheckpointRows: 4, Bulk: &catalog.BulkOptions{MaxProducts: 2, Concurrency: 1}})
 	if !errors.Is(err, catalog.ErrRemovalsSkipped) {
 		t.Fatalf("error %v, want ErrRemovalsSkipped", err)
 	}
@@ -229,7 +228,7 @@ func TestSyncRefusesProductsWithUnknownCategories(t *testing.T) {
 		Categories: []catalog.Category{cat("fresh", "existing"), cat("orphan", "nowhere")},
 		Products: catalog.FromSlice([]catalog.Product{syncProduct("A", "existing", 1), syncProduct("B", "fresh", 1),
 			syncProduct("C", "ghost", 1), syncProduct("D", "orphan", 1)})}
-	rep, err := c.Sync(context.Background(), feed, &catalog.SyncOptions{Mode: catalog.SyncIncremental, State: memState{}})
+	rep, err := c.Sync(context.Background(), feed, &catalog.SyncOptions{Incremental: true, State: memState{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +280,7 @@ func TestIncrementalSync(t *testing.T) {
 			t.Fatal(err)
 		}
 		rep, _ := c.Sync(ctx, catalog.Feed{SourceID: "default", Products: catalog.FromSlice(ps)},
-			&catalog.SyncOptions{Mode: catalog.SyncIncremental, State: state, CheckpointRows: 3})
+			&catalog.SyncOptions{Incremental: true, State: state, CheckpointRows: 3})
 		checkStage(t, "products", rep.Products)
 		return rep
 	}
@@ -317,14 +316,25 @@ func TestSyncRefusesBadOptions(t *testing.T) {
 	_, c := newFake(t)
 	feed := catalog.Feed{SourceID: "default", Products: catalog.FromSlice(nil)}
 	for name, o := range map[string]*catalog.SyncOptions{
-		"no mode":              nil,
-		"incremental no state": {Mode: catalog.SyncIncremental},
-		"percent over 100":     {Mode: catalog.SyncFull, MaxRemovalPercent: 150},
-		"bad mask":             {Mode: catalog.SyncFull, Bulk: &catalog.BulkOptions{RequestOptions: catalog.RequestOptions{UpdateMask: []string{"nope"}}}},
+		"incremental no state": {Incremental: true},
+		"percent over 100":     {MaxRemovalPercent: 150},
+		"bad mask":             {Bulk: &catalog.BulkOptions{RequestOptions: catalog.RequestOptions{UpdateMask: []string{"nope"}}}},
 	} {
 		if _, err := c.Sync(context.Background(), feed, o); !errors.Is(err, catalog.ErrValidation) {
 			t.Errorf("%s: %v, want ErrValidation", name, err)
 		}
+	}
+}
+
+// Nil options are a full sync with the default removal limit.
+func TestSyncNilOptionsIsFull(t *testing.T) {
+	_, c := newFake(t)
+	seedSource(t, c, 20)
+	feed := catalog.Feed{SourceID: "default", Products: catalog.FromSlice([]catalog.Product{syncProduct("P000", "", 1)})}
+	rep, err := c.Sync(context.Background(), feed, nil)
+	if !errors.Is(err, catalog.ErrRemovalLimit) || rep.Incremental || len(rep.Removals.Planned) != 19 || rep.Removals.Limit != 2 {
+		t.Errorf("incremental %v, %d planned removals (limit %d), error %v; want a full sync held by the 10%% limit",
+			rep.Incremental, len(rep.Removals.Planned), rep.Removals.Limit, err)
 	}
 }
 
@@ -335,7 +345,7 @@ func TestSyncDryRunRefusesWhatCannotBeEncoded(t *testing.T) {
 	bad := syncProduct("CHAN", "", 1)
 	bad.Extra = map[string]any{"x": make(chan int)}
 	feed := catalog.Feed{SourceID: "default", Products: catalog.FromSlice([]catalog.Product{syncProduct("OK", "", 1), bad})}
-	rep, err := c.Sync(context.Background(), feed, &catalog.SyncOptions{Mode: catalog.SyncFull, DryRun: true})
+	rep, err := c.Sync(context.Background(), feed, &catalog.SyncOptions{DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -176,16 +176,27 @@ func (c *column) value(v string) {
 	}
 }
 
+// The values of catalog.ColumnAnalysis.Type.
+const (
+	typeString  = "string"
+	typeNumber  = "number"
+	typeBoolean = "boolean"
+	typeDate    = "date"
+)
+
+// analysis types the column as catalog.ColumnAnalysis.Type says: the first
+// of number, boolean and date that every non-empty cell reads as, else
+// string.
 func (c *column) analysis(name string) catalog.ColumnAnalysis {
-	typ := catalog.ColumnString
+	typ := typeString
 	switch {
 	case c.total == 0:
 	case c.number:
-		typ = catalog.ColumnNumber
+		typ = typeNumber
 	case c.boolean:
-		typ = catalog.ColumnBoolean
+		typ = typeBoolean
 	case c.date:
-		typ = catalog.ColumnDate
+		typ = typeDate
 	}
 	samples := c.samples
 	if samples == nil {

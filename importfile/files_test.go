@@ -194,7 +194,7 @@ func TestXLSXFirstSheetOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.TotalRows != 2 || len(a.Columns) != 4 || a.Columns[2].Type != catalog.ColumnNumber || a.Columns[3].Type != catalog.ColumnNumber { // booleans read "1" and "0"
+	if a.TotalRows != 2 || len(a.Columns) != 4 || a.Columns[2].Type != "number" || a.Columns[3].Type != "number" { // booleans read "1" and "0"
 		t.Fatalf("analysis %+v", a)
 	}
 }
@@ -353,10 +353,10 @@ func TestAnalyzeWindowsAndSize(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []catalog.ColumnAnalysis{
-		{Name: "sku", Type: catalog.ColumnString, SampleValues: []string{"S00", "S01", "S02"}, TotalValues: 15, UniqueCount: 15},
-		{Name: "qty", Type: catalog.ColumnNumber, SampleValues: []string{"1", "2", "0"}, TotalValues: 12, UniqueCount: 3, EmptyCount: 3},
-		{Name: "flag", Type: catalog.ColumnBoolean, SampleValues: []string{"true", "false"}, TotalValues: 15, UniqueCount: 2},
-		{Name: "day", Type: catalog.ColumnDate, SampleValues: []string{"2024-01-01", "2024-01-02", "2024-01-03"}, TotalValues: 15, UniqueCount: 15},
+		{Name: "sku", Type: "string", SampleValues: []string{"S00", "S01", "S02"}, TotalValues: 15, UniqueCount: 15},
+		{Name: "qty", Type: "number", SampleValues: []string{"1", "2", "0"}, TotalValues: 12, UniqueCount: 3, EmptyCount: 3},
+		{Name: "flag", Type: "boolean", SampleValues: []string{"true", "false"}, TotalValues: 15, UniqueCount: 2},
+		{Name: "day", Type: "date", SampleValues: []string{"2024-01-01", "2024-01-02", "2024-01-03"}, TotalValues: 15, UniqueCount: 15},
 	}
 	if d := cmp.Diff(want, a.Columns); d != "" {
 		t.Fatalf("columns (-want +got):\n%s", d)
@@ -380,9 +380,9 @@ func TestAnalyzeJSONColumns(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []catalog.ColumnAnalysis{
-		{Name: "a", Type: catalog.ColumnNumber, SampleValues: []string{"1"}, TotalValues: 1, UniqueCount: 1, EmptyCount: 2},
-		{Name: "b", Type: catalog.ColumnString, SampleValues: []string{"x", "y"}, TotalValues: 2, UniqueCount: 2, EmptyCount: 1},
-		{Name: "c", Type: catalog.ColumnBoolean, SampleValues: []string{"true"}, TotalValues: 1, UniqueCount: 1, EmptyCount: 2},
+		{Name: "a", Type: "number", SampleValues: []string{"1"}, TotalValues: 1, UniqueCount: 1, EmptyCount: 2},
+		{Name: "b", Type: "string", SampleValues: []string{"x", "y"}, TotalValues: 2, UniqueCount: 2, EmptyCount: 1},
+		{Name: "c", Type: "boolean", SampleValues: []string{"true"}, TotalValues: 1, UniqueCount: 1, EmptyCount: 2},
 	}
 	if d := cmp.Diff(want, a.Columns); d != "" {
 		t.Fatalf("columns (-want +got):\n%s", d)

@@ -3,7 +3,7 @@
 //
 //	state, err := syncstate.Open("catalog-sync.json")
 //	if err != nil { ... }
-//	rep, err := client.Sync(ctx, feed, &catalog.SyncOptions{Mode: catalog.SyncIncremental, State: state})
+//	rep, err := client.Sync(ctx, feed, &catalog.SyncOptions{Incremental: true, State: state})
 //
 // A vendor that keeps state in its own store implements catalog.SyncState
 // instead; this package is one such implementation.

@@ -71,7 +71,7 @@ func (a *app) analyzeRemote(ctx context.Context, path string, m *mappingFlags) (
 	if err != nil {
 		return nil, err
 	}
-	an, err := client.Imports.Analyze(ctx, filepath.Base(path), f, nil)
+	an, err := client.Imports.Analyze(ctx, filepath.Base(path), f)
 	if err != nil {
 		return nil, clientFileError(err)
 	}

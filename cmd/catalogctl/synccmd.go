@@ -53,9 +53,8 @@ when the removal limit or a partial feed kept the sync from removing.`,
 				NoRemovalLimit: noRemovalLimit, CheckpointRows: checkpointRows}
 			switch mode {
 			case "full":
-				opts.Mode = catalog.SyncFull
 			case "incremental":
-				opts.Mode = catalog.SyncIncremental
+				opts.Incremental = true
 				if statePath == "" {
 					return usagef("--mode incremental needs --state FILE, where the last run's content hashes are kept")
 				}
@@ -150,10 +149,18 @@ func toStageOut(s catalog.StageReport) stageOut {
 		NotAttempted: nonNilInts(s.NotAttempted), Requests: s.Requests}
 }
 
+// syncMode names the run's mode as --mode spells it.
+func syncMode(r *catalog.SyncReport) string {
+	if r.Incremental {
+		return "incremental"
+	}
+	return "full"
+}
+
 func (a *app) printSync(path, source string, r *catalog.SyncReport, runErr error) {
 	if a.json {
 		out := map[string]any{"ok": runErr == nil && (r.DryRun || syncTrouble(r) == 0),
-			"command": "sync", "file": path, "source_id": source, "mode": r.Mode.String(), "dry_run": r.DryRun,
+			"command": "sync", "file": path, "source_id": source, "mode": syncMode(r), "dry_run": r.DryRun,
 			"categories": toStageOut(r.Categories), "products": toStageOut(r.Products), "promotions": toStageOut(r.Promotions),
 			"removals": map[string]any{"planned": len(r.Removals.Planned), "removed": r.Removals.Succeeded,
 				"failed": rowErrorsOut(r.Removals.Failed), "unknown": rowErrorsOut(r.Removals.Unknown),
@@ -172,11 +179,11 @@ func (a *app) printSync(path, source string, r *catalog.SyncReport, runErr error
 	if r.DryRun {
 		verb = "Dry run of the sync of"
 	}
-	fmt.Fprintf(w, "%s %s into source %s (%s)\n", verb, path, source, r.Mode)
+	fmt.Fprintf(w, "%s %s into source %s (%s)\n", verb, path, source, syncMode(r))
 	printStage(w, "categories", r.Categories)
 	printStage(w, "products", r.Products)
 	printStage(w, "promotions", r.Promotions)
-	if r.Mode == catalog.SyncFull {
+	if !r.Incremental {
 		fmt.Fprintf(w, "  removals     %d planned, %d removed, %d failed, %d unknown", len(r.Removals.Planned),
 			r.Removals.Succeeded, len(r.Removals.Failed), len(r.Removals.Unknown))
 		if r.Removals.Skipped != "" {

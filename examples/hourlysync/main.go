@@ -66,7 +66,7 @@ func hourly(ctx context.Context, client *catalog.Client, sourceID, statePath str
 		return err
 	}
 	rep, err := client.Sync(ctx, catalog.Feed{SourceID: sourceID, Products: catalog.FromSlice(export(prices))},
-		&catalog.SyncOptions{Mode: catalog.SyncIncremental, State: state})
+		&catalog.SyncOptions{Incremental: true, State: state})
 	st := rep.Products
 	fmt.Printf("incremental sync: %d products read, %d unchanged, %d sent and applied, %d failed, %d unknown, %d not attempted\n",
 		st.Read, len(st.Unchanged), st.Succeeded, len(st.Failed), len(st.Unknown), len(st.NotAttempted))

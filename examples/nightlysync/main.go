@@ -50,8 +50,7 @@ const (
 
 // nightly runs a dry run, prints the plan, then runs the sync for real.
 func nightly(ctx context.Context, client *catalog.Client, sourceID string) error {
-	opts := catalog.SyncOptions{
-		Mode:              catalog.SyncFull,
+	opts := catalog.SyncOptions{ // a full sync: it removes what the feed no longer has
 		MaxRemovals:       maxRemovals,
 		MaxRemovalPercent: maxRemovalPercent,
 		Bulk:              &catalog.BulkOptions{RequestOptions: catalog.RequestOptions{MergeMode: catalog.MergeReplace}},

@@ -93,7 +93,7 @@ func run(ctx context.Context, path string) error {
 		return err
 	}
 	defer f.Close()
-	remote, err := client.Imports.Analyze(ctx, filepath.Base(path), f, nil)
+	remote, err := client.Imports.Analyze(ctx, filepath.Base(path), f)
 	if err != nil {
 		return fmt.Errorf("server analysis: %w", err)
 	}
