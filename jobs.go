@@ -117,7 +117,7 @@ func (j *Job) rowCounts(n int) (succeeded, failed int) {
 // GET /api/b2b/pim/jobs/{jobId} (operation getJob in api/openapi.yaml)
 func (s *JobsService) Get(ctx context.Context, jobID string) (*Job, error) {
 	if jobID == "" {
-		return nil, &ValidationError{Field: "job_id", Reason: "required"}
+		return nil, invalid("job_id", "required")
 	}
 	path := "/api/b2b/pim/jobs/" + url.PathEscape(jobID)
 	var out struct {
@@ -273,8 +273,7 @@ func transient(err error) bool {
 	if errors.As(err, &apiErr) {
 		return apiErr.StatusCode >= 500 || apiErr.StatusCode == http.StatusTooManyRequests
 	}
-	var ve *ValidationError
-	return !errors.As(err, &ve) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+	return !errors.Is(err, ErrValidation) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // nextPoll returns how long to sleep before the next poll: delay with
@@ -359,7 +358,7 @@ func (s *JobsService) Errors(ctx context.Context, jobID string) iter.Seq2[RowErr
 func (s *JobsService) errorPages(ctx context.Context, jobID string, perPage int) iter.Seq2[RowError, error] {
 	return func(yield func(RowError, error) bool) {
 		if jobID == "" {
-			yield(RowError{}, &ValidationError{Field: "job_id", Reason: "required"})
+			yield(RowError{}, invalid("job_id", "required"))
 			return
 		}
 		path := "/api/b2b/pim/jobs/" + url.PathEscape(jobID) + "/errors"
