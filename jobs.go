@@ -29,8 +29,9 @@ const (
 	JobFailed              JobStatus = "failed"
 )
 
-// Terminal reports whether a job in this state will not change again.
-func (s JobStatus) Terminal() bool {
+// ended reports whether a job in this state will not change again; a
+// caller waits for that with JobsService.Wait.
+func (s JobStatus) ended() bool {
 	return s == JobCompleted || s == JobCompletedWithErrors || s == JobFailed
 }
 
@@ -246,7 +247,7 @@ func waitForJob(ctx context.Context, jobs jobGetter, jobID string, o WaitOptions
 		switch {
 		case job.Status == JobFailed:
 			return job, jobFailed(job)
-		case job.Status.Terminal():
+		case job.Status.ended():
 			return job, nil
 		case final: // the deadline leaves no time for another poll
 			<-ctx.Done()

@@ -571,7 +571,7 @@ func (r *bulkRun) waitForJobs(ctx context.Context) {
 		}
 		job, err := r.s.client.Jobs.Wait(ctx, b.jobID, r.o.Wait)
 		switch {
-		case job != nil && job.Status.Terminal():
+		case job != nil && job.Status.ended():
 			r.settleJob(b, job)
 		default:
 			r.settle(b, answer{err: unobserved(b.jobID, err)})
