@@ -133,19 +133,40 @@ func (s *JobsService) Get(ctx context.Context, jobID string) (*Job, error) {
 	return out.Job.job(), nil
 }
 
-// QueueStatus is a snapshot of the import queue.
+// QueueStatus is a snapshot of the import queue: its live counters and
+// its recent jobs.
 type QueueStatus struct {
-	Stats          *QueueStats `json:"queue_stats"`     // nil when the server has no live counters
-	PendingJobs    []Job       `json:"pending_jobs"`    // up to 10 most recent, newest first
-	ProcessingJobs []Job       `json:"processing_jobs"` // up to 5
+	// Live is true when the server sent its live counters. A server whose
+	// runtime counters are unavailable sends none: Live is then false and
+	// the four counters are 0 without meaning that the queue is empty.
+	Live           bool
+	Waiting        int   // jobs waiting for a worker
+	Active         int   // jobs being processed
+	Completed      int   // jobs ended completed (with or without row errors)
+	Failed         int   // jobs ended failed
+	PendingJobs    []Job // up to 10 most recent, newest first
+	ProcessingJobs []Job // up to 5
 }
 
-// QueueStats are the queue's live counters.
-type QueueStats struct {
-	Waiting   int `json:"waiting"`   // jobs waiting for a worker
-	Active    int `json:"active"`    // jobs being processed
-	Completed int `json:"completed"` // jobs ended completed (with or without row errors)
-	Failed    int `json:"failed"`    // jobs ended failed
+// wireQueueStatus is the queue's status as the platform answers it: the
+// counters in queue_stats, null when it has none.
+type wireQueueStatus struct {
+	Stats *struct {
+		Waiting   int `json:"waiting"`
+		Active    int `json:"active"`
+		Completed int `json:"completed"`
+		Failed    int `json:"failed"`
+	} `json:"queue_stats"`
+	PendingJobs    []wireJob `json:"pending_jobs"`
+	ProcessingJobs []wireJob `json:"processing_jobs"`
+}
+
+func (w *wireQueueStatus) status() *QueueStatus {
+	q := &QueueStatus{PendingJobs: jobsOf(w.PendingJobs), ProcessingJobs: jobsOf(w.ProcessingJobs)}
+	if s := w.Stats; s != nil {
+		q.Live, q.Waiting, q.Active, q.Completed, q.Failed = true, s.Waiting, s.Active, s.Completed, s.Failed
+	}
+	return q
 }
 
 // QueueStatus returns the import queue's status: live counters and the recent
@@ -153,17 +174,11 @@ type QueueStats struct {
 //
 // GET /api/b2b/pim/import/queue (operation getQueueStatus in api/openapi.yaml)
 func (s *JobsService) QueueStatus(ctx context.Context) (*QueueStatus, error) {
-	var out struct {
-		QueueStatus
-		PendingJobs    []wireJob `json:"pending_jobs"`
-		ProcessingJobs []wireJob `json:"processing_jobs"`
-	}
+	var out wireQueueStatus
 	if err := s.client.do(ctx, http.MethodGet, queuePath, nil, &out); err != nil {
 		return nil, err
 	}
-	q := out.QueueStatus
-	q.PendingJobs, q.ProcessingJobs = jobsOf(out.PendingJobs), jobsOf(out.ProcessingJobs)
-	return &q, nil
+	return out.status(), nil
 }
 
 // WaitOptions tune JobsService.Wait. A nil *WaitOptions means the defaults.
