@@ -109,12 +109,6 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// String describes the client without its credentials.
-func (c *Client) String() string { return fmt.Sprintf("catalog.Client(%s)", c.base) }
-
-// GoString is String, so %#v cannot print credentials either.
-func (c *Client) GoString() string { return c.String() }
-
 // apiCall is one call through the pipeline, and what its attempts did.
 type apiCall struct {
 	method, path string

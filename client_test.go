@@ -212,28 +212,39 @@ func TestRedirectToOtherHostDropsCredentials(t *testing.T) {
 }
 
 // TestSecretsNeverPrinted formats everything that holds a credential, with
-// every verb, and searches the output and the logs for the secret.
+// every verb, and searches the output and the logs for the secret. A
+// Client has no String method: fmt prints its fields, and every one that
+// leads to the credential (the transport, the redactor) is a pointer or a
+// func, printed as an address; a field that held the secret by value would
+// show it here.
 func TestSecretsNeverPrinted(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	for _, opt := range []Option{WithAPIKey(testKeyID, testSecret), WithBearerToken(testSecret), WithSessionCookie(testSecret)} {
-		_, mt := newMockClient(t)
-		c, err := NewClient(testBase, opt, WithHTTPClient(&http.Client{Transport: mt}), WithoutRateLimit(), WithLogger(logger), WithRetries(1, time.Millisecond, time.Millisecond))
-		if err != nil {
-			t.Fatal(err)
-		}
-		mt.RegisterResponder("GET", testBase+"/api/b2b/pim/jobs/j1", httpmock.NewStringResponder(500, `{"error":"boom"}`))
-		_, callErr := c.Jobs.Get(context.Background(), "j1")
-		var out strings.Builder
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
-			fmt.Fprintf(&out, verb+"\n", c)
-			fmt.Fprintf(&out, verb+"\n", *c)
-			fmt.Fprintf(&out, verb+"\n", callErr)
-			fmt.Fprintf(&out, verb+"\n", c.Products)
-		}
-		for _, where := range []string{out.String(), logs.String()} {
-			if strings.Contains(where, testSecret) {
-				t.Fatalf("secret printed:\n%s", where)
+		for _, clock := range []Option{nil, WithClock(&autoClock{now: time.Now()})} {
+			_, mt := newMockClient(t)
+			opts := []Option{opt, WithHTTPClient(&http.Client{Transport: mt}), WithoutRateLimit(), WithLogger(logger), WithRetries(1, time.Millisecond, time.Millisecond)}
+			if clock != nil {
+				opts = append(opts, clock)
+			}
+			c, err := NewClient(testBase, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mt.RegisterResponder("GET", testBase+"/api/b2b/pim/jobs/j1", httpmock.NewStringResponder(500, `{"error":"boom"}`))
+			_, callErr := c.Jobs.Get(context.Background(), "j1")
+			var out strings.Builder
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+				fmt.Fprintf(&out, verb+"\n", c)
+				fmt.Fprintf(&out, verb+"\n", *c)
+				fmt.Fprintf(&out, verb+"\n", []any{c, *c}) // inside a value, as a caller's struct would print it
+				fmt.Fprintf(&out, verb+"\n", callErr)
+				fmt.Fprintf(&out, verb+"\n", c.Products)
+			}
+			for _, where := range []string{out.String(), logs.String()} {
+				if strings.Contains(where, testSecret) {
+					t.Fatalf("secret printed:\n%s", where)
+				}
 			}
 		}
 	}

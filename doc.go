@@ -46,9 +46,11 @@
 // [ErrUnauthorized], [ErrForbidden], [ErrNotFound], [ErrConflict],
 // [ErrTooLarge], [ErrRateLimited] (with [APIError.RetryAfter]),
 // [ErrServer] (5xx). An error the client raises before sending matches the
-// sentinel of the answer the server would have given ([*ValidationError],
-// [*TooLargeError], [*FileFormatError]), so one
-// check covers both.
+// sentinel of the answer the server would have given, so one check covers
+// both: a request it refuses wraps [ErrValidation] and names the field
+// ("catalog: invalid request: source_id: required"); a body or file over
+// its limit is a [*TooLargeError]; a file of a type the platform does not
+// take is a [*FileFormatError].
 //
 // The platform does not deduplicate imports, so a POST is retried only when
 // the answer says it was not applied (a refused connection, 408, 429, 503

@@ -61,7 +61,7 @@ func (c *Client) sendEntities(ctx context.Context, path, field string, b *entity
 	}
 	raw, err := encodeJSON(body)
 	if err != nil {
-		return nil, &ValidationError{Field: field, Reason: err.Error()}
+		return nil, invalid(field, err.Error())
 	}
 	var res EntityImportResult
 	call := &apiCall{method: http.MethodPost, path: path, body: raw, out: &res, idempotencyKey: o.IdempotencyKey}
@@ -83,9 +83,9 @@ func (c *Client) sendEntities(ctx context.Context, path, field string, b *entity
 func checkEntityCount(field string, n int) error {
 	switch {
 	case n == 0:
-		return &ValidationError{Field: field, Reason: "empty; send 1 to " + strconv.Itoa(MaxProducts)}
+		return invalid(field, "empty; send 1 to "+strconv.Itoa(MaxProducts))
 	case n > MaxProducts:
-		return &ValidationError{Field: field, Reason: fmt.Sprintf("%d items; at most %d per request", n, MaxProducts)}
+		return invalid(field, fmt.Sprintf("%d items; at most %d per request", n, MaxProducts))
 	}
 	return nil
 }

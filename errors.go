@@ -94,21 +94,13 @@ func (e *APIError) Is(target error) bool {
 	return false
 }
 
-// ValidationError reports a request the client refused to send because the
-// server would refuse it with a 400: a missing source_id, an unknown merge
-// mode, an empty or oversized products list. It matches ErrValidation.
-type ValidationError struct {
-	Field  string // the request field at fault, e.g. "products"
-	Reason string // what is wrong with it
+// invalid is the error of a request the client refuses to send because the
+// server would refuse it with a 400 (a missing source_id, an empty or
+// oversized list, a bad option): it wraps ErrValidation and names the field
+// at fault, as in "catalog: invalid request: source_id: required".
+func invalid(field, reason string) error {
+	return fmt.Errorf("%w: %s: %s", ErrValidation, field, reason)
 }
-
-// Error names the request field and the reason.
-func (e *ValidationError) Error() string {
-	return fmt.Sprintf("catalog: invalid request: %s: %s", e.Field, e.Reason)
-}
-
-// Is matches ErrValidation.
-func (e *ValidationError) Is(target error) bool { return target == ErrValidation }
 
 // TooLargeError reports a request body or a file over a size limit,
 // refused before the bytes past the limit were sent. It matches

@@ -110,15 +110,14 @@ func ExampleJobsService_Wait() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	last := catalog.JobStatus("")
 	job, err := client.Jobs.Wait(ctx, q.JobID, &catalog.WaitOptions{
 		MinInterval: 5 * time.Millisecond,
 		MaxInterval: 50 * time.Millisecond,
 		Progress: func(j *catalog.Job) {
-			if j.Status.Terminal() && j.Status != last {
+			switch j.Status {
+			case catalog.JobCompleted, catalog.JobCompletedWithErrors, catalog.JobFailed: // the last poll
 				fmt.Println("progress:", j.Status, j.ProcessedRows, "of", j.TotalRows)
 			}
-			last = j.Status
 		},
 	})
 	switch {

@@ -63,7 +63,7 @@ const (
 // POST /api/b2b/pim/import/analyze (operation analyzeFile in api/openapi.yaml)
 func (s *FileImportsService) Analyze(ctx context.Context, name string, r io.Reader) (*FileAnalysis, error) {
 	if r == nil {
-		return nil, &ValidationError{Field: "file", Reason: "required"}
+		return nil, invalid("file", "required")
 	}
 	return s.analyze(ctx, name, r)
 }
@@ -124,14 +124,14 @@ type UploadOptions struct {
 // POST /api/b2b/pim/import (operation uploadFile in api/openapi.yaml)
 func (s *FileImportsService) Upload(ctx context.Context, sourceID, name string, r io.Reader, opts *UploadOptions) (*Job, error) {
 	if r == nil {
-		return nil, &ValidationError{Field: "file", Reason: "required"}
+		return nil, invalid("file", "required")
 	}
 	return s.upload(ctx, sourceID, name, r, opts)
 }
 
 func (s *FileImportsService) upload(ctx context.Context, sourceID, name string, r io.Reader, opts *UploadOptions) (*Job, error) {
 	if sourceID == "" {
-		return nil, &ValidationError{Field: "source_id", Reason: "required"}
+		return nil, invalid("source_id", "required")
 	}
 	if _, err := FileTypeOf(name); err != nil {
 		return nil, err
@@ -148,7 +148,7 @@ func (s *FileImportsService) upload(ctx context.Context, sourceID, name string, 
 	if len(opts.FieldMappings) > 0 {
 		for from, to := range opts.FieldMappings {
 			if from == "" || !isFieldPath(to) {
-				return nil, &ValidationError{Field: "field_mappings", Reason: strconv.Quote(from) + " -> " + strconv.Quote(to) + " is not a column and a dotted field path"}
+				return nil, invalid("field_mappings", strconv.Quote(from)+" -> "+strconv.Quote(to)+" is not a column and a dotted field path")
 			}
 		}
 		m, err := json.Marshal(opts.FieldMappings)

@@ -29,8 +29,9 @@ const (
 	JobFailed              JobStatus = "failed"
 )
 
-// Terminal reports whether a job in this state will not change again.
-func (s JobStatus) Terminal() bool {
+// ended reports whether a job in this state will not change again; a
+// caller waits for that with JobsService.Wait.
+func (s JobStatus) ended() bool {
 	return s == JobCompleted || s == JobCompletedWithErrors || s == JobFailed
 }
 
@@ -117,7 +118,7 @@ func (j *Job) rowCounts(n int) (succeeded, failed int) {
 // GET /api/b2b/pim/jobs/{jobId} (operation getJob in api/openapi.yaml)
 func (s *JobsService) Get(ctx context.Context, jobID string) (*Job, error) {
 	if jobID == "" {
-		return nil, &ValidationError{Field: "job_id", Reason: "required"}
+		return nil, invalid("job_id", "required")
 	}
 	path := "/api/b2b/pim/jobs/" + url.PathEscape(jobID)
 	var out struct {
@@ -132,19 +133,40 @@ func (s *JobsService) Get(ctx context.Context, jobID string) (*Job, error) {
 	return out.Job.job(), nil
 }
 
-// QueueStatus is a snapshot of the import queue.
+// QueueStatus is a snapshot of the import queue: its live counters and
+// its recent jobs.
 type QueueStatus struct {
-	Stats          *QueueStats `json:"queue_stats"`     // nil when the server has no live counters
-	PendingJobs    []Job       `json:"pending_jobs"`    // up to 10 most recent, newest first
-	ProcessingJobs []Job       `json:"processing_jobs"` // up to 5
+	// Live is true when the server sent its live counters. A server whose
+	// runtime counters are unavailable sends none: Live is then false and
+	// the four counters are 0 without meaning that the queue is empty.
+	Live           bool
+	Waiting        int   // jobs waiting for a worker
+	Active         int   // jobs being processed
+	Completed      int   // jobs ended completed (with or without row errors)
+	Failed         int   // jobs ended failed
+	PendingJobs    []Job // up to 10 most recent, newest first
+	ProcessingJobs []Job // up to 5
 }
 
-// QueueStats are the queue's live counters.
-type QueueStats struct {
-	Waiting   int `json:"waiting"`   // jobs waiting for a worker
-	Active    int `json:"active"`    // jobs being processed
-	Completed int `json:"completed"` // jobs ended completed (with or without row errors)
-	Failed    int `json:"failed"`    // jobs ended failed
+// wireQueueStatus is the queue's status as the platform answers it: the
+// counters in queue_stats, null when it has none.
+type wireQueueStatus struct {
+	Stats *struct {
+		Waiting   int `json:"waiting"`
+		Active    int `json:"active"`
+		Completed int `json:"completed"`
+		Failed    int `json:"failed"`
+	} `json:"queue_stats"`
+	PendingJobs    []wireJob `json:"pending_jobs"`
+	ProcessingJobs []wireJob `json:"processing_jobs"`
+}
+
+func (w *wireQueueStatus) status() *QueueStatus {
+	q := &QueueStatus{PendingJobs: jobsOf(w.PendingJobs), ProcessingJobs: jobsOf(w.ProcessingJobs)}
+	if s := w.Stats; s != nil {
+		q.Live, q.Waiting, q.Active, q.Completed, q.Failed = true, s.Waiting, s.Active, s.Completed, s.Failed
+	}
+	return q
 }
 
 // QueueStatus returns the import queue's status: live counters and the recent
@@ -152,17 +174,11 @@ type QueueStats struct {
 //
 // GET /api/b2b/pim/import/queue (operation getQueueStatus in api/openapi.yaml)
 func (s *JobsService) QueueStatus(ctx context.Context) (*QueueStatus, error) {
-	var out struct {
-		QueueStatus
-		PendingJobs    []wireJob `json:"pending_jobs"`
-		ProcessingJobs []wireJob `json:"processing_jobs"`
-	}
+	var out wireQueueStatus
 	if err := s.client.do(ctx, http.MethodGet, queuePath, nil, &out); err != nil {
 		return nil, err
 	}
-	q := out.QueueStatus
-	q.PendingJobs, q.ProcessingJobs = jobsOf(out.PendingJobs), jobsOf(out.ProcessingJobs)
-	return &q, nil
+	return out.status(), nil
 }
 
 // WaitOptions tune JobsService.Wait. A nil *WaitOptions means the defaults.
@@ -246,7 +262,7 @@ func waitForJob(ctx context.Context, jobs jobGetter, jobID string, o WaitOptions
 		switch {
 		case job.Status == JobFailed:
 			return job, jobFailed(job)
-		case job.Status.Terminal():
+		case job.Status.ended():
 			return job, nil
 		case final: // the deadline leaves no time for another poll
 			<-ctx.Done()
@@ -273,8 +289,7 @@ func transient(err error) bool {
 	if errors.As(err, &apiErr) {
 		return apiErr.StatusCode >= 500 || apiErr.StatusCode == http.StatusTooManyRequests
 	}
-	var ve *ValidationError
-	return !errors.As(err, &ve) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+	return !errors.Is(err, ErrValidation) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // nextPoll returns how long to sleep before the next poll: delay with
@@ -359,7 +374,7 @@ func (s *JobsService) Errors(ctx context.Context, jobID string) iter.Seq2[RowErr
 func (s *JobsService) errorPages(ctx context.Context, jobID string, perPage int) iter.Seq2[RowError, error] {
 	return func(yield func(RowError, error) bool) {
 		if jobID == "" {
-			yield(RowError{}, &ValidationError{Field: "job_id", Reason: "required"})
+			yield(RowError{}, invalid("job_id", "required"))
 			return
 		}
 		path := "/api/b2b/pim/jobs/" + url.PathEscape(jobID) + "/errors"

@@ -58,7 +58,7 @@ func TestJobsQueueMatchesSeedExample(t *testing.T) {
 	}
 	at := func(s string) time.Time { v, _ := time.Parse(time.RFC3339, s); return v }
 	want := &QueueStatus{
-		Stats: &QueueStats{Waiting: 2, Active: 1, Completed: 413, Failed: 6},
+		Live: true, Waiting: 2, Active: 1, Completed: 413, Failed: 6,
 		PendingJobs: []Job{{ID: "queue_import_1714142335123_m3p7q2", SourceID: "supplier-weekly-feed", TotalRows: 2000, Status: JobPending,
 			BatchID: "weekly-2026-17", BatchPart: 1, BatchTotalParts: 4, CreatedAt: at("2026-04-24T12:58:55.123Z")}},
 		ProcessingJobs: []Job{{ID: "import_1714142000000_a4f9k2", SourceID: "supplier-weekly-feed", TotalRows: 1800, ProcessedRows: 1200,
@@ -66,6 +66,17 @@ func TestJobsQueueMatchesSeedExample(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, q); diff != "" {
 		t.Errorf("queue status (-want +got):\n%s", diff)
+	}
+}
+
+func TestJobsQueueWithoutLiveCounters(t *testing.T) {
+	c, mt := newMockClient(t)
+	for _, body := range []string{`{"queue_stats":null,"pending_jobs":[]}`, `{"queue_stats":{"waiting":0,"active":0,"completed":0,"failed":0}}`} {
+		mt.RegisterResponder("GET", testBase+queuePath, httpmock.NewStringResponder(200, body))
+		q, err := c.Jobs.QueueStatus(context.Background())
+		if want := strings.Contains(body, "waiting"); err != nil || q.Live != want {
+			t.Errorf("%s: got %+v, %v; want Live %t", body, q, err, want)
+		}
 	}
 }
 

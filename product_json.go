@@ -780,7 +780,7 @@ func (env envelope) head() ([]byte, error) {
 	}
 	raw, err := encodeJSON(env)
 	if err != nil { // only channel_metadata can hold what JSON cannot encode
-		return nil, &ValidationError{Field: "channel_metadata", Reason: err.Error()}
+		return nil, invalid("channel_metadata", err.Error())
 	}
 	return append(raw[:len(raw)-1], `,"products":[`...), nil // drop the closing brace
 }

@@ -34,14 +34,14 @@ func (e *rowEncoder) encode(p *Product, seen map[string]int) ([]byte, *RowError)
 func checkRequest(sourceID string, n int, mode MergeMode) error {
 	switch {
 	case sourceID == "":
-		return &ValidationError{Field: "source_id", Reason: "required"}
+		return invalid("source_id", "required")
 	case n == 0:
-		return &ValidationError{Field: "products", Reason: "empty; send 1 to " + strconv.Itoa(MaxProducts) + " products"}
+		return invalid("products", "empty; send 1 to "+strconv.Itoa(MaxProducts)+" products")
 	case n > MaxProducts:
-		return &ValidationError{Field: "products", Reason: fmt.Sprintf("%d products; at most %d per request", n, MaxProducts)}
+		return invalid("products", fmt.Sprintf("%d products; at most %d per request", n, MaxProducts))
 	}
 	if mode != "" && mode != MergeReplace && mode != MergePartial {
-		return &ValidationError{Field: "merge_mode", Reason: fmt.Sprintf("%q; want %q or %q", mode, MergeReplace, MergePartial)}
+		return invalid("merge_mode", fmt.Sprintf("%q; want %q or %q", mode, MergeReplace, MergePartial))
 	}
 	return nil
 }
@@ -428,13 +428,13 @@ func checkUpdateMask(mask []string) error {
 		top, _, _ := strings.Cut(path, ".")
 		switch {
 		case !isFieldPath(path):
-			return &ValidationError{Field: "update_mask", Reason: fmt.Sprintf("%q is not a field path", path)}
+			return invalid("update_mask", fmt.Sprintf("%q is not a field path", path))
 		case top == "entity_code" || top == "sku":
-			return &ValidationError{Field: "update_mask", Reason: top + " identifies the product and cannot be masked"}
+			return invalid("update_mask", top+" identifies the product and cannot be masked")
 		case productJSONNames[top] == "":
-			return &ValidationError{Field: "update_mask", Reason: fmt.Sprintf("%q: no product field %q", path, top)}
+			return invalid("update_mask", fmt.Sprintf("%q: no product field %q", path, top))
 		case seen[path]:
-			return &ValidationError{Field: "update_mask", Reason: fmt.Sprintf("%q is listed twice", path)}
+			return invalid("update_mask", fmt.Sprintf("%q is listed twice", path))
 		}
 		seen[path] = true
 	}

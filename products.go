@@ -295,7 +295,7 @@ type ProductRef struct {
 func (s *ProductsService) List(ctx context.Context, sourceID string) iter.Seq2[ProductRef, error] {
 	if sourceID == "" {
 		return func(yield func(ProductRef, error) bool) {
-			yield(ProductRef{}, &ValidationError{Field: "source_id", Reason: "required"})
+			yield(ProductRef{}, invalid("source_id", "required"))
 		}
 	}
 	return listPages[ProductRef](ctx, s.client, productsPath, url.Values{"source_id": {sourceID}}, 1, 1000)
@@ -333,7 +333,7 @@ type removeWire struct {
 // POST /api/b2b/pim/products/remove (operation removeProducts)
 func (s *ProductsService) Remove(ctx context.Context, sourceID string, entityCodes []string) (*RemoveResult, error) {
 	if sourceID == "" {
-		return nil, &ValidationError{Field: "source_id", Reason: "required"}
+		return nil, invalid("source_id", "required")
 	}
 	if err := checkEntityCount("entity_codes", len(entityCodes)); err != nil {
 		return nil, err
@@ -341,10 +341,10 @@ func (s *ProductsService) Remove(ctx context.Context, sourceID string, entityCod
 	seen := make(map[string]int, len(entityCodes))
 	for i, code := range entityCodes {
 		if code == "" {
-			return nil, &ValidationError{Field: "entity_codes", Reason: fmt.Sprintf("entry %d is empty", i)}
+			return nil, invalid("entity_codes", fmt.Sprintf("entry %d is empty", i))
 		}
 		if first, dup := seen[code]; dup {
-			return nil, &ValidationError{Field: "entity_codes", Reason: fmt.Sprintf("%q repeats entry %d", code, first)}
+			return nil, invalid("entity_codes", fmt.Sprintf("%q repeats entry %d", code, first))
 		}
 		seen[code] = i
 	}

@@ -105,11 +105,11 @@ func (s *ProductsService) NewBatcher(sourceID string, opts *BatcherOptions) (*Ba
 	}
 	switch {
 	case o.MaxProducts < 0 || o.MaxProducts > MaxProducts:
-		return nil, &ValidationError{Field: "MaxProducts", Reason: fmt.Sprintf("%d; 0 to %d", o.MaxProducts, MaxProducts)}
+		return nil, invalid("MaxProducts", fmt.Sprintf("%d; 0 to %d", o.MaxProducts, MaxProducts))
 	case o.MaxBodyBytes < 0 || o.MaxBodyBytes > s.client.maxBody:
-		return nil, &ValidationError{Field: "MaxBodyBytes", Reason: fmt.Sprintf("%d; at most the client's limit of %d", o.MaxBodyBytes, s.client.maxBody)}
+		return nil, invalid("MaxBodyBytes", fmt.Sprintf("%d; at most the client's limit of %d", o.MaxBodyBytes, s.client.maxBody))
 	case o.MaxDelay < 0 || o.QueueSize < 0:
-		return nil, &ValidationError{Field: "MaxDelay", Reason: "MaxDelay and QueueSize must not be negative"}
+		return nil, invalid("MaxDelay", "MaxDelay and QueueSize must not be negative")
 	}
 	o.MaxProducts = cmpOr(o.MaxProducts, 500)
 	o.MaxBodyBytes = cmpOr(o.MaxBodyBytes, min(1_000_000, s.client.maxBody))

@@ -220,11 +220,11 @@ func (s *ProductsService) newBulkRun(ctx context.Context, sourceID string, opts 
 	limit := s.client.maxBody
 	switch {
 	case o.MaxBodyBytes < 0 || o.MaxBodyBytes > limit:
-		return nil, &ValidationError{Field: "MaxBodyBytes", Reason: fmt.Sprintf("%d; must be within the client's limit of %d", o.MaxBodyBytes, limit)}
+		return nil, invalid("MaxBodyBytes", fmt.Sprintf("%d; must be within the client's limit of %d", o.MaxBodyBytes, limit))
 	case o.MaxProducts < 0 || o.MaxProducts > MaxProducts:
-		return nil, &ValidationError{Field: "MaxProducts", Reason: fmt.Sprintf("%d; at most %d", o.MaxProducts, MaxProducts)}
+		return nil, invalid("MaxProducts", fmt.Sprintf("%d; at most %d", o.MaxProducts, MaxProducts))
 	case o.Concurrency < 0:
-		return nil, &ValidationError{Field: "Concurrency", Reason: "must not be negative"}
+		return nil, invalid("Concurrency", "must not be negative")
 	}
 	o.MaxBodyBytes = cmpOr(o.MaxBodyBytes, limit)
 	o.MaxProducts = cmpOr(o.MaxProducts, MaxProducts)
@@ -571,7 +571,7 @@ func (r *bulkRun) waitForJobs(ctx context.Context) {
 		}
 		job, err := r.s.client.Jobs.Wait(ctx, b.jobID, r.o.Wait)
 		switch {
-		case job != nil && job.Status.Terminal():
+		case job != nil && job.Status.ended():
 			r.settleJob(b, job)
 		default:
 			r.settle(b, answer{err: unobserved(b.jobID, err)})

@@ -43,7 +43,7 @@ type Source struct {
 // POST /api/b2b/pim/sources (operation createSource in api/openapi.yaml)
 func (s *SourcesService) Create(ctx context.Context, src *Source) (*Source, error) {
 	if src == nil || src.ID == "" {
-		return nil, &ValidationError{Field: "source_id", Reason: "required"}
+		return nil, invalid("source_id", "required")
 	}
 	body, err := encodeJSON(src)
 	if err != nil {

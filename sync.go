@@ -209,13 +209,13 @@ func syncDefaults(feed Feed, opts *SyncOptions) (SyncOptions, error) {
 	}
 	switch {
 	case feed.SourceID == "":
-		return o, &ValidationError{Field: "Feed.SourceID", Reason: "required"}
+		return o, invalid("Feed.SourceID", "required")
 	case o.Incremental && o.State == nil:
-		return o, &ValidationError{Field: "SyncOptions.State", Reason: "an incremental sync needs a state to compare with"}
+		return o, invalid("SyncOptions.State", "an incremental sync needs a state to compare with")
 	case o.MaxRemovals < 0 || o.MaxRemovalPercent < 0 || o.MaxRemovalPercent > 100 || math.IsNaN(o.MaxRemovalPercent):
-		return o, &ValidationError{Field: "SyncOptions.MaxRemovals", Reason: "limits must be 0 or more, percentages at most 100"}
+		return o, invalid("SyncOptions.MaxRemovals", "limits must be 0 or more, percentages at most 100")
 	case o.CheckpointRows < 0 || o.RemovalBatch < 0 || o.RemovalBatch > MaxProducts:
-		return o, &ValidationError{Field: "SyncOptions.CheckpointRows", Reason: "must not be negative; RemovalBatch at most MaxProducts"}
+		return o, invalid("SyncOptions.CheckpointRows", "must not be negative; RemovalBatch at most MaxProducts")
 	}
 	o.CheckpointRows = cmpOr(o.CheckpointRows, 1000)
 	o.RemovalBatch = cmpOr(o.RemovalBatch, 1000)

@@ -282,7 +282,7 @@ func (s *Server) adminScriptJob(w http.ResponseWriter, r *http.Request) {
 	err := s.ScriptJob(JobOutcome(in))
 	if err != nil {
 		status, code := http.StatusBadRequest, codeValidation
-		if in.JobID != "" && (in.Status.Terminal() || in.Status == catalog.JobPending || in.Status == catalog.JobProcessing) {
+		if in.JobID != "" && (ended(in.Status) || in.Status == catalog.JobPending || in.Status == catalog.JobProcessing) {
 			status, code = http.StatusNotFound, catalog.CodeJobNotFound
 		}
 		writeError(w, status, errorBody{Code: code, Error: err.Error()})

@@ -277,7 +277,7 @@ func TestAdminSourcesStubsAndReset(t *testing.T) {
 	status, body = adminCall(t, srv.URL, "POST", "/_fake/stubs", `{"op":"OpQueueStatus","status":200,"body":{"queue_stats":{"waiting":7,"active":0,"completed":0,"failed":0},"pending_jobs":[],"processing_jobs":[]}}`)
 	wantStatus(t, "Stub with a body", status, 201, body)
 	q, err := client.Jobs.QueueStatus(ctx)
-	if err != nil || q.Stats == nil || q.Stats.Waiting != 7 {
+	if err != nil || !q.Live || q.Waiting != 7 {
 		t.Fatalf("QueueStatus under the stub: %+v, %v", q, err)
 	}
 	status, body = adminCall(t, srv.URL, "DELETE", "/_fake/stubs", "")

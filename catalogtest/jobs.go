@@ -32,6 +32,11 @@ type jobState struct {
 	parked bool
 }
 
+// ended reports whether a job in state s will not change again.
+func ended(s catalog.JobStatus) bool {
+	return s == catalog.JobCompleted || s == catalog.JobCompletedWithErrors || s == catalog.JobFailed
+}
+
 // snapshot is the job as the client reads it from GET
 // /api/b2b/pim/jobs/{jobId} with the default counters: times in UTC to the
 // millisecond, an empty (not nil) Errors when no row failed; and, beyond
@@ -129,7 +134,7 @@ func (s *Server) WaitJob(ctx context.Context, id string, states ...catalog.JobSt
 			return true
 		}
 		job = js.snapshot()
-		return len(states) == 0 && job.Status.Terminal() || slices.Contains(states, job.Status)
+		return len(states) == 0 && ended(job.Status) || slices.Contains(states, job.Status)
 	})
 	switch {
 	case err == nil && !found:

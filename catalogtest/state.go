@@ -164,7 +164,7 @@ func (s *Server) SeedJob(j catalog.Job) (catalog.Job, error) {
 	if j.Status != catalog.JobPending && j.StartedAt.IsZero() {
 		j.StartedAt = j.CreatedAt
 	}
-	if j.Status.Terminal() && j.CompletedAt.IsZero() {
+	if ended(j.Status) && j.CompletedAt.IsZero() {
 		j.CompletedAt = j.CreatedAt
 	}
 	if j.ID == "" {

@@ -118,8 +118,8 @@ func TestSeedJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Stats.Waiting != 1 || st.Stats.Failed != 1 {
-		t.Errorf("queue stats = %+v, want 1 waiting and 1 failed", *st.Stats)
+	if !st.Live || st.Waiting != 1 || st.Failed != 1 {
+		t.Errorf("queue status = %+v, want live counters: 1 waiting and 1 failed", *st)
 	}
 }
 

@@ -218,11 +218,13 @@ func (a *app) printUpload(up *uploadOut) {
 // errors; the platform's refusals stay as they are.
 func clientFileError(err error) error {
 	var (
-		fe *catalog.FileFormatError
-		tl *catalog.TooLargeError
-		ve *catalog.ValidationError
+		fe     *catalog.FileFormatError
+		tl     *catalog.TooLargeError
+		apiErr *catalog.APIError
 	)
-	if errors.As(err, &fe) && fe.Code == "UNSUPPORTED_FILE_TYPE" || errors.As(err, &tl) || errors.As(err, &ve) {
+	refused := errors.As(err, &fe) && fe.Code == "UNSUPPORTED_FILE_TYPE" || errors.As(err, &tl) ||
+		fe == nil && errors.Is(err, catalog.ErrValidation) && !errors.As(err, &apiErr) // a request the client would not send
+	if refused {
 		return &usageError{msg: err.Error(), err: err}
 	}
 	if fe != nil {

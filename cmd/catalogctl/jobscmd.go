@@ -233,12 +233,17 @@ func (a *app) queueCommand() *cobra.Command {
 				return err
 			}
 			if a.json {
-				a.emitJSON(map[string]any{"ok": true, "command": "queue", "queue": q})
+				var stats any // null, as the platform sends it, when there are no live counters
+				if q.Live {
+					stats = map[string]int{"waiting": q.Waiting, "active": q.Active, "completed": q.Completed, "failed": q.Failed}
+				}
+				a.emitJSON(map[string]any{"ok": true, "command": "queue",
+					"queue": map[string]any{"queue_stats": stats, "pending_jobs": q.PendingJobs, "processing_jobs": q.ProcessingJobs}})
 				return nil
 			}
 			w := a.stdout
-			if s := q.Stats; s != nil {
-				fmt.Fprintf(w, "queue: %d waiting, %d active, %d completed, %d failed\n", s.Waiting, s.Active, s.Completed, s.Failed)
+			if q.Live {
+				fmt.Fprintf(w, "queue: %d waiting, %d active, %d completed, %d failed\n", q.Waiting, q.Active, q.Completed, q.Failed)
 			} else {
 				fmt.Fprintln(w, "queue: the platform gives no live counters")
 			}
