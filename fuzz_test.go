@@ -462,26 +462,24 @@ func FuzzQueueStatusAnswer(f *testing.F) {
 // fzSentinels are the sentinels an *APIError may match.
 var fzSentinels = []error{ErrValidation, ErrUnauthorized, ErrForbidden, ErrNotFound, ErrTooLarge, ErrRateLimited, ErrServer, ErrJobFailed}
 
+// fzStatusSentinels names the one sentinel an answer with each status
+// below 500 matches; a status missing here matches none.
+var fzStatusSentinels = map[int]error{
+	http.StatusBadRequest:            ErrValidation,
+	http.StatusUnauthorized:          ErrUnauthorized,
+	http.StatusForbidden:             ErrForbidden,
+	http.StatusNotFound:              ErrNotFound,
+	http.StatusRequestEntityTooLarge: ErrTooLarge,
+	http.StatusTooManyRequests:       ErrRateLimited,
+}
+
 // fzSentinelFor is the one sentinel an answer with this status matches, or
-// nil.
+// nil: ErrServer from 500 up, else fzStatusSentinels'.
 func fzSentinelFor(status int) error {
-	switch {
-	case status == http.StatusBadRequest:
-		return ErrValidation
-	case status == http.StatusUnauthorized:
-		return ErrUnauthorized
-	case status == http.StatusForbidden:
-		return ErrForbidden
-	case status == http.StatusNotFound:
-		return ErrNotFound
-	case status == http.StatusRequestEntityTooLarge:
-		return ErrTooLarge
-	case status == http.StatusTooManyRequests:
-		return ErrRateLimited
-	case status >= 500:
+	if status >= 500 {
 		return ErrServer
 	}
-	return nil
+	return fzStatusSentinels[status]
 }
 
 // fzCheckAnswerError checks the error made of an answer with this status.
