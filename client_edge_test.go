@@ -14,10 +14,7 @@ import (
 // TestWithRetriesZeroTurnsRetryingOff checks that 0 retries needs no waits,
 // as its doc says, and that a 503 then goes unretried.
 func TestWithRetriesZeroTurnsRetryingOff(t *testing.T) {
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	t.Cleanup(srv.Close)
-	srv.Stub(catalogtest.Stub{Op: catalogtest.OpImportAPI, Status: http.StatusServiceUnavailable,
-		Header: http.Header{"Retry-After": {"1"}}})
+	srv := importsAnswer(t, http.StatusServiceUnavailable, "1")
 	c, err := srv.Client(catalog.WithoutRateLimit(), catalog.WithRetries(0, 0, 0))
 	if err != nil {
 		t.Fatalf("WithRetries(0, 0, 0) refused: %v", err)
@@ -39,20 +36,14 @@ func TestWithRetriesZeroTurnsRetryingOff(t *testing.T) {
 // it applied nothing, so the call is not "outcome unknown": it reports the
 // 429 and the cancellation.
 func TestRateLimitedThenCancelledIsNotApplied(t *testing.T) {
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	t.Cleanup(srv.Close)
-	srv.Stub(catalogtest.Stub{Op: catalogtest.OpImportAPI, Status: http.StatusTooManyRequests,
-		Header: http.Header{"Retry-After": {"3600"}}})
+	srv := importsAnswer(t, http.StatusTooManyRequests, "3600")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// The client's only wait is the Retry-After: the clock ends the
 	// context as that wait begins, and never fires.
 	clock := cancelOnWait{cancel}
-	c, err := srv.Client(catalog.WithoutRateLimit(), catalog.WithClock(clock))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.Products.Import(ctx, catalogtest.DefaultSourceID, []catalog.Product{{EntityCode: "A"}}, nil)
+	c := fakeClient(t, srv, catalog.WithoutRateLimit(), catalog.WithClock(clock))
+	_, err := c.Products.Import(ctx, catalogtest.DefaultSourceID, []catalog.Product{{EntityCode: "A"}}, nil)
 	if errors.Is(err, catalog.ErrOutcomeUnknown) {
 		t.Fatalf("got %v: a 429 applied nothing", err)
 	}
@@ -62,6 +53,15 @@ func TestRateLimitedThenCancelledIsNotApplied(t *testing.T) {
 	if n := len(srv.Requests()); n != 1 {
 		t.Errorf("%d requests, want 1", n)
 	}
+}
+
+// importsAnswer starts a fake platform whose product imports all answer
+// status with this Retry-After.
+func importsAnswer(t *testing.T, status int, retryAfter string) *catalogtest.Server {
+	t.Helper()
+	srv := fakeServer(t)
+	srv.Stub(catalogtest.Stub{Op: catalogtest.OpImportAPI, Status: status, Header: http.Header{"Retry-After": {retryAfter}}})
+	return srv
 }
 
 // cancelOnWait is a clock whose waits end a context and never fire.
@@ -78,14 +78,8 @@ func (c cancelOnWait) After(time.Duration) <-chan time.Time {
 // its rows fail with the 429, which applied nothing, and no second request
 // is sent.
 func TestImportAllDrainIsNotForRetries(t *testing.T) {
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	t.Cleanup(srv.Close)
-	srv.Stub(catalogtest.Stub{Op: catalogtest.OpImportAPI, Status: http.StatusTooManyRequests,
-		Header: http.Header{"Retry-After": {"1"}}})
-	c, err := srv.Client(catalog.WithoutRateLimit())
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := importsAnswer(t, http.StatusTooManyRequests, "1")
+	c := fakeClient(t, srv, catalog.WithoutRateLimit())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {

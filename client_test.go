@@ -58,7 +58,8 @@ func jsonOf(t *testing.T, raw []byte) any {
 	return v
 }
 
-func readFixture(t *testing.T, name string) []byte {
+// readFixture reads a file of testdata.
+func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
 	raw, err := os.ReadFile("testdata/" + name)
 	if err != nil {

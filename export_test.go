@@ -12,6 +12,10 @@ import (
 // can import internal/synth: an internal test cannot, as synth imports
 // catalog.
 
+// ReceivedCredential is the credential a request carries, whatever its
+// kind: what a server that echoes it in its answers would leak.
+var ReceivedCredential = received
+
 // JobErrorPages is Jobs.Errors asking for perPage row errors a request.
 func JobErrorPages(ctx context.Context, c *Client, jobID string, perPage int) iter.Seq2[RowError, error] {
 	return c.Jobs.errorPages(ctx, jobID, perPage)

@@ -49,21 +49,6 @@ var failCredentials = []struct {
 	{"session", failCookie, catalog.WithSessionCookie(failCookie)},
 }
 
-// echoedCredential is the credential of a request, as a server that echoes
-// it in its answers would find it.
-func echoedCredential(r *http.Request) string {
-	if s := r.Header.Get("X-Api-Secret"); s != "" {
-		return s
-	}
-	if s, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		return s
-	}
-	if c, err := r.Cookie("vinc_b2b_session"); err == nil {
-		return c.Value
-	}
-	return ""
-}
-
 // effect is what a failure tells the caller of a request's effect.
 type effect int
 
@@ -372,13 +357,13 @@ func checkFailure(t *testing.T, m method, f failure, credName, secret string, cr
 	t.Helper()
 	var received atomic.Value // the credential, as the server received it
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		received.Store(echoedCredential(r))
+		received.Store(catalog.ReceivedCredential(r))
 		if m.only != "" && r.Method != m.only {
 			w.Header().Set("Content-Type", "application/json")
 			io.WriteString(w, `{"data":[],"meta":{"page":1,"per_page":1000,"total":0}}`)
 			return
 		}
-		f.serve(w, r, echoedCredential(r), m.missing)
+		f.serve(w, r, catalog.ReceivedCredential(r), m.missing)
 	}))
 	defer srv.Close()
 	var logs bytes.Buffer

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"reflect"
 	"slices"
 	"strconv"
@@ -132,16 +131,6 @@ func fzErrorBody(body []byte, endless bool) *fzCountingReader {
 	return &fzCountingReader{r: r}
 }
 
-// fzFixture reads a file of testdata.
-func fzFixture(f *testing.F, name string) []byte {
-	f.Helper()
-	raw, err := os.ReadFile("testdata/" + name)
-	if err != nil {
-		f.Fatal(err)
-	}
-	return raw
-}
-
 // fzAnswerFixtures are the server answers of the repository's fixtures.
 var fzAnswerFixtures = []string{
 	"direct_import_response.json",
@@ -198,7 +187,7 @@ func fzHostile() [][]byte {
 func fzSeeds(f *testing.F, extra ...string) {
 	f.Helper()
 	for _, name := range fzAnswerFixtures {
-		raw := fzFixture(f, name)
+		raw := readFixture(f, name)
 		f.Add(raw)
 		f.Add(raw[:len(raw)/2])
 		f.Add(raw[:len(raw)-2])
@@ -337,7 +326,7 @@ func fzJobSeeds(f *testing.F) [][]byte {
 		Pending    []json.RawMessage `json:"pending_jobs"`
 		Processing []json.RawMessage `json:"processing_jobs"`
 	}
-	if err := json.Unmarshal(fzFixture(f, "queue_status_response.json"), &q); err != nil {
+	if err := json.Unmarshal(readFixture(f, "queue_status_response.json"), &q); err != nil {
 		f.Fatal(err)
 	}
 	var out [][]byte
@@ -353,7 +342,7 @@ func FuzzJobAnswer(f *testing.F) {
 		f.Add(s, id)
 	}
 	for _, name := range fzAnswerFixtures {
-		f.Add(fzFixture(f, name), id)
+		f.Add(readFixture(f, name), id)
 	}
 	for _, s := range fzHostile() {
 		f.Add(s, id)
@@ -463,26 +452,24 @@ func FuzzQueueStatusAnswer(f *testing.F) {
 // fzSentinels are the sentinels an *APIError may match.
 var fzSentinels = []error{ErrValidation, ErrUnauthorized, ErrForbidden, ErrNotFound, ErrTooLarge, ErrRateLimited, ErrServer, ErrJobFailed}
 
+// fzStatusSentinels names the one sentinel an answer with each status
+// below 500 matches; a status missing here matches none.
+var fzStatusSentinels = map[int]error{
+	http.StatusBadRequest:            ErrValidation,
+	http.StatusUnauthorized:          ErrUnauthorized,
+	http.StatusForbidden:             ErrForbidden,
+	http.StatusNotFound:              ErrNotFound,
+	http.StatusRequestEntityTooLarge: ErrTooLarge,
+	http.StatusTooManyRequests:       ErrRateLimited,
+}
+
 // fzSentinelFor is the one sentinel an answer with this status matches, or
-// nil.
+// nil: ErrServer from 500 up, else fzStatusSentinels'.
 func fzSentinelFor(status int) error {
-	switch {
-	case status == http.StatusBadRequest:
-		return ErrValidation
-	case status == http.StatusUnauthorized:
-		return ErrUnauthorized
-	case status == http.StatusForbidden:
-		return ErrForbidden
-	case status == http.StatusNotFound:
-		return ErrNotFound
-	case status == http.StatusRequestEntityTooLarge:
-		return ErrTooLarge
-	case status == http.StatusTooManyRequests:
-		return ErrRateLimited
-	case status >= 500:
+	if status >= 500 {
 		return ErrServer
 	}
-	return nil
+	return fzStatusSentinels[status]
 }
 
 // fzCheckAnswerError checks the error made of an answer with this status.
@@ -524,7 +511,7 @@ func FuzzErrorAnswer(f *testing.F) {
 		retryAfter string
 		endless    bool
 	}
-	csv := string(fzFixture(f, "csv_error_response.json"))
+	csv := string(readFixture(f, "csv_error_response.json"))
 	huge := strings.Repeat("a", 2<<20)
 	for _, s := range []seed{
 		{400, csv, "", false},
@@ -674,7 +661,7 @@ func fzProductSeeds(f *testing.F) [][]byte {
 		var req struct {
 			Products []json.RawMessage `json:"products"`
 		}
-		if err := json.Unmarshal(fzFixture(f, name), &req); err != nil {
+		if err := json.Unmarshal(readFixture(f, name), &req); err != nil {
 			f.Fatal(err)
 		}
 		for _, p := range req.Products {

@@ -42,13 +42,9 @@ func TestImportAllBehindGatewayAgainstFake(t *testing.T) {
 		{"queued, every 3rd import applied then answered 502", true, every3rd(catalogtest.OpImportQueue)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := catalogtest.NewServer(catalogtest.WithoutRateLimit(), catalogtest.WithoutIdempotency(),
+			srv := fakeServer(t, catalogtest.WithoutIdempotency(),
 				catalogtest.WithJobCounters(catalogtest.JobCountersErrorRows), catalogtest.WithFaults(tt.faults...))
-			t.Cleanup(srv.Close)
-			client, err := srv.Client(catalog.WithoutRateLimit())
-			if err != nil {
-				t.Fatal(err)
-			}
+			client := fakeClient(t, srv, catalog.WithoutRateLimit())
 			input := products(total, func(i int) catalog.Product {
 				return catalog.Product{
 					EntityCode:  fmt.Sprintf("SKU-%07d", i),

@@ -544,15 +544,14 @@ func TestUploadWithoutCDN(t *testing.T) {
 func TestUploadRetries(t *testing.T) {
 	for _, fromPath := range []bool{true, false} {
 		t.Run(fmt.Sprint("path=", fromPath), func(t *testing.T) {
-			srv := catalogtest.NewServer(catalogtest.WithoutRateLimit(), catalogtest.WithFaults(catalogtest.Fault{
+			srv := fakeServer(t, catalogtest.WithFaults(catalogtest.Fault{
 				Kind: catalogtest.FaultStatus, Op: catalogtest.OpUploadFile, Status: 503, RetryAfter: time.Second, Nth: 1}))
-			t.Cleanup(srv.Close)
-			c, err := srv.Client(catalog.WithRetries(2, time.Millisecond, time.Millisecond))
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := fakeClient(t, srv, catalog.WithRetries(2, time.Millisecond, time.Millisecond))
 			data := []byte("entity_code,name\nR-1,Retried\n")
-			var job *catalog.Job
+			var (
+				job *catalog.Job
+				err error
+			)
 			if fromPath {
 				path := filepath.Join(t.TempDir(), "retry.csv")
 				if err := os.WriteFile(path, data, 0o644); err != nil {

@@ -19,17 +19,6 @@ import (
 	"github.com/pimkit/catalog/catalogtest"
 )
 
-func newFake(t *testing.T, opts ...catalogtest.Option) (*catalogtest.Server, *catalog.Client) {
-	t.Helper()
-	srv := catalogtest.NewServer(append([]catalogtest.Option{catalogtest.WithoutRateLimit()}, opts...)...)
-	t.Cleanup(srv.Close)
-	client, err := srv.Client(catalog.WithRetries(0, time.Millisecond, time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, client
-}
-
 func importOK(t *testing.T, c *catalog.Client, source string, mode catalog.MergeMode, products ...catalog.Product) *catalog.ProductImportResult {
 	t.Helper()
 	res, err := c.Products.Import(context.Background(), source, products, &catalog.ProductImportOptions{RequestOptions: catalog.RequestOptions{MergeMode: mode}})

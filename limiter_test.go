@@ -35,10 +35,7 @@ func TestLimiterIsToldOfAnswersAndGiveBacks(t *testing.T) {
 	srv := catalogtest.NewServer()
 	t.Cleanup(srv.Close)
 	lim := &recordingLimiter{}
-	c, err := srv.Client(catalog.WithLimiter(lim))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := fakeClient(t, srv, catalog.WithLimiter(lim))
 	before := time.Now()
 	if _, err := c.Jobs.QueueStatus(context.Background()); err != nil {
 		t.Fatal(err)
@@ -49,7 +46,7 @@ func TestLimiterIsToldOfAnswersAndGiveBacks(t *testing.T) {
 
 	srv.Close() // nothing listens: the dial fails
 	lim.released = nil
-	c, err = catalog.NewClient(srv.URL, catalog.WithLimiter(lim), catalog.WithRetries(1, time.Millisecond, time.Millisecond))
+	c, err := catalog.NewClient(srv.URL, catalog.WithLimiter(lim), catalog.WithRetries(1, time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,12 +62,8 @@ func TestLimiterIsToldOfAnswersAndGiveBacks(t *testing.T) {
 // token that cannot come before the deadline fails the call at once,
 // unsent.
 func TestTokenBucket(t *testing.T) {
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	t.Cleanup(srv.Close)
-	c, err := srv.Client(catalog.WithLimiter(catalog.TokenBucket(rate.NewLimiter(rate.Every(time.Hour), 1))))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := fakeServer(t)
+	c := fakeClient(t, srv, catalog.WithLimiter(catalog.TokenBucket(rate.NewLimiter(rate.Every(time.Hour), 1))))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if _, err := c.Jobs.QueueStatus(ctx); err != nil {
@@ -88,8 +81,7 @@ func TestTokenBucket(t *testing.T) {
 // TestSharedWindowLimiter: two clients given one window limiter (the one
 // WithRateLimit builds) share its slots.
 func TestSharedWindowLimiter(t *testing.T) {
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	t.Cleanup(srv.Close)
+	srv := fakeServer(t)
 	lim := ratelimit.New(2, time.Hour)
 	a, _ := srv.Client(catalog.WithLimiter(lim))
 	b, _ := srv.Client(catalog.WithLimiter(lim))
@@ -115,8 +107,7 @@ func TestLimiterOptionsRefuseBadValues(t *testing.T) {
 	// The last limit option wins: WithoutRateLimit after WithLimiter turns
 	// the limit off.
 	lim := ratelimit.New(1, time.Hour)
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	t.Cleanup(srv.Close)
+	srv := fakeServer(t)
 	c, _ := srv.Client(catalog.WithLimiter(lim), catalog.WithoutRateLimit())
 	for range 3 {
 		if _, err := c.Jobs.QueueStatus(context.Background()); err != nil {

@@ -68,12 +68,8 @@ func TestExtraDecodedFromUnknownKeys(t *testing.T) {
 }
 
 func TestExtraRefusedPerRow(t *testing.T) {
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	defer srv.Close()
-	client, err := srv.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := fakeServer(t)
+	client := fakeClient(t, srv)
 	res, err := client.Products.Import(context.Background(), catalogtest.DefaultSourceID, []catalog.Product{
 		{EntityCode: "A", Extra: map[string]any{"price": 3.0, "Prix": 1.0}},
 		{EntityCode: "B", Extra: map[string]any{"Hook": func() {}}},
@@ -102,12 +98,8 @@ func TestExtraRefusedPerRow(t *testing.T) {
 // A vendor's own column name reaches the platform, whose import source maps
 // it onto a product field.
 func TestExtraThroughFieldMappings(t *testing.T) {
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	defer srv.Close()
-	client, err := srv.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := fakeServer(t)
+	client := fakeClient(t, srv)
 	ctx := context.Background()
 	if _, err := client.Sources.Create(ctx, &catalog.Source{ID: "erp", FieldMappings: map[string]string{"Prix": "pricing.list"}}); err != nil {
 		t.Fatal(err)

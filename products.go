@@ -162,23 +162,15 @@ type queuedWire struct {
 //
 // POST /api/b2b/pim/import/api (operation importProducts in api/openapi.yaml)
 func (s *ProductsService) Import(ctx context.Context, sourceID string, products []Product, opts *ProductImportOptions) (*ProductImportResult, error) {
-	b, err := s.prepare(sourceID, products, opts)
+	var res ProductImportResult
+	b, replayed, err := s.send(ctx, importAPIPath, sourceID, products, opts, &res)
 	if err != nil {
 		return nil, err
 	}
-	if len(b.sent) == 0 {
-		return &ProductImportResult{Rejected: b.rejected}, nil
-	}
-	var res ProductImportResult
-	call := &apiCall{method: http.MethodPost, path: importAPIPath, body: b.body, out: &res, idempotencyKey: opts.key()}
-	if err := s.client.run(ctx, call); err != nil {
-		return nil, err
-	}
-	res.Replayed = call.replayed
 	for i := range res.Errors {
 		res.Errors[i].Row = b.callerRow(res.Errors[i].Row)
 	}
-	res.Rejected = b.rejected
+	res.Rejected, res.Replayed = b.rejected, replayed
 	return &res, uncounted(importAPIPath, res.Summary.Successful, res.Summary.Failed, len(b.sent))
 }
 
@@ -190,23 +182,34 @@ func (s *ProductsService) Import(ctx context.Context, sourceID string, products 
 //
 // POST /api/b2b/pim/import/queue (operation queueProducts in api/openapi.yaml)
 func (s *ProductsService) Queue(ctx context.Context, sourceID string, products []Product, opts *ProductImportOptions) (*QueuedProductImport, error) {
-	b, err := s.prepare(sourceID, products, opts)
-	if err != nil {
-		return nil, err
-	}
-	if len(b.sent) == 0 {
-		return &QueuedProductImport{Rejected: b.rejected}, nil
-	}
 	var w queuedWire
-	call := &apiCall{method: http.MethodPost, path: queuePath, body: b.body, out: &w, idempotencyKey: opts.key()}
-	if err := s.client.run(ctx, call); err != nil {
+	b, replayed, err := s.send(ctx, queuePath, sourceID, products, opts, &w)
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	if w.JobID == "" {
+	case len(b.sent) == 0:
+		return &QueuedProductImport{Rejected: b.rejected}, nil
+	case w.JobID == "":
 		return nil, unfollowable(http.MethodPost, queuePath, "no job_id in the answer")
 	}
 	return &QueuedProductImport{Success: w.Success, JobID: w.JobID, Status: w.Status, ProductsQueued: w.Summary.ProductsQueued,
-		Message: w.Message, Rejected: b.rejected, Replayed: call.replayed}, nil
+		Message: w.Message, Rejected: b.rejected, Replayed: replayed}, nil
+}
+
+// send is Import's and Queue's request: it validates and encodes products
+// (see prepare), posts the rows that pass to path and decodes the answer
+// into out. With no row to send it sends nothing: b.sent is empty.
+// replayed reports an answer replayed for the same idempotency key.
+func (s *ProductsService) send(ctx context.Context, path, sourceID string, products []Product, opts *ProductImportOptions, out any) (b *batch, replayed bool, err error) {
+	b, err = s.prepare(sourceID, products, opts)
+	if err != nil || len(b.sent) == 0 {
+		return b, false, err
+	}
+	call := &apiCall{method: http.MethodPost, path: path, body: b.body, out: out, idempotencyKey: opts.key()}
+	if err := s.client.run(ctx, call); err != nil {
+		return nil, false, err
+	}
+	return b, call.replayed, nil
 }
 
 func (o *ProductImportOptions) mergeMode() MergeMode {

@@ -163,10 +163,7 @@ func TestBatcherFlushByBytes(t *testing.T) {
 func TestBatcherFlushByTime(t *testing.T) {
 	srv, _ := newFake(t)
 	clock := catalogtest.NewFakeClock(time.Unix(0, 0))
-	c, err := srv.Client(catalog.WithRetries(0, time.Millisecond, time.Millisecond), catalog.WithClock(clock))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := fakeClient(t, srv, catalog.WithRetries(0, time.Millisecond, time.Millisecond), catalog.WithClock(clock))
 	res := newResults()
 	b, err := c.Products.NewBatcher("default", &catalog.BatcherOptions{MaxProducts: 100, MaxDelay: time.Second, OnResult: res.add})
 	if err != nil {
@@ -211,16 +208,18 @@ func (g *gatedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
+// gatedClient returns a client of a fake platform, without retries, whose
+// import requests wait at gate.
+func gatedClient(t *testing.T) (*gatedTransport, *catalog.Client) {
+	t.Helper()
+	gate := &gatedTransport{arrived: make(chan struct{}, 10), release: make(chan struct{})}
+	return gate, fakeClient(t, fakeServer(t), catalog.WithHTTPClient(&http.Client{Transport: gate}), catalog.WithRetries(0, time.Millisecond, time.Millisecond))
+}
+
 // When the platform is slower than the changes, Add waits for room: the
 // batcher holds at most QueueSize queued changes plus one batch.
 func TestBatcherBackpressure(t *testing.T) {
-	gate := &gatedTransport{arrived: make(chan struct{}, 10), release: make(chan struct{})}
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	t.Cleanup(srv.Close)
-	c, err := srv.Client(catalog.WithHTTPClient(&http.Client{Transport: gate}), catalog.WithRetries(0, time.Millisecond, time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
+	gate, c := gatedClient(t)
 	res := newResults()
 	b, err := c.Products.NewBatcher("default", &catalog.BatcherOptions{MaxProducts: 1, QueueSize: 2, MaxDelay: farFuture,
 		OnResult: res.add})
@@ -267,13 +266,7 @@ func TestBatcherBackpressure(t *testing.T) {
 // Close with an ended ctx still reports every change: the one in flight
 // as unknown or not attempted, the queued ones as not attempted.
 func TestBatcherCloseReportsEveryChange(t *testing.T) {
-	gate := &gatedTransport{arrived: make(chan struct{}, 10), release: make(chan struct{})}
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	t.Cleanup(srv.Close)
-	c, err := srv.Client(catalog.WithHTTPClient(&http.Client{Transport: gate}), catalog.WithRetries(0, time.Millisecond, time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
+	gate, c := gatedClient(t)
 	res := newResults()
 	b, err := c.Products.NewBatcher("default", &catalog.BatcherOptions{MaxProducts: 1, MaxDelay: farFuture,
 		OnResult: res.add})
@@ -345,12 +338,8 @@ func TestBatcherSameProductAndRowFailures(t *testing.T) {
 // 100), behind a platform whose job answers list only their first error,
 // settles every change from the job's paged errors: failed, none unknown.
 func TestBatcherReadsEveryRowError(t *testing.T) {
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	t.Cleanup(srv.Close)
-	c, err := srv.Client(catalog.WithHTTPClient(&http.Client{Transport: firstErrorOnly{http.DefaultTransport}}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := fakeServer(t)
+	c := fakeClient(t, srv, catalog.WithHTTPClient(&http.Client{Transport: firstErrorOnly{http.DefaultTransport}}))
 	res := newResults()
 	b, err := c.Products.NewBatcher("default", &catalog.BatcherOptions{MaxProducts: 150, MaxDelay: time.Hour,
 		OnResult: res.add, RequestOptions: catalog.RequestOptions{UpdateOnly: true}})

@@ -3,6 +3,7 @@ package catalog_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -30,43 +31,51 @@ func newBenchClient(b *testing.B) *catalog.Client {
 }
 
 func benchmarkImportAll(b *testing.B, n int, gen func(int) catalog.Product) {
-	benchmarkImportAllWith(b, n, gen, nil)
-}
-
-func benchmarkImportAllWith(b *testing.B, n int, gen func(int) catalog.Product, opts *catalog.BulkOptions) {
 	client := newBenchClient(b)
-	products := make([]catalog.Product, n)
-	var size int64
-	for i := range products {
-		products[i] = gen(i)
-		raw, _ := json.Marshal(products[i])
-		size += int64(len(raw))
-	}
-	b.SetBytes(size)
-	b.ResetTimer()
-	for b.Loop() {
-		rep, err := client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, catalog.FromSlice(products), opts)
-		if err != nil || rep.Succeeded != n {
-			b.Fatalf("%v: %+v", err, rep)
-		}
-	}
-	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "products/s")
+	rows := products(n, gen)
+	benchRows(b, n, jsonBytes(rows), func() error { return importAllOf(client, catalogtest.DefaultSourceID, rows) })
 }
 
 func benchmarkMarshal(b *testing.B, n int, gen func(int) catalog.Product) {
-	products := make([]catalog.Product, n)
-	for i := range products {
-		products[i] = gen(i)
-	}
-	raw, _ := json.Marshal(products)
-	b.SetBytes(int64(len(raw)))
+	rows := products(n, gen)
+	raw, _ := json.Marshal(rows)
+	benchRows(b, n, int64(len(raw)), func() error {
+		_, err := json.Marshal(rows)
+		return err
+	})
+}
+
+// benchRows measures op, which handles n products of size bytes in all, in
+// products/s beside bytes/s.
+func benchRows(b *testing.B, n int, size int64, op func() error) {
+	b.SetBytes(size)
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := json.Marshal(products); err != nil {
+		if err := op(); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "products/s")
+}
+
+// jsonBytes is the size of the JSON of each value, summed.
+func jsonBytes[T any](vs []T) int64 {
+	var size int64
+	for i := range vs {
+		raw, _ := json.Marshal(&vs[i])
+		size += int64(len(raw))
+	}
+	return size
+}
+
+// importAllOf imports products with ImportAll and fails unless all of them
+// succeed.
+func importAllOf(client *catalog.Client, sourceID string, products []catalog.Product) error {
+	rep, err := client.Products.ImportAll(context.Background(), sourceID, catalog.FromSlice(products), nil)
+	if err != nil || rep.Succeeded != len(products) {
+		return fmt.Errorf("%v: %d of %d succeeded", err, rep.Succeeded, len(products))
+	}
+	return nil
 }
 
 // plainProduct has Product's fields without its methods: json.Marshal of
@@ -79,22 +88,17 @@ type plainProduct catalog.Product
 // product: json.Marshal of each product on its own.
 func benchmarkMarshalEach(b *testing.B, n int, gen func(int) catalog.Product) {
 	products := make([]plainProduct, n)
-	var size int64
 	for i := range products {
 		products[i] = plainProduct(gen(i))
-		raw, _ := json.Marshal(&products[i])
-		size += int64(len(raw))
 	}
-	b.SetBytes(size)
-	b.ResetTimer()
-	for b.Loop() {
+	benchRows(b, n, jsonBytes(products), func() error {
 		for i := range products {
 			if _, err := json.Marshal(&products[i]); err != nil {
-				b.Fatal(err)
+				return err
 			}
 		}
-	}
-	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "products/s")
+		return nil
+	})
 }
 
 func BenchmarkImportAllMinimal(b *testing.B) { benchmarkImportAll(b, 50_000, synth.Minimal) }
@@ -107,22 +111,15 @@ func BenchmarkMarshalFull(b *testing.B)    { benchmarkMarshal(b, 2_000, synth.Fu
 // encoding of each product, the client's per-row work in Import and
 // ImportAll, without HTTP or the fake.
 func benchmarkEncodeRows(b *testing.B, n int, gen func(int) catalog.Product) {
-	products := make([]catalog.Product, n)
-	for i := range products {
-		products[i] = gen(i)
-	}
-	size, err := catalog.EncodeRows(products)
+	rows := products(n, gen)
+	size, err := catalog.EncodeRows(rows)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(int64(size))
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := catalog.EncodeRows(products); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "products/s")
+	benchRows(b, n, int64(size), func() error {
+		_, err := catalog.EncodeRows(rows)
+		return err
+	})
 }
 
 func BenchmarkMarshalEachMinimal(b *testing.B) { benchmarkMarshalEach(b, 50_000, synth.Minimal) }
@@ -152,19 +149,6 @@ func BenchmarkImportAllInProcess(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	products := make([]catalog.Product, 20_000)
-	var size int64
-	for i := range products {
-		products[i] = synth.Full(i)
-		raw, _ := json.Marshal(products[i])
-		size += int64(len(raw))
-	}
-	b.SetBytes(size)
-	for b.Loop() {
-		rep, err := client.Products.ImportAll(context.Background(), "s", catalog.FromSlice(products), nil)
-		if err != nil || rep.Succeeded != len(products) {
-			b.Fatalf("%v: %d of %d succeeded", err, rep.Succeeded, len(products))
-		}
-	}
-	b.ReportMetric(float64(len(products))*float64(b.N)/b.Elapsed().Seconds(), "products/s")
+	rows := products(20_000, synth.Full)
+	benchRows(b, len(rows), jsonBytes(rows), func() error { return importAllOf(client, "s", rows) })
 }

@@ -14,12 +14,8 @@ import (
 // twice and reported succeeded twice; the first copy now wins and the later
 // one fails naming it, wherever the requests split.
 func TestImportAllRepeatAcrossRequests(t *testing.T) {
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	defer srv.Close()
-	client, err := srv.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := fakeServer(t)
+	client := fakeClient(t, srv)
 	rows := []catalog.Product{
 		{EntityCode: "A", Price: catalog.Ptr(1.0)},  // 0: sent, request 1
 		{EntityCode: "B", Price: catalog.Ptr(2.0)},  // 1: sent, request 1

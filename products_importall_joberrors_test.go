@@ -48,15 +48,11 @@ func (f firstErrorOnly) RoundTrip(req *http.Request) (*http.Response, error) {
 // errors than it counts failed is settled from the paged errors endpoint,
 // so the rows it names fail and the rest succeed; none is left unknown.
 func TestImportAllReadsEveryJobError(t *testing.T) {
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	t.Cleanup(srv.Close)
+	srv := fakeServer(t)
 	if err := srv.ScriptJob(catalogtest.JobOutcome{Status: catalog.JobCompletedWithErrors, FailRows: []int{1, 3}, Message: "scripted failure"}); err != nil {
 		t.Fatal(err)
 	}
-	c, err := srv.Client(catalog.WithHTTPClient(&http.Client{Transport: firstErrorOnly{http.DefaultTransport}}))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := fakeClient(t, srv, catalog.WithHTTPClient(&http.Client{Transport: firstErrorOnly{http.DefaultTransport}}))
 	products := []catalog.Product{{EntityCode: "A"}, {EntityCode: "B"}, {EntityCode: "C"}, {EntityCode: "D"}}
 	rep, err := c.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, catalog.FromSlice(products), &catalog.BulkOptions{Queued: true})
 	if err != nil {
@@ -74,12 +70,8 @@ func TestImportAllReadsEveryJobError(t *testing.T) {
 // first 100 failed rows; the rest are read from its audit job's errors, so
 // that every failed row is failed, none unknown.
 func TestImportAllReadsEveryDirectError(t *testing.T) {
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	t.Cleanup(srv.Close)
-	c, err := srv.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := fakeServer(t)
+	c := fakeClient(t, srv)
 	products := make([]catalog.Product, 150)
 	for i := range products {
 		products[i].EntityCode = fmt.Sprintf("NEW-%03d", i) // unknown: update-only refuses each

@@ -86,12 +86,8 @@ func TestImportAllStopsOnAnswersThatFailEveryRequest(t *testing.T) {
 // TestImportAllCountsRateLimitWaits: the time requests waited for the
 // client's rate limiter shows in the progress figures and the report.
 func TestImportAllCountsRateLimitWaits(t *testing.T) {
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	t.Cleanup(srv.Close)
-	c, err := srv.Client(catalog.WithRateLimit(1, time.Minute), catalog.WithLimiterClock(catalog.NewAutoClock(time.Now())))
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := fakeServer(t)
+	c := fakeClient(t, srv, catalog.WithRateLimit(1, time.Minute), catalog.WithLimiterClock(catalog.NewAutoClock(time.Now())))
 	input := products(30, func(i int) catalog.Product { return catalog.Product{EntityCode: code(i)} })
 	var last catalog.BulkProgress
 	rep, err := c.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, catalog.FromSlice(input),

@@ -53,12 +53,8 @@ func rowStream() iter.Seq2[catalog.Product, error] {
 
 // Every kind of row fault is reported, and the import goes on past each.
 func TestImportAllFailsEachKindOfRow(t *testing.T) {
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	defer srv.Close()
-	client, err := srv.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := fakeServer(t)
+	client := fakeClient(t, srv)
 	rep, err := client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, rowStream(), &catalog.BulkOptions{
 		RequestOptions: catalog.RequestOptions{BatchID: "b1"},
 		MaxProducts:    40, MaxBodyBytes: 200_000, Concurrency: 2,
@@ -111,12 +107,8 @@ func checkAccounted(t *testing.T, rep *catalog.BulkReport) {
 // The stream may reuse a product's memory once the next product is asked
 // for: every row is sent as it was when yielded.
 func TestImportAllStreamMayReuseMemory(t *testing.T) {
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	defer srv.Close()
-	client, err := srv.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := fakeServer(t)
+	client := fakeClient(t, srv)
 	const n = 500
 	stream := func(yield func(catalog.Product, error) bool) {
 		channels := make([]string, 1) // one backing array, one bool for every row
@@ -161,13 +153,8 @@ func TestImportAllStreamMayReuseMemory(t *testing.T) {
 func TestImportAllStop(t *testing.T) {
 	const n = 20_000
 	t.Run("400", func(t *testing.T) {
-		srv := catalogtest.NewServer(catalogtest.WithoutRateLimit(),
-			catalogtest.WithFaults(catalogtest.Fault{Kind: catalogtest.FaultStatus, Op: catalogtest.OpImportAPI, Nth: 3, Status: 400}))
-		defer srv.Close()
-		client, err := srv.Client()
-		if err != nil {
-			t.Fatal(err)
-		}
+		srv := fakeServer(t, catalogtest.WithFaults(catalogtest.Fault{Kind: catalogtest.FaultStatus, Op: catalogtest.OpImportAPI, Nth: 3, Status: 400}))
+		client := fakeClient(t, srv)
 		rows := make([]catalog.Product, n)
 		for i := range rows {
 			rows[i] = synth.Minimal(i)
@@ -183,12 +170,8 @@ func TestImportAllStop(t *testing.T) {
 		checkAccounted(t, rep)
 	})
 	t.Run("ctx", func(t *testing.T) {
-		srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-		defer srv.Close()
-		client, err := srv.Client()
-		if err != nil {
-			t.Fatal(err)
-		}
+		srv := fakeServer(t)
+		client := fakeClient(t, srv)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		stream := func(yield func(catalog.Product, error) bool) {
@@ -232,12 +215,8 @@ func (panicky) MarshalJSON() ([]byte, error) { panic("broken MarshalJSON") }
 // goroutine is left.
 func importPanicking(t *testing.T, panicAt func(p *catalog.Product)) (recovered any, stored int) {
 	t.Helper()
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	defer srv.Close()
-	client, err := srv.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv := fakeServer(t)
+	client := fakeClient(t, srv)
 	stream := func(yield func(catalog.Product, error) bool) {
 		for i := range 2000 {
 			p := synth.Minimal(i)

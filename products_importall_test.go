@@ -201,8 +201,7 @@ func TestImportAllBatchMetadataAndFewestRequests(t *testing.T) {
 func TestImportAllFailedBatch(t *testing.T) {
 	for _, stop := range []bool{false, true} {
 		t.Run(fmt.Sprint("StopOnError=", stop), func(t *testing.T) {
-			srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-			t.Cleanup(srv.Close)
+			srv := fakeServer(t)
 			var n atomic.Int32
 			c := front(t, srv, func(next http.Handler) http.Handler {
 				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -242,8 +241,7 @@ func TestImportAllFailedBatch(t *testing.T) {
 // is at the server: requests in flight finish, nothing new starts, and the
 // report says exactly which rows were applied.
 func TestImportAllCancelledHalfWay(t *testing.T) {
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	t.Cleanup(srv.Close)
+	srv := fakeServer(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var n atomic.Int32
@@ -312,8 +310,7 @@ func TestImportAllQueued(t *testing.T) {
 }
 
 func TestImportAllConcurrencyAndStreamErrors(t *testing.T) {
-	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
-	t.Cleanup(srv.Close)
+	srv := fakeServer(t)
 	var inFlight, most atomic.Int32
 	c := front(t, srv, func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

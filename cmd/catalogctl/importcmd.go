@@ -238,7 +238,7 @@ Exit 0 when every row succeeded, 2 when some failed or are unknown.`,
 			if runErr != nil {
 				return runErr
 			}
-			if n := unconfirmed(report.Failed, report.Unknown, report.NotAttempted); n > 0 {
+			if n := unconfirmed(report.RowReport); n > 0 {
 				return &rowsError{msg: fmt.Sprintf("%d of %d rows not confirmed applied", n, report.Read)}
 			}
 			return nil
@@ -258,28 +258,39 @@ Exit 0 when every row succeeded, 2 when some failed or are unknown.`,
 
 // importOut is the --json output of import.
 type importOut struct {
-	OK           bool          `json:"ok"`
-	Command      string        `json:"command"`
-	File         string        `json:"file"`
-	SourceID     string        `json:"source_id"`
-	BatchID      string        `json:"batch_id"`
-	Read         int           `json:"read"`
-	Succeeded    int           `json:"succeeded"`
-	Inserted     int           `json:"inserted"`
-	Updated      int           `json:"updated"`
-	Failed       []rowErrorOut `json:"failed"`
-	Unknown      []rowErrorOut `json:"unknown"`
-	NotAttempted []int         `json:"not_attempted"`
-	MaybeTwice   []int         `json:"maybe_twice"`
-	Requests     int           `json:"requests"`
-	Bytes        int64         `json:"bytes"`
-	JobIDs       []string      `json:"job_ids"`
+	OK       bool   `json:"ok"`
+	Command  string `json:"command"`
+	File     string `json:"file"`
+	SourceID string `json:"source_id"`
+	BatchID  string `json:"batch_id"`
+	rowsOut
+	Inserted   int      `json:"inserted"`
+	Updated    int      `json:"updated"`
+	MaybeTwice []int    `json:"maybe_twice"`
+	Requests   int      `json:"requests"`
+	Bytes      int64    `json:"bytes"`
+	JobIDs     []string `json:"job_ids"`
 }
 
 // unconfirmed counts the rows of a report not confirmed applied: failed,
 // unknown or not attempted. The exit status and --json's "ok" follow it.
-func unconfirmed(failed, unknown []catalog.RowError, notAttempted []int) int {
-	return len(failed) + len(unknown) + len(notAttempted)
+func unconfirmed(r catalog.RowReport) int {
+	return len(r.Failed) + len(r.Unknown) + len(r.NotAttempted)
+}
+
+// rowsOut is a report's row accounting (catalog.RowReport) as --json
+// prints it, in import's output and in each stage of sync's.
+type rowsOut struct {
+	Read         int           `json:"read"`
+	Succeeded    int           `json:"succeeded"`
+	Failed       []rowErrorOut `json:"failed"`
+	Unknown      []rowErrorOut `json:"unknown"`
+	NotAttempted []int         `json:"not_attempted"`
+}
+
+func toRowsOut(r catalog.RowReport) rowsOut {
+	return rowsOut{Read: r.Read, Succeeded: r.Succeeded, Failed: rowErrorsOut(r.Failed), Unknown: rowErrorsOut(r.Unknown),
+		NotAttempted: nonNilInts(r.NotAttempted)}
 }
 
 func rowErrorsOut(errs []catalog.RowError) []rowErrorOut {
@@ -306,16 +317,14 @@ func nonNilInts(s []int) []int {
 }
 
 func (a *app) printImport(path, source string, r *catalog.BulkReport) {
-	ok := unconfirmed(r.Failed, r.Unknown, r.NotAttempted) == 0
+	ok := unconfirmed(r.RowReport) == 0
 	if a.json {
 		jobs := r.JobIDs
 		if jobs == nil {
 			jobs = []string{}
 		}
 		a.emitJSON(importOut{OK: ok, Command: "import", File: path, SourceID: source, BatchID: r.BatchID,
-			Read: r.Read, Succeeded: r.Succeeded, Inserted: r.Inserted, Updated: r.Updated,
-			Failed: rowErrorsOut(r.Failed), Unknown: rowErrorsOut(r.Unknown),
-			NotAttempted: nonNilInts(r.NotAttempted), MaybeTwice: nonNilInts(r.MaybeTwice),
+			rowsOut: toRowsOut(r.RowReport), Inserted: r.Inserted, Updated: r.Updated, MaybeTwice: nonNilInts(r.MaybeTwice),
 			Requests: r.Requests, Bytes: r.Bytes, JobIDs: jobs})
 		return
 	}

@@ -122,15 +122,11 @@ when the removal limit or a partial feed kept the sync from removing.`,
 }
 
 type stageOut struct {
-	Read         int           `json:"read"`
-	Succeeded    int           `json:"succeeded"`
-	Unchanged    int           `json:"unchanged"`
-	Inserted     int           `json:"inserted"`
-	Updated      int           `json:"updated"`
-	Failed       []rowErrorOut `json:"failed"`
-	Unknown      []rowErrorOut `json:"unknown"`
-	NotAttempted []int         `json:"not_attempted"`
-	Requests     int           `json:"requests"`
+	rowsOut
+	Unchanged int `json:"unchanged"`
+	Inserted  int `json:"inserted"`
+	Updated   int `json:"updated"`
+	Requests  int `json:"requests"`
 }
 
 // syncTrouble counts the rows and removals of a sync not confirmed
@@ -138,15 +134,14 @@ type stageOut struct {
 func syncTrouble(r *catalog.SyncReport) int {
 	n := 0
 	for _, s := range []catalog.StageReport{r.Categories, r.Products, r.Promotions} {
-		n += unconfirmed(s.Failed, s.Unknown, s.NotAttempted)
+		n += unconfirmed(s.RowReport)
 	}
-	return n + unconfirmed(r.Removals.Failed, r.Removals.Unknown, r.Removals.NotAttempted)
+	return n + unconfirmed(r.Removals.RowReport)
 }
 
 func toStageOut(s catalog.StageReport) stageOut {
-	return stageOut{Read: s.Read, Succeeded: s.Succeeded, Unchanged: len(s.Unchanged), Inserted: s.Inserted,
-		Updated: s.Updated, Failed: rowErrorsOut(s.Failed), Unknown: rowErrorsOut(s.Unknown),
-		NotAttempted: nonNilInts(s.NotAttempted), Requests: s.Requests}
+	return stageOut{rowsOut: toRowsOut(s.RowReport), Unchanged: len(s.Unchanged), Inserted: s.Inserted,
+		Updated: s.Updated, Requests: s.Requests}
 }
 
 // syncMode names the run's mode as --mode spells it.
