@@ -218,6 +218,5 @@ type ErrorCode string
 const (
 	CodeNotFound             ErrorCode = "NOT_FOUND"              // 404: no such path; check the base URL
 	CodeSourceNotFound       ErrorCode = "SOURCE_NOT_FOUND"       // 404: no import source with that source_id; create it
-	CodeJobNotFound          ErrorCode = "JOB_NOT_FOUND"          // 404: no job with that id
 	CodeIdempotencyKeyReused ErrorCode = "IDEMPOTENCY_KEY_REUSED" // 422: the Idempotency-Key was used for another request; use a new one
 )

@@ -234,7 +234,7 @@ func (s *Server) adminJob(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("jobId")
 	j, ok := s.Job(id)
 	if !ok {
-		writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeJobNotFound, Error: fmt.Sprintf("job %q not found", id)})
+		writeError(w, http.StatusNotFound, errorBody{Code: codeJobNotFound, Error: fmt.Sprintf("job %q not found", id)})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"job": toWireJob(j, JobCountersDefault)})
@@ -283,7 +283,7 @@ func (s *Server) adminScriptJob(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status, code := http.StatusBadRequest, codeValidation
 		if in.JobID != "" && (ended(in.Status) || in.Status == catalog.JobPending || in.Status == catalog.JobProcessing) {
-			status, code = http.StatusNotFound, catalog.CodeJobNotFound
+			status, code = http.StatusNotFound, codeJobNotFound
 		}
 		writeError(w, status, errorBody{Code: code, Error: err.Error()})
 		return

@@ -9,9 +9,10 @@ import (
 )
 
 // Codes of error answers, in the "code" field of the JSON body, besides
-// catalog's Code* constants (catalog.CodeNotFound, catalog.CodeSourceNotFound,
-// catalog.CodeJobNotFound and catalog.CodeIdempotencyKeyReused).
+// catalog's Code* constants (catalog.CodeNotFound, catalog.CodeSourceNotFound
+// and catalog.CodeIdempotencyKeyReused).
 const (
+	codeJobNotFound      catalog.ErrorCode = "JOB_NOT_FOUND"      // 404, an unknown job id
 	codeValidation       catalog.ErrorCode = "VALIDATION_ERROR"   // 400
 	codeUnauthenticated  catalog.ErrorCode = "UNAUTHENTICATED"    // 401
 	codeForbidden        catalog.ErrorCode = "FORBIDDEN"          // 403

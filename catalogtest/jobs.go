@@ -321,7 +321,7 @@ func (s *Server) handleGetJob(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("jobId")
 	job, ok := s.Job(id)
 	if !ok {
-		writeAPIError(w, newAPIError(http.StatusNotFound, catalog.CodeJobNotFound, "job %q not found", id))
+		writeAPIError(w, newAPIError(http.StatusNotFound, codeJobNotFound, "job %q not found", id))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"job": toWireJob(job, s.cfg.jobCounters)})
@@ -426,7 +426,7 @@ func (s *Server) handleJobErrors(w http.ResponseWriter, r *http.Request) {
 func (s *Server) writeErrorPage(w http.ResponseWriter, id string, page, per int) {
 	job, ok := s.Job(id)
 	if !ok {
-		writeAPIError(w, newAPIError(http.StatusNotFound, catalog.CodeJobNotFound, "job %q not found", id))
+		writeAPIError(w, newAPIError(http.StatusNotFound, codeJobNotFound, "job %q not found", id))
 		return
 	}
 	data := []wireFileRowError{}

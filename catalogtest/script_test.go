@@ -51,7 +51,7 @@ func TestStubBodiesAndOrder(t *testing.T) {
 	}
 	send(t, s, http.MethodGet, "/api/b2b/pim/jobs/x", nil).wantStatus(t, 500, codeInternal)
 	s.ClearStubs()
-	send(t, s, http.MethodGet, "/api/b2b/pim/jobs/x", nil).wantStatus(t, 404, catalog.CodeJobNotFound)
+	send(t, s, http.MethodGet, "/api/b2b/pim/jobs/x", nil).wantStatus(t, 404, codeJobNotFound)
 }
 
 func TestStubComesAfterAuthentication(t *testing.T) {

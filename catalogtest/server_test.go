@@ -157,7 +157,7 @@ func TestNotFound(t *testing.T) {
 	}{
 		{"unknown source, direct", http.MethodPost, pathImportAPI, importReq("nope", map[string]any{"entity_code": "A"}), catalog.CodeSourceNotFound},
 		{"unknown source, queue", http.MethodPost, pathImportQueue, importReq("nope", map[string]any{"entity_code": "A"}), catalog.CodeSourceNotFound},
-		{"unknown job", http.MethodGet, "/api/b2b/pim/jobs/api_import_1_abcdef", nil, catalog.CodeJobNotFound},
+		{"unknown job", http.MethodGet, "/api/b2b/pim/jobs/api_import_1_abcdef", nil, codeJobNotFound},
 		{"unknown path", http.MethodGet, "/api/b2b/pim/nothing", nil, catalog.CodeNotFound},
 		{"root", http.MethodGet, "/", nil, catalog.CodeNotFound},
 		{"non-canonical path", http.MethodPost, "/api/b2b/pim//import/api", importReq(DefaultSourceID, map[string]any{"entity_code": "A"}), catalog.CodeNotFound},
@@ -173,7 +173,7 @@ func TestNotFound(t *testing.T) {
 func TestErrorBodyShape(t *testing.T) {
 	s := newTestServer(t)
 	a := send(t, s, http.MethodGet, "/api/b2b/pim/jobs/missing", nil)
-	want := map[string]any{"success": false, "error": `job "missing" not found`, "code": string(catalog.CodeJobNotFound)}
+	want := map[string]any{"success": false, "error": `job "missing" not found`, "code": string(codeJobNotFound)}
 	if diff := cmp.Diff(want, a.body); diff != "" {
 		t.Errorf("error body (-want +got):\n%s", diff)
 	}
