@@ -100,7 +100,7 @@ func TestImportAllDrainIsNotForRetries(t *testing.T) {
 		t.Fatalf("report %+v: want both rows not applied (failed or not attempted), none unknown", rep)
 	}
 	for _, f := range rep.Failed {
-		if !errors.Is(f, catalog.ErrRateLimited) {
+		if !errors.Is(&f, catalog.ErrRateLimited) {
 			t.Errorf("row %d failed with %v, want the 429", f.Row, f.Cause)
 		}
 	}

@@ -148,7 +148,7 @@ type RowError struct {
 }
 
 // Error names the row, its entity_code, the field and the reason.
-func (e RowError) Error() string {
+func (e *RowError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "catalog: row %d", e.Row)
 	if e.EntityCode != "" {
@@ -162,7 +162,7 @@ func (e RowError) Error() string {
 }
 
 // Unwrap returns Cause.
-func (e RowError) Unwrap() error { return e.Cause }
+func (e *RowError) Unwrap() error { return e.Cause }
 
 // OutcomeUnknownError reports a POST that may have been applied: it failed
 // after the request was sent, with no answer, an unreadable one, or a

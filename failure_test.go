@@ -423,18 +423,18 @@ func checkFailure(t *testing.T, m method, f failure, credName, secret string, cr
 			if strings.Contains(rowErr.Reason, secret) || strings.Contains(rowErr.Error(), secret) {
 				t.Errorf("%s: the secret is in row %d's reason: %s", where, rowErr.Row, rowErr.Reason)
 			}
-			if f.is != nil && !errors.Is(rowErr, f.is) {
+			if f.is != nil && !errors.Is(&rowErr, f.is) {
 				t.Errorf("%s: row %d: errors.Is(rowErr, %v) = false; row: %v", where, rowErr.Row, f.is, rowErr)
 			}
 		}
 		// A row is unknown exactly when its error says so.
 		for _, rowErr := range got.failed {
-			if errors.Is(rowErr, catalog.ErrOutcomeUnknown) {
+			if errors.Is(&rowErr, catalog.ErrOutcomeUnknown) {
 				t.Errorf("%s: failed row %d matches ErrOutcomeUnknown: %v", where, rowErr.Row, rowErr)
 			}
 		}
 		for _, rowErr := range got.unknown {
-			if !errors.Is(rowErr, catalog.ErrOutcomeUnknown) {
+			if !errors.Is(&rowErr, catalog.ErrOutcomeUnknown) {
 				t.Errorf("%s: unknown row %d: errors.Is(rowErr, ErrOutcomeUnknown) = false; row: %v", where, rowErr.Row, rowErr)
 			}
 		}

@@ -353,12 +353,12 @@ func TestTextEqual(t *testing.T) {
 	}
 }
 
-func TestRowErrorValuePrintsItsMessage(t *testing.T) {
-	e := RowError{Row: 2, EntityCode: "A", Field: "price", Reason: "must be >= 0", Cause: ErrServer}
+func TestRowErrorPrintsItsMessage(t *testing.T) {
+	e := &RowError{Row: 2, EntityCode: "A", Field: "price", Reason: "must be >= 0", Cause: ErrServer}
 	if got := fmt.Sprint(e); !strings.Contains(got, "must be >= 0") || !strings.Contains(got, "price") {
-		t.Errorf("%%v of a RowError value = %q, want its message", got)
+		t.Errorf("%%v of a *RowError = %q, want its message", got)
 	}
 	if !errors.Is(e, ErrServer) {
-		t.Error("a RowError value does not unwrap to its cause")
+		t.Error("a *RowError does not unwrap to its cause")
 	}
 }

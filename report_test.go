@@ -49,7 +49,7 @@ func rowsOf(rep *catalog.RowReport, n int) []settledRow {
 	for i := range out {
 		out[i].Outcome = rep.Outcome(i)
 		if e, ok := errs[i]; ok {
-			out[i].Cause = causeName(e)
+			out[i].Cause = causeName(&e)
 		}
 	}
 	return out
