@@ -34,8 +34,12 @@ type SyncOptions struct {
 	// removes the source's products that the feed no longer has (see
 	// Client.Sync for when).
 	Incremental bool
-	// DryRun reads the feed and the tenant and fills SyncReport.Plan
-	// without changing anything: no import, no removal, no state commit.
+	// DryRun reads the feed and the tenant and reports what a real run
+	// would do, without changing anything (no import, no removal, no state
+	// commit): each stage fails the rows a real run would refuse before
+	// sending, lists what it would create and update (StageReport.Creates,
+	// Updates), and reports the rest not attempted; Removals.Planned lists
+	// what it would remove.
 	DryRun bool
 	// State keeps content hashes between runs. Required by an incremental
 	// sync; a full sync updates it when set, so that an incremental run can
@@ -74,8 +78,6 @@ type SyncReport struct {
 	Products    StageReport   // rows are positions in Feed.Products
 	Promotions  StageReport   // rows are indexes in Feed.Promotions
 	Removals    RemovalReport // full mode only
-	// Plan, for a dry run, says what a real run would change.
-	Plan *SyncPlan
 }
 
 // StageReport accounts for every row of one stage: Read equals Succeeded +
@@ -90,6 +92,9 @@ type StageReport struct {
 	// mode: a product with a recorded hash counts as updated).
 	Inserted, Updated int
 	Requests          int // requests sent
+	// Creates and Updates, in a dry run, list the ids (categories) or
+	// entity codes (products) a real run would create and update, sorted.
+	Creates, Updates []string
 }
 
 // ok reports whether every row of the stage was applied or unchanged.
@@ -100,6 +105,8 @@ func (r *StageReport) ok() bool {
 func (r *StageReport) sort() {
 	r.RowReport.sort()
 	slices.Sort(r.Unchanged)
+	slices.Sort(r.Creates)
+	slices.Sort(r.Updates)
 }
 
 // RemovalReport accounts for the removals of a full sync: every code of
@@ -113,19 +120,6 @@ type RemovalReport struct {
 	// Skipped says why nothing was removed, when nothing was: the limit,
 	// a feed that failed in part, a dry run.
 	Skipped string
-}
-
-// SyncPlan is what a dry run found: what a real run would create, update
-// and remove. Entity codes and category ids are sorted.
-type SyncPlan struct {
-	CategoryCreates, CategoryUpdates []string
-	ProductCreates, ProductUpdates   []string
-	Unchanged                        int      // products a real run would skip (incremental)
-	Removals                         []string // full mode: products a real run would remove
-	RemovalLimit                     int      // the limit in force; -1 when none
-	// Refused lists the rows a real run would refuse before sending them,
-	// per stage (client-side checks and unknown categories).
-	RefusedCategories, RefusedProducts, RefusedPromotions []RowError
 }
 
 // Sentinels for the errors of a full sync's removals.
@@ -173,7 +167,6 @@ func (c *Client) Sync(ctx context.Context, feed Feed, opts *SyncOptions) (*SyncR
 	}
 	r := &syncRun{c: c, feed: feed, o: o, rep: &SyncReport{Incremental: o.Incremental, DryRun: o.DryRun}}
 	if o.DryRun {
-		r.rep.Plan = &SyncPlan{RemovalLimit: -1}
 		r.rep.Removals.Skipped = "dry run"
 	}
 	if err := r.readTenant(ctx); err != nil {
@@ -286,20 +279,10 @@ func (r *syncRun) categories(ctx context.Context) {
 		for _, i := range plan.sent {
 			id := deref(r.feed.Categories[i].CategoryID)
 			r.knownCats[id] = ""
-			if _, ok := r.tenantCats[id]; ok {
-				r.rep.Plan.CategoryUpdates = append(r.rep.Plan.CategoryUpdates, id)
-			} else {
-				r.rep.Plan.CategoryCreates = append(r.rep.Plan.CategoryCreates, id)
-			}
+			_, exists := r.tenantCats[id]
+			st.plan(id, exists)
 		}
-		slices.Sort(r.rep.Plan.CategoryCreates)
-		slices.Sort(r.rep.Plan.CategoryUpdates)
-		r.rep.Plan.RefusedCategories = sortRows(slices.Clone(plan.rejected))
-		st.Failed = nil
 		st.NotAttempted = slices.Clone(plan.sent) // a dry run sends nothing
-		for _, e := range plan.rejected {
-			st.NotAttempted = append(st.NotAttempted, e.Row)
-		}
 		return
 	}
 	r.sendEntityChunks(ctx, st, categoriesImportPath, "categories", plan, func(i int) string { return deref(r.feed.Categories[i].CategoryID) },
@@ -320,14 +303,11 @@ func (r *syncRun) promotions(ctx context.Context) {
 		return
 	}
 	b := planPromotions(r.feed.Promotions, "of the feed")
+	st.Failed = append(st.Failed, b.rejected...)
 	if r.o.DryRun {
-		r.rep.Plan.RefusedPromotions = sortRows(b.rejected)
-		for i := range r.feed.Promotions {
-			st.NotAttempted = append(st.NotAttempted, i)
-		}
+		st.NotAttempted = slices.Clone(b.sent)
 		return
 	}
-	st.Failed = append(st.Failed, b.rejected...)
 	r.sendEntityChunks(ctx, st, promotionsImportPath, "promotions", b, func(i int) string { return deref(r.feed.Promotions[i].PromoCode) }, nil)
 }
 
@@ -464,7 +444,7 @@ func (r *syncRun) products(ctx context.Context) {
 			continue
 		}
 		if r.o.DryRun {
-			r.planProduct(key)
+			st.plan(key, r.existing[key])
 			st.NotAttempted = append(st.NotAttempted, row)
 			continue
 		}
@@ -476,29 +456,20 @@ func (r *syncRun) products(ctx context.Context) {
 		}
 	}
 	flush()
-	if r.o.DryRun {
-		r.rep.Plan.Unchanged = len(st.Unchanged)
-		slices.Sort(r.rep.Plan.ProductCreates)
-		slices.Sort(r.rep.Plan.ProductUpdates)
-	}
 }
 
-// refuseProduct records a row refused before sending (in a dry run, in the
-// plan: the real run would refuse it).
+// refuseProduct records a row refused before sending, in a dry run too:
+// the real run would refuse it.
 func (r *syncRun) refuseProduct(e RowError) {
-	if r.o.DryRun {
-		r.rep.Plan.RefusedProducts = append(r.rep.Plan.RefusedProducts, e)
-		r.rep.Products.NotAttempted = append(r.rep.Products.NotAttempted, e.Row)
-		return
-	}
 	r.rep.Products.Failed = append(r.rep.Products.Failed, e)
 }
 
-func (r *syncRun) planProduct(key string) {
-	if r.existing[key] {
-		r.rep.Plan.ProductUpdates = append(r.rep.Plan.ProductUpdates, key)
+// plan records, in a dry run, that a real run would create or update key.
+func (r *StageReport) plan(key string, exists bool) {
+	if exists {
+		r.Updates = append(r.Updates, key)
 	} else {
-		r.rep.Plan.ProductCreates = append(r.rep.Plan.ProductCreates, key)
+		r.Creates = append(r.Creates, key)
 	}
 }
 
@@ -595,8 +566,6 @@ func (r *syncRun) removals(ctx context.Context) error {
 	limit := r.removalLimit()
 	rr.Limit = limit
 	if r.o.DryRun {
-		r.rep.Plan.Removals = slices.Clone(rr.Planned)
-		r.rep.Plan.RemovalLimit = limit
 		rr.NotAttempted = indexes(len(rr.Planned))
 		return nil
 	}

@@ -115,19 +115,16 @@ func TestFullSyncDryRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan := rep.Plan
-	switch {
-	case plan == nil:
-		t.Fatal("no plan")
-	case !slices.Equal(plan.ProductCreates, []string{"NEW"}) || !slices.Equal(plan.ProductUpdates, []string{"P000"}):
-		t.Errorf("creates %v updates %v", plan.ProductCreates, plan.ProductUpdates)
-	case !slices.Equal(plan.Removals, []string{"P001", "P002", "P003", "P004"}) || plan.RemovalLimit != 100:
-		t.Errorf("removals %v limit %d", plan.Removals, plan.RemovalLimit)
-	case !slices.Equal(plan.CategoryCreates, []string{"valves"}):
-		t.Errorf("category creates %v", plan.CategoryCreates)
+	switch p, rr := rep.Products, rep.Removals; {
+	case !slices.Equal(p.Creates, []string{"NEW"}) || !slices.Equal(p.Updates, []string{"P000"}):
+		t.Errorf("creates %v updates %v", p.Creates, p.Updates)
+	case !slices.Equal(rr.Planned, []string{"P001", "P002", "P003", "P004"}) || rr.Limit != 100:
+		t.Errorf("removals %v limit %d", rr.Planned, rr.Limit)
+	case !slices.Equal(rep.Categories.Creates, []string{"valves"}):
+		t.Errorf("category creates %v", rep.Categories.Creates)
 	}
-	if len(plan.RefusedProducts) != 1 || plan.RefusedProducts[0].Row != 2 || !strings.Contains(plan.RefusedProducts[0].Reason, `"pumps"`) {
-		t.Errorf("refused %+v", plan.RefusedProducts)
+	if f := rep.Products.Failed; len(f) != 1 || f[0].Row != 2 || !strings.Contains(f[0].Reason, `"pumps"`) {
+		t.Errorf("refused %+v", f)
 	}
 	checkStage(t, "products", rep.Products)
 	for _, r := range srv.Requests()[1:] { // the first is seedSource's import
@@ -349,9 +346,9 @@ func TestSyncDryRunRefusesWhatCannotBeEncoded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := rep.Plan; !slices.Equal(p.ProductCreates, []string{"OK"}) || len(p.RefusedProducts) != 1 ||
-		p.RefusedProducts[0].Row != 1 || !strings.Contains(p.RefusedProducts[0].Error(), "extra") {
-		t.Errorf("creates %v, refused %+v; want OK created and row 1 refused for its extra field", p.ProductCreates, p.RefusedProducts)
+	if p := rep.Products; !slices.Equal(p.Creates, []string{"OK"}) || len(p.Failed) != 1 ||
+		p.Failed[0].Row != 1 || !strings.Contains(p.Failed[0].Error(), "extra") {
+		t.Errorf("creates %v, refused %+v; want OK created and row 1 refused for its extra field", p.Creates, p.Failed)
 	}
 	checkStage(t, "products", rep.Products)
 }

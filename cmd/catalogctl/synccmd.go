@@ -160,11 +160,11 @@ func (a *app) printSync(path, source string, r *catalog.SyncReport, runErr error
 			"removals": map[string]any{"planned": len(r.Removals.Planned), "removed": r.Removals.Succeeded,
 				"failed": rowErrorsOut(r.Removals.Failed), "unknown": rowErrorsOut(r.Removals.Unknown),
 				"skipped": r.Removals.Skipped}}
-		if p := r.Plan; p != nil {
-			out["plan"] = map[string]any{"product_creates": len(p.ProductCreates), "product_updates": len(p.ProductUpdates),
-				"unchanged": p.Unchanged, "removals": nonNilStrings(p.Removals), "removal_limit": p.RemovalLimit,
-				"category_creates": len(p.CategoryCreates), "category_updates": len(p.CategoryUpdates),
-				"refused_products": rowErrorsOut(p.RefusedProducts)}
+		if r.DryRun {
+			out["plan"] = map[string]any{"product_creates": len(r.Products.Creates), "product_updates": len(r.Products.Updates),
+				"unchanged": len(r.Products.Unchanged), "removals": nonNilStrings(r.Removals.Planned), "removal_limit": r.Removals.Limit,
+				"category_creates": len(r.Categories.Creates), "category_updates": len(r.Categories.Updates),
+				"refused_products": rowErrorsOut(r.Products.Failed)}
 		}
 		a.emitJSON(out)
 		return
@@ -186,23 +186,25 @@ func (a *app) printSync(path, source string, r *catalog.SyncReport, runErr error
 		}
 		fmt.Fprintln(w)
 	}
-	if p := r.Plan; p != nil {
+	if r.DryRun {
+		p, rr := r.Products, r.Removals
 		fmt.Fprintf(w, "A real run would create %d and update %d products (%d unchanged), create %d and update %d categories, remove %d products",
-			len(p.ProductCreates), len(p.ProductUpdates), p.Unchanged, len(p.CategoryCreates), len(p.CategoryUpdates), len(p.Removals))
-		if p.RemovalLimit >= 0 {
-			fmt.Fprintf(w, " (limit %d)", p.RemovalLimit)
+			len(p.Creates), len(p.Updates), len(p.Unchanged), len(r.Categories.Creates), len(r.Categories.Updates), len(rr.Planned))
+		if rr.Limit >= 0 {
+			fmt.Fprintf(w, " (limit %d)", rr.Limit)
 		}
 		fmt.Fprintln(w, ".")
-		for i, code := range p.Removals {
+		for i, code := range rr.Planned {
 			if i == maxListed {
-				fmt.Fprintf(w, "  ... and %d more\n", len(p.Removals)-maxListed)
+				fmt.Fprintf(w, "  ... and %d more\n", len(rr.Planned)-maxListed)
 				break
 			}
 			fmt.Fprintf(w, "  would remove %s\n", code)
 		}
-		listRows(w, "Products a real run would refuse", p.RefusedProducts)
+		listRows(w, "Products a real run would refuse", p.Failed)
+	} else {
+		listRows(w, "Failed product rows", r.Products.Failed)
 	}
-	listRows(w, "Failed product rows", r.Products.Failed)
 	listRows(w, "Product rows whose outcome is unknown", r.Products.Unknown)
 }
 

@@ -63,16 +63,16 @@ func nightly(ctx context.Context, client *catalog.Client, sourceID string) error
 	if err != nil {
 		return fmt.Errorf("dry run: %w", err)
 	}
-	plan := rep.Plan
+	cats, prods, removals := rep.Categories, rep.Products, rep.Removals
 	fmt.Printf("dry run: categories %d new, %d updated; products %d new, %d updated, %d to remove (limit %d)\n",
-		len(plan.CategoryCreates), len(plan.CategoryUpdates), len(plan.ProductCreates), len(plan.ProductUpdates),
-		len(plan.Removals), plan.RemovalLimit)
-	for _, e := range plan.RefusedProducts {
+		len(cats.Creates), len(cats.Updates), len(prods.Creates), len(prods.Updates),
+		len(removals.Planned), removals.Limit)
+	for _, e := range prods.Failed {
 		fmt.Println("  would refuse:", e.Error())
 	}
-	if plan.RemovalLimit >= 0 && len(plan.Removals) > plan.RemovalLimit {
+	if removals.Limit >= 0 && len(removals.Planned) > removals.Limit {
 		return fmt.Errorf("the feed would remove %d products, over the limit of %d: check the export before the real run",
-			len(plan.Removals), plan.RemovalLimit)
+			len(removals.Planned), removals.Limit)
 	}
 
 	// 2. The real run. The feed is read again: Feed.Products is read once
