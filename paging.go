@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"iter"
@@ -48,7 +49,7 @@ func listPages[T any](ctx context.Context, c *Client, path string, q url.Values,
 					return
 				}
 			}
-			per := cmpOr(out.Meta.PerPage, perPage)
+			per := cmp.Or(out.Meta.PerPage, perPage)
 			if len(out.Data) == 0 || (per > 0 && len(out.Data) < per) || (page-1)*per+len(out.Data) >= out.Meta.Total {
 				return
 			}

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -111,10 +112,10 @@ func (s *ProductsService) NewBatcher(sourceID string, opts *BatcherOptions) (*Ba
 	case o.MaxDelay < 0 || o.QueueSize < 0:
 		return nil, invalid("MaxDelay", "MaxDelay and QueueSize must not be negative")
 	}
-	o.MaxProducts = cmpOr(o.MaxProducts, 500)
-	o.MaxBodyBytes = cmpOr(o.MaxBodyBytes, min(1_000_000, s.client.maxBody))
-	o.MaxDelay = cmpOr(o.MaxDelay, 5*time.Second)
-	o.QueueSize = cmpOr(o.QueueSize, 2*o.MaxProducts)
+	o.MaxProducts = cmp.Or(o.MaxProducts, 500)
+	o.MaxBodyBytes = cmp.Or(o.MaxBodyBytes, min(1_000_000, s.client.maxBody))
+	o.MaxDelay = cmp.Or(o.MaxDelay, 5*time.Second)
+	o.QueueSize = cmp.Or(o.QueueSize, 2*o.MaxProducts)
 	head, err := newEnvelope(sourceID, o.RequestOptions).head()
 	if err != nil {
 		return nil, err

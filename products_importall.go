@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -226,10 +227,10 @@ func (s *ProductsService) newBulkRun(ctx context.Context, sourceID string, opts 
 	case o.Concurrency < 0:
 		return nil, invalid("Concurrency", "must not be negative")
 	}
-	o.MaxBodyBytes = cmpOr(o.MaxBodyBytes, limit)
-	o.MaxProducts = cmpOr(o.MaxProducts, MaxProducts)
-	o.Concurrency = cmpOr(o.Concurrency, 2)
-	o.DrainTimeout = cmpOr(o.DrainTimeout, time.Minute)
+	o.MaxBodyBytes = cmp.Or(o.MaxBodyBytes, limit)
+	o.MaxProducts = cmp.Or(o.MaxProducts, MaxProducts)
+	o.Concurrency = cmp.Or(o.Concurrency, 2)
+	o.DrainTimeout = cmp.Or(o.DrainTimeout, time.Minute)
 	if o.BatchID == "" {
 		o.BatchID = newBatchID(s.client.clock.Now())
 	}
@@ -245,14 +246,6 @@ func (s *ProductsService) newBulkRun(ctx context.Context, sourceID string, opts 
 	}
 	context.AfterFunc(runCtx, func() { r.stopped.Store(true) })
 	return r, nil
-}
-
-func cmpOr[T int | int64 | time.Duration | string](v, def T) T {
-	var zero T
-	if v == zero {
-		return def
-	}
-	return v
 }
 
 // newBatchID names an ImportAll run started at now: "bulk-<UTC time>-<random>".

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -210,8 +211,8 @@ func syncDefaults(feed Feed, opts *SyncOptions) (SyncOptions, error) {
 	case o.CheckpointRows < 0 || o.RemovalBatch < 0 || o.RemovalBatch > MaxProducts:
 		return o, invalid("SyncOptions.CheckpointRows", "must not be negative; RemovalBatch at most MaxProducts")
 	}
-	o.CheckpointRows = cmpOr(o.CheckpointRows, 1000)
-	o.RemovalBatch = cmpOr(o.RemovalBatch, 1000)
+	o.CheckpointRows = cmp.Or(o.CheckpointRows, 1000)
+	o.RemovalBatch = cmp.Or(o.RemovalBatch, 1000)
 	if o.Bulk == nil {
 		o.Bulk = &BulkOptions{}
 	}
@@ -395,7 +396,7 @@ func (r *syncRun) products(ctx context.Context) {
 		return
 	}
 	bulk := *r.o.Bulk
-	baseID := cmpOr(bulk.BatchID, "sync-"+r.c.clock.Now().UTC().Format("20060102T150405Z"))
+	baseID := cmp.Or(bulk.BatchID, "sync-"+r.c.clock.Now().UTC().Format("20060102T150405Z"))
 	cp := &checkpoint{}
 	part := 0
 	flush := func() {
