@@ -282,11 +282,11 @@ const (
 
 // ProductRef is one product of a listing: its identity and current version.
 type ProductRef struct {
-	EntityCode string    `json:"entity_code"`
-	SKU        string    `json:"sku"`
-	SourceID   string    `json:"source_id"`  // the source of its current version
-	Version    int       `json:"version"`    // the current version's number
-	UpdatedAt  time.Time `json:"updated_at"` // when the current version was stored
+	EntityCode string    `json:"entity_code"` // the product's key
+	SKU        string    `json:"sku"`         // its stock-keeping unit
+	SourceID   string    `json:"source_id"`   // the source of its current version
+	Version    int       `json:"version"`     // the current version's number
+	UpdatedAt  time.Time `json:"updated_at"`  // when the current version was stored
 }
 
 // List yields the products whose current version came through the import
@@ -308,11 +308,11 @@ func (s *ProductsService) List(ctx context.Context, sourceID string) iter.Seq2[P
 // Removed or Failed; Errors lists the ones not removed, Row being the index
 // in the caller's slice.
 type RemoveResult struct {
-	Success bool
-	Removed int // products removed, with all their versions
-	Failed  int // codes not found, or of another source
-	Errors  []RowError
-	Message string
+	Success bool       // the server's success flag
+	Removed int        // products removed, with all their versions
+	Failed  int        // codes not found, or of another source
+	Errors  []RowError // the codes not removed, with the reason
+	Message string     // a one-line summary from the server
 }
 
 // removeWire is a removal's answer as sent.
