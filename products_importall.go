@@ -121,10 +121,10 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 //
 // Each product is validated and encoded before the next is asked of the
 // stream, so the stream may reuse a product's memory; at most
-// Concurrency+1 request bodies are held. A row that fails validation,
-// alone exceeds the body limit, repeats an earlier row's key (entity_code,
-// else sku) or comes with a stream error is reported failed, and the rest
-// goes on. A request that fails as a whole fails its rows with the cause
+// Concurrency+1 request bodies are held (docs/DESIGN.md bounds memory). A
+// row that fails validation, alone exceeds the body limit, repeats an
+// earlier row's key (entity_code, else sku) or comes with a stream error is
+// reported failed, and the rest goes on. A request that fails as a whole fails its rows with the cause
 // (unknown, when it may have been applied); see StopOnError. When ctx
 // ends, no new request starts and requests already sent get DrainTimeout
 // to answer. The report is always returned; the error is non-nil when the
