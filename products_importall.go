@@ -127,7 +127,8 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 // reported failed, and the rest goes on. A request that fails as a whole fails its rows with the cause
 // (unknown, when it may have been applied); see StopOnError. When ctx
 // ends, no new request starts and requests already sent get DrainTimeout
-// to answer. The report is always returned; the error is non-nil when the
+// to answer; a panic from the stream reaches the caller once they have
+// ended. The report is always returned; the error is non-nil when the
 // import stopped early or could not start. Operations importProducts, or
 // queueProducts then getJob, in api/openapi.yaml.
 func (s *ProductsService) ImportAll(ctx context.Context, sourceID string, products iter.Seq2[Product, error], opts *BulkOptions) (*BulkReport, error) {
