@@ -73,7 +73,8 @@
 // product's memory once it is asked for the next product. A panic in the
 // stream stops the import and reaches the caller once the requests in
 // flight have ended. Every row read ends in exactly one outcome: succeeded,
-// failed, unknown or not attempted ([BulkReport.Outcome]).
+// failed, unknown or not attempted (rep.Outcome(row), see [RowReport]).
+// Every report (BulkReport, StageReport, RemovalReport) embeds RowReport.
 //
 // # Testing
 //

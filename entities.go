@@ -11,7 +11,7 @@ import (
 // Every input row is in exactly one place: sent rows are counted in
 // Summary (Summary.Total), rows the client refused are in Rejected.
 type EntityImportResult struct {
-	Success bool `json:"success"`
+	Success bool `json:"success"` // true even when some rows failed: see Summary.Failed
 	// Summary counts the rows sent, as a product import's does; the
 	// product-only counts (AutoPublished, DurationSeconds,
 	// SyncBatchesQueued) are zero.
@@ -19,9 +19,9 @@ type EntityImportResult struct {
 	// Errors are the server's row failures, with Row mapped back to the
 	// index in the caller's slice.
 	Errors   []RowError `json:"errors"`
-	Message  string     `json:"message"`
-	Rejected []RowError `json:"-"` // rows refused by client-side checks, never sent
-	Replayed bool       `json:"-"` // the answer replays an earlier request with the same idempotency key
+	Message  string     `json:"message"` // a one-line summary from the server
+	Rejected []RowError `json:"-"`       // rows refused by client-side checks, never sent
+	Replayed bool       `json:"-"`       // the answer replays an earlier request with the same idempotency key
 }
 
 // EntityImportOptions are the optional fields of a category or promotion

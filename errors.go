@@ -127,7 +127,7 @@ func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
 
 // RowError is one input row that was not applied: rejected by the client's
 // validation before sending (Rejected is true) or reported failed by the
-// server. In a BulkReport it is also a row whose outcome is unknown.
+// server. In a report (RowReport.Unknown) it is a row whose outcome is unknown.
 type RowError struct {
 	// Row is the row's 0-based index in the caller's input. For a server
 	// report it is mapped back from the position in the request.

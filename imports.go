@@ -13,29 +13,25 @@ import (
 	"strings"
 )
 
-// FileImportsService is the home of file imports (Client.Imports):
-// analysing a CSV, XLSX or JSON export and uploading it for the platform to
-// import. Product imports from Go values are on ProductsService; import
-// sources on SourcesService.
+// FileImportsService analyses and uploads export files (CSV, XLSX, JSON,
+// NDJSON) for the platform to import; it is Client.Imports. Product imports
+// from Go values are on ProductsService.
 //
-// Files are streamed: the client never holds one in memory. Pass an
-// *os.File (any io.ReadSeeker) where you can:
+// Files are streamed, never held in memory. Pass an *os.File (any
+// io.ReadSeeker) where you can: its size is known up front, and a failed
+// attempt is sent again from where the reader was at the call. A plain
+// io.Reader is read once, so an attempt is sent again only if nothing of
+// it was read.
 //
 //	f, err := os.Open("export.csv")
 //	defer f.Close()
 //	job, err := client.Imports.Upload(ctx, "erp", filepath.Base(f.Name()), f, nil)
 //
-// Its size is then known up front, and a failed attempt can be sent again
-// from where the reader was at the call. A plain io.Reader is read once, so
-// a failed attempt is not sent again unless nothing of it was read.
-//
-// A file is refused before anything is sent when its name has an extension
-// the platform does not take (*FileFormatError) or, for a seeker, when it is
-// over MaxFileBytes (*TooLargeError). A plain io.Reader is counted as it is
-// sent, and the request fails with a *TooLargeError once it goes past
-// MaxFileBytes, before the bytes past the limit leave the client. The
-// client's body limit (WithMaxBodyBytes) is for JSON imports and does not
-// apply to files; its per-attempt timeout (WithTimeout) does.
+// A file whose extension the platform does not take is refused before
+// sending (*FileFormatError), as is a seeker over MaxFileBytes
+// (*TooLargeError); a plain reader fails with *TooLargeError once it goes
+// past MaxFileBytes, before the excess is sent. WithMaxBodyBytes does not
+// apply to files; WithTimeout does, per attempt.
 type FileImportsService service
 
 // Paths of the file endpoints.

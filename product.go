@@ -14,54 +14,18 @@ import (
 // Optional fields follow one rule: nil means not sent; anything else is
 // sent. In partial merge mode this lets one payload say both "leave this
 // field alone" (nil) and "set it to zero" (a pointer to 0, false or "", or
-// an empty non-nil slice or map, sent as [] or {}):
+// an empty non-nil slice or map, sent as [] or {}). Scalars are pointers
+// (build them with [Ptr]), multilingual fields are *[Text] ([PlainText],
+// [Localized]), nested objects are pointers to structs, and values that
+// may be a string or a number are of type any. A JSON null decodes to nil;
+// a *time.Time holding the zero time is not sent. The identifiers
+// EntityCode and SKU are plain strings, left out when empty.
 //
-//   - scalars are pointers (*string, *float64, *int, *bool, *time.Time);
-//     build them with [Ptr];
-//   - multilingual fields are *[Text], built with [PlainText] or [Localized];
-//   - slices and maps are sent when non-nil, even when empty;
-//   - nested objects are pointers to structs;
-//   - values that may be a string or a number are of type any, sent when
-//     non-nil.
-//
-// A JSON null decodes to nil, so it is not sent back. A *time.Time holding
-// the zero time is not sent either.
-//
-// The one exception is the identifiers EntityCode and SKU: they are plain
-// strings left out when empty, since an empty identifier has no meaning.
-//
-// # Extra top-level fields
-//
-// Extra carries top-level fields that Product has no place for, such as the
-// columns of a vendor's own export that an import source maps onto product
-// fields ({"Prix": "pricing.list"}, see [Source].FieldMappings). Each entry
-// is sent as one more top-level key, its value encoded as encoding/json
-// would (a [json.RawMessage] is sent verbatim); keys are sent in sorted
-// order. A key that is the JSON name of one of Product's fields (such as
-// "price") is refused, since the typed field says it; so is a value that
-// cannot be encoded. Decoding puts every key Product does not know into
-// Extra, with encoding/json's usual types (float64, string, bool, nil,
-// []any, map[string]any).
-//
-// # Price or Pricing
-//
-// The platform stores price and pricing as two fields, each as sent: it
-// does not copy one into the other. Pricing is the structured price of the
-// full product payload (list, retail, sale, currency, VAT), the same shape
-// packaging options carry, and the one auto-publish rules name in their
-// required fields ("pricing.list"). A POS or ERP feed fills Pricing, with
-// at least List and Currency. Price is a single number with no currency,
-// the short form of the platform's quick examples, on which the platform
-// layers per-channel overrides; send it only when the tenant's storefront
-// reads it, and never as a stand-in for Pricing: it does not satisfy a
-// required "pricing.list".
-//
-// # Numbers
-//
-// Import and ImportAll refuse a row, naming the field, when one of its
-// numbers is NaN or infinite, when a price, quantity, measure, count or
-// position is negative, or when a percentage (VAT rate, discounts,
-// min_score_threshold) is outside 0 to 100.
+// A feed fills Pricing (list price and currency), not the bare Price; keys
+// of your own go in Extra. Import and ImportAll refuse a row, naming the
+// field, when a number is NaN or infinite, when a price, quantity, measure,
+// count or position is negative, or when a percentage (VAT rate,
+// discounts, min_score_threshold) is outside 0 to 100.
 type Product struct {
 	// Identity.
 
@@ -199,9 +163,10 @@ type Product struct {
 	// Pricing and packaging.
 
 	// Price (price) is a single number with no currency, stored as sent,
-	// with per-channel overrides layered on by the platform. It is not
-	// Pricing.List and does not fill it: a POS or ERP feed fills Pricing;
-	// see "Price or Pricing" above.
+	// with per-channel overrides layered on by the platform. The platform
+	// does not copy it into Pricing or back: send it only when the tenant's
+	// storefront reads it, never as a stand-in for Pricing (it does not
+	// satisfy a required "pricing.list").
 	Price *float64 `json:"price,omitzero"`
 	// Pricing (pricing) holds the product's prices: list, retail and sale,
 	// currency and VAT (see [Pricing] for the fields that apply here). It is
@@ -268,11 +233,14 @@ type Product struct {
 	// "pricing.list", that must be populated for auto-publish.
 	RequiredFields []string `json:"required_fields,omitzero"`
 
-	// Extra holds top-level fields Product has no place for, sent verbatim
-	// as more top-level keys: the columns an import source's field
-	// mappings rename, such as {"Prix": 12.5} for a mapping
-	// {"Prix": "pricing.list"}. A key that is one of Product's JSON names
-	// is refused; see "Extra top-level fields" above.
+	// Extra holds top-level fields Product has no place for, such as the
+	// columns an import source's field mappings rename ({"Prix": 12.5} for
+	// a mapping {"Prix": "pricing.list"}, see [Source].FieldMappings). Each
+	// entry is sent as one more top-level key, in sorted order, its value
+	// encoded as encoding/json would (a [encoding/json.RawMessage] verbatim). A key
+	// that is the JSON name of one of Product's fields (such as "price") is
+	// refused, and so is a value that cannot be encoded. Decoding puts every
+	// key Product does not know here, with encoding/json's usual types.
 	Extra map[string]any `json:"-"`
 }
 

@@ -157,8 +157,9 @@ type queuedWire struct {
 // request. The call is refused before sending, with an error matching
 // ErrValidation or ErrTooLarge, when sourceID is empty, products is empty or
 // longer than MaxProducts, or the body exceeds the client's byte limit. An
-// answer whose summary does not count every row sent, as succeeded or
-// failed, is an *OutcomeUnknownError, like an unreadable one.
+// answer whose summary does not count every row sent is returned with an
+// *OutcomeUnknownError: the rows it lists failed, the others may have been
+// applied. An unreadable answer is an *OutcomeUnknownError alone.
 //
 // POST /api/b2b/pim/import/api (operation importProducts in api/openapi.yaml)
 func (s *ProductsService) Import(ctx context.Context, sourceID string, products []Product, opts *ProductImportOptions) (*ProductImportResult, error) {
@@ -282,11 +283,11 @@ const (
 
 // ProductRef is one product of a listing: its identity and current version.
 type ProductRef struct {
-	EntityCode string    `json:"entity_code"`
-	SKU        string    `json:"sku"`
-	SourceID   string    `json:"source_id"`  // the source of its current version
-	Version    int       `json:"version"`    // the current version's number
-	UpdatedAt  time.Time `json:"updated_at"` // when the current version was stored
+	EntityCode string    `json:"entity_code"` // the product's key
+	SKU        string    `json:"sku"`         // its stock-keeping unit
+	SourceID   string    `json:"source_id"`   // the source of its current version
+	Version    int       `json:"version"`     // the current version's number
+	UpdatedAt  time.Time `json:"updated_at"`  // when the current version was stored
 }
 
 // List yields the products whose current version came through the import
@@ -308,11 +309,11 @@ func (s *ProductsService) List(ctx context.Context, sourceID string) iter.Seq2[P
 // Removed or Failed; Errors lists the ones not removed, Row being the index
 // in the caller's slice.
 type RemoveResult struct {
-	Success bool
-	Removed int // products removed, with all their versions
-	Failed  int // codes not found, or of another source
-	Errors  []RowError
-	Message string
+	Success bool       // the server's success flag
+	Removed int        // products removed, with all their versions
+	Failed  int        // codes not found, or of another source
+	Errors  []RowError // the codes not removed, with the reason
+	Message string     // a one-line summary from the server
 }
 
 // removeWire is a removal's answer as sent.
@@ -329,9 +330,11 @@ type removeWire struct {
 // Remove removes products of the import source sourceID from the tenant,
 // with all their versions, by entity code: at most MaxProducts codes, no
 // repeats. A code that names no product, or a product whose current
-// version came through another source, fails on its own (Errors).
-// Removals cannot be undone; Client.Sync's full mode calls it only within
-// its safety rules.
+// version came through another source, fails on its own (Errors). An
+// answer whose counts leave codes out is returned with an
+// *OutcomeUnknownError: the codes it does not list may have been removed.
+// Removals cannot be undone; a full Client.Sync calls Remove only within
+// its removal limits.
 //
 // POST /api/b2b/pim/products/remove (operation removeProducts)
 func (s *ProductsService) Remove(ctx context.Context, sourceID string, entityCodes []string) (*RemoveResult, error) {

@@ -112,8 +112,7 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 }
 
 // ImportAll imports a catalog of any size from a stream, in the fewest
-// requests the limits allow (MaxProducts and the body limit per request),
-// and accounts for every row in the report:
+// requests the limits allow, and accounts for every row in the report:
 //
 //	rep, err := client.Products.ImportAll(ctx, "erp", catalog.FromSlice(products), nil)
 //	for _, f := range rep.Failed {
@@ -121,22 +120,17 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 //	}
 //
 // Each product is validated and encoded before the next is asked of the
-// stream, so the stream may reuse a product's memory, and at most
-// Concurrency+1 request bodies are held (docs/DESIGN.md gives the memory
-// bound). Row errors never stop the import: a row that fails validation,
-// alone exceeds the body limit, repeats the key (entity_code, else sku) of
-// an earlier row, or comes with a stream error is reported failed, and the
-// rest goes on. A request that fails as a whole fails its rows with the
-// cause (unknown, when it may have been applied); see StopOnError.
-//
-// When ctx ends, no new request starts and requests already sent get
-// DrainTimeout to answer. A panic from the stream or from encoding reaches
-// the caller once requests in flight have ended. The report is always
-// returned; the error is non-nil when the import stopped early or could
-// not start.
-//
-// Operations importProducts, or queueProducts then getJob (and
-// getQueueStatus for lost answers), in api/openapi.yaml.
+// stream, so the stream may reuse a product's memory; at most
+// Concurrency+1 request bodies are held (docs/DESIGN.md bounds memory). A
+// row that fails validation, alone exceeds the body limit, repeats an
+// earlier row's key (entity_code, else sku) or comes with a stream error is
+// reported failed, and the rest goes on. A request that fails as a whole fails its rows with the cause
+// (unknown, when it may have been applied); see StopOnError. When ctx
+// ends, no new request starts and requests already sent get DrainTimeout
+// to answer; a panic from the stream reaches the caller once they have
+// ended. The report is always returned; the error is non-nil when the
+// import stopped early or could not start. Operations importProducts, or
+// queueProducts then getJob, in api/openapi.yaml.
 func (s *ProductsService) ImportAll(ctx context.Context, sourceID string, products iter.Seq2[Product, error], opts *BulkOptions) (*BulkReport, error) {
 	run, err := s.newBulkRun(ctx, sourceID, opts)
 	if err != nil {

@@ -30,9 +30,9 @@ type Source struct {
 	// RequiredFields populated) reaches MinScoreThreshold (default 80) is
 	// published, otherwise it stays a draft.
 	AutoPublishEnabled *bool     `json:"auto_publish_enabled,omitzero"`
-	MinScoreThreshold  *float64  `json:"min_score_threshold,omitzero"`
-	RequiredFields     []string  `json:"required_fields,omitzero"`
-	CreatedAt          time.Time `json:"created_at,omitzero"` // set by the server
+	MinScoreThreshold  *float64  `json:"min_score_threshold,omitzero"` // 0 to 100
+	RequiredFields     []string  `json:"required_fields,omitzero"`     // field paths, such as "pricing.list"
+	CreatedAt          time.Time `json:"created_at,omitzero"`          // set by the server
 }
 
 // Create creates an import source and returns it as stored. A source id

@@ -13,12 +13,12 @@ import (
 // Feed is a whole catalog for Client.Sync: the categories, the products of
 // one import source, and the promotions.
 type Feed struct {
-	SourceID   string // the import source the products go through; required
-	Categories []Category
+	SourceID   string     // the import source the products go through; required
+	Categories []Category // the categories to import, in any order: parents are sent first
 	// Products is read once per Sync call, in order; rows are numbered by
 	// their 0-based position in it. FromSlice makes one from a slice.
 	Products   iter.Seq2[Product, error]
-	Promotions []Promotion
+	Promotions []Promotion // sent after the products they target
 }
 
 // defaultMaxRemovalPercent is the removal limit of a full sync that sets
@@ -136,31 +136,25 @@ var (
 )
 
 // Sync brings the tenant in line with a whole catalog, in the order that
-// keeps references whole: categories (parents first, see
-// CategoriesService.Import), then products (through ProductsService.ImportAll,
-// one call per checkpoint), then promotions (which target the products'
-// packaging options), then, in full mode, removals.
+// keeps references whole: categories (parents first), products (through
+// ProductsService.ImportAll), promotions, then, in a full sync, removals:
 //
-// A product row is refused, without being sent, when its category or a
-// channel category names an id that is neither in the tenant nor a
-// category of this feed that was applied; when it repeats the entity code
-// of an earlier row; or when it fails client-side validation.
+//	report, err := client.Sync(ctx, catalog.Feed{SourceID: "pos",
+//		Categories: categories, Products: catalog.FromSlice(products)}, nil)
 //
-// In full mode, the products of the source that the feed does not have
-// are removed (ProductsService.Remove, batched) only when every product
-// row of the feed was applied, the feed yielded no error and ctx did not
-// end (otherwise an error matching ErrRemovalsSkipped), and only when their
-// number is within the removal limit (otherwise an error matching
-// ErrRemovalLimit). In incremental mode, only products whose content hash
-// (of the product as encoded, with the merge mode and update mask) differs
-// from State's are sent, and nothing is removed.
+// A product row is refused, unsent, when its category is neither in the
+// tenant nor applied from this feed, when it repeats an earlier row's
+// entity code, or when it fails validation. A full sync removes the
+// source's products the feed lacks only when every product row was applied,
+// the feed yielded no error and ctx did not end (else an error matching
+// ErrRemovalsSkipped), and
+// only within the removal limit (else ErrRemovalLimit). An incremental
+// sync (SyncOptions.Incremental) sends only the products whose content
+// differs from State's, and removes nothing.
 //
-// The report is always returned. The error is non-nil when the sync could
-// not start, stopped early (ctx), skipped its removals, or could not
-// commit its state.
-//
-// Operations listCategories, importCategories, listProducts,
-// importProducts (or queueProducts), importPromotions, removeProducts.
+// The report is always returned; the error is non-nil when the sync could
+// not start, stopped early, skipped its removals or could not commit its
+// state.
 func (c *Client) Sync(ctx context.Context, feed Feed, opts *SyncOptions) (*SyncReport, error) {
 	o, err := syncDefaults(feed, opts)
 	if err != nil {

@@ -21,8 +21,8 @@ const maxResponseErrors = 100 // row errors in a direct import's answer
 
 // ProductVersion is one stored version of a product.
 type ProductVersion struct {
-	EntityCode string
-	SKU        string
+	EntityCode string // the product's key
+	SKU        string // the stored sku (EntityCode when none was sent)
 	// Version counts from 1 for each entity code.
 	Version int
 	// IsCurrent is true for the newest version only.
@@ -48,11 +48,11 @@ type ProductVersion struct {
 
 // VersionSource is the source block stored with each product version.
 type VersionSource struct {
-	SourceID      string
-	SourceName    string
-	ImportedAt    time.Time
-	BatchID       string
-	BatchMetadata *catalog.BatchMetadata
+	SourceID      string                 // the import source the version came through
+	SourceName    string                 // that source's name
+	ImportedAt    time.Time              // when the version was stored, on the server's clock
+	BatchID       string                 // the request's batch_id
+	BatchMetadata *catalog.BatchMetadata // the request's batch_metadata
 }
 
 // cloneBatchMetadata copies the batch_metadata an import sent.

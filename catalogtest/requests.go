@@ -24,9 +24,9 @@ type Request struct {
 	// ID is the id the server gave the request, sent back in the
 	// X-Request-Id header of its answer (see HeaderRequestID).
 	ID     string
-	Method string
-	Path   string
-	Header http.Header
+	Method string      // the HTTP method
+	Path   string      // the URL path, without the query
+	Header http.Header // as received; credential headers included
 	// Body is the request body as received, up to the server's body limit;
 	// for a 413 answer it is cut just past the limit. Of a multipart body
 	// (a file analysis or upload), only the first 64 KiB are kept.
@@ -221,15 +221,15 @@ func (w *statusWriter) statusCode() int {
 // ImportBody is the body of an import request, direct or queued, decoded
 // into the client's types; see [Request.Import].
 type ImportBody struct {
-	SourceID string
+	SourceID string // source_id
 	// MergeMode is the merge_mode sent; "" when the request sent none, which
 	// the platform reads as catalog.MergeReplace.
 	MergeMode       catalog.MergeMode
-	BatchID         string
-	BatchMetadata   *catalog.BatchMetadata
-	ChannelMetadata map[string]any
-	UpdateMask      []string // update_mask, the fields of a selective update
-	UpdateOnly      bool     // update_only
+	BatchID         string                 // batch_id
+	BatchMetadata   *catalog.BatchMetadata // batch_metadata
+	ChannelMetadata map[string]any         // channel_metadata
+	UpdateMask      []string               // update_mask, the fields of a selective update
+	UpdateOnly      bool                   // update_only
 	// Products are the rows as sent, before mappings and wrapping: a name
 	// sent as a plain string is a catalog.PlainText here, keys the model
 	// has no place for are left out.

@@ -40,7 +40,7 @@ type Stub struct {
 	// (RATE_LIMITED for 429, INTERNAL_ERROR for 500, ...); an empty
 	// Message says the answer was stubbed.
 	Code    catalog.ErrorCode
-	Message string
+	Message string // the answer's "error"
 	// Body, when not nil, is the answer's body: a string, []byte or
 	// json.RawMessage is sent as is, anything else encoded as JSON. A nil
 	// Body with a status below 400 sends {"success": true}.

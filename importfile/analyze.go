@@ -14,12 +14,10 @@ const (
 	sampleValues = 3  // values in ColumnAnalysis.SampleValues, at most
 )
 
-// Analyze computes the analysis of a file that POST
-// /api/b2b/pim/import/analyze answers, with no server: the first
-// 15 data rows (analysisRows), the header's columns with their inferred
-// type, first distinct values, non-empty, distinct and empty counts, and
-// the first 10 rows (previewRows). It is a pure function of the file's
-// bytes, its name and opts, so that a server can answer with it and local
+// Analyze computes, with no server, the analysis the platform's analyze
+// endpoint answers: from the first 15 data rows, the header's columns with
+// their inferred type, first distinct values and counts, and the first 10
+// rows. It depends only on the file's bytes, its name and opts, so local
 // and server answers agree.
 //
 // size is the file's size in bytes when known, or -1: the rest of the file

@@ -43,7 +43,7 @@ type Limits struct {
 	// archive. Default: DefaultMaxXLSXPartSize. Besides, the parts that
 	// the XLSX reader holds in memory (all but large worksheets and large
 	// shared string tables, which it streams from temporary files) may
-	// expand to xlsxMemoryBudget (64 MiB) together.
+	// expand to 64 MiB together.
 	MaxXLSXPartSize int64
 }
 

@@ -109,7 +109,7 @@ var ErrUnavailable = errors.New("redisquota: Redis unreachable")
 // UnavailableError says that Redis could not be reached for UnavailableWait:
 // no slot was taken and the request was not sent.
 type UnavailableError struct {
-	Key   string
+	Key   string        // the Redis key of the quota
 	Tried time.Duration // how long Acquire kept trying
 	Err   error         // the last error from Redis
 }

@@ -3,7 +3,7 @@ package main
 // The burst scenario: the platform lets 40 requests through at once before
 // its rate window bites, so how fast ImportAll turns a stream into 40
 // bodies of 35 MB is the time of a catalog's first minute. It is measured
-// against the sink (sink.go), next to two
+// against the sink (internal/sink), next to two
 // bounds: the pipe (bodies of the same size, built beforehand, posted with
 // plain net/http) and the CPU (json.Marshal on one goroutine, times
 // GOMAXPROCS; and the same for the SDK's own row encoder).
