@@ -47,7 +47,7 @@ func (a *app) fakeServerCommand() *cobra.Command {
 		Short: "Run the fake catalog platform (catalogtest) as a process, for test suites in any language",
 		Long: `fake-server serves the in-memory fake of the catalog platform (package
 catalogtest) on --addr, with what Go tests configure through options given as
-flags, and an admin API and a read-only page under /_fake/ (see the README).
+flags, and an admin API and a read-only page under /_fake/ (routes: go doc github.com/pimkit/catalog/catalogtest AdminPrefix).
 
 When ready it prints its URL and the credentials it accepts: TEST credentials
 of this fake, never real ones (one line of JSON with --json). Without a
