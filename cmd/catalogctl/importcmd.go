@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -235,13 +236,7 @@ Exit 0 when every row succeeded, 2 when some failed or are unknown.`,
 			if report != nil {
 				a.printImport(path, pf.source, report)
 			}
-			if runErr != nil {
-				return runErr
-			}
-			if n := unconfirmed(report.RowReport); n > 0 {
-				return &rowsError{msg: fmt.Sprintf("%d of %d rows not confirmed applied", n, report.Read)}
-			}
-			return nil
+			return rowsResult(cmd.Context(), runErr, report.RowReport)
 		}),
 	}
 	m.register(cmd)
@@ -270,6 +265,28 @@ type importOut struct {
 	Requests   int      `json:"requests"`
 	Bytes      int64    `json:"bytes"`
 	JobIDs     []string `json:"job_ids"`
+}
+
+// rowsResult is the error of an import that returned runErr and report:
+// a *rowsError, whose exit code is the class of the rows' causes (see
+// rowsExit), when rows failed or are unknown; else runErr.
+func rowsResult(ctx context.Context, runErr error, reports ...catalog.RowReport) error {
+	n, read := 0, 0
+	for _, r := range reports {
+		n, read = n+unconfirmed(r), read+r.Read
+	}
+	code := rowsExit(reports...)
+	switch {
+	case ctx.Err() != nil && runErr != nil:
+		return runErr // interrupted
+	case runErr != nil && code == 0:
+		return runErr // nothing was sent, or only not attempted
+	case runErr != nil:
+		return &rowsError{msg: runErr.Error(), code: code}
+	case n > 0:
+		return &rowsError{msg: fmt.Sprintf("%d of %d rows not confirmed applied", n, read), code: code}
+	}
+	return nil
 }
 
 // unconfirmed counts the rows of a report not confirmed applied: failed,
