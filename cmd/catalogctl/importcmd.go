@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"os"
 	"path/filepath"
@@ -129,7 +128,8 @@ type productFile struct {
 	source   string          // the import source
 	client   *catalog.Client // the client of the flags and the environment
 	products iter.Seq2[catalog.Product, error]
-	total    int64 // the file's rows when a bar shows them, else -1
+	lines    *rowLines // the file line of each row, as products yields them
+	total    int64     // the file's rows when a bar shows them, else -1
 	progress progress
 	f        *os.File
 }
@@ -163,8 +163,9 @@ func (a *app) openProducts(path, source string, m *mappingFlags, what string) (*
 	if !a.json && a.terminal(a.stderr) {
 		total = countRows(path, opts)
 	}
-	return &productFile{source: src, client: client, products: importfile.Products(f, filepath.Base(path), mp, opts),
-		total: total, progress: a.newProgress(total, what), f: f}, nil
+	lines := &rowLines{}
+	return &productFile{source: src, client: client, products: fileProducts(f, filepath.Base(path), mp, opts, lines),
+		lines: lines, total: total, progress: a.newProgress(total, what), f: f}, nil
 }
 
 func (p *productFile) Close() error { return p.f.Close() }
@@ -234,7 +235,7 @@ Exit 0 when every row succeeded, 2 when some failed or are unknown.`,
 			report, runErr := pf.client.Products.ImportAll(cmd.Context(), pf.source, pf.products, bulk)
 			pf.progress.finish()
 			if report != nil {
-				a.printImport(path, pf.source, report)
+				a.printImport(path, pf.source, report, pf.lines)
 			}
 			return rowsResult(cmd.Context(), runErr, report.RowReport)
 		}),
@@ -305,15 +306,17 @@ type rowsOut struct {
 	NotAttempted []int         `json:"not_attempted"`
 }
 
-func toRowsOut(r catalog.RowReport) rowsOut {
-	return rowsOut{Read: r.Read, Succeeded: r.Succeeded, Failed: rowErrorsOut(r.Failed), Unknown: rowErrorsOut(r.Unknown),
+func toRowsOut(r catalog.RowReport, s *rowLines) rowsOut {
+	return rowsOut{Read: r.Read, Succeeded: r.Succeeded, Failed: rowErrorsOut(r.Failed, s), Unknown: rowErrorsOut(r.Unknown, s),
 		NotAttempted: nonNilInts(r.NotAttempted)}
 }
 
-func rowErrorsOut(errs []catalog.RowError) []rowErrorOut {
+// rowErrorsOut is errs as --json prints them; s, when set, gives the
+// rows' file lines.
+func rowErrorsOut(errs []catalog.RowError, s *rowLines) []rowErrorOut {
 	out := make([]rowErrorOut, len(errs))
 	for i, e := range errs {
-		out[i] = rowErrorOut{Row: e.Row, EntityCode: e.EntityCode, Error: rowReason(e), Code: e.Code}
+		out[i] = rowErrorOut{Row: e.Row, Line: s.line(e.Row), EntityCode: e.EntityCode, Error: rowReason(e), Code: e.Code}
 	}
 	return out
 }
@@ -333,7 +336,7 @@ func nonNilInts(s []int) []int {
 	return s
 }
 
-func (a *app) printImport(path, source string, r *catalog.BulkReport) {
+func (a *app) printImport(path, source string, r *catalog.BulkReport, lines *rowLines) {
 	ok := unconfirmed(r.RowReport) == 0
 	if a.json {
 		jobs := r.JobIDs
@@ -341,7 +344,7 @@ func (a *app) printImport(path, source string, r *catalog.BulkReport) {
 			jobs = []string{}
 		}
 		a.emitJSON(importOut{OK: ok, Command: "import", File: path, SourceID: source, BatchID: r.BatchID,
-			rowsOut: toRowsOut(r.RowReport), Inserted: r.Inserted, Updated: r.Updated, MaybeTwice: nonNilInts(r.MaybeTwice),
+			rowsOut: toRowsOut(r.RowReport, lines), Inserted: r.Inserted, Updated: r.Updated, MaybeTwice: nonNilInts(r.MaybeTwice),
 			Requests: r.Requests, Bytes: r.Bytes, JobIDs: jobs})
 		return
 	}
@@ -353,31 +356,10 @@ func (a *app) printImport(path, source string, r *catalog.BulkReport) {
 	fmt.Fprintf(w, "  unknown         %d\n", len(r.Unknown))
 	fmt.Fprintf(w, "  not attempted   %d\n", len(r.NotAttempted))
 	fmt.Fprintf(w, "  requests        %d (%s), batch %s\n", r.Requests, fmtBytes(r.Bytes), r.BatchID)
-	listRows(w, "Failed rows", r.Failed)
-	listRows(w, "Rows whose outcome is unknown (they may have been applied)", r.Unknown)
+	printFailures(w, "Failed rows, by cause", r.Failed, lines)
+	printFailures(w, "Rows whose outcome is unknown (they may have been applied), by cause", r.Unknown, lines)
 	if ok {
 		fmt.Fprintln(w, "All rows applied.")
-	}
-}
-
-func listRows(w io.Writer, title string, errs []catalog.RowError) {
-	if len(errs) == 0 {
-		return
-	}
-	fmt.Fprintf(w, "%s:\n", title)
-	for i, e := range errs {
-		if i == maxListed {
-			fmt.Fprintf(w, "  ... and %d more (--json lists them all)\n", len(errs)-maxListed)
-			break
-		}
-		reason := rowReason(e)
-		// Row is the 0-based position in the stream; a file's own line is
-		// named in the reason.
-		who := fmt.Sprintf("row %d", e.Row)
-		if e.EntityCode != "" {
-			who += " (" + e.EntityCode + ")"
-		}
-		fmt.Fprintf(w, "  %s: %s\n", who, reason)
 	}
 }
 

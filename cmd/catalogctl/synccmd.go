@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -91,7 +92,7 @@ it exits 2 when a real run would remove nothing for that reason.`,
 			report, runErr := pf.client.Sync(cmd.Context(), feed, opts)
 			pf.progress.finish()
 			if report != nil {
-				a.printSync(path, pf.source, report, opts, runErr)
+				a.printSync(path, pf.source, report, opts, pf.lines, runErr)
 			}
 			rows := []catalog.RowReport{report.Categories.RowReport, report.Products.RowReport,
 				report.Promotions.RowReport, report.Removals.RowReport}
@@ -169,8 +170,8 @@ func wouldRefuseRemovals(r *catalog.SyncReport, opts *catalog.SyncOptions) strin
 		plural(len(rr.Planned), "product", "products"), limit)
 }
 
-func toStageOut(s catalog.StageReport) stageOut {
-	return stageOut{rowsOut: toRowsOut(s.RowReport), Unchanged: len(s.Unchanged), Inserted: s.Inserted,
+func toStageOut(s catalog.StageReport, lines *rowLines) stageOut {
+	return stageOut{rowsOut: toRowsOut(s.RowReport, lines), Unchanged: len(s.Unchanged), Inserted: s.Inserted,
 		Updated: s.Updated, Requests: s.Requests}
 }
 
@@ -182,7 +183,7 @@ func syncMode(r *catalog.SyncReport) string {
 	return "full"
 }
 
-func (a *app) printSync(path, source string, r *catalog.SyncReport, opts *catalog.SyncOptions, runErr error) {
+func (a *app) printSync(path, source string, r *catalog.SyncReport, opts *catalog.SyncOptions, lines *rowLines, runErr error) {
 	refusal := ""
 	if r.DryRun {
 		refusal = wouldRefuseRemovals(r, opts)
@@ -190,16 +191,16 @@ func (a *app) printSync(path, source string, r *catalog.SyncReport, opts *catalo
 	if a.json {
 		out := map[string]any{"ok": runErr == nil && refusal == "" && (r.DryRun || syncTrouble(r) == 0),
 			"command": "sync", "file": path, "source_id": source, "mode": syncMode(r), "dry_run": r.DryRun,
-			"categories": toStageOut(r.Categories), "products": toStageOut(r.Products), "promotions": toStageOut(r.Promotions),
+			"categories": toStageOut(r.Categories, nil), "products": toStageOut(r.Products, lines), "promotions": toStageOut(r.Promotions, nil),
 			"removals": map[string]any{"planned": len(r.Removals.Planned), "removed": r.Removals.Succeeded,
-				"failed": rowErrorsOut(r.Removals.Failed), "unknown": rowErrorsOut(r.Removals.Unknown),
+				"failed": rowErrorsOut(r.Removals.Failed, nil), "unknown": rowErrorsOut(r.Removals.Unknown, nil),
 				"skipped": r.Removals.Skipped}}
 		if r.DryRun {
 			out["plan"] = map[string]any{"product_creates": len(r.Products.Creates), "product_updates": len(r.Products.Updates),
 				"unchanged": len(r.Products.Unchanged), "removals": nonNilStrings(r.Removals.Planned), "removal_limit": r.Removals.Limit,
 				"removals_refused": refusal,
 				"category_creates": len(r.Categories.Creates), "category_updates": len(r.Categories.Updates),
-				"refused_products": rowErrorsOut(r.Products.Failed)}
+				"refused_products": rowErrorsOut(r.Products.Failed, lines)}
 		}
 		a.emitJSON(out)
 		return
@@ -239,11 +240,14 @@ func (a *app) printSync(path, source string, r *catalog.SyncReport, opts *catalo
 			}
 			fmt.Fprintf(w, "  would remove %s\n", code)
 		}
-		listRows(w, "Products a real run would refuse", p.Failed)
+		printFailures(w, "Products a real run would refuse, by cause", p.Failed, lines)
 	} else {
-		listRows(w, "Failed product rows", r.Products.Failed)
+		printFailures(w, "Failed product rows, by cause", r.Products.Failed, lines)
 	}
-	listRows(w, "Product rows whose outcome is unknown", r.Products.Unknown)
+	printFailures(w, "Product rows whose outcome is unknown, by cause", r.Products.Unknown, lines)
+	printFailures(w, "Failed category rows, by cause", r.Categories.Failed, nil)
+	printFailures(w, "Failed promotion rows, by cause", r.Promotions.Failed, nil)
+	printFailures(w, "Removals that failed or whose outcome is unknown, by cause", slices.Concat(r.Removals.Failed, r.Removals.Unknown), nil)
 }
 
 func printStage(w io.Writer, name string, s catalog.StageReport) {
