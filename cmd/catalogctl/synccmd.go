@@ -88,9 +88,11 @@ it exits 2 when a real run would remove nothing for that reason.`,
 			}
 			defer pf.Close()
 			feed.SourceID, feed.Products = pf.source, pf.products
-			opts.Bulk = &catalog.BulkOptions{Queued: queued, Progress: pf.progress.update}
+			opts.Bulk = &catalog.BulkOptions{Queued: queued}
+			progress := &syncProgress{a: a, what: "syncing", products: pf.total}
+			opts.Progress = progress.update
 			report, runErr := pf.client.Sync(cmd.Context(), feed, opts)
-			pf.progress.finish()
+			progress.finish()
 			if report != nil {
 				a.printSync(path, pf.source, report, opts, pf.lines, runErr)
 			}
