@@ -1,10 +1,13 @@
 package main
 
 import (
+	"errors"
 	"net"
+	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
 )
 
@@ -112,5 +115,35 @@ func TestSyncDryRunSaysTheRemovalLimitWouldHold(t *testing.T) {
 	ctl(t, env, append([]string{"sync", csv, "--rate-limit", "off", "--max-removals", "1"}, mapFlags...)...).want(t, exitRows)
 	if _, ok := srv.Product("OLD-1"); !ok {
 		t.Error("OLD-1 removed despite the removal limit")
+	}
+}
+
+// rowsExit is the class of the rows' causes when they share one, else 2.
+func TestRowsExit(t *testing.T) {
+	api := func(status int) error { return &catalog.APIError{StatusCode: status, Method: "POST", Path: "/x"} }
+	gateway := &catalog.OutcomeUnknownError{Method: "POST", Path: "/x", Err: api(502)}
+	dial := &catalog.OutcomeUnknownError{Method: "POST", Path: "/x", Err: &url.Error{Op: "Post", URL: "http://x", Err: errors.New("connection refused")}}
+	rows := func(causes ...error) catalog.RowReport {
+		var r catalog.RowReport
+		for i, c := range causes {
+			r.Failed = append(r.Failed, catalog.RowError{Row: i, Reason: "r", Cause: c})
+		}
+		return r
+	}
+	for _, c := range []struct {
+		name    string
+		reports []catalog.RowReport
+		want    int
+	}{
+		{"none", nil, 0},
+		{"401 and 403", []catalog.RowReport{rows(api(401), api(403))}, exitRefused},
+		{"500 and a gateway's 502", []catalog.RowReport{rows(api(500)), {Unknown: []catalog.RowError{{Cause: gateway}}}}, exitServer},
+		{"network", []catalog.RowReport{{Unknown: []catalog.RowError{{Cause: dial}}}}, exitNetwork},
+		{"401 and 500", []catalog.RowReport{rows(api(401)), rows(api(500))}, exitRows},
+		{"a row rejected on its own", []catalog.RowReport{rows(api(500), nil)}, exitRows},
+	} {
+		if got := rowsExit(c.reports...); got != c.want {
+			t.Errorf("%s: rowsExit = %d, want %d", c.name, got, c.want)
+		}
 	}
 }

@@ -211,7 +211,10 @@ The mapping is a JSON file (--mapping map.json, {"Column": "dotted.path"}) or
 field of its own name. A progress bar shows on a terminal, plain lines
 otherwise; a summary ends the run (--json: one JSON document).
 
-Exit 0 when every row succeeded, 2 when some failed or are unknown.`,
+Exit 0 when every row succeeded, 2 when some failed or are unknown; 3, 4
+or 5 when every such row failed for a cause of that class (refused by the
+platform, network, server error; see --help). A summary groups the failed
+rows by cause, one line each, naming their lines in FILE.`,
 		Example: `  catalogctl import products.csv --source erp --map Code=entity_code --map Titre=name --map Prix=pricing.list
   catalogctl import export.xlsx --mapping mapping.json --queued --json`,
 		Args: exactArgs("FILE"),
