@@ -68,6 +68,15 @@ type SyncOptions struct {
 	// concurrency, limits, queued mode). Its BatchID, when set, is
 	// suffixed with the checkpoint number; Progress is called per call.
 	Bulk *BulkOptions
+	// Progress, when set, is called as the sync goes, phase by phase:
+	// "listing" (the source's products, Read counting them as the pages
+	// come), "categories", "products", "promotions", then "removals" (Read
+	// is the removals planned). p holds the phase's rows so far, not its
+	// requests: for "products", the rows of the whole stage across its
+	// ImportAll calls, an unchanged row counting as succeeded. It is
+	// called at least once per phase that runs, from one goroutine at a
+	// time.
+	Progress func(phase string, p BulkProgress)
 }
 
 // SyncReport accounts for every row of the feed, stage by stage, and for
@@ -228,6 +237,7 @@ type syncRun struct {
 	existing   map[string]bool   // entity codes of the source before the run (full mode and dry runs)
 	inFeed     map[string]int    // entity code -> first feed row
 	feedBroken bool              // the feed yielded an error
+	sent       BulkProgress      // the product stage's Sent and Bytes of the ImportAll calls done
 	stateErr   error             // the first State.Commit failure
 	bulkErr    error             // why ImportAll could not start, if it could not
 }
@@ -244,13 +254,57 @@ func (r *syncRun) readTenant(ctx context.Context) error {
 		return nil
 	}
 	r.existing = map[string]bool{}
+	r.progress("listing", BulkProgress{})
 	for ref, err := range r.c.Products.List(ctx, r.feed.SourceID) {
 		if err != nil {
 			return fmt.Errorf("catalog: sync: listing the source's products: %w", err)
 		}
 		r.existing[ref.EntityCode] = true
+		if len(r.existing)%progressRows == 0 {
+			r.progress("listing", BulkProgress{Read: len(r.existing)})
+		}
 	}
+	r.progress("listing", BulkProgress{Read: len(r.existing)})
 	return nil
+}
+
+// progressRows is how many rows a phase takes between two calls of
+// SyncOptions.Progress when nothing else calls it: a page of the listing.
+const progressRows = 1000
+
+// progress calls SyncOptions.Progress, when set.
+func (r *syncRun) progress(phase string, p BulkProgress) {
+	if r.o.Progress != nil {
+		r.o.Progress(phase, p)
+	}
+}
+
+// rowProgress is a stage's rows so far, as SyncOptions.Progress gets them;
+// Sent counts the rows settled by an answer.
+func rowProgress(rep *RowReport, requests int) BulkProgress {
+	p := BulkProgress{Read: rep.Read, Succeeded: rep.Succeeded, Failed: len(rep.Failed), Unknown: len(rep.Unknown),
+		NotAttempted: len(rep.NotAttempted), Requests: requests}
+	p.Sent = p.Succeeded + p.Unknown
+	for _, e := range rep.Failed {
+		if !e.Rejected {
+			p.Sent++
+		}
+	}
+	return p
+}
+
+// productProgress is the product stage's rows so far, adding call, the
+// progress of the ImportAll call under way, to the calls done.
+func (r *syncRun) productProgress(call BulkProgress) BulkProgress {
+	st := &r.rep.Products
+	p := rowProgress(&st.RowReport, st.Requests)
+	p.Succeeded += len(st.Unchanged) + call.Succeeded
+	p.Failed += call.Failed
+	p.Unknown += call.Unknown
+	p.NotAttempted += call.NotAttempted
+	p.Requests += call.Requests
+	p.Sent, p.Bytes = r.sent.Sent+call.Sent, r.sent.Bytes+call.Bytes
+	return p
 }
 
 // categories runs the category stage and settles which ids products may
@@ -265,6 +319,7 @@ func (r *syncRun) categories(ctx context.Context) {
 	if len(r.feed.Categories) == 0 {
 		return
 	}
+	defer func() { r.progress("categories", rowProgress(&st.RowReport, st.Requests)) }()
 	plan := planCategories(r.feed.Categories, r.tenantCats)
 	st.Failed = append(st.Failed, plan.rejected...)
 	for _, e := range plan.rejected {
@@ -297,6 +352,7 @@ func (r *syncRun) promotions(ctx context.Context) {
 	if st.Read == 0 {
 		return
 	}
+	defer func() { r.progress("promotions", rowProgress(&st.RowReport, st.Requests)) }()
 	b := planPromotions(r.feed.Promotions, "of the feed")
 	st.Failed = append(st.Failed, b.rejected...)
 	if r.o.DryRun {
@@ -389,6 +445,7 @@ func (r *syncRun) products(ctx context.Context) {
 	if r.feed.Products == nil {
 		return
 	}
+	defer func() { r.progress("products", r.productProgress(BulkProgress{})) }()
 	bulk := *r.o.Bulk
 	baseID := cmp.Or(bulk.BatchID, "sync-"+r.c.clock.Now().UTC().Format("20060102T150405Z"))
 	cp := &checkpoint{}
@@ -406,6 +463,9 @@ func (r *syncRun) products(ctx context.Context) {
 	for p, err := range r.feed.Products {
 		row++
 		st.Read++
+		if st.Read%progressRows == 0 {
+			r.progress("products", r.productProgress(BulkProgress{}))
+		}
 		if ctx.Err() != nil {
 			st.NotAttempted = append(st.NotAttempted, row)
 			break
@@ -474,7 +534,19 @@ func (r *syncRun) sendCheckpoint(ctx context.Context, cp *checkpoint, bulk BulkO
 	st := &r.rep.Products
 	bulk.BatchID = batchID
 	bulk.TotalItems = 0
+	var last BulkProgress // the call's, at its end
+	if callProgress := bulk.Progress; r.o.Progress != nil {
+		bulk.Progress = func(p BulkProgress) {
+			if callProgress != nil {
+				callProgress(p)
+			}
+			last = p
+			r.progress("products", r.productProgress(p))
+		}
+	}
 	rep, err := r.c.Products.ImportAll(ctx, r.feed.SourceID, FromSlice(cp.products), &bulk)
+	r.sent.Sent += last.Sent
+	r.sent.Bytes += last.Bytes
 	if err != nil && rep.Read == 0 && r.bulkErr == nil && ctx.Err() == nil {
 		r.bulkErr = err // ImportAll could not start: its options are wrong
 	}
@@ -560,6 +632,7 @@ func (r *syncRun) removals(ctx context.Context) error {
 	rr.Read = len(rr.Planned)
 	limit := r.removalLimit()
 	rr.Limit = limit
+	defer func() { r.progress("removals", rowProgress(&rr.RowReport, rr.Requests)) }()
 	if r.o.DryRun {
 		rr.NotAttempted = indexes(len(rr.Planned))
 		return nil
@@ -607,6 +680,7 @@ func (r *syncRun) removals(ctx context.Context) error {
 			}
 		}
 		rr.add(rows, func(pos int) int { return from + pos })
+		r.progress("removals", rowProgress(&rr.RowReport, rr.Requests))
 		if r.o.State != nil && len(removed) > 0 {
 			if err := r.o.State.Commit(nil, removed); err != nil && r.stateErr == nil {
 				r.stateErr = err

@@ -1,10 +1,10 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"os"
 	"path/filepath"
@@ -128,7 +128,8 @@ type productFile struct {
 	source   string          // the import source
 	client   *catalog.Client // the client of the flags and the environment
 	products iter.Seq2[catalog.Product, error]
-	total    int64 // the file's rows when a bar shows them, else -1
+	lines    *rowLines // the file line of each row, as products yields them
+	total    int64     // the file's rows when a bar shows them, else -1
 	progress progress
 	f        *os.File
 }
@@ -162,8 +163,9 @@ func (a *app) openProducts(path, source string, m *mappingFlags, what string) (*
 	if !a.json && a.terminal(a.stderr) {
 		total = countRows(path, opts)
 	}
-	return &productFile{source: src, client: client, products: importfile.Products(f, filepath.Base(path), mp, opts),
-		total: total, progress: a.newProgress(total, what), f: f}, nil
+	lines := &rowLines{}
+	return &productFile{source: src, client: client, products: fileProducts(f, filepath.Base(path), mp, opts, lines),
+		lines: lines, total: total, progress: a.newProgress(total, what), f: f}, nil
 }
 
 func (p *productFile) Close() error { return p.f.Close() }
@@ -209,7 +211,10 @@ The mapping is a JSON file (--mapping map.json, {"Column": "dotted.path"}) or
 field of its own name. A progress bar shows on a terminal, plain lines
 otherwise; a summary ends the run (--json: one JSON document).
 
-Exit 0 when every row succeeded, 2 when some failed or are unknown.`,
+Exit 0 when every row succeeded, 2 when some failed or are unknown; 3, 4
+or 5 when every such row failed for a cause of that class (refused by the
+platform, network, server error; see --help). A summary groups the failed
+rows by cause, one line each, naming their lines in FILE.`,
 		Example: `  catalogctl import products.csv --source erp --map Code=entity_code --map Titre=name --map Prix=pricing.list
   catalogctl import export.xlsx --mapping mapping.json --queued --json`,
 		Args: exactArgs("FILE"),
@@ -233,15 +238,9 @@ Exit 0 when every row succeeded, 2 when some failed or are unknown.`,
 			report, runErr := pf.client.Products.ImportAll(cmd.Context(), pf.source, pf.products, bulk)
 			pf.progress.finish()
 			if report != nil {
-				a.printImport(path, pf.source, report)
+				a.printImport(path, pf.source, report, pf.lines)
 			}
-			if runErr != nil {
-				return runErr
-			}
-			if n := unconfirmed(report.RowReport); n > 0 {
-				return &rowsError{msg: fmt.Sprintf("%d of %d rows not confirmed applied", n, report.Read)}
-			}
-			return nil
+			return rowsResult(cmd.Context(), runErr, report.RowReport)
 		}),
 	}
 	m.register(cmd)
@@ -272,6 +271,28 @@ type importOut struct {
 	JobIDs     []string `json:"job_ids"`
 }
 
+// rowsResult is the error of an import that returned runErr and report:
+// a *rowsError, whose exit code is the class of the rows' causes (see
+// rowsExit), when rows failed or are unknown; else runErr.
+func rowsResult(ctx context.Context, runErr error, reports ...catalog.RowReport) error {
+	n, read := 0, 0
+	for _, r := range reports {
+		n, read = n+unconfirmed(r), read+r.Read
+	}
+	code := rowsExit(reports...)
+	switch {
+	case ctx.Err() != nil && runErr != nil:
+		return runErr // interrupted
+	case runErr != nil && code == 0:
+		return runErr // nothing was sent, or only not attempted
+	case runErr != nil:
+		return &rowsError{msg: runErr.Error(), code: code}
+	case n > 0:
+		return &rowsError{msg: fmt.Sprintf("%d of %d rows not confirmed applied", n, read), code: code}
+	}
+	return nil
+}
+
 // unconfirmed counts the rows of a report not confirmed applied: failed,
 // unknown or not attempted. The exit status and --json's "ok" follow it.
 func unconfirmed(r catalog.RowReport) int {
@@ -288,15 +309,17 @@ type rowsOut struct {
 	NotAttempted []int         `json:"not_attempted"`
 }
 
-func toRowsOut(r catalog.RowReport) rowsOut {
-	return rowsOut{Read: r.Read, Succeeded: r.Succeeded, Failed: rowErrorsOut(r.Failed), Unknown: rowErrorsOut(r.Unknown),
+func toRowsOut(r catalog.RowReport, s *rowLines) rowsOut {
+	return rowsOut{Read: r.Read, Succeeded: r.Succeeded, Failed: rowErrorsOut(r.Failed, s), Unknown: rowErrorsOut(r.Unknown, s),
 		NotAttempted: nonNilInts(r.NotAttempted)}
 }
 
-func rowErrorsOut(errs []catalog.RowError) []rowErrorOut {
+// rowErrorsOut is errs as --json prints them; s, when set, gives the
+// rows' file lines.
+func rowErrorsOut(errs []catalog.RowError, s *rowLines) []rowErrorOut {
 	out := make([]rowErrorOut, len(errs))
 	for i, e := range errs {
-		out[i] = rowErrorOut{Row: e.Row, EntityCode: e.EntityCode, Error: rowReason(e), Code: e.Code}
+		out[i] = rowErrorOut{Row: e.Row, Line: s.line(e.Row), EntityCode: e.EntityCode, Error: rowReason(e), Code: e.Code}
 	}
 	return out
 }
@@ -316,7 +339,7 @@ func nonNilInts(s []int) []int {
 	return s
 }
 
-func (a *app) printImport(path, source string, r *catalog.BulkReport) {
+func (a *app) printImport(path, source string, r *catalog.BulkReport, lines *rowLines) {
 	ok := unconfirmed(r.RowReport) == 0
 	if a.json {
 		jobs := r.JobIDs
@@ -324,7 +347,7 @@ func (a *app) printImport(path, source string, r *catalog.BulkReport) {
 			jobs = []string{}
 		}
 		a.emitJSON(importOut{OK: ok, Command: "import", File: path, SourceID: source, BatchID: r.BatchID,
-			rowsOut: toRowsOut(r.RowReport), Inserted: r.Inserted, Updated: r.Updated, MaybeTwice: nonNilInts(r.MaybeTwice),
+			rowsOut: toRowsOut(r.RowReport, lines), Inserted: r.Inserted, Updated: r.Updated, MaybeTwice: nonNilInts(r.MaybeTwice),
 			Requests: r.Requests, Bytes: r.Bytes, JobIDs: jobs})
 		return
 	}
@@ -336,31 +359,10 @@ func (a *app) printImport(path, source string, r *catalog.BulkReport) {
 	fmt.Fprintf(w, "  unknown         %d\n", len(r.Unknown))
 	fmt.Fprintf(w, "  not attempted   %d\n", len(r.NotAttempted))
 	fmt.Fprintf(w, "  requests        %d (%s), batch %s\n", r.Requests, fmtBytes(r.Bytes), r.BatchID)
-	listRows(w, "Failed rows", r.Failed)
-	listRows(w, "Rows whose outcome is unknown (they may have been applied)", r.Unknown)
+	printFailures(w, "Failed rows, by cause", r.Failed, lines)
+	printFailures(w, "Rows whose outcome is unknown (they may have been applied), by cause", r.Unknown, lines)
 	if ok {
 		fmt.Fprintln(w, "All rows applied.")
-	}
-}
-
-func listRows(w io.Writer, title string, errs []catalog.RowError) {
-	if len(errs) == 0 {
-		return
-	}
-	fmt.Fprintf(w, "%s:\n", title)
-	for i, e := range errs {
-		if i == maxListed {
-			fmt.Fprintf(w, "  ... and %d more (--json lists them all)\n", len(errs)-maxListed)
-			break
-		}
-		reason := rowReason(e)
-		// Row is the 0-based position in the stream; a file's own line is
-		// named in the reason.
-		who := fmt.Sprintf("row %d", e.Row)
-		if e.EntityCode != "" {
-			who += " (" + e.EntityCode + ")"
-		}
-		fmt.Fprintf(w, "  %s: %s\n", who, reason)
 	}
 }
 

@@ -154,7 +154,7 @@ func (a *app) printRowErrors(ctx context.Context, client *catalog.Client, job *c
 			return out, err
 		}
 		if a.json {
-			out = append(out, rowErrorsOut([]catalog.RowError{e})...)
+			out = append(out, rowErrorsOut([]catalog.RowError{e}, nil)...)
 			continue
 		}
 		if title != "" {
@@ -192,7 +192,7 @@ func (a *app) printJob(j *catalog.Job) {
 		return
 	}
 	a.printJobHeader(j)
-	listRows(a.stdout, "Row errors", j.Errors)
+	printFailures(a.stdout, "Row errors, by cause", j.Errors, &rowLines{rowsAreLines: isFileJob(j)})
 }
 
 // printJobHeader prints a job without its row errors.

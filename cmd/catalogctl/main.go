@@ -11,6 +11,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -45,14 +46,19 @@ const exitCodesHelp = `Exit codes:
   0    everything asked was done
   1    usage error: bad flags or arguments, missing credentials, a local file
        that cannot be read or mapped
-  2    some rows failed or their outcome is unknown; a job ended failed or
-       with errors; a removal limit kept a sync from removing
+  2    some rows failed or their outcome is unknown (for causes of more
+       than one class below, or rejected on their own); a job ended failed
+       or with errors; a removal limit kept a sync from removing, or would
+       (sync --dry-run)
   3    the platform refused the request (401 unauthenticated, 403, 404, 409,
        413, 429 after retries, 400, a file it cannot read)
   4    network: the server could not be reached, or the connection failed
        before an answer (the outcome of an import may be unknown)
   5    the platform answered with a server error (5xx) after retries
-  130  interrupted (SIGINT or SIGTERM)`
+  130  interrupted (SIGINT or SIGTERM)
+When every row that failed or is unknown failed for a cause of one class
+(3, 4 or 5), import and sync exit with that class's code, with or without
+--stop-on-error.`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -159,19 +165,20 @@ func (e *usageError) Unwrap() error { return e.err }
 func usagef(format string, args ...any) error { return &usageError{msg: fmt.Sprintf(format, args...)} }
 
 // rowsError says that a command ran to the end but not every row, job or
-// removal went through.
-type rowsError struct{ msg string }
+// removal went through. code, when set, is the exit code of the one class
+// every failed row failed for (see rowsExit); 0 means exitRows.
+type rowsError struct {
+	msg  string
+	code int
+}
 
 func (e *rowsError) Error() string { return e.msg }
 
 // exitCode maps an error to the exit code a script reads.
 func exitCode(ctx context.Context, err error) int {
 	var (
-		ue     *usageError
-		rows   *rowsError
-		apiErr *catalog.APIError
-		urlErr *url.Error
-		netErr net.Error
+		ue   *usageError
+		rows *rowsError
 	)
 	switch {
 	case !isCommandError(err):
@@ -180,10 +187,26 @@ func exitCode(ctx context.Context, err error) int {
 		return exitInterrupted
 	case errors.As(err, &ue):
 		return exitUsage
-	case errors.As(err, &rows), errors.Is(err, catalog.ErrJobFailed), errors.Is(err, catalog.ErrRemovalLimit):
+	case errors.As(err, &rows):
+		return cmp.Or(rows.code, exitRows)
+	case errors.Is(err, catalog.ErrJobFailed), errors.Is(err, catalog.ErrRemovalLimit):
 		return exitRows
-	case errors.Is(err, catalog.ErrOutcomeUnknown):
-		return exitNetwork
+	}
+	return cmp.Or(failureClass(err), exitUsage)
+}
+
+// failureClass is the exit code of what befell a request: exitRefused,
+// exitNetwork or exitServer; 0 for an error of none of these classes. It
+// is the one rule for a command's error and for each failed row's cause.
+func failureClass(err error) int {
+	var (
+		apiErr *catalog.APIError
+		urlErr *url.Error
+		netErr net.Error
+	)
+	switch {
+	case err == nil:
+		return 0
 	case errors.As(err, &apiErr):
 		if apiErr.StatusCode >= 500 {
 			return exitServer
@@ -195,12 +218,33 @@ func exitCode(ctx context.Context, err error) int {
 		errors.Is(err, catalog.ErrConflict), errors.Is(err, catalog.ErrTooLarge), errors.Is(err, catalog.ErrRateLimited),
 		errors.Is(err, catalog.ErrValidation):
 		return exitRefused
-	case errors.As(err, &urlErr), errors.As(err, &netErr):
-		return exitNetwork
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, catalog.ErrOutcomeUnknown), errors.As(err, &urlErr), errors.As(err, &netErr),
+		errors.Is(err, context.DeadlineExceeded):
 		return exitNetwork
 	}
-	return exitUsage
+	return 0
+}
+
+// rowsExit is the exit code of rows that failed or whose outcome is
+// unknown: the class of their causes (see failureClass) when every row
+// has a cause of one class, else exitRows (a row rejected on its own, by
+// the client or the platform, has no cause). 0 when there is no such row.
+func rowsExit(reports ...catalog.RowReport) int {
+	code := 0
+	for _, r := range reports {
+		for _, e := range slices.Concat(r.Failed, r.Unknown) {
+			c := failureClass(e.Cause)
+			switch {
+			case c == 0:
+				return exitRows
+			case code == 0:
+				code = c
+			case c != code:
+				return exitRows
+			}
+		}
+	}
+	return code
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -78,16 +78,23 @@ func writeJSON(w io.Writer, v any) {
 // rowErrorOut is a row error as --json prints it.
 type rowErrorOut struct {
 	Row        int    `json:"row"`
+	Line       int    `json:"line,omitempty"` // the file line the row came from, when known
 	EntityCode string `json:"entity_code,omitempty"`
 	Error      string `json:"error"`
 	Code       string `json:"code,omitempty"` // the platform's code, such as validation_error
 }
 
+// plural is a count with its noun and its thousands separated: "1 row",
+// "2,000 rows".
 func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
 	}
-	return strconv.Itoa(n) + " " + many
+	if n == 1 {
+		return s + " " + one
+	}
+	return s + " " + many
 }
 
 func contextWithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {

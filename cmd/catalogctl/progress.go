@@ -142,3 +142,56 @@ func (p *bytesProgress) finish() {
 		fmt.Fprintln(p.w) // the summary starts on a line of its own
 	}
 }
+
+// syncProgress shows a sync phase by phase (catalog.SyncOptions.Progress),
+// each phase with a display of its own: a count of the products listed,
+// then a display of newProgress for each stage and the removals.
+type syncProgress struct {
+	a        *app
+	what     string
+	products int64 // the feed's rows, when known; else -1
+	phase    string
+	cur      progress
+	listed   *progressbar.ProgressBar // the listing's count, on a terminal
+	last     int                      // the listing's last count printed
+}
+
+func (s *syncProgress) update(phase string, p catalog.BulkProgress) {
+	if s.a.json {
+		return
+	}
+	if phase != s.phase {
+		s.finish()
+		s.phase, s.last = phase, -1
+		switch {
+		case phase == "listing" && s.a.terminal(s.a.stderr):
+			s.listed = s.a.newBar(-1, s.what+": listing the source's products", progressbar.OptionShowCount())
+		case phase == "listing":
+		case phase == "products":
+			s.cur = s.a.newProgress(s.products, s.what+" products")
+		default:
+			s.cur = s.a.newProgress(int64(p.Read), s.what+" "+phase)
+		}
+	}
+	switch {
+	case s.cur != nil:
+		s.cur.update(p)
+	case s.listed != nil:
+		_ = s.listed.Set(p.Read)
+	case p.Read != s.last:
+		s.last = p.Read
+		fmt.Fprintf(s.a.stderr, "%s: listing the source's products: %s\n", s.what, plural(p.Read, "product", "products"))
+	}
+}
+
+// finish ends the display of the phase under way.
+func (s *syncProgress) finish() {
+	if s.cur != nil {
+		s.cur.finish()
+	}
+	if s.listed != nil {
+		_ = s.listed.Finish()
+		fmt.Fprintln(s.a.stderr)
+	}
+	s.cur, s.listed = nil, nil
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -42,7 +43,10 @@ products whose content changed since the last run, as recorded in --state
 real run would do.
 
 Exit 0 when everything was applied, 2 when rows failed or are unknown, or
-when the removal limit or a partial feed kept the sync from removing.`,
+when the removal limit or a partial feed kept the sync from removing (3, 4
+or 5 when every row failed for a cause of that class, see --help). A dry
+run says whether a real run would remove, and by which limit it would not;
+it exits 2 when a real run would remove nothing for that reason.`,
 		Example: `  catalogctl sync catalog.csv --source erp --mapping map.json --dry-run
   catalogctl sync catalog.csv --source erp --mapping map.json --max-removals 50 --state sync-state.json
   catalogctl sync catalog.csv --source erp --mapping map.json --mode incremental --state sync-state.json`,
@@ -84,23 +88,28 @@ when the removal limit or a partial feed kept the sync from removing.`,
 			}
 			defer pf.Close()
 			feed.SourceID, feed.Products = pf.source, pf.products
-			opts.Bulk = &catalog.BulkOptions{Queued: queued, Progress: pf.progress.update}
+			opts.Bulk = &catalog.BulkOptions{Queued: queued}
+			progress := &syncProgress{a: a, what: "syncing", products: pf.total}
+			opts.Progress = progress.update
 			report, runErr := pf.client.Sync(cmd.Context(), feed, opts)
-			pf.progress.finish()
+			progress.finish()
 			if report != nil {
-				a.printSync(path, pf.source, report, runErr)
+				a.printSync(path, pf.source, report, opts, pf.lines, runErr)
 			}
-			if runErr != nil {
-				if errors.Is(runErr, catalog.ErrRemovalsSkipped) {
-					return &rowsError{msg: runErr.Error()}
-				}
+			rows := []catalog.RowReport{report.Categories.RowReport, report.Products.RowReport,
+				report.Promotions.RowReport, report.Removals.RowReport}
+			switch {
+			case runErr != nil && cmd.Context().Err() == nil && (errors.Is(runErr, catalog.ErrRemovalsSkipped) || rowsExit(rows...) != 0):
+				return &rowsError{msg: runErr.Error(), code: rowsExit(rows...)}
+			case runErr != nil:
 				return runErr
-			}
-			if report.DryRun {
+			case report.DryRun:
+				if why := wouldRefuseRemovals(report, opts); why != "" {
+					return &rowsError{msg: "a real run would remove nothing: " + why}
+				}
 				return nil
-			}
-			if n := syncTrouble(report); n > 0 {
-				return &rowsError{msg: fmt.Sprintf("%d rows or removals not confirmed applied", n)}
+			case syncTrouble(report) > 0:
+				return &rowsError{msg: fmt.Sprintf("%d rows or removals not confirmed applied", syncTrouble(report)), code: rowsExit(rows...)}
 			}
 			return nil
 		}),
@@ -139,8 +148,32 @@ func syncTrouble(r *catalog.SyncReport) int {
 	return n + unconfirmed(r.Removals.RowReport)
 }
 
-func toStageOut(s catalog.StageReport) stageOut {
-	return stageOut{rowsOut: toRowsOut(s.RowReport), Unchanged: len(s.Unchanged), Inserted: s.Inserted,
+// wouldRefuseRemovals says why the real run of a dry run r, run with
+// opts, would remove nothing: the removal limit, naming the option that
+// sets it, or product rows it would refuse; "" when it would remove.
+func wouldRefuseRemovals(r *catalog.SyncReport, opts *catalog.SyncOptions) string {
+	rr := r.Removals
+	switch {
+	case r.Incremental || len(rr.Planned) == 0:
+		return ""
+	case len(r.Products.Failed) > 0:
+		return plural(len(r.Products.Failed), "product row", "product rows") + " would be refused, and a sync removes only after a feed applied in full"
+	case rr.Limit < 0 || len(rr.Planned) <= rr.Limit:
+		return ""
+	}
+	limit := fmt.Sprintf("the default limit, 10%% of the source's products (%d)", rr.Limit)
+	switch {
+	case opts.MaxRemovals > 0 && rr.Limit == opts.MaxRemovals:
+		limit = fmt.Sprintf("the limit of --max-removals %d", rr.Limit)
+	case opts.MaxRemovalPercent > 0:
+		limit = fmt.Sprintf("the limit of --max-removal-percent %g, %s", opts.MaxRemovalPercent, plural(rr.Limit, "product", "products"))
+	}
+	return fmt.Sprintf("%s to remove is over %s; raise it with --max-removals or --max-removal-percent, or lift it with --no-removal-limit",
+		plural(len(rr.Planned), "product", "products"), limit)
+}
+
+func toStageOut(s catalog.StageReport, lines *rowLines) stageOut {
+	return stageOut{rowsOut: toRowsOut(s.RowReport, lines), Unchanged: len(s.Unchanged), Inserted: s.Inserted,
 		Updated: s.Updated, Requests: s.Requests}
 }
 
@@ -152,19 +185,24 @@ func syncMode(r *catalog.SyncReport) string {
 	return "full"
 }
 
-func (a *app) printSync(path, source string, r *catalog.SyncReport, runErr error) {
+func (a *app) printSync(path, source string, r *catalog.SyncReport, opts *catalog.SyncOptions, lines *rowLines, runErr error) {
+	refusal := ""
+	if r.DryRun {
+		refusal = wouldRefuseRemovals(r, opts)
+	}
 	if a.json {
-		out := map[string]any{"ok": runErr == nil && (r.DryRun || syncTrouble(r) == 0),
+		out := map[string]any{"ok": runErr == nil && refusal == "" && (r.DryRun || syncTrouble(r) == 0),
 			"command": "sync", "file": path, "source_id": source, "mode": syncMode(r), "dry_run": r.DryRun,
-			"categories": toStageOut(r.Categories), "products": toStageOut(r.Products), "promotions": toStageOut(r.Promotions),
+			"categories": toStageOut(r.Categories, nil), "products": toStageOut(r.Products, lines), "promotions": toStageOut(r.Promotions, nil),
 			"removals": map[string]any{"planned": len(r.Removals.Planned), "removed": r.Removals.Succeeded,
-				"failed": rowErrorsOut(r.Removals.Failed), "unknown": rowErrorsOut(r.Removals.Unknown),
+				"failed": rowErrorsOut(r.Removals.Failed, nil), "unknown": rowErrorsOut(r.Removals.Unknown, nil),
 				"skipped": r.Removals.Skipped}}
 		if r.DryRun {
 			out["plan"] = map[string]any{"product_creates": len(r.Products.Creates), "product_updates": len(r.Products.Updates),
 				"unchanged": len(r.Products.Unchanged), "removals": nonNilStrings(r.Removals.Planned), "removal_limit": r.Removals.Limit,
+				"removals_refused": refusal,
 				"category_creates": len(r.Categories.Creates), "category_updates": len(r.Categories.Updates),
-				"refused_products": rowErrorsOut(r.Products.Failed)}
+				"refused_products": rowErrorsOut(r.Products.Failed, lines)}
 		}
 		a.emitJSON(out)
 		return
@@ -194,6 +232,9 @@ func (a *app) printSync(path, source string, r *catalog.SyncReport, runErr error
 			fmt.Fprintf(w, " (limit %d)", rr.Limit)
 		}
 		fmt.Fprintln(w, ".")
+		if refusal != "" {
+			fmt.Fprintf(w, "A real run would remove nothing: %s.\n", refusal)
+		}
 		for i, code := range rr.Planned {
 			if i == maxListed {
 				fmt.Fprintf(w, "  ... and %d more\n", len(rr.Planned)-maxListed)
@@ -201,11 +242,14 @@ func (a *app) printSync(path, source string, r *catalog.SyncReport, runErr error
 			}
 			fmt.Fprintf(w, "  would remove %s\n", code)
 		}
-		listRows(w, "Products a real run would refuse", p.Failed)
+		printFailures(w, "Products a real run would refuse, by cause", p.Failed, lines)
 	} else {
-		listRows(w, "Failed product rows", r.Products.Failed)
+		printFailures(w, "Failed product rows, by cause", r.Products.Failed, lines)
 	}
-	listRows(w, "Product rows whose outcome is unknown", r.Products.Unknown)
+	printFailures(w, "Product rows whose outcome is unknown, by cause", r.Products.Unknown, lines)
+	printFailures(w, "Failed category rows, by cause", r.Categories.Failed, nil)
+	printFailures(w, "Failed promotion rows, by cause", r.Promotions.Failed, nil)
+	printFailures(w, "Removals that failed or whose outcome is unknown, by cause", slices.Concat(r.Removals.Failed, r.Removals.Unknown), nil)
 }
 
 func printStage(w io.Writer, name string, s catalog.StageReport) {

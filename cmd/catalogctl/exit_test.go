@@ -1,0 +1,149 @@
+package main
+
+import (
+	"errors"
+	"net"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/pimkit/catalog"
+	"github.com/pimkit/catalog/catalogtest"
+)
+
+// closedURL is the URL of a port nothing listens on: one bound, then freed.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return "http://" + ln.Addr().String()
+}
+
+// An import's exit code is the class of its failed rows' cause when every
+// row failed for one class, with or without --stop-on-error; rows that
+// failed for causes of several classes, or on their own, exit 2.
+func TestImportExitCodeTellsTheFailureClass(t *testing.T) {
+	csv := writeFile(t, "products.csv", productsCSV)
+	mixed := writeFile(t, "mixed.csv", productsCSV+"A-3;Hose;x\n")
+	for _, c := range []struct {
+		name string
+		stub *catalogtest.Stub // on every import request
+		env  func(env map[string]string)
+		file string
+		code int
+	}{
+		{name: "401", env: func(env map[string]string) { env[envAPISecret] = "sk_wrong_ctl_8d2f" }, file: csv, code: exitRefused},
+		{name: "403", stub: &catalogtest.Stub{Op: catalogtest.OpImportAPI, Status: 403}, file: csv, code: exitRefused},
+		{name: "500", stub: &catalogtest.Stub{Op: catalogtest.OpImportAPI, Status: 500}, file: csv, code: exitServer},
+		{name: "503", stub: &catalogtest.Stub{Op: catalogtest.OpImportAPI, Status: 503}, file: csv, code: exitServer},
+		{name: "network", env: func(env map[string]string) { env[envBaseURL] = closedURL(t) }, file: csv, code: exitNetwork},
+		{name: "500 and a rejected row", stub: &catalogtest.Stub{Op: catalogtest.OpImportAPI, Status: 500}, file: mixed, code: exitRows},
+		{name: "a rejected row", file: mixed, code: exitRows},
+	} {
+		for _, stop := range []bool{false, true} {
+			name := c.name
+			if stop {
+				name += " --stop-on-error"
+			}
+			t.Run(name, func(t *testing.T) {
+				srv, env := fake(t)
+				if c.stub != nil {
+					srv.Stub(*c.stub)
+				}
+				if c.env != nil {
+					c.env(env)
+				}
+				args := append([]string{"import", c.file, "--rate-limit", "off", "--retries", "0", "--concurrency", "1"}, mapFlags...)
+				if stop {
+					args = append(args, "--stop-on-error")
+				}
+				r := ctl(t, env, args...).want(t, c.code)
+				if !strings.Contains(r.stderr, "catalogctl: ") {
+					t.Errorf("stderr %q does not give the error", r.stderr)
+				}
+			})
+		}
+	}
+}
+
+// A sync's exit code follows the same rule over all its stages.
+func TestSyncExitCodeTellsTheFailureClass(t *testing.T) {
+	srv, env := fake(t)
+	srv.Stub(catalogtest.Stub{Op: catalogtest.OpImportAPI, Status: 500})
+	csv := writeFile(t, "catalog.csv", productsCSV)
+	ctl(t, env, append([]string{"sync", csv, "--rate-limit", "off", "--retries", "0"}, mapFlags...)...).want(t, exitServer)
+	env[envBaseURL] = closedURL(t)
+	ctl(t, env, append([]string{"sync", csv, "--rate-limit", "off", "--retries", "0"}, mapFlags...)...).want(t, exitNetwork)
+}
+
+// The dry run says whether a real run would refuse to remove, and by which
+// limit, and exits as that run would: 2.
+func TestSyncDryRunSaysTheRemovalLimitWouldHold(t *testing.T) {
+	srv, env := fake(t)
+	for _, code := range []string{"OLD-1", "OLD-2", "A-1"} {
+		if err := srv.SeedVersions(catalogtest.ProductVersion{EntityCode: code, Source: catalogtest.VersionSource{SourceID: "erp"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	csv := writeFile(t, "catalog.csv", productsCSV)
+	dry := append([]string{"sync", csv, "--rate-limit", "off", "--dry-run"}, mapFlags...)
+	for _, c := range []struct {
+		flags []string
+		code  int
+		want  string
+	}{
+		{nil, exitRows, "A real run would remove nothing: 2 products to remove is over the default limit, 10% of the source's products (0)"},
+		{[]string{"--max-removals", "1"}, exitRows, "over the limit of --max-removals 1;"},
+		{[]string{"--max-removal-percent", "50"}, exitRows, "over the limit of --max-removal-percent 50, 1 product;"},
+		{[]string{"--max-removals", "2"}, exitOK, "remove 2 products (limit 2)."},
+	} {
+		r := ctl(t, env, append(dry, c.flags...)...).want(t, c.code)
+		if !strings.Contains(r.stdout, c.want) {
+			t.Errorf("%v: stdout lacks %q:\n%s", c.flags, c.want, r.stdout)
+		}
+		if c.code == exitRows && !strings.Contains(r.stderr, "a real run would remove nothing") {
+			t.Errorf("%v: stderr = %q", c.flags, r.stderr)
+		}
+	}
+	if _, ok := srv.Product("A-2"); ok {
+		t.Fatal("the dry run stored A-2")
+	}
+	// The real run refuses as the dry run said.
+	ctl(t, env, append([]string{"sync", csv, "--rate-limit", "off", "--max-removals", "1"}, mapFlags...)...).want(t, exitRows)
+	if _, ok := srv.Product("OLD-1"); !ok {
+		t.Error("OLD-1 removed despite the removal limit")
+	}
+}
+
+// rowsExit is the class of the rows' causes when they share one, else 2.
+func TestRowsExit(t *testing.T) {
+	api := func(status int) error { return &catalog.APIError{StatusCode: status, Method: "POST", Path: "/x"} }
+	gateway := &catalog.OutcomeUnknownError{Method: "POST", Path: "/x", Err: api(502)}
+	dial := &catalog.OutcomeUnknownError{Method: "POST", Path: "/x", Err: &url.Error{Op: "Post", URL: "http://x", Err: errors.New("connection refused")}}
+	rows := func(causes ...error) catalog.RowReport {
+		var r catalog.RowReport
+		for i, c := range causes {
+			r.Failed = append(r.Failed, catalog.RowError{Row: i, Reason: "r", Cause: c})
+		}
+		return r
+	}
+	for _, c := range []struct {
+		name    string
+		reports []catalog.RowReport
+		want    int
+	}{
+		{"none", nil, 0},
+		{"401 and 403", []catalog.RowReport{rows(api(401), api(403))}, exitRefused},
+		{"500 and a gateway's 502", []catalog.RowReport{rows(api(500)), {Unknown: []catalog.RowError{{Cause: gateway}}}}, exitServer},
+		{"network", []catalog.RowReport{{Unknown: []catalog.RowError{{Cause: dial}}}}, exitNetwork},
+		{"401 and 500", []catalog.RowReport{rows(api(401)), rows(api(500))}, exitRows},
+		{"a row rejected on its own", []catalog.RowReport{rows(api(500), nil)}, exitRows},
+	} {
+		if got := rowsExit(c.reports...); got != c.want {
+			t.Errorf("%s: rowsExit = %d, want %d", c.name, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/pimkit/catalog/catalogtest"
+)
+
+// multiLineCSV has a quoted cell over two lines, so that rows and file
+// lines part ways, and a price that is not a number on line 5.
+const multiLineCSV = "Code;Titre;Prix\nA-1;\"Valve\nbrass\";12,50\nA-2;Pump;99\nA-3;Hose;x\nA-4;Nut;1\n"
+
+// The summary groups failed rows by cause, one line each, names the file
+// lines they came from, prints a cause once and a gateway's page as its
+// status and title.
+func TestImportSummaryGroupsRowsByCause(t *testing.T) {
+	csv := writeFile(t, "products.csv", multiLineCSV)
+	args := append([]string{"import", csv, "--rate-limit", "off", "--retries", "0", "--concurrency", "1"}, mapFlags...)
+	for _, c := range []struct {
+		name  string
+		stub  *catalogtest.Stub
+		env   map[string]string
+		lines []string // the summary's lines, in order
+		not   []string
+	}{
+		{name: "401", env: map[string]string{envAPISecret: "sk_wrong_ctl_8d2f"}, lines: []string{
+			"Failed rows, by cause:",
+			"  3 rows (lines 2, 4, 6): 401 unauthorized (UNAUTHENTICATED): invalid credentials: check the credential (API key, token or session)",
+			`  line 5: column "Prix" -> pricing.list: "x": not a number`,
+		}, not: []string{"request failed", "row "}},
+		{name: "gateway page", stub: &catalogtest.Stub{Op: catalogtest.OpImportAPI, Status: 502, Header: http.Header{"Content-Type": {"text/html"}},
+			Body: "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>"},
+			lines: []string{
+				`  line 5: column "Prix" -> pricing.list: "x": not a number`,
+				"Rows whose outcome is unknown (they may have been applied), by cause:",
+				"  3 rows (lines 2, 4, 6): 502 bad gateway: the platform failed: run again later",
+			}, not: []string{"<", "nginx"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv, env := fake(t)
+			if c.stub != nil {
+				srv.Stub(*c.stub)
+			}
+			for k, v := range c.env {
+				env[k] = v
+			}
+			r := ctl(t, env, args...).want(t, exitRows) // mixed: a request's cause and a row of its own
+			if !strings.Contains(r.stdout, strings.Join(c.lines, "\n")+"\n") {
+				t.Errorf("stdout lacks\n%s\nin\n%s", strings.Join(c.lines, "\n"), r.stdout)
+			}
+			for _, s := range c.not {
+				if strings.Contains(r.stdout, s) {
+					t.Errorf("stdout has %q:\n%s", s, r.stdout)
+				}
+			}
+			if n := strings.Count(r.stdout, "401"); n > 1 {
+				t.Errorf("the cause is printed %d times:\n%s", n, r.stdout)
+			}
+			// --json names each row's file line too.
+			r = ctl(t, env, append(args, "--json")...).want(t, exitRows)
+			var out struct {
+				Failed  []rowErrorOut `json:"failed"`
+				Unknown []rowErrorOut `json:"unknown"`
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+				t.Fatal(err)
+			}
+			lines := map[int]bool{}
+			for _, e := range append(out.Failed, out.Unknown...) {
+				lines[e.Line] = true
+			}
+			if len(lines) != 4 || !lines[2] || !lines[4] || !lines[5] || !lines[6] {
+				t.Errorf("--json lines = %v, want 2, 4, 5 and 6", lines)
+			}
+		})
+	}
+}
+
+func TestPluralAndWhere(t *testing.T) {
+	for n, want := range map[int]string{0: "0 rows", 1: "1 row", 2: "2 rows", 2000: "2,000 rows", 1234567: "1,234,567 rows"} {
+		if got := plural(n, "row", "rows"); got != want {
+			t.Errorf("plural(%d) = %q, want %q", n, got, want)
+		}
+	}
+	s := &rowLines{lines: []int{2, 3, 4, 6, 7, 9, 11, 13, 15, 17, 19, 21}}
+	for _, c := range []struct {
+		rows []int
+		s    *rowLines
+		want string
+	}{
+		{[]int{0}, s, "line 2"},
+		{[]int{0, 1, 2, 3, 4}, s, "lines 2-4, 6-7"},
+		{[]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, s, "lines 2-4, 6-7, 9, 11, 13, 15, 17, 19 and 1 more"},
+		{[]int{3, 12}, s, "rows 3, 12"}, // row 12 has no known line: rows by position
+		{[]int{5}, nil, "row 5"},
+		{[]int{7}, &rowLines{rowsAreLines: true}, "line 7"},
+	} {
+		if got := where(c.rows, c.s); got != c.want {
+			t.Errorf("where(%v) = %q, want %q", c.rows, got, c.want)
+		}
+	}
+	if got := pageTitle("<html><TITLE>\n 503 Service &amp; more </TITLE></html>"); got != "503 Service & more" {
+		t.Errorf("pageTitle = %q", got)
+	}
+}
