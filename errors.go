@@ -131,7 +131,10 @@ func (e *TooLargeError) Is(target error) bool { return target == ErrTooLarge }
 type RowError struct {
 	// Row is the row's 0-based index in the caller's input. For a server
 	// report it is mapped back from the position in the request.
-	Row        int             `json:"row"`
+	Row int `json:"row"`
+	// Line is the row's line in the file it came from, when the caller said
+	// (BulkOptions.Lines); 0 otherwise. Error names the row by it.
+	Line       int             `json:"-"`
 	EntityCode string          `json:"entity_code"`        // the row's entity_code, when it has one
 	Field      string          `json:"-"`                  // the field at fault, for client-side rejections (e.g. "pricing.list")
 	Reason     string          `json:"error"`              // why the row failed
@@ -150,7 +153,11 @@ type RowError struct {
 // Error names the row, its entity_code, the field and the reason.
 func (e *RowError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "catalog: row %d", e.Row)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, "catalog: line %d", e.Line)
+	} else {
+		fmt.Fprintf(&b, "catalog: row %d", e.Row)
+	}
 	if e.EntityCode != "" {
 		b.WriteString(" (" + e.EntityCode + ")")
 	}

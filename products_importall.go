@@ -55,6 +55,10 @@ type BulkOptions struct {
 	// Progress, when set, is called after every request and once at the
 	// end, from one goroutine at a time.
 	Progress func(BulkProgress)
+	// Lines, when set, maps a row of the stream to its line in the file it
+	// came from (importfile.Lines.Line does), so that the report's row
+	// errors carry their Line and a repeated key names the line it repeats.
+	Lines func(row int) int
 	// Wait tunes the polling of queued jobs.
 	Wait *WaitOptions
 }
@@ -255,7 +259,7 @@ func newBatchID(now time.Time) string {
 // not fit. Reading stops when the run's context ends.
 func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch) {
 	enc := newRowEncoder()
-	keys := newStreamKeys() // identities taken so far: see streamKeys
+	keys := newStreamKeys(r.o.Lines) // identities taken so far: see streamKeys
 	b := r.newBatch(1)
 	cur := new(Product) // one for the whole stream: the encoder would move each row's copy to the heap
 	row := -1
@@ -624,6 +628,7 @@ func (r *bulkRun) finish(ctx context.Context) (*BulkReport, error) {
 	rep.Read, rep.Requests, rep.Bytes = int(r.rowsRead.Load()), r.progress.Requests, r.progress.Bytes
 	rep.RateLimitWait = r.progress.RateLimitWait
 	rep.sort()
+	rep.nameLines(r.o.Lines)
 	slices.Sort(rep.MaybeTwice)
 	var err error
 	if cause := context.Cause(r.ctx); cause != nil {
@@ -666,6 +671,7 @@ type streamKeys struct {
 	seed, checkSeed maphash.Seed
 	slots           []keySlot // length a power of two, or 0 before the first key
 	n               int
+	lines           func(row int) int // names rows by their file line; nil: by row
 }
 
 type keySlot struct {
@@ -674,8 +680,8 @@ type keySlot struct {
 	row   uint32 // the first copy's row, saturated at math.MaxUint32
 }
 
-func newStreamKeys() *streamKeys {
-	return &streamKeys{seed: maphash.MakeSeed(), checkSeed: maphash.MakeSeed()}
+func newStreamKeys(lines func(row int) int) *streamKeys {
+	return &streamKeys{seed: maphash.MakeSeed(), checkSeed: maphash.MakeSeed(), lines: lines}
 }
 
 // claim records p's key for row, or returns the row error of a later copy.
@@ -695,7 +701,7 @@ func (s *streamKeys) claim(p *Product, row int) *RowError {
 			s.n++
 			return nil
 		case sl.hash == h && sl.check == check:
-			first := fmt.Sprintf("row %d", sl.row)
+			first := rowName(int(sl.row), s.lines)
 			if sl.row == math.MaxUint32 {
 				first = "an earlier row"
 			}

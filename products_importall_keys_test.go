@@ -10,7 +10,7 @@ import (
 // A distinct key whose 64-bit hash equals an earlier key's is told apart by
 // the check hash: it is not refused.
 func TestStreamKeysHashCollisionKeptApart(t *testing.T) {
-	s := newStreamKeys()
+	s := newStreamKeys(nil)
 	s.grow()
 	p := &Product{EntityCode: "B"}
 	h := max(maphash.String(s.seed, "B"), 1)
@@ -27,7 +27,7 @@ func TestStreamKeysHashCollisionKeptApart(t *testing.T) {
 }
 
 func TestStreamKeysFallsBackToSKU(t *testing.T) {
-	s := newStreamKeys()
+	s := newStreamKeys(nil)
 	if err := s.claim(&Product{EntityCode: "X"}, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestStreamKeysMemory(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	s := newStreamKeys()
+	s := newStreamKeys(nil)
 	p := &Product{}
 	for i := range n {
 		p.EntityCode = "SKU-" + strconv.Itoa(i)
@@ -69,7 +69,7 @@ func TestStreamKeysMemory(t *testing.T) {
 }
 
 func BenchmarkStreamKeysClaim(b *testing.B) {
-	s := newStreamKeys()
+	s := newStreamKeys(nil)
 	p := &Product{}
 	keys := make([]string, 1<<20)
 	for i := range keys {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
 )
@@ -381,5 +382,37 @@ func TestImportAllCountsInsertsAndUpdates(t *testing.T) {
 			t.Errorf("queued=%v: first run inserted %d, updated %d; second inserted %d, updated %d; want 3, 0, 0, 2",
 				queued, first.Inserted, first.Updated, second.Inserted, second.Updated)
 		}
+	}
+}
+
+// With BulkOptions.Lines, a report names rows by their file lines: each
+// failed row carries its Line, its message names the line, and a repeated
+// key names the line of the copy it repeats.
+func TestImportAllNamesFileLines(t *testing.T) {
+	_, c := newFake(t)
+	products := []catalog.Product{
+		{EntityCode: "A", Price: catalog.Ptr(1.0)},
+		{EntityCode: "B", Price: catalog.Ptr(-2.0)}, // a negative price
+		{EntityCode: "A", Price: catalog.Ptr(3.0)},  // repeats row 0
+	}
+	lines := func(row int) int { return []int{2, 4, 7}[row] } // a header, then rows with blank lines between
+	rep, err := c.Products.ImportAll(context.Background(), "default", catalog.FromSlice(products),
+		&catalog.BulkOptions{Lines: lines})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]string, len(rep.Failed))
+	for i := range rep.Failed {
+		if want := lines(rep.Failed[i].Row); rep.Failed[i].Line != want {
+			t.Errorf("row %d: Line %d, want %d", rep.Failed[i].Row, rep.Failed[i].Line, want)
+		}
+		got[i] = rep.Failed[i].Error()
+	}
+	want := []string{
+		"catalog: line 4 (B): price: price must be a finite number >= 0, got -2",
+		`catalog: line 7 (A): entity_code: "A" repeats line 2: ImportAll sends only the first copy of a key`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("failed rows (-want +got):\n%s", diff)
 	}
 }

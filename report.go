@@ -80,6 +80,30 @@ func (r *RowReport) add(settled []settledRow, row func(pos int) int) {
 	}
 }
 
+// nameLines sets each failed and unknown row's file Line, when lines
+// (BulkOptions.Lines) knows it.
+func (r *RowReport) nameLines(lines func(row int) int) {
+	if lines == nil {
+		return
+	}
+	for _, errs := range [][]RowError{r.Failed, r.Unknown} {
+		for i := range errs {
+			errs[i].Line = lines(errs[i].Row)
+		}
+	}
+}
+
+// rowName names a row as a user finds it: by its file line when lines
+// knows it, else by its position.
+func rowName(row int, lines func(row int) int) string {
+	if lines != nil {
+		if line := lines(row); line > 0 {
+			return fmt.Sprintf("line %d", line)
+		}
+	}
+	return fmt.Sprintf("row %d", row)
+}
+
 // sort puts the lists in row order.
 func (r *RowReport) sort() {
 	sortRows(r.Failed)

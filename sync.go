@@ -192,6 +192,7 @@ func (c *Client) Sync(ctx context.Context, feed Feed, opts *SyncOptions) (*SyncR
 	}
 	r.rep.Categories.sort()
 	r.rep.Products.sort()
+	r.rep.Products.nameLines(r.o.Bulk.Lines)
 	r.rep.Promotions.sort()
 	if err := ctx.Err(); err != nil {
 		errs = append(errs, fmt.Errorf("catalog: sync stopped: %w", err))
@@ -478,7 +479,7 @@ func (r *syncRun) products(ctx context.Context) {
 		key := p.key()
 		if first, dup := r.inFeed[key]; dup && key != "" {
 			r.refuseProduct(RowError{Row: row, EntityCode: p.EntityCode, Field: "entity_code",
-				Reason: fmt.Sprintf("%q repeats row %d of the feed", key, first), Rejected: true})
+				Reason: fmt.Sprintf("%q repeats %s of the feed", key, rowName(first, r.o.Bulk.Lines)), Rejected: true})
 			continue
 		}
 		if key != "" {
@@ -534,6 +535,7 @@ func (r *syncRun) sendCheckpoint(ctx context.Context, cp *checkpoint, bulk BulkO
 	st := &r.rep.Products
 	bulk.BatchID = batchID
 	bulk.TotalItems = 0
+	bulk.Lines = nil // the call's rows are the checkpoint's: the stage names feed rows below
 	var last BulkProgress // the call's, at its end
 	if callProgress := bulk.Progress; r.o.Progress != nil {
 		bulk.Progress = func(p BulkProgress) {
