@@ -84,7 +84,7 @@ func ExampleProductsService_Queue() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(q.Status, q.ProductsQueued)
+	fmt.Println("queued", q.ProductsQueued)
 
 	job, err := client.Jobs.Wait(ctx, q.JobID, &catalog.WaitOptions{MinInterval: 10 * time.Millisecond})
 	if err != nil {

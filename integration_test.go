@@ -129,7 +129,7 @@ func TestQueueAndWaitEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if q.Status != catalog.JobQueued || q.ProductsQueued != 2 {
+	if q.JobID == "" || q.ProductsQueued != 2 {
 		t.Fatalf("queued answer %+v", q)
 	}
 	status, err := c.Jobs.QueueStatus(ctx)

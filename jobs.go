@@ -18,10 +18,9 @@ type JobsService service
 // JobStatus is the state of an import job.
 type JobStatus string
 
-// Job states. A queued import answers JobQueued; the job itself then goes
-// pending -> processing -> completed, completed_with_errors or failed.
+// Job states: a job goes pending -> processing -> completed,
+// completed_with_errors or failed.
 const (
-	JobQueued              JobStatus = "queued"
 	JobPending             JobStatus = "pending"
 	JobProcessing          JobStatus = "processing"
 	JobCompleted           JobStatus = "completed"

@@ -129,7 +129,6 @@ type ImportSummary struct {
 type QueuedProductImport struct {
 	Success        bool       // true when the batch was queued
 	JobID          string     // prefix "queue_import_"
-	Status         JobStatus  // "queued"
 	ProductsQueued int        // rows accepted into the job
 	Message        string     // a one-line summary from the server
 	Rejected       []RowError // rows refused by client-side validation, never sent
@@ -139,9 +138,8 @@ type QueuedProductImport struct {
 // queuedWire is a queued import's answer as sent; the summary's echoes of
 // the request (source_id, batch_metadata) are not read.
 type queuedWire struct {
-	Success bool      `json:"success"`
-	JobID   string    `json:"job_id"`
-	Status  JobStatus `json:"status"`
+	Success bool   `json:"success"`
+	JobID   string `json:"job_id"`
 	Summary struct {
 		ProductsQueued int `json:"products_queued"`
 	} `json:"summary"`
@@ -193,7 +191,7 @@ func (s *ProductsService) Queue(ctx context.Context, sourceID string, products [
 	case w.JobID == "":
 		return nil, unfollowable(http.MethodPost, queuePath, "no job_id in the answer")
 	}
-	return &QueuedProductImport{Success: w.Success, JobID: w.JobID, Status: w.Status, ProductsQueued: w.Summary.ProductsQueued,
+	return &QueuedProductImport{Success: w.Success, JobID: w.JobID, ProductsQueued: w.Summary.ProductsQueued,
 		Message: w.Message, Rejected: b.rejected, Replayed: replayed}, nil
 }
 

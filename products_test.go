@@ -83,7 +83,7 @@ func TestQueueMatchesSeedExample(t *testing.T) {
 		t.Errorf("body differs from seed 004's example (-want +got):\n%s", diff)
 	}
 	wantRes := &QueuedProductImport{
-		Success: true, JobID: "queue_import_1714142335123_m3p7q2", Status: JobQueued,
+		Success: true, JobID: "queue_import_1714142335123_m3p7q2",
 		ProductsQueued: 2,
 		Message:        "Queued 2 products for import. Job ID: queue_import_1714142335123_m3p7q2",
 	}

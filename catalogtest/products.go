@@ -345,11 +345,15 @@ func (s *Server) handleQueueImport(w http.ResponseWriter, r *http.Request) {
 	s.enqueue(js, req)
 	s.accepted(req)
 	writeJSON(w, http.StatusAccepted, queueResponse{
-		Success: true, JobID: js.ID, Status: catalog.JobQueued,
+		Success: true, JobID: js.ID, Status: statusQueued,
 		Summary: queueSummary{ProductsQueued: n, SourceID: req.source.ID, BatchMetadata: req.batchMeta},
 		Message: fmt.Sprintf("Queued %d products for import. Job ID: %s", n, js.ID),
 	})
 }
+
+// statusQueued is the status of the queue's answer: the job is queued,
+// and pending once the worker sees it.
+const statusQueued catalog.JobStatus = "queued"
 
 // queueResponse is the queue's answer as the platform writes it: the
 // client's QueuedProductImport keeps only what a client reads of it.

@@ -94,7 +94,7 @@ func TestSeedJob(t *testing.T) {
 	if _, err := s.SeedJob(catalog.Job{ID: pending.ID}); err == nil {
 		t.Error("SeedJob with a taken ID succeeded")
 	}
-	if _, err := s.SeedJob(catalog.Job{Status: catalog.JobQueued}); err == nil {
+	if _, err := s.SeedJob(catalog.Job{Status: statusQueued}); err == nil {
 		t.Error("SeedJob with status queued succeeded")
 	}
 	got, err := client.Jobs.Get(context.Background(), failed.ID)
