@@ -93,6 +93,47 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
+// NewClientFromEnv returns a client configured the way the examples and
+// catalogctl configure theirs, from variables read with getenv (os.Getenv,
+// or a lookup that puts command-line flags first):
+//
+//   - CATALOG_BASE_URL, the tenant's base URL;
+//   - one credential: CATALOG_TOKEN (a bearer token), CATALOG_API_KEY_ID
+//     with CATALOG_API_SECRET, or CATALOG_SESSION (a session cookie).
+//
+// opts apply after them. The import source is the caller's: the examples
+// read it from CATALOG_SOURCE_ID. A missing or ambiguous variable is an
+// error naming the variables; no value is ever printed.
+//
+//	client, err := catalog.NewClientFromEnv(os.Getenv, catalog.WithLogger(slog.Default()))
+func NewClientFromEnv(getenv func(string) string, opts ...Option) (*Client, error) {
+	base := getenv("CATALOG_BASE_URL")
+	if base == "" {
+		return nil, errors.New("catalog: CATALOG_BASE_URL is not set: the tenant's base URL")
+	}
+	token, keyID, keySecret, session := getenv("CATALOG_TOKEN"), getenv("CATALOG_API_KEY_ID"), getenv("CATALOG_API_SECRET"), getenv("CATALOG_SESSION")
+	var creds []Option
+	if token != "" {
+		creds = append(creds, WithBearerToken(token))
+	}
+	if keyID != "" || keySecret != "" {
+		if keyID == "" || keySecret == "" {
+			return nil, errors.New("catalog: an API key needs both CATALOG_API_KEY_ID and CATALOG_API_SECRET")
+		}
+		creds = append(creds, WithAPIKey(keyID, keySecret))
+	}
+	if session != "" {
+		creds = append(creds, WithSessionCookie(session))
+	}
+	switch len(creds) {
+	case 0:
+		return nil, errors.New("catalog: no credential: set CATALOG_TOKEN, CATALOG_API_KEY_ID and CATALOG_API_SECRET, or CATALOG_SESSION")
+	case 1:
+		return NewClient(base, append(creds, opts...)...)
+	}
+	return nil, errors.New("catalog: more than one credential: set only one of CATALOG_TOKEN, CATALOG_API_KEY_ID and CATALOG_API_SECRET, CATALOG_SESSION")
+}
+
 func parseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {

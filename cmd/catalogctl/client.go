@@ -21,50 +21,28 @@ const (
 	envSourceID  = "CATALOG_SOURCE_ID"
 )
 
-// credential picks the credential: the flags' when any is given, else the
-// environment's. Exactly one kind must be given.
-func (a *app) credential() (catalog.Option, error) {
-	keyID, secret, token, session := a.apiKeyID, a.apiSecret, a.token, a.session
-	origin := "flags"
-	if keyID == "" && secret == "" && token == "" && session == "" {
-		keyID, secret = a.getenv(envAPIKeyID), a.getenv(envAPISecret)
-		token, session = a.getenv(envToken), a.getenv(envSession)
-		origin = "environment"
+// lookup reads a variable of catalog.NewClientFromEnv with its flag first.
+// Once a credential flag is given, the environment's other kinds of
+// credential are ignored, but the parts of the same kind still combine: an
+// API key id from the environment with its secret from --api-secret.
+func (a *app) lookup(name string) string {
+	kinds := map[string]string{envToken: "token", envAPIKeyID: "key", envAPISecret: "key", envSession: "session"}
+	flags := map[string]string{envBaseURL: a.baseURL, envToken: a.token, envAPIKeyID: a.apiKeyID, envAPISecret: a.apiSecret, envSession: a.session}
+	if kind, isCred := kinds[name]; isCred && a.token+a.apiKeyID+a.apiSecret+a.session != "" {
+		given := false
+		for v, k := range kinds {
+			given = given || (k == kind && flags[v] != "")
+		}
+		if !given {
+			return ""
+		}
 	}
-	var opts []catalog.Option
-	switch {
-	case keyID != "" && secret != "":
-		opts = append(opts, catalog.WithAPIKey(keyID, secret))
-	case keyID != "" || secret != "":
-		return nil, usagef("an API key needs both its id and its secret (--api-key-id and --api-secret, or %s and %s)", envAPIKeyID, envAPISecret)
-	}
-	if token != "" {
-		opts = append(opts, catalog.WithBearerToken(token))
-	}
-	if session != "" {
-		opts = append(opts, catalog.WithSessionCookie(session))
-	}
-	switch len(opts) {
-	case 0:
-		return nil, usagef("no credential: give --api-key-id and --api-secret, --token or --session, or set %s and %s, %s or %s",
-			envAPIKeyID, envAPISecret, envToken, envSession)
-	case 1:
-		return opts[0], nil
-	}
-	return nil, usagef("the %s give more than one credential: give one of an API key, a bearer token or a session", origin)
+	return a.flagOrEnv(flags[name], name)
 }
 
 // client builds the platform client from the flags and the environment.
 func (a *app) client() (*catalog.Client, error) {
-	base := a.flagOrEnv(a.baseURL, envBaseURL)
-	if base == "" {
-		return nil, usagef("no base URL: give --base-url or set %s", envBaseURL)
-	}
-	cred, err := a.credential()
-	if err != nil {
-		return nil, err
-	}
-	opts := []catalog.Option{cred}
+	var opts []catalog.Option
 	if a.insecureHTTP {
 		opts = append(opts, catalog.WithInsecureHTTP())
 	}
@@ -90,9 +68,9 @@ func (a *app) client() (*catalog.Client, error) {
 		}
 		opts = append(opts, catalog.WithTimeout(d))
 	}
-	c, err := catalog.NewClient(base, opts...)
+	c, err := catalog.NewClientFromEnv(a.lookup, opts...)
 	if err != nil {
-		return nil, &usageError{msg: err.Error()}
+		return nil, usagef("%v (the flags --base-url, --token, --api-key-id, --api-secret and --session stand for these variables)", err)
 	}
 	return c, nil
 }

@@ -92,11 +92,11 @@ func rows(n int) iter.Seq2[catalog.Product, error] {
 // connect returns a client and the import source to use, and a function to
 // call when done. Without CATALOG_BASE_URL it starts an in-process fake of
 // the platform (package catalogtest), so the program runs anywhere; with
-// it, it reads one credential (CATALOG_TOKEN; or CATALOG_API_KEY_ID and
-// CATALOG_API_SECRET; or CATALOG_SESSION) and CATALOG_SOURCE_ID.
+// it, catalog.NewClientFromEnv reads one credential (CATALOG_TOKEN; or
+// CATALOG_API_KEY_ID and CATALOG_API_SECRET; or CATALOG_SESSION), and
+// CATALOG_SOURCE_ID names the import source.
 func connect(opts ...catalog.Option) (*catalog.Client, string, func(), error) {
-	base := os.Getenv("CATALOG_BASE_URL")
-	if base == "" {
+	if os.Getenv("CATALOG_BASE_URL") == "" {
 		srv := catalogtest.NewServer()
 		client, err := srv.Client(opts...)
 		if err != nil {
@@ -106,21 +106,11 @@ func connect(opts ...catalog.Option) (*catalog.Client, string, func(), error) {
 		fmt.Printf("using an in-process fake server at %s (set CATALOG_BASE_URL for a real tenant)\n", srv.URL)
 		return client, catalogtest.DefaultSourceID, srv.Close, nil
 	}
-	switch {
-	case os.Getenv("CATALOG_TOKEN") != "":
-		opts = append(opts, catalog.WithBearerToken(os.Getenv("CATALOG_TOKEN")))
-	case os.Getenv("CATALOG_API_KEY_ID") != "":
-		opts = append(opts, catalog.WithAPIKey(os.Getenv("CATALOG_API_KEY_ID"), os.Getenv("CATALOG_API_SECRET")))
-	case os.Getenv("CATALOG_SESSION") != "":
-		opts = append(opts, catalog.WithSessionCookie(os.Getenv("CATALOG_SESSION")))
-	default:
-		return nil, "", nil, errors.New("no credential: set CATALOG_TOKEN, CATALOG_API_KEY_ID and CATALOG_API_SECRET, or CATALOG_SESSION")
-	}
 	sourceID := os.Getenv("CATALOG_SOURCE_ID")
 	if sourceID == "" {
 		return nil, "", nil, errors.New("CATALOG_SOURCE_ID is not set: name the import source to apply")
 	}
-	client, err := catalog.NewClient(base, opts...)
+	client, err := catalog.NewClientFromEnv(os.Getenv, opts...)
 	if err != nil {
 		return nil, "", nil, err
 	}
