@@ -535,7 +535,7 @@ func (r *syncRun) sendCheckpoint(ctx context.Context, cp *checkpoint, bulk BulkO
 	st := &r.rep.Products
 	bulk.BatchID = batchID
 	bulk.TotalItems = 0
-	bulk.Lines = nil // the call's rows are the checkpoint's: the stage names feed rows below
+	bulk.Lines = nil      // the call's rows are the checkpoint's: the stage names feed rows below
 	var last BulkProgress // the call's, at its end
 	if callProgress := bulk.Progress; r.o.Progress != nil {
 		bulk.Progress = func(p BulkProgress) {
