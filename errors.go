@@ -134,12 +134,16 @@ type RowError struct {
 	Row int `json:"row"`
 	// Line is the row's line in the file it came from, when the caller said
 	// (BulkOptions.Lines); 0 otherwise. Error names the row by it.
-	Line       int             `json:"-"`
-	EntityCode string          `json:"entity_code"`        // the row's entity_code, when it has one
-	Field      string          `json:"-"`                  // the field at fault, for client-side rejections (e.g. "pricing.list")
-	Reason     string          `json:"error"`              // why the row failed
-	RawData    json.RawMessage `json:"raw_data,omitempty"` // the row as the server received it
-	Rejected   bool            `json:"-"`                  // true: refused by the client, never sent
+	Line       int    `json:"-"`
+	EntityCode string `json:"entity_code"` // the row's entity_code, when it has one
+	Field      string `json:"-"`           // the field at fault, for client-side rejections (e.g. "pricing.list")
+	// Reason says why the row failed, in words for a person. For a row
+	// that befell its request ("its request failed", "its request may have
+	// been applied") the request's error is Cause, not repeated here; Error
+	// prints both, once.
+	Reason   string          `json:"error"`
+	RawData  json.RawMessage `json:"raw_data,omitempty"` // the row as the server received it
+	Rejected bool            `json:"-"`                  // true: refused by the client, never sent
 	// Cause is the error of the request the row was in, when that request
 	// failed as a whole (or its outcome is unknown); nil for a row the
 	// server or the client rejected on its own. Unwrap returns it, so
@@ -165,6 +169,9 @@ func (e *RowError) Error() string {
 		b.WriteString(": " + e.Field)
 	}
 	b.WriteString(": " + e.Reason)
+	if e.Cause != nil {
+		b.WriteString(": " + e.Cause.Error())
+	}
 	return b.String()
 }
 

@@ -218,7 +218,7 @@ func TestImportAllFailedBatch(t *testing.T) {
 			rep, err := c.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, catalog.FromSlice(input),
 				&catalog.BulkOptions{MaxProducts: 10, Concurrency: 1, StopOnError: stop})
 			checkAccounting(t, srv, rep, input)
-			if len(rep.Failed) != 10 || rep.Failed[0].Row != 10 || !strings.Contains(rep.Failed[0].Reason, "upstream down") {
+			if len(rep.Failed) != 10 || rep.Failed[0].Row != 10 || !strings.Contains(rep.Failed[0].Error(), "upstream down") {
 				t.Fatalf("failed %+v", rep.Failed)
 			}
 			if !stop {

@@ -141,6 +141,13 @@ type answer struct {
 	failedAll error
 }
 
+// The reasons of rows that befell their request; the request's error is
+// the row's Cause, which RowError.Error prints after the reason.
+const (
+	reasonFailed  = "its request failed"
+	reasonUnknown = "its request may have been applied"
+)
+
 // settledRow is one row's outcome; err, for every outcome but
 // RowSucceeded, says why, with Row the position in the request.
 type settledRow struct {
@@ -170,12 +177,12 @@ func settle(n int, a answer) []settledRow {
 	switch {
 	case errors.Is(a.err, ErrOutcomeUnknown):
 		for i := range out {
-			out[i] = settledRow{RowUnknown, RowError{Reason: a.err.Error(), Cause: a.err}}
+			out[i] = settledRow{RowUnknown, RowError{Reason: reasonUnknown, Cause: a.err}}
 		}
 		return out
 	case a.err != nil:
 		for i := range out {
-			out[i] = settledRow{RowFailed, RowError{Reason: "request failed: " + a.err.Error(), Cause: a.err}}
+			out[i] = settledRow{RowFailed, RowError{Reason: reasonFailed, Cause: a.err}}
 		}
 		return out
 	}
@@ -195,9 +202,9 @@ func settle(n int, a answer) []settledRow {
 		switch {
 		case out[i].outcome != 0:
 		case a.failedAll != nil:
-			out[i] = settledRow{RowFailed, RowError{Reason: a.failedAll.Error(), Cause: a.failedAll}}
+			out[i] = settledRow{RowFailed, RowError{Reason: reasonFailed, Cause: a.failedAll}}
 		case unknown != nil:
-			out[i] = settledRow{RowUnknown, RowError{Reason: unknown.Error(), Cause: unknown}}
+			out[i] = settledRow{RowUnknown, RowError{Reason: reasonUnknown, Cause: unknown}}
 		default:
 			out[i].outcome = RowSucceeded
 		}
