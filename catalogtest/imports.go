@@ -17,6 +17,7 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/importfile"
+	"github.com/pimkit/catalog/importfile/xlsx"
 )
 
 // Paths of the file endpoints.
@@ -163,6 +164,9 @@ func fileTooLarge() *apiError {
 	return e
 }
 
+// fileOptions read uploads as the platform does, XLSX workbooks included.
+var fileOptions = &importfile.Options{XLSX: xlsx.Read}
+
 // checkFileName refuses a file whose extension the platform does not take,
 // and XLS, which the fake cannot read.
 func checkFileName(name string) *apiError {
@@ -208,7 +212,7 @@ func (s *Server) handleAnalyze(w http.ResponseWriter, r *http.Request) {
 		if e := checkFileName(name); e != nil {
 			return e
 		}
-		a, err := importfile.Analyze(content, name, -1, nil)
+		a, err := importfile.Analyze(content, name, -1, fileOptions)
 		if err != nil {
 			return fileReadError(name, err)
 		}
@@ -335,7 +339,7 @@ func (s *Server) runFileImport(js *jobState, run *importRun, up *fileUpload) (ca
 		readErr = err
 	} else {
 		defer f.Close()
-		for row, err := range importfile.Rows(f, up.name, nil) {
+		for row, err := range importfile.Rows(f, up.name, fileOptions) {
 			var cellErr *importfile.CellError
 			if err != nil && !errors.As(err, &cellErr) {
 				break // counted by countRows
@@ -374,7 +378,7 @@ func countRows(up *fileUpload) (int, error) {
 	}
 	defer f.Close()
 	n := 0
-	for _, err := range importfile.Rows(f, up.name, nil) {
+	for _, err := range importfile.Rows(f, up.name, fileOptions) {
 		var cellErr *importfile.CellError
 		if err != nil && !errors.As(err, &cellErr) {
 			return n, err

@@ -1,9 +1,14 @@
 // Package importfile reads the files vendors export for a catalog import
 // (CSV, XLSX, JSON and NDJSON) as streams of rows, analyses them as the
 // platform's analyze endpoint does, and maps their columns to
-// catalog.Product values for ProductsService.ImportAll. Its dependencies
-// (an XLSX reader) live here, so that a program importing only package
-// catalog does not compile them.
+// catalog.Product values for ProductsService.ImportAll.
+//
+// XLSX workbooks are read by package importfile/xlsx, which a program opts
+// into by setting Options.XLSX; without it an XLSX file is refused with an
+// *UnsupportedError, and a program that reads CSV and JSON compiles no
+// spreadsheet library:
+//
+//	opts := &importfile.Options{XLSX: xlsx.Read}
 //
 // Check a file, then stream it into an import:
 //

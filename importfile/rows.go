@@ -18,6 +18,8 @@ type Row struct {
 	// for CSV, JSON and NDJSON (the CSV header is line 1), the row number in
 	// a spreadsheet for XLSX.
 	Line int
+	// Sheet is the name of the sheet the row is on, for XLSX; "" otherwise.
+	Sheet string
 	// Cells are the row's cells in column order. For CSV and XLSX there is
 	// one per header column, missing cells being empty; for JSON and NDJSON,
 	// one per key of the row object.
@@ -96,7 +98,11 @@ func rows(r io.Reader, name string, opts *Options, lim Limits, hdr func([]string
 		case catalog.FileCSV:
 			readCSV(r, name, delim, strict, lim, hdr, yield)
 		case catalog.FileXLSX:
-			readXLSX(r, name, lim, hdr, yield)
+			if opts == nil || opts.XLSX == nil {
+				yield(Row{}, &UnsupportedError{File: name, Type: t})
+				return
+			}
+			readSheet(r, name, opts.XLSX, lim, hdr, yield)
 		case catalog.FileJSON:
 			readJSON(r, name, lim, yield)
 		case catalog.FileNDJSON:
@@ -104,6 +110,56 @@ func rows(r io.Reader, name string, opts *Options, lim Limits, hdr func([]string
 		default:
 			yield(Row{}, &UnsupportedError{File: name, Type: t})
 		}
+	}
+}
+
+// readSheet reads the first sheet of a workbook with read: the file is held
+// whole (a zip archive needs random access) within MaxFileBytes, the first
+// non-blank row is the header, blank rows are skipped.
+func readSheet(r io.Reader, file string, read SheetReader, lim Limits, hdr func([]string), yield func(Row, error) bool) {
+	maxFile := lim.MaxFileBytes
+	if maxFile <= 0 {
+		maxFile = catalog.MaxFileBytes
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxFile+1))
+	if err != nil {
+		yield(Row{}, readError(file, err))
+		return
+	}
+	if int64(len(data)) > maxFile {
+		yield(Row{}, &catalog.TooLargeError{Name: file, Size: -1, Limit: maxFile})
+		return
+	}
+	var cols []string
+	stopped := false
+	err = read(data, file, lim, func(sheet string, line int, rec []string) bool {
+		if len(rec) > lim.MaxColumns {
+			yield(Row{}, &LimitError{File: file, What: "columns (" + strconv.Itoa(len(rec)) + ")", Limit: int64(lim.MaxColumns), Line: line})
+			stopped = true
+			return false
+		}
+		if blank(rec) {
+			return true
+		}
+		if cols == nil {
+			cols = header(rec)
+			hdr(cols)
+			return true
+		}
+		row, err := tableRow(file, line, cols, rec, lim.MaxCellSize)
+		row.Sheet = sheet
+		if ce, ok := err.(*CellError); ok {
+			ce.Sheet = sheet
+		}
+		stopped = !yield(row, err)
+		return !stopped
+	})
+	switch {
+	case stopped:
+	case err != nil:
+		yield(Row{}, err)
+	case cols == nil:
+		yield(Row{}, formatError(file, "XLSX Format Error", "XLSX_EMPTY", 0, 0, "The first sheet has no header row.", "Put the column names on the first row of the first sheet."))
 	}
 }
 

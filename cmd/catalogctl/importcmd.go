@@ -14,6 +14,7 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/importfile"
+	"github.com/pimkit/catalog/importfile/xlsx"
 )
 
 // maxListed bounds the rows listed in text output; --json lists them all.
@@ -37,17 +38,17 @@ func (m *mappingFlags) register(cmd *cobra.Command) {
 }
 
 func (m *mappingFlags) options() (*importfile.Options, error) {
-	if m.delimiter == "" {
-		return nil, nil
-	}
-	if m.delimiter == `\t` { // a tab is hard to type on a command line
-		return &importfile.Options{Delimiter: '\t'}, nil
-	}
-	r, size := utf8.DecodeRuneInString(m.delimiter)
-	if size != len(m.delimiter) {
+	opts := &importfile.Options{XLSX: xlsx.Read}
+	switch r, size := utf8.DecodeRuneInString(m.delimiter); {
+	case m.delimiter == "":
+	case m.delimiter == `\t`: // a tab is hard to type on a command line
+		opts.Delimiter = '\t'
+	case size != len(m.delimiter):
 		return nil, usagef("--delimiter %q: want one character", m.delimiter)
+	default:
+		opts.Delimiter = r
 	}
-	return &importfile.Options{Delimiter: r}, nil
+	return opts, nil
 }
 
 // mapping builds the column mapping of path. Without --mapping and --map,
