@@ -428,7 +428,7 @@ func (fm *fileMapper) mapper(row importfile.Row) (*importfile.Mapper, error) {
 			fields[col] = col
 		}
 	}
-	m, err := importfile.NewMapper(importfile.Mapping{Fields: fields})
+	m, err := importfile.NewMapper(importfile.Mapping{Fields: fields, Unmapped: importfile.UnmappedDrop})
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ var bom = []byte{0xEF, 0xBB, 0xBF}
 // relaxed quotes and ragged rows (as the server parses), the first
 // non-blank record as the header. Every record is bounded by
 // MaxRecordSize before it is buffered whole.
-func readCSV(r io.Reader, file string, delim rune, strict bool, lim Limits, hdr func([]string), yield func(Row, error) bool) {
+func readCSV(r io.Reader, file string, delim rune, strict bool, lim Limits, hdr func([]string) error, yield func(Row, error) bool) {
 	m := newMeter(r, lim.MaxFileBytes, false)
 	br := bufio.NewReaderSize(m, csvBufSize)
 	m.stop = int64(lim.MaxRecordSize) + csvBufSize // the header and the sample
@@ -82,7 +82,10 @@ func readCSV(r io.Reader, file string, delim rune, strict bool, lim Limits, hdr 
 		}
 		if cols == nil {
 			cols = header(rec)
-			hdr(cols)
+			if err := hdr(cols); err != nil {
+				yield(Row{}, err)
+				return
+			}
 			continue
 		}
 		if blank(rec) {

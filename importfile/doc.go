@@ -22,6 +22,14 @@
 //	}, nil)
 //	report, err := client.Products.ImportAll(ctx, "supplier-feed", products, nil)
 //
+// A Mapping cannot lose data without a word: a mapped column the file
+// lacks is a *MappingError naming it and the file's columns; a column it
+// does not name is refused too unless Mapping.Unmapped says to drop it or
+// keep it (as meta or as extra top-level keys); an object such as
+// "category" is refused in favour of its fields; Constants set a field of
+// every product ({"pricing.currency": "EUR"}); Fields lists every path a
+// mapping may name.
+//
 // What real exports hold is read as such: a UTF-8 byte order mark, ';', ','
 // or tab delimiters (detected), quoted cells holding delimiters and line
 // breaks, stray quotes and rows of uneven length, numbers written

@@ -145,7 +145,8 @@ func TestJSONAndNDJSON(t *testing.T) {
 		`{"id": "J1", "title": {"en": "Valve", "it": "Valvola"}, "price": 12.5, "eans": ["4006381333931"], "hidden": false, "brand": "acme"}`,
 		`{"id": "J2", "title": "Elbow", "price": "8,90", "eans": "4006381333948|4006381333955", "hidden": "yes", "brand": {"label": "Acme"}, "extra": 1}`,
 	}
-	m := Mapping{Fields: map[string]string{"id": "entity_code", "title": "name", "price": "pricing.retail", "eans": "ean", "hidden": "not_visible", "brand": "brand"}}
+	m := Mapping{Fields: map[string]string{"id": "entity_code", "title": "name", "price": "pricing.retail", "eans": "ean", "hidden": "not_visible", "brand": "brand"},
+		Unmapped: UnmappedDrop}
 	want := []catalog.Product{
 		{EntityCode: "J1", Name: catalog.Localized(map[string]string{"en": "Valve", "it": "Valvola"}), Pricing: &catalog.Pricing{Retail: catalog.Ptr(12.5)},
 			EAN: []string{"4006381333931"}, NotVisible: catalog.Ptr(false), Brand: &catalog.Brand{Plain: "acme"}},
@@ -221,7 +222,7 @@ func TestMapperRefusesBadMappings(t *testing.T) {
 	// Deep paths of every kind resolve.
 	mp, err := NewMapper(Mapping{Fields: map[string]string{
 		"a": "brand.label", "b": "marketing_features.it", "c": "packaging_options", "d": "brand.product_count", "e": "stock_status",
-	}, UnmappedToMeta: true})
+	}, Unmapped: UnmappedMeta})
 	if err != nil {
 		t.Fatal(err)
 	}

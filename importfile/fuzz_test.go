@@ -100,7 +100,7 @@ func FuzzMapping(f *testing.F) {
 	mp, err := NewMapper(Mapping{Fields: map[string]string{
 		"s": "sku", "n": "pricing.list", "i": "brand.level", "b": "not_visible", "d": "item_creation_date",
 		"l": "ean", "t": "name", "tl": "description.it", "j": "packaging_options", "br": "brand.label", "m": "attributes",
-	}, UnmappedToMeta: true})
+	}, Unmapped: UnmappedMeta})
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -77,12 +77,13 @@ func (r *Row) Map() map[string]string {
 // *catalog.FileFormatError), a bound is exceeded (*LimitError), the file is
 // malformed (*catalog.FileFormatError), or reading failed.
 func Rows(r io.Reader, name string, opts *Options) iter.Seq2[Row, error] {
-	return rows(r, name, opts, opts.limits(false), func([]string) {})
+	return rows(r, name, opts, opts.limits(false), func([]string) error { return nil })
 }
 
 // rows streams the rows of a file; hdr is called with the column names of
-// a CSV or XLSX header, before the first row.
-func rows(r io.Reader, name string, opts *Options, lim Limits, hdr func([]string)) iter.Seq2[Row, error] {
+// a CSV or XLSX header, before the first row; an error it returns is the
+// stream's last.
+func rows(r io.Reader, name string, opts *Options, lim Limits, hdr func([]string) error) iter.Seq2[Row, error] {
 	return func(yield func(Row, error) bool) {
 		t, err := catalog.FileTypeOf(name)
 		if err != nil {
@@ -116,7 +117,7 @@ func rows(r io.Reader, name string, opts *Options, lim Limits, hdr func([]string
 // readSheet reads the first sheet of a workbook with read: the file is held
 // whole (a zip archive needs random access) within MaxFileBytes, the first
 // non-blank row is the header, blank rows are skipped.
-func readSheet(r io.Reader, file string, read SheetReader, lim Limits, hdr func([]string), yield func(Row, error) bool) {
+func readSheet(r io.Reader, file string, read SheetReader, lim Limits, hdr func([]string) error, yield func(Row, error) bool) {
 	maxFile := lim.MaxFileBytes
 	if maxFile <= 0 {
 		maxFile = catalog.MaxFileBytes
@@ -143,7 +144,11 @@ func readSheet(r io.Reader, file string, read SheetReader, lim Limits, hdr func(
 		}
 		if cols == nil {
 			cols = header(rec)
-			hdr(cols)
+			if err := hdr(cols); err != nil {
+				yield(Row{}, err)
+				stopped = true
+				return false
+			}
 			return true
 		}
 		row, err := tableRow(file, line, cols, rec, lim.MaxCellSize)
