@@ -235,6 +235,8 @@ type meter struct {
 	fileMax int64 // > 0: the file size bound
 	err     error // sticky
 
+	newlines int // line breaks delivered
+
 	lines bool
 	pend  []byte // bytes delivered from base on, not yet counted
 	base  int64
@@ -272,6 +274,7 @@ func (m *meter) Read(p []byte) (int, error) {
 	if m.lines {
 		m.pend = append(m.pend, p[:n]...)
 	}
+	m.newlines += bytes.Count(p[:n], []byte{'\n'})
 	if err != nil && err != io.EOF {
 		m.err = err
 	}

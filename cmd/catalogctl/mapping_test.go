@@ -63,3 +63,13 @@ func TestFieldsCommand(t *testing.T) {
 		t.Error("fields lists the object category")
 	}
 }
+
+// A binary file named .csv is refused as not a CSV before anything is sent.
+func TestImportBinaryCSVRefused(t *testing.T) {
+	_, env := fake(t)
+	bin := writeFile(t, "export.csv", "PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00")
+	r := ctl(t, env, "import", bin, "--rate-limit", "off").want(t, exitUsage)
+	if !strings.Contains(r.stderr, "not a CSV") || !strings.Contains(r.stderr, "zip archive") {
+		t.Errorf("stderr:\n%s", r.stderr)
+	}
+}
