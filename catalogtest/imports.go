@@ -18,6 +18,7 @@ import (
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/importfile"
 	"github.com/pimkit/catalog/importfile/xlsx"
+	"github.com/pimkit/catalog/internal/gtin"
 )
 
 // Paths of the file endpoints.
@@ -449,9 +450,8 @@ func (s *Server) applyFileRowLocked(run *importRun, fm *fileMapper, up *fileUplo
 		return fileRowFailure(row.Line, "", raw, RowCodeValidation, err.Error())
 	}
 	for _, ean := range p.EAN {
-		if !validGTIN(ean) {
-			return fileRowFailure(row.Line, p.EntityCode, raw, RowCodeValidation,
-				fmt.Sprintf("invalid EAN %q: an EAN/GTIN has 8, 12, 13 or 14 digits and a valid check digit", ean))
+		if !gtin.Valid(ean) { // the rule of the JSON import too (applyRowLocked)
+			return fileRowFailure(row.Line, p.EntityCode, raw, RowCodeValidation, gtin.Reason(ean))
 		}
 	}
 	if match, ok := s.productByEANLocked(p.EAN); ok {
@@ -517,31 +517,6 @@ func fileRowFailure(line int, code string, raw any, errCode, msg string) rowResu
 	r := rowFailure(line, code, raw, msg)
 	r.err.Code = errCode
 	return r
-}
-
-// validGTIN reports whether s is an EAN-8, UPC-A (12), EAN-13 or GTIN-14
-// with a valid GS1 check digit.
-func validGTIN(s string) bool {
-	switch len(s) {
-	case 8, 12, 13, 14:
-	default:
-		return false
-	}
-	sum := 0
-	for i := len(s) - 1; i >= 0; i-- {
-		d := int(s[i] - '0')
-		if d < 0 || d > 9 {
-			return false
-		}
-		if i == len(s)-1 {
-			continue // the check digit
-		}
-		if (len(s)-1-i)%2 == 1 {
-			d *= 3
-		}
-		sum += d
-	}
-	return (10-sum%10)%10 == int(s[len(s)-1]-'0')
 }
 
 // isMultipart reports a multipart/form-data request.

@@ -30,6 +30,10 @@
 // every product ({"pricing.currency": "EUR"}); Fields lists every path a
 // mapping may name.
 //
+// importfile converts cells to the types of their fields; the rules of
+// the fields' values (such as an EAN's 8, 12, 13 or 14 digits) are
+// ImportAll's, the same rules the platform applies to a file upload.
+//
 // What real exports hold is read as such: a UTF-8 byte order mark, ';', ','
 // or tab delimiters (detected), quoted cells holding delimiters and line
 // breaks, stray quotes and rows of uneven length, numbers written
