@@ -30,6 +30,11 @@
 // every product ({"pricing.currency": "EUR"}); Fields lists every path a
 // mapping may name.
 //
+// Rows keep the line (and, in a workbook, the sheet) they come from: in
+// Row, in the *CellError of a row that fails (matched with errors.As
+// through the stream's error), and, for a Products stream, in Lines,
+// which maps a report's stream positions to the file's lines.
+//
 // importfile converts cells to the types of their fields; the rules of
 // the fields' values (such as an EAN's 8, 12, 13 or 14 digits) are
 // ImportAll's, the same rules the platform applies to a file upload.

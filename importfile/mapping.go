@@ -3,6 +3,7 @@ package importfile
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -554,8 +555,13 @@ func Products(r io.Reader, name string, m Mapping, opts *Options) iter.Seq2[cata
 			_, err := mp.Check(name, cols)
 			return err
 		}
+		var lines *Lines
+		if opts != nil {
+			lines = opts.Lines
+		}
 		var seen []string // JSON: the columns of the rows, in order of first appearance
 		for row, err := range rows(r, name, opts, lim, hdr) {
+			lines.add(row.Line, err)
 			if err != nil {
 				if !yield(catalog.Product{}, err) {
 					return
@@ -581,10 +587,65 @@ func Products(r io.Reader, name string, m Mapping, opts *Options) iter.Seq2[cata
 				}
 			}
 			if missing != nil {
+				lines.add(0, nil)
 				yield(catalog.Product{}, &MappingError{File: name, Missing: missing, Columns: seen})
 			}
 		}
 	}
+}
+
+// Lines maps the rows of a Products stream, numbered from 0 in the order
+// the stream yields them (as catalog.RowError.Row numbers them), to the
+// lines of the file they come from (Row.Line). Set Options.Lines to a new
+// Lines, then read a report's rows by their line:
+//
+//	lines := new(importfile.Lines)
+//	products := importfile.Products(f, "export.csv", m, &importfile.Options{Lines: lines})
+//	report, err := client.Products.ImportAll(ctx, source, products, nil)
+//	for _, e := range report.Failed {
+//		fmt.Printf("line %d: %s\n", lines.Line(e.Row), e.Reason)
+//	}
+//
+// It holds one int a row. A Lines records one stream at a time.
+type Lines struct {
+	lines []int
+}
+
+// add records the line of the next row yielded: the row's, or its error's.
+func (l *Lines) add(line int, err error) {
+	if l == nil {
+		return
+	}
+	if err != nil {
+		line = errorLine(err)
+	}
+	l.lines = append(l.lines, line)
+}
+
+// Line returns the file line of a stream's row (0-based, in the order
+// yielded), or 0 when the row was not a line of the file (an error of the
+// whole file) or was not yielded.
+func (l *Lines) Line(row int) int {
+	if l == nil || row < 0 || row >= len(l.lines) {
+		return 0
+	}
+	return l.lines[row]
+}
+
+// errorLine is the line an error of the readers names, or 0.
+func errorLine(err error) int {
+	var ce *CellError
+	var le *LimitError
+	var fe *catalog.FileFormatError
+	switch {
+	case errors.As(err, &ce):
+		return ce.Line
+	case errors.As(err, &le):
+		return le.Line
+	case errors.As(err, &fe):
+		return fe.Line
+	}
+	return 0
 }
 
 // Fields lists the paths a Mapping may name, sorted: every field of

@@ -139,3 +139,28 @@ func TestFields(t *testing.T) {
 		}
 	}
 }
+
+// A stream's rows keep their file lines: Lines maps stream positions to
+// lines, and a cell's *CellError is matched with errors.As and names its
+// line once.
+func TestLinesOfAStream(t *testing.T) {
+	lines := new(importfile.Lines)
+	file := "sku,price\nA1,1\n\nA2,x\n\"A3\nB\",3\n"
+	var errs []error
+	n := 0
+	for _, err := range importfile.Products(strings.NewReader(file), "feed.csv", importfile.Mapping{Fields: map[string]string{"sku": "sku", "price": "pricing.list"}},
+		&importfile.Options{Lines: lines}) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+		n++
+	}
+	if n != 3 || lines.Line(0) != 2 || lines.Line(1) != 4 || lines.Line(2) != 5 || lines.Line(3) != 0 {
+		t.Fatalf("%d rows, lines %d %d %d", n, lines.Line(0), lines.Line(1), lines.Line(2))
+	}
+	var ce *importfile.CellError
+	if len(errs) != 1 || !errors.As(errs[0], &ce) || ce.Line != 4 || ce.Column != "price" ||
+		errs[0].Error() != `importfile: feed.csv: line 4, column 2 "price" -> pricing.list: "x": not a number` {
+		t.Fatalf("errors %v", errs)
+	}
+}

@@ -21,6 +21,10 @@ type Options struct {
 	// github.com/pimkit/catalog/importfile/xlsx, to read them. Only a
 	// program that does so compiles a spreadsheet library.
 	XLSX SheetReader
+	// Lines, when set, records the file line of every row Products
+	// yields, so that a report numbering rows by stream position names
+	// lines: see Lines.
+	Lines *Lines
 }
 
 // A SheetReader reads the first sheet of a workbook held whole in data,

@@ -394,3 +394,18 @@ func checkStream(t *testing.T, data []byte, name string) {
 		}
 	}
 }
+
+// A workbook's rows and cell errors name their sheet and row.
+func TestXLSXRowsNameTheirSheet(t *testing.T) {
+	data := makeXLSX(t, map[string][][]any{"Products": {{"sku", "price"}, {"X1", "12x"}, {"X2", 3}}}, "Products")
+	rows, _ := collect(t, bytes.NewReader(data), "book.xlsx", nil)
+	if len(rows) != 2 || rows[0].Sheet != "Products" || rows[1].Line != 3 {
+		t.Fatalf("rows %+v", rows)
+	}
+	_, errs := products(t, bytes.NewReader(data), "book.xlsx", importfile.Mapping{Fields: map[string]string{"sku": "sku", "price": "pricing.list"}})
+	var ce *importfile.CellError
+	if len(errs) != 1 || !errors.As(errs[0], &ce) || ce.Sheet != "Products" || ce.Line != 2 ||
+		!strings.Contains(errs[0].Error(), `book.xlsx: sheet "Products", line 2, column 2 "price"`) {
+		t.Fatalf("errors %v", errs)
+	}
+}
