@@ -218,7 +218,9 @@ func TestUploadJSONAndNDJSON(t *testing.T) {
 }
 
 // Invalid EANs and GTINs fail their rows with validation_error and the
-// row's line; valid EAN-8, UPC-A, EAN-13 and GTIN-14 pass.
+// row's line; valid EAN-8, UPC-A, EAN-13 and GTIN-14 pass, and so does a
+// wrong check digit, which the platform does not check (see internal/gtin:
+// seed 004's own example carries one).
 func TestUploadInvalidEANs(t *testing.T) {
 	srv, c := newFake(t)
 	data := []byte("entity_code,ean\n" +
@@ -226,15 +228,16 @@ func TestUploadInvalidEANs(t *testing.T) {
 		"E-12,036000291452\n" + // UPC-A
 		"E-13,4006381333931\n" + // EAN-13
 		"E-14,10012345678902\n" + // GTIN-14
-		"BAD-1,4006381333932\n" + // wrong check digit
+		"CHK-1,4006381333932\n" + // wrong check digit: taken, as the platform does
+		"BAD-1,40063813339\n" + // wrong length
 		"BAD-2,12345\n" + // wrong length
 		"BAD-3,40063813339A1\n" + // not digits
-		"BAD-4,96385074|4006381333930\n") // one bad in a list
+		"BAD-4,96385074|4006381333-30\n") // one bad in a list
 	job := uploadAndWait(t, srv, c, catalogtest.DefaultSourceID, "eans.csv", data, nil)
-	if job.Status != catalog.JobCompletedWithErrors || job.SuccessfulRows != 4 || job.FailedRows != 4 {
+	if job.Status != catalog.JobCompletedWithErrors || job.SuccessfulRows != 5 || job.FailedRows != 4 {
 		t.Fatalf("job: %+v", job)
 	}
-	for _, code := range []string{"E-8", "E-12", "E-13", "E-14"} {
+	for _, code := range []string{"E-8", "E-12", "E-13", "E-14", "CHK-1"} {
 		stored(t, srv, code)
 	}
 	errs := rowErrors(t, c, job.ID, 0)
@@ -245,7 +248,7 @@ func TestUploadInvalidEANs(t *testing.T) {
 			t.Errorf("line %d: reason %q", e.Row, e.Reason)
 		}
 	}
-	want := []string{"6 validation_error BAD-1", "7 validation_error BAD-2", "8 validation_error BAD-3", "9 validation_error BAD-4"}
+	want := []string{"7 validation_error BAD-1", "8 validation_error BAD-2", "9 validation_error BAD-3", "10 validation_error BAD-4"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("row errors (-want +got):\n%s", diff)
 	}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/pimkit/catalog/internal/gtin"
 )
 
 // encode turns a product into checked bytes, the one step Import,
@@ -63,6 +65,11 @@ func validateProduct(p *Product, seen map[string]int) *RowError {
 	}
 	if first, dup := seen[p.key()]; dup {
 		return &RowError{Field: "entity_code", Reason: fmt.Sprintf("%q repeats row %d of the same request", p.key(), first)}
+	}
+	for i, ean := range p.EAN {
+		if !gtin.Valid(ean) { // the platform's rule, for JSON rows and file uploads alike: see internal/gtin
+			return &RowError{Field: at("ean", i), Reason: gtin.Reason(ean)}
+		}
 	}
 	if f, bad := firstBadNumber(p); bad {
 		return f.rowError()

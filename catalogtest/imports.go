@@ -17,6 +17,8 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/importfile"
+	"github.com/pimkit/catalog/importfile/xlsx"
+	"github.com/pimkit/catalog/internal/gtin"
 )
 
 // Paths of the file endpoints.
@@ -163,6 +165,9 @@ func fileTooLarge() *apiError {
 	return e
 }
 
+// fileOptions read uploads as the platform does, XLSX workbooks included.
+var fileOptions = &importfile.Options{XLSX: xlsx.Read}
+
 // checkFileName refuses a file whose extension the platform does not take,
 // and XLS, which the fake cannot read.
 func checkFileName(name string) *apiError {
@@ -208,7 +213,7 @@ func (s *Server) handleAnalyze(w http.ResponseWriter, r *http.Request) {
 		if e := checkFileName(name); e != nil {
 			return e
 		}
-		a, err := importfile.Analyze(content, name, -1, nil)
+		a, err := importfile.Analyze(content, name, -1, fileOptions)
 		if err != nil {
 			return fileReadError(name, err)
 		}
@@ -335,7 +340,7 @@ func (s *Server) runFileImport(js *jobState, run *importRun, up *fileUpload) (ca
 		readErr = err
 	} else {
 		defer f.Close()
-		for row, err := range importfile.Rows(f, up.name, nil) {
+		for row, err := range importfile.Rows(f, up.name, fileOptions) {
 			var cellErr *importfile.CellError
 			if err != nil && !errors.As(err, &cellErr) {
 				break // counted by countRows
@@ -374,7 +379,7 @@ func countRows(up *fileUpload) (int, error) {
 	}
 	defer f.Close()
 	n := 0
-	for _, err := range importfile.Rows(f, up.name, nil) {
+	for _, err := range importfile.Rows(f, up.name, fileOptions) {
 		var cellErr *importfile.CellError
 		if err != nil && !errors.As(err, &cellErr) {
 			return n, err
@@ -424,7 +429,7 @@ func (fm *fileMapper) mapper(row importfile.Row) (*importfile.Mapper, error) {
 			fields[col] = col
 		}
 	}
-	m, err := importfile.NewMapper(importfile.Mapping{Fields: fields})
+	m, err := importfile.NewMapper(importfile.Mapping{Fields: fields, Unmapped: importfile.UnmappedDrop})
 	if err != nil {
 		return nil, err
 	}
@@ -445,9 +450,8 @@ func (s *Server) applyFileRowLocked(run *importRun, fm *fileMapper, up *fileUplo
 		return fileRowFailure(row.Line, "", raw, RowCodeValidation, err.Error())
 	}
 	for _, ean := range p.EAN {
-		if !validGTIN(ean) {
-			return fileRowFailure(row.Line, p.EntityCode, raw, RowCodeValidation,
-				fmt.Sprintf("invalid EAN %q: an EAN/GTIN has 8, 12, 13 or 14 digits and a valid check digit", ean))
+		if !gtin.Valid(ean) { // the rule of the JSON import too (applyRowLocked)
+			return fileRowFailure(row.Line, p.EntityCode, raw, RowCodeValidation, gtin.Reason(ean))
 		}
 	}
 	if match, ok := s.productByEANLocked(p.EAN); ok {
@@ -513,31 +517,6 @@ func fileRowFailure(line int, code string, raw any, errCode, msg string) rowResu
 	r := rowFailure(line, code, raw, msg)
 	r.err.Code = errCode
 	return r
-}
-
-// validGTIN reports whether s is an EAN-8, UPC-A (12), EAN-13 or GTIN-14
-// with a valid GS1 check digit.
-func validGTIN(s string) bool {
-	switch len(s) {
-	case 8, 12, 13, 14:
-	default:
-		return false
-	}
-	sum := 0
-	for i := len(s) - 1; i >= 0; i-- {
-		d := int(s[i] - '0')
-		if d < 0 || d > 9 {
-			return false
-		}
-		if i == len(s)-1 {
-			continue // the check digit
-		}
-		if (len(s)-1-i)%2 == 1 {
-			d *= 3
-		}
-		sum += d
-	}
-	return (10-sum%10)%10 == int(s[len(s)-1]-'0')
 }
 
 // isMultipart reports a multipart/form-data request.

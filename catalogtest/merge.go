@@ -8,6 +8,7 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/internal/docpath"
+	"github.com/pimkit/catalog/internal/gtin"
 )
 
 // defaultScoreThreshold is the completeness score that publishes a product
@@ -43,6 +44,13 @@ func (s *Server) applyRowLocked(run *importRun, row int, raw any) rowResult {
 	code, ok := entityCode(data)
 	if !ok {
 		return rowFailure(row, "", raw, "entity_code or sku is required")
+	}
+	if eans, _ := data["ean"].([]any); eans != nil {
+		for _, v := range eans {
+			if ean, _ := v.(string); !gtin.Valid(ean) { // the client's rule too (validateProduct)
+				return rowFailure(row, code, raw, gtin.Reason(fmt.Sprint(v)))
+			}
+		}
 	}
 	data["entity_code"] = code
 	s.wrapMultilingual(data)

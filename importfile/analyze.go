@@ -115,10 +115,11 @@ type column struct {
 	date    bool
 }
 
-func (s *columnStats) addAll(names []string) {
+func (s *columnStats) addAll(names []string) error {
 	for _, n := range names {
 		s.add(n)
 	}
+	return nil
 }
 
 // add adds a column, reporting whether it is new.

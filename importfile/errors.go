@@ -14,7 +14,8 @@ import (
 // reads real files reliably.
 var ErrXLSUnsupported = errors.New("XLS (Excel 97-2003) is not supported: save the sheet as .xlsx or .csv")
 
-// UnsupportedError reports a file of a type the readers do not read. It
+// UnsupportedError reports a file of a type the readers do not read, or an
+// XLSX file when Options.XLSX is not set. It
 // matches ErrXLSUnsupported for .xls files and catalog.ErrValidation.
 type UnsupportedError struct {
 	File string           // the file name
@@ -23,8 +24,11 @@ type UnsupportedError struct {
 
 // Error names the file and says what to do.
 func (e *UnsupportedError) Error() string {
-	if e.Type == catalog.FileXLS {
+	switch e.Type {
+	case catalog.FileXLS:
 		return "importfile: " + e.File + ": " + ErrXLSUnsupported.Error()
+	case catalog.FileXLSX:
+		return "importfile: " + e.File + ": XLSX files are read when Options.XLSX is set (to xlsx.Read, of package importfile/xlsx)"
 	}
 	return fmt.Sprintf("importfile: %s: files of type %q are not read", e.File, e.Type)
 }
@@ -68,6 +72,7 @@ func (e *LimitError) Is(target error) bool { return target == catalog.ErrTooLarg
 type CellError struct {
 	File   string // the file name
 	Line   int    // 1-based line as an editor shows it (the header is line 1); for XLSX, the spreadsheet row
+	Sheet  string // XLSX: the sheet's name; "" otherwise
 	Column string // the column name; "" when the fault is the row's
 	Index  int    // 1-based column position; 0 when unknown (JSON) or the fault is the row's
 	Field  string // the product field the column maps to, such as "pricing.list"; "" when reading rows
@@ -79,7 +84,11 @@ type CellError struct {
 // Error reads: importfile: products.csv: line 3, column 2 "Prix" -> pricing.list: "12,5x": not a number.
 func (e *CellError) Error() string {
 	var b strings.Builder
-	b.WriteString("importfile: " + e.File + ": line " + strconv.Itoa(e.Line))
+	b.WriteString("importfile: " + e.File + ": ")
+	if e.Sheet != "" {
+		b.WriteString("sheet " + strconv.Quote(e.Sheet) + ", ")
+	}
+	b.WriteString("line " + strconv.Itoa(e.Line))
 	if e.Column != "" || e.Index > 0 {
 		b.WriteString(", column ")
 		if e.Index > 0 {

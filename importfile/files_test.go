@@ -1,7 +1,6 @@
 package importfile
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/pimkit/catalog"
-	"github.com/xuri/excelize/v2"
 )
 
 // collect reads a whole row stream.
@@ -140,65 +138,6 @@ func TestDetectDelimiter(t *testing.T) {
 	}
 }
 
-// makeXLSX writes a workbook with the given sheets, in order.
-func makeXLSX(t testing.TB, sheets map[string][][]any, order ...string) []byte {
-	t.Helper()
-	f := excelize.NewFile()
-	defer f.Close()
-	for i, name := range order {
-		if i == 0 {
-			if err := f.SetSheetName("Sheet1", name); err != nil {
-				t.Fatal(err)
-			}
-		} else if _, err := f.NewSheet(name); err != nil {
-			t.Fatal(err)
-		}
-		for r, row := range sheets[name] {
-			cell, _ := excelize.CoordinatesToCellName(1, r+1)
-			if err := f.SetSheetRow(name, cell, &row); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// Only the first sheet of a workbook is read; numbers come raw.
-func TestXLSXFirstSheetOnly(t *testing.T) {
-	data := makeXLSX(t, map[string][][]any{
-		"Products": {{"sku", "name", "price", "active"}, {"X1", "Valve", 12.5, true}, {}, {"X2", "Elbow", 1234, false}},
-		"Notes":    {{"sku", "note"}, {"X9", "must not be read"}},
-	}, "Products", "Notes")
-	ps, errs := products(t, bytes.NewReader(data), "book.xlsx", Mapping{Fields: map[string]string{
-		"sku": "sku", "name": "name", "price": "price", "active": "not_visible",
-	}})
-	if len(errs) > 0 {
-		t.Fatal(errs)
-	}
-	want := []catalog.Product{
-		{SKU: "X1", Name: catalog.PlainText("Valve"), Price: catalog.Ptr(12.5), NotVisible: catalog.Ptr(true)},
-		{SKU: "X2", Name: catalog.PlainText("Elbow"), Price: catalog.Ptr(1234.0), NotVisible: catalog.Ptr(false)},
-	}
-	if d := cmp.Diff(want, ps, productCmp); d != "" {
-		t.Fatalf("products (-want +got):\n%s", d)
-	}
-	rows, _ := collect(t, bytes.NewReader(data), "book.xlsx", nil)
-	if len(rows) != 2 || rows[0].Line != 2 || rows[1].Line != 4 {
-		t.Fatalf("rows %+v, want lines 2 and 4 (row 3 is empty)", rows)
-	}
-	a, err := Analyze(bytes.NewReader(data), "book.xlsx", int64(len(data)), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.TotalRows != 2 || len(a.Columns) != 4 || a.Columns[2].Type != "number" || a.Columns[3].Type != "number" { // booleans read "1" and "0"
-		t.Fatalf("analysis %+v", a)
-	}
-}
-
 // A JSON export and the same as NDJSON give the same products; typed JSON
 // values (numbers, booleans, arrays, language objects) are kept.
 func TestJSONAndNDJSON(t *testing.T) {
@@ -206,7 +145,8 @@ func TestJSONAndNDJSON(t *testing.T) {
 		`{"id": "J1", "title": {"en": "Valve", "it": "Valvola"}, "price": 12.5, "eans": ["4006381333931"], "hidden": false, "brand": "acme"}`,
 		`{"id": "J2", "title": "Elbow", "price": "8,90", "eans": "4006381333948|4006381333955", "hidden": "yes", "brand": {"label": "Acme"}, "extra": 1}`,
 	}
-	m := Mapping{Fields: map[string]string{"id": "entity_code", "title": "name", "price": "pricing.retail", "eans": "ean", "hidden": "not_visible", "brand": "brand"}}
+	m := Mapping{Fields: map[string]string{"id": "entity_code", "title": "name", "price": "pricing.retail", "eans": "ean", "hidden": "not_visible", "brand": "brand"},
+		Unmapped: UnmappedDrop}
 	want := []catalog.Product{
 		{EntityCode: "J1", Name: catalog.Localized(map[string]string{"en": "Valve", "it": "Valvola"}), Pricing: &catalog.Pricing{Retail: catalog.Ptr(12.5)},
 			EAN: []string{"4006381333931"}, NotVisible: catalog.Ptr(false), Brand: &catalog.Brand{Plain: "acme"}},
@@ -282,7 +222,7 @@ func TestMapperRefusesBadMappings(t *testing.T) {
 	// Deep paths of every kind resolve.
 	mp, err := NewMapper(Mapping{Fields: map[string]string{
 		"a": "brand.label", "b": "marketing_features.it", "c": "packaging_options", "d": "brand.product_count", "e": "stock_status",
-	}, UnmappedToMeta: true})
+	}, Unmapped: UnmappedMeta})
 	if err != nil {
 		t.Fatal(err)
 	}

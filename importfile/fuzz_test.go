@@ -90,17 +90,6 @@ func FuzzNDJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) { checkStream(t, data, "fuzz.ndjson") })
 }
 
-func FuzzXLSX(f *testing.F) {
-	f.Add(makeXLSX(f, map[string][][]any{
-		"P": {{"sku", "price"}, {"X1", 12.5}},
-		"Q": {{"other"}, {"x"}},
-	}, "P", "Q"))
-	f.Add(bombXLSX(f, 100, 1000))
-	f.Add(bombXLSX(f, 100, 258*100+1))
-	f.Add([]byte("PK\x05\x06" + strings.Repeat("\x00", 18)))
-	f.Fuzz(func(t *testing.T, data []byte) { checkStream(t, data, "fuzz.xlsx") })
-}
-
 // FuzzMapping maps fuzzed cells into every kind of field: a row may fail,
 // never panic, and a product that maps has its numbers finite.
 func FuzzMapping(f *testing.F) {
@@ -111,7 +100,7 @@ func FuzzMapping(f *testing.F) {
 	mp, err := NewMapper(Mapping{Fields: map[string]string{
 		"s": "sku", "n": "pricing.list", "i": "brand.level", "b": "not_visible", "d": "item_creation_date",
 		"l": "ean", "t": "name", "tl": "description.it", "j": "packaging_options", "br": "brand.label", "m": "attributes",
-	}, UnmappedToMeta: true})
+	}, Unmapped: UnmappedMeta})
 	if err != nil {
 		f.Fatal(err)
 	}

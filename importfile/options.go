@@ -16,7 +16,23 @@ type Options struct {
 	// Limits bound what one file may make the reader hold; zero fields take
 	// the defaults.
 	Limits Limits
+	// XLSX reads XLSX workbooks. Nil refuses them with an
+	// *UnsupportedError: set it to xlsx.Read, from package
+	// github.com/pimkit/catalog/importfile/xlsx, to read them. Only a
+	// program that does so compiles a spreadsheet library.
+	XLSX SheetReader
+	// Lines, when set, records the file line of every row Products
+	// yields, so that a report numbering rows by stream position names
+	// lines: see Lines.
+	Lines *Lines
 }
+
+// A SheetReader reads the first sheet of a workbook held whole in data,
+// within lim, calling yield with the sheet's name, each row's 1-based
+// number and its cells' text until yield returns false. It returns a
+// *catalog.FileFormatError for a file it cannot read and a *LimitError for
+// a bound exceeded. xlsx.Read is the one for XLSX files.
+type SheetReader func(data []byte, file string, lim Limits, yield func(sheet string, line int, cells []string) bool) error
 
 // Limits bound what a file, whatever it says, may make a reader read or
 // hold. Each bound exceeded is a *LimitError naming the file and the place.
@@ -41,9 +57,9 @@ type Limits struct {
 	MaxXLSXSize int64
 	// MaxXLSXPartSize bounds the expanded size of each part of an XLSX
 	// archive. Default: DefaultMaxXLSXPartSize. Besides, the parts that
-	// the XLSX reader holds in memory (all but large worksheets and large
-	// shared string tables, which it streams from temporary files) may
-	// expand to 64 MiB together.
+	// xlsx.Read holds in memory (all but large worksheets and large shared
+	// string tables, which it streams from temporary files) may expand to
+	// 64 MiB together.
 	MaxXLSXPartSize int64
 }
 
@@ -54,15 +70,6 @@ const (
 	DefaultMaxColumns      = 1024
 	DefaultMaxXLSXSize     = 512 << 20 // 512 MiB
 	DefaultMaxXLSXPartSize = 256 << 20 // 256 MiB
-)
-
-// xlsxSpillSize is the part size over which the XLSX reader streams a
-// worksheet or the shared string table from a temporary file rather than
-// hold it in memory; xlsxMemoryBudget bounds the parts it holds.
-const (
-	xlsxSpillSize    = 4 << 20
-	xlsxMemoryBudget = 64 << 20
-	xlsxMaxParts     = 10_000 // entries of the archive's directory
 )
 
 // limits returns the options' limits with defaults filled in. analyze

@@ -18,6 +18,8 @@ type Row struct {
 	// for CSV, JSON and NDJSON (the CSV header is line 1), the row number in
 	// a spreadsheet for XLSX.
 	Line int
+	// Sheet is the name of the sheet the row is on, for XLSX; "" otherwise.
+	Sheet string
 	// Cells are the row's cells in column order. For CSV and XLSX there is
 	// one per header column, missing cells being empty; for JSON and NDJSON,
 	// one per key of the row object.
@@ -75,12 +77,13 @@ func (r *Row) Map() map[string]string {
 // *catalog.FileFormatError), a bound is exceeded (*LimitError), the file is
 // malformed (*catalog.FileFormatError), or reading failed.
 func Rows(r io.Reader, name string, opts *Options) iter.Seq2[Row, error] {
-	return rows(r, name, opts, opts.limits(false), func([]string) {})
+	return rows(r, name, opts, opts.limits(false), func([]string) error { return nil })
 }
 
 // rows streams the rows of a file; hdr is called with the column names of
-// a CSV or XLSX header, before the first row.
-func rows(r io.Reader, name string, opts *Options, lim Limits, hdr func([]string)) iter.Seq2[Row, error] {
+// a CSV or XLSX header, before the first row; an error it returns is the
+// stream's last.
+func rows(r io.Reader, name string, opts *Options, lim Limits, hdr func([]string) error) iter.Seq2[Row, error] {
 	return func(yield func(Row, error) bool) {
 		t, err := catalog.FileTypeOf(name)
 		if err != nil {
@@ -96,7 +99,11 @@ func rows(r io.Reader, name string, opts *Options, lim Limits, hdr func([]string
 		case catalog.FileCSV:
 			readCSV(r, name, delim, strict, lim, hdr, yield)
 		case catalog.FileXLSX:
-			readXLSX(r, name, lim, hdr, yield)
+			if opts == nil || opts.XLSX == nil {
+				yield(Row{}, &UnsupportedError{File: name, Type: t})
+				return
+			}
+			readSheet(r, name, opts.XLSX, lim, hdr, yield)
 		case catalog.FileJSON:
 			readJSON(r, name, lim, yield)
 		case catalog.FileNDJSON:
@@ -104,6 +111,60 @@ func rows(r io.Reader, name string, opts *Options, lim Limits, hdr func([]string
 		default:
 			yield(Row{}, &UnsupportedError{File: name, Type: t})
 		}
+	}
+}
+
+// readSheet reads the first sheet of a workbook with read: the file is held
+// whole (a zip archive needs random access) within MaxFileBytes, the first
+// non-blank row is the header, blank rows are skipped.
+func readSheet(r io.Reader, file string, read SheetReader, lim Limits, hdr func([]string) error, yield func(Row, error) bool) {
+	maxFile := lim.MaxFileBytes
+	if maxFile <= 0 {
+		maxFile = catalog.MaxFileBytes
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxFile+1))
+	if err != nil {
+		yield(Row{}, readError(file, err))
+		return
+	}
+	if int64(len(data)) > maxFile {
+		yield(Row{}, &catalog.TooLargeError{Name: file, Size: -1, Limit: maxFile})
+		return
+	}
+	var cols []string
+	stopped := false
+	err = read(data, file, lim, func(sheet string, line int, rec []string) bool {
+		if len(rec) > lim.MaxColumns {
+			yield(Row{}, &LimitError{File: file, What: "columns (" + strconv.Itoa(len(rec)) + ")", Limit: int64(lim.MaxColumns), Line: line})
+			stopped = true
+			return false
+		}
+		if blank(rec) {
+			return true
+		}
+		if cols == nil {
+			cols = header(rec)
+			if err := hdr(cols); err != nil {
+				yield(Row{}, err)
+				stopped = true
+				return false
+			}
+			return true
+		}
+		row, err := tableRow(file, line, cols, rec, lim.MaxCellSize)
+		row.Sheet = sheet
+		if ce, ok := err.(*CellError); ok {
+			ce.Sheet = sheet
+		}
+		stopped = !yield(row, err)
+		return !stopped
+	})
+	switch {
+	case stopped:
+	case err != nil:
+		yield(Row{}, err)
+	case cols == nil:
+		yield(Row{}, formatError(file, "XLSX Format Error", "XLSX_EMPTY", 0, 0, "The first sheet has no header row.", "Put the column names on the first row of the first sheet."))
 	}
 }
 
@@ -174,6 +235,8 @@ type meter struct {
 	fileMax int64 // > 0: the file size bound
 	err     error // sticky
 
+	newlines int // line breaks delivered
+
 	lines bool
 	pend  []byte // bytes delivered from base on, not yet counted
 	base  int64
@@ -211,6 +274,7 @@ func (m *meter) Read(p []byte) (int, error) {
 	if m.lines {
 		m.pend = append(m.pend, p[:n]...)
 	}
+	m.newlines += bytes.Count(p[:n], []byte{'\n'})
 	if err != nil && err != io.EOF {
 		m.err = err
 	}

@@ -8,12 +8,14 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/importfile"
+	"github.com/pimkit/catalog/importfile/xlsx"
 )
 
 // maxListed bounds the rows listed in text output; --json lists them all.
@@ -24,6 +26,8 @@ type mappingFlags struct {
 	pairs          []string
 	listSeparator  string
 	unmappedToMeta bool
+	unmapped       string
+	constants      []string
 	delimiter      string
 }
 
@@ -32,50 +36,85 @@ func (m *mappingFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&m.file, "mapping", "", `a JSON file mapping columns to product fields: {"Column": "dotted.path"}`)
 	fl.StringArrayVar(&m.pairs, "map", nil, "a column's product field, Column=dotted.path (repeatable; wins over --mapping)")
 	fl.StringVar(&m.listSeparator, "list-separator", "", `separator of the cells of list fields ("|" unless set)`)
-	fl.BoolVar(&m.unmappedToMeta, "unmapped-to-meta", false, "keep the cells of unmapped columns as product meta entries")
+	fl.StringArrayVar(&m.constants, "constant", nil, "a product field set in every row, path=value, such as pricing.currency=EUR (repeatable)")
+	fl.StringVar(&m.unmapped, "unmapped", "error", "what becomes of the cells of columns the mapping does not name: error (refuse the file), drop, meta (product meta entries) or extra (top-level keys)")
+	fl.BoolVar(&m.unmappedToMeta, "unmapped-to-meta", false, "the same as --unmapped meta")
 	fl.StringVar(&m.delimiter, "delimiter", "", "CSV delimiter (detected among ; , and tab unless set)")
 }
 
 func (m *mappingFlags) options() (*importfile.Options, error) {
-	if m.delimiter == "" {
-		return nil, nil
-	}
-	if m.delimiter == `\t` { // a tab is hard to type on a command line
-		return &importfile.Options{Delimiter: '\t'}, nil
-	}
-	r, size := utf8.DecodeRuneInString(m.delimiter)
-	if size != len(m.delimiter) {
+	opts := &importfile.Options{XLSX: xlsx.Read}
+	switch r, size := utf8.DecodeRuneInString(m.delimiter); {
+	case m.delimiter == "":
+	case m.delimiter == `\t`: // a tab is hard to type on a command line
+		opts.Delimiter = '\t'
+	case size != len(m.delimiter):
 		return nil, usagef("--delimiter %q: want one character", m.delimiter)
+	default:
+		opts.Delimiter = r
 	}
-	return &importfile.Options{Delimiter: r}, nil
+	return opts, nil
 }
 
-// mapping builds the column mapping of path. Without --mapping and --map,
-// each column maps to the product field of its own name (a file whose
-// header is entity_code, name, pricing.list needs no mapping).
-func (m *mappingFlags) mapping(path string, opts *importfile.Options) (importfile.Mapping, error) {
+// mapping builds the column mapping of path, and checks it against the
+// header of a CSV or XLSX file: a mapped column the file lacks, or an
+// unmapped one under --unmapped error, is a usage error. It returns the
+// columns the mapping does not name. Without --mapping and --map, each
+// column maps to the product field of its own name (a file whose header
+// is entity_code, name, pricing.list needs no mapping).
+func (m *mappingFlags) mapping(path string, opts *importfile.Options) (importfile.Mapping, []string, error) {
 	fields, err := m.fields()
 	if err != nil {
-		return importfile.Mapping{}, err
+		return importfile.Mapping{}, nil, err
 	}
-	if len(fields) == 0 {
-		a, err := analyzeFile(path, opts)
-		if err != nil {
-			return importfile.Mapping{}, err
+	mp := importfile.Mapping{Fields: fields, ListSeparator: m.listSeparator, Constants: map[string]string{}}
+	for _, c := range m.constants {
+		k, v, ok := strings.Cut(c, "=")
+		if !ok || k == "" {
+			return importfile.Mapping{}, nil, usagef("--constant %q: want path=value, such as pricing.currency=EUR", c)
 		}
+		mp.Constants[k] = v
+	}
+	if err := mp.Unmapped.UnmarshalText([]byte(m.unmapped)); err != nil {
+		return importfile.Mapping{}, nil, usagef("--unmapped %q: want error, drop, meta or extra", m.unmapped)
+	}
+	if m.unmappedToMeta {
+		mp.Unmapped = importfile.UnmappedMeta
+	}
+	head := *opts
+	if head.Limits.MaxFileBytes == 0 {
+		head.Limits.MaxFileBytes = -1 // the header only: the upload limit does not bound an import
+	}
+	a, err := analyzeFile(path, &head)
+	if err != nil {
+		return importfile.Mapping{}, nil, err
+	}
+	own := len(fields) == 0
+	if own {
 		for _, c := range a.Columns {
 			fields[c.Name] = c.Name
 		}
 	}
-	mp := importfile.Mapping{Fields: fields, ListSeparator: m.listSeparator, UnmappedToMeta: m.unmappedToMeta}
-	if _, err := importfile.NewMapper(mp); err != nil {
+	mapper, err := importfile.NewMapper(mp)
+	if err != nil {
 		hint := ""
-		if m.file == "" && len(m.pairs) == 0 {
-			hint = " (without --mapping or --map each column maps to the field of its own name)"
+		if own {
+			hint = " (without --mapping or --map each column maps to the field of its own name; catalogctl fields lists them)"
 		}
-		return importfile.Mapping{}, usagef("mapping of %s: %v%s", filepath.Base(path), err, hint)
+		return importfile.Mapping{}, nil, usagef("mapping of %s: %v%s", filepath.Base(path), err, hint)
 	}
-	return mp, nil
+	if a.FileType != catalog.FileCSV && a.FileType != catalog.FileXLSX { // JSON rows have their own keys: Products checks them
+		return mp, nil, nil
+	}
+	columns := make([]string, len(a.Columns))
+	for i, c := range a.Columns {
+		columns[i] = c.Name
+	}
+	unmapped, err := mapper.Check(filepath.Base(path), columns)
+	if err != nil {
+		return importfile.Mapping{}, nil, &usageError{msg: err.Error(), err: err}
+	}
+	return mp, unmapped, nil
 }
 
 // fields reads the column mapping of --mapping and --map; empty when
@@ -147,9 +186,12 @@ func (a *app) openProducts(path, source string, m *mappingFlags, what string) (*
 	if err != nil {
 		return nil, err
 	}
-	mp, err := m.mapping(path, opts)
+	mp, unmapped, err := m.mapping(path, opts)
 	if err != nil {
 		return nil, err
+	}
+	if len(unmapped) > 0 {
+		fmt.Fprintf(a.stderr, "columns not mapped (%s): %q\n", mp.Unmapped, unmapped)
 	}
 	client, err := a.client()
 	if err != nil {

@@ -287,7 +287,7 @@ Secrets are never printed: not in output, --json, errors or help.
 	pf.IntVar(&a.retries, "retries", 4, "retries of a failed attempt, with backoff from 500ms to 30s; 0 turns retrying off")
 
 	root.AddCommand(a.fakeServerCommand(), a.importCommand(), a.analyzeCommand(), a.uploadCommand(),
-		a.syncCommand(), a.jobsCommand(), a.queueCommand(), a.sourcesCommand())
+		a.syncCommand(), a.jobsCommand(), a.queueCommand(), a.sourcesCommand(), a.fieldsCommand())
 	return root
 }
 

@@ -389,9 +389,8 @@ func TestAnalyzeRemoteAgreesWithLocal(t *testing.T) {
 	ctl(t, env, "analyze", csv, "--remote", "--delimiter", ";").want(t, exitUsage)
 }
 
-// eanCSV has a valid EAN on line 2 and one with a wrong check digit on
-// line 3.
-const eanCSV = "EAN;Titre;Prix\n8001234567897;Valve;12,50\n8001234567891;Pump;99\n"
+// eanCSV has a valid EAN on line 2 and one that is not digits on line 3.
+const eanCSV = "EAN;Titre;Prix\n8001234567897;Valve;12,50\n800123456789X;Pump;99\n"
 
 var eanMap = []string{"--map", "EAN=ean", "--map", "Titre=name", "--map", "Prix=pricing.list"}
 
@@ -406,7 +405,7 @@ func TestUploadWaitPrintsTheSummaryAndRowErrors(t *testing.T) {
 		"Uploaded " + csv + " (", ") into source erp",
 		"(import, source erp): completed_with_errors",
 		"rows 2: 2 processed, 1 succeeded (1 created, 0 updated), 1 failed",
-		"Row errors:\n  line 3: invalid EAN \"8001234567891\"",
+		"Row errors:\n  line 3: invalid EAN \"800123456789X\"",
 		"(validation_error)",
 	} {
 		if !strings.Contains(r.stdout, want) {
@@ -464,7 +463,7 @@ func TestUploadThenJobsErrorsPages(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("EAN;Titre\n")
 	for i := range 5 {
-		fmt.Fprintf(&b, "800123456789%d;Bad %d\n", i, i) // 7 is the valid check digit
+		fmt.Fprintf(&b, "800123456789%c;Bad %d\n", 'A'+i, i) // not digits
 	}
 	csv := writeFile(t, "bad-eans.csv", b.String())
 	r := ctl(t, env, append([]string{"upload", csv, "--json", "--rate-limit", "off"}, eanMap[:4]...)...).want(t, exitOK)
@@ -485,7 +484,7 @@ func TestUploadThenJobsErrorsPages(t *testing.T) {
 		t.Fatalf("jobs errors:\n%s", r.stdout)
 	}
 	for i, l := range lines[1:] {
-		if want := fmt.Sprintf("  line %d: invalid EAN \"800123456789%d\"", i+2, i); !strings.HasPrefix(l, want) || !strings.HasSuffix(l, "(validation_error)") {
+		if want := fmt.Sprintf("  line %d: invalid EAN \"800123456789%c\"", i+2, 'A'+i); !strings.HasPrefix(l, want) || !strings.HasSuffix(l, "(validation_error)") {
 			t.Errorf("line %d = %q, want %q...(validation_error)", i+1, l, want)
 		}
 	}

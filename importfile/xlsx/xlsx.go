@@ -1,4 +1,13 @@
-package importfile
+// Package xlsx reads XLSX workbooks (Excel 2007 and later) for package
+// importfile, which reads CSV, JSON and NDJSON files without it so that a
+// program that reads only those compiles no spreadsheet library. A program
+// opts in by setting the reader in its options:
+//
+//	opts := &importfile.Options{XLSX: xlsx.Read}
+//	products := importfile.Products(f, "export.xlsx", mapping, opts)
+//
+// Only the first sheet of a workbook is read, within importfile.Limits.
+package xlsx
 
 import (
 	"archive/zip"
@@ -10,7 +19,17 @@ import (
 	"strings"
 
 	"github.com/pimkit/catalog"
+	"github.com/pimkit/catalog/importfile"
 	"github.com/xuri/excelize/v2"
+)
+
+// xlsxSpillSize is the part size over which excelize streams a worksheet
+// or the shared string table from a temporary file rather than hold it in
+// memory; xlsxMemoryBudget bounds the parts it holds.
+const (
+	xlsxSpillSize    = 4 << 20
+	xlsxMemoryBudget = 64 << 20
+	xlsxMaxParts     = 10_000 // entries of the archive's directory
 )
 
 // xlsxMaxSharedStrings bounds the strings of the shared string table: the
@@ -18,90 +37,64 @@ import (
 // the table from a temporary file.
 const xlsxMaxSharedStrings = 2_000_000
 
-// readXLSX reads the first sheet of an XLSX file with excelize's row
-// iterator. The archive is checked first: its directory size, the declared
-// expanded size of each part and of all, then the actual expanded size of
-// each part (declared sizes can lie), the longest text or tag of its XML
-// parts and the count of shared strings. Only then does excelize open it.
+// Read reads the first sheet of an XLSX workbook, held whole in data, with
+// excelize's row iterator, and calls yield with the sheet's name, each
+// row's 1-based number and its cells' text until yield returns false. Set
+// importfile.Options.XLSX to Read to have importfile read XLSX files.
+//
+// The archive is checked first, within lim: its directory size, the
+// declared expanded size of each part and of all, then the actual expanded
+// size of each part (declared sizes can lie), the longest text or tag of
+// its XML parts and the count of shared strings. Only then does excelize
+// open it. A bound exceeded is an *importfile.LimitError, a file that is
+// not a workbook a *catalog.FileFormatError.
 //
 // Cells are read raw: numbers as stored ("12.5", whatever their display
 // format), dates as serial day numbers, booleans as "1" and "0".
-func readXLSX(r io.Reader, file string, lim Limits, hdr func([]string), yield func(Row, error) bool) {
-	maxFile := lim.MaxFileBytes
-	if maxFile <= 0 {
-		maxFile = catalog.MaxFileBytes
-	}
-	data, err := io.ReadAll(io.LimitReader(r, maxFile+1))
-	if err != nil {
-		yield(Row{}, readError(file, err))
-		return
-	}
-	if int64(len(data)) > maxFile {
-		yield(Row{}, &catalog.TooLargeError{Name: file, Size: -1, Limit: maxFile})
-		return
-	}
+func Read(data []byte, file string, lim importfile.Limits, yield func(sheet string, line int, cells []string) bool) error {
 	if err := checkArchive(file, data, lim); err != nil {
-		yield(Row{}, err)
-		return
+		return err
 	}
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
 		RawCellValue:      true,
 		UnzipSizeLimit:    lim.MaxXLSXSize,
 		UnzipXMLSizeLimit: min(xlsxSpillSize, lim.MaxXLSXSize),
 	})
-	data = nil
 	if err != nil {
-		yield(Row{}, xlsxInvalid(file, "", 0, err))
-		return
+		return xlsxInvalid(file, "", 0, err)
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		yield(Row{}, formatError(file, "XLSX Format Error", "XLSX_NO_SHEET", 0, 0, "The workbook has no sheet.", "Save the data on the first sheet."))
-		return
+		return formatError(file, "XLSX_NO_SHEET", 0, "The workbook has no sheet.", "Save the data on the first sheet.")
 	}
 	rows, err := f.Rows(sheets[0])
 	if err != nil {
-		yield(Row{}, xlsxInvalid(file, "", 0, err))
-		return
+		return xlsxInvalid(file, "", 0, err)
 	}
 	defer rows.Close()
-	var cols []string
 	for n := 1; rows.Next(); n++ {
 		if n > excelize.TotalRows { // a row numbered past Excel's last would be walked to, one by one
-			yield(Row{}, formatError(file, "XLSX Format Error", "XLSX_INVALID", n, 0,
-				"The first sheet has a row past Excel's last row ("+strconv.Itoa(excelize.TotalRows)+").", "Save the sheet again with Excel."))
-			return
+			return formatError(file, "XLSX_INVALID", n,
+				"The first sheet has a row past Excel's last row ("+strconv.Itoa(excelize.TotalRows)+").", "Save the sheet again with Excel.")
 		}
 		rec, err := rows.Columns()
 		if err != nil {
-			yield(Row{}, xlsxInvalid(file, "", n, err))
-			return
+			return xlsxInvalid(file, "", n, err)
 		}
-		if len(rec) > lim.MaxColumns {
-			yield(Row{}, &LimitError{File: file, What: "columns (" + strconv.Itoa(len(rec)) + ")", Limit: int64(lim.MaxColumns), Line: n})
-			return
-		}
-		if blank(rec) {
-			continue
-		}
-		if cols == nil {
-			cols = header(rec)
-			hdr(cols)
-			continue
-		}
-		row, err := tableRow(file, n, cols, rec, lim.MaxCellSize)
-		if !yield(row, err) {
-			return
+		if !yield(sheets[0], n, rec) {
+			return nil
 		}
 	}
 	if err := rows.Error(); err != nil {
-		yield(Row{}, xlsxInvalid(file, "", 0, err))
-		return
+		return xlsxInvalid(file, "", 0, err)
 	}
-	if cols == nil {
-		yield(Row{}, formatError(file, "XLSX Format Error", "XLSX_EMPTY", 0, 0, "The first sheet has no header row.", "Put the column names on the first row of the first sheet."))
-	}
+	return nil
+}
+
+// formatError builds the *catalog.FileFormatError of a workbook.
+func formatError(file, code string, line int, details, hint string) *catalog.FileFormatError {
+	return &catalog.FileFormatError{File: file, Title: "XLSX Format Error", Code: code, Line: line, Details: details, Hint: hint}
 }
 
 func xlsxInvalid(file, part string, line int, err error) error {
@@ -109,36 +102,36 @@ func xlsxInvalid(file, part string, line int, err error) error {
 	if part != "" {
 		where = " (part " + strconv.Quote(part) + ")"
 	}
-	return formatError(file, "XLSX Format Error", "XLSX_INVALID", line, 0,
+	return formatError(file, "XLSX_INVALID", line,
 		"Your file cannot be read as an XLSX workbook"+where+": "+err.Error()+".",
 		"Save the sheet again as .xlsx (Excel 2007 or later), or as .csv.")
 }
 
 // checkArchive applies the XLSX bounds to a zip archive, before excelize
 // reads it.
-func checkArchive(file string, data []byte, lim Limits) error {
+func checkArchive(file string, data []byte, lim importfile.Limits) error {
 	if n, ok := zipEntries(data); ok && n > xlsxMaxParts {
-		return &LimitError{File: file, What: "archive entries (" + strconv.FormatUint(n, 10) + ")", Limit: xlsxMaxParts}
+		return &importfile.LimitError{File: file, What: "archive entries (" + strconv.FormatUint(n, 10) + ")", Limit: xlsxMaxParts}
 	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		return xlsxInvalid(file, "", 0, err)
 	}
 	if len(zr.File) > xlsxMaxParts {
-		return &LimitError{File: file, What: "archive entries", Limit: xlsxMaxParts}
+		return &importfile.LimitError{File: file, What: "archive entries", Limit: xlsxMaxParts}
 	}
 	var total, inMemory uint64
 	for _, zf := range zr.File {
 		size := zf.UncompressedSize64
 		if size > uint64(lim.MaxXLSXPartSize) {
-			return &LimitError{File: file, Part: zf.Name, What: "declared expanded size (" + strconv.FormatUint(size, 10) + " bytes)", Limit: lim.MaxXLSXPartSize}
+			return &importfile.LimitError{File: file, Part: zf.Name, What: "declared expanded size (" + strconv.FormatUint(size, 10) + " bytes)", Limit: lim.MaxXLSXPartSize}
 		}
 		if total += size; total > uint64(lim.MaxXLSXSize) {
-			return &LimitError{File: file, Part: zf.Name, What: "declared expanded size of the archive", Limit: lim.MaxXLSXSize}
+			return &importfile.LimitError{File: file, Part: zf.Name, What: "declared expanded size of the archive", Limit: lim.MaxXLSXSize}
 		}
 		if !spilled(zf.Name, size) {
 			if inMemory += size; inMemory > xlsxMemoryBudget {
-				return &LimitError{File: file, Part: zf.Name, What: "declared expanded size of the parts held in memory", Limit: xlsxMemoryBudget}
+				return &importfile.LimitError{File: file, Part: zf.Name, What: "declared expanded size of the parts held in memory", Limit: xlsxMemoryBudget}
 			}
 		}
 	}
@@ -162,7 +155,7 @@ func spilled(name string, size uint64) bool {
 // declared size (archive/zip stops there, and reports it), its XML must
 // hold no text or tag longer than MaxRecordSize, and the shared string
 // table no more than xlsxMaxSharedStrings strings.
-func checkPart(file string, zf *zip.File, lim Limits) error {
+func checkPart(file string, zf *zip.File, lim importfile.Limits) error {
 	if strings.HasSuffix(zf.Name, "/") {
 		return nil
 	}
@@ -179,10 +172,10 @@ func checkPart(file string, zf *zip.File, lim Limits) error {
 		if s.xml {
 			s.scan(buf[:k])
 			if s.maxRun > lim.MaxRecordSize {
-				return &LimitError{File: file, Part: zf.Name, What: "XML text or tag length", Limit: int64(lim.MaxRecordSize)}
+				return &importfile.LimitError{File: file, Part: zf.Name, What: "XML text or tag length", Limit: int64(lim.MaxRecordSize)}
 			}
 			if s.strings > xlsxMaxSharedStrings {
-				return &LimitError{File: file, Part: zf.Name, What: "shared strings", Limit: xlsxMaxSharedStrings}
+				return &importfile.LimitError{File: file, Part: zf.Name, What: "shared strings", Limit: xlsxMaxSharedStrings}
 			}
 		}
 		if err == io.EOF {
@@ -190,7 +183,7 @@ func checkPart(file string, zf *zip.File, lim Limits) error {
 		}
 		if err != nil {
 			if errors.Is(err, zip.ErrFormat) { // archive/zip's word for expanding past the declared size
-				return &LimitError{File: file, Part: zf.Name, What: "expanded size past the declared " + strconv.FormatUint(zf.UncompressedSize64, 10) + " bytes", Limit: int64(zf.UncompressedSize64)}
+				return &importfile.LimitError{File: file, Part: zf.Name, What: "expanded size past the declared " + strconv.FormatUint(zf.UncompressedSize64, 10) + " bytes", Limit: int64(zf.UncompressedSize64)}
 			}
 			return xlsxInvalid(file, zf.Name, 0, err)
 		}
