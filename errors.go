@@ -145,9 +145,11 @@ type RowError struct {
 	RawData  json.RawMessage `json:"raw_data,omitempty"` // the row as the server received it
 	Rejected bool            `json:"-"`                  // true: refused by the client, never sent
 	// Cause is the error of the request the row was in, when that request
-	// failed as a whole (or its outcome is unknown); nil for a row the
+	// failed as a whole (or its outcome is unknown), or the error a stream
+	// yielded for the row (an importfile *CellError, say); nil for a row the
 	// server or the client rejected on its own. Unwrap returns it, so
-	// errors.Is(rowErr, ErrServer) sorts rows by what befell them.
+	// errors.Is(rowErr, ErrServer) sorts rows by what befell them, and
+	// errors.As finds a cell's error.
 	Cause error `json:"-"`
 	// Code is the server's machine-readable code for the failure, such as
 	// "validation_error", when it gives one (JobsService.Errors).

@@ -274,7 +274,7 @@ func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch
 		var raw []byte
 		var rowErr *RowError
 		if err != nil {
-			rowErr = &RowError{Reason: "the stream yielded an error: " + err.Error()}
+			rowErr = &RowError{Reason: "the stream yielded an error", Cause: err}
 		} else {
 			raw, rowErr = enc.encode(cur, nil)
 		}

@@ -342,7 +342,7 @@ func TestImportAllConcurrencyAndStreamErrors(t *testing.T) {
 	if most.Load() > 3 || most.Load() < 2 {
 		t.Errorf("%d requests were in flight at once, want 2 to 3", most.Load())
 	}
-	if len(rep.Failed) != 4 || !strings.Contains(rep.Failed[0].Reason, "row unreadable") || rep.Succeeded != 196 {
+	if len(rep.Failed) != 4 || !strings.Contains(rep.Failed[0].Error(), "row unreadable") || rep.Succeeded != 196 {
 		t.Fatalf("report %+v", rep)
 	}
 }

@@ -473,7 +473,7 @@ func (r *syncRun) products(ctx context.Context) {
 		}
 		if err != nil {
 			r.feedBroken = true
-			r.refuseProduct(RowError{Row: row, Reason: "the feed yielded an error: " + err.Error()})
+			r.refuseProduct(RowError{Row: row, Reason: "the feed yielded an error", Cause: err})
 			continue
 		}
 		key := p.key()

@@ -366,12 +366,16 @@ func rowErrorsOut(errs []catalog.RowError, s *rowLines) []rowErrorOut {
 	return out
 }
 
-// rowReason is why a row failed: its reason, else its cause's message.
+// rowReason is why a row failed: its reason, then its cause's message
+// (RowError.Error without the row's name).
 func rowReason(e catalog.RowError) string {
-	if e.Reason == "" && e.Cause != nil {
+	switch {
+	case e.Cause == nil:
+		return e.Reason
+	case e.Reason == "":
 		return e.Cause.Error()
 	}
-	return e.Reason
+	return e.Reason + ": " + e.Cause.Error()
 }
 
 func nonNilInts(s []int) []int {
