@@ -600,3 +600,15 @@ func TestUploadLostAnswerIsUnknown(t *testing.T) {
 		t.Errorf("jobs: %+v", jobs)
 	}
 }
+
+// A file within 50 MB that one of the readers' own limits refuses (here a
+// CSV line over the record limit) is refused for that limit, by name, not
+// as a file over 50 MB.
+func TestAnalyzeNamesTheLimitHit(t *testing.T) {
+	c := fakeClient(t, fakeServer(t))
+	csv := "entity_code,name\nA," + strings.Repeat("x", 2<<20) + "\n"
+	_, err := c.Imports.Analyze(context.Background(), "long.csv", strings.NewReader(csv))
+	if !errors.Is(err, catalog.ErrValidation) || !strings.Contains(err.Error(), "over the limit of") || strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("error %v, want a refusal naming the record limit", err)
+	}
+}

@@ -189,7 +189,14 @@ func checkFileName(name string) *apiError {
 // with the platform's CSV error body, a file over the limit, any other fault.
 func fileReadError(name string, err error) *apiError {
 	var fe *catalog.FileFormatError
+	var le *importfile.LimitError
 	switch {
+	case errors.As(err, &le):
+		// The limit the readers hit (a record, a cell, an XLSX part's
+		// expansion), not the 50 MB of the file: name it.
+		e := newAPIError(http.StatusBadRequest, codeValidation, "%v", le)
+		e.body.TechnicalDetails = map[string]any{"code": "LIMIT_EXCEEDED", "what": le.What, "limit": le.Limit, "line": le.Line}
+		return e
 	case errors.As(err, &fe):
 		e := newAPIError(http.StatusBadRequest, codeValidation, "%s", fe.Title)
 		e.body.Details, e.body.Hint = fe.Details, fe.Hint
