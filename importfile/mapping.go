@@ -340,18 +340,22 @@ func kindOf(t reflect.Type) kind {
 	return kJSON
 }
 
+// jsonName is the name encoding/json gives field f; "" when it skips it.
+func jsonName(f reflect.StructField) string {
+	tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+	switch {
+	case !f.IsExported() || tag == "-":
+		return ""
+	case tag == "":
+		return f.Name
+	}
+	return tag
+}
+
 // jsonField finds a struct field by its JSON name.
 func jsonField(t reflect.Type, name string) (reflect.Type, bool) {
 	for i := range t.NumField() {
-		f := t.Field(i)
-		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if !f.IsExported() || tag == "-" {
-			continue
-		}
-		if tag == "" {
-			tag = f.Name
-		}
-		if tag == name {
+		if f := t.Field(i); jsonName(f) == name && name != "" {
 			return f.Type, true
 		}
 	}
@@ -672,15 +676,9 @@ func fieldsOf(prefix string, t reflect.Type) []string {
 			out = append(out, prefix, prefix+".<key>")
 		case isObject(t) && depth < 4:
 			for i := range t.NumField() {
-				f := t.Field(i)
-				tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-				if !f.IsExported() || tag == "-" {
-					continue
+				if f := t.Field(i); jsonName(f) != "" {
+					walk(strings.TrimPrefix(prefix+"."+jsonName(f), "."), f.Type, depth+1)
 				}
-				if tag == "" {
-					tag = f.Name
-				}
-				walk(strings.TrimPrefix(prefix+"."+tag, "."), f.Type, depth+1)
 			}
 		case isObject(t):
 		default:
