@@ -206,7 +206,7 @@ func (a *app) openProducts(path, source string, m *mappingFlags, what string) (*
 		total = countRows(path, opts)
 	}
 	lines := &rowLines{}
-	return &productFile{source: src, client: client, products: fileProducts(f, filepath.Base(path), mp, opts, lines),
+	return &productFile{source: src, client: client, products: fileProducts(f, filepath.Base(path), mp, *opts, lines),
 		lines: lines, total: total, progress: a.newProgress(total, what), f: f}, nil
 }
 
@@ -272,7 +272,7 @@ rows by cause, one line each, naming their lines in FILE.`,
 			}
 			defer pf.Close()
 			bulk := &catalog.BulkOptions{Queued: queued, Concurrency: concurrency, StopOnError: stopOnError,
-				ResendUnknown: resendUnknown, Progress: pf.progress.update,
+				ResendUnknown: resendUnknown, Progress: pf.progress.update, Lines: pf.lines.line,
 				RequestOptions: catalog.RequestOptions{MergeMode: mode, BatchID: batchID}}
 			if pf.total > 0 {
 				bulk.TotalItems = int(pf.total)

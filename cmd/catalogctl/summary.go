@@ -6,7 +6,6 @@ package main
 // the library.
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"html"
@@ -24,11 +23,11 @@ import (
 )
 
 // rowLines says where the rows of a stream came from: the file line of
-// each row read from a file, and the file's own error for a row it could
-// not read or map. A nil *rowLines names rows by their stream position.
+// each row read from a file (importfile.Lines, which ImportAll also reads
+// through BulkOptions.Lines) and the column of each mapped field. A nil
+// *rowLines names rows by their stream position.
 type rowLines struct {
-	lines   []int             // lines[row]: the row's 1-based line; 0 when not known
-	errs    map[int]error     // the file's error of a row, by row
+	lineOf  func(row int) int // importfile.Lines.Line; nil: no lines
 	columns map[string]string // a product field's column, from the mapping
 	// rowsAreLines says that rows are already file lines, as in the row
 	// errors of a file upload's job.
@@ -42,52 +41,22 @@ func (s *rowLines) line(row int) int {
 		return 0
 	case s.rowsAreLines:
 		return row
-	case row >= len(s.lines):
+	case s.lineOf == nil:
 		return 0
 	}
-	return s.lines[row]
+	return s.lineOf(row)
 }
 
-// fileProducts streams the products of a file as importfile.Products does,
-// noting in s the line of each row and the error of each row the file
-// could not give: the one place where catalogctl learns a row's line.
-func fileProducts(r io.Reader, name string, m importfile.Mapping, opts *importfile.Options, s *rowLines) iter.Seq2[catalog.Product, error] {
+// fileProducts streams the products of a file with importfile.Products,
+// noting in s the line of each row and the column of each field.
+func fileProducts(r io.Reader, name string, m importfile.Mapping, opts importfile.Options, s *rowLines) iter.Seq2[catalog.Product, error] {
 	s.columns = map[string]string{}
 	for col, field := range m.Fields {
 		s.columns[field] = col
 	}
-	return func(yield func(catalog.Product, error) bool) {
-		s.lines, s.errs = s.lines[:0], map[int]error{}
-		mp, err := importfile.NewMapper(m)
-		if err != nil {
-			yield(catalog.Product{}, err)
-			return
-		}
-		for row, err := range importfile.Rows(r, name, opts) {
-			var p catalog.Product
-			if err == nil {
-				p, err = mp.Product(name, row)
-			}
-			line := row.Line
-			var (
-				ce *importfile.CellError
-				le *importfile.LimitError
-			)
-			switch {
-			case errors.As(err, &ce):
-				line = cmp.Or(line, ce.Line)
-			case errors.As(err, &le):
-				line = cmp.Or(line, le.Line)
-			}
-			if err != nil {
-				s.errs[len(s.lines)] = err
-			}
-			s.lines = append(s.lines, line)
-			if !yield(p, err) {
-				return
-			}
-		}
-	}
+	opts.Lines = new(importfile.Lines)
+	s.lineOf = opts.Lines.Line
+	return importfile.Products(r, name, m, &opts)
 }
 
 // failureGroup is the rows that failed for one cause.
@@ -183,19 +152,16 @@ func lineNumbers(rows []int, s *rowLines) []int {
 	return lines
 }
 
-// rowCause is why a row failed, on one line, printed once: the cause of
-// the request it was in when it has one (Reason then repeats it), else the
-// file's error for the row, else the row's own field and reason.
+// rowCause is why a row failed, on one line, printed once: the file's
+// error for a row the file could not give, else the cause of the request
+// it was in, else the row's own field and reason.
 func rowCause(e catalog.RowError, s *rowLines) string {
 	var ce *importfile.CellError
-	if errors.As(e.Cause, &ce) || s != nil && errors.As(s.errs[e.Row], &ce) {
+	if errors.As(e.Cause, &ce) {
 		return cellCause(ce)
 	}
 	if e.Cause != nil {
 		return describeCause(e.Cause)
-	}
-	if s != nil && s.errs[e.Row] != nil {
-		return strings.TrimPrefix(s.errs[e.Row].Error(), "importfile: ")
 	}
 	reason := strings.Join(strings.Fields(e.Reason), " ")
 	if e.Field != "" && !strings.HasPrefix(reason, e.Field) {
@@ -246,7 +212,7 @@ func describeCause(err error) string {
 	case errors.As(err, &urlErr):
 		return "no answer: " + urlErr.Err.Error() + ": check the base URL and the network"
 	}
-	return strings.TrimPrefix(err.Error(), "catalog: ")
+	return strings.TrimPrefix(strings.TrimPrefix(err.Error(), "catalog: "), "importfile: ")
 }
 
 // describeAnswer is an error answer on one line: its status, the

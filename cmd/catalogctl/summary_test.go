@@ -85,7 +85,13 @@ func TestPluralAndWhere(t *testing.T) {
 			t.Errorf("plural(%d) = %q, want %q", n, got, want)
 		}
 	}
-	s := &rowLines{lines: []int{2, 3, 4, 6, 7, 9, 11, 13, 15, 17, 19, 21}}
+	lines := []int{2, 3, 4, 6, 7, 9, 11, 13, 15, 17, 19, 21}
+	s := &rowLines{lineOf: func(row int) int {
+		if row < len(lines) {
+			return lines[row]
+		}
+		return 0
+	}}
 	for _, c := range []struct {
 		rows []int
 		s    *rowLines

@@ -88,7 +88,7 @@ it exits 2 when a real run would remove nothing for that reason.`,
 			}
 			defer pf.Close()
 			feed.SourceID, feed.Products = pf.source, pf.products
-			opts.Bulk = &catalog.BulkOptions{Queued: queued}
+			opts.Bulk = &catalog.BulkOptions{Queued: queued, Lines: pf.lines.line}
 			progress := &syncProgress{a: a, what: "syncing", products: pf.total}
 			opts.Progress = progress.update
 			report, runErr := pf.client.Sync(cmd.Context(), feed, opts)
