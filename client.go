@@ -8,12 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -608,11 +610,21 @@ func textOf(raw json.RawMessage) string {
 	return b.String()
 }
 
-// snippet is the start of a body that is not the expected JSON, cleaned for
-// one log line.
+// snippet is what a person needs of a body that is not the expected JSON,
+// on one line: an HTML page's title (a gateway's "502 Bad Gateway"), else
+// the body's start.
 func snippet(raw []byte) string {
-	return clip(strings.Join(strings.Fields(string(raw[:min(len(raw), 4*maxErrorField)])), " "), 200)
+	head := raw[:min(len(raw), 4*maxErrorField)]
+	if m := pageTitle.FindSubmatch(head); m != nil {
+		if title := strings.Join(strings.Fields(html.UnescapeString(string(m[1]))), " "); title != "" {
+			return clip(title, 200)
+		}
+	}
+	return clip(strings.Join(strings.Fields(string(head)), " "), 200)
 }
+
+// pageTitle finds an HTML page's title.
+var pageTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
 
 // clip cuts s to at most n bytes, on a rune boundary, marking the cut.
 func clip(s string, n int) string {

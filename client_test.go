@@ -441,3 +441,20 @@ func (c *recordingClock) After(d time.Duration) <-chan time.Time {
 	c.waits = append(c.waits, d)
 	return c.autoClock.After(d)
 }
+
+// An HTML page (a gateway's) is reduced to its title in the error's
+// message; other text keeps its start, on one line.
+func TestErrorMessageOfAPage(t *testing.T) {
+	page := "<!DOCTYPE html>\n<html><head><TITLE>502 Bad\n Gateway &amp; co</TITLE><style>" + strings.Repeat("x", 5000) + "</style></head><body><h1>Bad Gateway</h1></body></html>"
+	for body, want := range map[string]string{
+		page:                   "502 Bad Gateway & co",
+		"upstream\n  timed out": "upstream timed out",
+		"<html><body>no title": "<html><body>no title",
+	} {
+		var e APIError
+		fillFromBody(&e, []byte(body))
+		if e.Message != want {
+			t.Errorf("message of %.40q = %q, want %q", body, e.Message, want)
+		}
+	}
+}

@@ -8,12 +8,10 @@ package main
 import (
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"iter"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -222,10 +220,7 @@ func describeAnswer(e *catalog.APIError) string {
 	if e.Code != "" {
 		parts[0] += " (" + string(e.Code) + ")"
 	}
-	msg := e.Message
-	if isPage(msg) {
-		msg = pageTitle(msg)
-	}
+	msg := e.Message // a gateway's page is already its title
 	if msg != "" && !strings.EqualFold(msg, http.StatusText(e.StatusCode)) && !strings.Contains(parts[0], strings.ToLower(msg)) {
 		parts = append(parts, msg)
 	}
@@ -252,22 +247,4 @@ func answerAdvice(e *catalog.APIError) string {
 		return "the platform failed: run again later"
 	}
 	return ""
-}
-
-// isPage reports whether an answer's text is an HTML page, such as a
-// gateway's.
-func isPage(s string) bool {
-	s = strings.ToLower(strings.TrimSpace(s))
-	return strings.HasPrefix(s, "<!doctype html") || strings.HasPrefix(s, "<html") || strings.Contains(s, "<title")
-}
-
-var titleTag = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
-
-// pageTitle is the title of an HTML page, "" when it has none.
-func pageTitle(page string) string {
-	m := titleTag.FindStringSubmatch(page)
-	if m == nil {
-		return ""
-	}
-	return strings.Join(strings.Fields(html.UnescapeString(m[1])), " ")
 }

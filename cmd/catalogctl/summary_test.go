@@ -108,7 +108,4 @@ func TestPluralAndWhere(t *testing.T) {
 			t.Errorf("where(%v) = %q, want %q", c.rows, got, c.want)
 		}
 	}
-	if got := pageTitle("<html><TITLE>\n 503 Service &amp; more </TITLE></html>"); got != "503 Service & more" {
-		t.Errorf("pageTitle = %q", got)
-	}
 }
