@@ -447,9 +447,9 @@ func (c *recordingClock) After(d time.Duration) <-chan time.Time {
 func TestErrorMessageOfAPage(t *testing.T) {
 	page := "<!DOCTYPE html>\n<html><head><TITLE>502 Bad\n Gateway &amp; co</TITLE><style>" + strings.Repeat("x", 5000) + "</style></head><body><h1>Bad Gateway</h1></body></html>"
 	for body, want := range map[string]string{
-		page:                   "502 Bad Gateway & co",
+		page:                    "502 Bad Gateway & co",
 		"upstream\n  timed out": "upstream timed out",
-		"<html><body>no title": "<html><body>no title",
+		"<html><body>no title":  "<html><body>no title",
 	} {
 		var e APIError
 		fillFromBody(&e, []byte(body))
