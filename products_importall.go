@@ -635,7 +635,7 @@ func (r *bulkRun) finish(ctx context.Context) (*BulkReport, error) {
 		if ctx.Err() != nil {
 			cause = ctx.Err()
 		}
-		err = fmt.Errorf("catalog: import stopped after %d rows: %w", rep.Read, cause)
+		err = fmt.Errorf("catalog: import stopped after %s: %w", rowCount(rep.Read), cause)
 	}
 	r.stop(nil)
 	return rep, err

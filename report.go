@@ -93,6 +93,14 @@ func (r *RowReport) nameLines(lines func(row int) int) {
 	}
 }
 
+// rowCount is n rows in words: "1 row", "2 rows".
+func rowCount(n int) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", n)
+}
+
 // rowName names a row as a user finds it: by its file line when lines
 // knows it, else by its position.
 func rowName(row int, lines func(row int) int) string {

@@ -330,7 +330,7 @@ func rowsResult(ctx context.Context, runErr error, reports ...catalog.RowReport)
 	case runErr != nil:
 		return &rowsError{msg: runErr.Error(), code: code}
 	case n > 0:
-		return &rowsError{msg: fmt.Sprintf("%d of %d rows not confirmed applied", n, read), code: code}
+		return &rowsError{msg: fmt.Sprintf("%d of %s not confirmed applied", n, plural(read, "row", "rows")), code: code}
 	}
 	return nil
 }
