@@ -109,7 +109,7 @@ it exits 2 when a real run would remove nothing for that reason.`,
 				}
 				return nil
 			case syncTrouble(report) > 0:
-				return &rowsError{msg: plural(syncTrouble(report), "row or removal", "rows or removals")+" not confirmed applied", code: rowsExit(rows...)}
+				return &rowsError{msg: plural(syncTrouble(report), "row or removal", "rows or removals") + " not confirmed applied", code: rowsExit(rows...)}
 			}
 			return nil
 		}),
