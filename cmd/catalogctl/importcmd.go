@@ -33,7 +33,7 @@ type mappingFlags struct {
 
 func (m *mappingFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
-	fl.StringVar(&m.file, "mapping", "", `a JSON file mapping columns to product fields: {"Column": "dotted.path"}`)
+	fl.StringVar(&m.file, "mapping", "", `a JSON file mapping columns to product fields, {"Column": "dotted.path"}, or a source's JSON (its field_mappings)`)
 	fl.StringArrayVar(&m.pairs, "map", nil, "a column's product field, Column=dotted.path (repeatable; wins over --mapping)")
 	fl.StringVar(&m.listSeparator, "list-separator", "", `separator of the cells of list fields ("|" unless set)`)
 	fl.StringArrayVar(&m.constants, "constant", nil, "a product field set in every row, path=value, such as pricing.currency=EUR (repeatable)")
@@ -117,12 +117,30 @@ func (m *mappingFlags) mapping(path string, opts *importfile.Options) (importfil
 	return mp, unmapped, nil
 }
 
+// mappingOf reads a --mapping file: a mapping {"Column": "dotted.path"},
+// or an import source as sources create --from-json takes it, whose
+// field_mappings are the mapping: the same file serves import and upload.
+func mappingOf(data []byte) (map[string]string, error) {
+	var src catalog.Source
+	if jsonUnmarshalStrict(data, &src) == nil && src.FieldMappings != nil {
+		return src.FieldMappings, nil
+	}
+	var fields map[string]string
+	if err := jsonUnmarshalStrict(data, &fields); err != nil {
+		return nil, fmt.Errorf(`want a JSON object {"Column": "dotted.path"}, or a source with field_mappings: %w`, err)
+	}
+	return fields, nil
+}
+
 // fields reads the column mapping of --mapping and --map; empty when
 // neither is given.
 func (m *mappingFlags) fields() (map[string]string, error) {
-	fields := map[string]string{}
-	if err := readJSONFlagFile("mapping", m.file, &fields, `a JSON object {"Column": "dotted.path"}`); err != nil {
+	fields, err := readFlagFile("mapping", m.file, mappingOf)
+	if err != nil {
 		return nil, err
+	}
+	if fields == nil {
+		fields = map[string]string{}
 	}
 	if err := parseMap(m.pairs, fields); err != nil {
 		return nil, err

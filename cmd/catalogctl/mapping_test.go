@@ -73,3 +73,19 @@ func TestImportBinaryCSVRefused(t *testing.T) {
 		t.Errorf("stderr:\n%s", r.stderr)
 	}
 }
+
+// import takes a source's own JSON as its --mapping: the field_mappings
+// that upload leaves to the platform map the columns locally.
+func TestImportWithASourcesMappings(t *testing.T) {
+	srv, env := fake(t)
+	csv := writeFile(t, "products.csv", "sku;price\nS-1;7,25\n")
+	source := writeFile(t, "source.json", `{"source_id":"erp","field_mappings":{"sku":"sku","price":"pricing.list"}}`)
+	ctl(t, env, "import", csv, "--rate-limit", "off", "--mapping", source).want(t, exitOK)
+	v, ok := srv.Product("S-1")
+	if !ok {
+		t.Fatal("S-1 not imported")
+	}
+	if p, err := v.Product(); err != nil || p.Pricing == nil || *p.Pricing.List != 7.25 {
+		t.Fatalf("S-1 = %+v, %v; want the price mapped by the source's field_mappings", p, err)
+	}
+}
