@@ -303,17 +303,6 @@ func (s *ProductsService) List(ctx context.Context, sourceID string) iter.Seq2[P
 	return listPages[ProductRef](ctx, s.client, productsPath, url.Values{"source_id": {sourceID}}, 1, 1000)
 }
 
-// RemoveResult is the answer of a removal. Every code sent is counted as
-// Removed or Failed; Errors lists the ones not removed, Row being the index
-// in the caller's slice.
-type RemoveResult struct {
-	Success bool       // the server's success flag
-	Removed int        // products removed, with all their versions
-	Failed  int        // codes not found, or of another source
-	Errors  []RowError // the codes not removed, with the reason
-	Message string     // a one-line summary from the server
-}
-
 // removeWire is a removal's answer as sent.
 type removeWire struct {
 	Success bool `json:"success"`
@@ -327,15 +316,15 @@ type removeWire struct {
 
 // Remove removes products of the import source sourceID from the tenant,
 // with all their versions, by entity code: at most MaxProducts codes, no
-// repeats. A code that names no product, or a product whose current
-// version came through another source, fails on its own (Errors). An
-// answer whose counts leave codes out is returned with an
-// *OutcomeUnknownError: the codes it does not list may have been removed.
-// Removals cannot be undone; a full Client.Sync calls Remove only within
-// its removal limits.
+// repeats. The report's rows are the indexes of entityCodes: a code that
+// names no product, or a product whose current version came through another
+// source, failed on its own. An answer whose counts leave codes out comes
+// with an *OutcomeUnknownError, the codes it does not list being Unknown:
+// they may have been removed. Removals cannot be undone; a full Client.Sync
+// calls Remove only within its removal limits.
 //
 // POST /api/b2b/pim/products/remove (operation removeProducts)
-func (s *ProductsService) Remove(ctx context.Context, sourceID string, entityCodes []string) (*RemoveResult, error) {
+func (s *ProductsService) Remove(ctx context.Context, sourceID string, entityCodes []string) (*RowReport, error) {
 	if sourceID == "" {
 		return nil, invalid("source_id", "required")
 	}
@@ -352,7 +341,20 @@ func (s *ProductsService) Remove(ctx context.Context, sourceID string, entityCod
 		}
 		seen[code] = i
 	}
-	body, err := encodeJSON(map[string]any{"source_id": sourceID, "entity_codes": entityCodes})
+	w, err := s.remove(ctx, sourceID, entityCodes)
+	if err != nil {
+		return nil, err
+	}
+	rep := &RowReport{Read: len(entityCodes)}
+	rep.add(removalRows(entityCodes, nil, w), func(pos int) int { return pos })
+	rep.sort()
+	return rep, uncounted(productsRemovePath, w.Summary.Removed, w.Summary.Failed, len(entityCodes))
+}
+
+// remove sends one removal; Remove checks the codes first, Sync's are its
+// own listing's.
+func (s *ProductsService) remove(ctx context.Context, sourceID string, codes []string) (*removeWire, error) {
+	body, err := encodeJSON(map[string]any{"source_id": sourceID, "entity_codes": codes})
 	if err != nil {
 		return nil, err
 	}
@@ -360,6 +362,5 @@ func (s *ProductsService) Remove(ctx context.Context, sourceID string, entityCod
 	if err := s.client.run(ctx, &apiCall{method: http.MethodPost, path: productsRemovePath, body: body, out: &w}); err != nil {
 		return nil, err
 	}
-	res := &RemoveResult{Success: w.Success, Removed: w.Summary.Removed, Failed: w.Summary.Failed, Errors: w.Errors, Message: w.Message}
-	return res, uncounted(productsRemovePath, res.Removed, res.Failed, len(entityCodes))
+	return &w, nil
 }

@@ -40,9 +40,10 @@ func TestListAndRemoveProducts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reasons := rowReasons(res.Errors)
-	if res.Removed != 2 || res.Failed != 2 || !strings.Contains(reasons[1], `belongs to source "other"`) || !strings.Contains(reasons[2], "not found") {
-		t.Errorf("result %+v", res)
+	reasons := rowReasons(res.Failed)
+	if res.Succeeded != 2 || len(res.Failed) != 2 || !strings.Contains(reasons[1], `belongs to source "other"`) || !strings.Contains(reasons[2], "not found") ||
+		res.Outcome(0) != catalog.RowSucceeded || res.Failed[0].EntityCode != "OTHER" {
+		t.Errorf("report %+v", res)
 	}
 	for code, want := range map[string]bool{"P0001": false, "P0002": false, "OTHER": true, "P0003": true} {
 		if _, ok := srv.Product(code); ok != want {

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // RowOutcome is what became of one input row.
@@ -134,7 +136,7 @@ func hasRow(errs []RowError, row int) bool {
 // answer is what the answer to one request that carried rows says of
 // them, whichever call sent it (ImportAll, the Batcher, Sync's stages and
 // removals) and whichever shape it came in (see directAnswer, jobAnswer,
-// entityAnswer, removalAnswer).
+// entityAnswer, removalRows).
 type answer struct {
 	method, path string
 	// err is the request's error; nil for a 2xx answer.
@@ -275,15 +277,20 @@ func entityAnswer(path string, err error, res *EntityImportResult, sent []int) a
 	return a
 }
 
-// removalAnswer is a removal's answer: a removed code succeeded. A 2xx
-// answer comes with its result even when Remove found its counts wrong;
-// settle then reads the counts itself.
-func removalAnswer(err error, res *RemoveResult) answer {
+// removalRows settles a removal of codes (its answer w, or the request's
+// error): a removed code succeeded, and every other row names its code.
+func removalRows(codes []string, err error, w *removeWire) []settledRow {
 	a := answer{method: http.MethodPost, path: productsRemovePath, err: err}
-	if res != nil {
-		a.err, a.succeeded, a.failed, a.errs = nil, res.Removed, res.Failed, res.Errors
+	if w != nil {
+		a.succeeded, a.failed, a.errs = w.Summary.Removed, w.Summary.Failed, w.Errors
 	}
-	return a
+	rows := settle(len(codes), a)
+	for pos := range rows {
+		if rows[pos].outcome != RowSucceeded && rows[pos].err.EntityCode == "" {
+			rows[pos].err.EntityCode = codes[pos]
+		}
+	}
+	return rows
 }
 
 // allErrors returns every row error of a job whose answer listed only
@@ -307,4 +314,173 @@ func (s *JobsService) allErrors(ctx context.Context, jobID string, listed []RowE
 		return listed
 	}
 	return all
+}
+
+// Summary tells a person what befell the rows that were not applied, in a
+// few lines: the failed rows, then the unknown ones, one line per cause,
+// the cause with most rows first, naming the rows by their file lines
+// when the report knows them (BulkOptions.Lines), then the rows not
+// attempted. It is "" when every row was applied. A cause is written once,
+// with what to do about it:
+//
+//	3 rows failed:
+//	  2 rows (lines 2-3): its request failed: 401 Unauthorized (UNAUTHENTICATED): check the credential
+//	  line 7 (SKU-0005): quantity: must be a finite number >= 0, got -3
+func (r *RowReport) Summary() string {
+	var b strings.Builder
+	section := func(errs []RowError, title string) {
+		if len(errs) == 0 {
+			return
+		}
+		fmt.Fprintf(&b, "%s %s:\n", rowCount(len(errs)), title)
+		groups := groupByCause(errs)
+		for i, g := range groups {
+			if i == maxCauses {
+				fmt.Fprintf(&b, "  ... and %d more causes\n", len(groups)-maxCauses)
+				break
+			}
+			who := rowsNamed(g.rows)
+			switch {
+			case len(g.rows) == 1 && g.rows[0].EntityCode != "":
+				who += " (" + g.rows[0].EntityCode + ")"
+			case len(g.rows) > 1:
+				who = rowCount(len(g.rows)) + " (" + who + ")"
+			}
+			fmt.Fprintf(&b, "  %s: %s\n", who, g.cause)
+		}
+	}
+	section(r.Failed, "failed")
+	section(r.Unknown, "may have been applied (no answer said)")
+	if n := len(r.NotAttempted); n > 0 {
+		rows := make([]RowError, n)
+		for i, row := range r.NotAttempted {
+			rows[i].Row = row
+		}
+		fmt.Fprintf(&b, "%s not attempted (%s)\n", rowCount(n), rowsNamed(rows))
+	}
+	return b.String()
+}
+
+// maxCauses bounds the causes a Summary lists.
+const maxCauses = 10
+
+// causeGroup is the rows that befell one cause.
+type causeGroup struct {
+	cause string
+	rows  []RowError
+}
+
+// groupByCause groups rows by causeOf, the largest group first.
+func groupByCause(errs []RowError) []causeGroup {
+	var groups []causeGroup
+	at := map[string]int{}
+	for _, e := range errs {
+		cause := causeOf(&e)
+		i, ok := at[cause]
+		if !ok {
+			i, at[cause] = len(groups), len(groups)
+			groups = append(groups, causeGroup{cause: cause})
+		}
+		groups[i].rows = append(groups[i].rows, e)
+	}
+	slices.SortStableFunc(groups, func(a, b causeGroup) int { return len(b.rows) - len(a.rows) })
+	return groups
+}
+
+// causeOf is why a row was not applied, on one line, without the row's
+// name: its field and reason, then what befell its request, said once.
+func causeOf(e *RowError) string {
+	reason := strings.Join(strings.Fields(e.Reason), " ")
+	if e.Field != "" && !strings.HasPrefix(reason, e.Field) {
+		reason = e.Field + ": " + reason
+	}
+	if e.Code != "" {
+		reason += " (" + e.Code + ")"
+	}
+	if e.Cause != nil {
+		reason += ": " + describe(e.Cause)
+	}
+	return reason
+}
+
+// describe is an error on one line with what to do about it: an answer by
+// its status, code, message and advice; no answer by what the network did.
+func describe(err error) string {
+	var apiErr *APIError
+	var urlErr *url.Error
+	switch {
+	case errors.As(err, &apiErr):
+		s := fmt.Sprintf("%d %s", apiErr.StatusCode, http.StatusText(apiErr.StatusCode))
+		if apiErr.Code != "" {
+			s += " (" + string(apiErr.Code) + ")"
+		}
+		if m := apiErr.Message; m != "" && !strings.EqualFold(m, http.StatusText(apiErr.StatusCode)) && !strings.Contains(s, m) {
+			s += ": " + m
+		}
+		if advice := adviceFor(apiErr); advice != "" {
+			s += ": " + advice
+		}
+		return s
+	case errors.As(err, &urlErr):
+		return "no answer: " + urlErr.Err.Error() + ": check the base URL and the network"
+	}
+	return strings.TrimPrefix(strings.TrimPrefix(err.Error(), "catalog: "), "importfile: ")
+}
+
+// adviceFor says what to do about an error answer; "" when the answer says it.
+func adviceFor(e *APIError) string {
+	switch {
+	case e.Code == CodeSourceNotFound:
+		return "create the import source, or check its id"
+	case e.StatusCode == http.StatusUnauthorized:
+		return "check the credential (API key, token or session)"
+	case e.StatusCode == http.StatusForbidden:
+		return "the credential may not import: ask for the permission"
+	case e.StatusCode == http.StatusNotFound:
+		return "check the base URL"
+	case e.StatusCode == http.StatusTooManyRequests:
+		return "rate limited: lower the client's rate limit, or try again later"
+	case e.StatusCode >= 500:
+		return "the platform failed: try again later"
+	}
+	return ""
+}
+
+// rowsNamed names rows by their file lines ("lines 2-5, 9") when each has
+// one, else by their positions ("rows 3, 12"), the first few ranges only.
+func rowsNamed(rows []RowError) string {
+	const most = 8 // ranges named
+	nums, one, many := make([]int, len(rows)), "line ", "lines "
+	for i, e := range rows {
+		if nums[i] = e.Line; e.Line <= 0 {
+			nums, one, many = nil, "row ", "rows "
+			break
+		}
+	}
+	if nums == nil {
+		for _, e := range rows {
+			nums = append(nums, e.Row)
+		}
+	}
+	nums = slices.Compact(slices.Sorted(slices.Values(nums)))
+	var parts []string
+	for i := 0; i < len(nums); {
+		j := i
+		for j+1 < len(nums) && nums[j+1] == nums[j]+1 {
+			j++
+		}
+		if len(parts) == most {
+			return many + strings.Join(parts, ", ") + fmt.Sprintf(" and %d more", len(nums)-i)
+		}
+		part := strconv.Itoa(nums[i])
+		if j > i {
+			part += "-" + strconv.Itoa(nums[j])
+		}
+		parts = append(parts, part)
+		i = j + 1
+	}
+	if len(nums) == 1 {
+		return one + parts[0]
+	}
+	return many + strings.Join(parts, ", ")
 }

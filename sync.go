@@ -670,15 +670,13 @@ func (r *syncRun) removals(ctx context.Context) error {
 			continue
 		}
 		codes := rr.Planned[from:to]
-		res, err := r.c.Products.Remove(ctx, r.feed.SourceID, codes)
+		w, err := r.c.Products.remove(ctx, r.feed.SourceID, codes)
 		rr.Requests++
-		rows := settle(len(codes), removalAnswer(err, res))
+		rows := removalRows(codes, err, w)
 		var removed []string
 		for pos, s := range rows {
 			if s.outcome == RowSucceeded {
 				removed = append(removed, codes[pos])
-			} else if s.err.EntityCode == "" {
-				rows[pos].err.EntityCode = codes[pos]
 			}
 		}
 		rr.add(rows, func(pos int) int { return from + pos })

@@ -493,7 +493,7 @@ func (s *Server) handleRemoveProducts(w http.ResponseWriter, r *http.Request) {
 }
 
 // removeResponse is the removal's answer as the platform writes it, with
-// its summary nested (the client's RemoveResult flattens it).
+// its summary nested (the client reads it into a report).
 type removeResponse struct {
 	Success bool               `json:"success"`
 	Summary removeSummary      `json:"summary"`

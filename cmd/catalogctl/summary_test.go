@@ -28,15 +28,15 @@ func TestImportSummaryGroupsRowsByCause(t *testing.T) {
 	}{
 		{name: "401", env: map[string]string{envAPISecret: "sk_wrong_ctl_8d2f"}, lines: []string{
 			"Failed rows, by cause:",
-			"  3 rows (lines 2, 4, 6): 401 unauthorized (UNAUTHENTICATED): invalid credentials: check the credential (API key, token or session)",
-			`  line 5: column "Prix" -> pricing.list: "x": not a number`,
-		}, not: []string{"request failed", "row "}},
+			"  3 rows (lines 2, 4, 6): its request failed: 401 Unauthorized (UNAUTHENTICATED): invalid credentials: check the credential (API key, token or session)",
+			`  line 5: the stream yielded an error: products.csv: line 5, column 3 "Prix" -> pricing.list: "x": not a number`,
+		}, not: []string{"row "}},
 		{name: "gateway page", stub: &catalogtest.Stub{Op: catalogtest.OpImportAPI, Status: 502, Header: http.Header{"Content-Type": {"text/html"}},
 			Body: "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>"},
 			lines: []string{
-				`  line 5: column "Prix" -> pricing.list: "x": not a number`,
+				`  line 5: the stream yielded an error: products.csv: line 5, column 3 "Prix" -> pricing.list: "x": not a number`,
 				"Rows whose outcome is unknown (they may have been applied), by cause:",
-				"  3 rows (lines 2, 4, 6): 502 bad gateway: the platform failed: run again later",
+				"  3 rows (lines 2, 4, 6): its request may have been applied: 502 Bad Gateway: the platform failed: try again later",
 			}, not: []string{"<", "nginx"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -79,33 +79,10 @@ func TestImportSummaryGroupsRowsByCause(t *testing.T) {
 	}
 }
 
-func TestPluralAndWhere(t *testing.T) {
+func TestPlural(t *testing.T) {
 	for n, want := range map[int]string{0: "0 rows", 1: "1 row", 2: "2 rows", 2000: "2,000 rows", 1234567: "1,234,567 rows"} {
 		if got := plural(n, "row", "rows"); got != want {
 			t.Errorf("plural(%d) = %q, want %q", n, got, want)
-		}
-	}
-	lines := []int{2, 3, 4, 6, 7, 9, 11, 13, 15, 17, 19, 21}
-	s := &rowLines{lineOf: func(row int) int {
-		if row < len(lines) {
-			return lines[row]
-		}
-		return 0
-	}}
-	for _, c := range []struct {
-		rows []int
-		s    *rowLines
-		want string
-	}{
-		{[]int{0}, s, "line 2"},
-		{[]int{0, 1, 2, 3, 4}, s, "lines 2-4, 6-7"},
-		{[]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, s, "lines 2-4, 6-7, 9, 11, 13, 15, 17, 19 and 1 more"},
-		{[]int{3, 12}, s, "rows 3, 12"}, // row 12 has no known line: rows by position
-		{[]int{5}, nil, "row 5"},
-		{[]int{7}, &rowLines{rowsAreLines: true}, "line 7"},
-	} {
-		if got := where(c.rows, c.s); got != c.want {
-			t.Errorf("where(%v) = %q, want %q", c.rows, got, c.want)
 		}
 	}
 }

@@ -47,10 +47,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer, export,
 		lines := new(importfile.Lines)
 		rows := importfile.Products(f, path, importfile.Mapping{Fields: files[path], Constants: euros, Unmapped: importfile.UnmappedDrop}, &importfile.Options{Lines: lines})
 		rep, err := client.Products.ImportAll(ctx, getenv("CATALOG_SOURCE_ID"), rows, &catalog.BulkOptions{Lines: lines.Line})
-		fmt.Fprintf(out, "%s: %d of %d rows applied\n", path, rep.Succeeded, rep.Read)
-		for _, e := range append(rep.Failed, rep.Unknown...) {
-			fmt.Fprintln(out, e.Error())
-		}
+		fmt.Fprintf(out, "%s: %d of %d rows applied\n%s", path, rep.Succeeded, rep.Read, rep.Summary())
 		if err != nil {
 			return err
 		}

@@ -53,8 +53,8 @@ func TestNightlyImport(t *testing.T) {
 	}
 	var failedLines []string
 	for _, line := range strings.Split(out.String(), "\n") {
-		if strings.HasPrefix(line, "catalog: line ") {
-			failedLines = append(failedLines, strings.TrimSuffix(strings.Fields(line)[2], ":"))
+		if strings.HasPrefix(line, "  line ") {
+			failedLines = append(failedLines, strings.TrimSuffix(strings.Fields(line)[1], ":"))
 		}
 	}
 	if diff := cmp.Diff([]string{"302", "702", "1102", "1502", "2001"}, failedLines); diff != "" {
