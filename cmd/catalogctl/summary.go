@@ -16,10 +16,11 @@ import (
 
 // rowLines says where the rows of a stream came from: the file line of
 // each row read from a file (importfile.Lines, which ImportAll also reads
-// through BulkOptions.Lines). A nil *rowLines names rows by their stream
-// position.
+// through BulkOptions.Lines) and the column of each mapped field. A nil
+// *rowLines names rows by their stream position.
 type rowLines struct {
-	lineOf func(row int) int // importfile.Lines.Line; nil: no lines
+	lineOf  func(row int) int // importfile.Lines.Line; nil: no lines
+	columns map[string]string // a product field's column, from the mapping
 	// rowsAreLines says that rows are already file lines, as in the row
 	// errors of a file upload's job.
 	rowsAreLines bool
@@ -39,24 +40,34 @@ func (s *rowLines) line(row int) int {
 }
 
 // fileProducts streams the products of a file with importfile.Products,
-// noting in s the line of each row.
+// noting in s the line of each row and the column of each field.
 func fileProducts(r io.Reader, name string, m importfile.Mapping, opts importfile.Options, s *rowLines) iter.Seq2[catalog.Product, error] {
+	s.columns = map[string]string{}
+	for col, field := range m.Fields {
+		s.columns[field] = col
+	}
 	opts.Lines = new(importfile.Lines)
 	s.lineOf = opts.Lines.Line
 	return importfile.Products(r, name, m, &opts)
 }
 
 // printFailures prints errs under title, one line per cause, as
-// catalog.RowReport.Summary words them (the title stands for its heading).
-// Rows of a file upload's job are already file lines.
+// catalog.RowReport.Summary words them (the title stands for its heading),
+// a field named with the file's column that maps to it. Rows of a file
+// upload's job are already file lines.
 func printFailures(w io.Writer, title string, errs []catalog.RowError, s *rowLines) {
 	if len(errs) == 0 {
 		return
 	}
-	if s != nil && s.rowsAreLines {
+	if s != nil {
 		errs = slices.Clone(errs)
-		for i := range errs {
-			errs[i].Line = errs[i].Row
+		for i, e := range errs {
+			if s.rowsAreLines {
+				errs[i].Line = e.Row
+			}
+			if col := s.columns[e.Field]; col != "" {
+				errs[i].Field = fmt.Sprintf("column %q -> %s", col, e.Field)
+			}
 		}
 	}
 	_, causes, _ := strings.Cut((&catalog.RowReport{Failed: errs}).Summary(), "\n")

@@ -86,3 +86,14 @@ func TestPlural(t *testing.T) {
 		}
 	}
 }
+
+// A row the client refuses names the file's column of the field at fault,
+// with the row's file line.
+func TestSummaryNamesTheColumn(t *testing.T) {
+	_, env := fake(t)
+	csv := writeFile(t, "stock.csv", "Code;Stock\nB-1;4\nB-2;-3\n")
+	r := ctl(t, env, "import", csv, "--rate-limit", "off", "--map", "Code=entity_code", "--map", "Stock=quantity").want(t, exitRows)
+	if want := `  line 3 (B-2): column "Stock" -> quantity: must be a finite number >= 0, got -3`; !strings.Contains(r.stdout, want) {
+		t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+	}
+}
