@@ -3,26 +3,13 @@ package importfile
 import (
 	"errors"
 	"io"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/pimkit/catalog"
+	"github.com/pimkit/catalog/internal/memtest"
 )
-
-// memGrowth runs f and returns the bytes it allocated (TotalAlloc) and the
-// growth of the heap in use, after a collection on both sides.
-func memGrowth(f func()) (alloc, inuse int64) {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after) // no GC first: what f left live counts
-	return int64(after.TotalAlloc - before.TotalAlloc), int64(after.HeapInuse) - int64(before.HeapInuse)
-}
-
-const memBound = 64 << 20
 
 // repeat streams n bytes of c, after a prefix, without holding them.
 type repeat struct {
@@ -65,13 +52,13 @@ func TestHundredMegabyteRecord(t *testing.T) {
 			src := &repeat{prefix: c.prefix, c: 'x', n: 100_000_000}
 			var rows []Row
 			var errs []error
-			alloc, inuse := memGrowth(func() { rows, errs = collect(t, src, c.file, nil) })
+			alloc, inuse := memtest.Growth(func() { rows, errs = collect(t, src, c.file, nil) })
 			t.Logf("read %d bytes; allocated %d bytes, heap in use %+d bytes", src.read, alloc, inuse)
 			var le *LimitError
 			if len(rows) != 1 || len(errs) != 1 || !errors.As(errs[0], &le) || le.Line != 3 || le.File != c.file || le.Limit != DefaultMaxRecordSize {
 				t.Fatalf("rows %v, errors %v", rows, errs)
 			}
-			if (c.file == "big.json" && src.read > 2*DefaultMaxRecordSize) || alloc > memBound {
+			if (c.file == "big.json" && src.read > 2*DefaultMaxRecordSize) || alloc > memtest.Bound {
 				t.Fatalf("read %d bytes, allocated %d", src.read, alloc)
 			}
 		})
@@ -121,13 +108,13 @@ func TestNDJSONHundredMegabyteLine(t *testing.T) {
 	src := io.MultiReader(strings.NewReader(`{"a": 1}`+"\n"), &repeat{c: ' ', n: 100_000_000}, strings.NewReader("\n"+`{"a": 2}`))
 	var rows []Row
 	var errs []error
-	alloc, inuse := memGrowth(func() { rows, errs = collect(t, src, "long.ndjson", nil) })
+	alloc, inuse := memtest.Growth(func() { rows, errs = collect(t, src, "long.ndjson", nil) })
 	t.Logf("allocated %d bytes, heap in use %+d bytes", alloc, inuse)
 	var ce *CellError
 	if len(rows) != 2 || rows[1].Line != 3 || len(errs) != 1 || !errors.As(errs[0], &ce) || ce.Line != 2 || !errors.Is(errs[0], catalog.ErrTooLarge) {
 		t.Fatalf("rows %v, errors %v", rows, errs)
 	}
-	if alloc > memBound {
+	if alloc > memtest.Bound {
 		t.Fatalf("allocated %d bytes", alloc)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/importfile"
 	"github.com/pimkit/catalog/importfile/xlsx"
+	"github.com/pimkit/catalog/internal/memtest"
 )
 
 // opts read XLSX files with this package.
@@ -50,19 +50,6 @@ func products(t *testing.T, r io.Reader, name string, m importfile.Mapping) ([]c
 }
 
 var productCmp = cmp.Comparer(func(a, b *catalog.Text) bool { return a.String() == b.String() })
-
-// memGrowth runs f and returns the bytes it allocated (TotalAlloc) and the
-// growth of the heap in use, after a collection on both sides.
-func memGrowth(f func()) (alloc, inuse int64) {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after) // no GC first: what f left live counts
-	return int64(after.TotalAlloc - before.TotalAlloc), int64(after.HeapInuse) - int64(before.HeapInuse)
-}
-
-const memBound = 64 << 20
 
 // Without Options.XLSX an XLSX file is refused, saying how to read it.
 func TestXLSXNeedsOptIn(t *testing.T) {
@@ -241,7 +228,7 @@ const overGiB = 4_200_000 // 258*k+1 = 1,083,600,001 bytes > 1 GiB
 func TestXLSXDeclaredOverGigabyte(t *testing.T) {
 	z := bombXLSX(t, overGiB, 258*overGiB+1)
 	var err error
-	alloc, inuse := memGrowth(func() {
+	alloc, inuse := memtest.Growth(func() {
 		_, errs := collect(t, bytes.NewReader(z), "bomb.xlsx", nil)
 		if len(errs) == 1 {
 			err = errs[0]
@@ -252,8 +239,8 @@ func TestXLSXDeclaredOverGigabyte(t *testing.T) {
 	if !errors.As(err, &le) || le.Part != "xl/worksheets/sheet1.xml" || !errors.Is(err, catalog.ErrTooLarge) || !strings.Contains(err.Error(), "bomb.xlsx") {
 		t.Fatalf("got %v, want a *importfile.LimitError naming the worksheet", err)
 	}
-	if alloc > memBound {
-		t.Fatalf("allocated %d bytes, want under %d", alloc, memBound)
+	if alloc > memtest.Bound {
+		t.Fatalf("allocated %d bytes, want under %d", alloc, memtest.Bound)
 	}
 }
 
@@ -262,7 +249,7 @@ func TestXLSXDeclaredOverGigabyte(t *testing.T) {
 func TestXLSXExpandsPastDeclaredSize(t *testing.T) {
 	z := bombXLSX(t, overGiB, 1000)
 	var err error
-	alloc, inuse := memGrowth(func() {
+	alloc, inuse := memtest.Growth(func() {
 		_, err = importfile.Analyze(bytes.NewReader(z), "liar.xlsx", int64(len(z)), opts)
 	})
 	t.Logf("file %d bytes; allocated %d bytes, heap in use %+d bytes", len(z), alloc, inuse)
@@ -270,8 +257,8 @@ func TestXLSXExpandsPastDeclaredSize(t *testing.T) {
 	if !errors.As(err, &le) || le.Part != "xl/worksheets/sheet1.xml" || !strings.Contains(le.What, "past the declared 1000 bytes") {
 		t.Fatalf("got %v, want a *importfile.LimitError for the worksheet", err)
 	}
-	if alloc > memBound {
-		t.Fatalf("allocated %d bytes, want under %d", alloc, memBound)
+	if alloc > memtest.Bound {
+		t.Fatalf("allocated %d bytes, want under %d", alloc, memtest.Bound)
 	}
 }
 
