@@ -50,6 +50,13 @@ type BatchResult struct {
 	// answer, or counts that disagree with the changes sent) is
 	// RowUnknown, its Err matching ErrOutcomeUnknown.
 	Err error
+	// Inserted and Updated are the platform's counts of new products and
+	// of new versions of existing ones, summed over the requests answered
+	// so far, this change's included: the last result reported holds the
+	// batcher's totals. The platform counts a request, not a change, so
+	// they say how many, not which. A request whose outcome is unknown
+	// adds nothing, its changes being RowUnknown.
+	Inserted, Updated int
 }
 
 // Batcher sends a stream of single product changes (a price change at
@@ -79,6 +86,8 @@ type Batcher struct {
 	closed bool
 	adds   sync.WaitGroup // Adds between the closed check and their send
 	seq    uint64         // changes taken so far; used by the loop only
+
+	inserted, updated int // the platform's counts so far; used by the loop only
 }
 
 // queued is a change, or a Flush or Close request, in the queue.
@@ -330,7 +339,12 @@ func (b *Batcher) send(batch []*batchItem) {
 	if err == nil {
 		errs = b.s.client.Jobs.allErrors(b.runCtx, res.JobID, res.Errors, res.Summary.Failed)
 	}
-	for pos, s := range settle(len(batch), directAnswer(importAPIPath, err, &res, errs)) {
+	a := directAnswer(importAPIPath, err, &res, errs)
+	settled := settle(len(batch), a)
+	inserted, updated := a.counts(settled)
+	b.inserted += inserted
+	b.updated += updated
+	for pos, s := range settled {
 		if s.outcome == RowSucceeded || s.err.Cause != nil {
 			b.settle(batch[pos], s.outcome, s.err.Cause)
 			continue
@@ -354,6 +368,6 @@ func (b *Batcher) settleAll(batch []*batchItem, o RowOutcome, err error) {
 
 func (b *Batcher) settle(it *batchItem, o RowOutcome, err error) {
 	if b.o.OnResult != nil {
-		b.o.OnResult(BatchResult{Seq: it.seq, Product: it.product, Outcome: o, Err: err})
+		b.o.OnResult(BatchResult{Seq: it.seq, Product: it.product, Outcome: o, Err: err, Inserted: b.inserted, Updated: b.updated})
 	}
 }

@@ -93,8 +93,13 @@ type BulkReport struct {
 	// request was confirmed) or in Unknown. Sorted.
 	MaybeTwice []int
 	// Inserted and Updated split Succeeded as the server counted it: new
-	// products, and new versions of existing ones. Both stay 0 against a
-	// server that does not count them.
+	// products, and new versions of existing ones, summed over the answers
+	// (a direct import's summary, a queued job's created_rows and
+	// updated_rows); the client never reckons them. They cover only the
+	// requests whose answer settled their rows: a request with no answer,
+	// or one whose counts cannot be followed, has its rows in Unknown, and
+	// they count in neither. Both stay 0 against a server that does not
+	// count.
 	Inserted, Updated int
 	Requests          int      // import requests sent
 	Bytes             int64    // bytes of import request bodies sent
@@ -517,26 +522,21 @@ func failsEveryRequest(err error) bool {
 func (r *bulkRun) settleDirect(b *bulkBatch, res *ProductImportResult) {
 	errs := r.s.client.Jobs.allErrors(r.ctx, res.JobID, res.Errors, res.Summary.Failed)
 	r.settle(b, directAnswer(importAPIPath, nil, res, errs))
-	r.countInserts(res.Summary.Inserted, res.Summary.Updated)
 }
 
-// countInserts adds the server's insert and update counts of one request.
-func (r *bulkRun) countInserts(inserted, updated int) {
+// settle assigns each row of b its outcome from the answer to its request
+// (see settle, the one rule), and adds the answer's inserted and updated
+// counts (see answer.counts). Rows of a request sent twice (b.maybeTwice)
+// that may have been applied are also MaybeTwice.
+func (r *bulkRun) settle(b *bulkBatch, a answer) {
+	settled := settle(len(b.rows), a)
+	inserted, updated := a.counts(settled)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.rep.Inserted += inserted
 	r.rep.Updated += updated
 	r.progress.Inserted += inserted
 	r.progress.Updated += updated
-}
-
-// settle assigns each row of b its outcome from the answer to its request
-// (see settle, the one rule). Rows of a request sent twice (b.maybeTwice)
-// that may have been applied are also MaybeTwice.
-func (r *bulkRun) settle(b *bulkBatch, a answer) {
-	settled := settle(len(b.rows), a)
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	rep := &r.rep.RowReport
 	succeeded, failed, unknown := rep.Succeeded, len(rep.Failed), len(rep.Unknown)
 	rep.add(settled, func(pos int) int { return b.rows[pos] })
@@ -575,7 +575,6 @@ func (r *bulkRun) waitForJobs(ctx context.Context) {
 func (r *bulkRun) settleJob(b *bulkBatch, job *Job) {
 	errs := r.s.client.Jobs.allErrors(r.ctx, job.ID, job.Errors, job.FailedRows)
 	r.settle(b, jobAnswer(job, len(b.rows), errs))
-	r.countInserts(job.CreatedRows, job.UpdatedRows)
 }
 
 func (r *bulkRun) failRows(errs []RowError) {

@@ -143,6 +143,10 @@ type answer struct {
 	err error
 	// succeeded and failed are the answer's counts of the rows sent.
 	succeeded, failed int
+	// inserted and updated split succeeded as the server counted it: new
+	// products (or categories, promotions), and new versions of existing
+	// ones. The client never reckons them itself (see answer.counts).
+	inserted, updated int
 	// errs are the rows it lists failed, Row being the position in the
 	// request.
 	errs []RowError
@@ -222,12 +226,31 @@ func settle(n int, a answer) []settledRow {
 	return out
 }
 
+// counts returns the answer's inserted and updated counts, once settle
+// has turned it into rows: only an answer that settled every row it
+// carried counts. A request with no answer, or with one whose counts
+// cannot be followed, leaves its rows unknown and its counts unknown too,
+// so a report's Inserted and Updated cover the answered requests only and
+// never count a row of Unknown.
+func (a answer) counts(rows []settledRow) (inserted, updated int) {
+	if a.err != nil {
+		return 0, 0
+	}
+	for _, s := range rows {
+		if s.outcome == RowUnknown {
+			return 0, 0
+		}
+	}
+	return a.inserted, a.updated
+}
+
 // directAnswer is a direct import's answer, with every row error (see
 // JobsService.allErrors).
 func directAnswer(path string, err error, res *ProductImportResult, errs []RowError) answer {
 	a := answer{method: http.MethodPost, path: path, err: err}
 	if err == nil {
 		a.succeeded, a.failed, a.errs = res.Summary.Successful, res.Summary.Failed, errs
+		a.inserted, a.updated = res.Summary.Inserted, res.Summary.Updated
 	}
 	return a
 }
@@ -237,6 +260,7 @@ func directAnswer(path string, err error, res *ProductImportResult, errs []RowEr
 func jobAnswer(job *Job, n int, errs []RowError) answer {
 	a := answer{method: http.MethodGet, path: jobPath(job.ID), errs: errs}
 	a.succeeded, a.failed = job.rowCounts(n)
+	a.inserted, a.updated = job.CreatedRows, job.UpdatedRows
 	if job.Status == JobFailed && len(job.Errors) == 0 {
 		a.failedAll = jobFailed(job)
 	}
@@ -268,6 +292,7 @@ func entityAnswer(path string, err error, res *EntityImportResult, sent []int) a
 		pos[i] = p
 	}
 	a.succeeded, a.failed = res.Summary.Successful, res.Summary.Failed
+	a.inserted, a.updated = res.Summary.Inserted, res.Summary.Updated
 	for _, e := range res.Errors {
 		if p, ok := pos[e.Row]; ok {
 			e.Row = p

@@ -96,10 +96,10 @@ type SyncReport struct {
 type StageReport struct {
 	RowReport
 	Unchanged []int // rows not sent, their content hash unchanged (incremental), sorted
-	// Inserted and Updated split Succeeded for categories and promotions
-	// (the platform's counts). For products they are the client's reckoning
-	// from the source's listing (full mode) or from State (incremental
-	// mode: a product with a recorded hash counts as updated).
+	// Inserted and Updated split Succeeded as the platform counted it, in
+	// every stage: new entities, and new versions of existing ones (for
+	// products, BulkReport's counts summed over the checkpoints). They
+	// cover the answered requests only: rows in Unknown count in neither.
 	Inserted, Updated int
 	Requests          int // requests sent
 	// Creates and Updates, in a dry run, list the ids (categories) or
@@ -381,11 +381,11 @@ func (r *syncRun) sendEntityChunks(ctx context.Context, st *StageReport, path, f
 		}
 		res, err := r.c.sendEntities(ctx, path, field, chunk, EntityImportOptions{SourceID: r.feed.SourceID})
 		st.Requests++
-		if err == nil {
-			st.Inserted += res.Summary.Inserted
-			st.Updated += res.Summary.Updated
-		}
-		rows := settle(len(chunk.sent), entityAnswer(path, err, res, chunk.sent))
+		a := entityAnswer(path, err, res, chunk.sent)
+		rows := settle(len(chunk.sent), a)
+		inserted, updated := a.counts(rows)
+		st.Inserted += inserted
+		st.Updated += updated
 		for pos, s := range rows {
 			i := chunk.sent[pos]
 			if s.err.EntityCode == "" && s.outcome != RowSucceeded {
@@ -553,6 +553,8 @@ func (r *syncRun) sendCheckpoint(ctx context.Context, cp *checkpoint, bulk BulkO
 		r.bulkErr = err // ImportAll could not start: its options are wrong
 	}
 	st.Requests += rep.Requests
+	st.Inserted += rep.Inserted // the platform's counts, never the client's guess
+	st.Updated += rep.Updated
 	feedRow := func(i int) int {
 		if i >= 0 && i < len(cp.rows) {
 			return cp.rows[i]
@@ -586,12 +588,6 @@ func (r *syncRun) sendCheckpoint(ctx context.Context, cp *checkpoint, bulk BulkO
 		}
 		st.Succeeded++
 		key := cp.products[i].key()
-		switch {
-		case r.existing != nil && r.existing[key], r.existing == nil && r.o.State != nil && r.o.State.Hash(key) != "":
-			st.Updated++
-		default:
-			st.Inserted++
-		}
 		confirmed[key] = cp.hashes[i]
 	}
 	if r.o.State != nil && len(confirmed) > 0 {

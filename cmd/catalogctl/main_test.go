@@ -659,3 +659,33 @@ func TestDelimiterFlag(t *testing.T) {
 		t.Error(`--delimiter ";;": no error, want "want one character"`)
 	}
 }
+
+// An incremental sync with a new state file, of products the source
+// already holds, reports them updated as the platform counted them: none
+// inserted.
+func TestIncrementalSyncOfExistingProductsInsertsNone(t *testing.T) {
+	srv, env := fake(t)
+	for _, code := range []string{"A-1", "A-2"} {
+		if err := srv.SeedVersions(catalogtest.ProductVersion{EntityCode: code, Source: catalogtest.VersionSource{SourceID: "erp"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	csv := writeFile(t, "catalog.csv", productsCSV)
+	state := filepath.Join(t.TempDir(), "state.json")
+	r := ctl(t, env, append([]string{"sync", csv, "--rate-limit", "off", "--mode", "incremental", "--state", state, "--json"}, mapFlags...)...).want(t, exitOK)
+	var out struct {
+		Products struct {
+			Succeeded, Inserted, Updated int
+		} `json:"products"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatalf("%v:\n%s", err, r.stdout)
+	}
+	if p := out.Products; p.Succeeded != 2 || p.Inserted != 0 || p.Updated != 2 {
+		t.Errorf("products %+v, want 2 succeeded, 0 inserted, 2 updated:\n%s", p, r.stdout)
+	}
+	r = ctl(t, env, append([]string{"sync", csv, "--rate-limit", "off", "--mode", "incremental", "--state", filepath.Join(t.TempDir(), "s.json")}, mapFlags...)...).want(t, exitOK)
+	if !strings.Contains(r.stdout, "(0 inserted, 2 updated)") {
+		t.Errorf("summary:\n%s", r.stdout)
+	}
+}
