@@ -136,7 +136,9 @@ type RowError struct {
 	// (BulkOptions.Lines); 0 otherwise. Error names the row by it.
 	Line       int    `json:"-"`
 	EntityCode string `json:"entity_code"` // the row's entity_code, when it has one
-	Field      string `json:"-"`           // the field at fault, for client-side rejections (e.g. "pricing.list")
+	// Field is the field at fault, for client-side rejections (e.g.
+	// "pricing.list"): the first of Problems when the row has several.
+	Field string `json:"-"`
 	// Reason says why the row failed, in words for a person. For a row
 	// that befell its request ("its request failed", "its request may have
 	// been applied") the request's error is Cause, not repeated here; Error
@@ -154,9 +156,37 @@ type RowError struct {
 	// Code is the server's machine-readable code for the failure, such as
 	// "validation_error", when it gives one (JobsService.Errors).
 	Code string `json:"-"`
+	// Problems lists every problem found in the row's fields, in field
+	// order, each with its path, value and reason (seed 002 reports every
+	// problem of a line). For a product the client refused, they are all
+	// that its checks found, Problems[0] being Field and Reason; for a row
+	// the server refused, all that it named ("problems" in
+	// api/openapi.yaml), the first being what Reason says. It is nil for a
+	// row whose request failed or whose outcome is unknown, and for a row
+	// refused by a check of Sync or of a category or promotion import,
+	// which Field and Reason say alone.
+	Problems []FieldProblem `json:"problems,omitempty"`
 }
 
-// Error names the row, its entity_code, the field and the reason.
+// FieldProblem is one problem of one field of a row (see RowError.Problems).
+type FieldProblem struct {
+	// Field is the field's path from the product, as in
+	// "packaging_options[1].pricing.sale" or `extra["Prix"]`.
+	Field string `json:"field"`
+	// Value is the field's value as text (a number as Go or JSON writes
+	// it); "" when the field is missing.
+	Value  string `json:"value,omitempty"`
+	Reason string `json:"reason"` // what is wrong with it, in words for a person
+}
+
+// maxMoreFields bounds the other problems' fields RowError.Error names.
+const maxMoreFields = 3
+
+// Error names the row, its entity_code, the field and the reason. A row
+// with several problems (Problems) is written by its first, then the
+// number of the others and their fields:
+//
+//	catalog: row 3 (SKU-9): quantity: must be a finite number >= 0, got -1 (+2 more: weight, pricing.list)
 func (e *RowError) Error() string {
 	var b strings.Builder
 	if e.Line > 0 {
@@ -171,6 +201,19 @@ func (e *RowError) Error() string {
 		b.WriteString(": " + e.Field)
 	}
 	b.WriteString(": " + e.Reason)
+	if more := len(e.Problems) - 1; more > 0 {
+		fmt.Fprintf(&b, " (+%d more: ", more)
+		for i, p := range e.Problems[1:min(len(e.Problems), 1+maxMoreFields)] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(p.Field)
+		}
+		if more > maxMoreFields {
+			b.WriteString(", ...")
+		}
+		b.WriteString(")")
+	}
 	if e.Cause != nil {
 		b.WriteString(": " + e.Cause.Error())
 	}
@@ -232,7 +275,6 @@ type ErrorCode string
 
 // Codes a client can act on beyond the status.
 const (
-	CodeNotFound             ErrorCode = "NOT_FOUND"              // 404: no such path; check the base URL
 	CodeSourceNotFound       ErrorCode = "SOURCE_NOT_FOUND"       // 404: no import source with that source_id; create it
 	CodeIdempotencyKeyReused ErrorCode = "IDEMPOTENCY_KEY_REUSED" // 422: the Idempotency-Key was used for another request; use a new one
 )

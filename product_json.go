@@ -830,14 +830,6 @@ func collidingExtraKey(extra map[string]any) (key string, bad bool) {
 	return key, bad
 }
 
-// checkExtraKeys refuses a row whose Extra has a key a typed field owns.
-func checkExtraKeys(extra map[string]any) *RowError {
-	if k, bad := collidingExtraKey(extra); bad {
-		return &RowError{Field: atKey("extra", k), Reason: collision(k)}
-	}
-	return nil
-}
-
 func collision(key string) string {
 	return "is the JSON name of Product." + productJSONNames[key] + "; set that field instead"
 }

@@ -2,7 +2,9 @@ package catalog
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,8 +14,8 @@ import (
 // encode turns a product into checked bytes, the one step Import,
 // ImportAll, the Batcher and Sync take for every row: it validates p (this
 // file), then writes it (encodeProduct, product_json.go). It returns p's
-// JSON, valid until the next call, or the row fault (Rejected, with the
-// field and EntityCode; the caller sets Row). seen maps the identities
+// JSON, valid until the next call, or the row fault (Rejected, with every
+// problem found, the first its Field, and EntityCode; the caller sets Row). seen maps the identities
 // already in the request to their rows.
 func (e *rowEncoder) encode(p *Product, seen map[string]int) ([]byte, *RowError) {
 	rowErr := validateProduct(p, seen)
@@ -21,7 +23,7 @@ func (e *rowEncoder) encode(p *Product, seen map[string]int) ([]byte, *RowError)
 		if err := e.encodeProduct(p); err != nil {
 			rowErr = &RowError{Reason: "cannot be encoded: " + err.Error()}
 			if xe, ok := err.(*extraError); ok {
-				rowErr.Field, rowErr.Reason = atKey("extra", xe.key), "cannot be encoded: "+xe.err.Error()
+				rowErr = refusal(atKey("extra", xe.key), "", "cannot be encoded: "+xe.err.Error())
 			}
 		}
 	}
@@ -57,32 +59,75 @@ func (p *Product) key() string {
 	return p.SKU
 }
 
-// validateProduct returns the first fault of a row, or nil. seen maps the
-// keys of the rows accepted so far in the request to their index.
+// validateProduct returns every fault of a row, or nil: its Problems, in
+// field order, the first also its Field and Reason. seen maps the keys of
+// the rows accepted so far in the request to their index.
 func validateProduct(p *Product, seen map[string]int) *RowError {
+	var c checks
 	if p.key() == "" {
-		return &RowError{Field: "entity_code", Reason: "entity_code or sku is required"}
-	}
-	if first, dup := seen[p.key()]; dup {
-		return &RowError{Field: "entity_code", Reason: fmt.Sprintf("%q repeats row %d of the same request", p.key(), first)}
+		c.add("entity_code", "", "entity_code or sku is required")
+	} else if first, dup := seen[p.key()]; dup {
+		c.add("entity_code", p.key(), fmt.Sprintf("%q repeats row %d of the same request", p.key(), first))
 	}
 	for i, ean := range p.EAN {
 		if !gtin.Valid(ean) { // the platform's rule, for JSON rows and file uploads alike: see internal/gtin
-			return &RowError{Field: at("ean", i), Reason: gtin.Reason(ean)}
+			c.add(at("ean", i), ean, gtin.Reason(ean))
 		}
 	}
-	if f, bad := firstBadNumber(p); bad {
-		return f.rowError()
+	c.numbers(p)
+	c.extraKeys(p.Extra)
+	return c.rowError()
+}
+
+// refusal is the fault of a row the client refuses for one problem, of
+// one field.
+func refusal(field, value, reason string) *RowError {
+	return &RowError{Field: field, Reason: reason, Rejected: true, Problems: []FieldProblem{{Field: field, Value: value, Reason: reason}}}
+}
+
+// checks gathers the problems of one row. It allocates only when it finds
+// one: a valid row costs nothing.
+type checks struct {
+	problems []FieldProblem
+}
+
+func (c *checks) add(field, value, reason string) {
+	c.problems = append(c.problems, FieldProblem{Field: field, Value: value, Reason: reason})
+}
+
+// rowError is the row fault of the problems found; nil when none.
+func (c *checks) rowError() *RowError {
+	if len(c.problems) == 0 {
+		return nil
 	}
-	return checkExtraKeys(p.Extra)
+	return &RowError{Field: c.problems[0].Field, Reason: c.problems[0].Reason, Problems: c.problems}
+}
+
+// mark is where the problems of a nested object start, for under.
+func (c *checks) mark() int { return len(c.problems) }
+
+// under prefixes the paths of the problems found since from with the
+// object that holds them; the prefix is built only when there are some.
+func (c *checks) under(from int, prefix string) {
+	for i := from; i < len(c.problems); i++ {
+		c.problems[i].Field = prefix + "." + c.problems[i].Field
+	}
+}
+
+// underAt is under for the element i of the list name: under(from,
+// "name[i]"), without building the name unless a problem needs it.
+func (c *checks) underAt(from int, name string, i int) {
+	if from < len(c.problems) {
+		c.under(from, at(name, i))
+	}
 }
 
 // Every number a product holds is checked before the row is sent: NaN and
 // ±Inf cannot be written as JSON, and a negative stock, weight or price, or
 // a percentage outside 0..100, is a fault in the feed that the platform
 // would store as is. The walk below visits Product field by field, in
-// declaration order, and allocates nothing unless it finds a fault: it runs
-// once per row.
+// declaration order, reports every number that breaks its rule, and
+// allocates nothing unless it finds one: it runs once per row.
 //
 // Rules, by field:
 //   - prices (price, pricing's list, retail, sale and their _unit forms,
@@ -96,7 +141,7 @@ func validateProduct(p *Product, seen map[string]int) *RowError {
 //     size_bytes, position, promo_row): >= 0;
 //   - values that may be a string or a number (attribute, spec and meta
 //     values, variant_attributes, Extra): finite when they hold a number,
-//     at any depth of a []any or map[string]any;
+//     at any depth of a []any or map[string]any (one problem per value);
 //   - sort keys (display_order, order, priority) may be any integer.
 
 // numRule is what one number must satisfy.
@@ -124,8 +169,7 @@ func (r numRule) holds(v float64) bool {
 	return true
 }
 
-func (r numRule) reason(v float64) string {
-	got := strconv.FormatFloat(v, 'g', -1, 64)
+func (r numRule) reason(got string) string {
 	switch r {
 	case rulePrice:
 		return "price must be a finite number >= 0, got " + got
@@ -139,21 +183,10 @@ func (r numRule) reason(v float64) string {
 	return "must be a finite number, got " + got
 }
 
-// numFault is the first number of a row that breaks its rule.
-type numFault struct {
-	field string // path from the product, such as "packaging_options[1].qty"
-	v     float64
-	rule  numRule
-}
-
-func (f numFault) rowError() *RowError {
-	return &RowError{Field: f.field, Reason: f.rule.reason(f.v)}
-}
-
-// under prefixes the fault's path with the object that holds it.
-func (f numFault) under(prefix string) numFault {
-	f.field = prefix + "." + f.field
-	return f
+// badNumber records that the number v at field breaks rule.
+func (c *checks) badNumber(field string, v float64, rule numRule) {
+	got := strconv.FormatFloat(v, 'g', -1, 64)
+	c.add(field, got, rule.reason(got))
 }
 
 // at names an element: at("images", 2) is "images[2]".
@@ -170,7 +203,8 @@ type num struct {
 	rule numRule
 }
 
-func firstBadNum(nums ...num) (numFault, bool) {
+// nums checks each named number against its rule.
+func (c *checks) nums(nums ...num) {
 	for _, n := range nums {
 		var v float64
 		switch {
@@ -182,16 +216,15 @@ func firstBadNum(nums ...num) (numFault, bool) {
 			continue
 		}
 		if !n.rule.holds(v) {
-			return numFault{field: n.name, v: v, rule: n.rule}, true
+			c.badNumber(n.name, v, n.rule)
 		}
 	}
-	return numFault{}, false
 }
 
-// firstBadNumber walks p's numbers in field order and returns the first
-// that breaks its rule.
-func firstBadNumber(p *Product) (numFault, bool) {
-	if f, bad := firstBadNum(
+// numbers walks p's numbers in field order and records every one that
+// breaks its rule.
+func (c *checks) numbers(p *Product) {
+	c.nums(
 		num{name: "quantity", f: p.Quantity, rule: ruleNonNeg},
 		num{name: "sold", f: p.Sold, rule: ruleNonNeg},
 		num{name: "weight", f: p.Weight, rule: ruleNonNeg},
@@ -199,133 +232,111 @@ func firstBadNumber(p *Product) (numFault, bool) {
 		num{name: "dimension_height", f: p.DimensionHeight, rule: ruleNonNeg},
 		num{name: "dimension_width", f: p.DimensionWidth, rule: ruleNonNeg},
 		num{name: "dimension_length", f: p.DimensionLength, rule: ruleNonNeg},
-	); bad {
-		return f, true
-	}
-	if f, bad := badBrand(p.Brand); bad {
-		return f.under("brand"), true
-	}
-	if f, bad := badCategory(p.Category); bad {
-		return f.under("category"), true
-	}
+	)
+	from := c.mark()
+	c.brand(p.Brand)
+	c.under(from, "brand")
+	from = c.mark()
+	c.category(p.Category)
+	c.under(from, "category")
 	for i := range p.ChannelCategories {
-		if f, bad := badCategory(p.ChannelCategories[i].Category); bad {
-			return f.under(at("channel_categories", i) + ".category"), true
+		from := c.mark()
+		c.category(p.ChannelCategories[i].Category)
+		if from < c.mark() {
+			c.under(from, at("channel_categories", i)+".category")
 		}
 	}
 	for i := range p.Collections {
-		if f, bad := firstBadNum(num{name: "level", i: p.Collections[i].Level, rule: ruleIndex}); bad {
-			return f.under(at("collections", i)), true
-		}
+		from := c.mark()
+		c.nums(num{name: "level", i: p.Collections[i].Level, rule: ruleIndex})
+		c.underAt(from, "collections", i)
 	}
 	for i := range p.Images {
-		im := &p.Images[i]
-		if f, bad := firstBadNum(num{name: "position", i: im.Position, rule: ruleIndex}, num{name: "size_bytes", i: im.SizeBytes, rule: ruleIndex}); bad {
-			return f.under(at("images", i)), true
-		}
+		im, from := &p.Images[i], c.mark()
+		c.nums(num{name: "position", i: im.Position, rule: ruleIndex}, num{name: "size_bytes", i: im.SizeBytes, rule: ruleIndex})
+		c.underAt(from, "images", i)
 	}
 	for i := range p.Media {
-		m := &p.Media[i]
-		if f, bad := firstBadNum(num{name: "size_bytes", i: m.SizeBytes, rule: ruleIndex}, num{name: "position", i: m.Position, rule: ruleIndex}); bad {
-			return f.under(at("media", i)), true
-		}
+		m, from := &p.Media[i], c.mark()
+		c.nums(num{name: "size_bytes", i: m.SizeBytes, rule: ruleIndex}, num{name: "position", i: m.Position, rule: ruleIndex})
+		c.underAt(from, "media", i)
 	}
-	if f, bad := badLangLists("attributes", p.Attributes, func(a *Attribute) any { return a.Value }); bad {
-		return f, true
-	}
-	if f, bad := badLangLists("technical_specifications", p.TechnicalSpecifications, func(s *TechnicalSpec) any { return s.Value }); bad {
-		return f, true
-	}
+	langLists(c, "attributes", p.Attributes, func(a *Attribute) any { return a.Value })
+	langLists(c, "technical_specifications", p.TechnicalSpecifications, func(s *TechnicalSpec) any { return s.Value })
 	for i := range p.Meta {
 		if v, bad := badAny(p.Meta[i].Value); bad {
-			return numFault{field: at("meta", i) + ".value", v: v}, true
+			c.badNumber(at("meta", i)+".value", v, ruleFinite)
 		}
 	}
-	if f, bad := firstBadNum(num{name: "price", f: p.Price, rule: rulePrice}); bad {
-		return f, true
-	}
-	if f, bad := badPricing(p.Pricing); bad {
-		return f.under("pricing"), true
-	}
+	c.nums(num{name: "price", f: p.Price, rule: rulePrice})
+	from = c.mark()
+	c.pricing(p.Pricing)
+	c.under(from, "pricing")
 	for i := range p.PackagingOptions {
-		if f, bad := badPackagingOption(&p.PackagingOptions[i]); bad {
-			return f.under(at("packaging_options", i)), true
-		}
+		from := c.mark()
+		c.packagingOption(&p.PackagingOptions[i])
+		c.underAt(from, "packaging_options", i)
 	}
 	for i := range p.PackagingInfo {
-		if f, bad := firstBadNum(num{name: "qty", f: p.PackagingInfo[i].Qty, rule: ruleNonNeg}); bad {
-			return f.under(at("packaging_info", i)), true
-		}
+		from := c.mark()
+		c.nums(num{name: "qty", f: p.PackagingInfo[i].Qty, rule: ruleNonNeg})
+		c.underAt(from, "packaging_info", i)
 	}
 	for i := range p.Promotions {
-		if f, bad := badPromotion(&p.Promotions[i]); bad {
-			return f.under(at("promotions", i)), true
-		}
+		from := c.mark()
+		c.promotion(&p.Promotions[i])
+		c.underAt(from, "promotions", i)
 	}
 	if pp := p.ParentProduct; pp != nil {
-		if f, bad := firstBadNum(num{name: "price", f: pp.Price, rule: rulePrice}); bad {
-			return f.under("parent_product"), true
-		}
-		if f, bad := badBrand(pp.Brand); bad {
-			return f.under("parent_product.brand"), true
-		}
-		if f, bad := badCategory(pp.Category); bad {
-			return f.under("parent_product.category"), true
-		}
+		from := c.mark()
+		c.nums(num{name: "price", f: pp.Price, rule: rulePrice})
+		brandAt := c.mark()
+		c.brand(pp.Brand)
+		c.under(brandAt, "brand")
+		categoryAt := c.mark()
+		c.category(pp.Category)
+		c.under(categoryAt, "category")
+		c.under(from, "parent_product")
 	}
 	for i := range p.SiblingVariants {
-		sv := &p.SiblingVariants[i]
-		if key, v, bad := badAnyMap(sv.VariantAttributes); bad {
-			return numFault{field: at("sibling_variants", i) + "." + atKey("variant_attributes", key), v: v}, true
-		}
-		if f, bad := firstBadNum(num{name: "price", f: sv.Price, rule: rulePrice}); bad {
-			return f.under(at("sibling_variants", i)), true
-		}
+		sv, from := &p.SiblingVariants[i], c.mark()
+		c.anyMap("variant_attributes", sv.VariantAttributes)
+		c.nums(num{name: "price", f: sv.Price, rule: rulePrice})
+		c.underAt(from, "sibling_variants", i)
 	}
-	if f, bad := firstBadNum(num{name: "min_score_threshold", f: p.MinScoreThreshold, rule: rulePercent}); bad {
-		return f, true
-	}
-	if key, v, bad := badAnyMap(p.Extra); bad {
-		return numFault{field: atKey("extra", key), v: v}, true
-	}
-	return numFault{}, false
+	c.nums(num{name: "min_score_threshold", f: p.MinScoreThreshold, rule: rulePercent})
+	c.anyMap("extra", p.Extra)
 }
 
-func badBrand(b *Brand) (numFault, bool) {
+func (c *checks) brand(b *Brand) {
 	if b == nil {
-		return numFault{}, false
+		return
 	}
-	if f, bad := firstBadNum(num{name: "product_count", i: b.ProductCount, rule: ruleIndex}, num{name: "level", i: b.Level, rule: ruleIndex}); bad {
-		return f, true
-	}
+	c.nums(num{name: "product_count", i: b.ProductCount, rule: ruleIndex}, num{name: "level", i: b.Level, rule: ruleIndex})
 	for i := range b.Hierarchy {
-		if f, bad := badBrand(&b.Hierarchy[i]); bad {
-			return f.under(at("hierarchy", i)), true
-		}
+		from := c.mark()
+		c.brand(&b.Hierarchy[i])
+		c.underAt(from, "hierarchy", i)
 	}
-	return numFault{}, false
 }
 
-func badCategory(c *Category) (numFault, bool) {
-	if c == nil {
-		return numFault{}, false
+func (c *checks) category(cat *Category) {
+	if cat == nil {
+		return
 	}
-	if f, bad := firstBadNum(num{name: "level", i: c.Level, rule: ruleIndex}); bad {
-		return f, true
+	c.nums(num{name: "level", i: cat.Level, rule: ruleIndex})
+	for i := range cat.Hierarchy {
+		from := c.mark()
+		c.category(&cat.Hierarchy[i])
+		c.underAt(from, "hierarchy", i)
 	}
-	for i := range c.Hierarchy {
-		if f, bad := badCategory(&c.Hierarchy[i]); bad {
-			return f.under(at("hierarchy", i)), true
-		}
-	}
-	return numFault{}, false
 }
 
-func badPricing(pr *Pricing) (numFault, bool) {
+func (c *checks) pricing(pr *Pricing) {
 	if pr == nil {
-		return numFault{}, false
+		return
 	}
-	return firstBadNum(
+	c.nums(
 		num{name: "list", f: pr.List, rule: rulePrice},
 		num{name: "retail", f: pr.Retail, rule: rulePrice},
 		num{name: "sale", f: pr.Sale, rule: rulePrice},
@@ -338,23 +349,20 @@ func badPricing(pr *Pricing) (numFault, bool) {
 	)
 }
 
-func badPackagingOption(o *PackagingOption) (numFault, bool) {
-	if f, bad := firstBadNum(num{name: "qty", f: o.Qty, rule: ruleNonNeg}, num{name: "position", i: o.Position, rule: ruleIndex}); bad {
-		return f, true
-	}
-	if f, bad := badPricing(o.Pricing); bad {
-		return f.under("pricing"), true
-	}
+func (c *checks) packagingOption(o *PackagingOption) {
+	c.nums(num{name: "qty", f: o.Qty, rule: ruleNonNeg}, num{name: "position", i: o.Position, rule: ruleIndex})
+	from := c.mark()
+	c.pricing(o.Pricing)
+	c.under(from, "pricing")
 	for i := range o.Promotions {
-		if f, bad := badPromotion(&o.Promotions[i]); bad {
-			return f.under(at("promotions", i)), true
-		}
+		from := c.mark()
+		c.promotion(&o.Promotions[i])
+		c.underAt(from, "promotions", i)
 	}
-	return numFault{}, false
 }
 
-func badPromotion(pr *Promotion) (numFault, bool) {
-	return firstBadNum(
+func (c *checks) promotion(pr *Promotion) {
+	c.nums(
 		num{name: "promo_row", i: pr.PromoRow, rule: ruleIndex},
 		num{name: "discount_percentage", f: pr.DiscountPercentage, rule: rulePercent},
 		num{name: "priority", i: pr.Priority, rule: ruleSortable},
@@ -363,44 +371,60 @@ func badPromotion(pr *Promotion) (numFault, bool) {
 	)
 }
 
-// badLangLists checks the string-or-number values of lists keyed by
-// language, such as name["en"][1].value. Map order is random, so of several
-// faulty languages the smallest code is reported, for the same answer on
-// every run.
-func badLangLists[T any](name string, m map[string][]T, value func(*T) any) (numFault, bool) {
-	var found numFault
-	var foundLang string
-	bad := false
-	for lang, list := range m {
-		if bad && lang >= foundLang {
-			continue
-		}
+// langLists checks the string-or-number values of lists keyed by
+// language, such as attributes["en"][1].value. Map order is random, so the
+// problems are recorded by language code, for the same answer on every
+// run; the codes are sorted only when there is a problem.
+func langLists[T any](c *checks, name string, m map[string][]T, value func(*T) any) {
+	bad := func(list []T) bool {
 		for i := range list {
-			if v, isBad := badAny(value(&list[i])); isBad {
-				found, foundLang, bad = numFault{field: at(atKey(name, lang), i) + ".value", v: v}, lang, true
-				break
+			if _, isBad := badAny(value(&list[i])); isBad {
+				return true
+			}
+		}
+		return false
+	}
+	found := false
+	for _, list := range m {
+		if found = bad(list); found {
+			break
+		}
+	}
+	if !found {
+		return
+	}
+	for _, lang := range slices.Sorted(maps.Keys(m)) {
+		for i, item := range m[lang] {
+			if v, isBad := badAny(value(&item)); isBad {
+				c.badNumber(at(atKey(name, lang), i)+".value", v, ruleFinite)
 			}
 		}
 	}
-	return found, bad
 }
 
-// badAnyMap returns the smallest key of m whose value holds a number that
-// is not finite.
-func badAnyMap(m map[string]any) (key string, v float64, bad bool) {
-	for k, val := range m {
-		if bad && k >= key {
-			continue
-		}
-		if bv, isBad := badAny(val); isBad {
-			key, v, bad = k, bv, true
+// anyMap records every key of m (the map field name) whose value holds a
+// number that is not finite, by key, sorting the keys only when there is
+// one.
+func (c *checks) anyMap(name string, m map[string]any) {
+	found := false
+	for _, val := range m {
+		if _, found = badAny(val); found {
+			break
 		}
 	}
-	return key, v, bad
+	if !found {
+		return
+	}
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if v, bad := badAny(m[k]); bad {
+			c.badNumber(atKey(name, k), v, ruleFinite)
+		}
+	}
 }
 
 // badAny reports a number that is not finite in a value of type any: a
-// float, or one inside a []any or map[string]any.
+// float, or the first one inside a []any or map[string]any (the smallest
+// key's, for the same answer on every run).
 func badAny(v any) (float64, bool) {
 	switch x := v.(type) {
 	case float64:
@@ -423,6 +447,33 @@ func badAny(v any) (float64, bool) {
 		return f, bad
 	}
 	return 0, false
+}
+
+// badAnyMap returns the smallest key of m whose value holds a number that
+// is not finite.
+func badAnyMap(m map[string]any) (key string, v float64, bad bool) {
+	for k, val := range m {
+		if bad && k >= key {
+			continue
+		}
+		if bv, isBad := badAny(val); isBad {
+			key, v, bad = k, bv, true
+		}
+	}
+	return key, v, bad
+}
+
+// extraKeys records every Extra key that is the JSON name of a typed
+// field, by key.
+func (c *checks) extraKeys(extra map[string]any) {
+	if _, bad := collidingExtraKey(extra); !bad {
+		return
+	}
+	for _, k := range slices.Sorted(maps.Keys(extra)) {
+		if _, typed := productJSONNames[k]; typed {
+			c.add(atKey("extra", k), "", collision(k))
+		}
+	}
 }
 
 // checkUpdateMask refuses a mask the platform could not apply as meant: an

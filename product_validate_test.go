@@ -119,11 +119,61 @@ func TestImportRefusesNaNQuantityNamingTheField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []RowError{{Row: 0, EntityCode: "A", Field: "quantity", Reason: "must be a finite number >= 0, got NaN", Rejected: true}}
+	want := []RowError{{Row: 0, EntityCode: "A", Field: "quantity", Reason: "must be a finite number >= 0, got NaN", Rejected: true,
+		Problems: []FieldProblem{{Field: "quantity", Value: "NaN", Reason: "must be a finite number >= 0, got NaN"}}}}
 	if diff := cmp.Diff(want, res.Rejected); diff != "" {
 		t.Errorf("rejected (-want +got):\n%s", diff)
 	}
 	if len(rec.bodies) != 1 || strings.Contains(string(rec.bodies[0]), `"A"`) {
 		t.Errorf("row A was sent: %s", rec.bodies)
+	}
+}
+
+// A row with several invalid fields reports each of them, in field order,
+// with its path, value and reason; the first stays its Field and Reason,
+// and its message names the others.
+func TestValidationReportsEveryProblem(t *testing.T) {
+	p := Product{EntityCode: "A", Quantity: Ptr(-3.0), EAN: []string{"4006381333931", "12345"},
+		Pricing:          &Pricing{List: Ptr(math.NaN()), VATRate: Ptr(22.0)},
+		PackagingOptions: []PackagingOption{{}, {Pricing: &Pricing{SaleDiscountPct: Ptr(120.0)}}},
+		Attributes:       map[string][]Attribute{"it": {{Value: math.Inf(1)}}, "en": {{Value: 1.0}, {Value: math.NaN()}}},
+		Extra:            map[string]any{"price": 3.0, "Prix": math.NaN()},
+	}
+	want := []FieldProblem{
+		{Field: "ean[1]", Value: "12345", Reason: `invalid EAN "12345": an EAN/GTIN has 8, 12, 13 or 14 digits`},
+		{Field: "quantity", Value: "-3", Reason: "must be a finite number >= 0, got -3"},
+		{Field: `attributes["en"][1].value`, Value: "NaN", Reason: "must be a finite number, got NaN"},
+		{Field: `attributes["it"][0].value`, Value: "+Inf", Reason: "must be a finite number, got +Inf"},
+		{Field: "pricing.list", Value: "NaN", Reason: "price must be a finite number >= 0, got NaN"},
+		{Field: "packaging_options[1].pricing.sale_discount_pct", Value: "120", Reason: "must be a percentage from 0 to 100, got 120"},
+		{Field: `extra["Prix"]`, Value: "NaN", Reason: "must be a finite number, got NaN"},
+		{Field: `extra["price"]`, Reason: "is the JSON name of Product.Price; set that field instead"},
+	}
+	for range 5 { // map order must not change the answer
+		got := validateProduct(&p, nil)
+		if got == nil {
+			t.Fatal("accepted")
+		}
+		if diff := cmp.Diff(want, got.Problems); diff != "" {
+			t.Fatalf("problems (-want +got):\n%s", diff)
+		}
+		if got.Field != "ean[1]" || got.Reason != want[0].Reason {
+			t.Errorf("first problem %s: %s", got.Field, got.Reason)
+		}
+	}
+
+	three := Product{SKU: "B", Quantity: Ptr(-1.0), Weight: Ptr(math.NaN()), Pricing: &Pricing{Sale: Ptr(-2.0)}}
+	_, rowErr := newRowEncoder().encode(&three, nil)
+	if rowErr == nil || len(rowErr.Problems) != 3 {
+		t.Fatalf("got %+v, want three problems", rowErr)
+	}
+	rowErr.Row = 4
+	const msg = "catalog: row 4: quantity: must be a finite number >= 0, got -1 (+2 more: weight, pricing.sale)"
+	if got := rowErr.Error(); got != msg {
+		t.Errorf("Error() = %q, want %q", got, msg)
+	}
+	one := RowError{Row: 4, Field: "quantity", Reason: "must be a finite number >= 0, got -1", Problems: rowErr.Problems[:1]}
+	if got, want := one.Error(), "catalog: row 4: quantity: must be a finite number >= 0, got -1"; got != want {
+		t.Errorf("one problem: Error() = %q, want %q (as before Problems)", got, want)
 	}
 }

@@ -704,8 +704,9 @@ func (s *streamKeys) claim(p *Product, row int) *RowError {
 			if sl.row == math.MaxUint32 {
 				first = "an earlier row"
 			}
-			return &RowError{EntityCode: p.EntityCode, Field: "entity_code", Rejected: true,
-				Reason: fmt.Sprintf("%q repeats %s: ImportAll sends only the first copy of a key", key, first)}
+			rowErr := refusal("entity_code", key, fmt.Sprintf("%q repeats %s: ImportAll sends only the first copy of a key", key, first))
+			rowErr.EntityCode = p.EntityCode
+			return rowErr
 		}
 	}
 }

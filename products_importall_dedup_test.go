@@ -31,11 +31,15 @@ func TestImportAllRepeatAcrossRequests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	fault := func(row int, code, field, value, reason string) catalog.RowError {
+		return catalog.RowError{Row: row, EntityCode: code, Field: field, Reason: reason, Rejected: true,
+			Problems: []catalog.FieldProblem{{Field: field, Value: value, Reason: reason}}}
+	}
 	wantFailed := []catalog.RowError{
-		{Row: 3, EntityCode: "A", Field: "entity_code", Reason: `"A" repeats row 0: ImportAll sends only the first copy of a key`, Rejected: true},
-		{Row: 4, Field: "entity_code", Reason: `"B" repeats row 1: ImportAll sends only the first copy of a key`, Rejected: true},
-		{Row: 5, EntityCode: "E", Field: "price", Reason: "price must be a finite number >= 0, got -1", Rejected: true},
-		{Row: 7, EntityCode: "E", Field: "entity_code", Reason: `"E" repeats row 6: ImportAll sends only the first copy of a key`, Rejected: true},
+		fault(3, "A", "entity_code", "A", `"A" repeats row 0: ImportAll sends only the first copy of a key`),
+		fault(4, "", "entity_code", "B", `"B" repeats row 1: ImportAll sends only the first copy of a key`),
+		fault(5, "E", "price", "-1", "price must be a finite number >= 0, got -1"),
+		fault(7, "E", "entity_code", "E", `"E" repeats row 6: ImportAll sends only the first copy of a key`),
 	}
 	if diff := cmp.Diff(wantFailed, rep.Failed); diff != "" {
 		t.Errorf("failed rows (-want +got):\n%s", diff)

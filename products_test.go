@@ -143,10 +143,14 @@ func TestImportRejectsBadRowsAndSendsTheRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantRejected := []RowError{
-		{Row: 1, Field: "entity_code", Reason: "entity_code or sku is required", Rejected: true},
-		{Row: 2, Field: "entity_code", Reason: `"A" repeats row 0 of the same request`, Rejected: true},
-		{Row: 3, EntityCode: "C", Field: "pricing.list", Reason: "price must be a finite number >= 0, got -1", Rejected: true},
-		{Row: 4, EntityCode: "D", Field: "packaging_options[1].pricing.sale_unit", Reason: "price must be a finite number >= 0, got -0.5", Rejected: true},
+		{Row: 1, Field: "entity_code", Reason: "entity_code or sku is required", Rejected: true,
+			Problems: []FieldProblem{{Field: "entity_code", Reason: "entity_code or sku is required"}}},
+		{Row: 2, Field: "entity_code", Reason: `"A" repeats row 0 of the same request`, Rejected: true,
+			Problems: []FieldProblem{{Field: "entity_code", Value: "A", Reason: `"A" repeats row 0 of the same request`}}},
+		{Row: 3, EntityCode: "C", Field: "pricing.list", Reason: "price must be a finite number >= 0, got -1", Rejected: true,
+			Problems: []FieldProblem{{Field: "pricing.list", Value: "-1", Reason: "price must be a finite number >= 0, got -1"}}},
+		{Row: 4, EntityCode: "D", Field: "packaging_options[1].pricing.sale_unit", Reason: "price must be a finite number >= 0, got -0.5", Rejected: true,
+			Problems: []FieldProblem{{Field: "packaging_options[1].pricing.sale_unit", Value: "-0.5", Reason: "price must be a finite number >= 0, got -0.5"}}},
 	}
 	if diff := cmp.Diff(wantRejected, res.Rejected); diff != "" {
 		t.Errorf("rejected rows (-want +got):\n%s", diff)

@@ -74,8 +74,9 @@ func checkPromotion(p *Promotion) (field, reason string) {
 	case p.StartDate != nil && p.EndDate != nil && p.StartDate.After(*p.EndDate):
 		return "start_date", fmt.Sprintf("%s is after end_date %s", p.StartDate.Format(time.RFC3339), p.EndDate.Format(time.RFC3339))
 	}
-	if f, bad := badPromotion(p); bad { // the number rules of a promotion inside a product
-		return f.field, f.rule.reason(f.v)
+	var c checks
+	if c.promotion(p); len(c.problems) > 0 { // the number rules of a promotion inside a product
+		return c.problems[0].Field, c.problems[0].Reason
 	}
 	for _, id := range p.TargetPkgIDs {
 		if id == "" {

@@ -351,6 +351,9 @@ func (s *JobsService) allErrors(ctx context.Context, jobID string, listed []RowE
 //	3 rows failed:
 //	  2 rows (lines 2-3): its request failed: 401 Unauthorized (UNAUTHENTICATED): check the credential
 //	  line 7 (SKU-0005): quantity: must be a finite number >= 0, got -3
+//
+// A row with several problems (RowError.Problems) has them all on its
+// line, separated by "; " (the first few, when there are many).
 func (r *RowReport) Summary() string {
 	var b strings.Builder
 	section := func(errs []RowError, title string) {
@@ -413,17 +416,39 @@ func groupByCause(errs []RowError) []causeGroup {
 }
 
 // causeOf is why a row was not applied, on one line, without the row's
-// name: its field and reason, then what befell its request, said once.
+// name: its field and reason (each field's, for a row with several
+// problems), then what befell its request, said once.
 func causeOf(e *RowError) string {
-	reason := strings.Join(strings.Fields(e.Reason), " ")
-	if e.Field != "" && !strings.HasPrefix(reason, e.Field) {
-		reason = e.Field + ": " + reason
+	reason := fieldReason(e.Field, e.Reason)
+	if len(e.Problems) > 1 {
+		parts := make([]string, 0, min(len(e.Problems), maxProblems)+1)
+		for i, p := range e.Problems {
+			if i == maxProblems {
+				parts = append(parts, fmt.Sprintf("and %d more problems", len(e.Problems)-maxProblems))
+				break
+			}
+			parts = append(parts, fieldReason(p.Field, p.Reason))
+		}
+		reason = strings.Join(parts, "; ")
 	}
 	if e.Code != "" {
 		reason += " (" + e.Code + ")"
 	}
 	if e.Cause != nil {
 		reason += ": " + describe(e.Cause)
+	}
+	return reason
+}
+
+// maxProblems bounds the problems of one row a Summary lists.
+const maxProblems = 8
+
+// fieldReason is a reason on one line, after the field it concerns unless
+// it names it already.
+func fieldReason(field, reason string) string {
+	reason = strings.Join(strings.Fields(reason), " ")
+	if field != "" && !strings.HasPrefix(reason, field) {
+		reason = field + ": " + reason
 	}
 	return reason
 }

@@ -41,3 +41,31 @@ func TestRowReportSummary(t *testing.T) {
 		t.Errorf("summary of a report with every row applied = %q, want none", s)
 	}
 }
+
+// A row with several problems has them all on its line: the client's
+// (Field and Reason the first) and the server's (Reason its message).
+func TestRowReportSummaryListsEveryProblem(t *testing.T) {
+	rep := catalog.RowReport{
+		Read: 2,
+		Failed: []catalog.RowError{
+			{Row: 0, Line: 2, EntityCode: "A", Field: "quantity", Reason: "must be a finite number >= 0, got -3", Rejected: true,
+				Problems: []catalog.FieldProblem{
+					{Field: "quantity", Value: "-3", Reason: "must be a finite number >= 0, got -3"},
+					{Field: "weight", Value: "NaN", Reason: "must be a finite number >= 0, got NaN"},
+					{Field: "ean[0]", Value: "1", Reason: `invalid EAN "1"`},
+				}},
+			{Row: 1, Line: 3, EntityCode: "B", Reason: `category "x" does not exist`,
+				Problems: []catalog.FieldProblem{
+					{Field: "category", Value: "x", Reason: `category "x" does not exist`},
+					{Field: "channel_categories[0].category", Value: "y", Reason: `category "y" does not exist`},
+				}},
+		},
+	}
+	want := `2 rows failed:
+  line 2 (A): quantity: must be a finite number >= 0, got -3; weight: must be a finite number >= 0, got NaN; ean[0]: invalid EAN "1"
+  line 3 (B): category "x" does not exist; channel_categories[0].category: category "y" does not exist
+`
+	if diff := cmp.Diff(want, rep.Summary()); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+}

@@ -9,9 +9,10 @@ import (
 )
 
 // Codes of error answers, in the "code" field of the JSON body, besides
-// catalog's Code* constants (catalog.CodeNotFound, catalog.CodeSourceNotFound
-// and catalog.CodeIdempotencyKeyReused).
+// catalog's Code* constants (catalog.CodeSourceNotFound and
+// catalog.CodeIdempotencyKeyReused).
 const (
+	codeNotFound         catalog.ErrorCode = "NOT_FOUND"          // 404, no such path
 	codeJobNotFound      catalog.ErrorCode = "JOB_NOT_FOUND"      // 404, an unknown job id
 	codeValidation       catalog.ErrorCode = "VALIDATION_ERROR"   // 400
 	codeUnauthenticated  catalog.ErrorCode = "UNAUTHENTICATED"    // 401
