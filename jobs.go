@@ -340,10 +340,11 @@ type wireRowError struct {
 	Error      string          `json:"error"`
 	Message    string          `json:"message"`
 	RawData    json.RawMessage `json:"raw_data"`
+	Problems   []FieldProblem  `json:"problems"`
 }
 
 func (w wireRowError) rowError() RowError {
-	e := RowError{Row: w.Row, EntityCode: w.EntityCode, Reason: w.Error, RawData: w.RawData}
+	e := RowError{Row: w.Row, EntityCode: w.EntityCode, Reason: w.Error, RawData: w.RawData, Problems: w.Problems}
 	if w.Message != "" {
 		e.Code, e.Reason = w.Error, w.Message
 	}

@@ -128,40 +128,46 @@ func (s *Server) handleListCategories(w http.ResponseWriter, r *http.Request) {
 // checkCategoryRefsLocked resolves the categories a product references
 // (category and channel_categories[].category) against the tenant's tree.
 // A tenant with no category yet keeps the embedded categories as sent;
-// once it has a tree, a reference to an id it lacks fails the row, naming
-// the category, and a known one is completed with the stored fields the
-// product did not send.
-func (s *Server) checkCategoryRefsLocked(data map[string]any) string {
+// once it has a tree, each reference to an id it lacks is a problem of the
+// row, naming the field and the category, and a known one is completed
+// with the stored fields the product did not send.
+func (s *Server) checkCategoryRefsLocked(data map[string]any) []catalog.FieldProblem {
 	if len(s.categories) == 0 {
-		return ""
+		return nil
 	}
-	refs := []map[string]any{}
+	type ref struct {
+		field string
+		cat   map[string]any
+	}
+	var refs []ref
 	if c, ok := data["category"].(map[string]any); ok {
-		refs = append(refs, c)
+		refs = append(refs, ref{"category", c})
 	}
 	if list, ok := data["channel_categories"].([]any); ok {
-		for _, item := range list {
+		for i, item := range list {
 			if m, ok := item.(map[string]any); ok {
 				if c, ok := m["category"].(map[string]any); ok {
-					refs = append(refs, c)
+					refs = append(refs, ref{fmt.Sprintf("channel_categories[%d].category", i), c})
 				}
 			}
 		}
 	}
-	for _, ref := range refs {
-		id, _ := ref["category_id"].(string)
+	var problems []catalog.FieldProblem
+	for _, r := range refs {
+		id, _ := r.cat["category_id"].(string)
 		if id == "" {
 			continue
 		}
 		stored, ok := s.categories[id]
 		if !ok {
-			return fmt.Sprintf("category %q does not exist", id)
+			problems = append(problems, catalog.FieldProblem{Field: r.field, Value: id, Reason: fmt.Sprintf("category %q does not exist", id)})
+			continue
 		}
 		for k, v := range stored {
-			if _, sent := ref[k]; !sent {
-				ref[k] = deepCopy(v)
+			if _, sent := r.cat[k]; !sent {
+				r.cat[k] = deepCopy(v)
 			}
 		}
 	}
-	return ""
+	return problems
 }

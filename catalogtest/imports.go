@@ -18,7 +18,6 @@ import (
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/importfile"
 	"github.com/pimkit/catalog/importfile/xlsx"
-	"github.com/pimkit/catalog/internal/gtin"
 )
 
 // Paths of the file endpoints.
@@ -456,10 +455,14 @@ func (s *Server) applyFileRowLocked(run *importRun, fm *fileMapper, up *fileUplo
 	if err != nil {
 		return fileRowFailure(row.Line, "", raw, RowCodeValidation, err.Error())
 	}
-	for _, ean := range p.EAN {
-		if !gtin.Valid(ean) { // the rule of the JSON import too (applyRowLocked)
-			return fileRowFailure(row.Line, p.EntityCode, raw, RowCodeValidation, gtin.Reason(ean))
-		}
+	eans := make([]any, len(p.EAN))
+	for i, ean := range p.EAN {
+		eans[i] = ean
+	}
+	if problems := eanProblems(eans); len(problems) > 0 { // the rule of the JSON import too (applyRowLocked)
+		r := fieldFailure(row.Line, p.EntityCode, raw, problems)
+		r.err.Code = RowCodeValidation
+		return r
 	}
 	if match, ok := s.productByEANLocked(p.EAN); ok {
 		if !up.updateExisting {

@@ -410,6 +410,9 @@ type wireFileRowError struct {
 	Error      string          `json:"error"`
 	Message    string          `json:"message"`
 	RawData    json.RawMessage `json:"raw_data,omitempty"`
+	// Problems lists every problem of the row's fields (api/openapi.yaml,
+	// FileRowError).
+	Problems []catalog.FieldProblem `json:"problems,omitempty"`
 }
 
 // handleJobErrors serves GET /api/b2b/pim/jobs/{jobId}/errors: the job's
@@ -436,7 +439,7 @@ func (s *Server) writeErrorPage(w http.ResponseWriter, id string, page, per int)
 		if code == "" {
 			code = RowCodeImport
 		}
-		we := wireFileRowError{Row: e.Row, EntityCode: e.EntityCode, Error: code, Message: e.Reason}
+		we := wireFileRowError{Row: e.Row, EntityCode: e.EntityCode, Error: code, Message: e.Reason, Problems: e.Problems}
 		if string(e.RawData) != "null" {
 			we.RawData = e.RawData
 		}

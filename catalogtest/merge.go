@@ -41,16 +41,19 @@ func (s *Server) applyRowLocked(run *importRun, row int, raw any) rowResult {
 	}
 	data := deepCopyMap(obj)
 	applyMappings(data, run.req.source.FieldMappings)
+	// Every problem of the row's fields is reported, not only the first
+	// (seed 002's InvalidLines): its identity, its EANs, its categories.
+	var problems []catalog.FieldProblem
 	code, ok := entityCode(data)
 	if !ok {
-		return rowFailure(row, "", raw, "entity_code or sku is required")
+		problems = append(problems, catalog.FieldProblem{Field: "entity_code", Reason: "entity_code or sku is required"})
 	}
-	if eans, _ := data["ean"].([]any); eans != nil {
-		for _, v := range eans {
-			if ean, _ := v.(string); !gtin.Valid(ean) { // the client's rule too (validateProduct)
-				return rowFailure(row, code, raw, gtin.Reason(fmt.Sprint(v)))
-			}
-		}
+	problems = append(problems, eanProblems(data["ean"])...)
+	if storesCategories(run.req.updateMask) {
+		problems = append(problems, s.checkCategoryRefsLocked(data)...)
+	}
+	if len(problems) > 0 {
+		return fieldFailure(row, code, raw, problems)
 	}
 	data["entity_code"] = code
 	s.wrapMultilingual(data)
@@ -58,11 +61,6 @@ func (s *Server) applyRowLocked(run *importRun, row int, raw any) rowResult {
 	history := s.products[code]
 	if len(history) == 0 && run.req.updateOnly {
 		return rowFailure(row, code, raw, fmt.Sprintf("product %q does not exist; update_only never creates one", code))
-	}
-	if storesCategories(run.req.updateMask) {
-		if msg := s.checkCategoryRefsLocked(data); msg != "" {
-			return rowFailure(row, code, raw, msg)
-		}
 	}
 	next := data
 	var prev map[string]any
@@ -85,6 +83,28 @@ func (s *Server) applyRowLocked(run *importRun, row int, raw any) rowResult {
 
 func rowFailure(row int, code string, raw any, msg string) rowResult {
 	return rowResult{entityCode: code, err: &catalog.RowError{Row: row, EntityCode: code, Reason: msg, RawData: marshalWire(raw)}}
+}
+
+// fieldFailure is the row error of a row with problems in its fields: its
+// error is the first problem's reason, and problems lists them all.
+func fieldFailure(row int, code string, raw any, problems []catalog.FieldProblem) rowResult {
+	r := rowFailure(row, code, raw, problems[0].Reason)
+	r.err.Problems = problems
+	return r
+}
+
+// eanProblems names every entry of a product's ean list that is not a
+// valid EAN, by the client's rule too (see internal/gtin).
+func eanProblems(list any) []catalog.FieldProblem {
+	eans, _ := list.([]any)
+	var out []catalog.FieldProblem
+	for i, v := range eans {
+		if ean, _ := v.(string); !gtin.Valid(ean) {
+			text := fmt.Sprint(v)
+			out = append(out, catalog.FieldProblem{Field: fmt.Sprintf("ean[%d]", i), Value: text, Reason: gtin.Reason(text)})
+		}
+	}
+	return out
 }
 
 // entityCode is the product's identity: entity_code, else sku.

@@ -157,10 +157,11 @@ func TestRuleEntityCodeFallback(t *testing.T) {
 		map[string]any{"entity_code": 7, "sku": "D"},
 	}
 	a := directImport(t, s, importReq(DefaultSourceID, rows...))
+	noID := []any{map[string]any{"field": "entity_code", "reason": "entity_code or sku is required"}}
 	wantErrs := []any{
-		map[string]any{"row": 2.0, "entity_code": "", "error": "entity_code or sku is required", "raw_data": map[string]any{"name": "no id"}},
-		map[string]any{"row": 3.0, "entity_code": "", "error": "entity_code or sku is required", "raw_data": map[string]any{"entity_code": "", "sku": ""}},
-		map[string]any{"row": 4.0, "entity_code": "", "error": "entity_code or sku is required", "raw_data": map[string]any{"entity_code": 5.0}},
+		map[string]any{"row": 2.0, "entity_code": "", "error": "entity_code or sku is required", "raw_data": map[string]any{"name": "no id"}, "problems": noID},
+		map[string]any{"row": 3.0, "entity_code": "", "error": "entity_code or sku is required", "raw_data": map[string]any{"entity_code": "", "sku": ""}, "problems": noID},
+		map[string]any{"row": 4.0, "entity_code": "", "error": "entity_code or sku is required", "raw_data": map[string]any{"entity_code": 5.0}, "problems": noID},
 		map[string]any{"row": 5.0, "entity_code": "", "error": "product must be a JSON object, got a string", "raw_data": "not an object"},
 	}
 	if diff := cmp.Diff(wantErrs, a.body["errors"]); diff != "" {
