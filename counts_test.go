@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/pimkit/catalog"
@@ -140,5 +141,49 @@ func TestIncrementalSyncCountsAsThePlatformDid(t *testing.T) {
 	}
 	if len(srv.Products()) != 5 {
 		t.Errorf("%d products stored", len(srv.Products()))
+	}
+}
+
+// A row the platform refuses for three fields comes back with its three
+// problems, direct and queued, and its message names the other two.
+func TestServerRowErrorListsEveryProblem(t *testing.T) {
+	ctx := context.Background()
+	for _, queued := range []bool{false, true} {
+		srv, c := newFake(t)
+		if err := srv.SeedCategory(catalog.Category{CategoryID: catalog.Ptr("valves")}); err != nil {
+			t.Fatal(err)
+		}
+		ref := func(id string) *catalog.Category { return &catalog.Category{CategoryID: catalog.Ptr(id)} }
+		bad := catalog.Product{EntityCode: "B", Category: ref("pumps"), ChannelCategories: []catalog.ChannelCategory{
+			{ChannelCode: catalog.Ptr("b2c"), Category: ref("taps")}, {ChannelCode: catalog.Ptr("b2b"), Category: ref("valves")},
+			{ChannelCode: catalog.Ptr("pos"), Category: ref("sinks")}}}
+		rep, err := c.Products.ImportAll(ctx, catalogtest.DefaultSourceID,
+			catalog.FromSlice([]catalog.Product{{EntityCode: "A"}, bad}), &catalog.BulkOptions{Queued: queued})
+		if err != nil || rep.Succeeded != 1 || len(rep.Failed) != 1 {
+			t.Fatalf("queued=%v: %v, %+v", queued, err, rep.RowReport)
+		}
+		got := rep.Failed[0]
+		want := []catalog.FieldProblem{
+			{Field: "category", Value: "pumps", Reason: `category "pumps" does not exist`},
+			{Field: "channel_categories[0].category", Value: "taps", Reason: `category "taps" does not exist`},
+			{Field: "channel_categories[2].category", Value: "sinks", Reason: `category "sinks" does not exist`},
+		}
+		if !slices.Equal(got.Problems, want) {
+			t.Errorf("queued=%v: problems %+v, want %+v", queued, got.Problems, want)
+		}
+		const msg = `catalog: row 1 (B): category "pumps" does not exist (+2 more: channel_categories[0].category, channel_categories[2].category)`
+		if got.Error() != msg {
+			t.Errorf("queued=%v: Error() = %q, want %q", queued, got.Error(), msg)
+		}
+		// The job's paged row errors carry them too.
+		n := 0
+		for e, err := range c.Jobs.Errors(ctx, rep.JobIDs[0]) {
+			if n++; err != nil || !slices.Equal(e.Problems, want) {
+				t.Errorf("queued=%v: Jobs.Errors: %v, %+v", queued, err, e.Problems)
+			}
+		}
+		if n != 1 {
+			t.Errorf("queued=%v: Jobs.Errors listed %d rows, want 1 (jobs %v)", queued, n, rep.JobIDs)
+		}
 	}
 }
