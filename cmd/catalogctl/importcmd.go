@@ -380,6 +380,9 @@ func rowErrorsOut(errs []catalog.RowError, s *rowLines) []rowErrorOut {
 	out := make([]rowErrorOut, len(errs))
 	for i, e := range errs {
 		out[i] = rowErrorOut{Row: e.Row, Line: s.line(e.Row), EntityCode: e.EntityCode, Error: rowReason(e), Code: e.Code}
+		for _, p := range e.Problems {
+			out[i].Problems = append(out[i].Problems, problemOut{Field: p.Field, Column: s.column(p.Field), Value: p.Value, Reason: p.Reason})
+		}
 	}
 	return out
 }

@@ -82,6 +82,17 @@ type rowErrorOut struct {
 	EntityCode string `json:"entity_code,omitempty"`
 	Error      string `json:"error"`
 	Code       string `json:"code,omitempty"` // the platform's code, such as validation_error
+	// Problems lists every problem of the row's fields, when it has any
+	// (catalog.RowError.Problems), with the file's column of each.
+	Problems []problemOut `json:"problems,omitempty"`
+}
+
+// problemOut is one problem of a row's field, as --json prints it.
+type problemOut struct {
+	Field  string `json:"field"`
+	Column string `json:"column,omitempty"` // the file's column that maps to Field, when known
+	Value  string `json:"value,omitempty"`
+	Reason string `json:"reason"`
 }
 
 // plural is a count with its noun and its thousands separated: "1 row",

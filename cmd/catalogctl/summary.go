@@ -53,8 +53,9 @@ func fileProducts(r io.Reader, name string, m importfile.Mapping, opts importfil
 
 // printFailures prints errs under title, one line per cause, as
 // catalog.RowReport.Summary words them (the title stands for its heading),
-// a field named with the file's column that maps to it. Rows of a file
-// upload's job are already file lines.
+// each field at fault (every problem of a row) named with the file's
+// column that maps to it. Rows of a file upload's job are already file
+// lines.
 func printFailures(w io.Writer, title string, errs []catalog.RowError, s *rowLines) {
 	if len(errs) == 0 {
 		return
@@ -65,11 +66,33 @@ func printFailures(w io.Writer, title string, errs []catalog.RowError, s *rowLin
 			if s.rowsAreLines {
 				errs[i].Line = e.Row
 			}
-			if col := s.columns[e.Field]; col != "" {
-				errs[i].Field = fmt.Sprintf("column %q -> %s", col, e.Field)
+			errs[i].Field = s.fieldName(e.Field)
+			if e.Problems != nil {
+				errs[i].Problems = slices.Clone(e.Problems)
+				for j, p := range e.Problems {
+					errs[i].Problems[j].Field = s.fieldName(p.Field)
+				}
 			}
 		}
 	}
 	_, causes, _ := strings.Cut((&catalog.RowReport{Failed: errs}).Summary(), "\n")
 	fmt.Fprintf(w, "%s:\n%s", title, causes)
+}
+
+// column is the file's column that maps to a product field; "" when
+// none does, or the rows did not come from a mapped file.
+func (s *rowLines) column(field string) string {
+	if s == nil || field == "" {
+		return ""
+	}
+	return s.columns[field]
+}
+
+// fieldName names a product field by the file's column that maps to it,
+// as in `column "Stock" -> quantity`, when the mapping has one.
+func (s *rowLines) fieldName(field string) string {
+	if col := s.column(field); col != "" {
+		return fmt.Sprintf("column %q -> %s", col, field)
+	}
+	return field
 }

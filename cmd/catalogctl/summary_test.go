@@ -97,3 +97,31 @@ func TestSummaryNamesTheColumn(t *testing.T) {
 		t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 	}
 }
+
+// A row refused for several fields lists each, by its column, in the
+// summary and in --json.
+func TestSummaryListsEveryProblemOfARow(t *testing.T) {
+	_, env := fake(t)
+	csv := writeFile(t, "stock.csv", "Code;Stock;Prix;Poids\nB-1;4;1;1\nB-2;-3;-1;-2\n")
+	args := []string{"import", csv, "--rate-limit", "off", "--map", "Code=entity_code", "--map", "Stock=quantity", "--map", "Prix=pricing.list", "--map", "Poids=weight"}
+	r := ctl(t, env, args...).want(t, exitRows)
+	want := `  line 3 (B-2): column "Stock" -> quantity: must be a finite number >= 0, got -3; ` +
+		`column "Poids" -> weight: must be a finite number >= 0, got -2; ` +
+		`column "Prix" -> pricing.list: price must be a finite number >= 0, got -1`
+	if !strings.Contains(r.stdout, want) {
+		t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+	}
+	r = ctl(t, env, append(args, "--json")...).want(t, exitRows)
+	var out struct {
+		Failed []rowErrorOut `json:"failed"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Failed) != 1 || len(out.Failed[0].Problems) != 3 {
+		t.Fatalf("--json failed rows %+v", out.Failed)
+	}
+	if p := out.Failed[0].Problems[2]; p != (problemOut{Field: "pricing.list", Column: "Prix", Value: "-1", Reason: "price must be a finite number >= 0, got -1"}) {
+		t.Errorf("third problem %+v", p)
+	}
+}
