@@ -60,7 +60,10 @@
 // unwrapping to the cause. A row that was not applied is a [RowError]: its
 // Cause is the error of its request when that request failed as a whole,
 // and it unwraps to it: errors.Is on a row error sorts rows by what befell
-// them (ErrServer, ErrOutcomeUnknown, ...).
+// them (ErrServer, ErrOutcomeUnknown, ...). A row refused for its fields,
+// by the client's checks or the platform's, lists every problem in
+// RowError.Problems (each field's path, value and reason), the first one
+// being what its Error message says first.
 //
 // # The stream contract
 //
