@@ -172,14 +172,24 @@ func isFileJob(j *catalog.Job) bool {
 	return j.FileName != "" || j.Type == "import" || strings.HasPrefix(j.ID, "import_")
 }
 
-// formatRowError is a row error on one line: "line 3 A-1: reason (code)".
+// formatRowError is a row error on one line: "line 3 A-1: reason (code)",
+// or, for a row with several problems, each field and its reason:
+// "line 3 A-1: ean[0]: reason; category: reason (code)".
 func formatRowError(label string, e catalog.RowError) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %d", label, e.Row)
 	if e.EntityCode != "" {
 		b.WriteString(" " + e.EntityCode)
 	}
-	b.WriteString(": " + strings.ReplaceAll(rowReason(e), "\n", " "))
+	reason := rowReason(e)
+	if len(e.Problems) > 1 {
+		parts := make([]string, len(e.Problems))
+		for i, p := range e.Problems {
+			parts[i] = p.Field + ": " + p.Reason
+		}
+		reason = strings.Join(parts, "; ")
+	}
+	b.WriteString(": " + strings.ReplaceAll(reason, "\n", " "))
 	if e.Code != "" {
 		b.WriteString(" (" + e.Code + ")")
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
 )
 
@@ -123,5 +124,19 @@ func TestSummaryListsEveryProblemOfARow(t *testing.T) {
 	}
 	if p := out.Failed[0].Problems[2]; p != (problemOut{Field: "pricing.list", Column: "Prix", Value: "-1", Reason: "price must be a finite number >= 0, got -1"}) {
 		t.Errorf("third problem %+v", p)
+	}
+}
+
+// A job's row error with several problems is printed with each field.
+func TestFormatRowErrorListsEveryProblem(t *testing.T) {
+	e := catalog.RowError{Row: 3, EntityCode: "A-1", Reason: `invalid EAN "1"`, Code: "validation_error", Problems: []catalog.FieldProblem{
+		{Field: "ean[0]", Value: "1", Reason: `invalid EAN "1"`}, {Field: "category", Value: "x", Reason: `category "x" does not exist`}}}
+	want := `line 3 A-1: ean[0]: invalid EAN "1"; category: category "x" does not exist (validation_error)`
+	if got := formatRowError("line", e); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	e.Problems = e.Problems[:1]
+	if got, want := formatRowError("line", e), `line 3 A-1: invalid EAN "1" (validation_error)`; got != want {
+		t.Errorf("one problem: got %q, want %q", got, want)
 	}
 }
