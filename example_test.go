@@ -242,3 +242,30 @@ func ExampleAPIError() {
 	}
 	// Output: 404 SOURCE_NOT_FOUND
 }
+
+// A row refused for several fields lists every problem, with each field's
+// path, value and reason; its message names the first and counts the rest.
+func ExampleFieldProblem() {
+	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
+	defer srv.Close()
+	client, err := srv.Client(catalog.WithoutRateLimit())
+	if err != nil {
+		log.Fatal(err)
+	}
+	bad := catalog.Product{EntityCode: "SKU-0003", Quantity: catalog.Ptr(-2.0),
+		EAN: []string{"12345"}, Pricing: &catalog.Pricing{VATRate: catalog.Ptr(122.0)}}
+	rep, err := client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, catalog.FromSlice([]catalog.Product{bad}), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	rowErr := rep.Failed[0]
+	fmt.Println(rowErr.Error())
+	for _, p := range rowErr.Problems {
+		fmt.Printf("%s = %q: %s\n", p.Field, p.Value, p.Reason)
+	}
+	// Output:
+	// catalog: row 0 (SKU-0003): ean[0]: invalid EAN "12345": an EAN/GTIN has 8, 12, 13 or 14 digits (+2 more: quantity, pricing.vat_rate)
+	// ean[0] = "12345": invalid EAN "12345": an EAN/GTIN has 8, 12, 13 or 14 digits
+	// quantity = "-2": must be a finite number >= 0, got -2
+	// pricing.vat_rate = "122": must be a percentage from 0 to 100, got 122
+}
