@@ -346,7 +346,7 @@ func (s *ProductsService) Remove(ctx context.Context, sourceID string, entityCod
 		return nil, err
 	}
 	rep := &RowReport{Read: len(entityCodes)}
-	rep.add(removalRows(entityCodes, nil, w), func(pos int) int { return pos })
+	rep.add(removalRows(productsRemovePath, entityCodes, nil, w), func(pos int) int { return pos })
 	rep.sort()
 	return rep, uncounted(productsRemovePath, w.Summary.Removed, w.Summary.Failed, len(entityCodes))
 }

@@ -21,10 +21,6 @@ type Feed struct {
 	Promotions []Promotion // sent after the products they target
 }
 
-// defaultMaxRemovalPercent is the removal limit of a full sync that sets
-// none: 10% of the source's products.
-const defaultMaxRemovalPercent = 10.0
-
 // SyncOptions tune Client.Sync. A nil *SyncOptions is a full sync with the
 // defaults.
 type SyncOptions struct {
@@ -46,23 +42,26 @@ type SyncOptions struct {
 	// sync; a full sync updates it when set, so that an incremental run can
 	// follow a full one.
 	State SyncState
-	// MaxRemovals caps the products a full sync may remove (0: no
-	// absolute cap).
+	// MaxRemovals caps what a full sync may remove of each kind (0: no
+	// absolute cap). It composes with MaxRemovalPercent: both apply and
+	// the stricter wins. Over the limit nothing of that kind is removed
+	// and Sync returns an error matching ErrRemovalLimit; a dry run
+	// returns the same error, the real run's refusal.
 	MaxRemovals int
-	// MaxRemovalPercent caps removals as a percentage of the source's
-	// products before the run (0: no percentage cap). When both caps are
-	// 0, the limit is 10% of the source's products, unless NoRemovalLimit
-	// is set.
-	// Over the limit nothing is removed and Sync returns an error matching
-	// ErrRemovalLimit.
+	// MaxRemovalPercent caps what a full sync may remove of each kind as a
+	// percentage of what the tenant held of it before the run (the
+	// source's products, the tenant's categories and promotions), rounded
+	// down. 0 means the default, 10%; a negative value turns the
+	// percentage limit off, leaving MaxRemovals alone to apply.
 	MaxRemovalPercent float64
-	// NoRemovalLimit lifts the default limit. Think twice.
+	// NoRemovalLimit turns both limits off. Think twice.
 	NoRemovalLimit bool
 	// CheckpointRows is how many feed rows each ImportAll call takes
 	// (default 1,000): State is committed after each, so a crash re-sends
 	// at most these rows.
 	CheckpointRows int
-	// RemovalBatch caps entity codes per removal request (default 1,000).
+	// RemovalBatch caps the keys of each removal request (default and
+	// most: MaxProducts, so that removals cost the fewest requests).
 	RemovalBatch int
 	// Bulk tunes the product stage's ImportAll calls (request options,
 	// concurrency, limits, queued mode). Its BatchID, when set, is
@@ -185,13 +184,15 @@ func syncDefaults(feed Feed, opts *SyncOptions) (SyncOptions, error) {
 		return o, invalid("Feed.SourceID", "required")
 	case o.Incremental && o.State == nil:
 		return o, invalid("SyncOptions.State", "an incremental sync needs a state to compare with")
-	case o.MaxRemovals < 0 || o.MaxRemovalPercent < 0 || o.MaxRemovalPercent > 100 || math.IsNaN(o.MaxRemovalPercent):
-		return o, invalid("SyncOptions.MaxRemovals", "limits must be 0 or more, percentages at most 100")
+	case o.MaxRemovals < 0:
+		return o, invalid("SyncOptions.MaxRemovals", "must be 0 (no absolute cap) or more")
+	case o.MaxRemovalPercent > 100 || math.IsNaN(o.MaxRemovalPercent):
+		return o, invalid("SyncOptions.MaxRemovalPercent", "at most 100; 0 for the default 10%, negative for none")
 	case o.CheckpointRows < 0 || o.RemovalBatch < 0 || o.RemovalBatch > MaxProducts:
 		return o, invalid("SyncOptions.CheckpointRows", "must not be negative; RemovalBatch at most MaxProducts")
 	}
 	o.CheckpointRows = cmp.Or(o.CheckpointRows, 1000)
-	o.RemovalBatch = cmp.Or(o.RemovalBatch, 1000)
+	o.RemovalBatch = cmp.Or(o.RemovalBatch, MaxProducts)
 	if o.Bulk == nil {
 		o.Bulk = &BulkOptions{}
 	}

@@ -6,47 +6,115 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
-// RemovalReport accounts for the removals of a full sync: every code of
-// Planned is removed (Succeeded), failed, unknown or not attempted. Rows
-// are indexes in Planned, and Read is len(Planned).
+// RemovalReport accounts for the removals of one kind in a full sync:
+// every key of Planned is removed (Succeeded), failed, unknown or not
+// attempted. Rows are indexes in Planned, and Read is len(Planned).
 type RemovalReport struct {
-	Planned []string // entity codes of the source absent from the feed, sorted
+	// Planned lists what the feed no longer has, in the order it is
+	// removed: products by entity code, sorted.
+	Planned []string
 	RowReport
 	Requests int // removal requests sent
-	Limit    int // the most the options allow to remove; -1 when none
-	// Skipped says why nothing was removed, when nothing was: the limit,
-	// a feed that failed in part, a dry run.
+	// Limit is the most the options allow to remove of this kind, the
+	// stricter of SyncOptions.MaxRemovals and MaxRemovalPercent; -1 when
+	// none.
+	Limit int
+	// Skipped says why nothing was removed, when nothing was: the limit
+	// ("refused: N removals over the limit of M"), a feed that failed in
+	// part, a dry run ("dry run" when the real run would remove; "would
+	// refuse: N removals over the limit of M", "would skip: ..." when it
+	// would not).
 	Skipped string
 }
 
 // Sentinels for the errors of a full sync's removals.
 var (
-	// ErrRemovalLimit: more products would have been removed than the
-	// limit allows, so none was. SyncReport.Removals says how many
-	// (len(Planned)) and the limit (Limit).
+	// ErrRemovalLimit: more would have been removed than the limit allows,
+	// so none was (in a dry run: a real run would refuse). The report's
+	// RemovalReport says how many (len(Planned)) and the limit (Limit).
 	ErrRemovalLimit = errors.New("catalog: removal limit exceeded")
-	// ErrRemovalsSkipped: the feed was not applied in full, so no product
-	// was removed. SyncReport.Removals says which would have been
-	// (Planned) and why none was (Skipped).
+	// ErrRemovalsSkipped: the feed was not applied in full (in a dry run:
+	// a real run would refuse some of its rows), so nothing was removed.
+	// The report's RemovalReport says which would have been (Planned) and
+	// why none was (Skipped).
 	ErrRemovalsSkipped = errors.New("catalog: removals skipped")
 )
 
-// removalLimit is the most a full sync may remove; -1 when unlimited.
-func (r *syncRun) removalLimit() int {
-	if r.o.NoRemovalLimit {
+// defaultMaxRemovalPercent is the percentage limit of a full sync that
+// leaves MaxRemovalPercent 0: 10% of what the tenant holds of each kind.
+const defaultMaxRemovalPercent = 10.0
+
+// removalKind is one kind of the tenant's entities that a full sync
+// removes when the feed no longer has them.
+type removalKind struct {
+	name  string // plural, as errors and reasons name it: "products"
+	phase string // the phase SyncOptions.Progress names
+	rep   *RemovalReport
+	base  int // how many the tenant held before the run: the percentage's base
+	// send removes keys in one request and settles each key.
+	send func(ctx context.Context, keys []string) []settledRow
+	// removed, when set, is told the keys a request removed.
+	removed func(keys []string)
+}
+
+// removals runs the removal stages of a full sync, one kind after the
+// other, and returns their errors joined.
+func (r *syncRun) removals(ctx context.Context) error {
+	var errs []error
+	for _, k := range r.removalKinds() {
+		errs = append(errs, r.removeKind(ctx, k))
+	}
+	return errors.Join(errs...)
+}
+
+// removalKinds plans the removals of every kind the sync replaces, in the
+// order that keeps references whole.
+func (r *syncRun) removalKinds() []*removalKind {
+	return []*removalKind{r.productRemovals()}
+}
+
+// productRemovals plans the removal of the source's products the feed
+// lacks.
+func (r *syncRun) productRemovals() *removalKind {
+	rr := &r.rep.Removals
+	rr.Planned = rr.Planned[:0]
+	for code := range r.existing {
+		if _, sent := r.inFeed[code]; !sent {
+			rr.Planned = append(rr.Planned, code)
+		}
+	}
+	slices.Sort(rr.Planned)
+	return &removalKind{name: "products", phase: "removals", rep: rr, base: len(r.existing),
+		send: func(ctx context.Context, codes []string) []settledRow {
+			w, err := r.c.Products.remove(ctx, r.feed.SourceID, codes)
+			return removalRows(productsRemovePath, codes, err, w)
+		},
+		removed: func(codes []string) {
+			if r.o.State == nil {
+				return
+			}
+			if err := r.o.State.Commit(nil, codes); err != nil && r.stateErr == nil {
+				r.stateErr = err
+			}
+		}}
+}
+
+// removalLimit is the most a full sync may remove of a kind the tenant
+// held base of: the stricter of the absolute and the percentage limit,
+// the percentage being 10% unless set or turned off; -1 when unlimited.
+func removalLimit(o *SyncOptions, base int) int {
+	if o.NoRemovalLimit {
 		return -1
 	}
-	limit, pct := -1, r.o.MaxRemovalPercent
-	if r.o.MaxRemovals == 0 && pct == 0 {
-		pct = defaultMaxRemovalPercent
+	limit := -1
+	if o.MaxRemovals > 0 {
+		limit = o.MaxRemovals
 	}
-	if r.o.MaxRemovals > 0 {
-		limit = r.o.MaxRemovals
-	}
-	if pct > 0 {
-		byPct := int(math.Floor(float64(len(r.existing)) * pct / 100))
+	if pct := removalPercent(o); pct >= 0 {
+		byPct := int(math.Floor(float64(base) * pct / 100))
 		if limit < 0 || byPct < limit {
 			limit = byPct
 		}
@@ -54,46 +122,62 @@ func (r *syncRun) removalLimit() int {
 	return limit
 }
 
-// removals runs the removal stage of a full sync.
-func (r *syncRun) removals(ctx context.Context) error {
-	rr := &r.rep.Removals
-	for code := range r.existing {
-		if _, sent := r.inFeed[code]; !sent {
-			rr.Planned = append(rr.Planned, code)
-		}
+// removalPercent is the percentage limit in force; negative when off.
+func removalPercent(o *SyncOptions) float64 {
+	if o.MaxRemovalPercent == 0 {
+		return defaultMaxRemovalPercent
 	}
-	slices.Sort(rr.Planned)
+	return o.MaxRemovalPercent
+}
+
+// limitText says where a kind's limit comes from, for a refusal.
+func limitText(o *SyncOptions, k *removalKind) string {
+	var parts []string
+	if pct := removalPercent(o); pct >= 0 {
+		parts = append(parts, fmt.Sprintf("%g%% of %d %s", pct, k.base, k.name))
+	}
+	if o.MaxRemovals > 0 {
+		parts = append(parts, fmt.Sprintf("MaxRemovals %d", o.MaxRemovals))
+	}
+	if len(parts) == 2 {
+		return "the stricter of " + strings.Join(parts, " and ")
+	}
+	return strings.Join(parts, "")
+}
+
+// removeKind runs the removals of one kind. A dry run takes the same
+// decisions as a real run and stops before sending, so it refuses what a
+// real run would refuse, with the same error.
+func (r *syncRun) removeKind(ctx context.Context, k *removalKind) error {
+	rr := k.rep
 	rr.Read = len(rr.Planned)
-	limit := r.removalLimit()
-	rr.Limit = limit
-	defer func() { r.progress("removals", rowProgress(&rr.RowReport, rr.Requests)) }()
-	if r.o.DryRun {
-		rr.NotAttempted = indexes(len(rr.Planned))
-		return nil
-	}
+	rr.Limit = removalLimit(&r.o, k.base)
+	defer func() { r.progress(k.phase, rowProgress(&rr.RowReport, rr.Requests)) }()
 	if len(rr.Planned) == 0 {
 		return nil
 	}
-	st := &r.rep.Products
-	var why string
-	switch {
-	case ctx.Err() != nil:
-		why = "the sync stopped early: " + ctx.Err().Error()
-	case r.feedBroken:
-		why = "the feed yielded an error"
-	case !st.ok():
-		why = fmt.Sprintf("%d product rows failed, %d have an unknown outcome, %d were not attempted",
-			len(st.Failed), len(st.Unknown), len(st.NotAttempted))
-	}
-	if why != "" {
+	if why := r.feedTrouble(ctx); why != "" {
+		rr.NotAttempted = indexes(len(rr.Planned))
+		if r.o.DryRun {
+			rr.Skipped = "would skip: " + why
+			return fmt.Errorf("%w: %s: a real run would remove none of %d: %s", ErrRemovalsSkipped, k.name, len(rr.Planned), why)
+		}
 		rr.Skipped = why
-		rr.NotAttempted = indexes(len(rr.Planned))
-		return fmt.Errorf("%w: full sync removed none of %d products: %s", ErrRemovalsSkipped, len(rr.Planned), why)
+		return fmt.Errorf("%w: %s: full sync removed none of %d: %s", ErrRemovalsSkipped, k.name, len(rr.Planned), why)
 	}
-	if limit >= 0 && len(rr.Planned) > limit {
-		rr.Skipped = fmt.Sprintf("would remove %d of %d products, over the limit of %d", len(rr.Planned), len(r.existing), limit)
+	if rr.Limit >= 0 && len(rr.Planned) > rr.Limit {
 		rr.NotAttempted = indexes(len(rr.Planned))
-		return fmt.Errorf("%w: full sync %s: nothing removed", ErrRemovalLimit, rr.Skipped)
+		verb := "refused"
+		if r.o.DryRun {
+			verb = "would refuse"
+		}
+		rr.Skipped = fmt.Sprintf("%s: %d removals over the limit of %d", verb, len(rr.Planned), rr.Limit)
+		return fmt.Errorf("%w: %s: %s (%s): nothing removed", ErrRemovalLimit, k.name, rr.Skipped, limitText(&r.o, k))
+	}
+	if r.o.DryRun {
+		rr.Skipped = "dry run"
+		rr.NotAttempted = indexes(len(rr.Planned))
+		return nil
 	}
 	for from := 0; from < len(rr.Planned); from += r.o.RemovalBatch {
 		to := min(from+r.o.RemovalBatch, len(rr.Planned))
@@ -101,25 +185,50 @@ func (r *syncRun) removals(ctx context.Context) error {
 			rr.NotAttempted = append(rr.NotAttempted, indexesFrom(from, to)...)
 			continue
 		}
-		codes := rr.Planned[from:to]
-		w, err := r.c.Products.remove(ctx, r.feed.SourceID, codes)
+		keys := rr.Planned[from:to]
+		rows := k.send(ctx, keys)
 		rr.Requests++
-		rows := removalRows(codes, err, w)
 		var removed []string
 		for pos, s := range rows {
 			if s.outcome == RowSucceeded {
-				removed = append(removed, codes[pos])
+				removed = append(removed, keys[pos])
 			}
 		}
 		rr.add(rows, func(pos int) int { return from + pos })
-		r.progress("removals", rowProgress(&rr.RowReport, rr.Requests))
-		if r.o.State != nil && len(removed) > 0 {
-			if err := r.o.State.Commit(nil, removed); err != nil && r.stateErr == nil {
-				r.stateErr = err
-			}
+		r.progress(k.phase, rowProgress(&rr.RowReport, rr.Requests))
+		if k.removed != nil && len(removed) > 0 {
+			k.removed(removed)
 		}
 	}
 	return nil
+}
+
+// feedTrouble says why the feed was not applied in full, or "": removals
+// of any kind need every row of every stage applied. In a dry run it says
+// why a real run's feed would not be: the rows it would refuse.
+func (r *syncRun) feedTrouble(ctx context.Context) string {
+	if err := ctx.Err(); err != nil {
+		return "the sync stopped early: " + err.Error()
+	}
+	if r.feedBroken {
+		return "the feed yielded an error"
+	}
+	var parts []string
+	for _, s := range []struct {
+		name string
+		st   *StageReport
+	}{{"category", &r.rep.Categories}, {"product", &r.rep.Products}, {"promotion", &r.rep.Promotions}} {
+		failed, unknown, skipped := len(s.st.Failed), len(s.st.Unknown), len(s.st.NotAttempted)
+		if r.o.DryRun {
+			skipped = 0 // a dry run attempts nothing
+		}
+		if failed+unknown+skipped == 0 {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%d %s rows failed, %d have an unknown outcome, %d were not attempted",
+			failed, s.name, unknown, skipped))
+	}
+	return strings.Join(parts, "; ")
 }
 
 func indexes(n int) []int { return indexesFrom(0, n) }

@@ -96,9 +96,9 @@ func TestSyncDryRunSaysTheRemovalLimitWouldHold(t *testing.T) {
 		want  string
 	}{
 		{nil, exitRows, "A real run would remove nothing: 2 products to remove is over the default limit, 10% of the source's products (0)"},
-		{[]string{"--max-removals", "1"}, exitRows, "over the limit of --max-removals 1;"},
+		{[]string{"--max-removals", "1", "--max-removal-percent=-1"}, exitRows, "over the limit of --max-removals 1;"},
 		{[]string{"--max-removal-percent", "50"}, exitRows, "over the limit of --max-removal-percent 50, 1 product;"},
-		{[]string{"--max-removals", "2"}, exitOK, "remove 2 products (limit 2)."},
+		{[]string{"--max-removals", "2", "--max-removal-percent=-1"}, exitOK, "remove 2 products (limit 2)."},
 	} {
 		r := ctl(t, env, append(dry, c.flags...)...).want(t, c.code)
 		if !strings.Contains(r.stdout, c.want) {

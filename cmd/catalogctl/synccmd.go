@@ -36,10 +36,11 @@ import) to the import source, with the categories and promotions of
 
 --mode full (the default) sends every product, then removes the source's
 products that FILE no longer has, but only when every row was applied and
-within the removal limit: --max-removals N, --max-removal-percent P (10% when
-neither is given), or --no-removal-limit. --mode incremental sends only the
-products whose content changed since the last run, as recorded in --state
-(required), and removes nothing. --dry-run changes nothing and prints what a
+within the removal limit: --max-removals N and --max-removal-percent P both
+apply and the stricter wins (P is 10 unless given; --max-removal-percent=-1
+leaves --max-removals alone), or --no-removal-limit. --mode incremental
+sends only the products whose content changed since the last run, as
+recorded in --state (required), and removes nothing. --dry-run changes nothing and prints what a
 real run would do.
 
 Exit 0 when everything was applied, 2 when rows failed or are unknown, or
@@ -65,8 +66,8 @@ it exits 2 when a real run would remove nothing for that reason.`,
 			default:
 				return usagef("--mode %q: want full or incremental", mode)
 			}
-			if maxRemovals < 0 || maxRemovalPct < 0 || maxRemovalPct > 100 {
-				return usagef("removal limits must be 0 or more, and a percentage at most 100")
+			if maxRemovals < 0 || maxRemovalPct > 100 {
+				return usagef("--max-removals must be 0 or more, and --max-removal-percent at most 100 (negative: no percentage limit)")
 			}
 			var feed catalog.Feed
 			if err := readJSONFlagFile("categories", categoriesFile, &feed.Categories, "a JSON array of categories"); err != nil {
@@ -93,6 +94,9 @@ it exits 2 when a real run would remove nothing for that reason.`,
 			opts.Progress = progress.update
 			report, runErr := pf.client.Sync(cmd.Context(), feed, opts)
 			progress.finish()
+			if report.DryRun && (errors.Is(runErr, catalog.ErrRemovalLimit) || errors.Is(runErr, catalog.ErrRemovalsSkipped)) {
+				runErr = nil // the real run's refusal, which the dry run reports below
+			}
 			if report != nil {
 				a.printSync(path, pf.source, report, opts, pf.lines, runErr)
 			}
@@ -121,8 +125,8 @@ it exits 2 when a real run would remove nothing for that reason.`,
 	fl.StringVar(&statePath, "state", "", "a JSON file keeping content hashes between runs (required by incremental)")
 	fl.BoolVar(&dryRun, "dry-run", false, "change nothing; print what a real run would do")
 	fl.IntVar(&maxRemovals, "max-removals", 0, "most products a full sync may remove (0: no absolute cap)")
-	fl.Float64Var(&maxRemovalPct, "max-removal-percent", 0, "most products a full sync may remove, as a percentage of the source's")
-	fl.BoolVar(&noRemovalLimit, "no-removal-limit", false, "lift the default removal limit (10%); think twice")
+	fl.Float64Var(&maxRemovalPct, "max-removal-percent", 0, "most products a full sync may remove, as a percentage of the source's (0: 10; negative: none)")
+	fl.BoolVar(&noRemovalLimit, "no-removal-limit", false, "lift both removal limits; think twice")
 	fl.StringVar(&categoriesFile, "categories", "", "a JSON array of the catalog's categories")
 	fl.StringVar(&promotionsFile, "promotions", "", "a JSON array of the catalog's promotions")
 	fl.BoolVar(&queued, "queued", false, "send products through the platform's queue")
