@@ -11,14 +11,22 @@ import (
 )
 
 // Feed is a whole catalog for Client.Sync: the categories, the products of
-// one import source, and the promotions.
+// one import source, and the promotions. A full sync replaces each kind the
+// feed carries: the tenant's categories and promotions the feed lacks are
+// removed, as are the source's products. A nil Categories or Promotions
+// leaves that kind as the tenant has it; an empty, non-nil one says the
+// catalog has none.
 type Feed struct {
-	SourceID   string     // the import source the products go through; required
-	Categories []Category // the categories to import, in any order: parents are sent first
+	SourceID string // the import source the products go through; required
+	// Categories are imported in any order (parents are sent first); in a
+	// full sync, when not nil, they are the whole tree.
+	Categories []Category
 	// Products is read once per Sync call, in order; rows are numbered by
 	// their 0-based position in it. FromSlice makes one from a slice.
-	Products   iter.Seq2[Product, error]
-	Promotions []Promotion // sent after the products they target
+	Products iter.Seq2[Product, error]
+	// Promotions are sent after the products they target; in a full sync,
+	// when not nil, they are all the tenant's promotions.
+	Promotions []Promotion
 }
 
 // SyncOptions tune Client.Sync. A nil *SyncOptions is a full sync with the
@@ -69,8 +77,10 @@ type SyncOptions struct {
 	Bulk *BulkOptions
 	// Progress, when set, is called as the sync goes, phase by phase:
 	// "listing" (the source's products, Read counting them as the pages
-	// come), "categories", "products", "promotions", then "removals" (Read
-	// is the removals planned). p holds the phase's rows so far, not its
+	// come), "categories", "products", "promotions", then, in a full sync,
+	// "promotion removals" (when Feed.Promotions is not nil), "removals"
+	// (the products) and "category removals" (when Feed.Categories is not
+	// nil), Read being the removals planned. p holds the phase's rows so far, not its
 	// requests: for "products", the rows of the whole stage across its
 	// ImportAll calls, an unchanged row counting as succeeded. It is
 	// called at least once per phase that runs, from one goroutine at a
@@ -86,7 +96,11 @@ type SyncReport struct {
 	Categories  StageReport   // rows are indexes in Feed.Categories
 	Products    StageReport   // rows are positions in Feed.Products
 	Promotions  StageReport   // rows are indexes in Feed.Promotions
-	Removals    RemovalReport // full mode only
+	Removals    RemovalReport // the source's products the feed lacks; full mode only
+	// CategoryRemovals and PromotionRemovals are the tenant's categories
+	// and promotions the feed lacks, in a full sync whose Feed.Categories
+	// (Feed.Promotions) is not nil.
+	CategoryRemovals, PromotionRemovals RemovalReport
 }
 
 // StageReport accounts for every row of one stage: Read equals Succeeded +
@@ -127,13 +141,23 @@ func (r *StageReport) sort() {
 //
 // A product row is refused, unsent, when its category is neither in the
 // tenant nor applied from this feed, when it repeats an earlier row's
-// entity code, or when it fails validation. A full sync removes the
-// source's products the feed lacks only when every product row was applied,
-// the feed yielded no error and ctx did not end (else an error matching
-// ErrRemovalsSkipped), and
-// only within the removal limit (else ErrRemovalLimit). An incremental
-// sync (SyncOptions.Incremental) sends only the products whose content
-// differs from State's, and removes nothing.
+// entity code, or when it fails validation.
+//
+// A full sync then removes what the feed lacks, in the order that keeps
+// references whole: the tenant's promotions (when Feed.Promotions is not
+// nil), the source's products, then the tenant's categories (when
+// Feed.Categories is not nil), children before their parents. A category
+// that a product of the feed references stays, with its ancestors
+// (RemovalReport.Kept says why), and the platform keeps any category a
+// stored product references. It removes only when every row of the feed
+// was applied, the feed yielded no error and ctx did not end (else an
+// error matching ErrRemovalsSkipped), and of each kind only within the
+// removal limits (else ErrRemovalLimit): the stricter of MaxRemovals and
+// MaxRemovalPercent (10% by default) of what the tenant held of that kind.
+// A dry run takes the same decisions and returns the same errors, "would
+// refuse: N removals over the limit of M" in RemovalReport.Skipped. An
+// incremental sync (SyncOptions.Incremental) sends only the products whose
+// content differs from State's, and removes nothing.
 //
 // The report is always returned; the error is non-nil when the sync could
 // not start, stopped early, skipped its removals or could not commit its
@@ -213,6 +237,8 @@ type syncRun struct {
 	knownCats  map[string]string // ids products may reference: why not, "" when fine
 	existing   map[string]bool   // entity codes of the source before the run (full mode and dry runs)
 	inFeed     map[string]int    // entity code -> first feed row
+	usedCats   map[string]string // category id -> the first feed product referencing it
+	promos     []string          // the tenant's promotions before the run, as promotionKey (full mode, Feed.Promotions set)
 	feedBroken bool              // the feed yielded an error
 	sent       BulkProgress      // the product stage's Sent and Bytes of the ImportAll calls done
 	stateErr   error             // the first State.Commit failure
@@ -227,6 +253,9 @@ func (r *syncRun) readTenant(ctx context.Context) error {
 		return fmt.Errorf("catalog: sync: listing categories: %w", err)
 	}
 	r.tenantCats = tree
+	if err := r.listPromotions(ctx); err != nil {
+		return err
+	}
 	if r.o.Incremental && !r.o.DryRun {
 		return nil
 	}
@@ -395,6 +424,7 @@ func (r *syncRun) categoryRefusal(p *Product) string {
 		if id == "" {
 			continue
 		}
+		r.useCategory(id, p.key())
 		why, known := r.knownCats[id]
 		switch {
 		case !known:

@@ -1,11 +1,14 @@
 package catalog
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -14,9 +17,16 @@ import (
 // attempted. Rows are indexes in Planned, and Read is len(Planned).
 type RemovalReport struct {
 	// Planned lists what the feed no longer has, in the order it is
-	// removed: products by entity code, sorted.
+	// removed: products by entity code, sorted; categories by id,
+	// children before their parents; promotions as "promo_code#promo_row",
+	// sorted.
 	Planned []string
 	RowReport
+	// Kept lists what the feed no longer has but must stay, each with why
+	// (Reason), none of it in Planned nor counted by the limit: a category
+	// a product of the feed references, or the parent of a category that
+	// stays. Row is its index among the tenant's categories, sorted by id.
+	Kept     []RowError
 	Requests int // removal requests sent
 	// Limit is the most the options allow to remove of this kind, the
 	// stricter of SyncOptions.MaxRemovals and MaxRemovalPercent; -1 when
@@ -72,8 +82,149 @@ func (r *syncRun) removals(ctx context.Context) error {
 
 // removalKinds plans the removals of every kind the sync replaces, in the
 // order that keeps references whole.
+// Promotions go first, since they target products' packaging options;
+// categories last, since products reference them; a kind the feed leaves
+// nil is not replaced.
 func (r *syncRun) removalKinds() []*removalKind {
-	return []*removalKind{r.productRemovals()}
+	var kinds []*removalKind
+	if r.feed.Promotions != nil {
+		kinds = append(kinds, r.promotionRemovals())
+	}
+	kinds = append(kinds, r.productRemovals())
+	if r.feed.Categories != nil {
+		kinds = append(kinds, r.categoryRemovals())
+	}
+	return kinds
+}
+
+// listPromotions lists the tenant's promotions before the run, when a
+// full sync replaces them.
+func (r *syncRun) listPromotions(ctx context.Context) error {
+	if r.o.Incremental || r.feed.Promotions == nil {
+		return nil
+	}
+	for p, err := range r.c.Promotions.List(ctx) {
+		if err != nil {
+			return fmt.Errorf("catalog: sync: listing promotions: %w", err)
+		}
+		r.promos = append(r.promos, promotionKey(&p))
+	}
+	return nil
+}
+
+// promotionRemovals plans the removal of the tenant's promotions the feed
+// lacks (an ended sale): by promo_code and promo_row.
+func (r *syncRun) promotionRemovals() *removalKind {
+	rr := &r.rep.PromotionRemovals
+	inFeed := make(map[string]bool, len(r.feed.Promotions))
+	for i := range r.feed.Promotions {
+		inFeed[promotionKey(&r.feed.Promotions[i])] = true
+	}
+	byKey := map[string]Promotion{}
+	for _, key := range r.promos {
+		if !inFeed[key] {
+			rr.Planned = append(rr.Planned, key)
+			code, row := splitPromotionKey(key)
+			byKey[key] = Promotion{PromoCode: &code, PromoRow: &row}
+		}
+	}
+	slices.Sort(rr.Planned)
+	return &removalKind{name: "promotions", phase: "promotion removals", rep: rr, base: len(r.promos),
+		send: func(ctx context.Context, keys []string) []settledRow {
+			ps := make([]Promotion, len(keys))
+			for i, key := range keys {
+				ps[i] = byKey[key]
+			}
+			w, err := r.c.sendRemoval(ctx, promotionsRemovePath, promotionRemoval(ps))
+			return keyedRows(keys, removalRows(promotionsRemovePath, keys, err, w))
+		}}
+}
+
+// splitPromotionKey reads promotionKey's "promo_code#promo_row" back.
+func splitPromotionKey(key string) (code string, row int) {
+	i := strings.LastIndexByte(key, '#')
+	row, _ = strconv.Atoi(key[i+1:]) // written by promotionKey: always a number
+	return key[:i], row
+}
+
+// keyedRows names each settled row by its removal key (a promotion's
+// promo_code#promo_row rather than the server's promo_code), so that the
+// report names what Planned names.
+func keyedRows(keys []string, rows []settledRow) []settledRow {
+	for pos := range rows {
+		if rows[pos].outcome != RowSucceeded {
+			rows[pos].err.EntityCode = keys[pos]
+		}
+	}
+	return rows
+}
+
+// categoryRemovals plans the removal of the tenant's categories the feed
+// lacks, children before their parents. A category that a product of the
+// feed references stays, and so does every ancestor of a category that
+// stays; the platform refuses, too, to remove a category a stored product
+// references.
+func (r *syncRun) categoryRemovals() *removalKind {
+	rr := &r.rep.CategoryRemovals
+	inFeed := make(map[string]string, len(r.feed.Categories)) // id -> parent id
+	for _, c := range r.feed.Categories {
+		inFeed[deref(c.CategoryID)] = deref(c.ParentID)
+	}
+	why := map[string]string{} // tenant id the feed lacks -> why it stays
+	var keep func(id, reason string)
+	keep = func(id, reason string) {
+		_, fed := inFeed[id]
+		_, held := r.tenantCats[id]
+		if _, done := why[id]; fed || !held || done {
+			return
+		}
+		why[id] = reason
+		keep(r.tenantCats[id], fmt.Sprintf("the parent of category %q, which stays", id))
+	}
+	for _, id := range slices.Sorted(maps.Keys(r.usedCats)) {
+		keep(id, fmt.Sprintf("referenced by product %q of the feed", r.usedCats[id]))
+	}
+	for _, id := range slices.Sorted(maps.Keys(inFeed)) {
+		keep(inFeed[id], fmt.Sprintf("the parent of category %q of the feed", id))
+	}
+	depth := map[string]int{}
+	for row, id := range slices.Sorted(maps.Keys(r.tenantCats)) {
+		_, fed := inFeed[id]
+		switch reason, kept := why[id]; {
+		case fed:
+		case kept:
+			rr.Kept = append(rr.Kept, RowError{Row: row, EntityCode: id, Field: "category_id", Reason: "kept: " + reason})
+		default:
+			rr.Planned = append(rr.Planned, id)
+			depth[id] = treeDepth(r.tenantCats, id)
+		}
+	}
+	slices.SortStableFunc(rr.Planned, func(a, b string) int { return cmp.Compare(depth[b], depth[a]) }) // children first
+	return &removalKind{name: "categories", phase: "category removals", rep: rr, base: len(r.tenantCats),
+		send: func(ctx context.Context, ids []string) []settledRow {
+			w, err := r.c.sendRemoval(ctx, categoriesRemovePath, map[string]any{"category_ids": ids})
+			return removalRows(categoriesRemovePath, ids, err, w)
+		}}
+}
+
+// treeDepth is how many ancestors id has in tree (id -> parent id); a
+// cycle, which the platform does not store, ends the walk.
+func treeDepth(tree map[string]string, id string) int {
+	d := 0
+	for cur := tree[id]; cur != "" && d <= len(tree); cur = tree[cur] {
+		d++
+	}
+	return d
+}
+
+// useCategory records that a product of the feed references category id.
+func (r *syncRun) useCategory(id, product string) {
+	if r.usedCats == nil {
+		r.usedCats = map[string]string{}
+	}
+	if _, ok := r.usedCats[id]; !ok {
+		r.usedCats[id] = product
+	}
 }
 
 // productRemovals plans the removal of the source's products the feed
@@ -89,7 +240,7 @@ func (r *syncRun) productRemovals() *removalKind {
 	slices.Sort(rr.Planned)
 	return &removalKind{name: "products", phase: "removals", rep: rr, base: len(r.existing),
 		send: func(ctx context.Context, codes []string) []settledRow {
-			w, err := r.c.Products.remove(ctx, r.feed.SourceID, codes)
+			w, err := r.c.sendRemoval(ctx, productsRemovePath, productRemoval(r.feed.SourceID, codes))
 			return removalRows(productsRemovePath, codes, err, w)
 		},
 		removed: func(codes []string) {
