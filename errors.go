@@ -234,6 +234,6 @@ type ErrorCode string
 
 // Codes a client can act on beyond the status.
 const (
-	CodeNotFound             ErrorCode = "NOT_FOUND"              // 404: no such path; check the base URL
-	CodeSourceNotFound       ErrorCode = "SOURCE_NOT_FOUND"       // 404: no import source with that source_id; create it
+	CodeNotFound       ErrorCode = "NOT_FOUND"        // 404: no such path; check the base URL
+	CodeSourceNotFound ErrorCode = "SOURCE_NOT_FOUND" // 404: no import source with that source_id; create it
 )
