@@ -65,8 +65,9 @@ type SyncOptions struct {
 	// NoRemovalLimit turns both limits off. Think twice.
 	NoRemovalLimit bool
 	// CheckpointRows is how many feed rows each ImportAll call takes
-	// (default 1,000): State is committed after each, so a crash re-sends
-	// at most these rows.
+	// (default MaxProducts, 10,000, what one request takes, so that the
+	// checkpoints cost no request more than the import): State is
+	// committed after each, so a crash re-sends at most these rows.
 	CheckpointRows int
 	// RemovalBatch caps the keys of each removal request (default and
 	// most: MaxProducts, so that removals cost the fewest requests).
@@ -215,7 +216,7 @@ func syncDefaults(feed Feed, opts *SyncOptions) (SyncOptions, error) {
 	case o.CheckpointRows < 0 || o.RemovalBatch < 0 || o.RemovalBatch > MaxProducts:
 		return o, invalid("SyncOptions.CheckpointRows", "must not be negative; RemovalBatch at most MaxProducts")
 	}
-	o.CheckpointRows = cmp.Or(o.CheckpointRows, 1000)
+	o.CheckpointRows = cmp.Or(o.CheckpointRows, MaxProducts)
 	o.RemovalBatch = cmp.Or(o.RemovalBatch, MaxProducts)
 	if o.Bulk == nil {
 		o.Bulk = &BulkOptions{}

@@ -100,3 +100,34 @@ func TestDryRunRefusesAsTheRealRun(t *testing.T) {
 		t.Errorf("dry run within the limit: skipped %q, %d not attempted, error %v", dry.Removals.Skipped, len(dry.Removals.NotAttempted), err)
 	}
 }
+
+// Listing at the quota's bound: a full sync of N products lists them
+// 10,000 a page, ceil(N/10,000) requests (20,001 products: 3, not the 21
+// of 1,000-product pages).
+func TestFullSyncListsAtTheQuotasBound(t *testing.T) {
+	srv, c := newFake(t)
+	const n = 20_001
+	ps := make([]catalog.Product, n)
+	for i := range ps {
+		ps[i] = catalog.Product{EntityCode: fmt.Sprintf("P%05d", i)}
+		if _, err := srv.SeedProduct(ps[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := c.Sync(context.Background(), catalog.Feed{SourceID: "default", Products: catalog.FromSlice(ps[:n-1])}, nil)
+	if err != nil || rep.Removals.Succeeded != 1 {
+		t.Fatalf("sync: %v, removals %+v", err, rep.Removals)
+	}
+	lists, imports := 0, 0
+	for _, r := range srv.Requests() {
+		switch r.Method + " " + r.Path {
+		case "GET /api/b2b/pim/products":
+			lists++
+		case "POST /api/b2b/pim/import/api":
+			imports++
+		}
+	}
+	if lists != (n+catalog.MaxProducts-1)/catalog.MaxProducts || imports != 2 {
+		t.Errorf("%d list and %d import requests, want 3 and 2", lists, imports)
+	}
+}

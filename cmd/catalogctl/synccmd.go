@@ -130,7 +130,7 @@ it exits 2 when a real run would remove nothing for that reason.`,
 	fl.StringVar(&categoriesFile, "categories", "", "a JSON array of the catalog's categories")
 	fl.StringVar(&promotionsFile, "promotions", "", "a JSON array of the catalog's promotions")
 	fl.BoolVar(&queued, "queued", false, "send products through the platform's queue")
-	fl.IntVar(&checkpointRows, "checkpoint-rows", 0, "feed rows per checkpoint of the state (1,000 unless set)")
+	fl.IntVar(&checkpointRows, "checkpoint-rows", 0, "feed rows per checkpoint of the state (10,000, one request, unless set)")
 	return cmd
 }
 
