@@ -147,3 +147,29 @@ func TestRowsExit(t *testing.T) {
 		}
 	}
 }
+
+// With --categories the sync replaces the category tree: the dry run says
+// when a real run would refuse the categories' removals, and the real run
+// within the limit removes the categories the file no longer has.
+func TestSyncReplacesCategories(t *testing.T) {
+	srv, env := fake(t)
+	for _, id := range []string{"valves", "old-1", "old-2"} {
+		if err := srv.SeedCategory(catalog.Category{CategoryID: catalog.Ptr(id)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	csv := writeFile(t, "catalog.csv", productsCSV)
+	cats := writeFile(t, "categories.json", `[{"category_id": "valves"}]`)
+	base := append([]string{"sync", csv, "--rate-limit", "off", "--categories", cats}, mapFlags...)
+	r := ctl(t, env, append(base, "--dry-run")...).want(t, exitRows)
+	if want := "of the categories, it would refuse: 2 removals over the limit of 0"; !strings.Contains(r.stdout, want) {
+		t.Errorf("dry run: stdout lacks %q:\n%s", want, r.stdout)
+	}
+	r = ctl(t, env, append(base, "--max-removals", "2", "--max-removal-percent=-1")...).want(t, exitOK)
+	if want := "categories   2 removals planned, 2 removed"; !strings.Contains(r.stdout, want) {
+		t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+	}
+	if got := len(srv.Categories()); got != 1 {
+		t.Errorf("%d categories stored, want 1", got)
+	}
+}
