@@ -121,11 +121,6 @@ type StageReport struct {
 	Creates, Updates []string
 }
 
-// ok reports whether every row of the stage was applied or unchanged.
-func (r *StageReport) ok() bool {
-	return len(r.Failed) == 0 && len(r.Unknown) == 0 && len(r.NotAttempted) == 0
-}
-
 func (r *StageReport) sort() {
 	r.RowReport.sort()
 	slices.Sort(r.Unchanged)
