@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
@@ -100,7 +101,11 @@ func TestFullSyncReplacesCategoriesAndPromotions(t *testing.T) {
 		t.Fatal(err)
 	}
 	importOK(t, c, "default", catalog.MergeReplace, syncProduct("P1", "valves", 1))
-	if _, err := c.Promotions.Import(ctx, []catalog.Promotion{promo("SALE50", 0, 50), promo("SPRING", 0, 5)}, nil); err != nil {
+	// Last month's 50% sale has ended: tonight's export no longer has it.
+	sale := promo("SALE50", 0, 50)
+	sale.StartDate = catalog.Ptr(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	sale.EndDate = catalog.Ptr(time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC))
+	if _, err := c.Promotions.Import(ctx, []catalog.Promotion{sale, promo("SPRING", 0, 5)}, nil); err != nil {
 		t.Fatal(err)
 	}
 	before := len(srv.Requests())
