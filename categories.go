@@ -12,6 +12,7 @@ import (
 const (
 	categoriesImportPath = "/api/b2b/pim/categories/import"
 	categoriesPath       = "/api/b2b/pim/categories"
+	categoriesRemovePath = "/api/b2b/pim/categories/remove"
 )
 
 // CategoriesService imports and lists the tenant's category tree. Import
@@ -63,6 +64,20 @@ func (s *CategoriesService) Import(ctx context.Context, categories []Category, o
 // GET /api/b2b/pim/categories (operation listCategories)
 func (s *CategoriesService) List(ctx context.Context) iter.Seq2[Category, error] {
 	return listPages[Category](ctx, s.client, categoriesPath, url.Values{}, 1, 1000)
+}
+
+// Remove removes categories from the tenant by id, in the order given: at
+// most MaxProducts ids, no repeats. The report's rows are the indexes of
+// ids. The platform keeps, failing its row, a category that names none, one
+// that still has a child category (list children before their parents),
+// and one that a product still references, naming the product. An answer
+// whose counts leave ids out comes with an *OutcomeUnknownError, the ids it
+// does not list being Unknown. A full Client.Sync removes the categories
+// its feed no longer has, within its removal limits.
+//
+// POST /api/b2b/pim/categories/remove (operation removeCategories)
+func (s *CategoriesService) Remove(ctx context.Context, ids []string) (*RowReport, error) {
+	return s.client.removeKeys(ctx, categoriesRemovePath, "category_ids", ids, map[string]any{"category_ids": ids})
 }
 
 // parents returns the tenant's tree: each category id to its parent id.

@@ -5,10 +5,12 @@
 // One Client serves the whole tenant; the API's areas hang off it as
 // services: Products (direct, queued and streamed imports, the real-time
 // Batcher, listing and removal), Categories and Promotions (their own
-// imports), Sources (import sources with mappings and locked fields),
+// imports, listings and removals), Sources (import sources with mappings and locked fields),
 // Imports (file analysis and upload) and Jobs (job status, waiting, row
 // errors, the queue). Client.Sync runs a whole catalog in the safe order,
-// in full or incremental mode. The client keeps to the platform's limits
+// in full or incremental mode; a full sync replaces the catalog, removing
+// the products, categories and promotions the feed no longer has within
+// its removal limits. The client keeps to the platform's limits
 // (40 requests per minute, 35 MB per request, 10,000 products per request)
 // and tells, for every row, whether it was applied.
 //

@@ -89,3 +89,56 @@ func checkEntityCount(field string, n int) error {
 	}
 	return nil
 }
+
+// removeWire is a removal's answer as sent (products, categories and
+// promotions answer alike).
+type removeWire struct {
+	Success bool `json:"success"`
+	Summary struct {
+		Removed int `json:"removed"`
+		Failed  int `json:"failed"`
+	} `json:"summary"`
+	Errors  []RowError `json:"errors"`
+	Message string     `json:"message"`
+}
+
+// sendRemoval sends one removal request; the callers check its keys first
+// (a sync's keys are its own listing's).
+func (c *Client) sendRemoval(ctx context.Context, path string, body any) (*removeWire, error) {
+	raw, err := encodeJSON(body)
+	if err != nil {
+		return nil, err
+	}
+	var w removeWire
+	if err := c.run(ctx, &apiCall{method: http.MethodPost, path: path, body: raw, out: &w}); err != nil {
+		return nil, err
+	}
+	return &w, nil
+}
+
+// removeKeys checks the keys of a removal (1 to MaxProducts, none empty,
+// no repeats; field names them in errors), sends body to path and reports
+// one row per key.
+func (c *Client) removeKeys(ctx context.Context, path, field string, keys []string, body any) (*RowReport, error) {
+	if err := checkEntityCount(field, len(keys)); err != nil {
+		return nil, err
+	}
+	seen := make(map[string]int, len(keys))
+	for i, key := range keys {
+		if key == "" {
+			return nil, invalid(field, fmt.Sprintf("entry %d is empty", i))
+		}
+		if first, dup := seen[key]; dup {
+			return nil, invalid(field, fmt.Sprintf("%q repeats entry %d", key, first))
+		}
+		seen[key] = i
+	}
+	w, err := c.sendRemoval(ctx, path, body)
+	if err != nil {
+		return nil, err
+	}
+	rep := &RowReport{Read: len(keys)}
+	rep.add(removalRows(path, keys, nil, w), func(pos int) int { return pos })
+	rep.sort()
+	return rep, uncounted(path, w.Summary.Removed, w.Summary.Failed, len(keys))
+}

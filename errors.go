@@ -269,12 +269,13 @@ func uncounted(path string, succeeded, failed, sent int) error {
 //	if apiErr.Code == catalog.CodeSourceNotFound { /* create the source */ }
 //
 // The platform sends more codes than these (VALIDATION_ERROR,
-// RATE_LIMITED, ...); where the status says all a client can act on, the
-// sentinels (ErrValidation, ErrRateLimited, ...) are the check to use.
+// RATE_LIMITED, IDEMPOTENCY_KEY_REUSED, ...); where the status says all a
+// client can act on, the sentinels (ErrValidation, ErrRateLimited, ...) or
+// the status are the check to use (422 is only ever a reused
+// Idempotency-Key).
 type ErrorCode string
 
-// Codes a client can act on beyond the status.
-const (
-	CodeSourceNotFound       ErrorCode = "SOURCE_NOT_FOUND"       // 404: no import source with that source_id; create it
-	CodeIdempotencyKeyReused ErrorCode = "IDEMPOTENCY_KEY_REUSED" // 422: the Idempotency-Key was used for another request; use a new one
-)
+// CodeSourceNotFound is the code a client can act on beyond the status: a
+// 404 naming no import source with that source_id (create it), unlike a
+// 404 for a wrong path or base URL.
+const CodeSourceNotFound ErrorCode = "SOURCE_NOT_FOUND"

@@ -37,7 +37,7 @@ type config struct {
 func defaultConfig() config {
 	return config{
 		timeout:    defaultTimeout,
-		rateN:      MaxRequestsPerMinute,
+		rateN:      maxRequestsPerMinute,
 		ratePer:    rateWindow,
 		maxBody:    MaxBodyBytes,
 		maxRetries: defaultMaxRetries,
@@ -102,8 +102,7 @@ func WithTimeout(d time.Duration) Option {
 }
 
 // WithRateLimit sets the client-side limit to n requests in any window of
-// length per (default MaxRequestsPerMinute, 40 per minute, the platform's
-// limit). Every attempt of every call through the client takes a slot,
+// length per (default 40 per minute, the platform's limit). Every attempt of every call through the client takes a slot,
 // retries included, and holds it until per after its answer arrived. The
 // server counts a request between its sending and its answer, so a slot
 // frees no earlier than per after the server counted its request, whatever
@@ -124,8 +123,9 @@ func WithRateLimit(n int, per time.Duration) Option {
 }
 
 // WithLimiter paces the client's attempts with l instead of the built-in
-// limiter: package redisquota for a quota shared by several processes, a
-// token bucket (TokenBucket), or one of your own. Within one process,
+// limiter: package redisquota for a quota shared by several processes, or
+// one of your own (a golang.org/x/time/rate token bucket, for a server
+// known to limit that way, takes a few lines). Within one process,
 // share one Client: every call through it shares its limit.
 func WithLimiter(l Limiter) Option {
 	return func(c *config) error {

@@ -3,7 +3,6 @@ package catalog
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"iter"
 	"net/http"
 	"net/url"
@@ -289,9 +288,10 @@ type ProductRef struct {
 }
 
 // List yields the products whose current version came through the import
-// source sourceID, sorted by entity code, fetching a page of 1,000 at a
-// time. A full-catalog sync uses it to find the products a feed no longer
-// sends.
+// source sourceID, sorted by entity code, fetching a page of MaxProducts
+// (10,000) at a time, the most an import takes: listing a source costs no
+// more requests of the rate limit than importing it. A full-catalog sync
+// uses it to find the products a feed no longer sends.
 //
 // GET /api/b2b/pim/products (operation listProducts)
 func (s *ProductsService) List(ctx context.Context, sourceID string) iter.Seq2[ProductRef, error] {
@@ -300,18 +300,7 @@ func (s *ProductsService) List(ctx context.Context, sourceID string) iter.Seq2[P
 			yield(ProductRef{}, invalid("source_id", "required"))
 		}
 	}
-	return listPages[ProductRef](ctx, s.client, productsPath, url.Values{"source_id": {sourceID}}, 1, 1000)
-}
-
-// removeWire is a removal's answer as sent.
-type removeWire struct {
-	Success bool `json:"success"`
-	Summary struct {
-		Removed int `json:"removed"`
-		Failed  int `json:"failed"`
-	} `json:"summary"`
-	Errors  []RowError `json:"errors"`
-	Message string     `json:"message"`
+	return listPages[ProductRef](ctx, s.client, productsPath, url.Values{"source_id": {sourceID}}, 1, MaxProducts)
 }
 
 // Remove removes products of the import source sourceID from the tenant,
@@ -328,39 +317,10 @@ func (s *ProductsService) Remove(ctx context.Context, sourceID string, entityCod
 	if sourceID == "" {
 		return nil, invalid("source_id", "required")
 	}
-	if err := checkEntityCount("entity_codes", len(entityCodes)); err != nil {
-		return nil, err
-	}
-	seen := make(map[string]int, len(entityCodes))
-	for i, code := range entityCodes {
-		if code == "" {
-			return nil, invalid("entity_codes", fmt.Sprintf("entry %d is empty", i))
-		}
-		if first, dup := seen[code]; dup {
-			return nil, invalid("entity_codes", fmt.Sprintf("%q repeats entry %d", code, first))
-		}
-		seen[code] = i
-	}
-	w, err := s.remove(ctx, sourceID, entityCodes)
-	if err != nil {
-		return nil, err
-	}
-	rep := &RowReport{Read: len(entityCodes)}
-	rep.add(removalRows(entityCodes, nil, w), func(pos int) int { return pos })
-	rep.sort()
-	return rep, uncounted(productsRemovePath, w.Summary.Removed, w.Summary.Failed, len(entityCodes))
+	return s.client.removeKeys(ctx, productsRemovePath, "entity_codes", entityCodes, productRemoval(sourceID, entityCodes))
 }
 
-// remove sends one removal; Remove checks the codes first, Sync's are its
-// own listing's.
-func (s *ProductsService) remove(ctx context.Context, sourceID string, codes []string) (*removeWire, error) {
-	body, err := encodeJSON(map[string]any{"source_id": sourceID, "entity_codes": codes})
-	if err != nil {
-		return nil, err
-	}
-	var w removeWire
-	if err := s.client.run(ctx, &apiCall{method: http.MethodPost, path: productsRemovePath, body: body, out: &w}); err != nil {
-		return nil, err
-	}
-	return &w, nil
+// productRemoval is the body of a product removal.
+func productRemoval(sourceID string, codes []string) map[string]any {
+	return map[string]any{"source_id": sourceID, "entity_codes": codes}
 }

@@ -3,12 +3,18 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"iter"
+	"net/url"
 	"time"
 )
 
-// promotionsImportPath is the promotion import (the project's reading of
-// the platform's promotion import; see api/openapi.yaml).
-const promotionsImportPath = "/api/b2b/pim/promotions/import"
+// Paths of the promotion calls (the project's reading of the platform's
+// promotion import; see api/openapi.yaml).
+const (
+	promotionsImportPath = "/api/b2b/pim/promotions/import"
+	promotionsPath       = "/api/b2b/pim/promotions"
+	promotionsRemovePath = "/api/b2b/pim/promotions/remove"
+)
 
 // PromotionsService imports promotions of their own, identified by
 // PromoCode and PromoRow, alongside the ones embedded in products
@@ -43,6 +49,50 @@ func (s *PromotionsService) Import(ctx context.Context, promotions []Promotion, 
 	return res, uncounted(promotionsImportPath, res.Summary.Successful, res.Summary.Failed, len(b.sent))
 }
 
+// List yields every promotion of the tenant, sorted by PromoCode then
+// PromoRow, fetching a page of 1,000 at a time.
+//
+// GET /api/b2b/pim/promotions (operation listPromotions)
+func (s *PromotionsService) List(ctx context.Context) iter.Seq2[Promotion, error] {
+	return listPages[Promotion](ctx, s.client, promotionsPath, url.Values{}, 1, 1000)
+}
+
+// Remove removes promotions from the tenant, each named by its PromoCode
+// and PromoRow (0 when nil; the other fields are not read, so List's
+// promotions can be passed as they are): at most MaxProducts, no repeats.
+// The report's rows are the indexes of promotions; one that names no
+// stored promotion fails on its own. An answer whose counts leave
+// promotions out comes with an *OutcomeUnknownError, the ones it does not
+// list being Unknown. A full Client.Sync removes the promotions its feed
+// no longer has (an ended sale), within its removal limits.
+//
+// POST /api/b2b/pim/promotions/remove (operation removePromotions)
+func (s *PromotionsService) Remove(ctx context.Context, promotions []Promotion) (*RowReport, error) {
+	keys := make([]string, len(promotions))
+	for i := range promotions {
+		if deref(promotions[i].PromoCode) != "" {
+			keys[i] = promotionKey(&promotions[i])
+		}
+	}
+	return s.client.removeKeys(ctx, promotionsRemovePath, "promotions", keys, promotionRemoval(promotions))
+}
+
+// promotionKey is a promotion's identity as a sync reports it:
+// "promo_code#promo_row".
+func promotionKey(p *Promotion) string {
+	return fmt.Sprintf("%s#%d", deref(p.PromoCode), deref(p.PromoRow))
+}
+
+// promotionRemoval is the body of a promotion removal: each promotion's
+// identity, nothing else.
+func promotionRemoval(promotions []Promotion) map[string]any {
+	ids := make([]map[string]any, len(promotions))
+	for i := range promotions {
+		ids[i] = map[string]any{"promo_code": deref(promotions[i].PromoCode), "promo_row": deref(promotions[i].PromoRow)}
+	}
+	return map[string]any{"promotions": ids}
+}
+
 // planPromotions checks each promotion and refuses the ones that break a
 // rule (checkPromotion) or repeat the PromoCode and PromoRow of an earlier
 // row (where names those rows in the reason); the rest are to be sent.
@@ -51,7 +101,7 @@ func planPromotions(promotions []Promotion, where string) *entityBatch {
 	seen := make(map[string]int, len(promotions))
 	for i := range promotions {
 		p := &promotions[i]
-		key := fmt.Sprintf("%s#%d", deref(p.PromoCode), deref(p.PromoRow))
+		key := promotionKey(p)
 		field, reason := checkPromotion(p)
 		if first, dup := seen[key]; dup && reason == "" {
 			field, reason = "promo_code", fmt.Sprintf("promo_code %q row %d repeats row %d %s", deref(p.PromoCode), deref(p.PromoRow), first, where)

@@ -304,8 +304,8 @@ func entityAnswer(path string, err error, res *EntityImportResult, sent []int) a
 
 // removalRows settles a removal of codes (its answer w, or the request's
 // error): a removed code succeeded, and every other row names its code.
-func removalRows(codes []string, err error, w *removeWire) []settledRow {
-	a := answer{method: http.MethodPost, path: productsRemovePath, err: err}
+func removalRows(path string, codes []string, err error, w *removeWire) []settledRow {
+	a := answer{method: http.MethodPost, path: path, err: err}
 	if w != nil {
 		a.succeeded, a.failed, a.errs = w.Summary.Removed, w.Summary.Failed, w.Errors
 	}

@@ -11,19 +11,23 @@ import (
 )
 
 // Feed is a whole catalog for Client.Sync: the categories, the products of
-// one import source, and the promotions.
+// one import source, and the promotions. A full sync replaces each kind the
+// feed carries: the tenant's categories and promotions the feed lacks are
+// removed, as are the source's products. A nil Categories or Promotions
+// leaves that kind as the tenant has it; an empty, non-nil one says the
+// catalog has none.
 type Feed struct {
-	SourceID   string     // the import source the products go through; required
-	Categories []Category // the categories to import, in any order: parents are sent first
+	SourceID string // the import source the products go through; required
+	// Categories are imported in any order (parents are sent first); in a
+	// full sync, when not nil, they are the whole tree.
+	Categories []Category
 	// Products is read once per Sync call, in order; rows are numbered by
 	// their 0-based position in it. FromSlice makes one from a slice.
-	Products   iter.Seq2[Product, error]
-	Promotions []Promotion // sent after the products they target
+	Products iter.Seq2[Product, error]
+	// Promotions are sent after the products they target; in a full sync,
+	// when not nil, they are all the tenant's promotions.
+	Promotions []Promotion
 }
-
-// defaultMaxRemovalPercent is the removal limit of a full sync that sets
-// none: 10% of the source's products.
-const defaultMaxRemovalPercent = 10.0
 
 // SyncOptions tune Client.Sync. A nil *SyncOptions is a full sync with the
 // defaults.
@@ -46,23 +50,27 @@ type SyncOptions struct {
 	// sync; a full sync updates it when set, so that an incremental run can
 	// follow a full one.
 	State SyncState
-	// MaxRemovals caps the products a full sync may remove (0: no
-	// absolute cap).
+	// MaxRemovals caps what a full sync may remove of each kind (0: no
+	// absolute cap). It composes with MaxRemovalPercent: both apply and
+	// the stricter wins. Over the limit nothing of that kind is removed
+	// and Sync returns an error matching ErrRemovalLimit; a dry run
+	// returns the same error, the real run's refusal.
 	MaxRemovals int
-	// MaxRemovalPercent caps removals as a percentage of the source's
-	// products before the run (0: no percentage cap). When both caps are
-	// 0, the limit is 10% of the source's products, unless NoRemovalLimit
-	// is set.
-	// Over the limit nothing is removed and Sync returns an error matching
-	// ErrRemovalLimit.
+	// MaxRemovalPercent caps what a full sync may remove of each kind as a
+	// percentage of what the tenant held of it before the run (the
+	// source's products, the tenant's categories and promotions), rounded
+	// down. 0 means the default, 10%; a negative value turns the
+	// percentage limit off, leaving MaxRemovals alone to apply.
 	MaxRemovalPercent float64
-	// NoRemovalLimit lifts the default limit. Think twice.
+	// NoRemovalLimit turns both limits off. Think twice.
 	NoRemovalLimit bool
 	// CheckpointRows is how many feed rows each ImportAll call takes
-	// (default 1,000): State is committed after each, so a crash re-sends
-	// at most these rows.
+	// (default MaxProducts, 10,000, what one request takes, so that the
+	// checkpoints cost no request more than the import): State is
+	// committed after each, so a crash re-sends at most these rows.
 	CheckpointRows int
-	// RemovalBatch caps entity codes per removal request (default 1,000).
+	// RemovalBatch caps the keys of each removal request (default and
+	// most: MaxProducts, so that removals cost the fewest requests).
 	RemovalBatch int
 	// Bulk tunes the product stage's ImportAll calls (request options,
 	// concurrency, limits, queued mode). Its BatchID, when set, is
@@ -70,8 +78,10 @@ type SyncOptions struct {
 	Bulk *BulkOptions
 	// Progress, when set, is called as the sync goes, phase by phase:
 	// "listing" (the source's products, Read counting them as the pages
-	// come), "categories", "products", "promotions", then "removals" (Read
-	// is the removals planned). p holds the phase's rows so far, not its
+	// come), "categories", "products", "promotions", then, in a full sync,
+	// "promotion removals" (when Feed.Promotions is not nil), "removals"
+	// (the products) and "category removals" (when Feed.Categories is not
+	// nil), Read being the removals planned. p holds the phase's rows so far, not its
 	// requests: for "products", the rows of the whole stage across its
 	// ImportAll calls, an unchanged row counting as succeeded. It is
 	// called at least once per phase that runs, from one goroutine at a
@@ -87,7 +97,11 @@ type SyncReport struct {
 	Categories  StageReport   // rows are indexes in Feed.Categories
 	Products    StageReport   // rows are positions in Feed.Products
 	Promotions  StageReport   // rows are indexes in Feed.Promotions
-	Removals    RemovalReport // full mode only
+	Removals    RemovalReport // the source's products the feed lacks; full mode only
+	// CategoryRemovals and PromotionRemovals are the tenant's categories
+	// and promotions the feed lacks, in a full sync whose Feed.Categories
+	// (Feed.Promotions) is not nil.
+	CategoryRemovals, PromotionRemovals RemovalReport
 }
 
 // StageReport accounts for every row of one stage: Read equals Succeeded +
@@ -107,42 +121,12 @@ type StageReport struct {
 	Creates, Updates []string
 }
 
-// ok reports whether every row of the stage was applied or unchanged.
-func (r *StageReport) ok() bool {
-	return len(r.Failed) == 0 && len(r.Unknown) == 0 && len(r.NotAttempted) == 0
-}
-
 func (r *StageReport) sort() {
 	r.RowReport.sort()
 	slices.Sort(r.Unchanged)
 	slices.Sort(r.Creates)
 	slices.Sort(r.Updates)
 }
-
-// RemovalReport accounts for the removals of a full sync: every code of
-// Planned is removed (Succeeded), failed, unknown or not attempted. Rows
-// are indexes in Planned, and Read is len(Planned).
-type RemovalReport struct {
-	Planned []string // entity codes of the source absent from the feed, sorted
-	RowReport
-	Requests int // removal requests sent
-	Limit    int // the most the options allow to remove; -1 when none
-	// Skipped says why nothing was removed, when nothing was: the limit,
-	// a feed that failed in part, a dry run.
-	Skipped string
-}
-
-// Sentinels for the errors of a full sync's removals.
-var (
-	// ErrRemovalLimit: more products would have been removed than the
-	// limit allows, so none was. SyncReport.Removals says how many
-	// (len(Planned)) and the limit (Limit).
-	ErrRemovalLimit = errors.New("catalog: removal limit exceeded")
-	// ErrRemovalsSkipped: the feed was not applied in full, so no product
-	// was removed. SyncReport.Removals says which would have been
-	// (Planned) and why none was (Skipped).
-	ErrRemovalsSkipped = errors.New("catalog: removals skipped")
-)
 
 // Sync brings the tenant in line with a whole catalog, in the order that
 // keeps references whole: categories (parents first), products (through
@@ -153,13 +137,23 @@ var (
 //
 // A product row is refused, unsent, when its category is neither in the
 // tenant nor applied from this feed, when it repeats an earlier row's
-// entity code, or when it fails validation. A full sync removes the
-// source's products the feed lacks only when every product row was applied,
-// the feed yielded no error and ctx did not end (else an error matching
-// ErrRemovalsSkipped), and
-// only within the removal limit (else ErrRemovalLimit). An incremental
-// sync (SyncOptions.Incremental) sends only the products whose content
-// differs from State's, and removes nothing.
+// entity code, or when it fails validation.
+//
+// A full sync then removes what the feed lacks, in the order that keeps
+// references whole: the tenant's promotions (when Feed.Promotions is not
+// nil), the source's products, then the tenant's categories (when
+// Feed.Categories is not nil), children before their parents. A category
+// that a product of the feed references stays, with its ancestors
+// (RemovalReport.Kept says why), and the platform keeps any category a
+// stored product references. It removes only when every row of the feed
+// was applied, the feed yielded no error and ctx did not end (else an
+// error matching ErrRemovalsSkipped), and of each kind only within the
+// removal limits (else ErrRemovalLimit): the stricter of MaxRemovals and
+// MaxRemovalPercent (10% by default) of what the tenant held of that kind.
+// A dry run takes the same decisions and returns the same errors, "would
+// refuse: N removals over the limit of M" in RemovalReport.Skipped. An
+// incremental sync (SyncOptions.Incremental) sends only the products whose
+// content differs from State's, and removes nothing.
 //
 // The report is always returned; the error is non-nil when the sync could
 // not start, stopped early, skipped its removals or could not commit its
@@ -210,13 +204,15 @@ func syncDefaults(feed Feed, opts *SyncOptions) (SyncOptions, error) {
 		return o, invalid("Feed.SourceID", "required")
 	case o.Incremental && o.State == nil:
 		return o, invalid("SyncOptions.State", "an incremental sync needs a state to compare with")
-	case o.MaxRemovals < 0 || o.MaxRemovalPercent < 0 || o.MaxRemovalPercent > 100 || math.IsNaN(o.MaxRemovalPercent):
-		return o, invalid("SyncOptions.MaxRemovals", "limits must be 0 or more, percentages at most 100")
+	case o.MaxRemovals < 0:
+		return o, invalid("SyncOptions.MaxRemovals", "must be 0 (no absolute cap) or more")
+	case o.MaxRemovalPercent > 100 || math.IsNaN(o.MaxRemovalPercent):
+		return o, invalid("SyncOptions.MaxRemovalPercent", "at most 100; 0 for the default 10%, negative for none")
 	case o.CheckpointRows < 0 || o.RemovalBatch < 0 || o.RemovalBatch > MaxProducts:
 		return o, invalid("SyncOptions.CheckpointRows", "must not be negative; RemovalBatch at most MaxProducts")
 	}
-	o.CheckpointRows = cmp.Or(o.CheckpointRows, 1000)
-	o.RemovalBatch = cmp.Or(o.RemovalBatch, 1000)
+	o.CheckpointRows = cmp.Or(o.CheckpointRows, MaxProducts)
+	o.RemovalBatch = cmp.Or(o.RemovalBatch, MaxProducts)
 	if o.Bulk == nil {
 		o.Bulk = &BulkOptions{}
 	}
@@ -237,6 +233,8 @@ type syncRun struct {
 	knownCats  map[string]string // ids products may reference: why not, "" when fine
 	existing   map[string]bool   // entity codes of the source before the run (full mode and dry runs)
 	inFeed     map[string]int    // entity code -> first feed row
+	usedCats   map[string]string // category id -> the first feed product referencing it
+	promos     []string          // the tenant's promotions before the run, as promotionKey (full mode, Feed.Promotions set)
 	feedBroken bool              // the feed yielded an error
 	sent       BulkProgress      // the product stage's Sent and Bytes of the ImportAll calls done
 	stateErr   error             // the first State.Commit failure
@@ -251,6 +249,9 @@ func (r *syncRun) readTenant(ctx context.Context) error {
 		return fmt.Errorf("catalog: sync: listing categories: %w", err)
 	}
 	r.tenantCats = tree
+	if err := r.listPromotions(ctx); err != nil {
+		return err
+	}
 	if r.o.Incremental && !r.o.DryRun {
 		return nil
 	}
@@ -419,6 +420,7 @@ func (r *syncRun) categoryRefusal(p *Product) string {
 		if id == "" {
 			continue
 		}
+		r.useCategory(id, p.key())
 		why, known := r.knownCats[id]
 		switch {
 		case !known:
@@ -595,103 +597,4 @@ func (r *syncRun) sendCheckpoint(ctx context.Context, cp *checkpoint, bulk BulkO
 			r.stateErr = err
 		}
 	}
-}
-
-// removalLimit is the most a full sync may remove; -1 when unlimited.
-func (r *syncRun) removalLimit() int {
-	if r.o.NoRemovalLimit {
-		return -1
-	}
-	limit, pct := -1, r.o.MaxRemovalPercent
-	if r.o.MaxRemovals == 0 && pct == 0 {
-		pct = defaultMaxRemovalPercent
-	}
-	if r.o.MaxRemovals > 0 {
-		limit = r.o.MaxRemovals
-	}
-	if pct > 0 {
-		byPct := int(math.Floor(float64(len(r.existing)) * pct / 100))
-		if limit < 0 || byPct < limit {
-			limit = byPct
-		}
-	}
-	return limit
-}
-
-// removals runs the removal stage of a full sync.
-func (r *syncRun) removals(ctx context.Context) error {
-	rr := &r.rep.Removals
-	for code := range r.existing {
-		if _, sent := r.inFeed[code]; !sent {
-			rr.Planned = append(rr.Planned, code)
-		}
-	}
-	slices.Sort(rr.Planned)
-	rr.Read = len(rr.Planned)
-	limit := r.removalLimit()
-	rr.Limit = limit
-	defer func() { r.progress("removals", rowProgress(&rr.RowReport, rr.Requests)) }()
-	if r.o.DryRun {
-		rr.NotAttempted = indexes(len(rr.Planned))
-		return nil
-	}
-	if len(rr.Planned) == 0 {
-		return nil
-	}
-	st := &r.rep.Products
-	var why string
-	switch {
-	case ctx.Err() != nil:
-		why = "the sync stopped early: " + ctx.Err().Error()
-	case r.feedBroken:
-		why = "the feed yielded an error"
-	case !st.ok():
-		why = fmt.Sprintf("%d product rows failed, %d have an unknown outcome, %d were not attempted",
-			len(st.Failed), len(st.Unknown), len(st.NotAttempted))
-	}
-	if why != "" {
-		rr.Skipped = why
-		rr.NotAttempted = indexes(len(rr.Planned))
-		return fmt.Errorf("%w: full sync removed none of %d products: %s", ErrRemovalsSkipped, len(rr.Planned), why)
-	}
-	if limit >= 0 && len(rr.Planned) > limit {
-		rr.Skipped = fmt.Sprintf("would remove %d of %d products, over the limit of %d", len(rr.Planned), len(r.existing), limit)
-		rr.NotAttempted = indexes(len(rr.Planned))
-		return fmt.Errorf("%w: full sync %s: nothing removed", ErrRemovalLimit, rr.Skipped)
-	}
-	for from := 0; from < len(rr.Planned); from += r.o.RemovalBatch {
-		to := min(from+r.o.RemovalBatch, len(rr.Planned))
-		if ctx.Err() != nil {
-			rr.NotAttempted = append(rr.NotAttempted, indexesFrom(from, to)...)
-			continue
-		}
-		codes := rr.Planned[from:to]
-		w, err := r.c.Products.remove(ctx, r.feed.SourceID, codes)
-		rr.Requests++
-		rows := removalRows(codes, err, w)
-		var removed []string
-		for pos, s := range rows {
-			if s.outcome == RowSucceeded {
-				removed = append(removed, codes[pos])
-			}
-		}
-		rr.add(rows, func(pos int) int { return from + pos })
-		r.progress("removals", rowProgress(&rr.RowReport, rr.Requests))
-		if r.o.State != nil && len(removed) > 0 {
-			if err := r.o.State.Commit(nil, removed); err != nil && r.stateErr == nil {
-				r.stateErr = err
-			}
-		}
-	}
-	return nil
-}
-
-func indexes(n int) []int { return indexesFrom(0, n) }
-
-func indexesFrom(from, to int) []int {
-	out := make([]int, 0, to-from)
-	for i := from; i < to; i++ {
-		out = append(out, i)
-	}
-	return out
 }

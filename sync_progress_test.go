@@ -42,7 +42,7 @@ func TestSyncProgressFollowsEveryPhase(t *testing.T) {
 	if _, err := c.Sync(context.Background(), feed, opts); err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"listing", "categories", "products", "promotions", "removals"}; !slices.Equal(phases, want) {
+	if want := []string{"listing", "categories", "products", "promotions", "promotion removals", "removals", "category removals"}; !slices.Equal(phases, want) {
 		t.Errorf("phases %v, want %v", phases, want)
 	}
 	want := map[string]catalog.BulkProgress{
@@ -51,6 +51,10 @@ func TestSyncProgressFollowsEveryPhase(t *testing.T) {
 		"products":   {Read: 9, Sent: 9, Succeeded: 9, Requests: 5, Bytes: last["products"].Bytes},
 		"promotions": {Read: 1, Sent: 1, Succeeded: 1, Requests: 1},
 		"removals":   {Read: 1, Sent: 1, Succeeded: 1, Requests: 1},
+		// The feed replaces the tenant's categories and promotions too,
+		// none of which it lacks.
+		"promotion removals": {},
+		"category removals":  {},
 	}
 	if diff := cmp.Diff(want, last); diff != "" {
 		t.Errorf("last progress of each phase (-want +got):\n%s", diff)

@@ -111,9 +111,11 @@ func TestFullSyncDryRun(t *testing.T) {
 	before := srv.Products()
 	feed := catalog.Feed{SourceID: "default", Categories: []catalog.Category{cat("valves", "")},
 		Products: catalog.FromSlice([]catalog.Product{syncProduct("P000", "valves", 2), syncProduct("NEW", "", 1), syncProduct("BAD", "pumps", 1)})}
-	rep, err := c.Sync(ctx, feed, &catalog.SyncOptions{DryRun: true, MaxRemovals: 100})
-	if err != nil {
-		t.Fatal(err)
+	rep, err := c.Sync(ctx, feed, &catalog.SyncOptions{DryRun: true, MaxRemovals: 100, MaxRemovalPercent: -1})
+	// The real run would refuse BAD, so it would remove nothing: the dry
+	// run says so, with the real run's error.
+	if !errors.Is(err, catalog.ErrRemovalsSkipped) || !strings.HasPrefix(rep.Removals.Skipped, "would skip: ") {
+		t.Fatalf("error %v, skipped %q; want ErrRemovalsSkipped and a would-skip reason", err, rep.Removals.Skipped)
 	}
 	switch p, rr := rep.Products, rep.Removals; {
 	case !slices.Equal(p.Creates, []string{"NEW"}) || !slices.Equal(p.Updates, []string{"P000"}):
@@ -163,7 +165,7 @@ func TestFullSyncRemovalLimit(t *testing.T) {
 			if !errors.Is(err, catalog.ErrRemovalLimit) {
 				t.Fatalf("error %v, want ErrRemovalLimit", err)
 			}
-			if len(rep.Removals.Planned) != 19 || rep.Removals.Limit != tc.wantLimit || !strings.Contains(err.Error(), "remove 19 of 20 products") {
+			if len(rep.Removals.Planned) != 19 || rep.Removals.Limit != tc.wantLimit || !strings.Contains(err.Error(), "refused: 19 removals over the limit of") {
 				t.Errorf("%v; %+v", err, rep.Removals)
 			}
 			if len(srv.Products()) != 20 || rep.Removals.Succeeded != 0 || rep.Removals.Requests != 0 || len(rep.Removals.NotAttempted) != 19 {

@@ -376,7 +376,8 @@ type adminFault struct {
 var opNames = map[string]Operation{
 	"OpCreateSource": OpCreateSource, "OpImportAPI": OpImportAPI, "OpImportQueue": OpImportQueue,
 	"OpQueueStatus": OpQueueStatus, "OpGetJob": OpGetJob, "OpImportCategories": OpImportCategories,
-	"OpListCategories": OpListCategories, "OpImportPromotions": OpImportPromotions,
+	"OpListCategories": OpListCategories, "OpRemoveCategories": OpRemoveCategories, "OpImportPromotions": OpImportPromotions,
+	"OpListPromotions": OpListPromotions, "OpRemovePromotions": OpRemovePromotions,
 	"OpListProducts": OpListProducts, "OpRemoveProducts": OpRemoveProducts,
 	"OpAnalyzeFile": OpAnalyzeFile, "OpUploadFile": OpUploadFile, "OpListJobErrors": OpListJobErrors,
 }

@@ -3,7 +3,9 @@ package catalogtest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"sort"
 
 	"github.com/pimkit/catalog"
@@ -14,6 +16,7 @@ import (
 const (
 	pathCategoriesImport = "/api/b2b/pim/categories/import"
 	pathCategories       = "/api/b2b/pim/categories"
+	pathCategoriesRemove = "/api/b2b/pim/categories/remove"
 )
 
 // Categories returns every stored category, sorted by id, as the client
@@ -123,6 +126,86 @@ func (s *Server) handleListCategories(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"data": data, "meta": pageMeta{Page: page, PerPage: perPage, Total: len(ids)}})
+}
+
+// handleRemoveCategories serves POST /api/b2b/pim/categories/remove: each
+// id is removed in order, unless a category or a product still refers to
+// it.
+func (s *Server) handleRemoveCategories(w http.ResponseWriter, r *http.Request) {
+	// Read at the first id, under the lock: category id -> a product
+	// referencing it, and parent id -> its children still stored.
+	var users map[string]string
+	var children map[string]map[string]bool
+	s.removeEach(w, r, "category_ids", "category", func(raw any) (string, string) {
+		id, _ := raw.(string)
+		if users == nil {
+			users, children = s.categoryUsersLocked(), s.categoryChildrenLocked()
+		}
+		switch {
+		case id == "":
+			return id, "category id must be a non-empty string"
+		case s.categories[id] == nil:
+			return id, fmt.Sprintf("category %q not found", id)
+		case users[id] != "":
+			return id, fmt.Sprintf("category %q is referenced by product %q", id, users[id])
+		case len(children[id]) > 0:
+			return id, fmt.Sprintf("category %q has child category %q", id, slices.Min(slices.Collect(maps.Keys(children[id]))))
+		}
+		parent, _ := s.categories[id]["parent_id"].(string)
+		delete(children[parent], id)
+		delete(s.categories, id)
+		return id, ""
+	})
+}
+
+// categoryUsersLocked maps each category id that the current version of a
+// stored product references to the first such product, by entity code.
+func (s *Server) categoryUsersLocked() map[string]string {
+	users := map[string]string{}
+	for code, vs := range s.products {
+		for _, id := range categoryRefs(vs[len(vs)-1].Data) {
+			if first, ok := users[id]; !ok || code < first {
+				users[id] = code
+			}
+		}
+	}
+	return users
+}
+
+// categoryChildrenLocked maps each category id to the ids of its stored
+// children.
+func (s *Server) categoryChildrenLocked() map[string]map[string]bool {
+	children := map[string]map[string]bool{}
+	for id, data := range s.categories {
+		if parent, _ := data["parent_id"].(string); parent != "" {
+			if children[parent] == nil {
+				children[parent] = map[string]bool{}
+			}
+			children[parent][id] = true
+		}
+	}
+	return children
+}
+
+// categoryRefs returns the category ids a product's data references:
+// category.category_id and each channel category's.
+func categoryRefs(data map[string]any) []string {
+	var ids []string
+	add := func(c any) {
+		if m, ok := c.(map[string]any); ok {
+			if id, _ := m["category_id"].(string); id != "" {
+				ids = append(ids, id)
+			}
+		}
+	}
+	add(data["category"])
+	list, _ := data["channel_categories"].([]any)
+	for _, item := range list {
+		if m, ok := item.(map[string]any); ok {
+			add(m["category"])
+		}
+	}
+	return ids
 }
 
 // checkCategoryRefsLocked resolves the categories a product references

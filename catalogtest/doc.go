@@ -17,9 +17,12 @@
 //   - POST /api/b2b/pim/import/analyze: a file's columns, types and preview
 //   - POST /api/b2b/pim/import: a file upload (CSV, XLSX, JSON, NDJSON),
 //     imported by the background worker ([WithoutCDN] refuses it with 500)
-//   - POST /api/b2b/pim/categories/import and GET /api/b2b/pim/categories:
-//     the category tree ([Server.Categories], [Server.SeedCategory])
-//   - POST /api/b2b/pim/promotions/import: promotions ([Server.Promotions])
+//   - POST /api/b2b/pim/categories/import, GET /api/b2b/pim/categories and
+//     POST /api/b2b/pim/categories/remove: the category tree
+//     ([Server.Categories], [Server.SeedCategory]); a category still
+//     referenced by a product or a child category is not removed
+//   - POST /api/b2b/pim/promotions/import, GET /api/b2b/pim/promotions and
+//     POST /api/b2b/pim/promotions/remove: promotions ([Server.Promotions])
 //   - GET /api/b2b/pim/products?source_id= and POST
 //     /api/b2b/pim/products/remove: a source's products, and their removal
 //

@@ -84,3 +84,59 @@ func (s *Server) importEntities(w http.ResponseWriter, r *http.Request, field, n
 	res.Message = fmt.Sprintf("Imported %d of %d %s", res.Summary.Successful, res.Summary.Total, field)
 	writeJSON(w, http.StatusOK, res)
 }
+
+// removeEach serves a removal of categories or promotions: it reads the
+// array named field (1 to the request limit of items), applies remove to
+// each item in order under the lock, and answers the product removal's
+// summary. remove returns the item's key, for the answer's errors, and
+// why it was not removed, "" when it was.
+func (s *Server) removeEach(w http.ResponseWriter, r *http.Request, field, noun string, remove func(raw any) (key, refusal string)) {
+	var body map[string]any
+	if e := s.readJSON(w, r, &body); e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	items, _ := body[field].([]any)
+	if len(items) == 0 || len(items) > s.cfg.maxProducts {
+		writeAPIError(w, newAPIError(http.StatusBadRequest, codeValidation, "%s must be an array of 1 to %d items", field, s.cfg.maxProducts))
+		return
+	}
+	sum := removeSummary{Total: len(items)}
+	errs := []catalog.RowError{}
+	seen := map[string]int{}
+	s.mu.Lock()
+	for i, raw := range items {
+		key, msg := "", ""
+		if k, ok := removalKey(raw); ok {
+			if first, dup := seen[k]; dup {
+				key, msg = k, fmt.Sprintf("%s %q repeats row %d", noun, k, first)
+			} else {
+				seen[k] = i
+				key, msg = remove(raw)
+			}
+		} else {
+			key, msg = remove(raw)
+		}
+		if msg != "" {
+			sum.Failed++
+			errs = append(errs, catalog.RowError{Row: i, EntityCode: key, Reason: msg, RawData: marshalWire(raw)})
+			continue
+		}
+		sum.Removed++
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, removeResponse{Success: true, Summary: sum, Errors: errs,
+		Message: fmt.Sprintf("Removed %d of %d %s", sum.Removed, sum.Total, field)})
+}
+
+// removalKey is an item's identity for spotting repeats: a category id, or
+// a promotion's promo_code and promo_row.
+func removalKey(raw any) (string, bool) {
+	switch v := raw.(type) {
+	case string:
+		return v, v != ""
+	case map[string]any:
+		return promotionKey(v)
+	}
+	return "", false
+}

@@ -35,7 +35,10 @@ const (
 	// The catalog calls whose wire is the project's reading.
 	OpImportCategories Operation = "POST /api/b2b/pim/categories/import"
 	OpListCategories   Operation = "GET /api/b2b/pim/categories"
+	OpRemoveCategories Operation = "POST /api/b2b/pim/categories/remove"
 	OpImportPromotions Operation = "POST /api/b2b/pim/promotions/import"
+	OpListPromotions   Operation = "GET /api/b2b/pim/promotions"
+	OpRemovePromotions Operation = "POST /api/b2b/pim/promotions/remove"
 	OpListProducts     Operation = "GET /api/b2b/pim/products"
 	OpRemoveProducts   Operation = "POST /api/b2b/pim/products/remove"
 )

@@ -6,10 +6,12 @@ import (
 )
 
 // The platform's page sizes, the default and the largest: for listings,
-// and for a job's row errors.
+// for a source's products (an import's most, so that listing costs no
+// more requests than importing), and for a job's row errors.
 const (
 	defaultPerPage       = 100
 	maxPerPage           = 1000
+	maxProductsPerPage   = 10000
 	defaultErrorsPerPage = 20
 	maxErrorsPerPage     = 100
 )

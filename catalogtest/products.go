@@ -405,7 +405,7 @@ func (s *Server) handleListProducts(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, newAPIError(http.StatusBadRequest, codeValidation, "source_id is required"))
 		return
 	}
-	page, perPage, e := pageParams(r, defaultPerPage, maxPerPage)
+	page, perPage, e := pageParams(r, defaultPerPage, maxProductsPerPage)
 	if e != nil {
 		writeAPIError(w, e)
 		return

@@ -10,20 +10,21 @@ import (
 	"github.com/pimkit/catalog"
 )
 
-// pathPromotionsImport is the promotion import; the wire is the project's
-// reading (importPromotions in api/openapi.yaml).
-const pathPromotionsImport = "/api/b2b/pim/promotions/import"
+// Paths of the promotion calls; the wire is the project's reading
+// (importPromotions, listPromotions and removePromotions in
+// api/openapi.yaml).
+const (
+	pathPromotionsImport = "/api/b2b/pim/promotions/import"
+	pathPromotions       = "/api/b2b/pim/promotions"
+	pathPromotionsRemove = "/api/b2b/pim/promotions/remove"
+)
 
 // Promotions returns every stored promotion, sorted by promo_code then
 // promo_row.
 func (s *Server) Promotions() []catalog.Promotion {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	keys := make([]string, 0, len(s.promotions))
-	for k := range s.promotions {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := s.promotionKeysLocked()
 	out := make([]catalog.Promotion, 0, len(keys))
 	for _, k := range keys {
 		var p catalog.Promotion
@@ -34,17 +35,68 @@ func (s *Server) Promotions() []catalog.Promotion {
 	return out
 }
 
+// promotionKeysLocked returns the stored promotions' keys, sorted: by
+// promo_code, then promo_row.
+func (s *Server) promotionKeysLocked() []string {
+	keys := make([]string, 0, len(s.promotions))
+	for k := range s.promotions {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// handleListPromotions serves GET /api/b2b/pim/promotions.
+func (s *Server) handleListPromotions(w http.ResponseWriter, r *http.Request) {
+	page, perPage, e := pageParams(r, defaultPerPage, maxPerPage)
+	if e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	s.mu.Lock()
+	keys := s.promotionKeysLocked()
+	from, to := pageBounds(len(keys), page, perPage)
+	data := make([]any, 0, to-from)
+	for _, k := range keys[from:to] {
+		data = append(data, deepCopyMap(s.promotions[k]))
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"data": data, "meta": pageMeta{Page: page, PerPage: perPage, Total: len(keys)}})
+}
+
+// handleRemovePromotions serves POST /api/b2b/pim/promotions/remove: each
+// promotion named by promo_code and promo_row is removed, in order.
+func (s *Server) handleRemovePromotions(w http.ResponseWriter, r *http.Request) {
+	s.removeEach(w, r, "promotions", "promotion", func(raw any) (string, string) {
+		obj, _ := raw.(map[string]any)
+		code, _ := obj["promo_code"].(string)
+		key, ok := promotionKey(obj)
+		switch {
+		case !ok:
+			return code, "promotion must be an object with a non-empty promo_code"
+		case s.promotions[key] == nil:
+			return code, fmt.Sprintf("promotion %q row %s not found", code, promoRowText(obj))
+		}
+		delete(s.promotions, key)
+		return code, ""
+	})
+}
+
+// promoRowText is a promotion's promo_row as sent, "0" when absent.
+func promoRowText(obj map[string]any) string {
+	if n, ok := obj["promo_row"].(json.Number); ok {
+		return n.String()
+	}
+	return "0"
+}
+
 // promotionKey is a promotion's identity: promo_code and promo_row.
 func promotionKey(obj map[string]any) (string, bool) {
 	code, _ := obj["promo_code"].(string)
 	if code == "" {
 		return "", false
 	}
-	row := "0"
-	if n, ok := obj["promo_row"].(json.Number); ok {
-		row = n.String()
-	}
-	return fmt.Sprintf("%s#%08s", code, row), true
+	return fmt.Sprintf("%s#%08s", code, promoRowText(obj)), true
 }
 
 // handleImportPromotions serves POST /api/b2b/pim/promotions/import.

@@ -136,6 +136,10 @@ type Limiter struct {
 
 var _ catalog.Limiter = (*Limiter)(nil)
 
+// platformLimit is the platform's rate limit: 40 requests per tenant in
+// any minute (seed 001).
+const platformLimit = 40
+
 // New returns a Limiter for the quota stored under key. Every process that
 // shares the quota uses the same key, Limit and Window.
 func New(rdb redis.Scripter, key string, opts Options) (*Limiter, error) {
@@ -143,7 +147,7 @@ func New(rdb redis.Scripter, key string, opts Options) (*Limiter, error) {
 		return nil, errors.New("redisquota: New needs a Redis client and a key")
 	}
 	if opts.Limit == 0 {
-		opts.Limit = catalog.MaxRequestsPerMinute
+		opts.Limit = platformLimit
 	}
 	if opts.Window == 0 {
 		opts.Window = time.Minute

@@ -96,7 +96,7 @@ func runQuotaScenario(name string) bool {
 }
 
 const (
-	windowLimit     = catalog.MaxRequestsPerMinute
+	windowLimit     = 40 // the platform's requests per tenant in any minute
 	quotaPerRequest = catalog.MaxProducts
 )
 

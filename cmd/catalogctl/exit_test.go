@@ -96,9 +96,9 @@ func TestSyncDryRunSaysTheRemovalLimitWouldHold(t *testing.T) {
 		want  string
 	}{
 		{nil, exitRows, "A real run would remove nothing: 2 products to remove is over the default limit, 10% of the source's products (0)"},
-		{[]string{"--max-removals", "1"}, exitRows, "over the limit of --max-removals 1;"},
+		{[]string{"--max-removals", "1", "--max-removal-percent=-1"}, exitRows, "over the limit of --max-removals 1;"},
 		{[]string{"--max-removal-percent", "50"}, exitRows, "over the limit of --max-removal-percent 50, 1 product;"},
-		{[]string{"--max-removals", "2"}, exitOK, "remove 2 products (limit 2)."},
+		{[]string{"--max-removals", "2", "--max-removal-percent=-1"}, exitOK, "remove 2 products (limit 2)."},
 	} {
 		r := ctl(t, env, append(dry, c.flags...)...).want(t, c.code)
 		if !strings.Contains(r.stdout, c.want) {
@@ -145,5 +145,31 @@ func TestRowsExit(t *testing.T) {
 		if got := rowsExit(c.reports...); got != c.want {
 			t.Errorf("%s: rowsExit = %d, want %d", c.name, got, c.want)
 		}
+	}
+}
+
+// With --categories the sync replaces the category tree: the dry run says
+// when a real run would refuse the categories' removals, and the real run
+// within the limit removes the categories the file no longer has.
+func TestSyncReplacesCategories(t *testing.T) {
+	srv, env := fake(t)
+	for _, id := range []string{"valves", "old-1", "old-2"} {
+		if err := srv.SeedCategory(catalog.Category{CategoryID: catalog.Ptr(id)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	csv := writeFile(t, "catalog.csv", productsCSV)
+	cats := writeFile(t, "categories.json", `[{"category_id": "valves"}]`)
+	base := append([]string{"sync", csv, "--rate-limit", "off", "--categories", cats}, mapFlags...)
+	r := ctl(t, env, append(base, "--dry-run")...).want(t, exitRows)
+	if want := "of the categories, it would refuse: 2 removals over the limit of 0"; !strings.Contains(r.stdout, want) {
+		t.Errorf("dry run: stdout lacks %q:\n%s", want, r.stdout)
+	}
+	r = ctl(t, env, append(base, "--max-removals", "2", "--max-removal-percent=-1")...).want(t, exitOK)
+	if want := "categories   2 removals planned, 2 removed"; !strings.Contains(r.stdout, want) {
+		t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+	}
+	if got := len(srv.Categories()); got != 1 {
+		t.Errorf("%d categories stored, want 1", got)
 	}
 }

@@ -313,7 +313,7 @@ func TestSyncDryRunAndFull(t *testing.T) {
 		t.Error("OLD-1 removed despite the removal limit")
 	}
 	state := filepath.Join(t.TempDir(), "state.json")
-	r = ctl(t, env, append([]string{"sync", csv, "--rate-limit", "off", "--max-removals", "1", "--state", state, "--json"}, mapFlags...)...).want(t, exitOK)
+	r = ctl(t, env, append([]string{"sync", csv, "--rate-limit", "off", "--max-removals", "1", "--max-removal-percent=-1", "--state", state, "--json"}, mapFlags...)...).want(t, exitOK)
 	if _, ok := srv.Product("OLD-1"); ok {
 		t.Errorf("OLD-1 still there after a full sync that allows one removal:\n%s", r.stdout)
 	}

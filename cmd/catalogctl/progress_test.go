@@ -18,7 +18,7 @@ func TestSyncProgressShowsEveryPhase(t *testing.T) {
 		}
 	}
 	csv := writeFile(t, "catalog.csv", productsCSV+"A-3;Hose;3\n")
-	r := ctl(t, env, append([]string{"sync", csv, "--rate-limit", "off", "--checkpoint-rows", "1", "--max-removals", "1"}, mapFlags...)...).want(t, exitOK)
+	r := ctl(t, env, append([]string{"sync", csv, "--rate-limit", "off", "--checkpoint-rows", "1", "--max-removals", "1", "--max-removal-percent=-1"}, mapFlags...)...).want(t, exitOK)
 	for _, want := range []string{
 		"syncing: listing the source's products: 2 products\n",
 		"syncing products: 3 read, 3 sent, 3 succeeded, 0 failed, 0 unknown (3 requests)\n",

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -36,10 +37,11 @@ import) to the import source, with the categories and promotions of
 
 --mode full (the default) sends every product, then removes the source's
 products that FILE no longer has, but only when every row was applied and
-within the removal limit: --max-removals N, --max-removal-percent P (10% when
-neither is given), or --no-removal-limit. --mode incremental sends only the
-products whose content changed since the last run, as recorded in --state
-(required), and removes nothing. --dry-run changes nothing and prints what a
+within the removal limit: --max-removals N and --max-removal-percent P both
+apply and the stricter wins (P is 10 unless given; --max-removal-percent=-1
+leaves --max-removals alone), or --no-removal-limit. --mode incremental
+sends only the products whose content changed since the last run, as
+recorded in --state (required), and removes nothing. --dry-run changes nothing and prints what a
 real run would do.
 
 Exit 0 when everything was applied, 2 when rows failed or are unknown, or
@@ -65,8 +67,8 @@ it exits 2 when a real run would remove nothing for that reason.`,
 			default:
 				return usagef("--mode %q: want full or incremental", mode)
 			}
-			if maxRemovals < 0 || maxRemovalPct < 0 || maxRemovalPct > 100 {
-				return usagef("removal limits must be 0 or more, and a percentage at most 100")
+			if maxRemovals < 0 || maxRemovalPct > 100 {
+				return usagef("--max-removals must be 0 or more, and --max-removal-percent at most 100 (negative: no percentage limit)")
 			}
 			var feed catalog.Feed
 			if err := readJSONFlagFile("categories", categoriesFile, &feed.Categories, "a JSON array of categories"); err != nil {
@@ -93,6 +95,9 @@ it exits 2 when a real run would remove nothing for that reason.`,
 			opts.Progress = progress.update
 			report, runErr := pf.client.Sync(cmd.Context(), feed, opts)
 			progress.finish()
+			if report.DryRun && (errors.Is(runErr, catalog.ErrRemovalLimit) || errors.Is(runErr, catalog.ErrRemovalsSkipped)) {
+				runErr = nil // the real run's refusal, which the dry run reports below
+			}
 			if report != nil {
 				a.printSync(path, pf.source, report, opts, pf.lines, runErr)
 			}
@@ -121,12 +126,12 @@ it exits 2 when a real run would remove nothing for that reason.`,
 	fl.StringVar(&statePath, "state", "", "a JSON file keeping content hashes between runs (required by incremental)")
 	fl.BoolVar(&dryRun, "dry-run", false, "change nothing; print what a real run would do")
 	fl.IntVar(&maxRemovals, "max-removals", 0, "most products a full sync may remove (0: no absolute cap)")
-	fl.Float64Var(&maxRemovalPct, "max-removal-percent", 0, "most products a full sync may remove, as a percentage of the source's")
-	fl.BoolVar(&noRemovalLimit, "no-removal-limit", false, "lift the default removal limit (10%); think twice")
+	fl.Float64Var(&maxRemovalPct, "max-removal-percent", 0, "most products a full sync may remove, as a percentage of the source's (0: 10; negative: none)")
+	fl.BoolVar(&noRemovalLimit, "no-removal-limit", false, "lift both removal limits; think twice")
 	fl.StringVar(&categoriesFile, "categories", "", "a JSON array of the catalog's categories")
 	fl.StringVar(&promotionsFile, "promotions", "", "a JSON array of the catalog's promotions")
 	fl.BoolVar(&queued, "queued", false, "send products through the platform's queue")
-	fl.IntVar(&checkpointRows, "checkpoint-rows", 0, "feed rows per checkpoint of the state (1,000 unless set)")
+	fl.IntVar(&checkpointRows, "checkpoint-rows", 0, "feed rows per checkpoint of the state (10,000, one request, unless set)")
 	return cmd
 }
 
@@ -145,7 +150,10 @@ func syncTrouble(r *catalog.SyncReport) int {
 	for _, s := range []catalog.StageReport{r.Categories, r.Products, r.Promotions} {
 		n += unconfirmed(s.RowReport)
 	}
-	return n + unconfirmed(r.Removals.RowReport)
+	for _, rr := range []catalog.RemovalReport{r.PromotionRemovals, r.Removals, r.CategoryRemovals} {
+		n += unconfirmed(rr.RowReport)
+	}
+	return n
 }
 
 // wouldRefuseRemovals says why the real run of a dry run r, run with
@@ -154,12 +162,14 @@ func syncTrouble(r *catalog.SyncReport) int {
 func wouldRefuseRemovals(r *catalog.SyncReport, opts *catalog.SyncOptions) string {
 	rr := r.Removals
 	switch {
-	case r.Incremental || len(rr.Planned) == 0:
+	case r.Incremental:
 		return ""
+	case len(rr.Planned) == 0:
+		return otherRemovalsRefused(r)
 	case len(r.Products.Failed) > 0:
 		return plural(len(r.Products.Failed), "product row", "product rows") + " would be refused, and a sync removes only after a feed applied in full"
 	case rr.Limit < 0 || len(rr.Planned) <= rr.Limit:
-		return ""
+		return otherRemovalsRefused(r)
 	}
 	limit := fmt.Sprintf("the default limit, 10%% of the source's products (%d)", rr.Limit)
 	switch {
@@ -170,6 +180,32 @@ func wouldRefuseRemovals(r *catalog.SyncReport, opts *catalog.SyncOptions) strin
 	}
 	return fmt.Sprintf("%s to remove is over %s; raise it with --max-removals or --max-removal-percent, or lift it with --no-removal-limit",
 		plural(len(rr.Planned), "product", "products"), limit)
+}
+
+// removalsOut is one kind's removals as --json prints them.
+func removalsOut(rr catalog.RemovalReport) map[string]any {
+	return map[string]any{"planned": len(rr.Planned), "removed": rr.Succeeded,
+		"failed": rowErrorsOut(rr.Failed, nil), "unknown": rowErrorsOut(rr.Unknown, nil),
+		"kept": rowErrorsOut(rr.Kept, nil), "skipped": rr.Skipped}
+}
+
+// otherRemovalsRefused says why the real run of a dry run r would not
+// remove the categories or promotions it replaces (--categories,
+// --promotions); "" when it would.
+func otherRemovalsRefused(r *catalog.SyncReport) string {
+	for _, k := range []struct {
+		name string
+		rr   catalog.RemovalReport
+	}{{"promotions", r.PromotionRemovals}, {"categories", r.CategoryRemovals}} {
+		switch {
+		case strings.HasPrefix(k.rr.Skipped, "would refuse"):
+			return fmt.Sprintf("of the %s, it %s; raise the limit with --max-removals or --max-removal-percent, or lift it with --no-removal-limit",
+				k.name, k.rr.Skipped)
+		case strings.HasPrefix(k.rr.Skipped, "would "):
+			return fmt.Sprintf("of the %s, it %s", k.name, k.rr.Skipped)
+		}
+	}
+	return ""
 }
 
 func toStageOut(s catalog.StageReport, lines *rowLines) stageOut {
@@ -194,9 +230,8 @@ func (a *app) printSync(path, source string, r *catalog.SyncReport, opts *catalo
 		out := map[string]any{"ok": runErr == nil && refusal == "" && (r.DryRun || syncTrouble(r) == 0),
 			"command": "sync", "file": path, "source_id": source, "mode": syncMode(r), "dry_run": r.DryRun,
 			"categories": toStageOut(r.Categories, nil), "products": toStageOut(r.Products, lines), "promotions": toStageOut(r.Promotions, nil),
-			"removals": map[string]any{"planned": len(r.Removals.Planned), "removed": r.Removals.Succeeded,
-				"failed": rowErrorsOut(r.Removals.Failed, nil), "unknown": rowErrorsOut(r.Removals.Unknown, nil),
-				"skipped": r.Removals.Skipped}}
+			"removals": removalsOut(r.Removals), "category_removals": removalsOut(r.CategoryRemovals),
+			"promotion_removals": removalsOut(r.PromotionRemovals)}
 		if r.DryRun {
 			out["plan"] = map[string]any{"product_creates": len(r.Products.Creates), "product_updates": len(r.Products.Updates),
 				"unchanged": len(r.Products.Unchanged), "removals": nonNilStrings(r.Removals.Planned), "removal_limit": r.Removals.Limit,
@@ -223,6 +258,20 @@ func (a *app) printSync(path, source string, r *catalog.SyncReport, opts *catalo
 			fmt.Fprintf(w, "; skipped: %s", r.Removals.Skipped)
 		}
 		fmt.Fprintln(w)
+		for _, k := range []struct {
+			name string
+			rr   catalog.RemovalReport
+		}{{"promotions", r.PromotionRemovals}, {"categories", r.CategoryRemovals}} {
+			if len(k.rr.Planned) == 0 && len(k.rr.Kept) == 0 {
+				continue
+			}
+			fmt.Fprintf(w, "  %-12s %d removals planned, %d removed, %d failed, %d unknown, %d kept", k.name, len(k.rr.Planned),
+				k.rr.Succeeded, len(k.rr.Failed), len(k.rr.Unknown), len(k.rr.Kept))
+			if k.rr.Skipped != "" {
+				fmt.Fprintf(w, "; skipped: %s", k.rr.Skipped)
+			}
+			fmt.Fprintln(w)
+		}
 	}
 	if r.DryRun {
 		p, rr := r.Products, r.Removals
@@ -249,7 +298,8 @@ func (a *app) printSync(path, source string, r *catalog.SyncReport, opts *catalo
 	printFailures(w, "Product rows whose outcome is unknown, by cause", r.Products.Unknown, lines)
 	printFailures(w, "Failed category rows, by cause", r.Categories.Failed, nil)
 	printFailures(w, "Failed promotion rows, by cause", r.Promotions.Failed, nil)
-	printFailures(w, "Removals that failed or whose outcome is unknown, by cause", slices.Concat(r.Removals.Failed, r.Removals.Unknown), nil)
+	printFailures(w, "Removals that failed or whose outcome is unknown, by cause", slices.Concat(r.PromotionRemovals.Failed, r.PromotionRemovals.Unknown,
+		r.Removals.Failed, r.Removals.Unknown, r.CategoryRemovals.Failed, r.CategoryRemovals.Unknown), nil)
 }
 
 func printStage(w io.Writer, name string, s catalog.StageReport) {

@@ -1,9 +1,12 @@
 // Command nightlysync is the nightly full-catalog sync of a POS or ERP:
-// the category tree, every product and the promotions, in that order, and
-// the removal of the products the feed no longer has. It is safe to run
-// unattended: a dry run comes first and prints what would change; the
-// real run removes nothing when the feed failed in part, nor more than the
-// removal limit (here 5% of the catalog, at most 500 products).
+// the category tree, every product and the promotions, in that order, then
+// the removal of what the feed no longer has (promotions, products, then
+// categories): the feed is the whole catalog. It is safe to run
+// unattended: a dry run comes first, prints what would change and takes
+// the real run's decisions; when it says the real run would refuse (more
+// removals than the limits allow, here the stricter of 5% and 500 of each
+// kind, or rows it would refuse), it prints the refusal and exits non-zero
+// without running the real sync.
 //
 //	go run ./examples/nightlysync
 //
@@ -19,9 +22,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"os/signal"
+	"strings"
 	"time"
 
 	"github.com/pimkit/catalog"
@@ -37,55 +42,57 @@ func main() {
 		log.Fatal(err)
 	}
 	defer closeFn()
-	if err := nightly(ctx, client, sourceID); err != nil {
+	if err := nightly(ctx, os.Stdout, client, sourceID); err != nil {
 		log.Fatal(err)
 	}
 }
 
-// Removal limits of the nightly run: whichever is smaller applies.
+// Removal limits of the nightly run. Both apply, of each kind (products,
+// categories, promotions), and the stricter wins: with 1,000 products, 5%
+// (50) holds even though 500 is allowed; with 20,000, 500 holds.
 const (
 	maxRemovals       = 500
 	maxRemovalPercent = 5.0
 )
 
-// nightly runs a dry run, prints the plan, then runs the sync for real.
-func nightly(ctx context.Context, client *catalog.Client, sourceID string) error {
-	opts := catalog.SyncOptions{ // a full sync: it removes what the feed no longer has
+// nightly runs a dry run and prints its plan; when the dry run says the
+// real run would refuse (too many removals, or rows it would refuse), it
+// prints why and stops there, changing nothing. Otherwise it runs the sync
+// for real.
+func nightly(ctx context.Context, out io.Writer, client *catalog.Client, sourceID string) error {
+	opts := catalog.SyncOptions{ // a full sync: the feed is the whole catalog
 		MaxRemovals:       maxRemovals,
 		MaxRemovalPercent: maxRemovalPercent,
 		Bulk:              &catalog.BulkOptions{RequestOptions: catalog.RequestOptions{MergeMode: catalog.MergeReplace}},
 	}
 
-	// 1. Dry run: nothing changes.
+	// 1. Dry run: nothing changes, and it takes the real run's decisions.
 	dry := opts
 	dry.DryRun = true
 	rep, err := client.Sync(ctx, todaysFeed(sourceID), &dry)
+	if rep != nil {
+		printPlan(out, rep)
+	}
+	if errors.Is(err, catalog.ErrRemovalLimit) || errors.Is(err, catalog.ErrRemovalsSkipped) {
+		return fmt.Errorf("stopped before the real run, which would refuse: %w", err)
+	}
 	if err != nil {
 		return fmt.Errorf("dry run: %w", err)
-	}
-	cats, prods, removals := rep.Categories, rep.Products, rep.Removals
-	fmt.Printf("dry run: categories %d new, %d updated; products %d new, %d updated, %d to remove (limit %d)\n",
-		len(cats.Creates), len(cats.Updates), len(prods.Creates), len(prods.Updates),
-		len(removals.Planned), removals.Limit)
-	for _, e := range prods.Failed {
-		fmt.Println("  would refuse:", e.Error())
-	}
-	if removals.Limit >= 0 && len(removals.Planned) > removals.Limit {
-		return fmt.Errorf("the feed would remove %d products, over the limit of %d: check the export before the real run",
-			len(removals.Planned), removals.Limit)
 	}
 
 	// 2. The real run. The feed is read again: Feed.Products is read once
 	// per call.
 	rep, err = client.Sync(ctx, todaysFeed(sourceID), &opts)
-	printStage("categories", rep.Categories)
-	printStage("products", rep.Products)
-	printStage("promotions", rep.Promotions)
-	fmt.Printf("removals: %d planned, %d removed in %d requests %s\n",
-		len(rep.Removals.Planned), rep.Removals.Succeeded, rep.Removals.Requests, rep.Removals.Skipped)
+	printStage(out, "categories", rep.Categories)
+	printStage(out, "products", rep.Products)
+	printStage(out, "promotions", rep.Promotions)
+	for _, k := range removalKinds(rep) {
+		fmt.Fprintf(out, "%s removals: %d planned, %d removed in %d requests %s\n",
+			k.name, len(k.rr.Planned), k.rr.Succeeded, k.rr.Requests, k.rr.Skipped)
+	}
 	switch {
 	case errors.Is(err, catalog.ErrRemovalLimit):
-		return fmt.Errorf("nothing removed: %d products would have gone (limit %d)", len(rep.Removals.Planned), rep.Removals.Limit)
+		return fmt.Errorf("nothing removed over the limit: %w", err)
 	case errors.Is(err, catalog.ErrRemovalsSkipped):
 		return fmt.Errorf("the feed was not applied in full, so nothing was removed: %w", err)
 	case err != nil:
@@ -94,11 +101,43 @@ func nightly(ctx context.Context, client *catalog.Client, sourceID string) error
 	return nil
 }
 
-func printStage(name string, st catalog.StageReport) {
-	fmt.Printf("%s: %d read, %d applied (%d new, %d updated), %d failed, %d unknown, %d not attempted\n",
+// removalKind is one kind a full sync removes, with its report.
+type removalKind struct {
+	name string
+	rr   catalog.RemovalReport
+}
+
+// removalKinds lists the sync's removals in the order it runs them.
+func removalKinds(rep *catalog.SyncReport) []removalKind {
+	return []removalKind{{"promotion", rep.PromotionRemovals}, {"product", rep.Removals}, {"category", rep.CategoryRemovals}}
+}
+
+// printPlan prints what the dry run says the real run would do, and what
+// it would refuse.
+func printPlan(out io.Writer, rep *catalog.SyncReport) {
+	cats, prods := rep.Categories, rep.Products
+	fmt.Fprintf(out, "dry run: categories %d new, %d updated; products %d new, %d updated\n",
+		len(cats.Creates), len(cats.Updates), len(prods.Creates), len(prods.Updates))
+	for _, e := range prods.Failed {
+		fmt.Fprintln(out, "  would refuse row:", e.Error())
+	}
+	for _, k := range removalKinds(rep) {
+		fmt.Fprintf(out, "  %s removals: %d planned (limit %d)", k.name, len(k.rr.Planned), k.rr.Limit)
+		if strings.HasPrefix(k.rr.Skipped, "would") {
+			fmt.Fprintf(out, ", %s", k.rr.Skipped) // "would refuse: 62 removals over the limit of 5"
+		}
+		fmt.Fprintln(out)
+		for _, e := range k.rr.Kept {
+			fmt.Fprintf(out, "    %s stays: %s\n", e.EntityCode, e.Reason)
+		}
+	}
+}
+
+func printStage(out io.Writer, name string, st catalog.StageReport) {
+	fmt.Fprintf(out, "%s: %d read, %d applied (%d new, %d updated), %d failed, %d unknown, %d not attempted\n",
 		name, st.Read, st.Succeeded, st.Inserted, st.Updated, len(st.Failed), len(st.Unknown), len(st.NotAttempted))
 	for _, e := range st.Failed {
-		fmt.Println("  ", e.Error())
+		fmt.Fprintln(out, "  ", e.Error())
 	}
 }
 

@@ -5,9 +5,13 @@ package main
 // unattended.
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,7 +35,7 @@ func newSeeded(t *testing.T) (*catalogtest.Server, *catalog.Client) {
 
 func TestNightlySync(t *testing.T) {
 	srv, client := newSeeded(t)
-	if err := nightly(context.Background(), client, catalogtest.DefaultSourceID); err != nil {
+	if err := nightly(context.Background(), io.Discard, client, catalogtest.DefaultSourceID); err != nil {
 		t.Fatal(err)
 	}
 	for code, want := range map[string]bool{"SKU-0001": true, "SKU-0039": false, "SKU-0040": false, "SKU-0041": true} {
@@ -52,11 +56,39 @@ func TestNightlySync(t *testing.T) {
 func TestNightlySyncFailedImportRemovesNothing(t *testing.T) {
 	srv, client := newSeeded(t)
 	srv.Stub(catalogtest.Stub{Op: catalogtest.OpImportAPI, Status: http.StatusServiceUnavailable})
-	err := nightly(context.Background(), client, catalogtest.DefaultSourceID)
+	err := nightly(context.Background(), io.Discard, client, catalogtest.DefaultSourceID)
 	if !errors.Is(err, catalog.ErrRemovalsSkipped) {
 		t.Fatalf("error %v, want ErrRemovalsSkipped", err)
 	}
 	if n := len(srv.Products()); n != 40 {
 		t.Errorf("%d products stored, want yesterday's 40", n)
+	}
+}
+
+// When the export lost most of the catalog, the dry run says the real run
+// would refuse, and the job stops there: nothing is imported or removed.
+func TestNightlySyncStopsAtTheDryRunsRefusal(t *testing.T) {
+	srv, client := newSeeded(t)
+	for i := range 60 { // yesterday had 100 products; tonight's export lists 39 of them
+		if _, err := srv.SeedProduct(catalog.Product{EntityCode: fmt.Sprintf("OLD-%03d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	err := nightly(context.Background(), &out, client, catalogtest.DefaultSourceID)
+	if !errors.Is(err, catalog.ErrRemovalLimit) {
+		t.Fatalf("error %v, want ErrRemovalLimit", err)
+	}
+	// 62 gone of 100: the stricter limit is 5% (5), not 500.
+	if want := "product removals: 62 planned (limit 5), would refuse: 62 removals over the limit of 5"; !strings.Contains(out.String(), want) {
+		t.Errorf("output lacks %q:\n%s", want, out.String())
+	}
+	for _, r := range srv.Requests() {
+		if r.Method != http.MethodGet {
+			t.Errorf("the job went on past the dry run: %s %s", r.Method, r.Path)
+		}
+	}
+	if n := len(srv.Products()); n != 100 {
+		t.Errorf("%d products stored, want yesterday's 100", n)
 	}
 }
