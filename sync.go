@@ -240,6 +240,9 @@ type syncRun struct {
 	feedBroken bool              // the feed yielded an error
 	sent       BulkProgress      // the product stage's Sent and Bytes of the ImportAll calls done
 	stateErr   error             // the first State.Commit failure
+	// recorded holds the hashes of products confirmed applied, not yet
+	// committed: they go with the next Commit (see commitState).
+	recorded map[string]string
 	bulkErr    error             // why ImportAll could not start, if it could not
 }
 
@@ -436,6 +439,7 @@ type checkpoint struct {
 	products []Product
 	rows     []int    // feed position of each product
 	hashes   []string // content hash of each product
+	hadHash  []bool   // whether State had a hash for the product before the run forgot it
 }
 
 // products runs the product stage: checkpoint by checkpoint, one
@@ -443,6 +447,7 @@ type checkpoint struct {
 func (r *syncRun) products(ctx context.Context) {
 	st := &r.rep.Products
 	r.inFeed = map[string]int{}
+	defer r.settleState()
 	if r.feed.Products == nil {
 		return
 	}
@@ -456,7 +461,9 @@ func (r *syncRun) products(ctx context.Context) {
 			return
 		}
 		part++
-		r.sendCheckpoint(ctx, cp, bulk, fmt.Sprintf("%s-%d", baseID, part))
+		if r.forgetBeforeSending(cp) {
+			r.sendCheckpoint(ctx, cp, bulk, fmt.Sprintf("%s-%d", baseID, part))
+		}
 		cp = &checkpoint{}
 	}
 	enc, prefix := newRowEncoder(), hashPrefix(bulk.RequestOptions)
@@ -467,7 +474,7 @@ func (r *syncRun) products(ctx context.Context) {
 		if st.Read%progressRows == 0 {
 			r.progress("products", r.productProgress(BulkProgress{}))
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || r.stateErr != nil {
 			st.NotAttempted = append(st.NotAttempted, row)
 			break
 		}
@@ -579,7 +586,6 @@ func (r *syncRun) sendCheckpoint(ctx context.Context, cp *checkpoint, bulk BulkO
 	for i := rep.Read; i < len(cp.rows); i++ {
 		st.NotAttempted = append(st.NotAttempted, cp.rows[i])
 	}
-	confirmed := map[string]string{}
 	for i := range cp.products {
 		if i >= rep.Read || rep.Outcome(i) != RowSucceeded {
 			continue
@@ -587,17 +593,12 @@ func (r *syncRun) sendCheckpoint(ctx context.Context, cp *checkpoint, bulk BulkO
 		st.Succeeded++
 		key := cp.products[i].key()
 		switch {
-		case r.existing != nil && r.existing[key], r.existing == nil && r.o.State != nil && r.o.State.Hash(key) != "":
+		case r.existing != nil && r.existing[key], r.existing == nil && cp.hadHash[i]:
 			st.Updated++
 		default:
 			st.Inserted++
 		}
-		confirmed[key] = cp.hashes[i]
-	}
-	if r.o.State != nil && len(confirmed) > 0 {
-		if err := r.o.State.Commit(confirmed, nil); err != nil && r.stateErr == nil {
-			r.stateErr = err
-		}
+		r.record(key, cp.hashes[i])
 	}
 }
 

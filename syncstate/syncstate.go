@@ -21,9 +21,10 @@ import (
 
 // File is a catalog.SyncState kept in one JSON file. Each Commit writes
 // the whole state to a temporary file in the same directory, flushes it to
-// disk and renames it over the old file, so that the file on disk is
-// always a complete state, the one before or the one after a commit, even
-// if the process dies mid-write. It holds every hash in memory (about 60
+// disk, renames it over the old file and flushes the directory, so that the
+// file on disk is always a complete state, the one before or the one after
+// a commit, even if the process dies mid-write, and a commit that returned
+// survives a crash of the machine. It holds every hash in memory (about 60
 // bytes per product). Safe for concurrent use.
 type File struct {
 	path   string
@@ -39,9 +40,15 @@ type fileState struct {
 
 // Open reads the state at path, or starts an empty one when the file does
 // not exist yet (the first run sends everything). The directory must
-// exist.
+// exist. It removes the temporary files of commits a killed process left
+// half written: the state is the file at path, whole.
 func Open(path string) (*File, error) {
 	st := &File{path: path, hashes: map[string]string{}}
+	if left, err := filepath.Glob(filepath.Join(filepath.Dir(path), tmpPattern(path))); err == nil {
+		for _, f := range left {
+			_ = os.Remove(f) // a leftover that stays costs only disk space
+		}
+	}
 	raw, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -76,19 +83,24 @@ func (s *File) Len() int {
 	return len(s.hashes)
 }
 
-// Commit records and forgets, then replaces the file atomically. When the
-// write fails, the file keeps the previous state and so does memory.
-func (s *File) Commit(confirmed map[string]string, removed []string) error {
+// Commit records the hashes of record and forgets the products of forget,
+// then replaces the file atomically and durably: when it returns, the
+// change is on disk. A commit that changes nothing writes nothing. When
+// the write fails, the file keeps the previous state and so does memory.
+func (s *File) Commit(record map[string]string, forget []string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	next := make(map[string]string, len(s.hashes)+len(confirmed))
+	if !s.changes(record, forget) {
+		return nil
+	}
+	next := make(map[string]string, len(s.hashes)+len(record))
 	for k, v := range s.hashes {
 		next[k] = v
 	}
-	for k, v := range confirmed {
+	for k, v := range record {
 		next[k] = v
 	}
-	for _, k := range removed {
+	for _, k := range forget {
 		delete(next, k)
 	}
 	if err := writeFileAtomic(s.path, fileState{Version: 1, Hashes: next}); err != nil {
@@ -98,13 +110,29 @@ func (s *File) Commit(confirmed map[string]string, removed []string) error {
 	return nil
 }
 
+// changes reports whether a commit of record and forget would change the
+// state. The caller holds s.mu.
+func (s *File) changes(record map[string]string, forget []string) bool {
+	for k, v := range record {
+		if old, ok := s.hashes[k]; !ok || old != v {
+			return true
+		}
+	}
+	for _, k := range forget {
+		if _, ok := s.hashes[k]; ok {
+			return true
+		}
+	}
+	return false
+}
+
 func writeFileAtomic(path string, v any) error {
 	raw, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, filepath.Base(path)+".tmp-*")
+	tmp, err := os.CreateTemp(dir, tmpPattern(path))
 	if err != nil {
 		return err
 	}
@@ -129,3 +157,7 @@ func writeFileAtomic(path string, v any) error {
 	}
 	return nil
 }
+
+// tmpPattern is the name pattern of the temporary files of commits to
+// path, for os.CreateTemp and filepath.Glob alike.
+func tmpPattern(path string) string { return filepath.Base(path) + ".tmp-*" }

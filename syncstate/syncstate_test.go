@@ -60,3 +60,50 @@ func TestOpenRefusesOtherFiles(t *testing.T) {
 		}
 	}
 }
+
+// A process killed in the middle of a commit leaves a temporary file: the
+// state is still the last whole commit, and the next Open clears the
+// leftover.
+func TestOpenAfterACommitCutShort(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.json")
+	st, err := syncstate.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Commit(map[string]string{"A": "1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	left := filepath.Join(dir, "state.json.tmp-12345")
+	if err := os.WriteFile(left, []byte(`{"version": 1, "hashes": {"A": "2", "B"`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	again, err := syncstate.Open(path)
+	if err != nil || again.Len() != 1 || again.Hash("A") != "1" {
+		t.Fatalf("reopened: %v, A %q", err, again.Hash("A"))
+	}
+	if _, err := os.Stat(left); !os.IsNotExist(err) {
+		t.Errorf("the leftover is still there: %v", err)
+	}
+}
+
+// A commit that changes nothing does not rewrite the file.
+func TestCommitOfNothingWritesNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	st, err := syncstate.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Commit(map[string]string{"A": "1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path); err != nil { // a write would bring it back
+		t.Fatal(err)
+	}
+	if err := st.Commit(map[string]string{"A": "1"}, []string{"Z"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("a commit of nothing wrote the file: %v", err)
+	}
+}
