@@ -243,7 +243,7 @@ type syncRun struct {
 	// recorded holds the hashes of products confirmed applied, not yet
 	// committed: they go with the next Commit (see commitState).
 	recorded map[string]string
-	bulkErr    error             // why ImportAll could not start, if it could not
+	bulkErr  error // why ImportAll could not start, if it could not
 }
 
 // readTenant lists what the sync compares the feed with: the category
