@@ -240,10 +240,10 @@ type syncRun struct {
 	feedBroken bool              // the feed yielded an error
 	sent       BulkProgress      // the product stage's Sent and Bytes of the ImportAll calls done
 	stateErr   error             // the first State.Commit failure
+	bulkErr    error             // why ImportAll could not start, if it could not
 	// recorded holds the hashes of products confirmed applied, not yet
 	// committed: they go with the next Commit (see commitState).
 	recorded map[string]string
-	bulkErr  error // why ImportAll could not start, if it could not
 }
 
 // readTenant lists what the sync compares the feed with: the category
