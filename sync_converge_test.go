@@ -2,8 +2,11 @@ package catalog_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/pimkit/catalog"
@@ -140,4 +143,49 @@ func TestSyncConvergesAfterLostRemovalAnswer(t *testing.T) {
 		t.Errorf("the rerun sent %d products, error %v; want SKU-00019 sent", rep.Products.Succeeded, err)
 	}
 	checkHolds(t, srv, feed)
+}
+
+// failingState is a SyncState whose Commits fail once fail is set.
+type failingState struct {
+	memState
+	fail bool
+}
+
+func (s *failingState) Commit(record map[string]string, forget []string) error {
+	if s.fail {
+		return errors.New("disk full")
+	}
+	return s.memState.Commit(record, forget)
+}
+
+// A product is never sent while its old hash could not be forgotten: when
+// State cannot be written, the sync sends nothing more and says why.
+func TestSyncStopsWhenStateCannotForget(t *testing.T) {
+	srv, c := newFake(t)
+	ctx := context.Background()
+	state := &failingState{memState: memState{}}
+	opts := &catalog.SyncOptions{Incremental: true, State: state, CheckpointRows: 10, Bulk: &catalog.BulkOptions{MaxProducts: 10}}
+	if _, err := c.Sync(ctx, catalog.Feed{SourceID: "default", Products: catalog.FromSlice(skuFeed(30, 14))}, opts); err != nil {
+		t.Fatal(err)
+	}
+	posts := func() int {
+		n := 0
+		for _, r := range srv.Requests() {
+			if r.Method == http.MethodPost {
+				n++
+			}
+		}
+		return n
+	}
+	imports := posts()
+	state.fail = true
+	rep, err := c.Sync(ctx, catalog.Feed{SourceID: "default", Products: catalog.FromSlice(skuFeed(30, 15))}, opts)
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("error %v, want the state's", err)
+	}
+	if posts() != imports || rep.Products.Succeeded != 0 || len(rep.Products.NotAttempted) == 0 {
+		t.Errorf("%d imports sent, products %+v; want none sent", posts()-imports, rep.Products)
+	}
+	checkStage(t, "products", rep.Products)
+	checkHolds(t, srv, skuFeed(30, 14))
 }
