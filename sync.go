@@ -161,9 +161,16 @@ var (
 // sync (SyncOptions.Incremental) sends only the products whose content
 // differs from State's, and removes nothing.
 //
-// The report is always returned; the error is non-nil when the sync could
-// not start, stopped early, skipped its removals or could not commit its
-// state.
+// The report is always returned, accounting for every row. The error is
+// nil only when the sync did its whole job: every row of every stage
+// applied (or unchanged), every planned removal made. When the sync could
+// not start (bad options, the tenant could not be listed) the error says
+// why and the report is empty; otherwise any row that failed, is unknown
+// or was not attempted, any removal not made, ctx ending or State failing
+// makes it a *SyncError naming the stages, their counts and the causes,
+// which errors.Is and errors.As reach (ErrOutcomeUnknown, ErrValidation,
+// ErrRemovalLimit, ErrRemovalsSkipped, a *RowError...). A dry run's error
+// is the real run's, but for the rows it does not attempt by design.
 func (c *Client) Sync(ctx context.Context, feed Feed, opts *SyncOptions) (*SyncReport, error) {
 	o, err := syncDefaults(feed, opts)
 	if err != nil {
@@ -197,7 +204,7 @@ func (c *Client) Sync(ctx context.Context, feed Feed, opts *SyncOptions) (*SyncR
 	if err := ctx.Err(); err != nil {
 		errs = append(errs, fmt.Errorf("catalog: sync stopped: %w", err))
 	}
-	return r.rep, errors.Join(append(errs, r.bulkErr, r.stateErr)...)
+	return r.rep, syncResult(r.rep, append(errs, r.bulkErr, r.stateErr)...)
 }
 
 func syncDefaults(feed Feed, opts *SyncOptions) (SyncOptions, error) {

@@ -112,9 +112,7 @@ func TestFullSyncDryRun(t *testing.T) {
 	feed := catalog.Feed{SourceID: "default", Categories: []catalog.Category{cat("valves", "")},
 		Products: catalog.FromSlice([]catalog.Product{syncProduct("P000", "valves", 2), syncProduct("NEW", "", 1), syncProduct("BAD", "pumps", 1)})}
 	rep, err := c.Sync(ctx, feed, &catalog.SyncOptions{DryRun: true, MaxRemovals: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
+	syncErr(t, err, rep, "products") // the real run would refuse BAD
 	switch p, rr := rep.Products, rep.Removals; {
 	case !slices.Equal(p.Creates, []string{"NEW"}) || !slices.Equal(p.Updates, []string{"P000"}):
 		t.Errorf("creates %v updates %v", p.Creates, p.Updates)
@@ -226,9 +224,7 @@ func TestSyncRefusesProductsWithUnknownCategories(t *testing.T) {
 		Products: catalog.FromSlice([]catalog.Product{syncProduct("A", "existing", 1), syncProduct("B", "fresh", 1),
 			syncProduct("C", "ghost", 1), syncProduct("D", "orphan", 1)})}
 	rep, err := c.Sync(context.Background(), feed, &catalog.SyncOptions{Incremental: true, State: memState{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	syncErr(t, err, rep, "categories", "products")
 	failed := rowReasons(rep.Products.Failed)
 	if rep.Products.Succeeded != 2 || len(failed) != 2 || !strings.Contains(failed[2], `"ghost" neither exists`) || !strings.Contains(failed[3], `"orphan" was refused`) {
 		t.Errorf("products %+v", rep.Products)
@@ -343,9 +339,7 @@ func TestSyncDryRunRefusesWhatCannotBeEncoded(t *testing.T) {
 	bad.Extra = map[string]any{"x": make(chan int)}
 	feed := catalog.Feed{SourceID: "default", Products: catalog.FromSlice([]catalog.Product{syncProduct("OK", "", 1), bad})}
 	rep, err := c.Sync(context.Background(), feed, &catalog.SyncOptions{DryRun: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	syncErr(t, err, rep, "products")
 	if p := rep.Products; !slices.Equal(p.Creates, []string{"OK"}) || len(p.Failed) != 1 ||
 		p.Failed[0].Row != 1 || !strings.Contains(p.Failed[0].Error(), "extra") {
 		t.Errorf("creates %v, refused %+v; want OK created and row 1 refused for its extra field", p.Creates, p.Failed)
