@@ -13,7 +13,6 @@ require (
 	github.com/spf13/cobra v1.10.2
 	github.com/xuri/excelize/v2 v2.10.1
 	golang.org/x/term v0.40.0
-	golang.org/x/time v0.14.0
 )
 
 require (

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
 	"github.com/pimkit/catalog/internal/ratelimit"
@@ -55,26 +53,6 @@ func TestLimiterIsToldOfAnswersAndGiveBacks(t *testing.T) {
 	}
 	if len(lim.released) != 2 || !lim.released[0].IsZero() || !lim.released[1].IsZero() {
 		t.Fatalf("released %v, want two give-backs (zero times)", lim.released)
-	}
-}
-
-// TestTokenBucket: a golang.org/x/time/rate limiter paces the client; a
-// token that cannot come before the deadline fails the call at once,
-// unsent.
-func TestTokenBucket(t *testing.T) {
-	srv := fakeServer(t)
-	c := fakeClient(t, srv, catalog.WithLimiter(catalog.TokenBucket(rate.NewLimiter(rate.Every(time.Hour), 1))))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if _, err := c.Jobs.QueueStatus(ctx); err != nil {
-		t.Fatal(err)
-	}
-	start := time.Now()
-	if _, err := c.Jobs.QueueStatus(ctx); !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 30*time.Second {
-		t.Fatalf("got %v after %v, want DeadlineExceeded at once", err, time.Since(start))
-	}
-	if got := len(srv.Requests()); got != 1 {
-		t.Fatalf("server saw %d requests, want 1", got)
 	}
 }
 

@@ -124,8 +124,8 @@ func WithRateLimit(n int, per time.Duration) Option {
 }
 
 // WithLimiter paces the client's attempts with l instead of the built-in
-// limiter: package redisquota for a quota shared by several processes, a
-// token bucket (TokenBucket), or one of your own. Within one process,
+// limiter: package redisquota for a quota shared by several processes, or
+// one of your own (see Limiter). Within one process,
 // share one Client: every call through it shares its limit.
 func WithLimiter(l Limiter) Option {
 	return func(c *config) error {

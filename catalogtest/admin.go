@@ -80,7 +80,7 @@ func (s *Server) adminOr(platform http.Handler) http.Handler {
 	mux.HandleFunc("POST /_fake/stubs", s.adminStub)
 	mux.HandleFunc("DELETE /_fake/stubs", adminDo(s.ClearStubs))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeNotFound,
+		writeError(w, http.StatusNotFound, errorBody{Code: codeNotFound,
 			Error: fmt.Sprintf("no admin endpoint %s %s", r.Method, r.URL.Path)})
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -186,7 +186,7 @@ func (s *Server) adminProduct(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("entityCode")
 	v, ok := s.Product(code)
 	if !ok {
-		writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeNotFound, Error: fmt.Sprintf("no product %q", code)})
+		writeError(w, http.StatusNotFound, errorBody{Code: codeNotFound, Error: fmt.Sprintf("no product %q", code)})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"product": toAdminVersion(v)})
@@ -196,7 +196,7 @@ func (s *Server) adminVersions(w http.ResponseWriter, r *http.Request) {
 	code := r.PathValue("entityCode")
 	vs := s.Versions(code)
 	if len(vs) == 0 {
-		writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeNotFound, Error: fmt.Sprintf("no product %q", code)})
+		writeError(w, http.StatusNotFound, errorBody{Code: codeNotFound, Error: fmt.Sprintf("no product %q", code)})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"versions": toAdminVersions(vs)})

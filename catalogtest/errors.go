@@ -9,18 +9,19 @@ import (
 )
 
 // Codes of error answers, in the "code" field of the JSON body, besides
-// catalog's Code* constants (catalog.CodeNotFound, catalog.CodeSourceNotFound
-// and catalog.CodeIdempotencyKeyReused).
+// catalog.CodeSourceNotFound.
 const (
-	codeJobNotFound      catalog.ErrorCode = "JOB_NOT_FOUND"      // 404, an unknown job id
-	codeValidation       catalog.ErrorCode = "VALIDATION_ERROR"   // 400
-	codeUnauthenticated  catalog.ErrorCode = "UNAUTHENTICATED"    // 401
-	codeForbidden        catalog.ErrorCode = "FORBIDDEN"          // 403
-	codeMethodNotAllowed catalog.ErrorCode = "METHOD_NOT_ALLOWED" // 405
-	codeConflict         catalog.ErrorCode = "CONFLICT"           // 409
-	codePayloadTooLarge  catalog.ErrorCode = "PAYLOAD_TOO_LARGE"  // 413
-	codeRateLimited      catalog.ErrorCode = "RATE_LIMITED"       // 429
-	codeInternal         catalog.ErrorCode = "INTERNAL_ERROR"     // 500
+	codeNotFound         catalog.ErrorCode = "NOT_FOUND"              // 404, no such path
+	codeKeyReused        catalog.ErrorCode = "IDEMPOTENCY_KEY_REUSED" // 422, an Idempotency-Key used for another request
+	codeJobNotFound      catalog.ErrorCode = "JOB_NOT_FOUND"          // 404, an unknown job id
+	codeValidation       catalog.ErrorCode = "VALIDATION_ERROR"       // 400
+	codeUnauthenticated  catalog.ErrorCode = "UNAUTHENTICATED"        // 401
+	codeForbidden        catalog.ErrorCode = "FORBIDDEN"              // 403
+	codeMethodNotAllowed catalog.ErrorCode = "METHOD_NOT_ALLOWED"     // 405
+	codeConflict         catalog.ErrorCode = "CONFLICT"               // 409
+	codePayloadTooLarge  catalog.ErrorCode = "PAYLOAD_TOO_LARGE"      // 413
+	codeRateLimited      catalog.ErrorCode = "RATE_LIMITED"           // 429
+	codeInternal         catalog.ErrorCode = "INTERNAL_ERROR"         // 500
 )
 
 // errorBody is the JSON shape of every error answer.

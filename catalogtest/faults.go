@@ -398,7 +398,7 @@ func codeForStatus(status int) catalog.ErrorCode {
 	case http.StatusForbidden:
 		return codeForbidden
 	case http.StatusNotFound:
-		return catalog.CodeNotFound
+		return codeNotFound
 	case http.StatusMethodNotAllowed:
 		return codeMethodNotAllowed
 	case http.StatusConflict:

@@ -434,10 +434,10 @@ func TestFaultOp(t *testing.T) {
 
 func TestFaultsSpareUnknownEndpoints(t *testing.T) {
 	s := newTestServer(t, WithFaults(Fault{Kind: FaultResetBeforeApply}))
-	send(t, s, http.MethodPost, "/api/b2b/pim/nope", oneProduct).wantStatus(t, http.StatusNotFound, catalog.CodeNotFound)
+	send(t, s, http.MethodPost, "/api/b2b/pim/nope", oneProduct).wantStatus(t, http.StatusNotFound, codeNotFound)
 	send(t, s, http.MethodDelete, pathImportAPI, nil).wantStatus(t, http.StatusMethodNotAllowed, codeMethodNotAllowed)
-	send(t, s, http.MethodPost, "/api/b2b/pim//import/api", oneProduct).wantStatus(t, http.StatusNotFound, catalog.CodeNotFound)
-	send(t, s, http.MethodPost, pathImportAPI+"/", oneProduct).wantStatus(t, http.StatusNotFound, catalog.CodeNotFound)
+	send(t, s, http.MethodPost, "/api/b2b/pim//import/api", oneProduct).wantStatus(t, http.StatusNotFound, codeNotFound)
+	send(t, s, http.MethodPost, pathImportAPI+"/", oneProduct).wantStatus(t, http.StatusNotFound, codeNotFound)
 	if n := s.FaultsFired(); n != 0 {
 		t.Errorf("FaultsFired = %d, want 0", n)
 	}

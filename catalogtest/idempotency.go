@@ -6,8 +6,6 @@ import (
 	"io"
 	"maps"
 	"net/http"
-
-	"github.com/pimkit/catalog"
 )
 
 // Idempotency keys are this project's extension of the protocol: a POST
@@ -148,7 +146,7 @@ func sendBuffered(w http.ResponseWriter, ans *bufferedAnswer) {
 func (s *Server) replay(w http.ResponseWriter, r *http.Request, entry idemEntry, op string) {
 	key := r.Header.Get(headerIdempotencyKey)
 	if op != entry.op {
-		e := newAPIError(http.StatusUnprocessableEntity, catalog.CodeIdempotencyKeyReused,
+		e := newAPIError(http.StatusUnprocessableEntity, codeKeyReused,
 			"Idempotency-Key %q was first used for %s, not %s", key, entry.op, op)
 		e.body.Hint = "use a new key for each distinct request"
 		writeAPIError(w, e)
@@ -160,7 +158,7 @@ func (s *Server) replay(w http.ResponseWriter, r *http.Request, entry idemEntry,
 		return
 	}
 	if [sha256.Size]byte(hash.Sum(nil)) != entry.sum {
-		e := newAPIError(http.StatusUnprocessableEntity, catalog.CodeIdempotencyKeyReused,
+		e := newAPIError(http.StatusUnprocessableEntity, codeKeyReused,
 			"Idempotency-Key %q was first used with a different request body", key)
 		e.body.Hint = "use a new key for each distinct request"
 		writeAPIError(w, e)

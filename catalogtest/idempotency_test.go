@@ -76,15 +76,15 @@ func TestIdempotencyKeyReused(t *testing.T) {
 
 	other := importReq(DefaultSourceID, map[string]any{"entity_code": "B"})
 	a := withKey(t, s, http.MethodPost, pathImportAPI, other, "k")
-	a.wantStatus(t, http.StatusUnprocessableEntity, catalog.CodeIdempotencyKeyReused)
+	a.wantStatus(t, http.StatusUnprocessableEntity, codeKeyReused)
 	wantVersions(t, s, "B", 0)
 
 	// The same body as JSON, spaced differently, is a different body.
 	spaced := `{"source_id": "default",   "products": [{"entity_code": "A"}]}`
-	withKey(t, s, http.MethodPost, pathImportAPI, spaced, "k").wantStatus(t, http.StatusUnprocessableEntity, catalog.CodeIdempotencyKeyReused)
+	withKey(t, s, http.MethodPost, pathImportAPI, spaced, "k").wantStatus(t, http.StatusUnprocessableEntity, codeKeyReused)
 
 	a = withKey(t, s, http.MethodPost, pathImportQueue, oneProduct, "k")
-	a.wantStatus(t, http.StatusUnprocessableEntity, catalog.CodeIdempotencyKeyReused)
+	a.wantStatus(t, http.StatusUnprocessableEntity, codeKeyReused)
 	if msg := a.body["error"].(string); !strings.Contains(msg, string(OpImportAPI)) {
 		t.Errorf("message %q does not name the first operation", msg)
 	}

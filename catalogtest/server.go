@@ -232,7 +232,7 @@ func (s *Server) buildHandler() http.Handler {
 // POST becomes a GET, and the fake should expose the client's bad path.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	if !canonicalPath(r.URL.Path) {
-		writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeNotFound, Error: "no endpoint at " + r.URL.Path})
+		writeError(w, http.StatusNotFound, errorBody{Code: codeNotFound, Error: "no endpoint at " + r.URL.Path})
 		return
 	}
 	s.mux.ServeHTTP(w, r)
@@ -264,7 +264,7 @@ func (s *Server) handleUnrouted(w http.ResponseWriter, r *http.Request) {
 			Error: fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path)})
 		return
 	}
-	writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeNotFound, Error: "no endpoint at " + r.URL.Path})
+	writeError(w, http.StatusNotFound, errorBody{Code: codeNotFound, Error: "no endpoint at " + r.URL.Path})
 }
 
 // recoverPanics turns a bug in the fake into a 500 answer instead of a

@@ -158,10 +158,10 @@ func TestNotFound(t *testing.T) {
 		{"unknown source, direct", http.MethodPost, pathImportAPI, importReq("nope", map[string]any{"entity_code": "A"}), catalog.CodeSourceNotFound},
 		{"unknown source, queue", http.MethodPost, pathImportQueue, importReq("nope", map[string]any{"entity_code": "A"}), catalog.CodeSourceNotFound},
 		{"unknown job", http.MethodGet, "/api/b2b/pim/jobs/api_import_1_abcdef", nil, codeJobNotFound},
-		{"unknown path", http.MethodGet, "/api/b2b/pim/nothing", nil, catalog.CodeNotFound},
-		{"root", http.MethodGet, "/", nil, catalog.CodeNotFound},
-		{"non-canonical path", http.MethodPost, "/api/b2b/pim//import/api", importReq(DefaultSourceID, map[string]any{"entity_code": "A"}), catalog.CodeNotFound},
-		{"dot segments", http.MethodGet, "/api/b2b/pim/x/../import/queue", nil, catalog.CodeNotFound},
+		{"unknown path", http.MethodGet, "/api/b2b/pim/nothing", nil, codeNotFound},
+		{"root", http.MethodGet, "/", nil, codeNotFound},
+		{"non-canonical path", http.MethodPost, "/api/b2b/pim//import/api", importReq(DefaultSourceID, map[string]any{"entity_code": "A"}), codeNotFound},
+		{"dot segments", http.MethodGet, "/api/b2b/pim/x/../import/queue", nil, codeNotFound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -281,7 +281,7 @@ func TestRateLimitCountsEveryAdmittedRequest(t *testing.T) {
 	s := newTestServer(t, WithClock(clock), WithRateLimit(3, 10*time.Second))
 	send(t, s, http.MethodGet, pathImportQueue, nil, noAuth).wantStatus(t, http.StatusUnauthorized, codeUnauthenticated)
 	clock.Advance(4 * time.Second)
-	send(t, s, http.MethodGet, "/nowhere", nil).wantStatus(t, http.StatusNotFound, catalog.CodeNotFound)
+	send(t, s, http.MethodGet, "/nowhere", nil).wantStatus(t, http.StatusNotFound, codeNotFound)
 	send(t, s, http.MethodGet, pathImportQueue, nil).wantStatus(t, http.StatusOK, "")
 	// Three admitted (a 401 and a 404 count too): the fourth waits for the
 	// first, 6 s from now.
