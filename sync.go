@@ -67,6 +67,12 @@ type SyncOptions struct {
 	// Bulk tunes the product stage's ImportAll calls (request options,
 	// concurrency, limits, queued mode). Its BatchID, when set, is
 	// suffixed with the checkpoint number; Progress is called per call.
+	// Its MergeMode, unless set (or an UpdateMask is), is MergeReplace, not
+	// ImportAll's MergePartial, in both modes: a feed's products are whole,
+	// so a field the export no longer has (an ended sale price) must go,
+	// and full and incremental runs then hash alike, so that an
+	// incremental run after a full one sends only what changed. Set
+	// MergePartial for a feed of partial products.
 	Bulk *BulkOptions
 	// Progress, when set, is called as the sync goes, phase by phase:
 	// "listing" (the source's products, Read counting them as the pages
@@ -159,7 +165,9 @@ var (
 // ErrRemovalsSkipped), and
 // only within the removal limit (else ErrRemovalLimit). An incremental
 // sync (SyncOptions.Incremental) sends only the products whose content
-// differs from State's, and removes nothing.
+// differs from State's, and removes nothing. Products are sent with merge
+// mode replace unless SyncOptions.Bulk says otherwise: the feed is the
+// whole truth.
 //
 // The report is always returned, accounting for every row. The error is
 // nil only when the sync did its whole job: every row of every stage
@@ -224,9 +232,14 @@ func syncDefaults(feed Feed, opts *SyncOptions) (SyncOptions, error) {
 	}
 	o.CheckpointRows = cmp.Or(o.CheckpointRows, 1000)
 	o.RemovalBatch = cmp.Or(o.RemovalBatch, 1000)
-	if o.Bulk == nil {
-		o.Bulk = &BulkOptions{}
+	bulk := BulkOptions{}
+	if o.Bulk != nil {
+		bulk = *o.Bulk // the caller's stays as it is
 	}
+	if bulk.MergeMode == "" && len(bulk.UpdateMask) == 0 {
+		bulk.MergeMode = MergeReplace // the feed is the whole truth: see SyncOptions.Bulk
+	}
+	o.Bulk = &bulk
 	if err := checkUpdateMask(o.Bulk.UpdateMask); err != nil {
 		return o, err
 	}

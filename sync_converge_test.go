@@ -189,3 +189,38 @@ func TestSyncStopsWhenStateCannotForget(t *testing.T) {
 	checkStage(t, "products", rep.Products)
 	checkHolds(t, srv, skuFeed(30, 14))
 }
+
+// A sync's feed is the whole truth: a sale price the export no longer has
+// is gone after the run, full or incremental, with the default options.
+func TestSyncReplacesByDefault(t *testing.T) {
+	for _, incremental := range []bool{false, true} {
+		t.Run(fmt.Sprintf("incremental=%v", incremental), func(t *testing.T) {
+			srv, c := newFake(t)
+			ctx := context.Background()
+			var opts *catalog.SyncOptions // nil: a full sync with the defaults
+			if incremental {
+				opts = &catalog.SyncOptions{Incremental: true, State: memState{}}
+			}
+			onSale := stocked("SKU-00400", 20, 14) // list 20, sale 19
+			if _, err := c.Sync(ctx, catalog.Feed{SourceID: "default", Products: catalog.FromSlice([]catalog.Product{onSale})}, opts); err != nil {
+				t.Fatal(err)
+			}
+			ended := onSale
+			ended.Pricing = &catalog.Pricing{List: catalog.Ptr(20.0), Currency: catalog.Ptr("EUR")} // the sale ended
+			if _, err := c.Sync(ctx, catalog.Feed{SourceID: "default", Products: catalog.FromSlice([]catalog.Product{ended})}, opts); err != nil {
+				t.Fatal(err)
+			}
+			v, _ := srv.Product("SKU-00400")
+			pricing, _ := v.Data["pricing"].(map[string]any)
+			if _, on := pricing["sale"]; on || num(pricing["list"]) != 20 {
+				t.Errorf("stored pricing %v, want list 20 and no sale", pricing)
+			}
+			for _, r := range srv.Requests() {
+				if r.Path == "/api/b2b/pim/import/api" && !strings.Contains(string(r.Body), `"merge_mode":"replace"`) {
+					t.Errorf("an import sent %s, want merge_mode replace", r.Body)
+					break
+				}
+			}
+		})
+	}
+}
