@@ -15,8 +15,10 @@ import (
 type Feed struct {
 	SourceID   string     // the import source the products go through; required
 	Categories []Category // the categories to import, in any order: parents are sent first
-	// Products is read once per Sync call, in order; rows are numbered by
-	// their 0-based position in it. FromSlice makes one from a slice.
+	// Products is ranged once per Sync call, in order; rows are numbered
+	// by their 0-based position in it. One Feed can serve a dry run and
+	// then the real run when each range of Products starts again from the
+	// first row, as FromSlice's do, and importfile.Products' over a file.
 	Products   iter.Seq2[Product, error]
 	Promotions []Promotion // sent after the products they target
 }

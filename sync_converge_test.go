@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
+	"github.com/pimkit/catalog/importfile"
 	"github.com/pimkit/catalog/syncstate"
 )
 
@@ -220,6 +223,37 @@ func TestSyncReplacesByDefault(t *testing.T) {
 					t.Errorf("an import sent %s, want merge_mode replace", r.Body)
 					break
 				}
+			}
+		})
+	}
+}
+
+// One Feed serves a dry run and then the real run: each Sync ranges its
+// Products from the first row, for the producers the SDK ships (FromSlice,
+// and importfile.Products over a file).
+func TestSyncFeedCanBeReadAgain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "feed.csv")
+	if err := os.WriteFile(path, []byte("sku;qty\nSKU-1;4\nSKU-2;5\nSKU-3;6\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fromFile := importfile.Products(f, "feed.csv", importfile.Mapping{Fields: map[string]string{"sku": "entity_code", "qty": "quantity"}}, nil)
+	for name, products := range map[string]iter.Seq2[catalog.Product, error]{
+		"FromSlice": catalog.FromSlice(skuFeed(3, 7)), "importfile.Products": fromFile} {
+		t.Run(name, func(t *testing.T) {
+			srv, c := newFake(t)
+			feed := catalog.Feed{SourceID: "default", Products: products}
+			dry, err := c.Sync(context.Background(), feed, &catalog.SyncOptions{DryRun: true})
+			if err != nil || len(dry.Products.Creates) != 3 {
+				t.Fatalf("dry run: creates %v, error %v", dry.Products.Creates, err)
+			}
+			rep, err := c.Sync(context.Background(), feed, nil)
+			if err != nil || rep.Products.Read != 3 || rep.Products.Succeeded != 3 || len(srv.Products()) != 3 {
+				t.Errorf("real run: %d read, %d applied, %d stored, error %v; want 3", rep.Products.Read, rep.Products.Succeeded, len(srv.Products()), err)
 			}
 		})
 	}
