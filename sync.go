@@ -44,9 +44,10 @@ type SyncOptions struct {
 	// Updates), and reports the rest not attempted; Removals.Planned lists
 	// what it would remove.
 	DryRun bool
-	// State keeps content hashes between runs. Required by an incremental
-	// sync; a full sync updates it when set, so that an incremental run can
-	// follow a full one.
+	// State keeps content hashes between runs (see SyncState for the rule
+	// that makes a run killed at any point safe to run again). Required by
+	// an incremental sync; a full sync updates it when set, so that an
+	// incremental run can follow a full one. A dry run leaves it as it is.
 	State SyncState
 	// MaxRemovals caps the products a full sync may remove (0: no
 	// absolute cap).
@@ -61,8 +62,11 @@ type SyncOptions struct {
 	// NoRemovalLimit lifts the default limit. Think twice.
 	NoRemovalLimit bool
 	// CheckpointRows is how many feed rows each ImportAll call takes
-	// (default 1,000): State is committed after each, so a crash re-sends
-	// at most these rows.
+	// (default 1,000). State is committed once per checkpoint, before it is
+	// sent: the checkpoint's recorded hashes are forgotten and the previous
+	// checkpoint's confirmed ones recorded, in one write. A crash thus
+	// re-sends at most the products of the checkpoint under way and of the
+	// one before.
 	CheckpointRows int
 	// RemovalBatch caps entity codes per removal request (default 1,000).
 	RemovalBatch int
