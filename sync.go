@@ -64,9 +64,9 @@ type SyncOptions struct {
 	// CheckpointRows is how many feed rows each ImportAll call takes
 	// (default 1,000). State is committed once per checkpoint, before it is
 	// sent: the checkpoint's recorded hashes are forgotten and the previous
-	// checkpoint's confirmed ones recorded, in one write. A crash thus
-	// re-sends at most the products of the checkpoint under way and of the
-	// one before.
+	// checkpoint's confirmed ones recorded, in one write (and once more at
+	// the end of the stage). A crash thus re-sends at most one
+	// checkpoint's products: the one under way, or the one just confirmed.
 	CheckpointRows int
 	// RemovalBatch caps entity codes per removal request (default 1,000).
 	RemovalBatch int
