@@ -1,6 +1,7 @@
 package syncstate_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -105,5 +106,30 @@ func TestCommitOfNothingWritesNothing(t *testing.T) {
 	}
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("a commit of nothing wrote the file: %v", err)
+	}
+}
+
+// BenchmarkCommit200k is one commit to a state of 200,000 products: a
+// sync writes it once per checkpoint (forgetting the checkpoint's hashes
+// and recording the previous one's), so a checkpoint of 10,000 rows pays
+// it once per 10,000 products.
+func BenchmarkCommit200k(b *testing.B) {
+	st, err := syncstate.Open(filepath.Join(b.TempDir(), "state.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	all := make(map[string]string, 200000)
+	for i := range 200000 {
+		all[fmt.Sprintf("SKU-%06d", i)] = fmt.Sprintf("%032x", i)
+	}
+	if err := st.Commit(all, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		code := fmt.Sprintf("SKU-%06d", i%200000)
+		if err := st.Commit(map[string]string{code: fmt.Sprintf("%032x", i+1)}, nil); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
