@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -54,13 +55,26 @@ func (r *SyncReport) stages() []syncStage {
 }
 
 // undone is how many rows of the stage were not done: failed, unknown,
-// and, but in a dry run, not attempted.
-func undone(st syncStage, dryRun bool) (failed, unknown, notAttempted int) {
+// and not attempted. A dry run attempts nothing by design: its rows not
+// attempted count only for removals the real run would not make, as the
+// run's errors say (ErrRemovalLimit, ErrRemovalsSkipped).
+func (e *SyncError) undone(st syncStage) (failed, unknown, notAttempted int) {
 	failed, unknown = len(st.rows.Failed), len(st.rows.Unknown)
-	if !dryRun {
+	if !e.Report.DryRun || st.name == "removals" && e.refusesRemovals() {
 		notAttempted = len(st.rows.NotAttempted)
 	}
 	return failed, unknown, notAttempted
+}
+
+// refusesRemovals reports whether the run's errors say that the removals
+// were not made, or in a dry run would not be.
+func (e *SyncError) refusesRemovals() bool {
+	for _, err := range e.errs {
+		if errors.Is(err, ErrRemovalLimit) || errors.Is(err, ErrRemovalsSkipped) {
+			return true
+		}
+	}
+	return false
 }
 
 // syncResult is Sync's error for a run that got past its start, with errs
@@ -74,7 +88,7 @@ func syncResult(rep *SyncReport, errs ...error) error {
 		}
 	}
 	for _, st := range rep.stages() {
-		if f, u, n := undone(st, rep.DryRun); f+u+n > 0 {
+		if f, u, n := se.undone(st); f+u+n > 0 {
 			se.Stages = append(se.Stages, st.name)
 		}
 	}
@@ -95,7 +109,7 @@ func (e *SyncError) Error() string {
 	sep := ": "
 	var first *RowError
 	for _, st := range e.stages() {
-		f, u, n := undone(st, e.Report.DryRun)
+		f, u, n := e.undone(st)
 		if f+u+n == 0 {
 			continue
 		}
