@@ -26,14 +26,18 @@ import (
 
 // Limits the platform documents.
 const (
-	MaxRequestsPerMinute = 40         // requests per tenant in any minute; the client keeps to it unless told otherwise (WithRateLimit)
-	MaxBodyBytes         = 35_000_000 // bytes per request body: the platform's 35 MB, read as decimal megabytes (the smaller reading)
-	MaxProducts          = 10_000     // products per import request
+	MaxBodyBytes = 35_000_000 // bytes per request body: the platform's 35 MB, read as decimal megabytes (the smaller reading)
+	MaxProducts  = 10_000     // products per import request
 )
+
+// maxRequestsPerMinute is the platform's rate limit, requests per tenant
+// in any minute: the client keeps to it unless told otherwise
+// (WithRateLimit), and so does package redisquota.
+const maxRequestsPerMinute = 40
 
 // The client's defaults, stated in the docs of the options that change them.
 const (
-	rateWindow        = time.Minute     // the window of MaxRequestsPerMinute (WithRateLimit)
+	rateWindow        = time.Minute     // the window of maxRequestsPerMinute (WithRateLimit)
 	defaultTimeout    = 2 * time.Minute // per HTTP attempt (WithTimeout)
 	defaultMaxRetries = 4               // retries after the first attempt (WithRetries)
 	defaultRetryMin   = 500 * time.Millisecond

@@ -99,6 +99,10 @@ type Options struct {
 	Holder string
 }
 
+// platformLimit is the platform's quota, requests per tenant in any
+// minute: the catalog client's default rate too (catalog.WithRateLimit).
+const platformLimit = 40
+
 // attemptTimeout is the catalog client's default per-attempt timeout
 // (catalog.WithTimeout): a slot's default lease outlasts such an attempt.
 const attemptTimeout = 2 * time.Minute
@@ -143,7 +147,7 @@ func New(rdb redis.Scripter, key string, opts Options) (*Limiter, error) {
 		return nil, errors.New("redisquota: New needs a Redis client and a key")
 	}
 	if opts.Limit == 0 {
-		opts.Limit = catalog.MaxRequestsPerMinute
+		opts.Limit = platformLimit
 	}
 	if opts.Window == 0 {
 		opts.Window = time.Minute

@@ -96,7 +96,7 @@ func runQuotaScenario(name string) bool {
 }
 
 const (
-	windowLimit     = catalog.MaxRequestsPerMinute
+	windowLimit     = 40 // the platform's requests per minute, the client's default (catalog.WithRateLimit)
 	quotaPerRequest = catalog.MaxProducts
 )
 
