@@ -258,3 +258,16 @@ func TestSyncFeedCanBeReadAgain(t *testing.T) {
 		})
 	}
 }
+
+// A dry run leaves the state as it is: it never commits.
+func TestSyncDryRunCommitsNothing(t *testing.T) {
+	_, c := newFake(t)
+	state := &failingState{memState: memState{"SKU-00000": "old"}, fail: true}
+	for _, incremental := range []bool{false, true} {
+		rep, err := c.Sync(context.Background(), catalog.Feed{SourceID: "default", Products: catalog.FromSlice(skuFeed(3, 1))},
+			&catalog.SyncOptions{DryRun: true, Incremental: incremental, State: state, NoRemovalLimit: true})
+		if err != nil || len(rep.Products.Creates) != 3 || state.memState["SKU-00000"] != "old" {
+			t.Errorf("incremental %v: %v, creates %v, state %v", incremental, err, rep.Products.Creates, state.memState)
+		}
+	}
+}
