@@ -30,9 +30,9 @@ const (
 	MaxProducts  = 10_000     // products per import request
 )
 
-// maxRequestsPerMinute is the platform's rate limit: requests per tenant
-// in any minute. The client keeps to it unless told otherwise
-// (WithRateLimit).
+// maxRequestsPerMinute is the platform's rate limit, requests per tenant
+// in any minute: the client keeps to it unless told otherwise
+// (WithRateLimit), and so does package redisquota.
 const maxRequestsPerMinute = 40
 
 // The client's defaults, stated in the docs of the options that change them.

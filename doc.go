@@ -71,8 +71,10 @@
 //
 // [ProductsService.ImportAll] and [Client.Sync] read products from an
 // iter.Seq2[Product, error]: a database cursor, a file read by importfile,
-// or [FromSlice]. The stream is read once, in order, and rows are numbered
-// by their 0-based position in it. A row yielded with a non-nil error is
+// or [FromSlice]. Each call ranges the stream once, in order, and rows are
+// numbered by their 0-based position in it. A stream given to a second
+// call (a sync's dry run, then its real run) is ranged again: FromSlice's,
+// and importfile's over a file, start again from the first row. A row yielded with a non-nil error is
 // reported failed and the import goes on. Each product is validated and
 // encoded before the next one is asked for, so the stream may reuse a
 // product's memory once it is asked for the next product. A panic in the

@@ -263,19 +263,19 @@ func uncounted(path string, succeeded, failed, sent int) error {
 }
 
 // ErrorCode is the machine-readable code of an error answer, the "code" of
-// its body (APIError.Code). Compare it with the constants below to tell
-// apart answers that share a status:
+// its body (APIError.Code). Compare it with CodeSourceNotFound to tell a
+// missing import source from a wrong path, both 404s:
 //
 //	if apiErr.Code == catalog.CodeSourceNotFound { /* create the source */ }
 //
-// The platform sends more codes than these (VALIDATION_ERROR,
+// The platform sends more codes (NOT_FOUND, VALIDATION_ERROR,
 // RATE_LIMITED, IDEMPOTENCY_KEY_REUSED, ...); where the status says all a
-// client can act on, the sentinels (ErrValidation, ErrRateLimited, ...) or
-// the status are the check to use (422 is only ever a reused
-// Idempotency-Key).
+// client can act on, the sentinels (ErrNotFound, ErrValidation,
+// ErrRateLimited, ...) or the status (422: an Idempotency-Key used for
+// another request) are the check to use, or catalog.ErrorCode("...").
 type ErrorCode string
 
-// CodeSourceNotFound is the code a client can act on beyond the status: a
-// 404 naming no import source with that source_id (create it), unlike a
-// 404 for a wrong path or base URL.
+// CodeSourceNotFound is the code of a 404 for a source_id that names no
+// import source: create the source. Any other 404 is a wrong path: check
+// the base URL.
 const CodeSourceNotFound ErrorCode = "SOURCE_NOT_FOUND"

@@ -21,7 +21,9 @@ import (
 //     failed, or the caller's context ended before sending): it was not
 //     counted, and its slot may be given back.
 //
-// A limiter that counts starts, such as a token bucket, may ignore release;
+// A limiter that counts starts, such as a token bucket, may ignore release
+// (golang.org/x/time/rate's adapts in a few lines: Acquire calls its Wait
+// and returns a release that does nothing);
 // one that counts windows of arrivals at the server holds a slot until a
 // window after answeredAt (see WithRateLimit). The times are on the
 // client's Clock (WithClock), read just after the answer.

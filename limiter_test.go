@@ -8,11 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
 	"github.com/pimkit/catalog/internal/ratelimit"
+	"golang.org/x/time/rate"
 )
 
 // recordingLimiter grants every attempt and records how each was released.

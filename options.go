@@ -102,8 +102,9 @@ func WithTimeout(d time.Duration) Option {
 }
 
 // WithRateLimit sets the client-side limit to n requests in any window of
-// length per (default 40 per minute, the platform's limit). Every attempt of every call through the client takes a slot,
-// retries included, and holds it until per after its answer arrived. The
+// length per (default 40 per minute, the platform's limit). Every attempt
+// of every call through the client takes a slot, retries included, and
+// holds it until per after its answer arrived. The
 // server counts a request between its sending and its answer, so a slot
 // frees no earlier than per after the server counted its request, whatever
 // the network's delays: a server counting arrivals in a sliding window

@@ -3,7 +3,6 @@ package catalog
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"iter"
 	"math"
@@ -21,8 +20,10 @@ type Feed struct {
 	// Categories are imported in any order (parents are sent first); in a
 	// full sync, when not nil, they are the whole tree.
 	Categories []Category
-	// Products is read once per Sync call, in order; rows are numbered by
-	// their 0-based position in it. FromSlice makes one from a slice.
+	// Products is ranged once per Sync call, in order; rows are numbered
+	// by their 0-based position in it. One Feed can serve a dry run and
+	// then the real run when each range of Products starts again from the
+	// first row, as FromSlice's do, and importfile.Products' over a file.
 	Products iter.Seq2[Product, error]
 	// Promotions are sent after the products they target; in a full sync,
 	// when not nil, they are all the tenant's promotions.
@@ -46,9 +47,10 @@ type SyncOptions struct {
 	// Updates), and reports the rest not attempted; Removals.Planned lists
 	// what it would remove.
 	DryRun bool
-	// State keeps content hashes between runs. Required by an incremental
-	// sync; a full sync updates it when set, so that an incremental run can
-	// follow a full one.
+	// State keeps content hashes between runs (see SyncState for the rule
+	// that makes a run killed at any point safe to run again). Required by
+	// an incremental sync; a full sync updates it when set, so that an
+	// incremental run can follow a full one. A dry run leaves it as it is.
 	State SyncState
 	// MaxRemovals caps what a full sync may remove of each kind (0: no
 	// absolute cap). It composes with MaxRemovalPercent: both apply and
@@ -66,8 +68,12 @@ type SyncOptions struct {
 	NoRemovalLimit bool
 	// CheckpointRows is how many feed rows each ImportAll call takes
 	// (default MaxProducts, 10,000, what one request takes, so that the
-	// checkpoints cost no request more than the import): State is
-	// committed after each, so a crash re-sends at most these rows.
+	// checkpoints cost no request more than the import). State is
+	// committed once per checkpoint, before it is sent: the checkpoint's
+	// recorded hashes are forgotten and the previous checkpoint's
+	// confirmed ones recorded, in one write (and once more at the end of
+	// the stage). A crash thus re-sends at most one checkpoint's products:
+	// the one under way, or the one just confirmed.
 	CheckpointRows int
 	// RemovalBatch caps the keys of each removal request (default and
 	// most: MaxProducts, so that removals cost the fewest requests).
@@ -75,6 +81,12 @@ type SyncOptions struct {
 	// Bulk tunes the product stage's ImportAll calls (request options,
 	// concurrency, limits, queued mode). Its BatchID, when set, is
 	// suffixed with the checkpoint number; Progress is called per call.
+	// Its MergeMode, unless set (or an UpdateMask is), is MergeReplace, not
+	// ImportAll's MergePartial, in both modes: a feed's products are whole,
+	// so a field the export no longer has (an ended sale price) must go,
+	// and full and incremental runs then hash alike, so that an
+	// incremental run after a full one sends only what changed. Set
+	// MergePartial for a feed of partial products.
 	Bulk *BulkOptions
 	// Progress, when set, is called as the sync goes, phase by phase:
 	// "listing" (the source's products, Read counting them as the pages
@@ -154,10 +166,19 @@ func (r *StageReport) sort() {
 // refuse: N removals over the limit of M" in RemovalReport.Skipped. An
 // incremental sync (SyncOptions.Incremental) sends only the products whose
 // content differs from State's, and removes nothing.
+// Products are sent with merge mode replace unless SyncOptions.Bulk says
+// otherwise: the feed is the whole truth.
 //
-// The report is always returned; the error is non-nil when the sync could
-// not start, stopped early, skipped its removals or could not commit its
-// state.
+// The report is always returned, accounting for every row. The error is
+// nil only when the sync did its whole job: every row of every stage
+// applied (or unchanged), every planned removal made. When the sync could
+// not start (bad options, the tenant could not be listed) the error says
+// why and the report is empty; otherwise any row that failed, is unknown
+// or was not attempted, any removal not made, ctx ending or State failing
+// makes it a *SyncError naming the stages, their counts and the causes,
+// which errors.Is and errors.As reach (ErrOutcomeUnknown, ErrValidation,
+// ErrRemovalLimit, ErrRemovalsSkipped, a *RowError...). A dry run's error
+// is the real run's, but for the rows it does not attempt by design.
 func (c *Client) Sync(ctx context.Context, feed Feed, opts *SyncOptions) (*SyncReport, error) {
 	o, err := syncDefaults(feed, opts)
 	if err != nil {
@@ -191,7 +212,7 @@ func (c *Client) Sync(ctx context.Context, feed Feed, opts *SyncOptions) (*SyncR
 	if err := ctx.Err(); err != nil {
 		errs = append(errs, fmt.Errorf("catalog: sync stopped: %w", err))
 	}
-	return r.rep, errors.Join(append(errs, r.bulkErr, r.stateErr)...)
+	return r.rep, syncResult(r.rep, append(errs, r.bulkErr, r.stateErr)...)
 }
 
 func syncDefaults(feed Feed, opts *SyncOptions) (SyncOptions, error) {
@@ -213,9 +234,14 @@ func syncDefaults(feed Feed, opts *SyncOptions) (SyncOptions, error) {
 	}
 	o.CheckpointRows = cmp.Or(o.CheckpointRows, MaxProducts)
 	o.RemovalBatch = cmp.Or(o.RemovalBatch, MaxProducts)
-	if o.Bulk == nil {
-		o.Bulk = &BulkOptions{}
+	bulk := BulkOptions{}
+	if o.Bulk != nil {
+		bulk = *o.Bulk // the caller's stays as it is
 	}
+	if bulk.MergeMode == "" && len(bulk.UpdateMask) == 0 {
+		bulk.MergeMode = MergeReplace // the feed is the whole truth: see SyncOptions.Bulk
+	}
+	o.Bulk = &bulk
 	if err := checkUpdateMask(o.Bulk.UpdateMask); err != nil {
 		return o, err
 	}
@@ -239,6 +265,9 @@ type syncRun struct {
 	sent       BulkProgress      // the product stage's Sent and Bytes of the ImportAll calls done
 	stateErr   error             // the first State.Commit failure
 	bulkErr    error             // why ImportAll could not start, if it could not
+	// recorded holds the hashes of products confirmed applied, not yet
+	// committed: they go with the next Commit (see commitState).
+	recorded map[string]string
 }
 
 // readTenant lists what the sync compares the feed with: the category
@@ -445,6 +474,7 @@ type checkpoint struct {
 func (r *syncRun) products(ctx context.Context) {
 	st := &r.rep.Products
 	r.inFeed = map[string]int{}
+	defer r.settleState()
 	if r.feed.Products == nil {
 		return
 	}
@@ -458,7 +488,9 @@ func (r *syncRun) products(ctx context.Context) {
 			return
 		}
 		part++
-		r.sendCheckpoint(ctx, cp, bulk, fmt.Sprintf("%s-%d", baseID, part))
+		if r.forgetBeforeSending(cp) {
+			r.sendCheckpoint(ctx, cp, bulk, fmt.Sprintf("%s-%d", baseID, part))
+		}
 		cp = &checkpoint{}
 	}
 	enc, prefix := newRowEncoder(), hashPrefix(bulk.RequestOptions)
@@ -469,7 +501,7 @@ func (r *syncRun) products(ctx context.Context) {
 		if st.Read%progressRows == 0 {
 			r.progress("products", r.productProgress(BulkProgress{}))
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || r.stateErr != nil {
 			st.NotAttempted = append(st.NotAttempted, row)
 			break
 		}
@@ -583,18 +615,12 @@ func (r *syncRun) sendCheckpoint(ctx context.Context, cp *checkpoint, bulk BulkO
 	for i := rep.Read; i < len(cp.rows); i++ {
 		st.NotAttempted = append(st.NotAttempted, cp.rows[i])
 	}
-	confirmed := map[string]string{}
 	for i := range cp.products {
 		if i >= rep.Read || rep.Outcome(i) != RowSucceeded {
 			continue
 		}
 		st.Succeeded++
 		key := cp.products[i].key()
-		confirmed[key] = cp.hashes[i]
-	}
-	if r.o.State != nil && len(confirmed) > 0 {
-		if err := r.o.State.Commit(confirmed, nil); err != nil && r.stateErr == nil {
-			r.stateErr = err
-		}
+		r.record(key, cp.hashes[i])
 	}
 }

@@ -114,6 +114,7 @@ func TestFullSyncDryRun(t *testing.T) {
 	rep, err := c.Sync(ctx, feed, &catalog.SyncOptions{DryRun: true, MaxRemovals: 100, MaxRemovalPercent: -1})
 	// The real run would refuse BAD, so it would remove nothing: the dry
 	// run says so, with the real run's error.
+	syncErr(t, err, rep, "products", "removals")
 	if !errors.Is(err, catalog.ErrRemovalsSkipped) || !strings.HasPrefix(rep.Removals.Skipped, "would skip: ") {
 		t.Fatalf("error %v, skipped %q; want ErrRemovalsSkipped and a would-skip reason", err, rep.Removals.Skipped)
 	}
@@ -228,9 +229,7 @@ func TestSyncRefusesProductsWithUnknownCategories(t *testing.T) {
 		Products: catalog.FromSlice([]catalog.Product{syncProduct("A", "existing", 1), syncProduct("B", "fresh", 1),
 			syncProduct("C", "ghost", 1), syncProduct("D", "orphan", 1)})}
 	rep, err := c.Sync(context.Background(), feed, &catalog.SyncOptions{Incremental: true, State: memState{}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	syncErr(t, err, rep, "categories", "products")
 	failed := rowReasons(rep.Products.Failed)
 	if rep.Products.Succeeded != 2 || len(failed) != 2 || !strings.Contains(failed[2], `"ghost" neither exists`) || !strings.Contains(failed[3], `"orphan" was refused`) {
 		t.Errorf("products %+v", rep.Products)
@@ -345,9 +344,7 @@ func TestSyncDryRunRefusesWhatCannotBeEncoded(t *testing.T) {
 	bad.Extra = map[string]any{"x": make(chan int)}
 	feed := catalog.Feed{SourceID: "default", Products: catalog.FromSlice([]catalog.Product{syncProduct("OK", "", 1), bad})}
 	rep, err := c.Sync(context.Background(), feed, &catalog.SyncOptions{DryRun: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	syncErr(t, err, rep, "products")
 	if p := rep.Products; !slices.Equal(p.Creates, []string{"OK"}) || len(p.Failed) != 1 ||
 		p.Failed[0].Row != 1 || !strings.Contains(p.Failed[0].Error(), "extra") {
 		t.Errorf("creates %v, refused %+v; want OK created and row 1 refused for its extra field", p.Creates, p.Failed)

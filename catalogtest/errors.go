@@ -9,7 +9,7 @@ import (
 )
 
 // Codes of error answers, in the "code" field of the JSON body, besides
-// catalog's Code* constant (catalog.CodeSourceNotFound).
+// catalog.CodeSourceNotFound.
 const (
 	codeNotFound         catalog.ErrorCode = "NOT_FOUND"              // 404, no such path
 	codeKeyReused        catalog.ErrorCode = "IDEMPOTENCY_KEY_REUSED" // 422, an Idempotency-Key used for another request

@@ -50,7 +50,7 @@ func Analyze(r io.Reader, name string, size int64, opts *Options) (*catalog.File
 	a := &catalog.FileAnalysis{FileName: name, FileSize: size, FileType: t,
 		Columns: []catalog.ColumnAnalysis{}, PreviewRows: []map[string]string{}}
 	var cols columnStats
-	for row, err := range rows(cr, name, opts, lim, cols.addAll) {
+	for row, err := range rows(&rewinder{r: cr}, name, opts, lim, cols.addAll) {
 		if err != nil {
 			return nil, err
 		}

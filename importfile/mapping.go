@@ -544,8 +544,11 @@ func (t *target) checkJSON(raw json.RawMessage) (any, error) {
 // row.
 //
 // The file is never held whole (but for XLSX, see Rows): a stream of any
-// size can feed ProductsService.ImportAll.
+// size can feed ProductsService.ImportAll. Each range reads the file from
+// its first row, as Rows says: over an *os.File, one stream can serve a
+// sync's dry run and then its real run.
 func Products(r io.Reader, name string, m Mapping, opts *Options) iter.Seq2[catalog.Product, error] {
+	from := &rewinder{r: r}
 	return func(yield func(catalog.Product, error) bool) {
 		mp, err := NewMapper(m)
 		if err != nil {
@@ -563,8 +566,9 @@ func Products(r io.Reader, name string, m Mapping, opts *Options) iter.Seq2[cata
 		if opts != nil {
 			lines = opts.Lines
 		}
+		lines.reset()     // a stream read again numbers its rows again
 		var seen []string // JSON: the columns of the rows, in order of first appearance
-		for row, err := range rows(r, name, opts, lim, hdr) {
+		for row, err := range rows(from, name, opts, lim, hdr) {
 			lines.add(row.Line, err)
 			if err != nil {
 				if !yield(catalog.Product{}, err) {
@@ -610,9 +614,17 @@ func Products(r io.Reader, name string, m Mapping, opts *Options) iter.Seq2[cata
 //		fmt.Printf("line %d: %s\n", lines.Line(e.Row), e.Reason)
 //	}
 //
-// It holds one int a row. A Lines records one stream at a time.
+// It holds one int a row. A Lines records one stream at a time; a stream
+// ranged again (see Rows) records its rows again.
 type Lines struct {
 	lines []int
+}
+
+// reset forgets the rows recorded, for a stream that starts again.
+func (l *Lines) reset() {
+	if l != nil {
+		l.lines = l.lines[:0]
+	}
 }
 
 // add records the line of the next row yielded: the row's, or its error's.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"iter"
 	"strconv"
@@ -76,15 +77,26 @@ func (r *Row) Map() map[string]string {
 // error is the last: the file's type is not read (*UnsupportedError,
 // *catalog.FileFormatError), a bound is exceeded (*LimitError), the file is
 // malformed (*catalog.FileFormatError), or reading failed.
+//
+// Each range of the stream reads the file from its first row, so that one
+// stream can serve a sync's dry run and then its real run: when r is an
+// io.Seeker (an *os.File of a regular file), it is sought back to where
+// the first range began; a reader that cannot seek back is read by the
+// first range only, and a later range yields one error saying so.
 func Rows(r io.Reader, name string, opts *Options) iter.Seq2[Row, error] {
-	return rows(r, name, opts, opts.limits(false), func([]string) error { return nil })
+	return rows(&rewinder{r: r}, name, opts, opts.limits(false), func([]string) error { return nil })
 }
 
-// rows streams the rows of a file; hdr is called with the column names of
+// rows streams the rows of a file from from (see Rows for its ranges); hdr is called with the column names of
 // a CSV or XLSX header, before the first row; an error it returns is the
 // stream's last.
-func rows(r io.Reader, name string, opts *Options, lim Limits, hdr func([]string) error) iter.Seq2[Row, error] {
+func rows(from *rewinder, name string, opts *Options, lim Limits, hdr func([]string) error) iter.Seq2[Row, error] {
 	return func(yield func(Row, error) bool) {
+		if err := from.rewind(name); err != nil {
+			yield(Row{}, err)
+			return
+		}
+		r := from.r
 		t, err := catalog.FileTypeOf(name)
 		if err != nil {
 			yield(Row{}, err)
@@ -307,4 +319,33 @@ func boundErr(file string, err error, lim Limits, line int, what string) error {
 		return &catalog.TooLargeError{Name: file, Size: -1, Limit: lim.MaxFileBytes}
 	}
 	return readError(file, err)
+}
+
+// rewinder starts each range of a stream where the first one began.
+type rewinder struct {
+	r      io.Reader
+	ranged bool  // a range has begun
+	start  int64 // where the first range began; -1 when r cannot seek
+}
+
+// rewind readies r for a range: the first as it is, a later one sought
+// back to the first's start, or an error when r cannot seek.
+func (w *rewinder) rewind(file string) error {
+	s, ok := w.r.(io.Seeker)
+	if !w.ranged {
+		w.ranged, w.start = true, -1
+		if ok {
+			if pos, err := s.Seek(0, io.SeekCurrent); err == nil { // fails on a pipe: read once
+				w.start = pos
+			}
+		}
+		return nil
+	}
+	if w.start < 0 {
+		return fmt.Errorf("importfile: %s: the stream was read already, and its reader cannot seek back to read it again: give an io.ReadSeeker, such as the *os.File of a regular file", file)
+	}
+	if _, err := s.Seek(w.start, io.SeekStart); err != nil {
+		return fmt.Errorf("importfile: %s: seeking back to read the stream again: %w", file, err)
+	}
+	return nil
 }

@@ -99,6 +99,10 @@ type Options struct {
 	Holder string
 }
 
+// platformLimit is the platform's quota, requests per tenant in any
+// minute: the catalog client's default rate too (catalog.WithRateLimit).
+const platformLimit = 40
+
 // attemptTimeout is the catalog client's default per-attempt timeout
 // (catalog.WithTimeout): a slot's default lease outlasts such an attempt.
 const attemptTimeout = 2 * time.Minute
@@ -135,10 +139,6 @@ type Limiter struct {
 }
 
 var _ catalog.Limiter = (*Limiter)(nil)
-
-// platformLimit is the platform's rate limit: 40 requests per tenant in
-// any minute (seed 001).
-const platformLimit = 40
 
 // New returns a Limiter for the quota stored under key. Every process that
 // shares the quota uses the same key, Limit and Window.

@@ -79,6 +79,57 @@ func TestSyncExitCodeTellsTheFailureClass(t *testing.T) {
 	ctl(t, env, append([]string{"sync", csv, "--rate-limit", "off", "--retries", "0"}, mapFlags...)...).want(t, exitNetwork)
 }
 
+// A sync exits 0 only when it did its whole job; otherwise with the class
+// of what befell its rows and removals (lost answers: 4; a removal's 500:
+// 5), and 2 when rows were refused, in a dry run too, since the real run
+// would refuse them. stderr says which stage and how many.
+func TestSyncExitFollowsTheError(t *testing.T) {
+	csv := writeFile(t, "catalog.csv", productsCSV)
+	mixed := writeFile(t, "mixed.csv", productsCSV+"A-3;Hose;x\n")
+	sync := append([]string{"--rate-limit", "off", "--retries", "0"}, mapFlags...)
+	for _, c := range []struct {
+		name  string
+		fault *catalogtest.Fault
+		stub  *catalogtest.Stub
+		seed  bool // the source holds OLD-1, which the file lacks
+		args  []string
+		code  int
+		want  string
+	}{
+		{name: "applied", args: []string{"sync", csv}, code: exitOK},
+		{name: "answers lost", fault: &catalogtest.Fault{Kind: catalogtest.FaultResetAfterApply, Op: catalogtest.OpImportAPI},
+			args: []string{"sync", csv}, code: exitNetwork, want: "products: 2 unknown of 2 rows"},
+		{name: "removal 500", stub: &catalogtest.Stub{Op: catalogtest.OpRemoveProducts, Status: 500}, seed: true,
+			args: []string{"sync", csv, "--no-removal-limit"}, code: exitServer, want: "removals: 1 failed of 1 planned"},
+		{name: "a refused row", args: []string{"sync", mixed}, code: exitRows, want: "products: 1 failed of 3 rows"},
+		{name: "a refused row, dry run", args: []string{"sync", mixed, "--dry-run"}, code: exitRows, want: "products: 1 failed of 3 rows"},
+		{name: "removal limit", seed: true, args: []string{"sync", csv}, code: exitRows, want: "removal limit exceeded"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			srv, env := fake(t)
+			if c.fault != nil {
+				srv.AddFault(*c.fault)
+			}
+			if c.stub != nil {
+				srv.Stub(*c.stub)
+			}
+			if c.seed {
+				if err := srv.SeedVersions(catalogtest.ProductVersion{EntityCode: "OLD-1", Source: catalogtest.VersionSource{SourceID: "erp"}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := ctl(t, env, append(c.args, sync...)...).want(t, c.code)
+			if !strings.Contains(r.stderr, c.want) {
+				t.Errorf("stderr %q lacks %q", r.stderr, c.want)
+			}
+			j := ctl(t, env, append(append(c.args, sync...), "--json")...).want(t, c.code)
+			if ok := strings.Contains(j.stdout, `"ok":true`); ok != (c.code == exitOK) {
+				t.Errorf("--json says ok %v, exit %d:\n%s", ok, c.code, j.stdout)
+			}
+		})
+	}
+}
+
 // The dry run says whether a real run would refuse to remove, and by which
 // limit, and exits as that run would: 2.
 func TestSyncDryRunSaysTheRemovalLimitWouldHold(t *testing.T) {

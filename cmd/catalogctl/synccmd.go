@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -44,11 +45,12 @@ sends only the products whose content changed since the last run, as
 recorded in --state (required), and removes nothing. --dry-run changes nothing and prints what a
 real run would do.
 
-Exit 0 when everything was applied, 2 when rows failed or are unknown, or
+Exit 0 only when everything was applied: every row and every planned
+removal. Exit 2 when rows failed, are unknown or were not attempted, or
 when the removal limit or a partial feed kept the sync from removing (3, 4
 or 5 when every row failed for a cause of that class, see --help). A dry
-run says whether a real run would remove, and by which limit it would not;
-it exits 2 when a real run would remove nothing for that reason.`,
+run exits as the real run would: 2 when the real run would refuse rows, or
+would remove nothing for the removal limit (it says by which limit).`,
 		Example: `  catalogctl sync catalog.csv --source erp --mapping map.json --dry-run
   catalogctl sync catalog.csv --source erp --mapping map.json --max-removals 50 --state sync-state.json
   catalogctl sync catalog.csv --source erp --mapping map.json --mode incremental --state sync-state.json`,
@@ -95,28 +97,10 @@ it exits 2 when a real run would remove nothing for that reason.`,
 			opts.Progress = progress.update
 			report, runErr := pf.client.Sync(cmd.Context(), feed, opts)
 			progress.finish()
-			if report.DryRun && (errors.Is(runErr, catalog.ErrRemovalLimit) || errors.Is(runErr, catalog.ErrRemovalsSkipped)) {
-				runErr = nil // the real run's refusal, which the dry run reports below
-			}
 			if report != nil {
 				a.printSync(path, pf.source, report, opts, pf.lines, runErr)
 			}
-			rows := []catalog.RowReport{report.Categories.RowReport, report.Products.RowReport,
-				report.Promotions.RowReport, report.Removals.RowReport}
-			switch {
-			case runErr != nil && cmd.Context().Err() == nil && (errors.Is(runErr, catalog.ErrRemovalsSkipped) || rowsExit(rows...) != 0):
-				return &rowsError{msg: runErr.Error(), code: rowsExit(rows...)}
-			case runErr != nil:
-				return runErr
-			case report.DryRun:
-				if why := wouldRefuseRemovals(report, opts); why != "" {
-					return &rowsError{msg: "a real run would remove nothing: " + why}
-				}
-				return nil
-			case syncTrouble(report) > 0:
-				return &rowsError{msg: plural(syncTrouble(report), "row or removal", "rows or removals") + " not confirmed applied", code: rowsExit(rows...)}
-			}
-			return nil
+			return syncExit(cmd.Context(), report, opts, runErr)
 		}),
 	}
 	m.register(cmd)
@@ -143,17 +127,32 @@ type stageOut struct {
 	Requests  int `json:"requests"`
 }
 
-// syncTrouble counts the rows and removals of a sync not confirmed
-// applied: the run's exit status and --json's "ok" both follow it.
-func syncTrouble(r *catalog.SyncReport) int {
-	n := 0
-	for _, s := range []catalog.StageReport{r.Categories, r.Products, r.Promotions} {
-		n += unconfirmed(s.RowReport)
+// syncExit is the error sync exits with. A sync that ran but did not do
+// its whole job (a *catalog.SyncError) exits as its rows say: with the
+// class of their causes when they share one (3, 4 or 5), else 2, as when
+// only rows not attempted or removals not made are left; a dry run whose
+// real run would remove nothing exits 2 too. An error before the sync ran
+// exits by its own class.
+func syncExit(ctx context.Context, report *catalog.SyncReport, opts *catalog.SyncOptions, runErr error) error {
+	var se *catalog.SyncError
+	switch {
+	case runErr != nil && ctx.Err() == nil && errors.As(runErr, &se):
+		rows := []catalog.RowReport{report.Categories.RowReport, report.Products.RowReport,
+			report.Promotions.RowReport, report.PromotionRemovals.RowReport, report.Removals.RowReport,
+			report.CategoryRemovals.RowReport}
+		msg := runErr.Error()
+		if why := wouldRefuseRemovals(report, opts); report.DryRun && why != "" {
+			msg = "a real run would remove nothing: " + why
+		}
+		return &rowsError{msg: msg, code: rowsExit(rows...)}
+	case runErr != nil:
+		return runErr
+	case report.DryRun:
+		if why := wouldRefuseRemovals(report, opts); why != "" {
+			return &rowsError{msg: "a real run would remove nothing: " + why}
+		}
 	}
-	for _, rr := range []catalog.RemovalReport{r.PromotionRemovals, r.Removals, r.CategoryRemovals} {
-		n += unconfirmed(rr.RowReport)
-	}
-	return n
+	return nil
 }
 
 // wouldRefuseRemovals says why the real run of a dry run r, run with
@@ -227,7 +226,7 @@ func (a *app) printSync(path, source string, r *catalog.SyncReport, opts *catalo
 		refusal = wouldRefuseRemovals(r, opts)
 	}
 	if a.json {
-		out := map[string]any{"ok": runErr == nil && refusal == "" && (r.DryRun || syncTrouble(r) == 0),
+		out := map[string]any{"ok": runErr == nil && refusal == "",
 			"command": "sync", "file": path, "source_id": source, "mode": syncMode(r), "dry_run": r.DryRun,
 			"categories": toStageOut(r.Categories, nil), "products": toStageOut(r.Products, lines), "promotions": toStageOut(r.Promotions, nil),
 			"removals": removalsOut(r.Removals), "category_removals": removalsOut(r.CategoryRemovals),

@@ -1,0 +1,25 @@
+package catalog
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+)
+
+// A dry run's removals, not attempted by design, are part of its error
+// only when the run says the real run would not make them.
+func TestDryRunErrorNamesRemovalsTheRealRunWouldRefuse(t *testing.T) {
+	rep := &SyncReport{DryRun: true, Removals: RemovalReport{Planned: []string{"A", "B"},
+		RowReport: RowReport{Read: 2, NotAttempted: []int{0, 1}}}}
+	if err := syncResult(rep); err != nil {
+		t.Errorf("a dry run that would remove: %v", err)
+	}
+	err := syncResult(rep, fmt.Errorf("%w: would remove 2 of 2 products, over the limit of 0", ErrRemovalLimit))
+	se, ok := err.(*SyncError)
+	if !ok || !slices.Equal(se.Stages, []string{"removals"}) {
+		t.Fatalf("a dry run whose real run would refuse: %v", err)
+	}
+	if want := "catalog: sync incomplete: removals: 2 not attempted of 2 planned; catalog: removal limit exceeded: would remove 2 of 2 products, over the limit of 0"; err.Error() != want {
+		t.Errorf("error\n%q, want\n%q", err, want)
+	}
+}
