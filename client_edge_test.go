@@ -15,7 +15,7 @@ import (
 // as its doc says, and that a 503 then goes unretried.
 func TestWithRetriesZeroTurnsRetryingOff(t *testing.T) {
 	srv := importsAnswer(t, http.StatusServiceUnavailable, "1")
-	c, err := srv.Client(catalog.WithoutRateLimit(), catalog.WithRetries(0, 0, 0))
+	c, err := srv.Client(catalog.WithLimiter(nil), catalog.WithRetries(0, 0, 0))
 	if err != nil {
 		t.Fatalf("WithRetries(0, 0, 0) refused: %v", err)
 	}
@@ -42,7 +42,7 @@ func TestRateLimitedThenCancelledIsNotApplied(t *testing.T) {
 	// The client's only wait is the Retry-After: the clock ends the
 	// context as that wait begins, and never fires.
 	clock := cancelOnWait{cancel}
-	c := fakeClient(t, srv, catalog.WithoutRateLimit(), catalog.WithClock(clock))
+	c := fakeClient(t, srv, catalog.WithLimiter(nil), catalog.WithClock(clock))
 	_, err := c.Products.Import(ctx, catalogtest.DefaultSourceID, []catalog.Product{{EntityCode: "A"}}, nil)
 	if errors.Is(err, catalog.ErrOutcomeUnknown) {
 		t.Fatalf("got %v: a 429 applied nothing", err)
@@ -79,7 +79,7 @@ func (c cancelOnWait) After(time.Duration) <-chan time.Time {
 // is sent.
 func TestImportAllDrainIsNotForRetries(t *testing.T) {
 	srv := importsAnswer(t, http.StatusTooManyRequests, "1")
-	c := fakeClient(t, srv, catalog.WithoutRateLimit())
+	c := fakeClient(t, srv, catalog.WithLimiter(nil))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {

@@ -41,7 +41,7 @@ func TestNewClientFromEnv(t *testing.T) {
 		{"two credentials", with("CATALOG_TOKEN", token, "CATALOG_SESSION", session), "more than one credential"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			client, err := catalog.NewClientFromEnv(func(k string) string { return c.env[k] }, catalog.WithoutRateLimit())
+			client, err := catalog.NewClientFromEnv(func(k string) string { return c.env[k] }, catalog.WithLimiter(nil))
 			if c.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
 					t.Fatalf("error %v, want one naming %q", err, c.wantErr)

@@ -37,7 +37,7 @@ func newMockClient(t *testing.T, opts ...Option) (*Client, *httpmock.MockTranspo
 	base := []Option{
 		WithHTTPClient(&http.Client{Transport: mt}),
 		WithAPIKey(testKeyID, testSecret),
-		WithoutRateLimit(),
+		WithLimiter(nil),
 		WithRetries(2, time.Millisecond, 5*time.Millisecond),
 		WithClock(&autoClock{now: time.Now()}), // retry waits pass at once
 	}
@@ -140,7 +140,7 @@ func TestCredentialHeaders(t *testing.T) {
 			mt := httpmock.NewMockTransport()
 			rec := &recorder{}
 			mt.RegisterResponder("GET", testBase+"/api/b2b/pim/import/queue", rec.respond(200, `{"queue_stats":null,"pending_jobs":[],"processing_jobs":[]}`))
-			c, err := NewClient(testBase, tc.opt, WithHTTPClient(&http.Client{Transport: mt}), WithoutRateLimit())
+			c, err := NewClient(testBase, tc.opt, WithHTTPClient(&http.Client{Transport: mt}), WithLimiter(nil))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -165,7 +165,7 @@ func TestNoCredentialsSendsNone(t *testing.T) {
 	mt := httpmock.NewMockTransport()
 	rec := &recorder{}
 	mt.RegisterResponder("GET", testBase+"/api/b2b/pim/import/queue", rec.respond(401, `{"error":"Unauthorized","code":"UNAUTHENTICATED"}`))
-	c, err := NewClient(testBase, WithHTTPClient(&http.Client{Transport: mt}), WithoutRateLimit())
+	c, err := NewClient(testBase, WithHTTPClient(&http.Client{Transport: mt}), WithLimiter(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func TestRedirectToOtherHostDropsCredentials(t *testing.T) {
 	}))
 	defer tenant.Close()
 	// Same IP, other port: a different origin.
-	c, err := NewClient(tenant.URL, WithAPIKey(testKeyID, testSecret), WithoutRateLimit())
+	c, err := NewClient(tenant.URL, WithAPIKey(testKeyID, testSecret), WithLimiter(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	for _, opt := range []Option{WithAPIKey(testKeyID, testSecret), WithBearerToken(testSecret), WithSessionCookie(testSecret)} {
 		for _, clock := range []Option{nil, WithClock(&autoClock{now: time.Now()})} {
 			_, mt := newMockClient(t)
-			opts := []Option{opt, WithHTTPClient(&http.Client{Transport: mt}), WithoutRateLimit(), WithLogger(logger), WithRetries(1, time.Millisecond, time.Millisecond)}
+			opts := []Option{opt, WithHTTPClient(&http.Client{Transport: mt}), WithLimiter(nil), WithLogger(logger), WithRetries(1, time.Millisecond, time.Millisecond)}
 			if clock != nil {
 				opts = append(opts, clock)
 			}
@@ -348,7 +348,7 @@ func TestPostRetriedWhenConnectionRefused(t *testing.T) {
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens there now
 	var attempts int
-	c, err := NewClient("http://"+addr, WithoutRateLimit(), WithRetries(2, time.Millisecond, 2*time.Millisecond),
+	c, err := NewClient("http://"+addr, WithLimiter(nil), WithRetries(2, time.Millisecond, 2*time.Millisecond),
 		WithHTTPClient(&http.Client{Transport: countingTransport{&attempts, http.DefaultTransport}}))
 	if err != nil {
 		t.Fatal(err)

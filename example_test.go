@@ -41,7 +41,7 @@ func ExampleNewClient() {
 func ExampleProductsService_Import() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	defer srv.Close()
-	client, err := srv.Client(catalog.WithoutRateLimit())
+	client, err := srv.Client(catalog.WithLimiter(nil))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func ExampleProductsService_Import() {
 func ExampleProductsService_Queue() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	defer srv.Close()
-	client, err := srv.Client(catalog.WithoutRateLimit())
+	client, err := srv.Client(catalog.WithLimiter(nil))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func ExampleProductsService_Queue() {
 func ExampleJobsService_Wait() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit(), catalogtest.WithJobDelay(20*time.Millisecond))
 	defer srv.Close()
-	client, err := srv.Client(catalog.WithoutRateLimit())
+	client, err := srv.Client(catalog.WithLimiter(nil))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func ExampleJobsService_Wait() {
 func ExampleJobsService_QueueStatus() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit(), catalogtest.WithJobDelay(time.Hour))
 	defer srv.Close()
-	client, err := srv.Client(catalog.WithoutRateLimit())
+	client, err := srv.Client(catalog.WithLimiter(nil))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -166,7 +166,7 @@ func ExampleJobsService_QueueStatus() {
 func ExampleSourcesService_Create() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	defer srv.Close()
-	client, err := srv.Client(catalog.WithoutRateLimit())
+	client, err := srv.Client(catalog.WithLimiter(nil))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func ExampleLocalized() {
 func ExampleAPIError() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	defer srv.Close()
-	client, err := srv.Client(catalog.WithoutRateLimit())
+	client, err := srv.Client(catalog.WithLimiter(nil))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func ExampleAPIError() {
 func ExampleFieldProblem() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	defer srv.Close()
-	client, err := srv.Client(catalog.WithoutRateLimit())
+	client, err := srv.Client(catalog.WithLimiter(nil))
 	if err != nil {
 		log.Fatal(err)
 	}

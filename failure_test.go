@@ -368,7 +368,7 @@ func checkFailure(t *testing.T, m method, f failure, credName, secret string, cr
 	defer srv.Close()
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	c, err := catalog.NewClient(srv.URL, credOpt, catalog.WithLogger(logger), catalog.WithoutRateLimit(),
+	c, err := catalog.NewClient(srv.URL, credOpt, catalog.WithLogger(logger), catalog.WithLimiter(nil),
 		catalog.WithClock(catalog.NewAutoClock(time.Now())), catalog.WithRetries(2, time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)

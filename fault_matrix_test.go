@@ -159,7 +159,7 @@ func runMatrixCell(t *testing.T, f matrixFault, m matrixMode, counters catalogte
 	}
 	srv := catalogtest.NewServer(opts...)
 	t.Cleanup(srv.Close)
-	client, err := srv.Client(catalog.WithoutRateLimit(), catalog.WithRetries(4, time.Millisecond, 5*time.Millisecond), catalog.WithTimeout(5*time.Second))
+	client, err := srv.Client(catalog.WithLimiter(nil), catalog.WithRetries(4, time.Millisecond, 5*time.Millisecond), catalog.WithTimeout(5*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}

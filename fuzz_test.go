@@ -86,7 +86,7 @@ func (a *fzAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
 func fzClient(t *testing.T, a *fzAnswer) *Client {
 	t.Helper()
 	c, err := NewClient(fzBase,
-		WithoutRateLimit(),
+		WithLimiter(nil),
 		WithRetries(0, time.Millisecond, time.Millisecond),
 		WithHTTPClient(&http.Client{Transport: a}))
 	if err != nil {
@@ -719,7 +719,7 @@ func FuzzProductDecode(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	client, err := NewClient(fzBase, WithoutRateLimit())
+	client, err := NewClient(fzBase, WithLimiter(nil))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -44,7 +44,7 @@ func TestImportAllBehindGatewayAgainstFake(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := fakeServer(t, catalogtest.WithoutIdempotency(),
 				catalogtest.WithJobCounters(catalogtest.JobCountersErrorRows), catalogtest.WithFaults(tt.faults...))
-			client := fakeClient(t, srv, catalog.WithoutRateLimit())
+			client := fakeClient(t, srv, catalog.WithLimiter(nil))
 			input := products(total, func(i int) catalog.Product {
 				return catalog.Product{
 					EntityCode:  fmt.Sprintf("SKU-%07d", i),

@@ -178,7 +178,7 @@ func TestErrorStatusesEndToEnd(t *testing.T) {
 	one := []catalog.Product{{EntityCode: "A"}}
 	t.Run("401 without credentials", func(t *testing.T) {
 		srv, _ := newFake(t)
-		c, err := catalog.NewClient(srv.URL, catalog.WithoutRateLimit())
+		c, err := catalog.NewClient(srv.URL, catalog.WithLimiter(nil))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -246,7 +246,7 @@ func TestErrorStatusesEndToEnd(t *testing.T) {
 		clock := catalogtest.NewFakeClock(time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC))
 		srv := catalogtest.NewServer(catalogtest.WithRateLimit(2, time.Minute), catalogtest.WithClock(clock))
 		t.Cleanup(srv.Close)
-		c, _ := srv.Client(catalog.WithoutRateLimit(), catalog.WithRetries(0, time.Millisecond, time.Millisecond))
+		c, _ := srv.Client(catalog.WithLimiter(nil), catalog.WithRetries(0, time.Millisecond, time.Millisecond))
 		for range 2 {
 			if _, err := c.Jobs.QueueStatus(ctx); err != nil {
 				t.Fatal(err)

@@ -113,17 +113,28 @@ func TestLimiterOptionsRefuseBadValues(t *testing.T) {
 	if _, err := catalog.NewClient("https://tenant.example.com", catalog.WithRateLimit(0, time.Minute)); err == nil {
 		t.Error("WithRateLimit(0, 1m) accepted")
 	}
-	if _, err := catalog.NewClient("https://tenant.example.com", catalog.WithLimiter(nil)); err == nil {
-		t.Error("WithLimiter(nil) accepted")
-	}
-	// The last limit option wins: WithoutRateLimit after WithLimiter turns
-	// the limit off.
-	lim := ratelimit.New(1, time.Hour)
+}
+
+// WithLimiter(nil) turns the client-side limit off, and as the last limit
+// option it wins over an earlier WithRateLimit or WithLimiter: a limit of
+// one request an hour would make the second call fail at once, its
+// context's deadline coming before any slot could free.
+func TestWithLimiterNilTurnsTheLimitOff(t *testing.T) {
 	srv := fakeServer(t)
-	c, _ := srv.Client(catalog.WithLimiter(lim), catalog.WithoutRateLimit())
-	for range 3 {
-		if _, err := c.Jobs.QueueStatus(context.Background()); err != nil {
-			t.Fatal(err)
+	for name, first := range map[string]catalog.Option{
+		"after WithRateLimit": catalog.WithRateLimit(1, time.Hour),
+		"after WithLimiter":   catalog.WithLimiter(ratelimit.New(1, time.Hour)),
+	} {
+		c, err := srv.Client(first, catalog.WithLimiter(nil))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		for i := range 3 {
+			if _, err := c.Jobs.QueueStatus(ctx); err != nil {
+				t.Errorf("%s: call %d: %v, want no client-side limit", name, i+1, err)
+			}
+		}
+		cancel()
 	}
 }

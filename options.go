@@ -128,21 +128,12 @@ func WithRateLimit(n int, per time.Duration) Option {
 // one of your own (a golang.org/x/time/rate token bucket, for a server
 // known to limit that way, takes a few lines). Within one process,
 // share one Client: every call through it shares its limit.
+//
+// WithLimiter(nil) turns the client-side limit off: for tests, or when
+// another layer paces the requests. The server's own limit still applies.
 func WithLimiter(l Limiter) Option {
 	return func(c *config) error {
-		if l == nil {
-			return errors.New("catalog: WithLimiter: nil limiter; use WithoutRateLimit to turn the limit off")
-		}
 		c.limiter, c.rateN = l, 0
-		return nil
-	}
-}
-
-// WithoutRateLimit turns the client-side rate limit off: for tests, or when
-// another layer paces the requests.
-func WithoutRateLimit() Option {
-	return func(c *config) error {
-		c.rateN, c.limiter = 0, nil
 		return nil
 	}
 }

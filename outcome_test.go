@@ -111,7 +111,7 @@ func (a afterTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // at once, as what it is.
 func TestNoSuchHostIsNotRetried(t *testing.T) {
 	dnsErr := &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "tenant.invalid", IsNotFound: true}}
-	c, dials := dialFailing(t, dnsErr, nil, WithoutRateLimit())
+	c, dials := dialFailing(t, dnsErr, nil, WithLimiter(nil))
 	err := importOrQueue(context.Background(), c, false)
 	var dns *net.DNSError
 	if !errors.As(err, &dns) || !strings.Contains(err.Error(), "no such host") || errors.Is(err, ErrOutcomeUnknown) {
@@ -150,7 +150,7 @@ func TestGivingUpNamesTheNetworkError(t *testing.T) {
 	t.Run("context cancelled during the retries", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		c, dials := dialFailing(t, refused, cancel, WithoutRateLimit(), WithRetries(3, time.Hour, time.Hour))
+		c, dials := dialFailing(t, refused, cancel, WithLimiter(nil), WithRetries(3, time.Hour, time.Hour))
 		err := importOrQueue(ctx, c, true)
 		if !strings.Contains(err.Error(), "connection refused") || !errors.Is(err, context.Canceled) || errors.Is(err, ErrOutcomeUnknown) {
 			t.Fatalf("got %v, want connection refused and Canceled", err)

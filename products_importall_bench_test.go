@@ -23,7 +23,7 @@ func newBenchClient(b *testing.B) *catalog.Client {
 	srv := httptest.NewServer(sink.New(0, 0))
 	b.Cleanup(srv.Close)
 	client, err := catalog.NewClient(srv.URL,
-		catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret), catalog.WithoutRateLimit())
+		catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret), catalog.WithLimiter(nil))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func (t inProcess) RoundTrip(r *http.Request) (*http.Response, error) {
 func BenchmarkImportAllInProcess(b *testing.B) {
 	client, err := catalog.NewClient("http://sink.test",
 		catalog.WithHTTPClient(&http.Client{Transport: inProcess{sink.New(0, 0)}}),
-		catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret), catalog.WithInsecureHTTP(), catalog.WithoutRateLimit())
+		catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret), catalog.WithInsecureHTTP(), catalog.WithLimiter(nil))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 func ExampleProductsService_ImportAll() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	defer srv.Close()
-	client, err := srv.Client(catalog.WithoutRateLimit())
+	client, err := srv.Client(catalog.WithLimiter(nil))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func ExampleProductsService_ImportAll() {
 func ExampleFromSlice() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	defer srv.Close()
-	client, err := srv.Client(catalog.WithoutRateLimit())
+	client, err := srv.Client(catalog.WithLimiter(nil))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func ExampleFromSlice() {
 func ExampleBulkReport_Outcome() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	defer srv.Close()
-	client, err := srv.Client(catalog.WithoutRateLimit())
+	client, err := srv.Client(catalog.WithLimiter(nil))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func ExampleBulkReport_Outcome() {
 func ExampleJobsService_Get() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	defer srv.Close()
-	client, err := srv.Client(catalog.WithoutRateLimit())
+	client, err := srv.Client(catalog.WithLimiter(nil))
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func ExampleJobsService_Get() {
 func ExampleProduct_extra() {
 	srv := catalogtest.NewServer(catalogtest.WithoutRateLimit())
 	defer srv.Close()
-	client, err := srv.Client(catalog.WithoutRateLimit())
+	client, err := srv.Client(catalog.WithLimiter(nil))
 	if err != nil {
 		log.Fatal(err)
 	}

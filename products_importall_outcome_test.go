@@ -19,7 +19,7 @@ import (
 // newPlainClient returns a client for hs with no rate limit and fast retries.
 func newPlainClient(t *testing.T, hs *httptest.Server, opts ...catalog.Option) *catalog.Client {
 	t.Helper()
-	base := []catalog.Option{catalog.WithAPIKey("ak_test", "sk_test"), catalog.WithoutRateLimit(),
+	base := []catalog.Option{catalog.WithAPIKey("ak_test", "sk_test"), catalog.WithLimiter(nil),
 		catalog.WithRetries(1, time.Millisecond, 2*time.Millisecond)}
 	c, err := catalog.NewClient(hs.URL, append(base, opts...)...)
 	if err != nil {

@@ -26,7 +26,7 @@ func front(t *testing.T, srv *catalogtest.Server, wrap func(next http.Handler) h
 	hs := httptest.NewServer(wrap(srv.Handler()))
 	t.Cleanup(hs.Close)
 	c, err := catalog.NewClient(hs.URL, catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret),
-		catalog.WithoutRateLimit(), catalog.WithRetries(1, time.Millisecond, 2*time.Millisecond))
+		catalog.WithLimiter(nil), catalog.WithRetries(1, time.Millisecond, 2*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

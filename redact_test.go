@@ -169,7 +169,7 @@ func TestEchoedSecretsRedacted(t *testing.T) {
 		t.Run(kind.name, func(t *testing.T) {
 			var logs bytes.Buffer
 			logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-			c, err := NewClient(srv.URL, kind.opt, WithLogger(logger), WithoutRateLimit(), WithRetries(1, time.Millisecond, time.Millisecond))
+			c, err := NewClient(srv.URL, kind.opt, WithLogger(logger), WithLimiter(nil), WithRetries(1, time.Millisecond, time.Millisecond))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -211,7 +211,7 @@ func TestEchoedSecretsRedactedFields(t *testing.T) {
 	echo := &echoServer{}
 	srv := httptest.NewServer(echo)
 	defer srv.Close()
-	c, err := NewClient(srv.URL, WithBearerToken(echoSecret), WithoutRateLimit(), WithRetries(0, time.Millisecond, time.Millisecond))
+	c, err := NewClient(srv.URL, WithBearerToken(echoSecret), WithLimiter(nil), WithRetries(0, time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +388,7 @@ func TestRedactedBodyKeepsReadError(t *testing.T) {
 		fmt.Fprintf(w, `{"success":true,"message":"%s`, received(r))
 	}))
 	defer srv.Close()
-	c, err := NewClient(srv.URL, WithBearerToken(echoSecret), WithoutRateLimit(), WithRetries(0, time.Millisecond, time.Millisecond))
+	c, err := NewClient(srv.URL, WithBearerToken(echoSecret), WithLimiter(nil), WithRetries(0, time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

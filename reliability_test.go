@@ -95,7 +95,7 @@ func resetServer(t *testing.T, requests *atomic.Int32) string {
 
 func TestResetAfterSendIsUnknownForPostAndRetriedForGet(t *testing.T) {
 	var n atomic.Int32
-	c, err := NewClient(resetServer(t, &n), WithoutRateLimit(), WithRetries(2, time.Millisecond, time.Millisecond))
+	c, err := NewClient(resetServer(t, &n), WithLimiter(nil), WithRetries(2, time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestStalledServerCannotHangACall(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { <-release }))
 	defer srv.Close()
 	defer close(release)
-	c, err := NewClient(srv.URL, WithoutRateLimit(), WithTimeout(100*time.Millisecond), WithRetries(1, time.Millisecond, time.Millisecond))
+	c, err := NewClient(srv.URL, WithLimiter(nil), WithTimeout(100*time.Millisecond), WithRetries(1, time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

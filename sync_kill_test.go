@@ -50,7 +50,7 @@ func TestSyncKilledChildProcess(t *testing.T) {
 	nth, _ := strconv.Atoi(os.Getenv(killCommitEnv))
 	url := os.Getenv(killURLEnv)
 	c, err := catalog.NewClient(url, catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret),
-		catalog.WithoutRateLimit(), catalog.WithRetries(0, time.Millisecond, time.Millisecond))
+		catalog.WithLimiter(nil), catalog.WithRetries(0, time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func wantStatus(t *testing.T, what string, got, want int, body map[string]any) {
 // platformClient is a client of srv that does not pace itself.
 func platformClient(t *testing.T, srv *catalogtest.Server) *catalog.Client {
 	t.Helper()
-	c, err := srv.Client(catalog.WithoutRateLimit(), catalog.WithRetries(0, time.Millisecond, time.Millisecond))
+	c, err := srv.Client(catalog.WithLimiter(nil), catalog.WithRetries(0, time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -221,7 +221,7 @@ func ExampleProductVersion_Product() {
 func newClient(srv *catalogtest.Server) *catalog.Client {
 	client, err := catalog.NewClient(srv.URL,
 		catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret),
-		catalog.WithoutRateLimit())
+		catalog.WithLimiter(nil))
 	if err != nil {
 		log.Fatal(err)
 	}

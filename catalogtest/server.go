@@ -166,7 +166,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // lets a burst of up to the server's limit go at once, so a short test
 // waits for nothing. opts are applied after those and may override them.
 func (s *Server) Client(opts ...catalog.Option) (*catalog.Client, error) {
-	rate := catalog.WithoutRateLimit()
+	rate := catalog.WithLimiter(nil)
 	if s.rate.Enabled() {
 		rate = catalog.WithRateLimit(s.cfg.rateN, s.cfg.rateWindow)
 	}

@@ -13,7 +13,7 @@ import (
 // are not about the rate limit.
 func fastClient(t *testing.T, s *Server) *catalog.Client {
 	t.Helper()
-	c, err := catalog.NewClient(s.URL, catalog.WithAPIKey(DefaultAPIKeyID, DefaultAPISecret), catalog.WithoutRateLimit())
+	c, err := catalog.NewClient(s.URL, catalog.WithAPIKey(DefaultAPIKeyID, DefaultAPISecret), catalog.WithLimiter(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

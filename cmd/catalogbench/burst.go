@@ -142,7 +142,7 @@ func burstScenario(r int) (BurstResult, error) {
 	}
 	defer stop()
 	client, err := catalog.NewClient(url, catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret),
-		catalog.WithoutRateLimit())
+		catalog.WithLimiter(nil))
 	if err != nil {
 		return res, err
 	}

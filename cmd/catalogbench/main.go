@@ -367,7 +367,7 @@ func spawnClient() (*catalog.Client, func(), error) {
 		return nil, nil, err
 	}
 	client, err := catalog.NewClient(url,
-		catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret), catalog.WithoutRateLimit())
+		catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret), catalog.WithLimiter(nil))
 	if err != nil {
 		stop()
 		return nil, nil, err

@@ -157,7 +157,7 @@ func boundScenario(r int) (QuotaResult, error) {
 // sink (window 0: no limit on either side) and returns the wall time and
 // the sink, whose arrivals can still be read.
 func importOnce(r int, window time.Duration) (time.Duration, *sink.Sink, error) {
-	clientLimit := catalog.WithoutRateLimit()
+	clientLimit := catalog.WithLimiter(nil)
 	if window > 0 {
 		clientLimit = catalog.WithRateLimit(windowLimit, window)
 	}

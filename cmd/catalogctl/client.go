@@ -52,7 +52,7 @@ func (a *app) client() (*catalog.Client, error) {
 			return nil, err
 		}
 		if off {
-			opts = append(opts, catalog.WithoutRateLimit())
+			opts = append(opts, catalog.WithLimiter(nil))
 		} else {
 			opts = append(opts, catalog.WithRateLimit(n, window))
 		}

@@ -234,7 +234,7 @@ func TestExitCodes(t *testing.T) {
 
 func TestJobsAndQueue(t *testing.T) {
 	srv, env := fake(t)
-	client, err := srv.Client(catalog.WithoutRateLimit())
+	client, err := srv.Client(catalog.WithLimiter(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -199,7 +199,7 @@ func TestRowCounterIncomplete(t *testing.T) {
 func TestSinkImport(t *testing.T) {
 	srv := httptest.NewServer(New(0, 0))
 	defer srv.Close()
-	client, err := catalog.NewClient(srv.URL, catalog.WithAPIKey("id", "secret"), catalog.WithoutRateLimit())
+	client, err := catalog.NewClient(srv.URL, catalog.WithAPIKey("id", "secret"), catalog.WithLimiter(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
