@@ -217,9 +217,9 @@ func ExampleLocalized() {
 	if err := json.Unmarshal(raw, &back); err != nil {
 		log.Fatal(err)
 	}
-	it, _ := back.Name.Lang("it")
+	names, _ := back.Name.Localized()
 	plain, isPlain := back.Description.Plain()
-	fmt.Println(it, "|", plain, isPlain)
+	fmt.Println(names["it"], "|", plain, isPlain)
 	// Output:
 	// {"entity_code":"SKU-0001","name":{"en":"Ball valve","it":"Valvola a sfera"},"description":"Full-bore, PN40."}
 	// Valvola a sfera | Full-bore, PN40. true

@@ -76,8 +76,8 @@ func stored(t *testing.T, srv *catalogtest.Server, code string) catalog.Product 
 
 func name(t *testing.T, p catalog.Product) string {
 	t.Helper()
-	s, _ := p.Name.Lang("en")
-	return s
+	names, _ := p.Name.Localized()
+	return names["en"]
 }
 
 func price(p catalog.Product) float64 {
@@ -130,7 +130,7 @@ func TestUploadQuotedFieldsAndRaggedRows(t *testing.T) {
 		t.Fatalf("job: %+v", job)
 	}
 	q1 := stored(t, srv, "Q-1")
-	if d, _ := q1.Description.Lang("en"); name(t, q1) != "Valve, brass" || d != "Line one\nline two" || q1.Price == nil || *q1.Price != 9.9 {
+	if d, _ := q1.Description.Localized(); name(t, q1) != "Valve, brass" || d["en"] != "Line one\nline two" || q1.Price == nil || *q1.Price != 9.9 {
 		t.Errorf("Q-1 stored as %+v", q1)
 	}
 	if q2 := stored(t, srv, "Q-2"); name(t, q2) != "Short row" || q2.Price != nil {

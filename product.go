@@ -642,21 +642,15 @@ func (t *Text) Plain() (string, bool) {
 	return t.plain, true
 }
 
-// Lang returns the value for one language code of a language-keyed Text.
-func (t *Text) Lang(code string) (string, bool) {
-	if t == nil {
-		return "", false
+// Localized returns the language-keyed values, by language code, and true;
+// or nil and false when t is plain or nil. The map is a copy: changing it
+// leaves t as it was. One language is m["it"]; the codes in order,
+// slices.Sorted(maps.Keys(m)).
+func (t *Text) Localized() (map[string]string, bool) {
+	if t == nil || t.byLang == nil {
+		return nil, false
 	}
-	v, ok := t.byLang[code]
-	return v, ok
-}
-
-// Languages returns the language codes of a language-keyed Text, sorted.
-func (t *Text) Languages() []string {
-	if t == nil {
-		return nil
-	}
-	return slices.Sorted(maps.Keys(t.byLang))
+	return maps.Clone(t.byLang), true
 }
 
 // Equal reports whether t and u hold the same value in the same form (both
@@ -682,7 +676,7 @@ func (t *Text) String() string {
 		return t.plain
 	}
 	var b bytes.Buffer
-	for i, code := range t.Languages() {
+	for i, code := range slices.Sorted(maps.Keys(t.byLang)) {
 		if i > 0 {
 			b.WriteByte(' ')
 		}

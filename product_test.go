@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -133,8 +135,8 @@ func TestModelFullPayloadRoundTrip(t *testing.T) {
 	if p.SiblingVariants == nil || len(p.SiblingVariants) != 0 {
 		t.Errorf("SiblingVariants = %#v, want empty non-nil", p.SiblingVariants)
 	}
-	if got, _ := p.Name.Lang("it"); got != "Valvola a sfera in ottone 1/2\"" {
-		t.Errorf("Name[it] = %q", got)
+	if names, _ := p.Name.Localized(); names["it"] != "Valvola a sfera in ottone 1/2\"" {
+		t.Errorf("Name[it] = %q", names["it"])
 	}
 	if v := p.TechnicalSpecifications["en"][1].Value; v != 40.0 {
 		t.Errorf("numeric spec value = %#v, want 40", v)
@@ -235,6 +237,28 @@ func TestTextForms(t *testing.T) {
 		}
 		if again := encode(t, p); again != tt.want {
 			t.Errorf("%s: re-encoded %s, want %s", tt.name, again, tt.want)
+		}
+	}
+}
+
+// Localized gives the language-keyed values as a copy, one language by
+// key and the codes by sorting its keys; a plain or nil Text has none.
+func TestTextLocalized(t *testing.T) {
+	text := Localized(map[string]string{"it": "Valvola", "en": "Valve"})
+	m, ok := text.Localized()
+	if !ok || m["it"] != "Valvola" || !slices.Equal(slices.Sorted(maps.Keys(m)), []string{"en", "it"}) {
+		t.Fatalf("Localized() = %v, %v; want en and it", m, ok)
+	}
+	m["it"], m["de"] = "changed", "Ventil"
+	if again, _ := text.Localized(); !maps.Equal(again, map[string]string{"en": "Valve", "it": "Valvola"}) || text.String() != `en="Valve" it="Valvola"` {
+		t.Errorf("changing the returned map changed the Text: %v, %s", again, text)
+	}
+	if m, ok := Localized(nil).Localized(); !ok || len(m) != 0 {
+		t.Errorf("Localized(nil).Localized() = %v, %v; want empty and true", m, ok)
+	}
+	for name, text := range map[string]*Text{"plain": PlainText("Valve"), "nil": nil} {
+		if m, ok := text.Localized(); ok || m != nil {
+			t.Errorf("%s: Localized() = %v, %v; want nil, false", name, m, ok)
 		}
 	}
 }

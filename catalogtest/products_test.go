@@ -3,6 +3,7 @@ package catalogtest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
 	"regexp"
@@ -649,7 +650,7 @@ func TestProductVersionProduct(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if name, _ := first.Name.Lang("en"); name != "Valve" || first.Name.Languages()[0] != "en" || len(first.Name.Languages()) != 1 || *first.Quantity != 3 {
+	if names, _ := first.Name.Localized(); !maps.Equal(names, map[string]string{"en": "Valve"}) || *first.Quantity != 3 {
 		t.Errorf("first version: name %v, quantity %v; want en=\"Valve\" only and 3", first.Name, *first.Quantity)
 	}
 }
