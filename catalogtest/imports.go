@@ -18,6 +18,7 @@ import (
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/importfile"
 	"github.com/pimkit/catalog/importfile/xlsx"
+	"github.com/pimkit/catalog/internal/filetype"
 )
 
 // Paths of the file endpoints.
@@ -170,13 +171,13 @@ var fileOptions = &importfile.Options{XLSX: xlsx.Read}
 // checkFileName refuses a file whose extension the platform does not take,
 // and XLS, which the fake cannot read.
 func checkFileName(name string) *apiError {
-	t, err := catalog.FileTypeOf(name)
+	t, err := filetype.Of(name) // the client's own rule (catalog.FileType)
 	if err != nil {
 		e := newAPIError(http.StatusBadRequest, codeValidation, "%v", err) // the client's own refusal, with its hint
 		e.body.TechnicalDetails = map[string]any{"code": "UNSUPPORTED_FILE_TYPE"}
 		return e
 	}
-	if t == catalog.FileXLS {
+	if catalog.FileType(t) == catalog.FileXLS {
 		e := newAPIError(http.StatusBadRequest, codeValidation, "%s: %v", name, importfile.ErrXLSUnsupported)
 		e.body.TechnicalDetails = map[string]any{"code": "XLS_UNSUPPORTED"}
 		return e
