@@ -11,8 +11,6 @@ import (
 	"path"
 	"strconv"
 	"strings"
-
-	"github.com/pimkit/catalog/internal/filetype"
 )
 
 // FileImportsService analyses and uploads export files (CSV, XLSX, JSON,
@@ -45,7 +43,7 @@ const (
 // Analyze sends a file to the platform's analyzer and returns its
 // analysis: the columns of its header with their inferred type, sample
 // values and counts, and its first rows. name is the file's name, whose
-// extension says its type (see FileType); r is its content (see
+// extension says its type (see FileTypeOf); r is its content (see
 // FileImportsService for an *os.File and for retries). Package importfile computes the same analysis locally, with no server.
 //
 // Analyze takes no progress callback. To watch a large file go out, pass a
@@ -67,7 +65,7 @@ func (s *FileImportsService) Analyze(ctx context.Context, name string, r io.Read
 }
 
 func (s *FileImportsService) analyze(ctx context.Context, name string, r io.Reader) (*FileAnalysis, error) {
-	if _, err := fileTypeOf(name); err != nil {
+	if _, err := FileTypeOf(name); err != nil {
 		return nil, err
 	}
 	open, reopen, err := fileSource(name, r)
@@ -111,7 +109,7 @@ type UploadOptions struct {
 // the source sourceID, and returns the job it queued (status pending);
 // follow it with JobsService.Wait and read its row errors with
 // JobsService.Errors. name is the file's name, whose extension says its
-// type (see FileType); r is its content, streamed (see FileImportsService
+// type (see FileTypeOf); r is its content, streamed (see FileImportsService
 // for an *os.File and for retries).
 //
 // Like every import, an upload whose answer is lost after the whole file
@@ -131,7 +129,7 @@ func (s *FileImportsService) upload(ctx context.Context, sourceID, name string, 
 	if sourceID == "" {
 		return nil, invalid("source_id", "required")
 	}
-	if _, err := fileTypeOf(name); err != nil {
+	if _, err := FileTypeOf(name); err != nil {
 		return nil, err
 	}
 	open, reopen, err := fileSource(name, r)
@@ -228,20 +226,8 @@ func wholeNumber(v any) int {
 	return 0
 }
 
-// FileType is the kind of an import file, named after its extension: a
-// file's type is its name's extension, in any case, without the dot. A name
-// with any other extension is refused with a *FileFormatError of Code
-// "UNSUPPORTED_FILE_TYPE", whose Hint names the accepted extensions, by
-// FileImportsService's Analyze and Upload before sending and by package
-// importfile before reading.
+// FileType is the kind of an import file, named after its extension.
 type FileType string
-
-func init() {
-	filetype.Of = func(name string) (string, error) {
-		t, err := fileTypeOf(name)
-		return string(t), err
-	}
-}
 
 // The file types the import pipeline accepts. The analysis and upload
 // endpoints take CSV and Excel files; JSON arrays and NDJSON are read by the
@@ -264,11 +250,10 @@ const acceptedExtensions = ".csv,.xlsx,.xls,.json,.ndjson"
 // sends a file the server may refuse for its size.
 const MaxFileBytes = 50_000_000
 
-// fileTypeOf returns the file type of a file name, by its extension (case
+// FileTypeOf returns the file type of a file name, by its extension (case
 // does not matter). Any other extension yields a *FileFormatError with
 // Code "UNSUPPORTED_FILE_TYPE" whose Hint names the accepted extensions.
-// Package importfile and the fake platform reach it as filetype.Of.
-func fileTypeOf(name string) (FileType, error) {
+func FileTypeOf(name string) (FileType, error) {
 	ext := strings.ToLower(path.Ext(strings.ReplaceAll(name, `\`, "/")))
 	switch t := FileType(strings.TrimPrefix(ext, ".")); t {
 	case FileCSV, FileXLSX, FileXLS, FileJSON, FileNDJSON:

@@ -395,35 +395,6 @@ func TestAnalyzeFormatError(t *testing.T) {
 	}
 }
 
-// A file's type is its name's extension, in any case (catalog.FileType).
-// The client and package importfile apply the one rule: they refuse any
-// other extension with the same *FileFormatError, the client before
-// sending and importfile before reading. That refusal is how a program
-// checks a name.
-func TestFileTypeIsOneRule(t *testing.T) {
-	srv, c := newFake(t)
-	ctx := context.Background()
-	for name, want := range map[string]catalog.FileType{"Feed.CSV": catalog.FileCSV, `exports\feed.NDJSON`: catalog.FileNDJSON, "rows.Json": catalog.FileJSON} {
-		content := map[catalog.FileType]string{catalog.FileCSV: "a\n1\n", catalog.FileNDJSON: `{"a":1}` + "\n", catalog.FileJSON: `[{"a":1}]`}[want]
-		a, err := importfile.Analyze(strings.NewReader(content), name, int64(len(content)), nil)
-		if err != nil || a.FileType != want {
-			t.Errorf("%s: importfile.Analyze: %v; want type %q", name, err, want)
-		}
-	}
-	for _, name := range []string{"notes", "catalog.pdf", "feed.csv.bak"} {
-		_, local := importfile.Analyze(strings.NewReader("a\n1\n"), name, 4, nil)
-		_, sent := c.Imports.Analyze(ctx, name, strings.NewReader("a\n1\n"))
-		var lf, sf *catalog.FileFormatError
-		if !errors.As(local, &lf) || !errors.As(sent, &sf) || lf.Code != "UNSUPPORTED_FILE_TYPE" || *lf != *sf ||
-			!strings.Contains(lf.Hint, ".ndjson") {
-			t.Errorf("%s: importfile %v, client %v; want the same UNSUPPORTED_FILE_TYPE naming the extensions", name, local, sent)
-		}
-	}
-	if n := len(srv.Requests()); n != 0 {
-		t.Errorf("%d requests sent for refused names", n)
-	}
-}
-
 // Files of another type, or over the limit when their size is known, are
 // refused before anything is sent.
 func TestUploadRefusedBeforeSending(t *testing.T) {

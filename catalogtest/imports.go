@@ -18,7 +18,6 @@ import (
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/importfile"
 	"github.com/pimkit/catalog/importfile/xlsx"
-	"github.com/pimkit/catalog/internal/filetype"
 )
 
 // Paths of the file endpoints.
@@ -171,13 +170,13 @@ var fileOptions = &importfile.Options{XLSX: xlsx.Read}
 // checkFileName refuses a file whose extension the platform does not take,
 // and XLS, which the fake cannot read.
 func checkFileName(name string) *apiError {
-	t, err := filetype.Of(name) // the client's own rule (catalog.FileType)
+	t, err := catalog.FileTypeOf(name)
 	if err != nil {
 		e := newAPIError(http.StatusBadRequest, codeValidation, "%v", err) // the client's own refusal, with its hint
 		e.body.TechnicalDetails = map[string]any{"code": "UNSUPPORTED_FILE_TYPE"}
 		return e
 	}
-	if catalog.FileType(t) == catalog.FileXLS {
+	if t == catalog.FileXLS {
 		e := newAPIError(http.StatusBadRequest, codeValidation, "%s: %v", name, importfile.ErrXLSUnsupported)
 		e.body.TechnicalDetails = map[string]any{"code": "XLS_UNSUPPORTED"}
 		return e

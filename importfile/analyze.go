@@ -36,7 +36,7 @@ const (
 // the row stream would go on after, fails the analysis.
 func Analyze(r io.Reader, name string, size int64, opts *Options) (*catalog.FileAnalysis, error) {
 	lim := opts.limits(true)
-	t, err := fileType(name)
+	t, err := catalog.FileTypeOf(name)
 	if err != nil {
 		return nil, err
 	}

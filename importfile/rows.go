@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/pimkit/catalog"
-	"github.com/pimkit/catalog/internal/filetype"
 )
 
 // Row is one data row of a file.
@@ -69,7 +68,7 @@ func (r *Row) Map() map[string]string {
 }
 
 // Rows streams the data rows of a file, whose type comes from the
-// extension of name (see catalog.FileType). CSV, JSON and NDJSON files
+// extension of name (see catalog.FileTypeOf). CSV, JSON and NDJSON files
 // are streamed: memory is bounded by Limits whatever the file's size. XLSX
 // files are read whole (a zip archive needs random access), within
 // Limits.MaxFileBytes, and only their first sheet is read.
@@ -98,7 +97,7 @@ func rows(from *rewinder, name string, opts *Options, lim Limits, hdr func([]str
 			return
 		}
 		r := from.r
-		t, err := fileType(name)
+		t, err := catalog.FileTypeOf(name)
 		if err != nil {
 			yield(Row{}, err)
 			return
@@ -349,11 +348,4 @@ func (w *rewinder) rewind(file string) error {
 		return fmt.Errorf("importfile: %s: seeking back to read the stream again: %w", file, err)
 	}
 	return nil
-}
-
-// fileType is the type of a file by its name, by catalog's rule (see
-// catalog.FileType), or the *catalog.FileFormatError that refuses it.
-func fileType(name string) (catalog.FileType, error) {
-	t, err := filetype.Of(name)
-	return catalog.FileType(t), err
 }
