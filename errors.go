@@ -240,11 +240,15 @@ func (e *OutcomeUnknownError) Error() string {
 	return fmt.Sprintf("catalog: %s %s: outcome unknown, the request may have been applied: %v", e.Method, e.Path, e.Err)
 }
 
-// Is matches ErrOutcomeUnknown.
-func (e *OutcomeUnknownError) Is(target error) bool { return target == ErrOutcomeUnknown }
 
-// Unwrap returns the cause.
-func (e *OutcomeUnknownError) Unwrap() error { return e.Err }
+// Unwrap returns ErrOutcomeUnknown and the cause, so that errors.Is
+// matches both and errors.As reaches the cause's type.
+func (e *OutcomeUnknownError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{ErrOutcomeUnknown}
+	}
+	return []error{ErrOutcomeUnknown, e.Err}
+}
 
 // unfollowable is the error of a 2xx answer whose body cannot be followed
 // (a queue answer without job_id, counts that disagree with the rows
