@@ -240,7 +240,6 @@ func (e *OutcomeUnknownError) Error() string {
 	return fmt.Sprintf("catalog: %s %s: outcome unknown, the request may have been applied: %v", e.Method, e.Path, e.Err)
 }
 
-
 // Unwrap returns ErrOutcomeUnknown and the cause, so that errors.Is
 // matches both and errors.As reaches the cause's type.
 func (e *OutcomeUnknownError) Unwrap() []error {
