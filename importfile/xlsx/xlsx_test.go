@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -89,7 +90,8 @@ func makeXLSX(t testing.TB, sheets map[string][][]any, order ...string) []byte {
 	return buf.Bytes()
 }
 
-// Only the first sheet of a workbook is read; numbers come raw.
+// Only the first sheet of a workbook is read; numbers come as stored,
+// booleans as TRUE and FALSE.
 func TestXLSXFirstSheetOnly(t *testing.T) {
 	data := makeXLSX(t, map[string][][]any{
 		"Products": {{"sku", "name", "price", "active"}, {"X1", "Valve", 12.5, true}, {}, {"X2", "Elbow", 1234, false}},
@@ -116,7 +118,9 @@ func TestXLSXFirstSheetOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.TotalRows != 2 || len(a.Columns) != 4 || a.Columns[2].Type != "number" || a.Columns[3].Type != "number" { // booleans read "1" and "0"
+	// Booleans read as the spreadsheet shows them.
+	if a.TotalRows != 2 || len(a.Columns) != 4 || a.Columns[2].Type != "number" || a.Columns[3].Type != "boolean" ||
+		!slices.Equal(a.Columns[3].SampleValues, []string{"TRUE", "FALSE"}) || a.PreviewRows[1]["active"] != "FALSE" {
 		t.Fatalf("analysis %+v", a)
 	}
 }
