@@ -145,17 +145,18 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "products.fods")
         fods(src)
-        soffice(src, "xls", "libreoffice.xls", tmp)
         soffice(src, "xlsx", "libreoffice.xlsx", tmp)
+        # The XLS file is converted from the XLSX one: converted from the
+        # flat ODS file straight, LibreOffice writes 0 for the result of
+        # string formulas. Its booleans become numbers in a TRUE/FALSE format.
+        shutil.copy("libreoffice.xlsx", os.path.join(tmp, "fromxlsx.xlsx"))
+        soffice(os.path.join(tmp, "fromxlsx.xlsx"), "xls", "libreoffice.xls", tmp)
         # LibreOffice's own CSV: semicolons, UTF-8 (76), cells as shown.
         soffice(src, 'csv:Text - txt - csv (StarCalc):59,34,76,1,,0,false,true,true', "libreoffice-semicolon.csv", tmp)
         # A CSV file made into a workbook by LibreOffice, which types its cells.
         write_csv(os.path.join(tmp, "fromcsv.csv"))
+        # Its booleans are BOOLERR records.
         soffice(os.path.join(tmp, "fromcsv.csv"), "xls", "libreoffice-fromcsv.xls", tmp, infilter="CSV:44,34,76,1")
-        # An XLSX workbook converted to XLS: booleans become numbers in a
-        # TRUE/FALSE format.
-        shutil.copy("libreoffice.xlsx", os.path.join(tmp, "fromxlsx.xlsx"))
-        soffice(os.path.join(tmp, "fromxlsx.xlsx"), "xls", "libreoffice-fromxlsx.xls", tmp)
     write_csv("python-crlf.csv")  # the excel dialect: commas, CRLF, minimal quoting
     write_csv("python-bom-quoted.csv", encoding="utf-8-sig", quoting=csv.QUOTE_ALL, lineterminator="\n")
     write_csv("python-tab.csv", dialect="excel-tab")
