@@ -70,8 +70,10 @@ func Read(data []byte, file string, lim importfile.Limits, yield func(sheet stri
 	})
 }
 
-// errPanic is a fault that reading a malformed file raised as a panic; it
-// becomes a *catalog.FileFormatError. The fuzz target refuses any.
+// errPanic is a fault of this package that reading a malformed file
+// raised as a panic; it becomes a *catalog.FileFormatError. The fuzz
+// target refuses any. (Faults of the container library are recovered
+// too, and named as its.)
 type errPanic struct{ v any }
 
 func (e errPanic) String() string { return fmt.Sprintf("internal fault: %v", e.v) }
@@ -180,7 +182,7 @@ func checkHeader(data []byte) error {
 func openCFB(data []byte) (doc *mscfb.Reader, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			doc, err = nil, fmt.Errorf("%v", errPanic{p})
+			doc, err = nil, fmt.Errorf("the container library failed: %v", p)
 		}
 	}()
 	return mscfb.New(bytes.NewReader(data))
@@ -191,7 +193,7 @@ func openCFB(data []byte) (doc *mscfb.Reader, err error) {
 func readStream(f *mscfb.File) (b []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			b, err = nil, fmt.Errorf("reading the Workbook stream: %v", errPanic{p})
+			b, err = nil, fmt.Errorf("reading the Workbook stream, the container library failed: %v", p)
 		}
 	}()
 	b = make([]byte, f.Size)
