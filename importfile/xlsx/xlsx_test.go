@@ -400,3 +400,52 @@ func TestXLSXRowsNameTheirSheet(t *testing.T) {
 		t.Fatalf("errors %v", errs)
 	}
 }
+
+// Cells read as the spreadsheet shows them: booleans TRUE and FALSE, numbers
+// in a date format (built in or the workbook's own) as ISO dates, with the
+// time when the format shows one; the 1904 date system counts.
+func TestXLSXCellsAsShown(t *testing.T) {
+	for _, date1904 := range []bool{false, true} {
+		f := excelize.NewFile()
+		if date1904 {
+			if err := f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &date1904}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		custom := "dd/mm/yyyy"
+		dateStyle, _ := f.NewStyle(&excelize.Style{NumFmt: 14})
+		dayFirst, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &custom})
+		timeStyle, _ := f.NewStyle(&excelize.Style{NumFmt: 22})
+		serial := 45366.5
+		if date1904 {
+			serial -= 1462
+		}
+		rows := [][]any{{"sku", "active", "launched", "day first", "updated", "price"}, {"X1", true, serial, serial, serial, 0.1 + 0.2}, {"X2", false}}
+		for i, r := range rows {
+			cell, _ := excelize.CoordinatesToCellName(1, i+1)
+			if err := f.SetSheetRow("Sheet1", cell, &r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for cell, style := range map[string]int{"C2": dateStyle, "D2": dayFirst, "E2": timeStyle} {
+			if err := f.SetCellStyle("Sheet1", cell, cell, style); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var buf bytes.Buffer
+		if err := f.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		rs, errs := collect(t, bytes.NewReader(buf.Bytes()), "book.xlsx", nil)
+		if len(errs) > 0 || len(rs) != 2 {
+			t.Fatalf("rows %v, errors %v", rs, errs)
+		}
+		want := map[string]string{"sku": "X1", "active": "TRUE", "launched": "2024-03-15", "day first": "2024-03-15", "updated": "2024-03-15 12:00:00", "price": "0.3"}
+		if d := cmp.Diff(want, rs[0].Map()); d != "" {
+			t.Errorf("1904: %v: row 2 (-want +got):\n%s", date1904, d)
+		}
+		if v, _ := rs[1].Get("active"); v.Value != "FALSE" {
+			t.Errorf("1904: %v: row 3 %v", date1904, rs[1])
+		}
+	}
+}
