@@ -2,6 +2,7 @@ package xls
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/importfile"
+	"github.com/pimkit/catalog/internal/memtest"
 )
 
 var testLimits = importfile.Limits{MaxColumns: 1024, MaxCellSize: 1 << 20}
@@ -251,4 +253,31 @@ func FuzzXLS(f *testing.F) {
 		rec(recFormula, cellHead(1, 3, 0), []byte{0, 0, 0, 0, 0, 0, 0xFF, 0xFF}, make([]byte, 8)), rec(recString, xlString("s")),
 	}}).file())
 	f.Fuzz(func(t *testing.T, data []byte) { checkRead(t, data) })
+}
+
+// What a file claims does not size what the reader allocates: a shared
+// string table counting 2,000,000 strings in a few bytes, a compound file
+// header counting millions of sectors in a file of eleven.
+func TestHostileCountsAllocateLittle(t *testing.T) {
+	claims := (&book{sst: [][]byte{rec(recSST, u32(maxSharedStrings), u32(maxSharedStrings), xlString("only one"))},
+		sheet: [][]byte{rec(recLabelSST, cellHead(0, 0, 0), u32(0))}}).file()
+	// 2,000,000 FAT sectors and 16,000,000 mini FAT sectors, the mini
+	// stream starting at sector 2: the container library would make a
+	// table of 16,000,000 sectors.
+	fat := compound("Workbook", (&book{}).stream())
+	binary.LittleEndian.PutUint32(fat[44:], 2_000_000)
+	binary.LittleEndian.PutUint32(fat[60:], 0)
+	binary.LittleEndian.PutUint32(fat[64:], 16_000_000)
+	binary.LittleEndian.PutUint32(fat[1024+116:], 2)
+	for name, data := range map[string][]byte{"shared strings": claims, "FAT sectors": fat} {
+		var err error
+		alloc, _ := memtest.Growth(func() { _, _, err = readAll(t, data, testLimits) })
+		if alloc > 1<<20 {
+			t.Errorf("%s: %d bytes allocated for a file of %d", name, alloc, len(data))
+		}
+		if name == "FAT sectors" && err == nil {
+			t.Errorf("%s: read", name)
+		}
+		t.Logf("%s: %d bytes allocated, error %v", name, alloc, err)
+	}
 }
