@@ -50,7 +50,8 @@
 //
 // Whatever a file says, the readers stay within Limits: the length of a
 // CSV record, an NDJSON line, a JSON array element and a cell, the columns
-// of a row, the expanded size of an XLSX archive and of each of its parts.
+// of a row, the expanded size of an XLSX archive and of each of its parts,
+// the shared strings and cell formats of an XLS workbook.
 // An exceeded bound is a *LimitError naming the file and the line or part;
 // a CSV record or an NDJSON line over its bound fails its own row (a
 // *CellError wrapping the *LimitError) and reading goes on with the next

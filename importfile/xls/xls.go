@@ -17,6 +17,14 @@
 // files that are not workbooks are refused with a *catalog.FileFormatError
 // saying so. Whatever a file holds, no panic reaches the caller: a fault
 // in the container library or in this package's reading is an error too.
+//
+// Memory is bounded by the file, never by what it claims: importfile holds
+// the file whole (within Limits.MaxFileBytes), the reader copies its
+// Workbook stream once (never larger than the file) and keeps the shared
+// string table (at most 2,000,000 strings, each read from the stream's
+// bytes) and one row at a time (at most Limits.MaxColumns cells). The
+// counts of the container's header are checked against the file's size
+// before the container library sizes anything by them.
 package xls
 
 import (
