@@ -8,6 +8,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pimkit/catalog/importfile/internal/cellfmt"
 	"github.com/xuri/excelize/v2"
@@ -77,6 +78,8 @@ func (d *display) cell(raw string, c cellType) string {
 	switch c.t {
 	case "b":
 		return cellfmt.Bool(raw != "0" && !strings.EqualFold(raw, "false"))
+	case "d":
+		return isoDate(raw)
 	case "", "n":
 		v, err := strconv.ParseFloat(strings.TrimSpace(raw), 64)
 		if err != nil {
@@ -87,6 +90,23 @@ func (d *display) cell(raw string, c cellType) string {
 			k = d.kinds[c.s]
 		}
 		return cellfmt.Serial(v, k, d.date1904)
+	}
+	return raw
+}
+
+// isoDate returns the shown text of a date cell (t="d"), which holds an
+// ISO 8601 date: the date, and the time when it is not midnight. Text of
+// another form is returned as it is.
+func isoDate(raw string) string {
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.999999999", "2006-01-02"} {
+		t, err := time.Parse(layout, strings.TrimSpace(raw))
+		if err != nil {
+			continue
+		}
+		if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
+			return t.Format(time.DateOnly)
+		}
+		return t.Format(time.DateTime)
 	}
 	return raw
 }

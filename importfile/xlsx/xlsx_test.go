@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -447,5 +448,19 @@ func TestXLSXCellsAsShown(t *testing.T) {
 		if v, _ := rs[1].Get("active"); v.Value != "FALSE" {
 			t.Errorf("1904: %v: row 3 %v", date1904, rs[1])
 		}
+	}
+}
+
+// A date cell (t="d", an ISO 8601 text, as some writers store dates)
+// reads as a date, with its time when it has one.
+func TestXLSXDateCells(t *testing.T) {
+	z := makeXLSX(t, map[string][][]any{"P": {{"sku", "day", "at"}, {"X1", "d1", "d2"}}}, "P")
+	z = rewritePart(t, z, "xl/worksheets/sheet1.xml", func(s string) string {
+		s = regexp.MustCompile(`<c r="B2"[^>]*>.*?</c>`).ReplaceAllString(s, `<c r="B2" t="d"><v>2024-03-15T00:00:00Z</v></c>`)
+		return regexp.MustCompile(`<c r="C2"[^>]*>.*?</c>`).ReplaceAllString(s, `<c r="C2" t="d"><v>2024-03-15T08:30:00</v></c>`)
+	})
+	rows, errs := collect(t, bytes.NewReader(z), "d.xlsx", nil)
+	if len(errs) > 0 || len(rows) != 1 || !cmp.Equal(rows[0].Map(), map[string]string{"sku": "X1", "day": "2024-03-15", "at": "2024-03-15 08:30:00"}) {
+		t.Fatalf("rows %v, errors %v", rows, errs)
 	}
 }
