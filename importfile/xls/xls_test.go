@@ -281,3 +281,45 @@ func TestHostileCountsAllocateLittle(t *testing.T) {
 		t.Logf("%s: %d bytes allocated, error %v", name, alloc, err)
 	}
 }
+
+// FuzzBIFF fuzzes the record reader alone, on Workbook streams, with no
+// container around them to break first and no recover: any panic of this
+// package's reading fails it.
+func FuzzBIFF(f *testing.F) {
+	for _, name := range []string{"libreoffice.xls", "libreoffice-fromcsv.xls"} {
+		data, err := os.ReadFile(filepath.Join("..", "testdata", "corpus", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		stream, err := (&reader{file: name, lim: testLimits}).workbookStream(data)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(stream)
+	}
+	f.Add((&book{sst: [][]byte{sstRecord("sku", "X-1")}, globals: [][]byte{rec(recDateMode, u16(1))}, sheet: [][]byte{
+		rec(recLabelSST, cellHead(0, 0, 0), u32(0)), rec(recLabelSST, cellHead(1, 0, 0), u32(1)),
+		rec(recMulRK, u16(1), u16(1), u16(1), u32(45366<<2|2), u16(0), u32(12<<2|2), u16(2)),
+		rec(recFormula, cellHead(1, 3, 0), []byte{0, 0, 0, 0, 0, 0, 0xFF, 0xFF}, make([]byte, 8)), rec(recString, xlString("s")),
+		rec(recBoolErr, cellHead(1, 4, 0), []byte{1, 0}), rec(recLabel, cellHead(1, 5, 0), xlString("Ω")),
+		bof(0x20), rec(recNumber, cellHead(2, 0, 0), f64(1.5)), eof(),
+	}}).stream())
+	f.Fuzz(func(t *testing.T, stream []byte) {
+		r := &reader{file: "fuzz.xls", lim: testLimits}
+		g, err := r.globals(stream)
+		if err != nil {
+			return
+		}
+		err = r.sheet(stream, g, func(line int, cells []string) bool {
+			if line < 1 || len(cells) == 0 || len(cells) > testLimits.MaxColumns {
+				t.Fatalf("row %d of %d cells", line, len(cells))
+			}
+			return true
+		})
+		var fe *catalog.FileFormatError
+		var le *importfile.LimitError
+		if err != nil && !errors.As(err, &fe) && !errors.As(err, &le) {
+			t.Fatalf("untyped error %T: %v", err, err)
+		}
+	})
+}
