@@ -2,7 +2,9 @@ package xls
 
 import (
 	"encoding/binary"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/pimkit/catalog/importfile"
@@ -151,13 +153,21 @@ func (r *reader) sharedStrings(c *cont) ([]string, error) {
 }
 
 // rowBuffer gathers the cells of one row, as records come, and hands the
-// row on when a cell of a later row comes.
+// row on when a cell of a later row comes. When the sheet's cells are not
+// in row order (writers that write cells as a program sets them), it holds
+// every row, within maxHeldCells, and hands them on in order at the end.
 type rowBuffer struct {
 	r     *reader
 	row   int // 0-based row number; -1 before the first cell
 	cells []string
 	yield func(line int, cells []string) bool
+	held  map[int][]string // every row so far, by number, when out of order
+	nHeld int              // the cells set in held
 }
+
+// maxHeldCells bounds the cells of a sheet held whole because its rows are
+// out of order: some 40 MB of strings.
+var maxHeldCells = 1_000_000
 
 // set puts a cell's text in its row, first handing on the row before
 // when the cell is on a later one. It returns false when yield did.
@@ -165,30 +175,85 @@ func (b *rowBuffer) set(row, col int, text string) (bool, error) {
 	if col >= b.r.lim.MaxColumns {
 		return false, &importfile.LimitError{File: b.r.file, What: "columns (a cell in column " + strconv.Itoa(col+1) + ")", Limit: int64(b.r.lim.MaxColumns), Line: row + 1}
 	}
+	if b.held != nil {
+		if b.nHeld++; b.nHeld > maxHeldCells {
+			return false, &importfile.LimitError{File: b.r.file, What: "cells of a sheet whose rows are out of order", Limit: int64(maxHeldCells), Line: row + 1}
+		}
+		b.held[row] = setCell(b.held[row], col, text)
+		return true, nil
+	}
 	if row != b.row {
-		if row < b.row {
-			return false, b.r.invalid(row+1, "row "+strconv.Itoa(row+1)+" comes after row "+strconv.Itoa(b.row+1)+" in the file (rows out of order)")
+		if row < b.row { // rowsInOrder said otherwise: a fault of this package
+			return false, b.r.invalid(row+1, "row "+strconv.Itoa(row+1)+" comes after row "+strconv.Itoa(b.row+1))
 		}
 		if !b.flush() {
 			return false, nil
 		}
 		b.row = row
 	}
-	for len(b.cells) <= col {
-		b.cells = append(b.cells, "")
-	}
-	b.cells[col] = text
+	b.cells = setCell(b.cells, col, text)
 	return true, nil
 }
 
-// flush hands on the row gathered so far, if any.
+// setCell sets a row's cell, growing the row as needed.
+func setCell(cells []string, col int, text string) []string {
+	for len(cells) <= col {
+		cells = append(cells, "")
+	}
+	cells[col] = text
+	return cells
+}
+
+// flush hands on the row gathered so far, if any; or, when rows are
+// held, every row, in order.
 func (b *rowBuffer) flush() bool {
+	if b.held != nil {
+		rows := slices.Sorted(maps.Keys(b.held))
+		for _, n := range rows {
+			if !b.yield(n+1, b.held[n]) {
+				return false
+			}
+		}
+		b.held = nil
+		return true
+	}
 	if b.cells == nil {
 		return true
 	}
 	cells := b.cells
 	b.cells = nil
 	return b.yield(b.row+1, cells)
+}
+
+// rowsInOrder reports whether the cells of the sheet starting at pos come
+// in row order, as Excel and LibreOffice write them. A record it cannot
+// read ends the look: the reading proper reports it.
+func rowsInOrder(stream []byte, pos int) bool {
+	rs := &records{s: stream, pos: pos}
+	last, depth := 0, 0
+	for {
+		rec, ok, err := rs.next()
+		if !ok || err != nil {
+			return true
+		}
+		switch rec.typ {
+		case recBOF:
+			depth++
+		case recEOF:
+			if depth--; depth <= 0 {
+				return true
+			}
+		case recLabelSST, recLabel, recRString, recNumber, recRK, recBoolErr, recFormula, recMulRK:
+			if depth != 1 || len(rec.body) < 2 {
+				continue
+			}
+			row := int(binary.LittleEndian.Uint16(rec.body))
+			if row < last {
+				return false
+			}
+			last = row
+		}
+	}
 }
 
 // Error values of BOOLERR and FORMULA cells, as Excel shows them.
@@ -215,6 +280,9 @@ func (r *reader) sheet(stream []byte, g *globals, yield func(line int, cells []s
 		return r.invalid(0, "the first sheet does not open with a worksheet's BOF record")
 	}
 	buf := &rowBuffer{r: r, row: -1, yield: yield}
+	if !rowsInOrder(stream, g.sheetPos) {
+		buf.held = map[int][]string{}
+	}
 	pending := -1 // the formula cell whose string result the next STRING record holds: row<<16 | col
 	depth := 1    // substreams nest: an embedded chart has its own BOF ... EOF
 	for {

@@ -160,8 +160,8 @@ func TestRefusals(t *testing.T) {
 		{"no sheet", compound("Workbook", append(bof(bofGlobals), eof()...)), "XLS_NO_SHEET", "no worksheet", 0},
 		{"shared string past the table", sheetAt(&book{sst: [][]byte{sstRecord("a")}, sheet: [][]byte{rec(recLabelSST, cellHead(4, 1, 0), u32(7))}}),
 			"XLS_INVALID", "cell B5 refers to shared string 7 of 1", 5},
-		{"rows out of order", sheetAt(&book{sheet: [][]byte{rec(recRK, cellHead(5, 0, 0), u32(6)), rec(recRK, cellHead(2, 0, 0), u32(6))}}),
-			"XLS_INVALID", "row 3 comes after row 6", 3},
+		{"rows out of order, past the cells held", sheetAt(&book{sheet: [][]byte{rec(recRK, cellHead(5, 0, 0), u32(6)), rec(recRK, cellHead(2, 0, 0), u32(6)),
+			rec(recRK, cellHead(2, 1, 0), u32(6)), rec(recRK, cellHead(2, 2, 0), u32(6))}}), "", "out of order", 3},
 		{"cell cut short", sheetAt(&book{sheet: [][]byte{rec(recNumber, cellHead(1, 0, 0), []byte{1, 2})}}), "XLS_INVALID", "cell A2 is cut short", 2},
 		{"record cut short", compound("Workbook", append(bof(bofGlobals), 0xE0, 0, 0xFF, 0x7F, 1)), "XLS_INVALID", "cut short", 0},
 		{"no EOF", compound("Workbook", bof(bofGlobals)), "XLS_INVALID", "no EOF", 0},
@@ -169,6 +169,8 @@ func TestRefusals(t *testing.T) {
 		{"too many shared strings", sheetAt(&book{sst: [][]byte{rec(recSST, u32(1), u32(maxSharedStrings+1))}}), "", "shared strings", 0},
 		{"column past the limit", sheetAt(&book{sheet: [][]byte{rec(recRK, cellHead(0, 2000, 0), u32(6))}}), "", "columns", 1},
 	}
+	defer func(n int) { maxHeldCells = n }(maxHeldCells)
+	maxHeldCells = 3
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rows, _, err := readAll(t, tt.data, testLimits)
@@ -206,6 +208,24 @@ func TestYieldPanicGoesOn(t *testing.T) {
 	}()
 	Read(data, "book.xls", testLimits, func(string, int, []string) bool { panic("caller's") })
 	t.Fatal("no panic")
+}
+
+// Cells written out of row order (as some writers write them, in the
+// order a program sets them) read as rows in order.
+func TestRowsOutOfOrder(t *testing.T) {
+	b := &book{sst: [][]byte{sstRecord("sku", "price", "X-2", "X-1")}, sheet: [][]byte{
+		rec(recLabelSST, cellHead(0, 0, 0), u32(0)),
+		rec(recLabelSST, cellHead(2, 0, 0), u32(2)),
+		rec(recLabelSST, cellHead(1, 0, 0), u32(3)),
+		rec(recLabelSST, cellHead(0, 1, 0), u32(1)), // column by column
+		rec(recRK, cellHead(2, 1, 0), u32(5<<2|2)),
+		rec(recRK, cellHead(1, 1, 0), u32(4<<2|2)),
+	}}
+	rows, _, err := readAll(t, b.file(), testLimits)
+	want := []row{{1, []string{"sku", "price"}}, {2, []string{"X-1", "4"}}, {3, []string{"X-2", "5"}}}
+	if d := cmp.Diff(want, rows); d != "" || err != nil {
+		t.Fatalf("error %v, rows (-want +got):\n%s", err, d)
+	}
 }
 
 // Reading stops when yield says so.
