@@ -22,7 +22,9 @@
 // the file whole (within Limits.MaxFileBytes), the reader copies its
 // Workbook stream once (never larger than the file) and keeps the shared
 // string table (at most 2,000,000 strings, each read from the stream's
-// bytes) and one row at a time (at most Limits.MaxColumns cells). The
+// bytes) and one row at a time (at most Limits.MaxColumns cells), or, for
+// a sheet whose cells do not come in row order, the whole sheet (at most
+// 1,000,000 cells) to hand its rows on in order. The
 // counts of the container's header are checked against the file's size
 // before the container library sizes anything by them.
 package xls
