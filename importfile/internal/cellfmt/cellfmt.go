@@ -85,8 +85,8 @@ func FormatKind(code string) Kind {
 				clock = true
 			}
 			i += j + 1
-		case 'y', 'Y', 'd', 'D', 'e', 'g', 'G', 'b', 'B':
-			date = date || c == 'y' || c == 'Y' || c == 'd' || c == 'D'
+		case 'y', 'Y', 'd', 'D':
+			date = true
 		case 'm', 'M':
 			month = true
 		case 'h', 'H', 's', 'S':
