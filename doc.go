@@ -14,7 +14,7 @@
 // (40 requests per minute, 35 MB per request, 10,000 products per request)
 // and tells, for every row, whether it was applied.
 //
-// Package importfile reads CSV, XLSX, JSON and NDJSON exports into
+// Package importfile reads CSV, XLSX, XLS, JSON and NDJSON exports into
 // products; package catalogtest is an in-memory fake of the platform for
 // tests. The wire contract both follow is api/openapi.yaml.
 //

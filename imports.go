@@ -13,8 +13,8 @@ import (
 	"strings"
 )
 
-// FileImportsService analyses and uploads export files (CSV, XLSX, JSON,
-// NDJSON) for the platform to import; it is Client.Imports. Product imports
+// FileImportsService analyses and uploads export files (CSV, XLSX, XLS,
+// JSON, NDJSON) for the platform to import; it is Client.Imports. Product imports
 // from Go values are on ProductsService.
 //
 // Files are streamed, never held in memory. Pass an *os.File (any
@@ -235,7 +235,7 @@ type FileType string
 const (
 	FileCSV    FileType = "csv"    // comma, semicolon or tab separated values
 	FileXLSX   FileType = "xlsx"   // Excel 2007 and later; the first sheet is read
-	FileXLS    FileType = "xls"    // Excel 97-2003; accepted by the server, not read locally
+	FileXLS    FileType = "xls"    // Excel 97-2003 (BIFF8); the first sheet is read
 	FileJSON   FileType = "json"   // a JSON array of objects, one per row
 	FileNDJSON FileType = "ndjson" // one JSON object per line
 )

@@ -612,3 +612,31 @@ func TestAnalyzeNamesTheLimitHit(t *testing.T) {
 		t.Fatalf("error %v, want a refusal naming the record limit", err)
 	}
 }
+
+// An XLS workbook (Excel 97-2003) written by another program is analysed
+// and imported as the platform does: cells as the spreadsheet shows them.
+func TestAnalyzeAndUploadXLS(t *testing.T) {
+	srv, c := newFake(t)
+	data, err := os.ReadFile(filepath.Join("importfile", "testdata", "corpus", "libreoffice.xls"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := c.Imports.Analyze(context.Background(), "export.xls", bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"sku": "SKU-0001", "name": "Brass valve", "price": "12.5", "qty": "2", "active": "TRUE",
+		"launched": "2024-03-15", "updated": "2024-03-15 08:30:00", "note": "first", "total": "25", "label": "SKU-0001-2", "instock": "TRUE"}
+	if a.FileType != catalog.FileXLS || a.TotalRows != 15 || len(a.PreviewRows) == 0 || !cmp.Equal(a.PreviewRows[0], want) {
+		t.Fatalf("analysis %+v", a)
+	}
+	job := uploadAndWait(t, srv, c, catalogtest.DefaultSourceID, "export.xls", data, &catalog.UploadOptions{
+		FieldMappings: map[string]string{"sku": "entity_code", "name": "name", "price": "pricing.list"},
+	})
+	if job.Status != catalog.JobCompleted || job.TotalRows != 35 {
+		t.Fatalf("job: %+v", job)
+	}
+	if p := stored(t, srv, "SKU-0003"); name(t, p) != "Ω-valve 日本" || price(p) != 42 {
+		t.Errorf("stored %+v", p)
+	}
+}

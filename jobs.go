@@ -354,7 +354,7 @@ func (w wireRowError) rowError() RowError {
 // Errors returns every row error of a job, fetching a page (of 100, the
 // largest the server gives) at a time as the loop asks for more. For a file upload, RowError.Row is the row's line in
 // the file (1-based, the CSV header being line 1; the row number of the
-// sheet for XLSX); for a JSON import, the row's 0-based index in the
+// sheet for XLSX and XLS); for a JSON import, the row's 0-based index in the
 // request. Code is the server's code, such as "validation_error", and
 // Reason its message. A failed page ends the sequence with its error.
 //

@@ -15,7 +15,7 @@
 //   - GET /api/b2b/pim/jobs/{jobId}: job status and row errors
 //   - GET /api/b2b/pim/jobs/{jobId}/errors: a job's row errors, page by page
 //   - POST /api/b2b/pim/import/analyze: a file's columns, types and preview
-//   - POST /api/b2b/pim/import: a file upload (CSV, XLSX, JSON, NDJSON),
+//   - POST /api/b2b/pim/import: a file upload (CSV, XLSX, XLS, JSON, NDJSON),
 //     imported by the background worker ([WithoutCDN] refuses it with 500)
 //   - POST /api/b2b/pim/categories/import, GET /api/b2b/pim/categories and
 //     POST /api/b2b/pim/categories/remove: the category tree

@@ -17,6 +17,7 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/importfile"
+	"github.com/pimkit/catalog/importfile/xls"
 	"github.com/pimkit/catalog/importfile/xlsx"
 )
 
@@ -164,21 +165,15 @@ func fileTooLarge() *apiError {
 	return e
 }
 
-// fileOptions read uploads as the platform does, XLSX workbooks included.
-var fileOptions = &importfile.Options{XLSX: xlsx.Read}
+// fileOptions read uploads as the platform does, XLSX and XLS workbooks
+// included.
+var fileOptions = &importfile.Options{XLSX: xlsx.Read, XLS: xls.Read}
 
-// checkFileName refuses a file whose extension the platform does not take,
-// and XLS, which the fake cannot read.
+// checkFileName refuses a file whose extension the platform does not take.
 func checkFileName(name string) *apiError {
-	t, err := catalog.FileTypeOf(name)
-	if err != nil {
+	if _, err := catalog.FileTypeOf(name); err != nil {
 		e := newAPIError(http.StatusBadRequest, codeValidation, "%v", err) // the client's own refusal, with its hint
 		e.body.TechnicalDetails = map[string]any{"code": "UNSUPPORTED_FILE_TYPE"}
-		return e
-	}
-	if t == catalog.FileXLS {
-		e := newAPIError(http.StatusBadRequest, codeValidation, "%s: %v", name, importfile.ErrXLSUnsupported)
-		e.body.TechnicalDetails = map[string]any{"code": "XLS_UNSUPPORTED"}
 		return e
 	}
 	return nil

@@ -40,9 +40,6 @@ func Analyze(r io.Reader, name string, size int64, opts *Options) (*catalog.File
 	if err != nil {
 		return nil, err
 	}
-	if t == catalog.FileXLS {
-		return nil, &UnsupportedError{File: name, Type: t}
-	}
 	if lim.MaxFileBytes > 0 && size > lim.MaxFileBytes {
 		return nil, &catalog.TooLargeError{Name: name, Size: size, Limit: lim.MaxFileBytes}
 	}

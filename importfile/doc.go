@@ -1,14 +1,15 @@
 // Package importfile reads the files vendors export for a catalog import
-// (CSV, XLSX, JSON and NDJSON) as streams of rows, analyses them as the
+// (CSV, XLSX, XLS, JSON and NDJSON) as streams of rows, analyses them as the
 // platform's analyze endpoint does, and maps their columns to
 // catalog.Product values for ProductsService.ImportAll.
 //
-// XLSX workbooks are read by package importfile/xlsx, which a program opts
-// into by setting Options.XLSX; without it an XLSX file is refused with an
-// *UnsupportedError, and a program that reads CSV and JSON compiles no
-// spreadsheet library:
+// XLSX workbooks are read by package importfile/xlsx and XLS (Excel
+// 97-2003) workbooks by package importfile/xls, which a program opts into by
+// setting Options.XLSX and Options.XLS; without them such a file is refused
+// with an *UnsupportedError, and a program that reads CSV and JSON compiles
+// no spreadsheet library:
 //
-//	opts := &importfile.Options{XLSX: xlsx.Read}
+//	opts := &importfile.Options{XLSX: xlsx.Read, XLS: xls.Read}
 //
 // Check a file, then stream it into an import:
 //
@@ -42,12 +43,15 @@
 // What real exports hold is read as such: a UTF-8 byte order mark, ';', ','
 // or tab delimiters (detected), quoted cells holding delimiters and line
 // breaks, stray quotes and rows of uneven length, numbers written
-// "1.234,50" or "1,234.50". Only the first sheet of a workbook is read. XLS
-// (Excel 97-2003) files are refused with ErrXLSUnsupported.
+// "1.234,50" or "1,234.50". Only the first sheet of a workbook is read, and
+// its cells read as the spreadsheet shows them: booleans TRUE and FALSE,
+// dates (numbers in a date format) as ISO dates, "2006-01-02", with the
+// time when the format shows one, "2006-01-02 15:04:05".
 //
 // Whatever a file says, the readers stay within Limits: the length of a
 // CSV record, an NDJSON line, a JSON array element and a cell, the columns
-// of a row, the expanded size of an XLSX archive and of each of its parts.
+// of a row, the expanded size of an XLSX archive and of each of its parts,
+// the shared strings and cell formats of an XLS workbook.
 // An exceeded bound is a *LimitError naming the file and the line or part;
 // a CSV record or an NDJSON line over its bound fails its own row (a
 // *CellError wrapping the *LimitError) and reading goes on with the next

@@ -9,13 +9,13 @@ import (
 	"github.com/pimkit/catalog"
 )
 
-// ErrXLSUnsupported is matched (errors.Is) by the error for an .xls file:
-// no pure-Go reader of the Excel 97-2003 format that the module proxy serves
-// reads real files reliably.
-var ErrXLSUnsupported = errors.New("XLS (Excel 97-2003) is not supported: save the sheet as .xlsx or .csv")
+// ErrXLSUnsupported is matched (errors.Is) by the error for an .xls file
+// read with no Options.XLS: XLS workbooks are read by package
+// importfile/xls, which a program opts into.
+var ErrXLSUnsupported = errors.New("XLS (Excel 97-2003) files are read when Options.XLS is set (to xls.Read, of package importfile/xls)")
 
 // UnsupportedError reports a file of a type the readers do not read, or an
-// XLSX file when Options.XLSX is not set. It
+// XLSX or XLS file when Options.XLSX or Options.XLS is not set. It
 // matches ErrXLSUnsupported for .xls files and catalog.ErrValidation.
 type UnsupportedError struct {
 	File string           // the file name
@@ -44,7 +44,7 @@ type LimitError struct {
 	File  string // the file name
 	What  string // what exceeded: "record", "cell", "columns", "row object", "expanded size", "part", ...
 	Limit int64  // the bound
-	Line  int    // 1-based line (spreadsheet row for XLSX) where it happened; 0 when not in a row
+	Line  int    // 1-based line (spreadsheet row for XLSX and XLS) where it happened; 0 when not in a row
 	Part  string // XLSX: the archive part, such as "xl/worksheets/sheet1.xml"
 }
 
@@ -71,8 +71,8 @@ func (e *LimitError) Is(target error) bool { return target == catalog.ErrTooLarg
 // when there is one (a *LimitError, a strconv error, ...).
 type CellError struct {
 	File   string // the file name
-	Line   int    // 1-based line as an editor shows it (the header is line 1); for XLSX, the spreadsheet row
-	Sheet  string // XLSX: the sheet's name; "" otherwise
+	Line   int    // 1-based line as an editor shows it (the header is line 1); for XLSX and XLS, the spreadsheet row
+	Sheet  string // XLSX and XLS: the sheet's name; "" otherwise
 	Column string // the column name; "" when the fault is the row's
 	Index  int    // 1-based column position; 0 when unknown (JSON) or the fault is the row's
 	Field  string // the product field the column maps to, such as "pricing.list"; "" when reading rows

@@ -87,7 +87,7 @@ func (u *Unmapped) UnmarshalText(text []byte) error {
 // MappingError reports a mapping that does not fit a file: mapped columns
 // the file lacks, or columns the mapping does not name when
 // Mapping.Unmapped is UnmappedError. Products yields it before the first
-// row of a CSV or XLSX file, and after the last row of a JSON or NDJSON
+// row of a CSV, XLSX or XLS file, and after the last row of a JSON or NDJSON
 // file, whose rows have their own keys. It matches catalog.ErrValidation.
 type MappingError struct {
 	File     string   // the file name
@@ -543,10 +543,10 @@ func (t *target) checkJSON(raw json.RawMessage) (any, error) {
 // its mapped columns that no row had are a *MappingError after the last
 // row.
 //
-// The file is never held whole (but for XLSX, see Rows): a stream of any
-// size can feed ProductsService.ImportAll. Each range reads the file from
-// its first row, as Rows says: over an *os.File, one stream can serve a
-// sync's dry run and then its real run.
+// The file is never held whole (but for XLSX and XLS, see Rows): a stream
+// of any size can feed ProductsService.ImportAll. Each range reads the
+// file from its first row, as Rows says: over an *os.File, one stream can
+// serve a sync's dry run and then its real run.
 func Products(r io.Reader, name string, m Mapping, opts *Options) iter.Seq2[catalog.Product, error] {
 	from := &rewinder{r: r}
 	return func(yield func(catalog.Product, error) bool) {

@@ -21,6 +21,10 @@ type Options struct {
 	// github.com/pimkit/catalog/importfile/xlsx, to read them. Only a
 	// program that does so compiles a spreadsheet library.
 	XLSX SheetReader
+	// XLS reads XLS workbooks (Excel 97-2003). Nil refuses them with an
+	// *UnsupportedError matching ErrXLSUnsupported: set it to xls.Read,
+	// from package github.com/pimkit/catalog/importfile/xls, to read them.
+	XLS SheetReader
 	// Lines, when set, records the file line of every row Products
 	// yields, so that a report numbering rows by stream position names
 	// lines: see Lines.
@@ -31,7 +35,8 @@ type Options struct {
 // within lim, calling yield with the sheet's name, each row's 1-based
 // number and its cells' text until yield returns false. It returns a
 // *catalog.FileFormatError for a file it cannot read and a *LimitError for
-// a bound exceeded. xlsx.Read is the one for XLSX files.
+// a bound exceeded. xlsx.Read is the one for XLSX files, xls.Read the one
+// for XLS files.
 type SheetReader func(data []byte, file string, lim Limits, yield func(sheet string, line int, cells []string) bool) error
 
 // Limits bound what a file, whatever it says, may make a reader read or
@@ -39,7 +44,7 @@ type SheetReader func(data []byte, file string, lim Limits, yield func(sheet str
 type Limits struct {
 	// MaxFileBytes bounds the bytes read from the file. Zero means
 	// catalog.MaxFileBytes for Analyze (the server's limit) and for XLSX
-	// files, which are held in memory whole, and no limit when streaming the
+	// and XLS files, which are held in memory whole, and no limit when streaming the
 	// rows of CSV, JSON and NDJSON files, which are never held whole.
 	MaxFileBytes int64
 	// MaxRecordSize bounds one CSV record (a line, or several when quoted

@@ -17,11 +17,12 @@ import (
 type Row struct {
 	// Line is where the row starts, 1-based, as a user sees it: in an editor
 	// for CSV, JSON and NDJSON (the CSV header is line 1), the row number in
-	// a spreadsheet for XLSX.
+	// a spreadsheet for XLSX and XLS.
 	Line int
-	// Sheet is the name of the sheet the row is on, for XLSX; "" otherwise.
+	// Sheet is the name of the sheet the row is on, for XLSX and XLS; ""
+	// otherwise.
 	Sheet string
-	// Cells are the row's cells in column order. For CSV and XLSX there is
+	// Cells are the row's cells in column order. For CSV, XLSX and XLS there is
 	// one per header column, missing cells being empty; for JSON and NDJSON,
 	// one per key of the row object.
 	Cells []Cell
@@ -70,8 +71,8 @@ func (r *Row) Map() map[string]string {
 // Rows streams the data rows of a file, whose type comes from the
 // extension of name (see catalog.FileTypeOf). CSV, JSON and NDJSON files
 // are streamed: memory is bounded by Limits whatever the file's size. XLSX
-// files are read whole (a zip archive needs random access), within
-// Limits.MaxFileBytes, and only their first sheet is read.
+// and XLS files (read when Options.XLSX and Options.XLS are set) are read
+// whole, within Limits.MaxFileBytes, and only their first sheet is read.
 //
 // The stream goes on after a *CellError, which reports one row; any other
 // error is the last: the file's type is not read (*UnsupportedError,
@@ -110,12 +111,13 @@ func rows(from *rewinder, name string, opts *Options, lim Limits, hdr func([]str
 		switch t {
 		case catalog.FileCSV:
 			readCSV(r, name, delim, strict, lim, hdr, yield)
-		case catalog.FileXLSX:
-			if opts == nil || opts.XLSX == nil {
+		case catalog.FileXLSX, catalog.FileXLS:
+			read := sheetReader(opts, t)
+			if read == nil {
 				yield(Row{}, &UnsupportedError{File: name, Type: t})
 				return
 			}
-			readSheet(r, name, opts.XLSX, lim, hdr, yield)
+			readSheet(r, name, t, read, lim, hdr, yield)
 		case catalog.FileJSON:
 			readJSON(r, name, lim, yield)
 		case catalog.FileNDJSON:
@@ -126,10 +128,22 @@ func rows(from *rewinder, name string, opts *Options, lim Limits, hdr func([]str
 	}
 }
 
+// sheetReader returns the options' reader of workbooks of type t, or nil.
+func sheetReader(opts *Options, t catalog.FileType) SheetReader {
+	switch {
+	case opts == nil:
+		return nil
+	case t == catalog.FileXLS:
+		return opts.XLS
+	}
+	return opts.XLSX
+}
+
 // readSheet reads the first sheet of a workbook with read: the file is held
-// whole (a zip archive needs random access) within MaxFileBytes, the first
-// non-blank row is the header, blank rows are skipped.
-func readSheet(r io.Reader, file string, read SheetReader, lim Limits, hdr func([]string) error, yield func(Row, error) bool) {
+// whole (a zip archive and a compound file need random access) within
+// MaxFileBytes, the first non-blank row is the header, blank rows are
+// skipped.
+func readSheet(r io.Reader, file string, t catalog.FileType, read SheetReader, lim Limits, hdr func([]string) error, yield func(Row, error) bool) {
 	maxFile := lim.MaxFileBytes
 	if maxFile <= 0 {
 		maxFile = catalog.MaxFileBytes
@@ -176,7 +190,8 @@ func readSheet(r io.Reader, file string, read SheetReader, lim Limits, hdr func(
 	case err != nil:
 		yield(Row{}, err)
 	case cols == nil:
-		yield(Row{}, formatError(file, "XLSX Format Error", "XLSX_EMPTY", 0, 0, "The first sheet has no header row.", "Put the column names on the first row of the first sheet."))
+		kind := strings.ToUpper(string(t))
+		yield(Row{}, formatError(file, kind+" Format Error", kind+"_EMPTY", 0, 0, "The first sheet has no header row.", "Put the column names on the first row of the first sheet."))
 	}
 }
 

@@ -20,7 +20,7 @@ func (a *app) analyzeCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "analyze FILE",
 		Short: "Analyse an import file: its columns, their types and samples, its first rows",
-		Long: `analyze reads the first rows of FILE (CSV, XLSX, JSON or NDJSON) and reports its
+		Long: `analyze reads the first rows of FILE (CSV, XLSX, XLS, JSON or NDJSON) and reports its
 columns with their inferred types, sample values and counts, computed locally
 (importfile.Analyze); no credential is needed.
 

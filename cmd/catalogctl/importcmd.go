@@ -15,6 +15,7 @@ import (
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/importfile"
+	"github.com/pimkit/catalog/importfile/xls"
 	"github.com/pimkit/catalog/importfile/xlsx"
 )
 
@@ -43,7 +44,7 @@ func (m *mappingFlags) register(cmd *cobra.Command) {
 }
 
 func (m *mappingFlags) options() (*importfile.Options, error) {
-	opts := &importfile.Options{XLSX: xlsx.Read}
+	opts := &importfile.Options{XLSX: xlsx.Read, XLS: xls.Read}
 	switch r, size := utf8.DecodeRuneInString(m.delimiter); {
 	case m.delimiter == "":
 	case m.delimiter == `\t`: // a tab is hard to type on a command line
@@ -103,7 +104,7 @@ func (m *mappingFlags) mapping(path string, opts *importfile.Options) (importfil
 		}
 		return importfile.Mapping{}, nil, usagef("mapping of %s: %v%s", filepath.Base(path), err, hint)
 	}
-	if a.FileType != catalog.FileCSV && a.FileType != catalog.FileXLSX { // JSON rows have their own keys: Products checks them
+	if a.FileType != catalog.FileCSV && a.FileType != catalog.FileXLSX && a.FileType != catalog.FileXLS { // JSON rows have their own keys: Products checks them
 		return mp, nil, nil
 	}
 	columns := make([]string, len(a.Columns))
@@ -260,8 +261,8 @@ func (a *app) importCommand() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "import FILE",
-		Short: "Import a CSV, XLSX, JSON or NDJSON file of products through the batch importer",
-		Long: `import reads FILE (CSV, XLSX, JSON or NDJSON; XLS is refused), maps its columns
+		Short: "Import a CSV, XLSX, XLS, JSON or NDJSON file of products through the batch importer",
+		Long: `import reads FILE (CSV, XLSX, XLS, JSON or NDJSON), maps its columns
 to product fields and imports every row through the batch importer
 (Products.ImportAll): as few requests as the limits allow, every row ending
 succeeded, failed (with its reason), unknown or not attempted.

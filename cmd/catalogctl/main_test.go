@@ -689,3 +689,24 @@ func TestIncrementalSyncOfExistingProductsInsertsNone(t *testing.T) {
 		t.Errorf("summary:\n%s", r.stdout)
 	}
 }
+
+// An XLS workbook analyses locally and on the platform alike, its cells
+// as the spreadsheet shows them.
+func TestAnalyzeXLS(t *testing.T) {
+	_, env := fake(t)
+	data, err := os.ReadFile(filepath.Join("..", "..", "importfile", "testdata", "corpus", "libreoffice.xls"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	xls := writeFile(t, "export.xls", string(data))
+	local := ctl(t, env, "analyze", xls).want(t, exitOK)
+	remote := ctl(t, env, "analyze", xls, "--remote").want(t, exitOK)
+	if remote.stdout != local.stdout {
+		t.Errorf("remote analysis:\n%s\nlocal:\n%s", remote.stdout, local.stdout)
+	}
+	for _, want := range []string{`["TRUE","FALSE"]`, `["2024-03-15","1999-12-31","2024-02-29"]`, "boolean", "date"} {
+		if !strings.Contains(local.stdout, want) {
+			t.Errorf("analysis lacks %s:\n%s", want, local.stdout)
+		}
+	}
+}

@@ -8,7 +8,7 @@
 // against an in-process fake server (package catalogtest):
 //
 //	go run ./examples/upload-file
-//	go run ./examples/upload-file -file export.csv
+//	go run ./examples/upload-file -file export.csv   # or .xlsx, .xls
 //
 // To run it against a real tenant, set CATALOG_BASE_URL, one credential
 // (CATALOG_TOKEN; or CATALOG_API_KEY_ID and CATALOG_API_SECRET; or
@@ -30,7 +30,12 @@ import (
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/catalogtest"
 	"github.com/pimkit/catalog/importfile"
+	"github.com/pimkit/catalog/importfile/xls"
+	"github.com/pimkit/catalog/importfile/xlsx"
 )
+
+// fileOptions read XLSX and XLS workbooks too, as the platform does.
+var fileOptions = &importfile.Options{XLSX: xlsx.Read, XLS: xls.Read}
 
 // mapping maps the export's columns to product fields, in the dotted-path
 // language of an import source's field_mappings.
@@ -77,7 +82,7 @@ func run(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	local, err := importfile.Analyze(f, filepath.Base(path), -1, nil)
+	local, err := importfile.Analyze(f, filepath.Base(path), -1, fileOptions)
 	f.Close()
 	if err != nil {
 		return fmt.Errorf("local analysis: %w", err) // a *catalog.FileFormatError names the line
@@ -137,7 +142,7 @@ func run(ctx context.Context, path string) error {
 		return err
 	}
 	defer f.Close()
-	products := importfile.Products(f, filepath.Base(path), importfile.Mapping{Fields: mapping}, nil)
+	products := importfile.Products(f, filepath.Base(path), importfile.Mapping{Fields: mapping}, fileOptions)
 	report, err := client.Products.ImportAll(ctx, sourceID, products, nil)
 	if err != nil {
 		return fmt.Errorf("ImportAll: %w", err)

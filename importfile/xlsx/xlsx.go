@@ -49,12 +49,24 @@ const xlsxMaxSharedStrings = 2_000_000
 // open it. A bound exceeded is an *importfile.LimitError, a file that is
 // not a workbook a *catalog.FileFormatError.
 //
-// Cells are read raw: numbers as stored ("12.5", whatever their display
-// format), dates as serial day numbers, booleans as "1" and "0".
+// Cells read as the spreadsheet shows them: booleans as TRUE and FALSE,
+// numbers in a date format as ISO dates ("2006-01-02", with the time when
+// the format shows one: "2006-01-02 15:04:05"), other numbers as they are
+// stored, to the 15 significant digits spreadsheets keep ("12.5", whatever
+// their display format), text as it is.
 func Read(data []byte, file string, lim importfile.Limits, yield func(sheet string, line int, cells []string) bool) error {
 	if err := checkArchive(file, data, lim); err != nil {
 		return err
 	}
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return xlsxInvalid(file, "", 0, err)
+	}
+	show, err := newDisplay(zr)
+	if err != nil {
+		return xlsxInvalid(file, "", 0, err)
+	}
+	defer show.close()
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
 		RawCellValue:      true,
 		UnzipSizeLimit:    lim.MaxXLSXSize,
@@ -82,6 +94,7 @@ func Read(data []byte, file string, lim importfile.Limits, yield func(sheet stri
 		if err != nil {
 			return xlsxInvalid(file, "", n, err)
 		}
+		show.row(n, rec)
 		if !yield(sheets[0], n, rec) {
 			return nil
 		}

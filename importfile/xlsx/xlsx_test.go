@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -89,7 +91,8 @@ func makeXLSX(t testing.TB, sheets map[string][][]any, order ...string) []byte {
 	return buf.Bytes()
 }
 
-// Only the first sheet of a workbook is read; numbers come raw.
+// Only the first sheet of a workbook is read; numbers come as stored,
+// booleans as TRUE and FALSE.
 func TestXLSXFirstSheetOnly(t *testing.T) {
 	data := makeXLSX(t, map[string][][]any{
 		"Products": {{"sku", "name", "price", "active"}, {"X1", "Valve", 12.5, true}, {}, {"X2", "Elbow", 1234, false}},
@@ -116,7 +119,9 @@ func TestXLSXFirstSheetOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.TotalRows != 2 || len(a.Columns) != 4 || a.Columns[2].Type != "number" || a.Columns[3].Type != "number" { // booleans read "1" and "0"
+	// Booleans read as the spreadsheet shows them.
+	if a.TotalRows != 2 || len(a.Columns) != 4 || a.Columns[2].Type != "number" || a.Columns[3].Type != "boolean" ||
+		!slices.Equal(a.Columns[3].SampleValues, []string{"TRUE", "FALSE"}) || a.PreviewRows[1]["active"] != "FALSE" {
 		t.Fatalf("analysis %+v", a)
 	}
 }
@@ -394,5 +399,68 @@ func TestXLSXRowsNameTheirSheet(t *testing.T) {
 	if len(errs) != 1 || !errors.As(errs[0], &ce) || ce.Sheet != "Products" || ce.Line != 2 ||
 		!strings.Contains(errs[0].Error(), `book.xlsx: sheet "Products", line 2, column 2 "price"`) {
 		t.Fatalf("errors %v", errs)
+	}
+}
+
+// Cells read as the spreadsheet shows them: booleans TRUE and FALSE, numbers
+// in a date format (built in or the workbook's own) as ISO dates, with the
+// time when the format shows one; the 1904 date system counts.
+func TestXLSXCellsAsShown(t *testing.T) {
+	for _, date1904 := range []bool{false, true} {
+		f := excelize.NewFile()
+		if date1904 {
+			if err := f.SetWorkbookProps(&excelize.WorkbookPropsOptions{Date1904: &date1904}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		custom := "dd/mm/yyyy"
+		dateStyle, _ := f.NewStyle(&excelize.Style{NumFmt: 14})
+		dayFirst, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &custom})
+		timeStyle, _ := f.NewStyle(&excelize.Style{NumFmt: 22})
+		serial := 45366.5
+		if date1904 {
+			serial -= 1462
+		}
+		rows := [][]any{{"sku", "active", "launched", "day first", "updated", "price"}, {"X1", true, serial, serial, serial, 0.1 + 0.2}, {"X2", false}}
+		for i, r := range rows {
+			cell, _ := excelize.CoordinatesToCellName(1, i+1)
+			if err := f.SetSheetRow("Sheet1", cell, &r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for cell, style := range map[string]int{"C2": dateStyle, "D2": dayFirst, "E2": timeStyle} {
+			if err := f.SetCellStyle("Sheet1", cell, cell, style); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var buf bytes.Buffer
+		if err := f.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		rs, errs := collect(t, bytes.NewReader(buf.Bytes()), "book.xlsx", nil)
+		if len(errs) > 0 || len(rs) != 2 {
+			t.Fatalf("rows %v, errors %v", rs, errs)
+		}
+		want := map[string]string{"sku": "X1", "active": "TRUE", "launched": "2024-03-15", "day first": "2024-03-15", "updated": "2024-03-15 12:00:00", "price": "0.3"}
+		if d := cmp.Diff(want, rs[0].Map()); d != "" {
+			t.Errorf("1904: %v: row 2 (-want +got):\n%s", date1904, d)
+		}
+		if v, _ := rs[1].Get("active"); v.Value != "FALSE" {
+			t.Errorf("1904: %v: row 3 %v", date1904, rs[1])
+		}
+	}
+}
+
+// A date cell (t="d", an ISO 8601 text, as some writers store dates)
+// reads as a date, with its time when it has one.
+func TestXLSXDateCells(t *testing.T) {
+	z := makeXLSX(t, map[string][][]any{"P": {{"sku", "day", "at"}, {"X1", "d1", "d2"}}}, "P")
+	z = rewritePart(t, z, "xl/worksheets/sheet1.xml", func(s string) string {
+		s = regexp.MustCompile(`<c r="B2"[^>]*>.*?</c>`).ReplaceAllString(s, `<c r="B2" t="d"><v>2024-03-15T00:00:00Z</v></c>`)
+		return regexp.MustCompile(`<c r="C2"[^>]*>.*?</c>`).ReplaceAllString(s, `<c r="C2" t="d"><v>2024-03-15T08:30:00</v></c>`)
+	})
+	rows, errs := collect(t, bytes.NewReader(z), "d.xlsx", nil)
+	if len(errs) > 0 || len(rows) != 1 || !cmp.Equal(rows[0].Map(), map[string]string{"sku": "X1", "day": "2024-03-15", "at": "2024-03-15 08:30:00"}) {
+		t.Fatalf("rows %v, errors %v", rows, errs)
 	}
 }
