@@ -98,7 +98,7 @@
 // # State you set and reset
 //
 // [Server.SeedProduct] stores a product as a replace import through the
-// default source would, [Server.SeedVersions] stores versions exactly as
+// default source would ([Server.SeedProductFrom] through a named one), [Server.SeedVersions] stores versions exactly as
 // given, [Server.AddSource] adds a source and [Server.SeedJob] a job in any
 // status. None of them goes through the API: they add no request, no job
 // (but the seeded one), no search-sync batch, and use no rate quota.

@@ -136,3 +136,32 @@ func TestRequestImportKeepsKeysTheModelLacks(t *testing.T) {
 		t.Errorf("Extra: the stored product and the request differ (-stored +request):\n%s", diff)
 	}
 }
+
+// TestSeedProductFromANamedSource: the source's mappings, required fields
+// and auto-publish apply, and the version names the source; SeedProduct
+// still goes through the default source; an unknown source is refused.
+func TestSeedProductFromANamedSource(t *testing.T) {
+	s, _ := Start(t, WithSource(catalog.Source{ID: "erp", Name: "ERP",
+		FieldMappings:      map[string]string{"Prix": "pricing.list"},
+		AutoPublishEnabled: catalog.Ptr(true), RequiredFields: []string{"pricing.list", "name"}}))
+	v, err := s.SeedProductFrom("erp", map[string]any{"entity_code": "A", "Prix": 12.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Source.SourceID != "erp" || v.Status != StatusDraft {
+		t.Errorf("seeded through erp: source %q, status %s; want erp, draft (name is required)", v.Source.SourceID, v.Status)
+	}
+	p, err := v.Product()
+	if err != nil || p.Pricing == nil || p.Pricing.List == nil || *p.Pricing.List != 12.5 {
+		t.Errorf("Prix was not mapped to pricing.list: %+v (err %v)", p.Pricing, err)
+	}
+	if v, err := s.SeedProduct(map[string]any{"entity_code": "B", "Prix": 1}); err != nil || v.Source.SourceID != DefaultSourceID || v.Status != StatusPublished {
+		t.Errorf("SeedProduct = source %q status %s (err %v), want the default source, published", v.Source.SourceID, v.Status, err)
+	}
+	if _, err := s.SeedProductFrom("nope", map[string]any{"entity_code": "C"}); err == nil {
+		t.Error("SeedProductFrom an unknown source did not fail")
+	}
+	if _, ok := s.Product("C"); ok {
+		t.Error("SeedProductFrom an unknown source stored the product")
+	}
+}
