@@ -29,7 +29,11 @@ type ProductVersion struct {
 	Version int
 	// IsCurrent is true for the newest version only.
 	IsCurrent bool
-	// Status is StatusPublished or StatusDraft.
+	// Status is StatusPublished or StatusDraft. Where auto-publish is on
+	// (the product's auto_publish_enabled, else its source's), the
+	// completeness score decides it, as seed 004 says; where it is off,
+	// the version keeps the status and PublishedAt of the one before (a new
+	// product is a draft).
 	Status string
 	// PublishedAt is set when Status is StatusPublished.
 	PublishedAt time.Time
