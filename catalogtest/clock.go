@@ -248,13 +248,16 @@ func (c *FakeClock) wakeEarly(t *fakeTimer) {
 // Advance moves the clock forward by d, firing every timer that falls due
 // on the way, and returns once the work those timers released is done. It
 // moves in steps: to the earliest timer due, where it fires the timers due
-// at that instant, waits until the servers' workers are idle or asleep on
-// the clock again, and goes on from there, so that a worker that sleeps
-// again (WithJobDelay, the next job) sleeps from the instant it woke. It
-// first waits for work already handed to a worker (a job just queued), so
-// that "queue a job, Advance by the delay" finds the job done. Advance(0)
-// does only that. A negative d is treated as zero: the clock never goes
-// back.
+// at that instant, waits until no party is busy (the servers' workers are
+// idle or asleep on the clock again, and the client calls on the clock
+// asleep again or returned), and goes on from there, so that a party that
+// sleeps again (WithJobDelay, the next job, the next poll) sleeps from the
+// instant it woke. It first waits for work already handed to a worker (a
+// job just queued) and for client calls running, so that "queue a job,
+// Advance by the delay" finds the job done. Advance(0) does only that. A
+// negative d is treated as zero: the clock never goes back. A client call
+// that waits for something only the test will do after Advance returns
+// keeps Advance waiting: make such calls with Run, or wait for them first.
 func (c *FakeClock) Advance(d time.Duration) {
 	c.advancing.Lock()
 	defer c.advancing.Unlock()
