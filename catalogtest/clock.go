@@ -335,7 +335,9 @@ func (c *FakeClock) Run(ctx context.Context, limit time.Duration, f func(ctx con
 	defer c.advancing.Unlock()
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	fctx, leave := clockhook.Enter(fctx, c) // f is busy from now
+	p := c.join() // f is busy from now
+	fctx = clockhook.With(fctx, c, p)
+	leave := p.Leave
 	done := make(chan runResult, 1)
 	go func() {
 		var r runResult

@@ -3,11 +3,15 @@
 // then move time only once every call that time woke has slept again or
 // returned, and a test needs no lockstep with the client.
 //
-// The client marks each call that may sleep on its clock (a request with
-// its rate-limit waits and retry waits, a job's polling) with Enter, and
-// sleeps through After. Both do nothing unless the clock follows calls,
+// The client starts a Party for each call that may sleep on its clock (a
+// request with its rate-limit and retry waits, a job's polling) and
+// sleeps through After. Start returns nil unless the clock follows calls,
 // which only catalogtest's FakeClock does (through Join), so the client
 // costs nothing more on the system clock or on a user's own clock.
+//
+// A call that makes other calls (Jobs.Wait its polls) hands its party to
+// them in its context (With), so that they nest in it; the transport
+// reads no context value: a request's party travels on the request.
 package clockhook
 
 import (
@@ -16,8 +20,8 @@ import (
 )
 
 // A Party is one call followed by a clock: it counts as running from
-// Join until it sleeps on the clock, from the instant the clock fires its
-// timer until it sleeps again, and not after Leave, nor while a call
+// its start until it sleeps on the clock, from the instant the clock fires
+// its timer until it sleeps again, and not after Leave, nor while a call
 // nested in it runs.
 type Party interface {
 	// Sleep stops counting the party as running until d has passed on the
@@ -27,7 +31,7 @@ type Party interface {
 	// withdraws the timer and counts it again unless the timer fired.
 	Sleep(d time.Duration) (fired <-chan time.Time, wake func())
 	// Suspend stops counting the party while it waits for work it
-	// handed to other parties; resume counts it again.
+	// handed to other goroutines; resume counts it again.
 	Suspend() (resume func())
 	// Enter starts a call nested in this one, running, and suspends this
 	// one until the nested call's Leave. A call nested on the same
@@ -46,76 +50,72 @@ var Join func(clock any) Party
 
 type key struct{}
 
-// entered is what ctx carries inside a call marked with Enter.
+// entered is what ctx carries inside a call: its clock and party.
 type entered struct {
 	clock any // only ever a clock Join followed (a pointer), or nil
 	party Party
 }
 
-func from(ctx context.Context) (entered, bool) {
-	e, ok := ctx.Value(key{}).(entered)
-	return e, ok && e.party != nil
-}
-
-// Enter marks the calling goroutine as running a call on clock until
-// leave is called. Inside an outer call on the same clock (ctx carries
-// it) the call is nested in the outer one (Party.Enter).
-func Enter(ctx context.Context, clock any) (_ context.Context, leave func()) {
-	if e, ok := from(ctx); ok && e.clock == clock {
-		p := e.party.Enter()
-		return context.WithValue(ctx, key{}, entered{clock, p}), p.Leave
+// Start starts the party of a call on clock, running: nested in the call
+// ctx carries on the same clock, if any. It returns nil when clock follows
+// no calls. End it with End when the call returns.
+func Start(ctx context.Context, clock any) Party {
+	// e.clock is a pointer or nil, so the comparison cannot panic on a
+	// clock of an incomparable type.
+	if e, ok := ctx.Value(key{}).(entered); ok && e.party != nil && e.clock == clock {
+		return e.party.Enter()
 	}
 	if Join == nil {
-		return ctx, func() {}
+		return nil
 	}
-	p := Join(clock)
-	if p == nil {
-		return ctx, func() {}
-	}
-	return context.WithValue(ctx, key{}, entered{clock, p}), p.Leave
+	return Join(clock)
 }
 
-// Detach returns ctx without the mark of Enter, for a goroutine the call
-// starts: its calls are parties of their own, while the goroutine that
-// started it is suspended with Suspend.
+// End ends a party Start returned; nil does nothing.
+func End(p Party) {
+	if p != nil {
+		p.Leave()
+	}
+}
+
+// With returns ctx carrying p, a party on clock, so that the calls made
+// with it nest in p. A nil p gives ctx.
+func With(ctx context.Context, clock any, p Party) context.Context {
+	if p == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, key{}, entered{clock, p})
+}
+
+// Detach returns ctx without the party of With, for goroutines a call
+// starts: their calls are parties of their own, while the call that
+// started them is suspended with Suspend.
 func Detach(ctx context.Context) context.Context {
-	if _, ok := from(ctx); !ok {
+	if e, ok := ctx.Value(key{}).(entered); !ok || e.party == nil {
 		return ctx
 	}
 	return context.WithValue(ctx, key{}, entered{})
 }
 
-// Suspend stops counting the call ctx is in while it waits for work it
+// Suspend stops counting the call ctx carries while it waits for work it
 // handed to other goroutines; resume counts it again. Both do nothing
-// outside a call marked with Enter.
+// outside such a call.
 func Suspend(ctx context.Context) (resume func()) {
-	if e, ok := from(ctx); ok {
+	if e, ok := ctx.Value(key{}).(entered); ok && e.party != nil {
 		return e.party.Suspend()
 	}
 	return func() {}
 }
 
-// After is clock.After(d) for the calling goroutine, which is about to
-// wait for the channel: inside a call marked with Enter on clock the call
-// stops being counted while it sleeps, and wake is non-nil: it must be
-// called when the goroutine stops waiting before the channel received.
-// Elsewhere wake is nil.
-func After(ctx context.Context, clock interface {
+// After is clock.After(d) for the goroutine of party p, about to wait for
+// the channel: p stops being counted while it sleeps, and wake is non-nil:
+// it must be called when the goroutine stops waiting before the channel
+// received. With a nil p it is clock.After(d), and wake is nil.
+func After(p Party, clock interface {
 	After(time.Duration) <-chan time.Time
 }, d time.Duration) (fired <-chan time.Time, wake func()) {
-	// e.clock is a pointer or nil, so the comparison cannot panic on a
-	// clock of an incomparable type.
-	if e, ok := from(ctx); ok && e.clock == any(clock) {
-		return e.party.Sleep(d)
+	if p == nil {
+		return clock.After(d), nil
 	}
-	return clock.After(d), nil
-}
-
-// Carry returns dst carrying the mark of Enter that src carries, if any:
-// for a call whose waits end with another context than its requests.
-func Carry(dst, src context.Context) context.Context {
-	if e, ok := from(src); ok {
-		return context.WithValue(dst, key{}, e)
-	}
-	return dst
+	return p.Sleep(d)
 }
