@@ -235,3 +235,29 @@ func TestRunWithGoroutinesOfItsOwn(t *testing.T) {
 		t.Errorf("%d products, want 3", n)
 	}
 }
+
+// TestAdvanceUntilIdleStopsAtItsLimit: a poller of a job that never ends
+// keeps a timer waiting; AdvanceUntilIdle stops at its limit and says so.
+func TestAdvanceUntilIdleStopsAtItsLimit(t *testing.T) {
+	clock, s, c := clockServer(t)
+	if err := s.ScriptJob(JobOutcome{Nth: 1, Status: catalog.JobProcessing}); err != nil {
+		t.Fatal(err)
+	}
+	q, err := c.Products.Queue(t.Context(), DefaultSourceID, []catalog.Product{{EntityCode: "A"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() { _, _ = c.Jobs.Wait(ctx, q.JobID, nil) }()
+	if _, err := s.WaitRequests(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	err = clock.AdvanceUntilIdle(ctx, 5*time.Minute)
+	if !errors.Is(err, ErrNotIdle) {
+		t.Fatalf("AdvanceUntilIdle = %v, want ErrNotIdle", err)
+	}
+	if got := clock.Now().Sub(t0); got != 5*time.Minute {
+		t.Errorf("the clock moved %s, want the limit", got)
+	}
+}
