@@ -22,6 +22,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/pimkit/catalog/internal/clockhook"
 )
 
 // Limits the platform documents.
@@ -183,6 +185,11 @@ type apiCall struct {
 	lastErr      error         // the last attempt's network error: the cause to report
 	limitWait    time.Duration // time the attempts waited for the rate limiter
 	replayed     bool          // the server answered with a replay of an earlier request with the key
+
+	// party is the call on a clock that follows calls (catalogtest's
+	// FakeClock, see clockhook): the rate-limit and retry waits sleep
+	// through it. nil on any other clock.
+	party clockhook.Party
 }
 
 // mayApply reports whether the call can change the server's state.
@@ -214,6 +221,8 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 // *OutcomeUnknownError: the platform does not deduplicate, so only the
 // caller can decide what to do about it.
 func (c *Client) run(ctx context.Context, a *apiCall) error {
+	a.party = clockhook.Start(ctx, c.clock) // a fake clock follows the call while it runs
+	defer clockhook.End(a.party)
 	if size := int64(len(a.body)); a.upload == nil && size > c.maxBody {
 		return &TooLargeError{Size: size, Limit: c.maxBody}
 	}
@@ -406,7 +415,7 @@ func (r *retrier) check(ctx context.Context, a *apiCall, resp *http.Response, er
 	if a.attempts > r.max {
 		return true, nil // go-retryablehttp stops here: no retry left, no wait
 	}
-	if err := sleep(a.callerCtx(ctx), r.clock, r.backoff(a.attempts-1, resp)); err != nil {
+	if err := sleep(a.callerCtx(ctx), r.clock, a.party, r.backoff(a.attempts-1, resp)); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -341,6 +341,11 @@ func (b *Batcher) send(batch []*batchItem) {
 	}
 	a := directAnswer(importAPIPath, err, &res, errs)
 	settled := settle(len(batch), a)
+	codes := make([]string, len(batch))
+	for pos, it := range batch {
+		codes[pos] = it.product.EntityCode
+	}
+	nameCodes(settled, codes)
 	inserted, updated := a.counts(settled)
 	b.inserted += inserted
 	b.updated += updated

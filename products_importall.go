@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/pimkit/catalog/internal/clockhook"
 )
 
 // BulkOptions tune ProductsService.ImportAll. A nil *BulkOptions means the
@@ -141,6 +143,12 @@ func FromSlice(products []Product) iter.Seq2[Product, error] {
 // import stopped early or could not start. Operations importProducts, or
 // queueProducts then getJob, in api/openapi.yaml.
 func (s *ProductsService) ImportAll(ctx context.Context, sourceID string, products iter.Seq2[Product, error], opts *BulkOptions) (*BulkReport, error) {
+	// Its goroutines make their calls in parallel: each call counts itself
+	// on a fake clock (clockhook), the caller's goroutine waiting on them
+	// is not counted.
+	resume := clockhook.Suspend(ctx)
+	defer resume()
+	ctx = clockhook.Detach(ctx)
 	run, err := s.newBulkRun(ctx, sourceID, opts)
 	if err != nil {
 		return &BulkReport{}, err
@@ -209,6 +217,7 @@ type bulkBatch struct {
 	headLen    int // bytes of the body before the first product
 	body       []byte
 	rows       []int
+	codes      []string // each row's entity_code ("" when it has none), for its row error
 	jobID      string
 	maybeTwice bool // sent again after an unknown outcome, without a confirmed replay
 }
@@ -292,6 +301,9 @@ func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch
 		}
 		if rowErr != nil {
 			rowErr.Row = row
+			if rowErr.EntityCode == "" && err == nil {
+				rowErr.EntityCode = cur.EntityCode
+			}
 			r.failRows([]RowError{*rowErr})
 			continue
 		}
@@ -302,7 +314,7 @@ func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch
 			}
 			b = r.newBatch(b.part + 1)
 		}
-		b.add(raw, row, r.o.MaxBodyBytes)
+		b.add(raw, row, cur.EntityCode, r.o.MaxBodyBytes)
 	}
 	if len(b.rows) > 0 {
 		r.handOver(b, out) // once the run has ended, it reports b's rows not attempted
@@ -344,7 +356,7 @@ func (b *bulkBatch) fits(raw []byte, o BulkOptions) bool {
 // add appends one encoded product. The caller has checked that it fits
 // within limit bytes, so the buffer is grown to at most limit: append's own
 // growth could reserve a quarter more than a request ever needs.
-func (b *bulkBatch) add(raw []byte, row int, limit int64) {
+func (b *bulkBatch) add(raw []byte, row int, code string, limit int64) {
 	need := len(b.body) + len(raw) + len(bodyTail)
 	if len(b.rows) > 0 {
 		need++ // the comma
@@ -359,6 +371,7 @@ func (b *bulkBatch) add(raw []byte, row int, limit int64) {
 	}
 	b.body = append(b.body, raw...)
 	b.rows = append(b.rows, row)
+	b.codes = append(b.codes, code)
 }
 
 // handOver closes b and passes it to a sender, waiting for one to be free.
@@ -530,6 +543,7 @@ func (r *bulkRun) settleDirect(b *bulkBatch, res *ProductImportResult) {
 // that may have been applied are also MaybeTwice.
 func (r *bulkRun) settle(b *bulkBatch, a answer) {
 	settled := settle(len(b.rows), a)
+	nameCodes(settled, b.codes)
 	inserted, updated := a.counts(settled)
 	r.mu.Lock()
 	defer r.mu.Unlock()
