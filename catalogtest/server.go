@@ -76,9 +76,12 @@ type Server struct {
 	replays         int
 	ids             *rand.Rand // the random part of job ids; see WithIDSeed
 	worker          workerState
+	manual          bool // the manual worker is on: see SetManualWorker
 	outcomes        []*outcomeState // ScriptJob outcomes for queued jobs to come
 	stubs           []*stubState
 	uploads         uploads // files uploaded, not yet imported
+
+	onWait func() // tests only: called when an admin wait starts
 
 	rowsReceived   atomic.Int64 // rows of the import requests answered 2xx
 	importRequests atomic.Int64 // import requests answered 2xx
@@ -110,6 +113,7 @@ func NewServer(opts ...Option) *Server {
 		faults:     newFaultSet(cfg.faults, cfg.faultSeed),
 		idem:       make(map[idemKey]*idemEntry),
 		ids:        newIDSource(cfg.idSeed),
+		manual:     cfg.manualWorker,
 	}
 	s.seedSourcesLocked() // nothing else can reach s yet
 	s.handler = s.buildHandler()
@@ -119,11 +123,9 @@ func NewServer(opts ...Option) *Server {
 	}
 	s.httpSrv = httptest.NewServer(served)
 	s.URL = s.httpSrv.URL
-	if cfg.manualWorker {
-		close(s.workerDone)
-	} else {
-		go s.work()
-	}
+	// The worker runs even with the manual worker on, which
+	// SetManualWorker may switch off.
+	go s.work()
 	return s
 }
 
