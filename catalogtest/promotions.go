@@ -124,7 +124,11 @@ func parseWireTime(v any) (time.Time, bool) {
 func (s *Server) packagingIDsLocked() map[string]bool {
 	ids := make(map[string]bool)
 	for _, vs := range s.products {
-		opts, _ := vs[len(vs)-1].Data["packaging_options"].([]any)
+		cur := current(vs)
+		if !cur.has("packaging_options") {
+			continue
+		}
+		opts, _ := cur.dataMap()["packaging_options"].([]any)
 		for _, o := range opts {
 			m, _ := o.(map[string]any)
 			if id, _ := m["pkg_id"].(string); id != "" {

@@ -58,7 +58,8 @@ type Server struct {
 
 	mu              sync.Mutex
 	sources         map[string]catalog.Source
-	products        map[string][]ProductVersion
+	products        map[string][]storedVersion // by entity code, oldest first
+	storeSeq        uint64                     // versions stored, ever
 	categories      map[string]map[string]any // by category_id
 	promotions      map[string]map[string]any // by promotionKey
 	jobs            map[string]*jobState
@@ -76,7 +77,7 @@ type Server struct {
 	replays         int
 	ids             *rand.Rand // the random part of job ids; see WithIDSeed
 	worker          workerState
-	manual          bool // the manual worker is on: see SetManualWorker
+	manual          bool            // the manual worker is on: see SetManualWorker
 	outcomes        []*outcomeState // ScriptJob outcomes for queued jobs to come
 	stubs           []*stubState
 	uploads         uploads // files uploaded, not yet imported
@@ -105,7 +106,7 @@ func NewServer(opts ...Option) *Server {
 		done:       make(chan struct{}),
 		workerDone: make(chan struct{}),
 		sources:    make(map[string]catalog.Source),
-		products:   make(map[string][]ProductVersion),
+		products:   make(map[string][]storedVersion),
 		categories: make(map[string]map[string]any),
 		promotions: make(map[string]map[string]any),
 		jobs:       make(map[string]*jobState),

@@ -26,7 +26,7 @@ func (s *Server) Reset() {
 	defer s.mu.Unlock()
 	s.sources = make(map[string]catalog.Source)
 	s.seedSourcesLocked()
-	s.products = make(map[string][]ProductVersion)
+	s.products = make(map[string][]storedVersion)
 	s.categories = make(map[string]map[string]any)
 	s.promotions = make(map[string]map[string]any)
 	s.jobs = make(map[string]*jobState)
@@ -80,8 +80,7 @@ func (s *Server) SeedProductFrom(sourceID string, p any) (ProductVersion, error)
 	if res.err != nil {
 		return ProductVersion{}, fmt.Errorf("catalogtest: SeedProduct: %s", res.err.Reason)
 	}
-	vs := s.products[res.entityCode]
-	return vs[len(vs)-1].clone(), nil
+	return current(s.products[res.entityCode]).version(), nil
 }
 
 // SeedVersions stores each version as given, after the versions its entity
@@ -145,8 +144,7 @@ func (s *Server) seedVersions(versions []ProductVersion) ([]ProductVersion, erro
 		}
 		v.IsCurrent = true
 		s.storeVersionLocked(v)
-		vs := s.products[v.EntityCode]
-		stored = append(stored, vs[len(vs)-1].clone())
+		stored = append(stored, current(s.products[v.EntityCode]).version())
 	}
 	// A later version of the same entity code makes an earlier one not
 	// current.

@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -290,7 +290,8 @@ func (a *app) runFakeServer(ctx context.Context, f fakeServerFlags) error {
 	}
 	srv := catalogtest.NewServer(opts...)
 	defer srv.Close()
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 30 * time.Second}
+	conns := newConnSet()
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 30 * time.Second, ConnState: conns.track}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 
@@ -323,13 +324,85 @@ func (a *app) runFakeServer(ctx context.Context, f fakeServerFlags) error {
 		return fmt.Errorf("serving on %s: %w", f.addr, err)
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
+	stopServing(hs, ln, srv, conns)
 	if !a.json {
 		fmt.Fprintln(a.stderr, "catalogctl fake-server stopped")
 	}
 	return nil
+}
+
+// stopGrace bounds how long stopping waits for requests being handled.
+const stopGrace = 10 * time.Second
+
+// stopServing stops at once but for the requests being handled, which are
+// answered: it stops accepting, ends the admin API's waits (srv.Close),
+// closes the connections with no request on them, and waits for the
+// others to finish their request. http.Server.Shutdown would poll for
+// that, at up to half-second intervals, and wait up to 5 s for a
+// connection on which no request has arrived yet (a browser opens such
+// connections ahead of need).
+func stopServing(hs *http.Server, ln net.Listener, srv *catalogtest.Server, conns *connSet) {
+	hs.SetKeepAlivesEnabled(false) // each connection closes after its answer
+	_ = ln.Close()
+	srv.Close()
+	select {
+	case <-conns.stop():
+	case <-time.After(stopGrace):
+	}
+	_ = hs.Close()
+}
+
+// connSet tracks a server's connections by state (http.Server.ConnState),
+// so that stopping can close the idle ones and learn without polling when
+// the last one closed.
+type connSet struct {
+	mu       sync.Mutex
+	conns    map[net.Conn]http.ConnState
+	stopping bool
+	empty    chan struct{} // closed once stopping and no connection is left
+}
+
+func newConnSet() *connSet {
+	return &connSet{conns: make(map[net.Conn]http.ConnState), empty: make(chan struct{})}
+}
+
+// track is the http.Server's ConnState hook.
+func (cs *connSet) track(c net.Conn, st http.ConnState) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	switch st {
+	case http.StateHijacked, http.StateClosed:
+		delete(cs.conns, c)
+	default:
+		cs.conns[c] = st
+		if cs.stopping && st == http.StateIdle {
+			_ = c.Close()
+		}
+	}
+	cs.checkEmptyLocked()
+}
+
+// stop closes the connections that carry no request and returns a channel
+// closed once every connection is gone.
+func (cs *connSet) stop() <-chan struct{} {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	cs.stopping = true
+	for c, st := range cs.conns {
+		if st == http.StateIdle || st == http.StateNew {
+			_ = c.Close()
+		}
+	}
+	cs.checkEmptyLocked()
+	return cs.empty
+}
+
+func (cs *connSet) checkEmptyLocked() {
+	if cs.stopping && len(cs.conns) == 0 {
+		select {
+		case <-cs.empty:
+		default:
+			close(cs.empty)
+		}
+	}
 }
