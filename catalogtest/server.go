@@ -60,8 +60,8 @@ type Server struct {
 	sources         map[string]catalog.Source
 	products        map[string][]storedVersion // by entity code, oldest first
 	storeSeq        uint64                     // versions stored, ever
-	categories      map[string]map[string]any // by category_id
-	promotions      map[string]map[string]any // by promotionKey
+	categories      map[string]map[string]any  // by category_id
+	promotions      map[string]map[string]any  // by promotionKey
 	jobs            map[string]*jobState
 	jobOrder        []string // job ids, oldest first
 	queue           []string // ids of pending queued jobs, FIFO
