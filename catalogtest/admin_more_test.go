@@ -2,6 +2,7 @@ package catalogtest_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"os"
 	"slices"
@@ -126,6 +127,39 @@ func TestAdminAdvanceUntilIdle(t *testing.T) {
 	if body["now"] != "2026-03-01T09:00:14Z" || body["timers"] != 0.0 {
 		t.Errorf("clock = %v, want two delays later with no timer left", body)
 	}
+
+	// A client on the clock polling a job that never ends sleeps again
+	// and again: the clock stops at the limit.
+	status, body = adminCall(t, srv.URL, "POST", "/_fake/job-outcomes", `{"nth":1,"status":"pending"}`)
+	wantStatus(t, "ScriptJob", status, 201, body)
+	stuck := queueOne(t, srv.URL, "U-3")
+	client, err := srv.Client(catalog.WithoutRateLimit())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	polled := make(chan error, 1)
+	go func() {
+		_, err := client.Jobs.Wait(ctx, stuck, nil)
+		polled <- err
+	}()
+	if err := clock.WaitForTimers(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	status, body = adminCall(t, srv.URL, "POST", "/_fake/clock/advance-until-idle?limit_ms=60000", "")
+	wantStatus(t, "AdvanceUntilIdle with a client polling forever", status, 409, body)
+	if body["code"] != "NOT_IDLE" {
+		t.Errorf("answer = %v, want code NOT_IDLE", body)
+	}
+	if now := clock.Now(); !now.Equal(time.Date(2026, 3, 1, 9, 1, 14, 0, time.UTC)) {
+		t.Errorf("clock reads %v, want the limit, a minute on", now)
+	}
+	cancel()
+	if err := <-polled; !errors.Is(err, context.Canceled) {
+		t.Errorf("Jobs.Wait = %v, want it cancelled", err)
+	}
+	status, body = adminCall(t, srv.URL, "POST", "/_fake/clock/advance-until-idle?limit_ms=0", "")
+	wantStatus(t, "AdvanceUntilIdle with limit 0", status, 400, body)
 }
 
 // On the wall clock, the routes that move the clock answer 409.
