@@ -458,3 +458,39 @@ func TestAdminSwitchesTheManualWorker(t *testing.T) {
 		t.Errorf("after Reset: job %+v, %v; want completed by the background worker", j, err)
 	}
 }
+
+// SeedProductFrom applies the named source's rules; SeedPromotion stores
+// a promotion as its import would.
+func TestSeedProductFromAndSeedPromotion(t *testing.T) {
+	srv := catalogtest.NewServer(catalogtest.WithSource(catalog.Source{ID: "erp", Name: "ERP",
+		FieldMappings: map[string]string{"Prix": "pricing.list"}, RequiredFields: []string{"pricing.list"}, AutoPublishEnabled: catalog.Ptr(true)}))
+	t.Cleanup(srv.Close)
+	v, err := srv.SeedProductFrom("erp", map[string]any{"entity_code": "F-1", "Prix": 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Source.SourceID != "erp" || v.Status != catalogtest.StatusPublished || v.Data["pricing"] == nil || v.Data["Prix"] != nil {
+		t.Errorf("SeedProductFrom = %+v, want the mapped price, published through erp", v)
+	}
+	if v, _ := srv.SeedProductFrom("erp", map[string]any{"entity_code": "F-2"}); v.Status != catalogtest.StatusDraft {
+		t.Errorf("without its required field: %s, want a draft", v.Status)
+	}
+	if _, err := srv.SeedProductFrom("nope", map[string]any{"entity_code": "F-3"}); err == nil || !strings.Contains(err.Error(), `no source "nope"`) {
+		t.Errorf("SeedProductFrom an unknown source: %v", err)
+	}
+	if err := srv.SeedPromotion(catalog.Promotion{PromoCode: catalog.Ptr("P"), TargetPkgIDs: []string{"PKG-1"}}); err == nil {
+		t.Error("SeedPromotion targeting an unknown packaging: no error")
+	}
+	if err := srv.SeedPromotion(catalog.Promotion{DiscountPercentage: catalog.Ptr(5.0)}); err == nil {
+		t.Error("SeedPromotion without promo_code: no error")
+	}
+	if err := srv.SeedPromotion(catalog.Promotion{PromoCode: catalog.Ptr("P"), DiscountPercentage: catalog.Ptr(5.0)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Promotions(); len(got) != 1 || *got[0].DiscountPercentage != 5 {
+		t.Errorf("Promotions = %+v", got)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("seeding recorded %d requests", n)
+	}
+}
