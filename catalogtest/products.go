@@ -378,10 +378,11 @@ type importRun struct {
 func (s *Server) storeVersionLocked(v ProductVersion) {
 	history := s.products[v.EntityCode]
 	if n := len(history); n > 0 {
-		history[n-1].meta.IsCurrent = false
+		history[n-1].isCurrent = false
 	}
 	v.Version = len(history) + 1
-	sv := storeForm(v)
+	sv := storeForm(v, s.lastOrigin)
+	s.lastOrigin = sv.origin
 	s.storeSeq++
 	sv.seq = s.storeSeq
 	s.products[v.EntityCode] = append(history, sv)
@@ -414,7 +415,7 @@ func (s *Server) handleListProducts(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	var codes []string
 	for code, vs := range s.products {
-		if current(vs).meta.Source.SourceID == sourceID {
+		if current(vs).origin.source.SourceID == sourceID {
 			codes = append(codes, code)
 		}
 	}
@@ -422,7 +423,7 @@ func (s *Server) handleListProducts(w http.ResponseWriter, r *http.Request) {
 	from, to := pageBounds(len(codes), page, perPage)
 	data := make([]map[string]any, 0, to-from)
 	for _, code := range codes[from:to] {
-		v := current(s.products[code]).meta
+		v := current(s.products[code]).meta()
 		data = append(data, map[string]any{"entity_code": v.EntityCode, "sku": v.SKU, "source_id": v.Source.SourceID,
 			"version": v.Version, "updated_at": formatTime(v.CreatedAt)})
 	}
@@ -477,8 +478,8 @@ func (s *Server) handleRemoveProducts(w http.ResponseWriter, r *http.Request) {
 			fail(i, code, raw, "entity code must be a non-empty string")
 		case len(vs) == 0:
 			fail(i, code, raw, fmt.Sprintf("product %q not found", code))
-		case current(vs).meta.Source.SourceID != body.SourceID:
-			fail(i, code, raw, fmt.Sprintf("product %q belongs to source %q", code, current(vs).meta.Source.SourceID))
+		case current(vs).origin.source.SourceID != body.SourceID:
+			fail(i, code, raw, fmt.Sprintf("product %q belongs to source %q", code, current(vs).origin.source.SourceID))
 		default:
 			delete(s.products, code)
 			sum.Removed++

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -52,6 +53,11 @@ type FakeResult struct {
 	// CloseSeconds is Server.Close with the client's keep-alive
 	// connections still open.
 	CloseSeconds float64 `json:"close_seconds"`
+	// StandaloneRSSBytes is catalogctl fake-server's resident set once it
+	// holds the products (VmRSS), and StandalonePeakRSSBytes its peak
+	// (VmHWM), importing them (-catalogctl).
+	StandaloneRSSBytes     uint64 `json:"standalone_rss_bytes,omitempty"`
+	StandalonePeakRSSBytes uint64 `json:"standalone_peak_rss_bytes,omitempty"`
 	// StandaloneStopSeconds is catalogctl fake-server from SIGTERM to
 	// exit, after serving requests on keep-alive connections, with one
 	// connection open that carries no request yet (-catalogctl).
@@ -68,16 +74,16 @@ func runFakeScenario(name string) bool {
 		log.Fatalf("fake: %v", err)
 	}
 	if *catalogctl != "" {
-		if res.StandaloneStopSeconds, err = standaloneStop(*catalogctl); err != nil {
+		if err = standalone(*catalogctl, *nFake, &res); err != nil {
 			log.Fatalf("fake: standalone: %v", err)
 		}
 	}
 	if *asJSON {
 		_ = json.NewEncoder(os.Stdout).Encode(res)
 	} else {
-		fmt.Printf("%-8s %9d products  live heap %6.1f MB  import %5.2f s  page %5.3f s (%d bytes, last page %5.3f s)  close %5.3f s  standalone stop %5.3f s\n",
+		fmt.Printf("%-8s %9d products  live heap %6.1f MB  import %5.2f s  page %5.3f s (%d bytes, last page %5.3f s)  close %5.3f s  standalone: RSS %6.1f MB (peak %6.1f MB), stop %5.3f s\n",
 			res.Name, res.Products, float64(res.LiveHeapBytes)/1e6, res.ImportSeconds, res.PageSeconds, res.PageBytes,
-			res.LastPageSeconds, res.CloseSeconds, res.StandaloneStopSeconds)
+			res.LastPageSeconds, res.CloseSeconds, float64(res.StandaloneRSSBytes)/1e6, float64(res.StandalonePeakRSSBytes)/1e6, res.StandaloneStopSeconds)
 	}
 	return true
 }
@@ -142,15 +148,8 @@ func fakeImport(srv *catalogtest.Server, n int, res *FakeResult) error {
 	if err != nil {
 		return err
 	}
-	seq := func(yield func(catalog.Product, error) bool) {
-		for i := range n {
-			if !yield(synth.Minimal(i), nil) {
-				return
-			}
-		}
-	}
 	start := time.Now()
-	rep, err := client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, seq, nil)
+	rep, err := client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, minimalProducts(n), nil)
 	if err != nil {
 		return err
 	}
@@ -177,48 +176,89 @@ func timeGet(url string) (float64, int, error) {
 	return time.Since(start).Seconds(), int(n), nil
 }
 
-// standaloneStop starts bin's fake-server, sends it a few requests on
-// keep-alive connections, opens one more connection without a request,
-// and times SIGTERM to exit.
-func standaloneStop(bin string) (float64, error) {
-	cmd := exec.Command(bin, "fake-server", "--addr", "127.0.0.1:0", "--json")
+// standalone starts bin's fake-server, imports n minimal products into it
+// and reads its resident set, then opens one more connection without a
+// request, and times SIGTERM to exit.
+func standalone(bin string, n int, res *FakeResult) error {
+	cmd := exec.Command(bin, "fake-server", "--addr", "127.0.0.1:0", "--json", "--rate-limit", "off")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if err := cmd.Start(); err != nil {
-		return 0, err
+		return err
 	}
 	defer func() { _ = cmd.Process.Kill() }()
 	var ready struct {
-		URL string `json:"url"`
+		URL       string `json:"url"`
+		APIKeyID  string `json:"api_key_id"`
+		APISecret string `json:"api_secret"`
 	}
 	line, err := bufio.NewReader(out).ReadBytes('\n')
 	if err != nil {
-		return 0, err
+		return err
 	}
 	if err := json.Unmarshal(line, &ready); err != nil {
-		return 0, err
+		return err
 	}
 	go func() { _, _ = io.Copy(io.Discard, out) }()
-	for range 4 {
-		if _, _, err := timeGet(ready.URL + catalogtest.AdminPrefix + "state"); err != nil {
-			return 0, err
-		}
+	client, err := catalog.NewClient(ready.URL, catalog.WithAPIKey(ready.APIKeyID, ready.APISecret), catalog.WithoutRateLimit())
+	if err != nil {
+		return err
+	}
+	rep, err := client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, minimalProducts(n), nil)
+	if err != nil {
+		return err
+	}
+	if err := checkAllSucceeded(rep, n); err != nil {
+		return err
+	}
+	if res.StandaloneRSSBytes, err = childStatus(cmd.Process.Pid, "VmRSS"); err != nil {
+		return err
+	}
+	if res.StandalonePeakRSSBytes, err = childStatus(cmd.Process.Pid, "VmHWM"); err != nil {
+		return err
 	}
 	// A connection with no request on it yet, as a browser opens ahead of
 	// need: http.Server.Shutdown waits 5 s for such a one.
 	idle, err := net.Dial("tcp", strings.TrimPrefix(ready.URL, "http://"))
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer idle.Close()
 	start := time.Now()
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return 0, err
+		return err
 	}
 	if err := cmd.Wait(); err != nil {
+		return err
+	}
+	res.StandaloneStopSeconds = time.Since(start).Seconds()
+	return nil
+}
+
+// childStatus reads one of the kB figures of /proc/<pid>/status, in bytes.
+func childStatus(pid int, field string) (uint64, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
 		return 0, err
 	}
-	return time.Since(start).Seconds(), nil
+	for line := range strings.Lines(string(raw)) {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
+}
+
+// minimalProducts streams n minimal products.
+func minimalProducts(n int) func(yield func(catalog.Product, error) bool) {
+	return func(yield func(catalog.Product, error) bool) {
+		for i := range n {
+			if !yield(synth.Minimal(i), nil) {
+				return
+			}
+		}
+	}
 }
