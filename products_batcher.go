@@ -330,7 +330,13 @@ func (b *Batcher) send(batch []*batchItem) {
 	if err == nil {
 		errs = b.s.client.Jobs.allErrors(b.runCtx, res.JobID, res.Errors, res.Summary.Failed)
 	}
-	for pos, s := range settle(len(batch), directAnswer(importAPIPath, err, &res, errs)) {
+	settled := settle(len(batch), directAnswer(importAPIPath, err, &res, errs))
+	codes := make([]string, len(batch))
+	for pos, it := range batch {
+		codes[pos] = it.product.EntityCode
+	}
+	nameCodes(settled, codes)
+	for pos, s := range settled {
 		if s.outcome == RowSucceeded || s.err.Cause != nil {
 			b.settle(batch[pos], s.outcome, s.err.Cause)
 			continue

@@ -212,6 +212,7 @@ type bulkBatch struct {
 	headLen    int // bytes of the body before the first product
 	body       []byte
 	rows       []int
+	codes      []string // each row's entity_code ("" when it has none), for its row error
 	jobID      string
 	maybeTwice bool // sent again after an unknown outcome, without a confirmed replay
 }
@@ -295,6 +296,9 @@ func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch
 		}
 		if rowErr != nil {
 			rowErr.Row = row
+			if rowErr.EntityCode == "" && err == nil {
+				rowErr.EntityCode = cur.EntityCode
+			}
 			r.failRows([]RowError{*rowErr})
 			continue
 		}
@@ -305,7 +309,7 @@ func (r *bulkRun) read(products iter.Seq2[Product, error], out chan<- *bulkBatch
 			}
 			b = r.newBatch(b.part + 1)
 		}
-		b.add(raw, row, r.o.MaxBodyBytes)
+		b.add(raw, row, cur.EntityCode, r.o.MaxBodyBytes)
 	}
 	if len(b.rows) > 0 {
 		r.handOver(b, out) // once the run has ended, it reports b's rows not attempted
@@ -347,7 +351,7 @@ func (b *bulkBatch) fits(raw []byte, o BulkOptions) bool {
 // add appends one encoded product. The caller has checked that it fits
 // within limit bytes, so the buffer is grown to at most limit: append's own
 // growth could reserve a quarter more than a request ever needs.
-func (b *bulkBatch) add(raw []byte, row int, limit int64) {
+func (b *bulkBatch) add(raw []byte, row int, code string, limit int64) {
 	need := len(b.body) + len(raw) + len(bodyTail)
 	if len(b.rows) > 0 {
 		need++ // the comma
@@ -362,6 +366,7 @@ func (b *bulkBatch) add(raw []byte, row int, limit int64) {
 	}
 	b.body = append(b.body, raw...)
 	b.rows = append(b.rows, row)
+	b.codes = append(b.codes, code)
 }
 
 // handOver closes b and passes it to a sender, waiting for one to be free.
@@ -543,6 +548,7 @@ func (r *bulkRun) countInserts(inserted, updated int) {
 // that may have been applied are also MaybeTwice.
 func (r *bulkRun) settle(b *bulkBatch, a answer) {
 	settled := settle(len(b.rows), a)
+	nameCodes(settled, b.codes)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rep := &r.rep.RowReport

@@ -285,12 +285,20 @@ func removalRows(codes []string, err error, w *removeWire) []settledRow {
 		a.succeeded, a.failed, a.errs = w.Summary.Removed, w.Summary.Failed, w.Errors
 	}
 	rows := settle(len(codes), a)
-	for pos := range rows {
+	nameCodes(rows, codes)
+	return rows
+}
+
+// nameCodes gives every row that did not succeed and whose error names no
+// entity code the code it was sent with (codes, by position; "" for a
+// row that had none), so that a row that befell its request, or one the
+// server listed without its code, still says which product it was.
+func nameCodes(rows []settledRow, codes []string) {
+	for pos := range min(len(rows), len(codes)) {
 		if rows[pos].outcome != RowSucceeded && rows[pos].err.EntityCode == "" {
 			rows[pos].err.EntityCode = codes[pos]
 		}
 	}
-	return rows
 }
 
 // allErrors returns every row error of a job whose answer listed only

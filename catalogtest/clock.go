@@ -251,8 +251,10 @@ func (c *FakeClock) AdvanceUntilIdle(ctx context.Context, limit time.Duration) e
 // less); at the limit f's context is cancelled and, once f has returned,
 // Run returns an error matching ErrNotIdle and f's error. When ctx ends
 // first, f's context ends with it and Run returns ctx's error once f has
-// returned. f must not move the clock itself. A panic in f is raised
-// again on Run's goroutine.
+// returned. f must not move the clock itself, and the clients it calls
+// must be on this clock ([Server.Client] gives one): a call that waits on
+// another clock keeps f busy, and Run waits for it. A panic in f is
+// raised again on Run's goroutine.
 func (c *FakeClock) Run(ctx context.Context, limit time.Duration, f func(ctx context.Context) error) error {
 	c.advancing.Lock()
 	defer c.advancing.Unlock()

@@ -98,7 +98,7 @@
 // # State you set and reset
 //
 // [Server.SeedProduct] stores a product as a replace import through the
-// default source would, [Server.SeedVersions] stores versions exactly as
+// default source would ([Server.SeedProductFrom] through a named one), [Server.SeedVersions] stores versions exactly as
 // given, [Server.AddSource] adds a source and [Server.SeedJob] a job in any
 // status. None of them goes through the API: they add no request, no job
 // (but the seeded one), no search-sync batch, and use no rate quota.
@@ -138,6 +138,39 @@
 // the clock from timer to timer until no party has anything left to wait
 // for, and [FakeClock.Run] does so while a function of the test's runs,
 // so that a client call that sleeps on the clock is one line of the test.
+//
+// # Time
+//
+// [Start] starts a server for a test, with a client on the server's
+// clock. A job's whole life on a FakeClock is straight-line code: here a
+// second job waits while the worker spends its minute on the first, and
+// the client's polls see it pending, processing, then completed
+// (TestJobLifecycle in this package runs it).
+//
+//	clock := catalogtest.NewFakeClock(start)
+//	srv, client := catalogtest.Start(t, catalogtest.WithClock(clock), catalogtest.WithJobDelay(time.Minute))
+//	client.Products.Queue(ctx, catalogtest.DefaultSourceID, []catalog.Product{{EntityCode: "A"}}, nil)
+//	queued, err := client.Products.Queue(ctx, catalogtest.DefaultSourceID, batch, nil)
+//	// ...
+//	var seen []catalog.JobStatus
+//	var job *catalog.Job
+//	err = clock.Run(ctx, time.Hour, func(ctx context.Context) (err error) {
+//		job, err = client.Jobs.Wait(ctx, queued.JobID, &catalog.WaitOptions{
+//			Progress: func(j *catalog.Job) { seen = append(seen, j.Status) },
+//		})
+//		return err
+//	})
+//	// seen: pending..., processing..., completed; job.SuccessfulRows == len(batch);
+//	// clock.Now() is at most 30 s (MaxInterval) after the job's CompletedAt.
+//
+// Run moves the clock only while every party is asleep on it, so the
+// worker's delays, the client's polls, its rate-limit waits and its retry
+// waits (Retry-After included) all happen at their instants, and Run
+// returns as soon as Wait does. For code under test that calls the client
+// on goroutines of its own, [FakeClock.AdvanceUntilIdle] returns once
+// those calls have returned or wait for something other than time. Both
+// stop at a limit (an error matching [ErrNotIdle]), so a job that never
+// ends fails the test instead of hanging it.
 //
 // # Determinism
 //

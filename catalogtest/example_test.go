@@ -366,3 +366,31 @@ func ExampleServer_WaitJob() {
 	// processing
 	// completed 12:01:00
 }
+
+func ExampleFakeClock_Run() {
+	start := time.Date(2026, 4, 24, 12, 0, 0, 0, time.UTC)
+	clock := catalogtest.NewFakeClock(start)
+	srv := catalogtest.NewServer(catalogtest.WithClock(clock), catalogtest.WithJobDelay(time.Minute))
+	defer srv.Close()
+
+	client, err := srv.Client() // on the server's clock
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	q, err := client.Products.Queue(ctx, catalogtest.DefaultSourceID, []catalog.Product{{EntityCode: "SKU-1"}}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var job *catalog.Job
+	err = clock.Run(ctx, time.Hour, func(ctx context.Context) (err error) {
+		job, err = client.Jobs.Wait(ctx, q.JobID, nil)
+		return err
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(job.Status, job.SuccessfulRows, job.CompletedAt.Sub(start))
+	// Output:
+	// completed 1 1m0s
+}

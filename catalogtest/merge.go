@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/pimkit/catalog"
 	"github.com/pimkit/catalog/internal/docpath"
@@ -78,9 +79,14 @@ func (s *Server) applyRowLocked(run *importRun, row int, raw any) rowResult {
 	if sku, _ := next["sku"].(string); sku == "" {
 		next["sku"] = code
 	}
-	v := s.newVersion(run, code, next)
+	var cur *ProductVersion
+	if n := len(history); n > 0 {
+		m := history[n-1].meta()
+		cur = &m
+	}
+	v, autoPublished := s.newVersion(run, code, next, cur)
 	s.storeVersionLocked(v)
-	return rowResult{entityCode: code, created: len(history) == 0, published: v.Status == StatusPublished}
+	return rowResult{entityCode: code, created: len(history) == 0, published: autoPublished}
 }
 
 func rowFailure(row int, code string, raw any, msg string) rowResult {
@@ -181,17 +187,38 @@ func copyPath(dst, src map[string]any, path string) {
 	}
 }
 
-// newVersion scores data and builds the version to store, published when
-// auto-publish applies, else draft.
-func (s *Server) newVersion(run *importRun, code string, data map[string]any) ProductVersion {
+// newVersion scores data and builds the version to store after current
+// (nil for a new product); its status follows seed 004's auto-publish
+// rule, see publication. autoPublished reports that the rule published it.
+func (s *Server) newVersion(run *importRun, code string, data map[string]any, current *ProductVersion) (v ProductVersion, autoPublished bool) {
 	sku, _ := data["sku"].(string)
-	score, publish := autoPublish(data, run.req.source)
-	v := ProductVersion{EntityCode: code, SKU: sku, IsCurrent: true, Status: StatusDraft,
+	score, checked, publish := autoPublish(data, run.req.source)
+	v = ProductVersion{EntityCode: code, SKU: sku, IsCurrent: true, Status: StatusDraft,
 		Score: score, Data: data, Source: run.source, JobID: run.jobID, CreatedAt: run.at}
-	if publish {
-		v.Status, v.PublishedAt = StatusPublished, run.at
+	v.Status, v.PublishedAt = publication(checked, publish, current, run.at)
+	return v, checked && publish
+}
+
+// publication is a new version's status and published_at, by seed 004's
+// rule: "Auto-publish — a version with a sufficient completeness score is
+// committed as published with published_at set. Otherwise it lands as
+// draft." The rule is auto-publish's, and seed 004 has it run only where
+// auto-publish is on: auto_publish_enabled is "Enable auto-publish
+// eligibility checks on this product" (the source's setting by default).
+// So with the checks on (checked) the score decides, and a version that
+// falls short lands as draft even when the product was published. With
+// them off, nothing publishes or unpublishes the product: the version
+// keeps the status and published_at of the current one (a price update
+// through a source without auto-publish leaves a published product
+// published), and a new product lands as draft.
+func publication(checked, publish bool, current *ProductVersion, at time.Time) (string, time.Time) {
+	switch {
+	case checked && publish:
+		return StatusPublished, at
+	case checked, current == nil:
+		return StatusDraft, time.Time{}
 	}
-	return v
+	return current.Status, current.PublishedAt
 }
 
 // applyMappings moves each mapped incoming key to its target. Targets are
@@ -299,9 +326,10 @@ func mediaType(item any) string {
 	return t
 }
 
-// autoPublish scores the product's completeness and says whether it is
-// published: the product's auto-publish settings, else the source's.
-func autoPublish(data map[string]any, src catalog.Source) (score float64, publish bool) {
+// autoPublish scores the product's completeness and says whether the
+// auto-publish checks run (the product's auto_publish_enabled, else the
+// source's) and whether the product meets them.
+func autoPublish(data map[string]any, src catalog.Source) (score float64, checked, publish bool) {
 	enabled := autoPublishOn(src)
 	if b, ok := data["auto_publish_enabled"].(bool); ok {
 		enabled = b
@@ -318,7 +346,7 @@ func autoPublish(data map[string]any, src catalog.Source) (score float64, publis
 		required = stringsOf(list)
 	}
 	score = completeness(data, required)
-	return score, enabled && score >= threshold
+	return score, enabled, enabled && score >= threshold
 }
 
 // completeness is the percentage of required paths that are populated.

@@ -3,9 +3,11 @@ package catalogtest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/pimkit/catalog"
@@ -27,7 +29,11 @@ type ProductVersion struct {
 	Version int
 	// IsCurrent is true for the newest version only.
 	IsCurrent bool
-	// Status is StatusPublished or StatusDraft.
+	// Status is StatusPublished or StatusDraft. Where auto-publish is on
+	// (the product's auto_publish_enabled, else its source's), the
+	// completeness score decides it, as seed 004 says; where it is off,
+	// the version keeps the status and PublishedAt of the one before (a new
+	// product is a draft).
 	Status string
 	// PublishedAt is set when Status is StatusPublished.
 	PublishedAt time.Time
@@ -104,11 +110,20 @@ func (s *Server) Versions(entityCode string) []ProductVersion {
 // that a test can compare it with what it sent, for example with go-cmp.
 // Multilingual fields come back language-keyed, as the server stores them
 // ([catalog.Localized]), and SKU is set, falling back to the entity code;
-// keys the model does not have come back in Product.Extra. It fails
-// when a stored value does not fit the model's type, such as a name that is
-// neither text nor an object of texts.
+// keys the model does not have come back in Product.Extra.
+//
+// A multilingual value the server wrapped whole under the default language
+// (an object with a language the server is not configured for, or a value
+// that is not text) is stored as {"it": <the value as sent>}, which text
+// cannot hold: each language's value that is not text comes back as its
+// JSON, so {"it": {"it": "Valvola", "pt": "Válvula"}} reads as
+// Localized({"it": `{"it":"Valvola","pt":"Válvula"}`}), and a test
+// comparing with what it sent sees that the platform did not store the
+// Portuguese text as Portuguese. Data keeps the stored shape. Product
+// fails when another stored value does not fit the model's type, such as
+// a price that is not a number (SeedVersions stores anything).
 func (v ProductVersion) Product() (catalog.Product, error) {
-	raw, err := json.Marshal(v.Data)
+	raw, err := json.Marshal(textsAsStored(v.Data))
 	if err != nil {
 		return catalog.Product{}, fmt.Errorf("catalogtest: product %q version %d: %w", v.EntityCode, v.Version, err)
 	}
@@ -117,6 +132,42 @@ func (v ProductVersion) Product() (catalog.Product, error) {
 		return catalog.Product{}, fmt.Errorf("catalogtest: product %q version %d does not fit catalog.Product: %w", v.EntityCode, v.Version, err)
 	}
 	return p, nil
+}
+
+// textsAsStored returns data with every multilingual value in a shape
+// catalog.Text reads: a language's value that is not a string, and a
+// whole value that is neither a string nor an object, become their JSON
+// text. data itself is not changed.
+func textsAsStored(data map[string]any) map[string]any {
+	out := maps.Clone(data)
+	for _, field := range multilingualFields {
+		switch v := out[field].(type) {
+		case nil, string:
+		case map[string]any:
+			byLang := maps.Clone(v)
+			for lang, text := range byLang {
+				if _, ok := text.(string); !ok && text != nil {
+					byLang[lang] = jsonText(text)
+				}
+			}
+			out[field] = byLang
+		default:
+			out[field] = jsonText(v)
+		}
+	}
+	return out
+}
+
+// jsonText is v's JSON encoding as a string, "<" and "&" left as they
+// are; v came from decoded JSON, so it encodes.
+func jsonText(v any) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // importBody is the JSON body of both import endpoints.

@@ -653,9 +653,12 @@ func TestProductVersionProduct(t *testing.T) {
 	}
 }
 
+// TestProductVersionProductMismatch: a stored value that does not fit the
+// model (a quantity that is not a number) fails, naming the version. (A
+// name of 5 is read as the text "5": see TestProductReadsWrappedTexts.)
 func TestProductVersionProductMismatch(t *testing.T) {
 	s := newTestServer(t)
-	directImport(t, s, importReq(DefaultSourceID, product(t, `{"entity_code": "A", "name": 5}`)))
+	directImport(t, s, importReq(DefaultSourceID, product(t, `{"entity_code": "A", "quantity": "many"}`)))
 	_, err := mustProduct(t, s, "A").Product()
 	if err == nil || !strings.Contains(err.Error(), `product "A" version 1 does not fit catalog.Product`) {
 		t.Errorf("Product() error = %v, want one naming product A, version 1", err)

@@ -231,8 +231,9 @@ type ImportBody struct {
 	UpdateMask      []string               // update_mask, the fields of a selective update
 	UpdateOnly      bool                   // update_only
 	// Products are the rows as sent, before mappings and wrapping: a name
-	// sent as a plain string is a catalog.PlainText here, keys the model
-	// has no place for are left out.
+	// sent as a plain string is a catalog.PlainText here, and keys the
+	// model has no place for are in Product.Extra, as
+	// ProductVersion.Product reads them.
 	Products []catalog.Product
 }
 

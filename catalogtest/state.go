@@ -47,20 +47,21 @@ func (s *Server) Reset() {
 }
 
 // SeedProduct stores p as the next version of its product, as a replace
-// import of p through the source DefaultSourceID would store it (the
-// source's mappings, multilingual wrapping, entity_code and sku fallback,
-// locked fields, auto-publish), but without a request: it adds no job, no
-// recorded request, no search-sync batch and uses no rate quota. p is a
-// catalog.Product, a map[string]any, or any value that encodes as a JSON
-// object. The version's JobID is empty. It returns the stored version.
-// [Server.SeedProductFrom] stores through another source.
+// import of p through the source DefaultSourceID would store it; it is
+// SeedProductFrom(DefaultSourceID, p).
 func (s *Server) SeedProduct(p any) (ProductVersion, error) {
 	return s.SeedProductFrom(DefaultSourceID, p)
 }
 
-// SeedProductFrom is SeedProduct through the source with this ID: its
-// field mappings, locked fields, required fields and auto-publish apply,
-// and the version names it. It fails when there is no such source.
+// SeedProductFrom stores p as the next version of its product, as a
+// replace import of p through the source sourceID would store it (the
+// source's mappings, required fields and auto-publish, multilingual
+// wrapping, entity_code and sku fallback, locked fields), but without a
+// request: it adds no job, no recorded request, no search-sync batch and
+// uses no rate quota. p is a catalog.Product, a map[string]any, or any
+// value that encodes as a JSON object. The version's JobID is empty. It
+// returns the stored version; it fails for a source the server does not
+// have, and for a row the import would fail.
 func (s *Server) SeedProductFrom(sourceID string, p any) (ProductVersion, error) {
 	data, err := normalizeObject(p)
 	if err != nil {
@@ -78,7 +79,7 @@ func (s *Server) SeedProductFrom(sourceID string, p any) (ProductVersion, error)
 		source: VersionSource{SourceID: src.ID, SourceName: src.Name, ImportedAt: now}}
 	res := s.applyRowLocked(run, 0, data)
 	if res.err != nil {
-		return ProductVersion{}, fmt.Errorf("catalogtest: SeedProduct: %s", res.err.Reason)
+		return ProductVersion{}, fmt.Errorf("catalogtest: SeedProductFrom %s: %s", sourceID, res.err.Reason)
 	}
 	return current(s.products[res.entityCode]).version(), nil
 }
