@@ -139,6 +139,12 @@
 // for, and [FakeClock.Run] does so while a function of the test's runs,
 // so that a client call that sleeps on the clock is one line of the test.
 //
+// A suite in another language does the same over HTTP, against the
+// standalone fake (catalogctl fake-server --fake-clock): the admin API
+// ([AdminPrefix]) reads, advances and sets the clock and advances it until
+// idle, and blocks until a job ends, until requests arrived or until the
+// fake is idle, each with a timeout in real time.
+//
 // # Time
 //
 // [Start] starts a server for a test, with a client on the server's
