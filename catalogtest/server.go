@@ -143,8 +143,10 @@ func languageSet(def string, codes []string) map[string]bool {
 
 // Close shuts the server down: it stops accepting requests, waits for the
 // ones in flight, which are applied and answered (the waits of FaultDelay
-// and FaultTrickle cut short), and stops the job worker. Jobs still
-// pending stay pending. Close may be called more than once.
+// and FaultTrickle cut short, the admin API's waits ended), and stops the
+// job worker. Jobs still pending stay pending; a queued or uploaded job
+// being run stops between two rows and stays processing, the rows applied
+// so far stored. Close may be called more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.stopping)

@@ -108,6 +108,11 @@ func (s *Server) nudgeLocked() {
 	if s.manual || s.worker != workerIdle {
 		return
 	}
+	select {
+	case <-s.stopping:
+		return // the worker is gone or going: nothing to count busy
+	default:
+	}
 	s.setWorkerLocked(workerRunning)
 	select {
 	case s.wake <- struct{}{}:
@@ -125,6 +130,11 @@ func (s *Server) work() {
 		s.mu.Unlock()
 	}()
 	for {
+		select {
+		case <-s.stopping:
+			return // Close: the jobs left stay pending
+		default:
+		}
 		js, req := s.takeNextJob(true)
 		if js == nil {
 			select {
