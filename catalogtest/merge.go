@@ -68,7 +68,7 @@ func (s *Server) applyRowLocked(run *importRun, row int, raw any) rowResult {
 	next := data
 	var prev map[string]any
 	if n := len(history); n > 0 {
-		prev = history[n-1].dataMap()
+		prev = history[n-1].previous(run.req)
 	}
 	switch {
 	case len(run.req.updateMask) > 0:

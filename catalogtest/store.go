@@ -3,7 +3,10 @@ package catalogtest
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"time"
+
+	"github.com/pimkit/catalog"
 )
 
 // storedVersion is a ProductVersion as the server keeps it, in about a
@@ -89,6 +92,19 @@ func (sv *storedVersion) version() ProductVersion {
 	v.Data = sv.dataMap()
 	v.Source.BatchMetadata = cloneBatchMetadata(v.Source.BatchMetadata)
 	return v
+}
+
+// previous returns the stored product as the next version built from req
+// needs it: decoded, unless req replaces the product whole and the
+// stored one holds nothing a replace carries over (a publish flag; there
+// are no locked fields), so that re-importing products costs no decoding.
+// The empty map stands for it then: it yields the same next version.
+func (sv *storedVersion) previous(req *importRequest) map[string]any {
+	if req.mergeMode == catalog.MergeReplace && len(req.updateMask) == 0 && len(req.source.LockedFields) == 0 &&
+		!slices.ContainsFunc(publishFlags, sv.has) {
+		return map[string]any{}
+	}
+	return sv.dataMap()
 }
 
 // has reports whether the stored product may hold key at its top level:
