@@ -2,7 +2,6 @@ package catalogtest
 
 import (
 	"bytes"
-	"cmp"
 	_ "embed"
 	"encoding/json"
 	"html/template"
@@ -187,23 +186,23 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
 }
 
 // pageProducts fills in the products section's page: the products whose
-// current version was stored last come first.
+// current version was stored last come first. It reads the log of stored
+// versions from its newest end only as far as the page.
 func (s *Server) pageProducts(q pageQuery, d *pageData) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	type entry struct {
-		seq  uint64
-		code string
-	}
-	order := make([]entry, 0, len(s.products))
-	for code, vs := range s.products {
-		order = append(order, entry{current(vs).seq, code})
-	}
-	slices.SortFunc(order, func(a, b entry) int { return cmp.Compare(b.seq, a.seq) })
-	from, to, nav := q.window("products", len(order))
+	from, to, nav := q.window("products", len(s.products))
 	d.Nav["products"] = nav
-	for _, e := range order[from:to] {
-		vs := s.products[e.code]
+	n := 0 // current versions passed, newest first
+	for i := len(s.storeLog) - 1; i >= 0 && n < to; i-- {
+		r := s.storeLog[i]
+		if !s.currentRefLocked(r) {
+			continue
+		}
+		if n++; n <= from {
+			continue
+		}
+		vs := s.products[r.code]
 		shown := vs[max(0, len(vs)-pageMaxVersions):]
 		p := pageProduct{Current: current(vs).version(), Older: len(vs) - len(shown)}
 		for i := len(shown) - 1; i >= 0; i-- {

@@ -437,6 +437,7 @@ func (s *Server) storeVersionLocked(v ProductVersion) {
 	s.storeSeq++
 	sv.seq = s.storeSeq
 	s.products[v.EntityCode] = append(history, sv)
+	s.logStoredLocked(v.EntityCode, sv.seq)
 }
 
 // Paths of the product listing and removal; the wire is the project's

@@ -60,6 +60,7 @@ type Server struct {
 	sources         map[string]catalog.Source
 	products        map[string][]storedVersion // by entity code, oldest first
 	storeSeq        uint64                     // versions stored, ever
+	storeLog        []storedRef                // versions stored, in order, for the page
 	lastOrigin      *versionOrigin             // of the version stored last, shared by the next from the same import
 	categories      map[string]map[string]any  // by category_id
 	promotions      map[string]map[string]any  // by promotionKey

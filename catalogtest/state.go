@@ -27,6 +27,7 @@ func (s *Server) Reset() {
 	s.sources = make(map[string]catalog.Source)
 	s.seedSourcesLocked()
 	s.products = make(map[string][]storedVersion)
+	s.storeLog = nil
 	s.categories = make(map[string]map[string]any)
 	s.promotions = make(map[string]map[string]any)
 	s.jobs = make(map[string]*jobState)

@@ -114,5 +114,31 @@ func (sv *storedVersion) has(key string) bool {
 	return bytes.Contains(sv.data, []byte(`"`+key+`"`))
 }
 
+// storedRef names one stored version in Server.storeLog: the log of the
+// versions stored, oldest first, from which the page lists products, the
+// last stored first, reading only as far as the page it shows. An entry
+// whose product has a newer version since, or is gone, is stale.
+type storedRef struct {
+	seq  uint64
+	code string
+}
+
+// logStoredLocked adds a stored version to the log, first dropping the
+// stale entries once they outnumber the products, so that the log stays
+// within twice the products (and 1,024 entries) at the cost of one pass
+// now and then.
+func (s *Server) logStoredLocked(code string, seq uint64) {
+	if len(s.storeLog) >= 2*len(s.products)+1024 {
+		s.storeLog = slices.DeleteFunc(s.storeLog, func(r storedRef) bool { return !s.currentRefLocked(r) })
+	}
+	s.storeLog = append(s.storeLog, storedRef{seq: seq, code: code})
+}
+
+// currentRefLocked reports whether r names its product's current version.
+func (s *Server) currentRefLocked(r storedRef) bool {
+	vs := s.products[r.code]
+	return len(vs) > 0 && current(vs).seq == r.seq
+}
+
 // current returns the current version of a product's history.
 func current(history []storedVersion) *storedVersion { return &history[len(history)-1] }
