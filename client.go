@@ -181,6 +181,11 @@ type apiCall struct {
 	lastErr      error         // the last attempt's network error: the cause to report
 	limitWait    time.Duration // time the attempts waited for the rate limiter
 	replayed     bool          // the server answered with a replay of an earlier request with the key
+
+	// party is the call on a clock that follows calls (catalogtest's
+	// FakeClock, see clockhook): the rate-limit and retry waits sleep
+	// through it. nil on any other clock.
+	party clockhook.Party
 }
 
 // mayApply reports whether the call can change the server's state.
@@ -190,7 +195,7 @@ func (a *apiCall) mayApply() bool { return a.method != http.MethodGet && !a.safe
 // the waits between them: the caller's, or ctx.
 func (a *apiCall) callerCtx(ctx context.Context) context.Context {
 	if a.caller != nil {
-		return clockhook.Carry(a.caller, ctx) // the waits are still this call's
+		return a.caller
 	}
 	return ctx
 }
@@ -212,8 +217,8 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 // *OutcomeUnknownError: the platform does not deduplicate, so only the
 // caller can decide what to do about it.
 func (c *Client) run(ctx context.Context, a *apiCall) error {
-	ctx, leave := clockhook.Enter(ctx, c.clock) // a fake clock waits for the call while it runs
-	defer leave()
+	a.party = clockhook.Start(ctx, c.clock) // a fake clock follows the call while it runs
+	defer clockhook.End(a.party)
 	if size := int64(len(a.body)); a.upload == nil && size > c.maxBody {
 		return &TooLargeError{Size: size, Limit: c.maxBody}
 	}
@@ -406,7 +411,7 @@ func (r *retrier) check(ctx context.Context, a *apiCall, resp *http.Response, er
 	if a.attempts > r.max {
 		return true, nil // go-retryablehttp stops here: no retry left, no wait
 	}
-	if err := sleep(a.callerCtx(ctx), r.clock, r.backoff(a.attempts-1, resp)); err != nil {
+	if err := sleep(a.callerCtx(ctx), r.clock, a.party, r.backoff(a.attempts-1, resp)); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -24,14 +24,14 @@ type systemClock struct{}
 func (systemClock) Now() time.Time                         { return time.Now() }
 func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
-// sleep waits d on clock, or until ctx ends. Within a call marked with
-// clockhook.Enter, a clock that follows the client (catalogtest's) knows
-// the goroutine sleeps.
-func sleep(ctx context.Context, clock Clock, d time.Duration) error {
+// sleep waits d on clock, or until ctx ends. party is the call's on a
+// clock that follows calls (clockhook), which then knows the call sleeps;
+// nil otherwise.
+func sleep(ctx context.Context, clock Clock, party clockhook.Party, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
-	fired, wake := clockhook.After(ctx, clock, d)
+	fired, wake := clockhook.After(party, clock, d)
 	select {
 	case <-fired:
 		return nil

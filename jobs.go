@@ -242,8 +242,10 @@ func waitForJob(ctx context.Context, jobs jobGetter, jobID string, o WaitOptions
 	if clock == nil {
 		clock = systemClock{}
 	}
-	ctx, leave := clockhook.Enter(ctx, clock) // a fake clock waits for each poll
-	defer leave()
+	// A fake clock follows the wait as one call, its polls nested in it.
+	party := clockhook.Start(ctx, clock)
+	defer clockhook.End(party)
+	ctx = clockhook.With(ctx, clock, party)
 	var last *Job
 	failures := 0 // polls in a row that got no usable answer
 	for final := false; ; {
@@ -255,7 +257,7 @@ func waitForJob(ctx context.Context, jobs jobGetter, jobID string, o WaitOptions
 			if failures++; !transient(err) || failures > maxPollFailures || final {
 				return last, err
 			}
-			if err := sleep(ctx, clock, delay); err != nil {
+			if err := sleep(ctx, clock, party, delay); err != nil {
 				return last, err
 			}
 			continue
@@ -276,7 +278,7 @@ func waitForJob(ctx context.Context, jobs jobGetter, jobID string, o WaitOptions
 		}
 		var wait time.Duration
 		wait, final = nextPoll(ctx, clock, delay, o.MaxInterval)
-		if err := sleep(ctx, clock, wait); err != nil {
+		if err := sleep(ctx, clock, party, wait); err != nil {
 			return job, waitEnded(jobID, job, err)
 		}
 		delay = min(delay*2, o.MaxInterval)

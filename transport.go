@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/pimkit/catalog/internal/clockhook"
+	"github.com/pimkit/catalog/internal/ratelimit"
 )
 
 // The platform's three credential kinds.
@@ -76,7 +79,7 @@ func (x callAttempts) RoundTrip(req *http.Request) (*http.Response, error) {
 // release the limiter's slot, redact, log.
 func (t *transport) roundTrip(req *http.Request, a *apiCall) (*http.Response, error) {
 	ctx := req.Context()
-	release, waited, err := t.waitTurn(a.callerCtx(ctx))
+	release, waited, err := t.waitTurn(a.callerCtx(ctx), a.party)
 	if err != nil {
 		return nil, err
 	}
@@ -120,13 +123,16 @@ func (t *transport) roundTrip(req *http.Request, a *apiCall) (*http.Response, er
 // attempt is not sent, and a slot already granted is given back. It
 // returns the slot's release (nil without a limiter), for the answer, and
 // how long it waited for it.
-func (t *transport) waitTurn(ctx context.Context) (release func(time.Time), waited time.Duration, err error) {
+//
+// On a clock that follows calls (party non-nil), the default limiter's
+// wait for a slot sleeps through the call's party.
+func (t *transport) waitTurn(ctx context.Context, party clockhook.Party) (release func(time.Time), waited time.Duration, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, 0, &notSentError{err}
 	}
 	if t.limiter != nil {
 		start := t.now()
-		if release, err = t.limiter.Acquire(ctx); err != nil {
+		if release, err = t.acquire(ctx, party); err != nil {
 			return nil, 0, &notSentError{err}
 		}
 		waited = t.now().Sub(start)
@@ -180,3 +186,12 @@ func (e *notSentError) Error() string { return "not sent: " + e.err.Error() }
 
 // Unwrap returns the reason.
 func (e *notSentError) Unwrap() error { return e.err }
+
+// acquire takes a slot of the limiter; the default limiter's wait sleeps
+// through party when there is one.
+func (t *transport) acquire(ctx context.Context, party clockhook.Party) (func(time.Time), error) {
+	if l, ok := t.limiter.(*ratelimit.Limiter); ok && party != nil {
+		return l.AcquireSleeping(ctx, party.Sleep)
+	}
+	return t.limiter.Acquire(ctx)
+}

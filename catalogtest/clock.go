@@ -14,9 +14,9 @@ import (
 func init() {
 	// A client on a FakeClock (Server.Client, or catalog.WithClock) tells
 	// it when its calls run and sleep; see clockhook.
-	clockhook.For = func(clock any) clockhook.Tracker {
+	clockhook.Join = func(clock any) clockhook.Party {
 		if fc, ok := clock.(*FakeClock); ok {
-			return fakeTracker{fc}
+			return fc.join()
 		}
 		return nil
 	}
@@ -70,8 +70,9 @@ var ErrNotIdle = errors.New("catalogtest: the fake clock reached its limit with 
 type fakeTimer struct {
 	at    time.Time
 	ch    chan time.Time
-	task  bool // a party's sleep: firing it makes the party busy
-	fired bool // fired, or withdrawn by the party that slept on it
+	task  bool       // a worker's sleep: firing it makes the worker busy
+	party *fakeParty // a client call's sleep: firing it makes the call busy
+	fired bool       // fired, or withdrawn by the party that slept on it
 }
 
 // NewFakeClock returns a FakeClock that reads start until it is advanced.
@@ -145,21 +146,88 @@ func (c *FakeClock) addBusyLocked(n int) {
 	}
 }
 
-// fakeTracker is the clockhook.Tracker of a FakeClock: a client's calls
-// count as parties, busy but while they sleep on the clock.
-type fakeTracker struct{ c *FakeClock }
+// fakeParty is a client call on the clock (clockhook.Party). It counts
+// as busy while it is awake (not asleep on the clock), not suspended by
+// calls nested in it, and has not returned. Guarded by the clock's mu.
+type fakeParty struct {
+	c        *FakeClock
+	parent   *fakeParty // the call this one is nested in, suspended by it
+	awake    bool
+	suspends int // nested calls running, and Suspend calls not resumed
+	left     bool
+}
 
-func (t fakeTracker) Add(n int) { t.c.addBusy(n) }
-
-func (t fakeTracker) Sleep(d time.Duration) (<-chan time.Time, func()) {
-	c := t.c
+// join starts a party, running.
+func (c *FakeClock) join() *fakeParty {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	// One step under the lock: the party stops being busy and its timer
-	// is waiting, so Advance never sees the one without the other.
-	tm := c.newTimerLocked(d, true)
-	c.addBusyLocked(-1)
-	return tm.ch, func() { c.wakeEarly(tm) }
+	p := &fakeParty{c: c}
+	p.changeLocked(func() { p.awake = true })
+	return p
+}
+
+func (p *fakeParty) counts() bool { return p.awake && p.suspends == 0 && !p.left }
+
+// changeLocked applies f to p and moves the clock's busy count by the
+// change in whether p counts.
+func (p *fakeParty) changeLocked(f func()) {
+	before := p.counts()
+	f()
+	switch after := p.counts(); {
+	case after && !before:
+		p.c.busy++
+	case before && !after:
+		p.c.addBusyLocked(-1)
+	}
+}
+
+func (p *fakeParty) Sleep(d time.Duration) (<-chan time.Time, func()) {
+	c := p.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// One step under the lock: the timer is waiting when the party stops
+	// being busy, so Advance never sees the one without the other.
+	t := c.newTimerLocked(d, false)
+	if t.fired { // d <= 0
+		return t.ch, func() {}
+	}
+	t.party = p
+	p.changeLocked(func() { p.awake = false })
+	return t.ch, func() { c.wakeEarly(t) }
+}
+
+func (p *fakeParty) Suspend() func() {
+	p.c.mu.Lock()
+	defer p.c.mu.Unlock()
+	p.changeLocked(func() { p.suspends++ })
+	return func() {
+		p.c.mu.Lock()
+		defer p.c.mu.Unlock()
+		p.changeLocked(func() { p.suspends-- })
+	}
+}
+
+func (p *fakeParty) Enter() clockhook.Party {
+	p.c.mu.Lock()
+	defer p.c.mu.Unlock()
+	p.changeLocked(func() { p.suspends++ })
+	child := &fakeParty{c: p.c, parent: p}
+	child.changeLocked(func() { child.awake = true })
+	return child
+}
+
+func (p *fakeParty) Leave() {
+	p.c.mu.Lock()
+	defer p.c.mu.Unlock()
+	if p.left {
+		return
+	}
+	// The parent resumes in the same step: on one goroutine, the call
+	// that made the nested one runs on at once.
+	p.changeLocked(func() { p.left = true })
+	if q := p.parent; q != nil {
+		q.changeLocked(func() { q.suspends-- })
+	}
 }
 
 // wakeEarly withdraws the timer of a party that stopped sleeping for
@@ -173,20 +241,23 @@ func (c *FakeClock) wakeEarly(t *fakeTimer) {
 	}
 	t.fired = true
 	c.timers = slices.DeleteFunc(c.timers, func(o *fakeTimer) bool { return o == t })
-	c.busy++
+	t.party.changeLocked(func() { t.party.awake = true })
 	c.changed.broadcast()
 }
 
 // Advance moves the clock forward by d, firing every timer that falls due
 // on the way, and returns once the work those timers released is done. It
 // moves in steps: to the earliest timer due, where it fires the timers due
-// at that instant, waits until the servers' workers are idle or asleep on
-// the clock again, and goes on from there, so that a worker that sleeps
-// again (WithJobDelay, the next job) sleeps from the instant it woke. It
-// first waits for work already handed to a worker (a job just queued), so
-// that "queue a job, Advance by the delay" finds the job done. Advance(0)
-// does only that. A negative d is treated as zero: the clock never goes
-// back.
+// at that instant, waits until no party is busy (the servers' workers are
+// idle or asleep on the clock again, and the client calls on the clock
+// asleep again or returned), and goes on from there, so that a party that
+// sleeps again (WithJobDelay, the next job, the next poll) sleeps from the
+// instant it woke. It first waits for work already handed to a worker (a
+// job just queued) and for client calls running, so that "queue a job,
+// Advance by the delay" finds the job done. Advance(0) does only that. A
+// negative d is treated as zero: the clock never goes back. A client call
+// that waits for something only the test will do after Advance returns
+// keeps Advance waiting: make such calls with Run, or wait for them first.
 func (c *FakeClock) Advance(d time.Duration) {
 	c.advancing.Lock()
 	defer c.advancing.Unlock()
@@ -213,8 +284,12 @@ func (c *FakeClock) fireLocked(due []*fakeTimer) {
 	for _, t := range due {
 		t.fired = true
 		t.ch <- c.now
-		if t.task {
+		switch {
+		case t.task:
 			c.busy++
+		case t.party != nil:
+			p := t.party
+			p.changeLocked(func() { p.awake = true })
 		}
 	}
 	c.changed.broadcast()
@@ -260,7 +335,9 @@ func (c *FakeClock) Run(ctx context.Context, limit time.Duration, f func(ctx con
 	defer c.advancing.Unlock()
 	fctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	fctx, leave := clockhook.Enter(fctx, c) // f is busy from now
+	p := c.join() // f is busy from now
+	fctx = clockhook.With(fctx, c, p)
+	leave := p.Leave
 	done := make(chan runResult, 1)
 	go func() {
 		var r runResult

@@ -3,6 +3,7 @@ package catalogtest
 import (
 	"context"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -196,5 +197,67 @@ func TestWaitNeverPollsPastMaxInterval(t *testing.T) {
 			}
 			last = r.Time
 		}
+	}
+}
+
+// TestRunWithGoroutinesOfItsOwn: calls that f makes on goroutines of its
+// own, with f's context, share f's count on the clock; Run still moves the
+// clock until they are done and never hangs.
+func TestRunWithGoroutinesOfItsOwn(t *testing.T) {
+	clock, s, c := clockServer(t, WithJobDelay(time.Minute))
+	var ids []string
+	for _, code := range []string{"A", "B", "C"} {
+		q, err := c.Products.Queue(t.Context(), DefaultSourceID, []catalog.Product{{EntityCode: code}}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, q.JobID)
+	}
+	var ended atomic.Int32
+	err := clock.Run(t.Context(), 0, func(ctx context.Context) error {
+		var wg sync.WaitGroup
+		for _, id := range ids {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if j, err := c.Jobs.Wait(ctx, id, nil); err == nil && j.Status == catalog.JobCompleted {
+					ended.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		return nil
+	})
+	if err != nil || ended.Load() != 3 {
+		t.Fatalf("Run = %v with %d of 3 waits ended completed", err, ended.Load())
+	}
+	if n := len(s.Products()); n != 3 {
+		t.Errorf("%d products, want 3", n)
+	}
+}
+
+// TestAdvanceUntilIdleStopsAtItsLimit: a poller of a job that never ends
+// keeps a timer waiting; AdvanceUntilIdle stops at its limit and says so.
+func TestAdvanceUntilIdleStopsAtItsLimit(t *testing.T) {
+	clock, s, c := clockServer(t)
+	if err := s.ScriptJob(JobOutcome{Nth: 1, Status: catalog.JobProcessing}); err != nil {
+		t.Fatal(err)
+	}
+	q, err := c.Products.Queue(t.Context(), DefaultSourceID, []catalog.Product{{EntityCode: "A"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go func() { _, _ = c.Jobs.Wait(ctx, q.JobID, nil) }()
+	if _, err := s.WaitRequests(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	err = clock.AdvanceUntilIdle(ctx, 5*time.Minute)
+	if !errors.Is(err, ErrNotIdle) {
+		t.Fatalf("AdvanceUntilIdle = %v, want ErrNotIdle", err)
+	}
+	if got := clock.Now().Sub(t0); got != 5*time.Minute {
+		t.Errorf("the clock moved %s, want the limit", got)
 	}
 }

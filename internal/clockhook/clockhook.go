@@ -1,13 +1,17 @@
 // Package clockhook lets catalogtest's FakeClock follow the client's
-// goroutines: which of them run and which sleep on it. The clock can then
-// move time only once every goroutine that time woke has slept again or
+// calls: when each runs and when it sleeps on the clock. The clock can
+// then move time only once every call that time woke has slept again or
 // returned, and a test needs no lockstep with the client.
 //
-// The client marks each call that may sleep on its clock (a request with
-// its rate-limit waits and retry waits, a job's polling) with Enter, and
-// sleeps through After. Both do nothing unless the clock has a Tracker,
-// which only catalogtest's FakeClock has (through For), so the client
+// The client starts a Party for each call that may sleep on its clock (a
+// request with its rate-limit and retry waits, a job's polling) and
+// sleeps through After. Start returns nil unless the clock follows calls,
+// which only catalogtest's FakeClock does (through Join), so the client
 // costs nothing more on the system clock or on a user's own clock.
+//
+// A call that makes other calls (Jobs.Wait its polls) hands its party to
+// them in its context (With), so that they nest in it; the transport
+// reads no context value: a request's party travels on the request.
 package clockhook
 
 import (
@@ -15,93 +19,103 @@ import (
 	"time"
 )
 
-// A Tracker counts the client's goroutines that run on one clock.
-type Tracker interface {
-	// Add counts n more goroutines running (n < 0: fewer).
-	Add(n int)
-	// Sleep stops counting the calling goroutine until d has passed on
-	// the clock. The channel receives then, and the clock counts the
-	// goroutine again from the instant it fires the timer, before the
-	// goroutine has run. A goroutine that stops waiting for another reason
-	// must call wake, which withdraws the timer and counts the goroutine
-	// again unless the timer has fired.
+// A Party is one call followed by a clock: it counts as running from
+// its start until it sleeps on the clock, from the instant the clock fires
+// its timer until it sleeps again, and not after Leave, nor while a call
+// nested in it runs.
+type Party interface {
+	// Sleep stops counting the party as running until d has passed on the
+	// clock: the channel receives then, and the party counts again from
+	// the instant the clock fires the timer, before its goroutine runs. A
+	// party that stops waiting for another reason calls wake, which
+	// withdraws the timer and counts it again unless the timer fired.
 	Sleep(d time.Duration) (fired <-chan time.Time, wake func())
+	// Suspend stops counting the party while it waits for work it
+	// handed to other goroutines; resume counts it again.
+	Suspend() (resume func())
+	// Enter starts a call nested in this one, running, and suspends this
+	// one until the nested call's Leave. A call nested on the same
+	// goroutine is the one that runs; one on a goroutine the call started
+	// is counted apart, and the call waiting for it is suspended.
+	Enter() Party
+	// Leave stops counting the party (its call returned) and resumes the
+	// call it was nested in, in one step.
+	Leave()
 }
 
-// For returns the Tracker of clock, or nil when clock follows no
-// goroutines. catalogtest sets it in an init function; it is nil in a
-// program that does not link catalogtest.
-var For func(clock any) Tracker
+// Join, set by catalogtest, starts a Party on clock, counted as running,
+// or returns nil when clock follows no calls. It is nil in a program that
+// does not link catalogtest.
+var Join func(clock any) Party
 
 type key struct{}
 
-// entered is what ctx carries inside a call marked with Enter.
+// entered is what ctx carries inside a call: its clock and party.
 type entered struct {
-	clock   any
-	tracker Tracker
+	clock any // only ever a clock Join followed (a pointer), or nil
+	party Party
 }
 
-// Enter marks the calling goroutine as running a call on clock, until
-// leave is called. Inside an outer call on the same clock (ctx carries
-// it) it adds nothing: the goroutine is counted once.
-func Enter(ctx context.Context, clock any) (_ context.Context, leave func()) {
-	if e, ok := ctx.Value(key{}).(entered); ok && e.clock == clock {
-		return ctx, func() {}
+// Start starts the party of a call on clock, running: nested in the call
+// ctx carries on the same clock, if any. It returns nil when clock follows
+// no calls. End it with End when the call returns.
+func Start(ctx context.Context, clock any) Party {
+	// e.clock is a pointer or nil, so the comparison cannot panic on a
+	// clock of an incomparable type.
+	if e, ok := ctx.Value(key{}).(entered); ok && e.party != nil && e.clock == clock {
+		return e.party.Enter()
 	}
-	if For == nil {
-		return ctx, func() {}
+	if Join == nil {
+		return nil
 	}
-	t := For(clock)
-	if t == nil {
-		return ctx, func() {}
-	}
-	t.Add(1)
-	return context.WithValue(ctx, key{}, entered{clock, t}), func() { t.Add(-1) }
+	return Join(clock)
 }
 
-// Detach returns ctx without the mark of Enter, for a goroutine that the
-// call starts: it counts its own calls, while the goroutine that started
-// it is suspended with Suspend.
+// End ends a party Start returned; nil does nothing.
+func End(p Party) {
+	if p != nil {
+		p.Leave()
+	}
+}
+
+// With returns ctx carrying p, a party on clock, so that the calls made
+// with it nest in p. A nil p gives ctx.
+func With(ctx context.Context, clock any, p Party) context.Context {
+	if p == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, key{}, entered{clock, p})
+}
+
+// Detach returns ctx without the party of With, for goroutines a call
+// starts: their calls are parties of their own, while the call that
+// started them is suspended with Suspend.
 func Detach(ctx context.Context) context.Context {
-	if _, ok := ctx.Value(key{}).(entered); !ok {
+	if e, ok := ctx.Value(key{}).(entered); !ok || e.party == nil {
 		return ctx
 	}
 	return context.WithValue(ctx, key{}, entered{})
 }
 
-// Suspend stops counting the calling goroutine while it waits for work it
-// handed to other goroutines (which count themselves); resume counts it
-// again. Both do nothing outside a call marked with Enter.
+// Suspend stops counting the call ctx carries while it waits for work it
+// handed to other goroutines; resume counts it again. Both do nothing
+// outside such a call.
 func Suspend(ctx context.Context) (resume func()) {
-	e, ok := ctx.Value(key{}).(entered)
-	if !ok || e.tracker == nil {
-		return func() {}
+	if e, ok := ctx.Value(key{}).(entered); ok && e.party != nil {
+		return e.party.Suspend()
 	}
-	e.tracker.Add(-1)
-	return func() { e.tracker.Add(1) }
+	return func() {}
 }
 
-// After is clock.After(d) for the calling goroutine, which is about to
-// wait for the channel: inside a call marked with Enter on clock the
-// goroutine stops being counted while it sleeps, and wake is non-nil: it
-// must be called when the goroutine stops waiting before the channel
-// received. Elsewhere wake is nil.
-func After(ctx context.Context, clock interface {
+// After is clock.After(d) for the goroutine of party p, about to wait for
+// the channel: p stops being counted while it sleeps, and wake is non-nil:
+// it must be called when the goroutine stops waiting before the channel
+// received. With a nil p it is clock.After(d), and wake is nil.
+func After(p Party, clock interface {
 	After(time.Duration) <-chan time.Time
 }, d time.Duration) (fired <-chan time.Time, wake func()) {
-	// e.clock is only ever a clock with a Tracker (a pointer) or nil, so
-	// the comparison cannot panic on a clock of an incomparable type.
-	if e, ok := ctx.Value(key{}).(entered); ok && e.tracker != nil && e.clock == any(clock) {
-		return e.tracker.Sleep(d)
+	if p == nil {
+		return clock.After(d), nil
 	}
-	return clock.After(d), nil
-}
-
-// Carry returns dst carrying the mark of Enter that src carries, if any:
-// for a call whose waits end with another context than its requests.
-func Carry(dst, src context.Context) context.Context {
-	if e, ok := src.Value(key{}).(entered); ok {
-		return context.WithValue(dst, key{}, e)
-	}
-	return dst
+	return p.Sleep(d)
 }

@@ -28,8 +28,6 @@ import (
 	"slices"
 	"sync"
 	"time"
-
-	"github.com/pimkit/catalog/internal/clockhook"
 )
 
 // Clock is the limiter's time source. Tests pass a fake one so that
@@ -59,10 +57,9 @@ type Limiter struct {
 	frees   []time.Time   // slots of answered requests: when each frees, sorted
 	changed chan struct{} // closed when a slot is released; nil when nobody waits
 	waiting int           // callers blocked in Acquire, for tests
-	// followed are the wakes of waiters whose sleep a fake clock follows
-	// (clockhook): a release wakes them before closing changed, so that
-	// the clock counts them busy from that instant, not from when they
-	// get to run.
+	// followed are the wakes of waiters sleeping through AcquireSleeping:
+	// a release wakes them before closing changed, so that a fake clock
+	// counts them busy from that instant, not from when they get to run.
 	followed []*func()
 }
 
@@ -94,6 +91,15 @@ func (l *Limiter) String() string { return fmt.Sprintf("%d requests per %s", l.n
 // vain. A slot of a request still waiting for its answer frees no sooner
 // than per from now.
 func (l *Limiter) Acquire(ctx context.Context) (release func(answeredAt time.Time), err error) {
+	return l.AcquireSleeping(ctx, nil)
+}
+
+// AcquireSleeping is Acquire, its waits for a slot to free slept through
+// sleep rather than the limiter's clock: a call followed by a fake clock
+// (see internal/clockhook) sleeps through its party, whose wake a release
+// calls before waking the waiters, so that the clock counts the waiter
+// busy from that instant. A nil sleep is the clock's After.
+func (l *Limiter) AcquireSleeping(ctx context.Context, sleep func(d time.Duration) (fired <-chan time.Time, wake func())) (release func(answeredAt time.Time), err error) {
 	// The timer for the first answered slot to free, kept across wake-ups
 	// while that slot stays first, so that a waiter has one timer at most.
 	var timer <-chan time.Time
@@ -127,13 +133,15 @@ func (l *Limiter) Acquire(ctx context.Context) (release func(answeredAt time.Tim
 		}
 		changed := l.changed
 		l.waiting++
-		var followed *func() // set when a fake clock follows this wait; see wakeLocked
+		var followed *func() // the wake of a followed sleep; see Limiter.followed
 		if !next.Equal(timerAt) {
 			timer, timerAt = nil, next
 			if !next.IsZero() {
-				var wake func()
-				timer, wake = clockhook.After(ctx, l.clock, next.Sub(now))
-				if wake != nil {
+				if sleep == nil {
+					timer = l.clock.After(next.Sub(now))
+				} else {
+					var wake func()
+					timer, wake = sleep(next.Sub(now))
 					followed = &wake
 					l.followed = append(l.followed, followed)
 				}

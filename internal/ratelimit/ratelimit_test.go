@@ -473,3 +473,45 @@ func TestRealClockCancel(t *testing.T) {
 		t.Fatalf("got %v, want Canceled", err)
 	}
 }
+
+// TestReleaseWakesSleepingWaiters: a waiter that sleeps through
+// AcquireSleeping is woken (its wake called) by the release that frees a
+// slot, before it gets to run, so that a fake clock counts it busy from
+// the release; it then takes the slot, and its timer is given up.
+func TestReleaseWakesSleepingWaiters(t *testing.T) {
+	clock := &fakeClock{now: time.Unix(0, 0)}
+	l := NewWithClock(2, time.Minute, clock)
+	ctx := context.Background()
+	held, _ := l.Acquire(ctx)
+	answered, _ := l.Acquire(ctx)
+	answered(clock.Now()) // frees in a minute: the waiter sleeps until then
+
+	var mu sync.Mutex
+	slept, woken := 0, 0
+	sleep := func(d time.Duration) (<-chan time.Time, func()) {
+		mu.Lock()
+		defer mu.Unlock()
+		slept++
+		return make(chan time.Time), func() { mu.Lock(); woken++; mu.Unlock() }
+	}
+	got := make(chan error, 1)
+	go func() {
+		_, err := l.AcquireSleeping(ctx, sleep)
+		got <- err
+	}()
+	eventually(t, "the waiter to sleep", func() bool { mu.Lock(); defer mu.Unlock(); return slept == 1 })
+	held(time.Time{}) // never sent: its slot frees at once
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// Once by the release, once by the waiter itself after it woke (wake
+	// is idempotent for a fake clock's party).
+	if woken != 2 {
+		t.Errorf("wake called %d times, want 2: by the release, then by the waiter", woken)
+	}
+	if len(clock.timerList()) != 0 {
+		t.Errorf("the limiter's clock has %d timers; the waiter slept through its own sleep", len(clock.timerList()))
+	}
+}
