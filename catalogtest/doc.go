@@ -98,15 +98,18 @@
 // # State you set and reset
 //
 // [Server.SeedProduct] stores a product as a replace import through the
-// default source would ([Server.SeedProductFrom] through a named one), [Server.SeedVersions] stores versions exactly as
-// given, [Server.AddSource] adds a source and [Server.SeedJob] a job in any
-// status. None of them goes through the API: they add no request, no job
-// (but the seeded one), no search-sync batch, and use no rate quota.
+// default source would ([Server.SeedProductFrom] through a named one),
+// [Server.SeedVersions] stores versions exactly as given,
+// [Server.SeedCategory] and [Server.SeedPromotion] a category and a
+// promotion as their imports would, [Server.AddSource] adds a source and
+// [Server.SeedJob] a job in any status. None of them goes through the API:
+// they add no request, no job (but the seeded one), no search-sync batch,
+// and use no rate quota.
 //
 // [Server.Reset] puts a server back as NewServer left it: no products,
 // jobs, recorded requests, Idempotency-Keys, stubs, job outcomes or
-// counters; the configured sources and faults; an empty rate window; the
-// request and job id sequences from the start. A suite can share one server
+// counters; the configured sources, faults and worker mode; an empty rate
+// window; the request and job id sequences from the start. A suite can share one server
 // and reset it between tests. There are no namespaces within a server:
 // tests that run in parallel start a server each, which costs a local
 // listener and a goroutine.
@@ -119,7 +122,8 @@
 // [Server.ScriptJob], makes a queued job fail, end with errors, stay
 // pending or stay processing. [WithManualWorker] stops the background
 // worker, so that the test runs queued jobs one at a time with
-// [Server.RunNextJob].
+// [Server.RunNextJob]; [Server.SetManualWorker] switches it while the
+// server runs.
 //
 //	srv.Stub(catalogtest.Stub{Op: catalogtest.OpImportAPI, Nth: 2,
 //		Status: 500, Code: "DB_DOWN", Message: "database unavailable"})
