@@ -85,6 +85,13 @@ func TestAdminPageInHeadlessChromium(t *testing.T) {
 	if t.Failed() {
 		t.Logf("DOM:\n%s", dom)
 	}
+
+	// One product a page: the last stored first, and a link to the older.
+	dom = headless(t, bin, srv.URL+"/_fake/ui?per_page=1", "--dump-dom")
+	if !strings.Contains(dom, `data-entity-code="IMPORTED-PUMP-7"`) || strings.Contains(dom, `data-entity-code="SEEDED-VALVE-42"`) ||
+		!strings.Contains(dom, `products_page=2#products`) {
+		t.Errorf("the first page of one product does not show the last stored alone with a link to the older:\n%s", dom)
+	}
 	if dir := os.Getenv("CATALOG_PAGE_SCREENSHOT"); dir != "" {
 		// For a person to look at: CATALOG_PAGE_SCREENSHOT=/tmp go test -run InHeadless ./catalogtest
 		headless(t, bin, srv.URL+"/_fake/ui", "--screenshot="+dir+"/fake-page.png", "--window-size=1280,1100", "--hide-scrollbars")

@@ -163,7 +163,7 @@ func (s *Server) handleRemoveCategories(w http.ResponseWriter, r *http.Request) 
 func (s *Server) categoryUsersLocked() map[string]string {
 	users := map[string]string{}
 	for code, vs := range s.products {
-		for _, id := range categoryRefs(vs[len(vs)-1].Data) {
+		for _, id := range categoryRefs(current(vs).dataMap()) {
 			if first, ok := users[id]; !ok || code < first {
 				users[id] = code
 			}

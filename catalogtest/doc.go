@@ -101,15 +101,18 @@
 // # State you set and reset
 //
 // [Server.SeedProduct] stores a product as a replace import through the
-// default source would ([Server.SeedProductFrom] through a named one), [Server.SeedVersions] stores versions exactly as
-// given, [Server.AddSource] adds a source and [Server.SeedJob] a job in any
-// status. None of them goes through the API: they add no request, no job
-// (but the seeded one), no search-sync batch, and use no rate quota.
+// default source would ([Server.SeedProductFrom] through a named one),
+// [Server.SeedVersions] stores versions exactly as given,
+// [Server.SeedCategory] and [Server.SeedPromotion] a category and a
+// promotion as their imports would, [Server.AddSource] adds a source and
+// [Server.SeedJob] a job in any status. None of them goes through the API:
+// they add no request, no job (but the seeded one), no search-sync batch,
+// and use no rate quota.
 //
 // [Server.Reset] puts a server back as NewServer left it: no products,
 // jobs, recorded requests, Idempotency-Keys, stubs, job outcomes or
-// counters; the configured sources and faults; an empty rate window; the
-// request and job id sequences from the start. A suite can share one server
+// counters; the configured sources, faults and worker mode; an empty rate
+// window; the request and job id sequences from the start. A suite can share one server
 // and reset it between tests. There are no namespaces within a server:
 // tests that run in parallel start a server each, which costs a local
 // listener and a goroutine.
@@ -122,7 +125,8 @@
 // [Server.ScriptJob], makes a queued job fail, end with errors, stay
 // pending or stay processing. [WithManualWorker] stops the background
 // worker, so that the test runs queued jobs one at a time with
-// [Server.RunNextJob].
+// [Server.RunNextJob]; [Server.SetManualWorker] switches it while the
+// server runs.
 //
 //	srv.Stub(catalogtest.Stub{Op: catalogtest.OpImportAPI, Nth: 2,
 //		Status: 500, Code: "DB_DOWN", Message: "database unavailable"})
@@ -141,6 +145,12 @@
 // the clock from timer to timer until no party has anything left to wait
 // for, and [FakeClock.Run] does so while a function of the test's runs,
 // so that a client call that sleeps on the clock is one line of the test.
+//
+// A suite in another language does the same over HTTP, against the
+// standalone fake (catalogctl fake-server --fake-clock): the admin API
+// ([AdminPrefix]) reads, advances and sets the clock and advances it until
+// idle, and blocks until a job ends, until requests arrived or until the
+// fake is idle, each with a timeout in real time.
 //
 // # Time
 //

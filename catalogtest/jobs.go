@@ -145,6 +145,22 @@ func (s *Server) WaitJob(ctx context.Context, id string, states ...catalog.JobSt
 	return job, err
 }
 
+// abandonedLocked reports whether js is a job the worker (or RunNextJob)
+// runs and the server is closing: it stops between two rows and stays
+// processing, so that Close does not wait for the rest of it. A direct
+// import's job is its request's, which Close lets finish.
+func (s *Server) abandonedLocked(js *jobState) bool {
+	if js.Type == JobTypeAPIImport {
+		return false
+	}
+	select {
+	case <-s.stopping:
+		return true
+	default:
+		return false
+	}
+}
+
 // liveLocked reports whether js is still one of the server's jobs, that
 // is, not cleared by Reset since it was created.
 func (s *Server) liveLocked(js *jobState) bool { return s.jobs[js.ID] == js }
@@ -230,9 +246,12 @@ func (s *Server) runImport(js *jobState, req *importRequest) (catalog.Job, *impo
 // and counts its outcome; a stored row's entity code joins synced. It
 // returns false, applying nothing, when Reset has cleared the job.
 func (s *Server) applyJobRow(js *jobState, synced *[]string, apply func() rowResult) bool {
+	if s.cfg.beforeJobRow != nil {
+		s.cfg.beforeJobRow(js.Type)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.liveLocked(js) {
+	if !s.liveLocked(js) || s.abandonedLocked(js) {
 		return false
 	}
 	res := apply()
@@ -247,6 +266,9 @@ func (s *Server) applyJobRow(js *jobState, synced *[]string, apply func() rowRes
 // has cleared the job, finishes the job and returns what runImport
 // returns.
 func (s *Server) finishJobLocked(js *jobState, run *importRun, synced []string) (catalog.Job, *importRun, int) {
+	if s.abandonedLocked(js) {
+		return js.snapshot(), run, 0 // stays processing: see Close
+	}
 	batches := 0
 	if s.liveLocked(js) {
 		batches = s.queueSearchSyncLocked(synced)

@@ -66,7 +66,7 @@ func (s *Server) applyRowLocked(run *importRun, row int, raw any) rowResult {
 	next := data
 	var prev map[string]any
 	if n := len(history); n > 0 {
-		prev = history[n-1].Data
+		prev = history[n-1].previous(run.req)
 	}
 	switch {
 	case len(run.req.updateMask) > 0:
@@ -77,11 +77,12 @@ func (s *Server) applyRowLocked(run *importRun, row int, raw any) rowResult {
 	if sku, _ := next["sku"].(string); sku == "" {
 		next["sku"] = code
 	}
-	var current *ProductVersion
+	var cur *ProductVersion
 	if n := len(history); n > 0 {
-		current = &history[n-1]
+		m := history[n-1].meta()
+		cur = &m
 	}
-	v, autoPublished := s.newVersion(run, code, next, current)
+	v, autoPublished := s.newVersion(run, code, next, cur)
 	s.storeVersionLocked(v)
 	return rowResult{entityCode: code, created: len(history) == 0, published: autoPublished}
 }
@@ -214,7 +215,6 @@ func (s *Server) newVersion(run *importRun, code string, data map[string]any, cu
 	score, checked, publish := autoPublish(data, run.req.source)
 	v = ProductVersion{EntityCode: code, SKU: sku, IsCurrent: true, Status: StatusDraft,
 		Score: score, Data: data, Source: run.source, JobID: run.jobID, CreatedAt: run.at}
-	v.Source.BatchMetadata = cloneBatchMetadata(v.Source.BatchMetadata)
 	v.Status, v.PublishedAt = publication(checked, publish, current, run.at)
 	return v, checked && publish
 }

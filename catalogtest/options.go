@@ -39,6 +39,9 @@ type config struct {
 	idSeed       uint64
 	manualWorker bool
 	noCDN        bool // WithoutCDN
+	// beforeJobRow, tests only, is called before each row of a job is
+	// applied, with the job's type, outside the server's lock.
+	beforeJobRow func(jobType string)
 }
 
 // Option configures a Server. Pass options to NewServer.

@@ -78,7 +78,7 @@ func (s *Server) Product(entityCode string) (ProductVersion, bool) {
 	if len(vs) == 0 {
 		return ProductVersion{}, false
 	}
-	return vs[len(vs)-1].clone(), true
+	return current(vs).version(), true
 }
 
 // Products returns the current version of every product, sorted by entity
@@ -88,7 +88,7 @@ func (s *Server) Products() []ProductVersion {
 	defer s.mu.Unlock()
 	out := make([]ProductVersion, 0, len(s.products))
 	for _, vs := range s.products {
-		out = append(out, vs[len(vs)-1].clone())
+		out = append(out, current(vs).version())
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].EntityCode < out[j].EntityCode })
 	return out
@@ -100,8 +100,8 @@ func (s *Server) Versions(entityCode string) []ProductVersion {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []ProductVersion
-	for _, v := range s.products[entityCode] {
-		out = append(out, v.clone())
+	for i := range s.products[entityCode] {
+		out = append(out, s.products[entityCode][i].version())
 	}
 	return out
 }
@@ -168,12 +168,6 @@ func jsonText(v any) string {
 		return fmt.Sprint(v)
 	}
 	return strings.TrimSuffix(b.String(), "\n")
-}
-
-func (v ProductVersion) clone() ProductVersion {
-	v.Data = deepCopyMap(v.Data)
-	v.Source.BatchMetadata = cloneBatchMetadata(v.Source.BatchMetadata)
-	return v
 }
 
 // importBody is the JSON body of both import endpoints.
@@ -435,10 +429,15 @@ type importRun struct {
 func (s *Server) storeVersionLocked(v ProductVersion) {
 	history := s.products[v.EntityCode]
 	if n := len(history); n > 0 {
-		history[n-1].IsCurrent = false
+		history[n-1].isCurrent = false
 	}
 	v.Version = len(history) + 1
-	s.products[v.EntityCode] = append(history, v)
+	sv := storeForm(v, s.lastOrigin)
+	s.lastOrigin = sv.origin
+	s.storeSeq++
+	sv.seq = s.storeSeq
+	s.products[v.EntityCode] = append(history, sv)
+	s.logStoredLocked(v.EntityCode, sv.seq)
 }
 
 // Paths of the product listing and removal; the wire is the project's
@@ -468,7 +467,7 @@ func (s *Server) handleListProducts(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	var codes []string
 	for code, vs := range s.products {
-		if vs[len(vs)-1].Source.SourceID == sourceID {
+		if current(vs).origin.source.SourceID == sourceID {
 			codes = append(codes, code)
 		}
 	}
@@ -476,7 +475,7 @@ func (s *Server) handleListProducts(w http.ResponseWriter, r *http.Request) {
 	from, to := pageBounds(len(codes), page, perPage)
 	data := make([]map[string]any, 0, to-from)
 	for _, code := range codes[from:to] {
-		v := s.products[code][len(s.products[code])-1]
+		v := current(s.products[code]).meta()
 		data = append(data, map[string]any{"entity_code": v.EntityCode, "sku": v.SKU, "source_id": v.Source.SourceID,
 			"version": v.Version, "updated_at": formatTime(v.CreatedAt)})
 	}
@@ -531,8 +530,8 @@ func (s *Server) handleRemoveProducts(w http.ResponseWriter, r *http.Request) {
 			fail(i, code, raw, "entity code must be a non-empty string")
 		case len(vs) == 0:
 			fail(i, code, raw, fmt.Sprintf("product %q not found", code))
-		case vs[len(vs)-1].Source.SourceID != body.SourceID:
-			fail(i, code, raw, fmt.Sprintf("product %q belongs to source %q", code, vs[len(vs)-1].Source.SourceID))
+		case current(vs).origin.source.SourceID != body.SourceID:
+			fail(i, code, raw, fmt.Sprintf("product %q belongs to source %q", code, current(vs).origin.source.SourceID))
 		default:
 			delete(s.products, code)
 			sum.Removed++

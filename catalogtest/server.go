@@ -58,9 +58,12 @@ type Server struct {
 
 	mu              sync.Mutex
 	sources         map[string]catalog.Source
-	products        map[string][]ProductVersion
-	categories      map[string]map[string]any // by category_id
-	promotions      map[string]map[string]any // by promotionKey
+	products        map[string][]storedVersion // by entity code, oldest first
+	storeSeq        uint64                     // versions stored, ever
+	storeLog        []storedRef                // versions stored, in order, for the page
+	lastOrigin      *versionOrigin             // of the version stored last, shared by the next from the same import
+	categories      map[string]map[string]any  // by category_id
+	promotions      map[string]map[string]any  // by promotionKey
 	jobs            map[string]*jobState
 	jobOrder        []string // job ids, oldest first
 	queue           []string // ids of pending queued jobs, FIFO
@@ -76,9 +79,12 @@ type Server struct {
 	replays         int
 	ids             *rand.Rand // the random part of job ids; see WithIDSeed
 	worker          workerState
+	manual          bool            // the manual worker is on: see SetManualWorker
 	outcomes        []*outcomeState // ScriptJob outcomes for queued jobs to come
 	stubs           []*stubState
 	uploads         uploads // files uploaded, not yet imported
+
+	onWait func() // tests only: called when an admin wait starts
 
 	rowsReceived   atomic.Int64 // rows of the import requests answered 2xx
 	importRequests atomic.Int64 // import requests answered 2xx
@@ -102,7 +108,7 @@ func NewServer(opts ...Option) *Server {
 		done:       make(chan struct{}),
 		workerDone: make(chan struct{}),
 		sources:    make(map[string]catalog.Source),
-		products:   make(map[string][]ProductVersion),
+		products:   make(map[string][]storedVersion),
 		categories: make(map[string]map[string]any),
 		promotions: make(map[string]map[string]any),
 		jobs:       make(map[string]*jobState),
@@ -110,6 +116,7 @@ func NewServer(opts ...Option) *Server {
 		faults:     newFaultSet(cfg.faults, cfg.faultSeed),
 		idem:       make(map[idemKey]*idemEntry),
 		ids:        newIDSource(cfg.idSeed),
+		manual:     cfg.manualWorker,
 	}
 	s.seedSourcesLocked() // nothing else can reach s yet
 	s.handler = s.buildHandler()
@@ -119,11 +126,9 @@ func NewServer(opts ...Option) *Server {
 	}
 	s.httpSrv = httptest.NewServer(served)
 	s.URL = s.httpSrv.URL
-	if cfg.manualWorker {
-		close(s.workerDone)
-	} else {
-		go s.work()
-	}
+	// The worker runs even with the manual worker on, which
+	// SetManualWorker may switch off.
+	go s.work()
 	return s
 }
 
@@ -139,8 +144,10 @@ func languageSet(def string, codes []string) map[string]bool {
 
 // Close shuts the server down: it stops accepting requests, waits for the
 // ones in flight, which are applied and answered (the waits of FaultDelay
-// and FaultTrickle cut short), and stops the job worker. Jobs still
-// pending stay pending. Close may be called more than once.
+// and FaultTrickle cut short, the admin API's waits ended), and stops the
+// job worker. Jobs still pending stay pending; a queued or uploaded job
+// being run stops between two rows and stays processing, the rows applied
+// so far stored. Close may be called more than once.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		close(s.stopping)

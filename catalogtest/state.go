@@ -14,7 +14,8 @@ import (
 // the ones WithFaults configured, with their counts and random source
 // from the start, and FaultsFired to 0; stubs and job outcomes go; the rate
 // window empties; job ids start again from the seed. Options, credentials
-// and the clock stay as they are.
+// and the clock stay as they are; the worker goes back to the mode the
+// options configured (see SetManualWorker).
 //
 // Call it when no request is in flight, as between two tests: a request
 // that is being handled meanwhile may be applied to the state before the
@@ -25,7 +26,8 @@ func (s *Server) Reset() {
 	defer s.mu.Unlock()
 	s.sources = make(map[string]catalog.Source)
 	s.seedSourcesLocked()
-	s.products = make(map[string][]ProductVersion)
+	s.products = make(map[string][]storedVersion)
+	s.storeLog = nil
 	s.categories = make(map[string]map[string]any)
 	s.promotions = make(map[string]map[string]any)
 	s.jobs = make(map[string]*jobState)
@@ -38,6 +40,7 @@ func (s *Server) Reset() {
 	s.idem = make(map[idemKey]*idemEntry)
 	s.replays = 0
 	s.ids = newIDSource(s.cfg.idSeed)
+	s.setManualLocked(s.cfg.manualWorker)
 	s.rowsReceived.Store(0)
 	s.importRequests.Store(0)
 	s.jobsChanged.broadcast()
@@ -79,8 +82,7 @@ func (s *Server) SeedProductFrom(sourceID string, p any) (ProductVersion, error)
 	if res.err != nil {
 		return ProductVersion{}, fmt.Errorf("catalogtest: SeedProductFrom %s: %s", sourceID, res.err.Reason)
 	}
-	vs := s.products[res.entityCode]
-	return vs[len(vs)-1].clone(), nil
+	return current(s.products[res.entityCode]).version(), nil
 }
 
 // SeedVersions stores each version as given, after the versions its entity
@@ -94,16 +96,22 @@ func (s *Server) SeedProductFrom(sourceID string, p any) (ProductVersion, error)
 // server stores what it decodes (numbers as json.Number). It stores nothing
 // when a version has no EntityCode or its Data does not encode.
 func (s *Server) SeedVersions(versions ...ProductVersion) error {
+	_, err := s.seedVersions(versions)
+	return err
+}
+
+// seedVersions is SeedVersions; it returns copies of the stored versions.
+func (s *Server) seedVersions(versions []ProductVersion) ([]ProductVersion, error) {
 	prepared := make([]ProductVersion, len(versions))
 	for i, v := range versions {
 		if v.EntityCode == "" {
-			return fmt.Errorf("catalogtest: SeedVersions: version %d has no EntityCode", i)
+			return nil, fmt.Errorf("catalogtest: SeedVersions: version %d has no EntityCode", i)
 		}
 		data := map[string]any{}
 		if v.Data != nil {
 			var err error
 			if data, err = normalizeObject(v.Data); err != nil {
-				return fmt.Errorf("catalogtest: SeedVersions: version %d: %w", i, err)
+				return nil, fmt.Errorf("catalogtest: SeedVersions: version %d: %w", i, err)
 			}
 		}
 		if _, ok := data["entity_code"]; !ok {
@@ -125,6 +133,7 @@ func (s *Server) SeedVersions(versions ...ProductVersion) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.cfg.clock.Now()
+	stored := make([]ProductVersion, 0, len(prepared))
 	for _, v := range prepared {
 		if v.CreatedAt.IsZero() {
 			v.CreatedAt = now
@@ -137,8 +146,15 @@ func (s *Server) SeedVersions(versions ...ProductVersion) error {
 		}
 		v.IsCurrent = true
 		s.storeVersionLocked(v)
+		stored = append(stored, current(s.products[v.EntityCode]).version())
 	}
-	return nil
+	// A later version of the same entity code makes an earlier one not
+	// current.
+	for i := range stored {
+		vs := s.products[stored[i].EntityCode]
+		stored[i].IsCurrent = stored[i].Version == len(vs)
+	}
+	return stored, nil
 }
 
 // SeedJob stores a job as given, without a request: no recorded request,
