@@ -22,6 +22,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/pimkit/catalog/internal/clockhook"
 )
 
 // Limits the platform documents.
@@ -188,7 +190,7 @@ func (a *apiCall) mayApply() bool { return a.method != http.MethodGet && !a.safe
 // the waits between them: the caller's, or ctx.
 func (a *apiCall) callerCtx(ctx context.Context) context.Context {
 	if a.caller != nil {
-		return a.caller
+		return clockhook.Carry(a.caller, ctx) // the waits are still this call's
 	}
 	return ctx
 }
@@ -210,6 +212,8 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 // *OutcomeUnknownError: the platform does not deduplicate, so only the
 // caller can decide what to do about it.
 func (c *Client) run(ctx context.Context, a *apiCall) error {
+	ctx, leave := clockhook.Enter(ctx, c.clock) // a fake clock waits for the call while it runs
+	defer leave()
 	if size := int64(len(a.body)); a.upload == nil && size > c.maxBody {
 		return &TooLargeError{Size: size, Limit: c.maxBody}
 	}

@@ -3,6 +3,8 @@ package catalog
 import (
 	"context"
 	"time"
+
+	"github.com/pimkit/catalog/internal/clockhook"
 )
 
 // Clock is the client's time source: the rate limiter's windows, the waits
@@ -22,15 +24,21 @@ type systemClock struct{}
 func (systemClock) Now() time.Time                         { return time.Now() }
 func (systemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
-// sleep waits d on clock, or until ctx ends.
+// sleep waits d on clock, or until ctx ends. Within a call marked with
+// clockhook.Enter, a clock that follows the client (catalogtest's) knows
+// the goroutine sleeps.
 func sleep(ctx context.Context, clock Clock, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
+	fired, wake := clockhook.After(ctx, clock, d)
 	select {
-	case <-clock.After(d):
+	case <-fired:
 		return nil
 	case <-ctx.Done():
+		if wake != nil {
+			wake()
+		}
 		return ctx.Err()
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/pimkit/catalog/internal/clockhook"
 )
 
 // JobsService reads import jobs and the import queue.
@@ -183,9 +185,12 @@ func (s *JobsService) QueueStatus(ctx context.Context) (*QueueStatus, error) {
 // WaitOptions tune JobsService.Wait. A nil *WaitOptions means the defaults.
 type WaitOptions struct {
 	// MinInterval is the delay after the first poll (default 1 s); each
-	// further delay doubles, up to MaxInterval (default 30 s), with jitter.
+	// further delay doubles, up to MaxInterval (default 30 s), with a
+	// jitter of up to 25% either way.
 	MinInterval time.Duration
-	MaxInterval time.Duration // the longest delay between polls
+	// MaxInterval is the longest delay between polls: no poll waits
+	// longer, jitter included.
+	MaxInterval time.Duration
 	// Progress, when set, is called with the job after every poll, the
 	// last one included.
 	Progress func(*Job)
@@ -237,6 +242,8 @@ func waitForJob(ctx context.Context, jobs jobGetter, jobID string, o WaitOptions
 	if clock == nil {
 		clock = systemClock{}
 	}
+	ctx, leave := clockhook.Enter(ctx, clock) // a fake clock waits for each poll
+	defer leave()
 	var last *Job
 	failures := 0 // polls in a row that got no usable answer
 	for final := false; ; {
@@ -268,7 +275,7 @@ func waitForJob(ctx context.Context, jobs jobGetter, jobID string, o WaitOptions
 			return job, waitEnded(jobID, job, ctx.Err())
 		}
 		var wait time.Duration
-		wait, final = nextPoll(ctx, clock, delay)
+		wait, final = nextPoll(ctx, clock, delay, o.MaxInterval)
 		if err := sleep(ctx, clock, wait); err != nil {
 			return job, waitEnded(jobID, job, err)
 		}
@@ -292,11 +299,13 @@ func transient(err error) bool {
 }
 
 // nextPoll returns how long to sleep before the next poll: delay with
-// jitter, shortened so that one more poll fits before ctx's deadline, read
-// on clock. final is true when that poll is the last one the deadline
-// allows.
-func nextPoll(ctx context.Context, clock Clock, delay time.Duration) (sleep time.Duration, final bool) {
-	sleep = delay*3/4 + rand.N(delay/2+1) // 75% to 125% of delay
+// jitter, never above most, shortened so that one more poll fits before
+// ctx's deadline, read on clock. final is true when that poll is the last
+// one the deadline allows.
+func nextPoll(ctx context.Context, clock Clock, delay, most time.Duration) (sleep time.Duration, final bool) {
+	// 75% to 125% of delay, capped after the jitter: MaxInterval is a
+	// promise to the caller (a test advances a fake clock by it).
+	sleep = min(delay*3/4+rand.N(delay/2+1), most)
 	dl, ok := ctx.Deadline()
 	if !ok {
 		return sleep, false

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -21,27 +22,51 @@ import (
 // the same names (the operationId of each route in api/openapi.yaml), with
 // JSON in and out:
 //
-//	GET    /_fake/state                  counts of products, jobs, requests, faults fired
+//	GET    /_fake/state                  counts of products, jobs, requests, faults fired, ...
 //	POST   /_fake/reset                  Reset
 //	GET    /_fake/products               Products (current versions)
-//	POST   /_fake/products               SeedProduct (the body is the product)
+//	POST   /_fake/products               SeedProduct (the body is the product; ?source_id= SeedProductFrom)
 //	GET    /_fake/products/{entityCode}  Product
 //	GET    /_fake/products/{entityCode}/versions  Versions
+//	POST   /_fake/versions               SeedVersions (one version or an array)
 //	GET    /_fake/jobs                   Jobs
 //	POST   /_fake/jobs                   SeedJob
 //	GET    /_fake/jobs/{jobId}           Job
-//	POST   /_fake/jobs/run-next          RunNextJob (WithManualWorker)
+//	GET    /_fake/jobs/{jobId}/wait      WaitJob (?status=a,b; by default until it ended)
+//	POST   /_fake/jobs/run-next          RunNextJob (the manual worker)
 //	POST   /_fake/job-outcomes           ScriptJob
+//	GET    /_fake/worker                 the worker: manual or not, idle, running or sleeping
+//	PUT    /_fake/worker                 SetManualWorker ({"manual": true})
 //	GET    /_fake/requests               Requests (?last=N for the last N)
+//	GET    /_fake/requests/wait          WaitRequests (?count=N)
 //	DELETE /_fake/requests               ResetRequests
+//	GET    /_fake/wait-idle              until no request is being handled and no job can move (WaitForJobs)
+//	GET    /_fake/clock                  the clock: fake or not, now, timers waiting
+//	PUT    /_fake/clock                  move a FakeClock forward to {"now": "<RFC 3339>"}
+//	POST   /_fake/clock/advance          FakeClock.Advance ({"by_ms": 1500})
+//	POST   /_fake/clock/advance-until-idle  advance until every party on the clock is asleep with nothing due
 //	GET    /_fake/faults                 the active faults and FaultsFired
 //	POST   /_fake/faults                 AddFault
 //	DELETE /_fake/faults                 ClearFaults
+//	GET    /_fake/operations             the Op names faults and stubs take, and the fault kinds
 //	GET    /_fake/sources                Sources
 //	POST   /_fake/sources                AddSource
 //	POST   /_fake/stubs                  Stub
 //	DELETE /_fake/stubs                  ClearStubs
+//	GET    /_fake/categories             Categories
+//	POST   /_fake/categories             SeedCategory
+//	GET    /_fake/categories/{categoryId}  Category
+//	GET    /_fake/promotions             Promotions
+//	POST   /_fake/promotions             SeedPromotion
+//	GET    /_fake/search-sync            SearchSyncBatches and SearchSyncEntityCodes
 //	GET    /_fake/ui                     the read-only page (also GET /_fake/ with Accept: text/html)
+//
+// A query parameter a route does not take is refused with 400, never
+// ignored. The waits (.../wait, wait-idle, advance-until-idle) block until
+// their condition holds, or answer 408 (code TIMEOUT) after ?timeout_ms=
+// of real time (10,000 unless set). The clock routes need a server on a
+// [FakeClock] (catalogctl fake-server --fake-clock) and answer 409 on the
+// wall clock, but GET /_fake/clock.
 //
 // Admin requests need no credential, are not recorded (Requests does not
 // list them), use no rate quota, and meet no fault or stub. Recorded
@@ -53,32 +78,70 @@ const AdminPrefix = "/_fake/"
 // of a recorded request.
 const redacted = "[redacted]"
 
+// adminRoute is one route of the admin API: its pattern, the query
+// parameters it takes (any other is refused) and its handler.
+type adminRoute struct {
+	pattern string
+	params  []string
+	handle  http.HandlerFunc
+}
+
+// adminPageParams are the query parameters of the page.
+var adminPageParams = []string{"refresh", "per_page", "products_page", "jobs_page", "requests_page", "faults_page", "sources_page"}
+
+// adminRoutes lists the admin API; AdminPrefix's table documents it and
+// api/openapi.yaml holds its contract.
+func (s *Server) adminRoutes() []adminRoute {
+	return []adminRoute{
+		{"GET /_fake/{$}", adminPageParams, s.adminIndex},
+		{"GET /_fake/ui", adminPageParams, s.adminPage},
+		{"GET /_fake/state", nil, s.adminState},
+		{"POST /_fake/reset", nil, adminDo(s.Reset)},
+		{"GET /_fake/products", nil, s.adminProducts},
+		{"POST /_fake/products", []string{"source_id"}, s.adminSeedProduct},
+		{"GET /_fake/products/{entityCode}", nil, s.adminProduct},
+		{"GET /_fake/products/{entityCode}/versions", nil, s.adminVersions},
+		{"POST /_fake/versions", nil, s.adminSeedVersions},
+		{"GET /_fake/jobs", nil, s.adminJobs},
+		{"POST /_fake/jobs", nil, s.adminSeedJob},
+		{"GET /_fake/jobs/{jobId}", nil, s.adminJob},
+		{"GET /_fake/jobs/{jobId}/wait", []string{"status", "timeout_ms"}, s.adminWaitJob},
+		{"POST /_fake/jobs/run-next", nil, s.adminRunNextJob},
+		{"POST /_fake/job-outcomes", nil, s.adminScriptJob},
+		{"GET /_fake/worker", nil, s.adminWorker},
+		{"PUT /_fake/worker", nil, s.adminSetWorker},
+		{"GET /_fake/requests", []string{"last"}, s.adminRequests},
+		{"GET /_fake/requests/wait", []string{"count", "timeout_ms"}, s.adminWaitRequests},
+		{"DELETE /_fake/requests", nil, adminDo(s.ResetRequests)},
+		{"GET /_fake/wait-idle", []string{"timeout_ms"}, s.adminWaitIdle},
+		{"GET /_fake/clock", nil, s.adminClock},
+		{"PUT /_fake/clock", nil, s.adminSetClock},
+		{"POST /_fake/clock/advance", nil, s.adminAdvance},
+		{"POST /_fake/clock/advance-until-idle", []string{"timeout_ms"}, s.adminAdvanceUntilIdle},
+		{"GET /_fake/faults", nil, s.adminFaults},
+		{"POST /_fake/faults", nil, s.adminAddFault},
+		{"DELETE /_fake/faults", nil, adminDo(s.ClearFaults)},
+		{"GET /_fake/operations", nil, s.adminOperations},
+		{"GET /_fake/sources", nil, s.adminSources},
+		{"POST /_fake/sources", nil, s.adminAddSource},
+		{"POST /_fake/stubs", nil, s.adminStub},
+		{"DELETE /_fake/stubs", nil, adminDo(s.ClearStubs)},
+		{"GET /_fake/categories", nil, s.adminCategories},
+		{"POST /_fake/categories", nil, s.adminSeedCategory},
+		{"GET /_fake/categories/{categoryId}", nil, s.adminCategory},
+		{"GET /_fake/promotions", nil, s.adminPromotions},
+		{"POST /_fake/promotions", nil, s.adminSeedPromotion},
+		{"GET /_fake/search-sync", nil, s.adminSearchSync},
+	}
+}
+
 // adminOr sends requests under AdminPrefix to the admin API, and the rest to
 // platform, the fake platform's own chain (recording, faults, rate limit...).
 func (s *Server) adminOr(platform http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /_fake/{$}", s.adminIndex)
-	mux.HandleFunc("GET /_fake/ui", s.adminPage)
-	mux.HandleFunc("GET /_fake/state", s.adminState)
-	mux.HandleFunc("POST /_fake/reset", adminDo(s.Reset))
-	mux.HandleFunc("GET /_fake/products", s.adminProducts)
-	mux.HandleFunc("POST /_fake/products", s.adminSeedProduct)
-	mux.HandleFunc("GET /_fake/products/{entityCode}", s.adminProduct)
-	mux.HandleFunc("GET /_fake/products/{entityCode}/versions", s.adminVersions)
-	mux.HandleFunc("GET /_fake/jobs", s.adminJobs)
-	mux.HandleFunc("POST /_fake/jobs", s.adminSeedJob)
-	mux.HandleFunc("GET /_fake/jobs/{jobId}", s.adminJob)
-	mux.HandleFunc("POST /_fake/jobs/run-next", s.adminRunNextJob)
-	mux.HandleFunc("POST /_fake/job-outcomes", s.adminScriptJob)
-	mux.HandleFunc("GET /_fake/requests", s.adminRequests)
-	mux.HandleFunc("DELETE /_fake/requests", adminDo(s.ResetRequests))
-	mux.HandleFunc("GET /_fake/faults", s.adminFaults)
-	mux.HandleFunc("POST /_fake/faults", s.adminAddFault)
-	mux.HandleFunc("DELETE /_fake/faults", adminDo(s.ClearFaults))
-	mux.HandleFunc("GET /_fake/sources", s.adminSources)
-	mux.HandleFunc("POST /_fake/sources", s.adminAddSource)
-	mux.HandleFunc("POST /_fake/stubs", s.adminStub)
-	mux.HandleFunc("DELETE /_fake/stubs", adminDo(s.ClearStubs))
+	for _, rt := range s.adminRoutes() {
+		mux.HandleFunc(rt.pattern, onlyParams(rt.params, rt.handle))
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, errorBody{Code: catalog.CodeNotFound,
 			Error: fmt.Sprintf("no admin endpoint %s %s", r.Method, r.URL.Path)})
@@ -90,6 +153,26 @@ func (s *Server) adminOr(platform http.Handler) http.Handler {
 		}
 		platform.ServeHTTP(w, r)
 	})
+}
+
+// onlyParams refuses a request with a query parameter the route does not
+// take, so that a misspelt or unsupported one is never silently ignored.
+func onlyParams(params []string, next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		for _, name := range slices.Sorted(maps.Keys(r.URL.Query())) {
+			if slices.Contains(params, name) {
+				continue
+			}
+			takes := "none"
+			if len(params) > 0 {
+				takes = strings.Join(params, ", ")
+			}
+			writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation,
+				Error: fmt.Sprintf("unknown query parameter %q for %s %s (it takes: %s)", name, r.Method, r.URL.Path, takes)})
+			return
+		}
+		next(w, r)
+	}
 }
 
 // adminIndex serves GET /_fake/: the page for a browser, the state
@@ -112,13 +195,18 @@ type adminCounts struct {
 	Faults      int `json:"faults"` // active
 	FaultsFired int `json:"faults_fired"`
 	Stubs       int `json:"stubs"`
+	Categories  int `json:"categories"`
+	Promotions  int `json:"promotions"`
+	Replays     int `json:"idempotent_replays"`
+	SyncBatches int `json:"search_sync_batches"`
 }
 
 func (s *Server) counts() adminCounts {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := adminCounts{Products: len(s.products), Jobs: len(s.jobOrder), Requests: len(s.requests),
-		Sources: len(s.sources), Faults: len(s.faults.active), FaultsFired: s.faults.fired, Stubs: len(s.stubs)}
+		Sources: len(s.sources), Faults: len(s.faults.active), FaultsFired: s.faults.fired, Stubs: len(s.stubs),
+		Categories: len(s.categories), Promotions: len(s.promotions), Replays: s.replays, SyncBatches: s.syncBatches}
 	for _, vs := range s.products {
 		c.Versions += len(vs)
 	}
@@ -213,7 +301,15 @@ func (s *Server) adminSeedProduct(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: "SeedProduct: the body must be a JSON object, the product"})
 		return
 	}
-	v, err := s.SeedProduct(p)
+	src := DefaultSourceID
+	if r.URL.Query().Has("source_id") {
+		src = r.URL.Query().Get("source_id")
+		if _, ok := s.source(src); !ok {
+			writeAPIError(w, sourceNotFound(src))
+			return
+		}
+	}
+	v, err := s.SeedProductFrom(src, p)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: err.Error()})
 		return
@@ -349,12 +445,15 @@ func (s *Server) adminRequests(w http.ResponseWriter, r *http.Request) {
 		}
 		last = n
 	}
-	reqs := s.lastRequests(last)
+	writeJSON(w, http.StatusOK, map[string]any{"requests": toAdminRequests(s.lastRequests(last))})
+}
+
+func toAdminRequests(reqs []Request) []adminRequest {
 	out := make([]adminRequest, len(reqs))
 	for i, req := range reqs {
 		out[i] = toAdminRequest(req)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"requests": out})
+	return out
 }
 
 // adminFault is a Fault in the admin API's JSON; see DecodeFaults.

@@ -2,10 +2,12 @@ package catalogtest
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"encoding/json"
 	"html/template"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"time"
@@ -17,6 +19,10 @@ import (
 // server's state for a person debugging a failing suite. It is rendered on
 // the server with html/template, which escapes every value, and needs no
 // script; ?refresh=N reloads it every N seconds.
+//
+// Every section shows one page of its entries, newest first, so that the
+// page costs the same at any size: the state is read under the lock as
+// keys and order only, and just the entries shown are copied and decoded.
 
 //go:embed admin_page.html
 var adminPageHTML string
@@ -55,13 +61,27 @@ var adminPageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 	"headers": func(r Request) string { return redactedHeaders(r) },
 }).Parse(adminPageHTML))
 
-// pageRequests is how many of the last requests the page shows.
-const pageRequests = 50
+// Entries per section's page, and the versions shown per product.
+const (
+	pagePerPage     = 50
+	pageMaxPerPage  = 500
+	pageMaxVersions = 20
+)
 
-// pageProduct is one product on the page: its versions, newest first.
+// pageProduct is one product on the page: its newest versions, newest
+// first, and how many older ones are not shown.
 type pageProduct struct {
 	Current  ProductVersion
 	Versions []ProductVersion
+	Older    int
+}
+
+// pageNav is one section's place among its pages, with links to the
+// newer and older pages ("" when there is none).
+type pageNav struct {
+	Page, Pages, Total int
+	First, Last        int // the entries shown, counted from 1, newest first
+	Newer, Older       string
 }
 
 type pageData struct {
@@ -70,26 +90,91 @@ type pageData struct {
 	Counts      adminCounts
 	Products    []pageProduct
 	Jobs        []catalog.Job
-	Requests    []Request // newest first
+	Requests    []Request
 	Faults      []adminFault
 	FaultsFired int
 	Sources     []catalog.Source
+	Nav         map[string]pageNav // by section
 	Rendered    time.Time
 }
 
-func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
-	refresh, _ := strconv.Atoi(r.URL.Query().Get("refresh"))
-	d := pageData{Host: r.Host, Refresh: max(refresh, 0), Counts: s.counts(), Jobs: s.Jobs(),
-		Sources: s.Sources(), Rendered: s.cfg.clock.Now()}
-	for _, cur := range s.Products() {
-		vs := s.Versions(cur.EntityCode)
-		slices.Reverse(vs)
-		d.Products = append(d.Products, pageProduct{Current: cur, Versions: vs})
+// pageQuery is the page's query: the entries per page and each section's
+// page number.
+type pageQuery struct {
+	query   url.Values
+	perPage int
+}
+
+func readPageQuery(r *http.Request) (pageQuery, *apiError) {
+	q := pageQuery{query: r.URL.Query(), perPage: pagePerPage}
+	for _, name := range adminPageParams {
+		v := q.query.Get(name)
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		least := 1
+		if name == "refresh" {
+			least = 0
+		}
+		if err != nil || n < least || name == "per_page" && n > pageMaxPerPage {
+			return q, newAPIError(http.StatusBadRequest, codeValidation, "%s %q: want a whole number from %d%s", name, v, least,
+				map[bool]string{true: " to " + strconv.Itoa(pageMaxPerPage)}[name == "per_page"])
+		}
+		if name == "per_page" {
+			q.perPage = n
+		}
 	}
-	slices.Reverse(d.Jobs)
-	d.Requests = s.lastRequests(pageRequests)
-	slices.Reverse(d.Requests)
-	d.Faults, d.FaultsFired = s.activeFaults()
+	return q, nil
+}
+
+// window returns the bounds of section's page among total entries,
+// newest first, and its navigation.
+func (q pageQuery) window(section string, total int) (from, to int, nav pageNav) {
+	pages := max(1, (total+q.perPage-1)/q.perPage)
+	page, _ := strconv.Atoi(q.query.Get(section + "_page"))
+	page = min(max(page, 1), pages)
+	from = (page - 1) * q.perPage
+	to = min(from+q.perPage, total)
+	nav = pageNav{Page: page, Pages: pages, Total: total, First: from + 1, Last: to}
+	if page > 1 {
+		nav.Newer = q.link(section, page-1)
+	}
+	if page < pages {
+		nav.Older = q.link(section, page+1)
+	}
+	return from, to, nav
+}
+
+// link is the page's URL with section on page n, the others unchanged.
+func (q pageQuery) link(section string, n int) string {
+	v := url.Values{}
+	for k, vs := range q.query {
+		v[k] = vs
+	}
+	v.Set(section+"_page", strconv.Itoa(n))
+	return "?" + v.Encode() + "#" + section
+}
+
+func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
+	q, e := readPageQuery(r)
+	if e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	refresh, _ := strconv.Atoi(q.query.Get("refresh"))
+	d := pageData{Host: r.Host, Refresh: refresh, Counts: s.counts(), Nav: map[string]pageNav{}, Rendered: s.cfg.clock.Now()}
+	s.pageProducts(q, &d)
+	s.pageJobsAndRequests(q, &d)
+	faults, fired := s.activeFaults()
+	slices.Reverse(faults)
+	from, to, nav := q.window("faults", len(faults))
+	d.Faults, d.FaultsFired, d.Nav["faults"] = faults[from:to], fired, nav
+	sources := s.Sources()
+	slices.SortStableFunc(sources, func(a, b catalog.Source) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	from, to, nav = q.window("sources", len(sources))
+	d.Sources, d.Nav["sources"] = sources[from:to], nav
+
 	var buf bytes.Buffer
 	if err := adminPageTmpl.Execute(&buf, d); err != nil {
 		writeError(w, http.StatusInternalServerError, errorBody{Code: codeInternal, Error: "catalogtest: page: " + err.Error()})
@@ -99,6 +184,51 @@ func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// pageProducts fills in the products section's page: the products whose
+// current version was stored last come first.
+func (s *Server) pageProducts(q pageQuery, d *pageData) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	type entry struct {
+		seq  uint64
+		code string
+	}
+	order := make([]entry, 0, len(s.products))
+	for code, vs := range s.products {
+		order = append(order, entry{current(vs).seq, code})
+	}
+	slices.SortFunc(order, func(a, b entry) int { return cmp.Compare(b.seq, a.seq) })
+	from, to, nav := q.window("products", len(order))
+	d.Nav["products"] = nav
+	for _, e := range order[from:to] {
+		vs := s.products[e.code]
+		shown := vs[max(0, len(vs)-pageMaxVersions):]
+		p := pageProduct{Current: current(vs).version(), Older: len(vs) - len(shown)}
+		for i := len(shown) - 1; i >= 0; i-- {
+			p.Versions = append(p.Versions, shown[i].version())
+		}
+		d.Products = append(d.Products, p)
+	}
+}
+
+// pageJobsAndRequests fills in the jobs' and requests' pages, newest first.
+func (s *Server) pageJobsAndRequests(q pageQuery, d *pageData) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	from, to, nav := q.window("jobs", len(s.jobOrder))
+	d.Nav["jobs"] = nav
+	for i := from; i < to; i++ {
+		d.Jobs = append(d.Jobs, s.jobs[s.jobOrder[len(s.jobOrder)-1-i]].snapshot())
+	}
+	from, to, nav = q.window("requests", len(s.requests))
+	d.Nav["requests"] = nav
+	for i := from; i < to; i++ {
+		r := s.requests[len(s.requests)-1-i].Request
+		r.Header, r.Body = r.Header.Clone(), bytes.Clone(r.Body)
+		d.Requests = append(d.Requests, r)
+	}
 }
 
 // redactedHeaders renders a recorded request's headers, one a line, with

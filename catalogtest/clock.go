@@ -2,10 +2,25 @@ package catalogtest
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/pimkit/catalog/internal/clockhook"
 )
+
+func init() {
+	// A client on a FakeClock (Server.Client, or catalog.WithClock) tells
+	// it when its calls run and sleep; see clockhook.
+	clockhook.For = func(clock any) clockhook.Tracker {
+		if fc, ok := clock.(*FakeClock); ok {
+			return fakeTracker{fc}
+		}
+		return nil
+	}
+}
 
 // realClock is the wall clock, the default catalog.Clock of a Server.
 type realClock struct{}
@@ -13,13 +28,24 @@ type realClock struct{}
 func (realClock) Now() time.Time                         { return time.Now() }
 func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
-// FakeClock is a catalog.Clock that moves only when [FakeClock.Advance] is called.
-// It is safe for concurrent use.
+// FakeClock is a catalog.Clock that moves only when the test moves it, with
+// [FakeClock.Advance], [FakeClock.AdvanceUntilIdle] or [FakeClock.Run]. It
+// is safe for concurrent use.
 //
-// A Server on a FakeClock tells it when its job worker is busy, so that
-// Advance returns only once the work the time it released has been done:
-// after Advance(d) every queued job that became due within d has been
-// applied, and the worker is asleep on the clock or out of jobs.
+// The clock follows the parties that sleep on it: a Server's job worker,
+// and the calls of every catalog.Client on it ([Server.Client] gives one):
+// job polling (Jobs.Wait, and ImportAll's waits for queued jobs), waits
+// for the client's rate limiter and waits between retries, Retry-After
+// included. A party is busy from the instant the clock fires its timer (or
+// from the start of its call) until it sleeps on the clock again or its
+// call returns. The clock moves only while no party is busy, so every
+// step sees all the work the last one released done: after Advance(d),
+// every queued job that became due within d has been applied, and a
+// client whose poll fell due has polled and slept again or returned.
+//
+// A client's goroutines are counted within its calls only: code of the
+// test's own between two calls (and ImportAll between its requests) runs
+// uncounted, so the clock does not wait for it.
 type FakeClock struct {
 	advancing sync.Mutex // one Advance at a time
 
@@ -27,15 +53,25 @@ type FakeClock struct {
 	now     time.Time
 	timers  []*fakeTimer
 	changed signal // broadcast whenever a timer is added or fired
-	busy    int    // workers busy with work the clock released or was handed
+	busy    int    // parties busy: workers with work, client calls running
 	idle    signal // broadcast when busy drops to 0
 }
+
+// DefaultIdleLimit is how far [FakeClock.AdvanceUntilIdle] and
+// [FakeClock.Run] move the clock at most when given a limit of 0.
+const DefaultIdleLimit = 24 * time.Hour
+
+// ErrNotIdle is returned (wrapped) by [FakeClock.AdvanceUntilIdle] and
+// [FakeClock.Run] when the clock reached its limit with timers still
+// waiting: a party that sleeps again and again, such as a client polling a
+// job that never ends.
+var ErrNotIdle = errors.New("catalogtest: the fake clock reached its limit with parties still sleeping on it")
 
 type fakeTimer struct {
 	at    time.Time
 	ch    chan time.Time
-	task  bool // a worker's sleep: firing it makes the worker busy
-	fired bool
+	task  bool // a party's sleep: firing it makes the party busy
+	fired bool // fired, or withdrawn by the party that slept on it
 }
 
 // NewFakeClock returns a FakeClock that reads start until it is advanced.
@@ -62,6 +98,10 @@ func (c *FakeClock) afterTask(d time.Duration) *fakeTimer { return c.newTimer(d,
 func (c *FakeClock) newTimer(d time.Duration, task bool) *fakeTimer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.newTimerLocked(d, task)
+}
+
+func (c *FakeClock) newTimerLocked(d time.Duration, task bool) *fakeTimer {
 	// Buffered so that firing never blocks Advance, even if nobody reads.
 	t := &fakeTimer{at: c.now.Add(max(d, 0)), ch: make(chan time.Time, 1), task: task}
 	if d <= 0 {
@@ -105,6 +145,38 @@ func (c *FakeClock) addBusyLocked(n int) {
 	}
 }
 
+// fakeTracker is the clockhook.Tracker of a FakeClock: a client's calls
+// count as parties, busy but while they sleep on the clock.
+type fakeTracker struct{ c *FakeClock }
+
+func (t fakeTracker) Add(n int) { t.c.addBusy(n) }
+
+func (t fakeTracker) Sleep(d time.Duration) (<-chan time.Time, func()) {
+	c := t.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// One step under the lock: the party stops being busy and its timer
+	// is waiting, so Advance never sees the one without the other.
+	tm := c.newTimerLocked(d, true)
+	c.addBusyLocked(-1)
+	return tm.ch, func() { c.wakeEarly(tm) }
+}
+
+// wakeEarly withdraws the timer of a party that stopped sleeping for
+// another reason (its context ended, a rate-limit slot freed), and counts
+// the party busy again, unless the timer fired and counted it already.
+func (c *FakeClock) wakeEarly(t *fakeTimer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.fired {
+		return
+	}
+	t.fired = true
+	c.timers = slices.DeleteFunc(c.timers, func(o *fakeTimer) bool { return o == t })
+	c.busy++
+	c.changed.broadcast()
+}
+
 // Advance moves the clock forward by d, firing every timer that falls due
 // on the way, and returns once the work those timers released is done. It
 // moves in steps: to the earliest timer due, where it fires the timers due
@@ -128,17 +200,158 @@ func (c *FakeClock) Advance(d time.Duration) {
 			c.now = target
 			return
 		}
-		if due[0].at.After(c.now) {
-			c.now = due[0].at
+		c.fireLocked(due)
+	}
+}
+
+// fireLocked moves the clock to the instant of due (timers due at one
+// instant) and fires them; each party sleeping on one is busy from now.
+func (c *FakeClock) fireLocked(due []*fakeTimer) {
+	if due[0].at.After(c.now) {
+		c.now = due[0].at
+	}
+	for _, t := range due {
+		t.fired = true
+		t.ch <- c.now
+		if t.task {
+			c.busy++
 		}
-		for _, t := range due {
-			t.fired = true
-			t.ch <- c.now
-			if t.task {
-				c.busy++
+	}
+	c.changed.broadcast()
+}
+
+// AdvanceUntilIdle moves the clock forward from timer to timer, as Advance
+// does, until no party on it is busy and no timer is waiting: the worker
+// has run every queued job and its delays, and every client call on the
+// clock has returned or waits for something other than time. The clock
+// then reads the instant of the last timer fired.
+//
+// It moves the clock at most limit (DefaultIdleLimit when limit is 0 or
+// less); when timers are still waiting there (a client polling a job that
+// never ends), the clock reads the limit and the error matches ErrNotIdle.
+// When ctx ends while a party is busy it returns ctx's error.
+func (c *FakeClock) AdvanceUntilIdle(ctx context.Context, limit time.Duration) error {
+	c.advancing.Lock()
+	defer c.advancing.Unlock()
+	return c.stepUntil(ctx, limit, nil)
+}
+
+// Run calls f on a goroutine of its own, with a context carrying ctx's
+// values, and moves the clock from timer to timer while f runs, waiting
+// at each step until no party is busy: f counts as one, busy but while a
+// client call it makes sleeps on the clock. It returns f's error once f
+// has returned. A job's whole life becomes straight-line code:
+//
+//	err := clock.Run(ctx, 0, func(ctx context.Context) (err error) {
+//		job, err = client.Jobs.Wait(ctx, queued.JobID, nil)
+//		return err
+//	})
+//
+// The clock moves at most limit (DefaultIdleLimit when limit is 0 or
+// less); at the limit f's context is cancelled and, once f has returned,
+// Run returns an error matching ErrNotIdle and f's error. When ctx ends
+// first, f's context ends with it and Run returns ctx's error once f has
+// returned. f must not move the clock itself. A panic in f is raised
+// again on Run's goroutine.
+func (c *FakeClock) Run(ctx context.Context, limit time.Duration, f func(ctx context.Context) error) error {
+	c.advancing.Lock()
+	defer c.advancing.Unlock()
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	fctx, leave := clockhook.Enter(fctx, c) // f is busy from now
+	done := make(chan runResult, 1)
+	go func() {
+		var r runResult
+		defer func() {
+			r.panicked = recover()
+			leave()
+			done <- r
+		}()
+		r.err = f(fctx)
+	}()
+	err := c.stepUntil(ctx, limit, done)
+	var r runResult
+	if rr, ok := err.(runReturned); ok {
+		r, err = runResult(rr), nil
+	} else {
+		cancel()
+		r = <-done // f's calls end with its context
+	}
+	if r.panicked != nil {
+		panic(r.panicked)
+	}
+	switch {
+	case errors.Is(err, ErrNotIdle):
+		return fmt.Errorf("%w: %w", err, r.err)
+	case err != nil:
+		return err
+	}
+	return r.err
+}
+
+// runResult is how Run's f ended.
+type runResult struct {
+	err      error
+	panicked any
+}
+
+// runReturned is stepUntil's way of saying that Run's f returned.
+type runReturned runResult
+
+func (runReturned) Error() string { return "catalogtest: Run's function returned" }
+
+// stepUntil is AdvanceUntilIdle, and Run's stepping while f runs (done
+// non-nil: it stops when f returns, with a runReturned).
+func (c *FakeClock) stepUntil(ctx context.Context, limit time.Duration, done <-chan runResult) error {
+	if limit <= 0 {
+		limit = DefaultIdleLimit
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	end := c.now.Add(limit)
+	for {
+		// Wait until no party is busy. With nothing due and f still
+		// running, f waits for something other than time: wait for it,
+		// or for a party to sleep on the clock.
+		for c.busy > 0 || (done != nil && len(c.timers) == 0) {
+			wake := c.idle.wait()
+			if c.busy == 0 {
+				wake = c.changed.wait()
+			}
+			c.mu.Unlock()
+			var r runResult
+			var returned, ended bool
+			select {
+			case <-wake:
+			case r = <-done:
+				returned = true
+			case <-ctx.Done():
+				ended = true
+			}
+			c.mu.Lock()
+			switch {
+			case returned:
+				return runReturned(r)
+			case ended:
+				return ctx.Err()
 			}
 		}
-		c.changed.broadcast()
+		if done != nil {
+			select {
+			case r := <-done:
+				return runReturned(r)
+			default:
+			}
+		}
+		due := c.takeDueLocked(end)
+		if len(due) == 0 {
+			if len(c.timers) == 0 {
+				return nil
+			}
+			c.now = end
+			return fmt.Errorf("%w (%s; %d timers still waiting)", ErrNotIdle, limit, len(c.timers))
+		}
+		c.fireLocked(due)
 	}
 }
 

@@ -130,9 +130,14 @@
 // [Server.WaitJob] waits until a job reaches a status, [Server.WaitRequests]
 // until a number of requests have been answered, [Server.WaitForJobs] until
 // the worker has nothing left to run. On a FakeClock,
-// [FakeClock.Advance] returns once the worker has run what the time it
-// released made due, so a test can queue a job, advance the clock by the
-// job delay and find the job completed.
+// [FakeClock.Advance] returns once every party on the clock (the worker,
+// and the calls of clients on it: job polls, rate-limit waits, retry
+// waits) has done what the time it released made due and sleeps again or
+// has returned, so a test can queue a job, advance the clock by the job
+// delay and find the job completed. [FakeClock.AdvanceUntilIdle] moves
+// the clock from timer to timer until no party has anything left to wait
+// for, and [FakeClock.Run] does so while a function of the test's runs,
+// so that a client call that sleeps on the clock is one line of the test.
 //
 // # Determinism
 //

@@ -500,8 +500,11 @@ func (s *Server) productByEANLocked(eans []string) (string, bool) {
 	}
 	codes := slices.Sorted(maps.Keys(s.products)) // the same match on every run
 	for _, code := range codes {
-		vs := s.products[code]
-		list, _ := vs[len(vs)-1].Data["ean"].([]any)
+		cur := current(s.products[code])
+		if !cur.has("ean") {
+			continue
+		}
+		list, _ := cur.dataMap()["ean"].([]any)
 		for _, v := range list {
 			if ean, ok := v.(string); ok && slices.Contains(eans, ean) {
 				return code, true

@@ -67,7 +67,7 @@ func (s *Server) applyRowLocked(run *importRun, row int, raw any) rowResult {
 	next := data
 	var prev map[string]any
 	if n := len(history); n > 0 {
-		prev = history[n-1].Data
+		prev = history[n-1].dataMap()
 	}
 	switch {
 	case len(run.req.updateMask) > 0:
@@ -188,7 +188,6 @@ func (s *Server) newVersion(run *importRun, code string, data map[string]any) Pr
 	score, publish := autoPublish(data, run.req.source)
 	v := ProductVersion{EntityCode: code, SKU: sku, IsCurrent: true, Status: StatusDraft,
 		Score: score, Data: data, Source: run.source, JobID: run.jobID, CreatedAt: run.at}
-	v.Source.BatchMetadata = cloneBatchMetadata(v.Source.BatchMetadata)
 	if publish {
 		v.Status, v.PublishedAt = StatusPublished, run.at
 	}

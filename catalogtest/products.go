@@ -72,7 +72,7 @@ func (s *Server) Product(entityCode string) (ProductVersion, bool) {
 	if len(vs) == 0 {
 		return ProductVersion{}, false
 	}
-	return vs[len(vs)-1].clone(), true
+	return current(vs).version(), true
 }
 
 // Products returns the current version of every product, sorted by entity
@@ -82,7 +82,7 @@ func (s *Server) Products() []ProductVersion {
 	defer s.mu.Unlock()
 	out := make([]ProductVersion, 0, len(s.products))
 	for _, vs := range s.products {
-		out = append(out, vs[len(vs)-1].clone())
+		out = append(out, current(vs).version())
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].EntityCode < out[j].EntityCode })
 	return out
@@ -94,8 +94,8 @@ func (s *Server) Versions(entityCode string) []ProductVersion {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []ProductVersion
-	for _, v := range s.products[entityCode] {
-		out = append(out, v.clone())
+	for i := range s.products[entityCode] {
+		out = append(out, s.products[entityCode][i].version())
 	}
 	return out
 }
@@ -117,12 +117,6 @@ func (v ProductVersion) Product() (catalog.Product, error) {
 		return catalog.Product{}, fmt.Errorf("catalogtest: product %q version %d does not fit catalog.Product: %w", v.EntityCode, v.Version, err)
 	}
 	return p, nil
-}
-
-func (v ProductVersion) clone() ProductVersion {
-	v.Data = deepCopyMap(v.Data)
-	v.Source.BatchMetadata = cloneBatchMetadata(v.Source.BatchMetadata)
-	return v
 }
 
 // importBody is the JSON body of both import endpoints.
@@ -384,10 +378,13 @@ type importRun struct {
 func (s *Server) storeVersionLocked(v ProductVersion) {
 	history := s.products[v.EntityCode]
 	if n := len(history); n > 0 {
-		history[n-1].IsCurrent = false
+		history[n-1].meta.IsCurrent = false
 	}
 	v.Version = len(history) + 1
-	s.products[v.EntityCode] = append(history, v)
+	sv := storeForm(v)
+	s.storeSeq++
+	sv.seq = s.storeSeq
+	s.products[v.EntityCode] = append(history, sv)
 }
 
 // Paths of the product listing and removal; the wire is the project's
@@ -417,7 +414,7 @@ func (s *Server) handleListProducts(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	var codes []string
 	for code, vs := range s.products {
-		if vs[len(vs)-1].Source.SourceID == sourceID {
+		if current(vs).meta.Source.SourceID == sourceID {
 			codes = append(codes, code)
 		}
 	}
@@ -425,7 +422,7 @@ func (s *Server) handleListProducts(w http.ResponseWriter, r *http.Request) {
 	from, to := pageBounds(len(codes), page, perPage)
 	data := make([]map[string]any, 0, to-from)
 	for _, code := range codes[from:to] {
-		v := s.products[code][len(s.products[code])-1]
+		v := current(s.products[code]).meta
 		data = append(data, map[string]any{"entity_code": v.EntityCode, "sku": v.SKU, "source_id": v.Source.SourceID,
 			"version": v.Version, "updated_at": formatTime(v.CreatedAt)})
 	}
@@ -480,8 +477,8 @@ func (s *Server) handleRemoveProducts(w http.ResponseWriter, r *http.Request) {
 			fail(i, code, raw, "entity code must be a non-empty string")
 		case len(vs) == 0:
 			fail(i, code, raw, fmt.Sprintf("product %q not found", code))
-		case vs[len(vs)-1].Source.SourceID != body.SourceID:
-			fail(i, code, raw, fmt.Sprintf("product %q belongs to source %q", code, vs[len(vs)-1].Source.SourceID))
+		case current(vs).meta.Source.SourceID != body.SourceID:
+			fail(i, code, raw, fmt.Sprintf("product %q belongs to source %q", code, current(vs).meta.Source.SourceID))
 		default:
 			delete(s.products, code)
 			sum.Removed++

@@ -47,6 +47,23 @@ func promotionKey(obj map[string]any) (string, bool) {
 	return fmt.Sprintf("%s#%08s", code, row), true
 }
 
+// SeedPromotion stores p as a promotion import would (it needs a
+// PromoCode; its target packagings must be stored already), without a
+// request: no recorded request, no rate quota. A promotion with the same
+// promo_code and promo_row replaces the stored one.
+func (s *Server) SeedPromotion(p catalog.Promotion) error {
+	data, err := normalizeObject(p)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, _, msg := s.applyPromotionLocked(data, s.packagingIDsLocked()); msg != "" {
+		return fmt.Errorf("catalogtest: SeedPromotion: %s", msg)
+	}
+	return nil
+}
+
 // handleImportPromotions serves POST /api/b2b/pim/promotions/import.
 func (s *Server) handleImportPromotions(w http.ResponseWriter, r *http.Request) {
 	var pkgs map[string]bool // read once, under the lock, at the first row
@@ -54,19 +71,26 @@ func (s *Server) handleImportPromotions(w http.ResponseWriter, r *http.Request) 
 		if pkgs == nil {
 			pkgs = s.packagingIDsLocked()
 		}
-		code, _ := obj["promo_code"].(string)
-		key, ok := promotionKey(obj)
-		msg := checkPromotion(obj, pkgs)
-		if !ok {
-			msg = "promo_code is required"
-		}
-		if msg != "" {
-			return code, false, msg
-		}
-		_, exists := s.promotions[key]
-		s.promotions[key] = deepCopyMap(obj)
-		return code, !exists, ""
+		return s.applyPromotionLocked(obj, pkgs)
 	})
+}
+
+// applyPromotionLocked stores one promotion, given the packaging ids
+// products have; it returns its promo_code, whether it was new, or why it
+// was refused.
+func (s *Server) applyPromotionLocked(obj map[string]any, pkgs map[string]bool) (code string, created bool, refusal string) {
+	code, _ = obj["promo_code"].(string)
+	key, ok := promotionKey(obj)
+	msg := checkPromotion(obj, pkgs)
+	if !ok {
+		msg = "promo_code is required"
+	}
+	if msg != "" {
+		return code, false, msg
+	}
+	_, exists := s.promotions[key]
+	s.promotions[key] = deepCopyMap(obj)
+	return code, !exists, ""
 }
 
 // checkPromotion returns why a promotion is refused, or "".
@@ -100,7 +124,11 @@ func parseWireTime(v any) (time.Time, bool) {
 func (s *Server) packagingIDsLocked() map[string]bool {
 	ids := make(map[string]bool)
 	for _, vs := range s.products {
-		opts, _ := vs[len(vs)-1].Data["packaging_options"].([]any)
+		cur := current(vs)
+		if !cur.has("packaging_options") {
+			continue
+		}
+		opts, _ := cur.dataMap()["packaging_options"].([]any)
 		for _, o := range opts {
 			m, _ := o.(map[string]any)
 			if id, _ := m["pkg_id"].(string); id != "" {

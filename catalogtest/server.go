@@ -58,9 +58,10 @@ type Server struct {
 
 	mu              sync.Mutex
 	sources         map[string]catalog.Source
-	products        map[string][]ProductVersion
-	categories      map[string]map[string]any // by category_id
-	promotions      map[string]map[string]any // by promotionKey
+	products        map[string][]storedVersion // by entity code, oldest first
+	storeSeq        uint64                     // versions stored, ever
+	categories      map[string]map[string]any  // by category_id
+	promotions      map[string]map[string]any  // by promotionKey
 	jobs            map[string]*jobState
 	jobOrder        []string // job ids, oldest first
 	queue           []string // ids of pending queued jobs, FIFO
@@ -76,9 +77,12 @@ type Server struct {
 	replays         int
 	ids             *rand.Rand // the random part of job ids; see WithIDSeed
 	worker          workerState
+	manual          bool            // the manual worker is on: see SetManualWorker
 	outcomes        []*outcomeState // ScriptJob outcomes for queued jobs to come
 	stubs           []*stubState
 	uploads         uploads // files uploaded, not yet imported
+
+	onWait func() // tests only: called when an admin wait starts
 
 	rowsReceived   atomic.Int64 // rows of the import requests answered 2xx
 	importRequests atomic.Int64 // import requests answered 2xx
@@ -102,7 +106,7 @@ func NewServer(opts ...Option) *Server {
 		done:       make(chan struct{}),
 		workerDone: make(chan struct{}),
 		sources:    make(map[string]catalog.Source),
-		products:   make(map[string][]ProductVersion),
+		products:   make(map[string][]storedVersion),
 		categories: make(map[string]map[string]any),
 		promotions: make(map[string]map[string]any),
 		jobs:       make(map[string]*jobState),
@@ -110,6 +114,7 @@ func NewServer(opts ...Option) *Server {
 		faults:     newFaultSet(cfg.faults, cfg.faultSeed),
 		idem:       make(map[idemKey]*idemEntry),
 		ids:        newIDSource(cfg.idSeed),
+		manual:     cfg.manualWorker,
 	}
 	s.seedSourcesLocked() // nothing else can reach s yet
 	s.handler = s.buildHandler()
@@ -119,11 +124,9 @@ func NewServer(opts ...Option) *Server {
 	}
 	s.httpSrv = httptest.NewServer(served)
 	s.URL = s.httpSrv.URL
-	if cfg.manualWorker {
-		close(s.workerDone)
-	} else {
-		go s.work()
-	}
+	// The worker runs even with the manual worker on, which
+	// SetManualWorker may switch off.
+	go s.work()
 	return s
 }
 

@@ -14,7 +14,8 @@ import (
 // the ones WithFaults configured, with their counts and random source
 // from the start, and FaultsFired to 0; stubs and job outcomes go; the rate
 // window empties; job ids start again from the seed. Options, credentials
-// and the clock stay as they are.
+// and the clock stay as they are; the worker goes back to the mode the
+// options configured (see SetManualWorker).
 //
 // Call it when no request is in flight, as between two tests: a request
 // that is being handled meanwhile may be applied to the state before the
@@ -25,7 +26,7 @@ func (s *Server) Reset() {
 	defer s.mu.Unlock()
 	s.sources = make(map[string]catalog.Source)
 	s.seedSourcesLocked()
-	s.products = make(map[string][]ProductVersion)
+	s.products = make(map[string][]storedVersion)
 	s.categories = make(map[string]map[string]any)
 	s.promotions = make(map[string]map[string]any)
 	s.jobs = make(map[string]*jobState)
@@ -38,6 +39,7 @@ func (s *Server) Reset() {
 	s.idem = make(map[idemKey]*idemEntry)
 	s.replays = 0
 	s.ids = newIDSource(s.cfg.idSeed)
+	s.setManualLocked(s.cfg.manualWorker)
 	s.rowsReceived.Store(0)
 	s.importRequests.Store(0)
 	s.jobsChanged.broadcast()
@@ -51,14 +53,26 @@ func (s *Server) Reset() {
 // recorded request, no search-sync batch and uses no rate quota. p is a
 // catalog.Product, a map[string]any, or any value that encodes as a JSON
 // object. The version's JobID is empty. It returns the stored version.
+// [Server.SeedProductFrom] stores through another source.
 func (s *Server) SeedProduct(p any) (ProductVersion, error) {
+	return s.SeedProductFrom(DefaultSourceID, p)
+}
+
+// SeedProductFrom is SeedProduct through the source with this ID: its
+// field mappings, locked fields, required fields and auto-publish apply,
+// and the version names it. It fails when there is no such source.
+func (s *Server) SeedProductFrom(sourceID string, p any) (ProductVersion, error) {
 	data, err := normalizeObject(p)
 	if err != nil {
 		return ProductVersion{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	src := cloneSource(s.sources[DefaultSourceID])
+	stored, ok := s.sources[sourceID]
+	if !ok {
+		return ProductVersion{}, fmt.Errorf("catalogtest: SeedProductFrom: no source %q", sourceID)
+	}
+	src := cloneSource(stored)
 	now := s.cfg.clock.Now()
 	run := &importRun{req: &importRequest{source: src, mergeMode: catalog.MergeReplace}, at: now,
 		source: VersionSource{SourceID: src.ID, SourceName: src.Name, ImportedAt: now}}
@@ -66,8 +80,7 @@ func (s *Server) SeedProduct(p any) (ProductVersion, error) {
 	if res.err != nil {
 		return ProductVersion{}, fmt.Errorf("catalogtest: SeedProduct: %s", res.err.Reason)
 	}
-	vs := s.products[res.entityCode]
-	return vs[len(vs)-1].clone(), nil
+	return current(s.products[res.entityCode]).version(), nil
 }
 
 // SeedVersions stores each version as given, after the versions its entity
@@ -81,16 +94,22 @@ func (s *Server) SeedProduct(p any) (ProductVersion, error) {
 // server stores what it decodes (numbers as json.Number). It stores nothing
 // when a version has no EntityCode or its Data does not encode.
 func (s *Server) SeedVersions(versions ...ProductVersion) error {
+	_, err := s.seedVersions(versions)
+	return err
+}
+
+// seedVersions is SeedVersions; it returns copies of the stored versions.
+func (s *Server) seedVersions(versions []ProductVersion) ([]ProductVersion, error) {
 	prepared := make([]ProductVersion, len(versions))
 	for i, v := range versions {
 		if v.EntityCode == "" {
-			return fmt.Errorf("catalogtest: SeedVersions: version %d has no EntityCode", i)
+			return nil, fmt.Errorf("catalogtest: SeedVersions: version %d has no EntityCode", i)
 		}
 		data := map[string]any{}
 		if v.Data != nil {
 			var err error
 			if data, err = normalizeObject(v.Data); err != nil {
-				return fmt.Errorf("catalogtest: SeedVersions: version %d: %w", i, err)
+				return nil, fmt.Errorf("catalogtest: SeedVersions: version %d: %w", i, err)
 			}
 		}
 		if _, ok := data["entity_code"]; !ok {
@@ -112,6 +131,7 @@ func (s *Server) SeedVersions(versions ...ProductVersion) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.cfg.clock.Now()
+	stored := make([]ProductVersion, 0, len(prepared))
 	for _, v := range prepared {
 		if v.CreatedAt.IsZero() {
 			v.CreatedAt = now
@@ -124,8 +144,15 @@ func (s *Server) SeedVersions(versions ...ProductVersion) error {
 		}
 		v.IsCurrent = true
 		s.storeVersionLocked(v)
+		stored = append(stored, current(s.products[v.EntityCode]).version())
 	}
-	return nil
+	// A later version of the same entity code makes an earlier one not
+	// current.
+	for i := range stored {
+		vs := s.products[stored[i].EntityCode]
+		stored[i].IsCurrent = stored[i].Version == len(vs)
+	}
+	return stored, nil
 }
 
 // SeedJob stores a job as given, without a request: no recorded request,

@@ -26,9 +26,32 @@ const (
 
 // WithManualWorker stops the background worker: queued jobs stay pending
 // until the test runs them, one at a time, with [Server.RunNextJob].
-// WithJobDelay does not apply to them.
+// WithJobDelay does not apply to them. [Server.SetManualWorker] switches
+// it while the server runs.
 func WithManualWorker() Option {
 	return func(c *config) { c.manualWorker = true }
+}
+
+// SetManualWorker switches the manual worker on or off while the server
+// runs. On, queued jobs stay pending until [Server.RunNextJob] runs them; a
+// job the background worker has already taken goes on to its end. Off, the
+// background worker takes the jobs waiting in the queue at once. Reset
+// puts back the mode the options configured.
+func (s *Server) SetManualWorker(manual bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.setManualLocked(manual)
+}
+
+func (s *Server) setManualLocked(manual bool) {
+	if s.manual == manual {
+		return
+	}
+	s.manual = manual
+	if !manual && len(s.queue) > 0 {
+		s.nudgeLocked()
+	}
+	s.jobsChanged.broadcast()
 }
 
 // ErrNoPendingJob is returned by RunNextJob when no queued job is waiting.
@@ -40,10 +63,13 @@ var ErrNoPendingJob = errors.New("catalogtest: no pending job")
 // [JobOutcome] holds pending or processing are set aside as the worker
 // would, and the next job runs.
 func (s *Server) RunNextJob() (catalog.Job, error) {
-	if !s.cfg.manualWorker {
-		return catalog.Job{}, errors.New("catalogtest: RunNextJob needs a server started WithManualWorker")
+	s.mu.Lock()
+	manual := s.manual
+	s.mu.Unlock()
+	if !manual {
+		return catalog.Job{}, errors.New("catalogtest: RunNextJob needs the manual worker (WithManualWorker or SetManualWorker(true))")
 	}
-	js, req := s.takeNextJob()
+	js, req := s.takeNextJob(false)
 	if js == nil {
 		return catalog.Job{}, ErrNoPendingJob
 	}
@@ -79,7 +105,7 @@ func (s *Server) enqueue(js *jobState, req *importRequest) {
 
 // nudgeLocked tells an idle worker that the queue has a job.
 func (s *Server) nudgeLocked() {
-	if s.cfg.manualWorker || s.worker != workerIdle {
+	if s.manual || s.worker != workerIdle {
 		return
 	}
 	s.setWorkerLocked(workerRunning)
@@ -99,7 +125,7 @@ func (s *Server) work() {
 		s.mu.Unlock()
 	}()
 	for {
-		js, req := s.takeNextJob()
+		js, req := s.takeNextJob(true)
 		if js == nil {
 			select {
 			case <-s.wake:
@@ -115,13 +141,14 @@ func (s *Server) work() {
 	}
 }
 
-// takeNextJob moves the oldest pending job to processing. Jobs cleared by
-// Reset are dropped and jobs held by their outcome parked on the way. With
-// no job left the worker goes idle.
-func (s *Server) takeNextJob() (*jobState, *importRequest) {
+// takeNextJob moves the oldest pending job to processing, for the
+// background worker (byWorker) or RunNextJob. Jobs cleared by Reset are
+// dropped and jobs held by their outcome parked on the way. With no job
+// left, or the manual worker switched on, the background worker goes idle.
+func (s *Server) takeNextJob(byWorker bool) (*jobState, *importRequest) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for len(s.queue) > 0 {
+	for len(s.queue) > 0 && !(byWorker && s.manual) {
 		js := s.jobs[s.queue[0]]
 		s.queue = s.queue[1:]
 		if js == nil || js.Status != catalog.JobPending {
@@ -142,7 +169,7 @@ func (s *Server) takeNextJob() (*jobState, *importRequest) {
 		}
 		return js, req
 	}
-	if !s.cfg.manualWorker {
+	if byWorker {
 		s.setWorkerLocked(workerIdle)
 	}
 	return nil, nil

@@ -110,7 +110,7 @@ func main() {
 		return
 	}
 	for _, name := range strings.Split(*scenarios, ",") {
-		if runQuotaScenario(strings.TrimSpace(name)) || runBurstScenario(strings.TrimSpace(name)) {
+		if runQuotaScenario(strings.TrimSpace(name)) || runBurstScenario(strings.TrimSpace(name)) || runFakeScenario(strings.TrimSpace(name)) {
 			continue
 		}
 		run, ok := map[string]func() (Result, error){

@@ -3,12 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -38,7 +38,14 @@ type fakeServerFlags struct {
 	maxProducts   int
 	manualWorker  bool
 	noIdempotency bool
+	fakeClock     bool
+	clockStart    string
 }
+
+// defaultClockStart is where --fake-clock starts unless --clock-start
+// says otherwise: a fixed time, so that job ids (which hold the time) are
+// the same on every run.
+const defaultClockStart = "2026-01-01T00:00:00Z"
 
 func (a *app) fakeServerCommand() *cobra.Command {
 	var f fakeServerFlags
@@ -65,10 +72,17 @@ Faults are JSON objects as POST /_fake/faults takes them, in a file
 kind=status,op=OpImportAPI,nth=1,status=503,retry_after_ms=1000
 (keys kind, op, nth, probability, times, status, retry_after_ms, delay_ms).
 --fault-probability P adds a 503 with Retry-After: 1 on every endpoint with
-probability P, drawn from --fault-seed.`,
+probability P, drawn from --fault-seed.
+
+--fake-clock starts the fake on a clock that moves only when the admin API
+moves it (POST /_fake/clock/advance, PUT /_fake/clock,
+POST /_fake/clock/advance-until-idle), from --clock-start: job delays,
+rate windows, Retry-After and the times stored then follow it, never the
+wall clock.`,
 		Example: `  catalogctl fake-server --addr 127.0.0.1:8080
   catalogctl fake-server --addr 127.0.0.1:0 --json --rate-limit off --source erp
-  catalogctl fake-server --token test-token --fault kind=status,op=OpImportAPI,nth=1,status=503`,
+  catalogctl fake-server --token test-token --fault kind=status,op=OpImportAPI,nth=1,status=503
+  catalogctl fake-server --fake-clock --job-delay 5s --rate-limit off`,
 		Args: exactArgs(),
 		RunE: wrap(func(cmd *cobra.Command, _ []string) error { return a.runFakeServer(cmd.Context(), f) }),
 	}
@@ -93,6 +107,8 @@ probability P, drawn from --fault-seed.`,
 	fl.IntVar(&f.maxProducts, "max-products", 0, "most products per import request (10,000 unless set)")
 	fl.BoolVar(&f.manualWorker, "manual-worker", false, "run queued jobs only on POST /_fake/jobs/run-next")
 	fl.BoolVar(&f.noIdempotency, "no-idempotency", false, "ignore Idempotency-Key headers, as a platform that does not deduplicate")
+	fl.BoolVar(&f.fakeClock, "fake-clock", false, "run on a fake clock that only the admin API moves (/_fake/clock)")
+	fl.StringVar(&f.clockStart, "clock-start", "", "the fake clock's time at start, RFC 3339 ("+defaultClockStart+" unless set; needs --fake-clock)")
 	return cmd
 }
 
@@ -106,7 +122,9 @@ type fakeReady struct {
 	BearerToken string `json:"bearer_token,omitempty"`
 	Session     string `json:"session,omitempty"`
 	SourceID    string `json:"source_id"`
-	Note        string `json:"note"`
+	// Clock is the fake clock's time at start, when --fake-clock is on.
+	Clock string `json:"fake_clock,omitempty"`
+	Note  string `json:"note"`
 }
 
 func (a *app) fakeOptions(f fakeServerFlags) ([]catalogtest.Option, fakeReady, error) {
@@ -194,7 +212,35 @@ func (a *app) fakeOptions(f fakeServerFlags) ([]catalogtest.Option, fakeReady, e
 	if f.noIdempotency {
 		opts = append(opts, catalogtest.WithoutIdempotency())
 	}
+	clock, err := fakeClockOption(f)
+	if err != nil {
+		return nil, ready, err
+	}
+	if clock != nil {
+		opts = append(opts, catalogtest.WithClock(clock))
+		ready.Clock = clock.Now().UTC().Format(time.RFC3339Nano)
+	}
 	return opts, ready, nil
+}
+
+// fakeClockOption reads --fake-clock and --clock-start: the fake clock to
+// start on, or nil for the wall clock.
+func fakeClockOption(f fakeServerFlags) (*catalogtest.FakeClock, error) {
+	if !f.fakeClock {
+		if f.clockStart != "" {
+			return nil, usagef("--clock-start needs --fake-clock")
+		}
+		return nil, nil
+	}
+	start := f.clockStart
+	if start == "" {
+		start = defaultClockStart
+	}
+	t, err := time.Parse(time.RFC3339Nano, start)
+	if err != nil {
+		return nil, usagef("--clock-start %q: want an RFC 3339 time, such as %s", start, defaultClockStart)
+	}
+	return catalogtest.NewFakeClock(t), nil
 }
 
 // parseFault reads a --fault value: JSON, or key=value pairs separated by
@@ -244,7 +290,8 @@ func (a *app) runFakeServer(ctx context.Context, f fakeServerFlags) error {
 	}
 	srv := catalogtest.NewServer(opts...)
 	defer srv.Close()
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 30 * time.Second}
+	conns := newConnSet()
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 30 * time.Second, ConnState: conns.track}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 
@@ -266,6 +313,9 @@ func (a *app) runFakeServer(ctx context.Context, f fakeServerFlags) error {
 			fmt.Fprintf(a.stdout, "  test session      %s\n", ready.Session)
 		}
 		fmt.Fprintf(a.stdout, "  import source     %s\n", ready.SourceID)
+		if ready.Clock != "" {
+			fmt.Fprintf(a.stdout, "  fake clock        %s (moved by POST %sclock/advance)\n", ready.Clock, ready.AdminURL)
+		}
 		fmt.Fprintln(a.stdout, "These are test credentials of the fake. Stop with Ctrl-C (SIGINT) or SIGTERM.")
 	}
 
@@ -274,13 +324,85 @@ func (a *app) runFakeServer(ctx context.Context, f fakeServerFlags) error {
 		return fmt.Errorf("serving on %s: %w", f.addr, err)
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := hs.Shutdown(shutdownCtx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
+	stopServing(hs, ln, srv, conns)
 	if !a.json {
 		fmt.Fprintln(a.stderr, "catalogctl fake-server stopped")
 	}
 	return nil
+}
+
+// stopGrace bounds how long stopping waits for requests being handled.
+const stopGrace = 10 * time.Second
+
+// stopServing stops at once but for the requests being handled, which are
+// answered: it stops accepting, ends the admin API's waits (srv.Close),
+// closes the connections with no request on them, and waits for the
+// others to finish their request. http.Server.Shutdown would poll for
+// that, at up to half-second intervals, and wait up to 5 s for a
+// connection on which no request has arrived yet (a browser opens such
+// connections ahead of need).
+func stopServing(hs *http.Server, ln net.Listener, srv *catalogtest.Server, conns *connSet) {
+	hs.SetKeepAlivesEnabled(false) // each connection closes after its answer
+	_ = ln.Close()
+	srv.Close()
+	select {
+	case <-conns.stop():
+	case <-time.After(stopGrace):
+	}
+	_ = hs.Close()
+}
+
+// connSet tracks a server's connections by state (http.Server.ConnState),
+// so that stopping can close the idle ones and learn without polling when
+// the last one closed.
+type connSet struct {
+	mu       sync.Mutex
+	conns    map[net.Conn]http.ConnState
+	stopping bool
+	empty    chan struct{} // closed once stopping and no connection is left
+}
+
+func newConnSet() *connSet {
+	return &connSet{conns: make(map[net.Conn]http.ConnState), empty: make(chan struct{})}
+}
+
+// track is the http.Server's ConnState hook.
+func (cs *connSet) track(c net.Conn, st http.ConnState) {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	switch st {
+	case http.StateHijacked, http.StateClosed:
+		delete(cs.conns, c)
+	default:
+		cs.conns[c] = st
+		if cs.stopping && st == http.StateIdle {
+			_ = c.Close()
+		}
+	}
+	cs.checkEmptyLocked()
+}
+
+// stop closes the connections that carry no request and returns a channel
+// closed once every connection is gone.
+func (cs *connSet) stop() <-chan struct{} {
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	cs.stopping = true
+	for c, st := range cs.conns {
+		if st == http.StateIdle || st == http.StateNew {
+			_ = c.Close()
+		}
+	}
+	cs.checkEmptyLocked()
+	return cs.empty
+}
+
+func (cs *connSet) checkEmptyLocked() {
+	if cs.stopping && len(cs.conns) == 0 {
+		select {
+		case <-cs.empty:
+		default:
+			close(cs.empty)
+		}
+	}
 }

@@ -28,6 +28,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/pimkit/catalog/internal/clockhook"
 )
 
 // Clock is the limiter's time source. Tests pass a fake one so that
@@ -57,6 +59,11 @@ type Limiter struct {
 	frees   []time.Time   // slots of answered requests: when each frees, sorted
 	changed chan struct{} // closed when a slot is released; nil when nobody waits
 	waiting int           // callers blocked in Acquire, for tests
+	// followed are the wakes of waiters whose sleep a fake clock follows
+	// (clockhook): a release wakes them before closing changed, so that
+	// the clock counts them busy from that instant, not from when they
+	// get to run.
+	followed []*func()
 }
 
 // New returns a Limiter for n requests per window, on the wall clock. n
@@ -120,14 +127,20 @@ func (l *Limiter) Acquire(ctx context.Context) (release func(answeredAt time.Tim
 		}
 		changed := l.changed
 		l.waiting++
-		l.mu.Unlock()
-
+		var followed *func() // set when a fake clock follows this wait; see wakeLocked
 		if !next.Equal(timerAt) {
 			timer, timerAt = nil, next
 			if !next.IsZero() {
-				timer = l.clock.After(next.Sub(now))
+				var wake func()
+				timer, wake = clockhook.After(ctx, l.clock, next.Sub(now))
+				if wake != nil {
+					followed = &wake
+					l.followed = append(l.followed, followed)
+				}
 			}
 		}
+		l.mu.Unlock()
+
 		select {
 		case <-timer:
 			timer, timerAt = nil, time.Time{}
@@ -136,6 +149,13 @@ func (l *Limiter) Acquire(ctx context.Context) (release func(answeredAt time.Tim
 		}
 		l.mu.Lock()
 		l.waiting--
+		if followed != nil {
+			// Its timer is withdrawn unless it fired (wake is idempotent),
+			// so the next turn sets a new one.
+			(*followed)()
+			l.followed = slices.DeleteFunc(l.followed, func(w *func()) bool { return w == followed })
+			timer, timerAt = nil, time.Time{}
+		}
 		l.mu.Unlock()
 	}
 }
@@ -179,6 +199,10 @@ func (l *Limiter) release(start, answeredAt time.Time) {
 		i, _ := slices.BinarySearchFunc(l.frees, free, time.Time.Compare)
 		l.frees = slices.Insert(l.frees, i, free)
 	}
+	for _, wake := range l.followed {
+		(*wake)()
+	}
+	l.followed = nil
 	if l.changed != nil {
 		close(l.changed)
 		l.changed = nil
