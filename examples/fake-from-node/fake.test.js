@@ -9,7 +9,9 @@ import { call, startFake, stopFake } from './fake.js';
 
 /** @type {import('./fake.js').Fake} */
 let fake;
-before(async () => { fake = await startFake('--rate-limit', 'off'); });
+// On a fake clock that only the admin API moves, a queued job is held in
+// processing for an hour of that clock.
+before(async () => { fake = await startFake('--fake-clock', '--job-delay', '1h', '--rate-limit', 'off'); });
 after(async () => { await stopFake(fake); });
 beforeEach(async () => { await call(fake, 'post', '/_fake/reset', 200); });
 
@@ -35,6 +37,22 @@ test('an import is stored and recorded, its secret redacted', async () => {
   assert.equal(recorded.requests.length, 1);
   assert.equal(recorded.requests[0].path, '/api/b2b/pim/import/api');
   assert.deepEqual(recorded.requests[0].header['X-Api-Secret'], ['[redacted]']);
+});
+
+test('a queued job runs to its end when the fake clock moves', async () => {
+  const { body: start } = await call(fake, 'get', '/_fake/clock', 200);
+  assert.equal(start.fake, true);
+  const { body: queued } = await call(fake, 'post', '/api/b2b/pim/import/queue', 202,
+    { body: { source_id: fake.source_id, products: [{ entity_code: 'JS-Q1', name: 'Queued valve' }] } });
+  const job = { path: { jobId: queued.job_id }, query: { timeout_ms: 0 } };
+  await call(fake, 'get', '/_fake/jobs/{jobId}/wait', 408, job); // the clock has not moved: not ended
+  await call(fake, 'get', '/_fake/products/{entityCode}', 404, { path: { entityCode: 'JS-Q1' } });
+  const { body: idle } = await call(fake, 'post', '/_fake/clock/advance-until-idle', 200);
+  assert.ok(Date.parse(idle.now) - Date.parse(start.now) >= 3600_000, `the job delay: ${start.now} to ${idle.now}`);
+  const { body: ended } = await call(fake, 'get', '/_fake/jobs/{jobId}/wait', 200, job);
+  assert.equal(ended.job.status, 'completed');
+  const { body: stored } = await call(fake, 'get', '/_fake/products/{entityCode}', 200, { path: { entityCode: 'JS-Q1' } });
+  assert.deepEqual(stored.product.data.name, { en: 'Queued valve' });
 });
 
 test('a fault answers 503 with Retry-After once, applying nothing', async () => {

@@ -5,6 +5,8 @@ repository root:
 
     python3 -m unittest discover -s examples/fake-from-python -v
 """
+import datetime
+import re
 import unittest
 
 from fake import call, start_fake, stop_fake
@@ -13,7 +15,9 @@ fake = {}
 
 
 def setUpModule():
-    proc, ready = start_fake("--rate-limit", "off")
+    # On a fake clock that only the admin API moves, a queued job is held
+    # in processing for an hour of that clock.
+    proc, ready = start_fake("--fake-clock", "--job-delay", "1h", "--rate-limit", "off")
     fake.update(ready, proc=proc)
 
 
@@ -24,6 +28,11 @@ def tearDownModule():
 def import_products(*products, want=200):
     body = {"source_id": fake["source_id"], "merge_mode": "replace", "products": list(products)}
     return call(fake, "POST", "/api/b2b/pim/import/api", body, want=want)
+
+
+def seconds(rfc3339):
+    """The clock's time, RFC 3339 with up to nanoseconds, in whole seconds."""
+    return datetime.datetime.fromisoformat(re.sub(r"\.\d+", "", rfc3339).replace("Z", "+00:00")).timestamp()
 
 
 class FakeSuite(unittest.TestCase):
@@ -42,6 +51,21 @@ class FakeSuite(unittest.TestCase):
         [req] = requests["requests"]
         self.assertEqual(req["path"], "/api/b2b/pim/import/api")
         self.assertEqual(req["header"]["X-Api-Secret"], ["[redacted]"])
+
+    def test_queued_job_runs_to_its_end_on_the_fake_clock(self):
+        start, _ = call(fake, "GET", "/_fake/clock")
+        self.assertTrue(start["fake"])
+        body = {"source_id": fake["source_id"], "products": [{"entity_code": "PY-Q1", "name": "Queued valve"}]}
+        queued, _ = call(fake, "POST", "/api/b2b/pim/import/queue", body, want=202)
+        job = f"/_fake/jobs/{queued['job_id']}/wait"
+        call(fake, "GET", job + "?timeout_ms=0", want=408)  # the clock has not moved: not ended
+        call(fake, "GET", "/_fake/products/PY-Q1", want=404)
+        idle, _ = call(fake, "POST", "/_fake/clock/advance-until-idle")
+        self.assertGreaterEqual(seconds(idle["now"]) - seconds(start["now"]), 3600, "the job delay")
+        ended, _ = call(fake, "GET", job + "?timeout_ms=0")
+        self.assertEqual(ended["job"]["status"], "completed")
+        stored, _ = call(fake, "GET", "/_fake/products/PY-Q1")
+        self.assertEqual(stored["product"]["data"]["name"], {"en": "Queued valve"})
 
     def test_fault(self):
         call(fake, "POST", "/_fake/faults",
