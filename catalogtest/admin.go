@@ -44,7 +44,7 @@ import (
 //	GET    /_fake/clock                  the clock: fake or not, now, timers waiting
 //	PUT    /_fake/clock                  move a FakeClock forward to {"now": "<RFC 3339>"}
 //	POST   /_fake/clock/advance          FakeClock.Advance ({"by_ms": 1500})
-//	POST   /_fake/clock/advance-until-idle  advance until every party on the clock is asleep with nothing due
+//	POST   /_fake/clock/advance-until-idle  FakeClock.AdvanceUntilIdle (?limit_ms=, 24 h unless set)
 //	GET    /_fake/faults                 the active faults and FaultsFired
 //	POST   /_fake/faults                 AddFault
 //	DELETE /_fake/faults                 ClearFaults
@@ -117,7 +117,7 @@ func (s *Server) adminRoutes() []adminRoute {
 		{"GET /_fake/clock", nil, s.adminClock},
 		{"PUT /_fake/clock", nil, s.adminSetClock},
 		{"POST /_fake/clock/advance", nil, s.adminAdvance},
-		{"POST /_fake/clock/advance-until-idle", []string{"timeout_ms"}, s.adminAdvanceUntilIdle},
+		{"POST /_fake/clock/advance-until-idle", []string{"limit_ms", "timeout_ms"}, s.adminAdvanceUntilIdle},
 		{"GET /_fake/faults", nil, s.adminFaults},
 		{"POST /_fake/faults", nil, s.adminAddFault},
 		{"DELETE /_fake/faults", nil, adminDo(s.ClearFaults)},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,8 +17,13 @@ import (
 // fake clock and blocks until something happened, as a Go test does with
 // FakeClock.Advance, WaitJob and WaitRequests.
 
-// codeTimeout is the code of an admin wait that ran out (408).
-const codeTimeout catalog.ErrorCode = "TIMEOUT"
+// Codes of the admin API's own answers: a wait that ran out (408), and
+// an advance until idle that reached its limit with parties still
+// sleeping on the clock (409).
+const (
+	codeTimeout catalog.ErrorCode = "TIMEOUT"
+	codeNotIdle catalog.ErrorCode = "NOT_IDLE"
+)
 
 // Bounds of timeout_ms, the real time an admin wait may take.
 const (
@@ -111,17 +117,31 @@ func (s *Server) adminAdvanceUntilIdle(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	limit := time.Duration(0) // DefaultIdleLimit
+	if q := r.URL.Query().Get("limit_ms"); q != "" {
+		ms, err := strconv.ParseInt(q, 10, 64)
+		if err != nil || ms < 1 || ms > math.MaxInt64/int64(time.Millisecond) {
+			writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: fmt.Sprintf("AdvanceUntilIdle: limit_ms %q: want whole milliseconds, 1 or more", q)})
+			return
+		}
+		limit = time.Duration(ms) * time.Millisecond
+	}
 	ctx, cancel, e := s.waitContext(r)
 	if e != nil {
 		writeAPIError(w, e)
 		return
 	}
 	defer cancel()
-	if err := advanceUntilIdle(ctx, fc); err != nil {
+	err := fc.AdvanceUntilIdle(ctx, limit)
+	switch {
+	case errors.Is(err, ErrNotIdle):
+		writeError(w, http.StatusConflict, errorBody{Code: codeNotIdle, Error: "AdvanceUntilIdle: " + err.Error(),
+			Details: fmt.Sprintf("the clock reads %s with %d timers waiting", fc.Now().UTC().Format(time.RFC3339Nano), fc.Timers())})
+	case err != nil:
 		s.writeWaitError(w, "AdvanceUntilIdle", "the clock reads "+fc.Now().UTC().Format(time.RFC3339Nano))
-		return
+	default:
+		writeJSON(w, http.StatusOK, s.clockState())
 	}
-	writeJSON(w, http.StatusOK, s.clockState())
 }
 
 // waitContext is the context of an admin wait: it ends after the request's
@@ -301,27 +321,4 @@ func (s *Server) busyWith() string {
 		}
 	}
 	return fmt.Sprintf("%d requests being handled; jobs that can move: %v", s.inFlightLocked(), jobs)
-}
-
-// advanceUntilIdle moves fc from timer to timer, each time waiting for the
-// work the timers released, until no timer is left, or ctx ends.
-func advanceUntilIdle(ctx context.Context, fc *FakeClock) error {
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		fc.mu.Lock()
-		var next time.Time
-		for _, t := range fc.timers {
-			if next.IsZero() || t.at.Before(next) {
-				next = t.at
-			}
-		}
-		fc.mu.Unlock()
-		if next.IsZero() {
-			fc.Advance(0)
-			return nil
-		}
-		fc.Advance(next.Sub(fc.Now()))
-	}
 }

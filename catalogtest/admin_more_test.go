@@ -2,6 +2,7 @@ package catalogtest_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"os"
 	"slices"
@@ -126,6 +127,39 @@ func TestAdminAdvanceUntilIdle(t *testing.T) {
 	if body["now"] != "2026-03-01T09:00:14Z" || body["timers"] != 0.0 {
 		t.Errorf("clock = %v, want two delays later with no timer left", body)
 	}
+
+	// A client on the clock polling a job that never ends sleeps again
+	// and again: the clock stops at the limit.
+	status, body = adminCall(t, srv.URL, "POST", "/_fake/job-outcomes", `{"nth":1,"status":"pending"}`)
+	wantStatus(t, "ScriptJob", status, 201, body)
+	stuck := queueOne(t, srv.URL, "U-3")
+	client, err := srv.Client(catalog.WithoutRateLimit())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	polled := make(chan error, 1)
+	go func() {
+		_, err := client.Jobs.Wait(ctx, stuck, nil)
+		polled <- err
+	}()
+	if err := clock.WaitForTimers(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	status, body = adminCall(t, srv.URL, "POST", "/_fake/clock/advance-until-idle?limit_ms=60000", "")
+	wantStatus(t, "AdvanceUntilIdle with a client polling forever", status, 409, body)
+	if body["code"] != "NOT_IDLE" {
+		t.Errorf("answer = %v, want code NOT_IDLE", body)
+	}
+	if now := clock.Now(); !now.Equal(time.Date(2026, 3, 1, 9, 1, 14, 0, time.UTC)) {
+		t.Errorf("clock reads %v, want the limit, a minute on", now)
+	}
+	cancel()
+	if err := <-polled; !errors.Is(err, context.Canceled) {
+		t.Errorf("Jobs.Wait = %v, want it cancelled", err)
+	}
+	status, body = adminCall(t, srv.URL, "POST", "/_fake/clock/advance-until-idle?limit_ms=0", "")
+	wantStatus(t, "AdvanceUntilIdle with limit 0", status, 400, body)
 }
 
 // On the wall clock, the routes that move the clock answer 409.
@@ -422,5 +456,41 @@ func TestAdminSwitchesTheManualWorker(t *testing.T) {
 	after := queueOne(t, srv.URL, "M-4")
 	if j, err := srv.WaitJob(context.Background(), after); err != nil || j.Status != catalog.JobCompleted {
 		t.Errorf("after Reset: job %+v, %v; want completed by the background worker", j, err)
+	}
+}
+
+// SeedProductFrom applies the named source's rules; SeedPromotion stores
+// a promotion as its import would.
+func TestSeedProductFromAndSeedPromotion(t *testing.T) {
+	srv := catalogtest.NewServer(catalogtest.WithSource(catalog.Source{ID: "erp", Name: "ERP",
+		FieldMappings: map[string]string{"Prix": "pricing.list"}, RequiredFields: []string{"pricing.list"}, AutoPublishEnabled: catalog.Ptr(true)}))
+	t.Cleanup(srv.Close)
+	v, err := srv.SeedProductFrom("erp", map[string]any{"entity_code": "F-1", "Prix": 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Source.SourceID != "erp" || v.Status != catalogtest.StatusPublished || v.Data["pricing"] == nil || v.Data["Prix"] != nil {
+		t.Errorf("SeedProductFrom = %+v, want the mapped price, published through erp", v)
+	}
+	if v, _ := srv.SeedProductFrom("erp", map[string]any{"entity_code": "F-2"}); v.Status != catalogtest.StatusDraft {
+		t.Errorf("without its required field: %s, want a draft", v.Status)
+	}
+	if _, err := srv.SeedProductFrom("nope", map[string]any{"entity_code": "F-3"}); err == nil || !strings.Contains(err.Error(), `no source "nope"`) {
+		t.Errorf("SeedProductFrom an unknown source: %v", err)
+	}
+	if err := srv.SeedPromotion(catalog.Promotion{PromoCode: catalog.Ptr("P"), TargetPkgIDs: []string{"PKG-1"}}); err == nil {
+		t.Error("SeedPromotion targeting an unknown packaging: no error")
+	}
+	if err := srv.SeedPromotion(catalog.Promotion{DiscountPercentage: catalog.Ptr(5.0)}); err == nil {
+		t.Error("SeedPromotion without promo_code: no error")
+	}
+	if err := srv.SeedPromotion(catalog.Promotion{PromoCode: catalog.Ptr("P"), DiscountPercentage: catalog.Ptr(5.0)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := srv.Promotions(); len(got) != 1 || *got[0].DiscountPercentage != 5 {
+		t.Errorf("Promotions = %+v", got)
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("seeding recorded %d requests", n)
 	}
 }
