@@ -47,7 +47,9 @@ test('a queued job runs to its end when the fake clock moves', async () => {
   const job = { path: { jobId: queued.job_id }, query: { timeout_ms: 0 } };
   await call(fake, 'get', '/_fake/jobs/{jobId}/wait', 408, job); // the clock has not moved: not ended
   await call(fake, 'get', '/_fake/products/{entityCode}', 404, { path: { entityCode: 'JS-Q1' } });
-  const { body: idle } = await call(fake, 'post', '/_fake/clock/advance-until-idle', 200);
+  // timeout_ms bounds the real time it may take, ample on a loaded machine
+  // (and under fetch's 300 s wait for an answer).
+  const { body: idle } = await call(fake, 'post', '/_fake/clock/advance-until-idle', 200, { query: { timeout_ms: 240_000 } });
   assert.ok(Date.parse(idle.now) - Date.parse(start.now) >= 3600_000, `the job delay: ${start.now} to ${idle.now}`);
   const { body: ended } = await call(fake, 'get', '/_fake/jobs/{jobId}/wait', 200, job);
   assert.equal(ended.job.status, 'completed');

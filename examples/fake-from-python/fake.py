@@ -48,7 +48,7 @@ def call(fake, method, path, body=None, want=200):
         headers={"Content-Type": "application/json", "x-auth-method": "api-key",
                  "x-api-key-id": fake["api_key_id"], "x-api-secret": fake["api_secret"]})
     try:
-        with _opener.open(req, timeout=60) as res:
+        with _opener.open(req, timeout=300) as res:  # above the longest admin wait the suites ask for
             status, headers, data = res.status, res.headers, res.read()
     except urllib.error.HTTPError as err:
         status, headers, data = err.code, err.headers, err.read()

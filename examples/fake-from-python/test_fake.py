@@ -60,7 +60,7 @@ class FakeSuite(unittest.TestCase):
         job = f"/_fake/jobs/{queued['job_id']}/wait"
         call(fake, "GET", job + "?timeout_ms=0", want=408)  # the clock has not moved: not ended
         call(fake, "GET", "/_fake/products/PY-Q1", want=404)
-        idle, _ = call(fake, "POST", "/_fake/clock/advance-until-idle")
+        idle, _ = call(fake, "POST", "/_fake/clock/advance-until-idle?timeout_ms=240000")  # real time: ample
         self.assertGreaterEqual(seconds(idle["now"]) - seconds(start["now"]), 3600, "the job delay")
         ended, _ = call(fake, "GET", job + "?timeout_ms=0")
         self.assertEqual(ended["job"]["status"], "completed")
