@@ -109,6 +109,25 @@ func TestProjectAnswersPass(t *testing.T) {
 	})
 }
 
+// The contract says where null is allowed with a type beside each
+// nullable (the OpenAPI linter's rule): null stays accepted there, and a
+// value of another type stays refused.
+func TestNullableValuesWithTheirTypes(t *testing.T) {
+	direct := `{"summary":{"total":1},"debug":{"batch_metadata":null,"channel_metadata":null,"first_product_source":{"batch_metadata":null}}}`
+	queued := `{"job_id":"queue_import_1","summary":{"batch_metadata":null}}`
+	analysis := `{"fileName":"a.csv","fileSize":3,"fileType":"csv","totalRows":1,"columns":[],"previewRows":[{"a":null,"b":"x","c":1.5,"d":true}]}`
+	wantPass(t, []sampleAnswer{
+		{"POST", "/api/b2b/pim/import/api", 200, direct, ""},
+		{"POST", "/api/b2b/pim/import/queue", 202, queued, ""},
+		{"POST", "/api/b2b/pim/import/analyze", 200, analysis, ""},
+	})
+	wantReported(t, []sampleAnswer{
+		{"POST", "/api/b2b/pim/import/api", 200, `{"summary":{},"debug":{"batch_metadata":"b1"}}`, "batch_metadata"},
+		{"POST", "/api/b2b/pim/import/queue", 202, `{"job_id":"queue_import_1","summary":{"batch_metadata":7}}`, "batch_metadata"},
+		{"POST", "/api/b2b/pim/import/analyze", 200, `{"fileName":"a.csv","fileSize":3,"fileType":"csv","totalRows":1,"columns":[],"previewRows":[{"a":[1]}]}`, "previewRows"},
+	})
+}
+
 func TestUnknownMergeModeIsReported(t *testing.T) {
 	body := []byte(`{"source_id":"erp","merge_mode":"merge","products":[{"entity_code":"A"}]}`)
 	err := validator(t).CheckRequest(request("POST", "/api/b2b/pim/import/api", body), body)
