@@ -79,7 +79,7 @@ func (x callAttempts) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // roundTrip sends one attempt: wait for the limiter, authenticate, send,
-// release the limiter's slot, redact, log.
+// release the limiter's slot, log.
 func (t *transport) roundTrip(req *http.Request, a *apiCall) (*http.Response, error) {
 	ctx := req.Context()
 	release, waited, err := t.waitTurn(a.callerCtx(ctx))
@@ -118,7 +118,8 @@ func (t *transport) roundTrip(req *http.Request, a *apiCall) (*http.Response, er
 			release(t.now())
 		}
 	}
-	t.redact.answer(resp) // before anything reads it: the one place answers are redacted
+	// The answer is left as the server sent it (redact.go); only the
+	// network error, which becomes the call's error, is redacted.
 	err = t.redact.error(err)
 	a.attempts++
 	if err != nil {
