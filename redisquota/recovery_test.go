@@ -1,13 +1,14 @@
 package redisquota_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,19 +74,23 @@ func open(t *testing.T, lim *redisquota.Limiter, ft *fakeTime, lease time.Durati
 	ft.advance(t, lease)
 }
 
-// TestSharedQuotaAnyTimeout: four importers, each with its own Redis
-// connection, limiter and client with WithTimeout(10s), share the
+// importerEnv, in a child process of TestSharedQuotaAnyTimeout, tells it
+// to be one importer: "redis address|quota key|clock key|base URL|prefix".
+const importerEnv = "REDISQUOTA_TEST_IMPORTER"
+
+// TestSharedQuotaAnyTimeout: four importer processes, each with its own
+// Redis connection, limiter and client with WithTimeout(10s), share the
 // platform's quota of 40 a minute and import 12 requests each: 40 go at
 // once, the other 8 wait a minute (on the fake clock) for slots, and every
 // row succeeds with no 429. The timeout bounds each exchange, not the wait
 // for a slot; the lease (Window + WithTimeout + margin, by default) does
-// not depend on the wait either.
-//
-// The importers are four clients in this process rather than four
-// processes: each has what a process would (its own connection pool,
-// limiter holder id and client), and the Redis scripts cannot tell the
-// difference; one process lets them share the fake clock.
+// not depend on the wait either. The importers are this test binary run
+// again as child processes; the fake clock they share lives in Redis.
 func TestSharedQuotaAnyTimeout(t *testing.T) {
+	if spec := os.Getenv(importerEnv); spec != "" {
+		runImporter(t, spec)
+		return
+	}
 	addr := redisAddr(t)
 	key := uniqueKey(t)
 	ctl := redis.NewClient(&redis.Options{Addr: addr})
@@ -93,37 +98,33 @@ func TestSharedQuotaAnyTimeout(t *testing.T) {
 	ft := newFakeTime(t, ctl, key+":clock")
 	srv := catalogtest.NewServer(catalogtest.WithClock(ft.FakeClock), catalogtest.WithRateLimit(40, time.Minute))
 	t.Cleanup(srv.Close)
-	opts := redisquota.Options{} // the platform's quota, the default lease
-	lease := time.Minute + 2*time.Minute + 10*time.Second
-	open(t, fakeLimiter(t, addr, key, ft, opts), ft, lease)
+	lease := time.Minute + 2*time.Minute + 10*time.Second // the default
+	open(t, fakeLimiter(t, addr, key, ft, redisquota.Options{}), ft, lease)
 
 	const importers, requests = 4, 12
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	reports := make([]*catalog.BulkReport, importers)
-	errs := make([]error, importers)
-	var wg sync.WaitGroup
+	cmds := make([]*exec.Cmd, importers)
+	outs := make([]*bytes.Buffer, importers)
 	for i := range importers {
-		c, err := srv.Client(catalog.WithLimiter(fakeLimiter(t, addr, key, ft, opts)), catalog.WithTimeout(10*time.Second),
-			catalog.WithRetries(0, 0, 0))
-		if err != nil {
+		spec := strings.Join([]string{addr, key, ft.key, srv.URL, fmt.Sprint("p", i)}, "|")
+		cmds[i] = exec.CommandContext(ctx, os.Args[0], "-test.run=^TestSharedQuotaAnyTimeout$", "-test.count=1")
+		cmds[i].Env = append(os.Environ(), importerEnv+"="+spec)
+		outs[i] = &bytes.Buffer{}
+		cmds[i].Stdout, cmds[i].Stderr = outs[i], outs[i]
+		if err := cmds[i].Start(); err != nil {
 			t.Fatal(err)
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			reports[i], errs[i] = c.Products.ImportAll(ctx, catalogtest.DefaultSourceID,
-				catalog.FromSlice(products(requests, fmt.Sprint("p", i))), &catalog.BulkOptions{MaxProducts: 1, Concurrency: 2})
-		}()
 	}
 	if _, err := srv.WaitRequests(ctx, 40); err != nil {
 		t.Fatal(err)
 	}
 	ft.advance(t, time.Minute) // the first 40 slots free a minute after their answers
-	wg.Wait()
-	for i := range importers {
-		if rep := reports[i]; errs[i] != nil || rep.Succeeded != requests || len(rep.NotAttempted)+len(rep.Unknown)+len(rep.Failed) != 0 {
-			t.Fatalf("importer %d: err %v, report %+v; want %d rows succeeded", i, errs[i], rep, requests)
+	want := fmt.Sprintf("importer: succeeded=%d not_attempted=0 unknown=0 failed=0 err=<nil>", requests)
+	for i, cmd := range cmds {
+		err := cmd.Wait()
+		if err != nil || !strings.Contains(outs[i].String(), want) {
+			t.Fatalf("importer %d: %v; want %q in its output:\n%s", i, err, want, outs[i])
 		}
 	}
 	reqs := srv.Requests()
@@ -135,6 +136,70 @@ func TestSharedQuotaAnyTimeout(t *testing.T) {
 			t.Fatalf("server answered %d to %s %s", r.Status, r.Method, r.Path)
 		}
 	}
+}
+
+// runImporter is one importer process of TestSharedQuotaAnyTimeout: it
+// imports 12 requests of one product and prints its report's counts.
+func runImporter(t *testing.T, spec string) {
+	f := strings.Split(spec, "|")
+	if len(f) != 5 {
+		t.Fatalf("%s=%q: want 5 fields", importerEnv, spec)
+	}
+	addr, key, clockKey, base, prefix := f[0], f[1], f[2], f[3], f[4]
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	clock := redisClock{rdb: rdb, key: clockKey}
+	lim, err := redisquota.New(rdb, key, redisquota.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	redisquota.UseTestClock(lim, clockKey, clock.Now)
+	c, err := catalog.NewClient(base, catalog.WithAPIKey(catalogtest.DefaultAPIKeyID, catalogtest.DefaultAPISecret),
+		catalog.WithLimiter(lim), catalog.WithTimeout(10*time.Second), catalog.WithRetries(0, 0, 0), catalog.WithClock(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	rep, err := c.Products.ImportAll(ctx, catalogtest.DefaultSourceID, catalog.FromSlice(products(12, prefix)),
+		&catalog.BulkOptions{MaxProducts: 1, Concurrency: 2})
+	if rep == nil {
+		t.Fatalf("importer: no report: %v", err)
+	}
+	fmt.Printf("importer: succeeded=%d not_attempted=%d unknown=%d failed=%d err=%v\n",
+		rep.Succeeded, len(rep.NotAttempted), len(rep.Unknown), len(rep.Failed), err)
+}
+
+// redisClock is a catalog.Clock that reads the fake time the parent test
+// writes to Redis: the clock of an importer process.
+type redisClock struct {
+	rdb *redis.Client
+	key string
+}
+
+// Now reads the time from Redis.
+func (c redisClock) Now() time.Time {
+	us, err := c.rdb.Get(context.Background(), c.key).Int64()
+	if err != nil {
+		panic(fmt.Sprintf("reading the test clock from Redis: %v", err))
+	}
+	return time.UnixMicro(us)
+}
+
+// After fires once the time in Redis has moved d on, looking every 10 ms.
+func (c redisClock) After(d time.Duration) <-chan time.Time {
+	ch := make(chan time.Time, 1)
+	at := c.Now().Add(d)
+	go func() {
+		for {
+			if now := c.Now(); !now.Before(at) {
+				ch <- now
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}()
+	return ch
 }
 
 // redisServer is a redis-server this test starts in its own directory, on
