@@ -238,7 +238,7 @@ func jobAnswer(job *Job, n int, errs []RowError) answer {
 	a := answer{method: http.MethodGet, path: jobPath(job.ID), errs: errs}
 	a.succeeded, a.failed = job.rowCounts(n)
 	if job.Status == JobFailed && len(job.Errors) == 0 {
-		a.failedAll = jobFailed(job) // its texts are the job's, whose reasons were redacted when read
+		a.failedAll = jobFailed(job)
 	}
 	return a
 }
