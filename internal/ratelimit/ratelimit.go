@@ -106,13 +106,11 @@ func (l *Limiter) Acquire(ctx context.Context) (release func(answeredAt time.Tim
 			next = l.frees[0]
 		}
 		if dl, ok := ctx.Deadline(); ok {
-			// Compared as durations: the deadline is on the wall clock, the
-			// slots on the limiter's, which a test may have made fake.
-			soonest := l.per
-			if !next.IsZero() && next.Sub(now) < soonest {
-				soonest = next.Sub(now)
+			soonest := now.Add(l.per)
+			if !next.IsZero() && next.Before(soonest) {
+				soonest = next
 			}
-			if soonest > time.Until(dl) {
+			if soonest.After(dl) {
 				l.mu.Unlock()
 				return nil, fmt.Errorf("catalog: rate limit (%s) leaves no slot before the deadline: %w", l, context.DeadlineExceeded)
 			}
