@@ -89,6 +89,7 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 		return nil, err
 	}
 	c := &Client{base: base, maxBody: cfg.maxBody, logger: cfg.logger, redact: newRedactor(cfg.creds.secret), clock: cfg.clockOrSystem()}
+	c.warnWeakSecret(cfg.creds)
 	c.http = cfg.httpClients(base, c.redact)
 	c.retry = retrier{max: cfg.maxRetries, wait: cfg.retryWait, clock: c.clock}
 	c.common.client = c
@@ -99,6 +100,20 @@ func NewClient(baseURL string, opts ...Option) (*Client, error) {
 	c.Imports = (*FileImportsService)(&c.common)
 	c.Jobs = (*JobsService)(&c.common)
 	return c, nil
+}
+
+// warnWeakSecret logs, once at construction, that the credential is short
+// or word-like, so that an echo of it is removed from errors and logs only
+// where it stands as a whole token (redact.go). The credential is still
+// used: it is the platform's, and the data is never touched either way.
+// Neither the value nor its length is logged.
+func (c *Client) warnWeakSecret(cr credentials) {
+	if c.logger == nil || cr.secret == "" || !weakSecret(string(cr.secret)) {
+		return
+	}
+	c.logger.Warn("catalog: the "+cr.kind+" is shorter than 16 characters or made of letters only: "+
+		"an echo of it in the server's error texts is redacted only where it stands as a whole word",
+		slog.String("credential", cr.kind))
 }
 
 // NewClientFromEnv returns a client configured the way the examples and
@@ -234,7 +249,7 @@ func (c *Client) run(ctx context.Context, a *apiCall) error {
 	if err := c.check(a, resp); err != nil {
 		return err
 	}
-	return decode(a, resp)
+	return c.decode(a, resp)
 }
 
 // send sends the call's request, attempt after attempt as the retry policy
@@ -260,8 +275,8 @@ func (c *Client) sendFailed(ctx context.Context, a *apiCall, resp *http.Response
 	// An answer came, then the caller's context ended while waiting to
 	// retry it: the answer says what the server did, the context why the
 	// call stopped. Both match with errors.Is.
-	_, apiErr := newResponseError(a.method, a.path, resp, c.clock.Now())
-	return fmt.Errorf("%w; stopped before retrying: %w", apiErr, err)
+	_, apiErr := newResponseError(a.method, a.path, resp, c.clock.Now(), c.redact)
+	return fmt.Errorf("%w; stopped before retrying: %w", apiErr, c.redact.error(err)) // a *url.Error names a URL a redirect may have set
 }
 
 // check returns the typed error of an answer other than 2xx.
@@ -269,22 +284,26 @@ func (c *Client) check(a *apiCall, resp *http.Response) error {
 	if resp.StatusCode < 300 {
 		return nil
 	}
-	outcome, apiErr := newResponseError(a.method, a.path, resp, c.clock.Now())
+	outcome, apiErr := newResponseError(a.method, a.path, resp, c.clock.Now(), c.redact)
 	if outcome == outcomeUnknown && a.mayApply() {
 		return &OutcomeUnknownError{Method: a.method, Path: a.path, Err: apiErr}
 	}
 	return apiErr
 }
 
-// decode reads a success answer into a.out.
-func decode(a *apiCall, resp *http.Response) error {
+// decode reads a success answer into a.out, as the server sent it; only
+// the reasons of the row errors it lists, and the error of an answer that
+// cannot be read, are redacted.
+func (c *Client) decode(a *apiCall, resp *http.Response) error {
 	a.replayed = resp.Header.Get("Idempotent-Replayed") == "true"
-	if err := decodeBody(resp.Body, a.out, a.method, a.path); err != nil {
+	if err := decodeBody(resp.Body, a.out, a.method, a.path, c.redact); err != nil {
+		err = c.redact.error(err)
 		if a.mayApply() {
 			return &OutcomeUnknownError{Method: a.method, Path: a.path, Err: err}
 		}
 		return err
 	}
+	c.redact.reasonsOf(a.out)
 	return nil
 }
 
@@ -357,9 +376,10 @@ func (c *Client) transportError(ctx context.Context, a *apiCall, err error) erro
 }
 
 // decodeBody decodes a success answer into out, reading at most
-// maxResponseBody bytes.
-func decodeBody(r io.Reader, out any, method, path string) error {
-	raw, err := readAnswer(r, maxResponseBody+1) // redacted by the transport
+// maxResponseBody bytes. The snippet of a malformed answer, which becomes
+// part of the error, is redacted with r.
+func decodeBody(r io.Reader, out any, method, path string, red *redactor) error {
+	raw, err := io.ReadAll(io.LimitReader(r, maxResponseBody+1))
 	if err != nil {
 		return fmt.Errorf("catalog: %s %s: reading answer: %w", method, path, err)
 	}
@@ -370,7 +390,7 @@ func decodeBody(r io.Reader, out any, method, path string) error {
 		return nil
 	}
 	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("catalog: %s %s: malformed answer (%s): %w", method, path, snippet(raw), err)
+		return fmt.Errorf("catalog: %s %s: malformed answer (%s): %w", method, path, snippet(raw, red), err)
 	}
 	return nil
 }
@@ -544,11 +564,13 @@ type errorBody struct {
 // newResponseError reads at most maxErrorBody bytes of an error answer and
 // builds the typed error for it, with what the answer says of the request;
 // a Retry-After date is read against now.
-func newResponseError(method, path string, resp *http.Response, now time.Time) (outcome, error) {
+func newResponseError(method, path string, resp *http.Response, now time.Time, red *redactor) (outcome, error) {
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	e := &APIError{StatusCode: resp.StatusCode, Method: method, Path: path, RequestID: clip(resp.Header.Get("X-Request-Id"), 200),
+	e := &APIError{StatusCode: resp.StatusCode, Method: method, Path: path, RequestID: clip(red.string(resp.Header.Get("X-Request-Id")), 200),
 		RetryAfter: retryAfter(resp.Header, now)}
-	fromPlatform := fillFromBody(e, raw)
+	// The body is read as sent, so whether it is the platform's own error
+	// never depends on the secret; the texts taken from it are redacted.
+	fromPlatform := fillFromBody(e, raw, red)
 	return answerOutcome(resp.StatusCode, resp.Header, fromPlatform), e
 }
 
@@ -584,25 +606,26 @@ func answerOutcome(status int, h http.Header, fromPlatform bool) outcome {
 
 // fillFromBody fills e from an error body and reports whether the body is
 // the platform's JSON error, an object with "error".
-func fillFromBody(e *APIError, raw []byte) bool {
+func fillFromBody(e *APIError, raw []byte, red *redactor) bool {
 	var body errorBody
 	if json.Unmarshal(raw, &body) != nil {
-		e.Message = snippet(raw)
+		e.Message = snippet(raw, red)
 		return false
 	}
 	e.Message = textOf(body.Error)
 	if e.Message == "" {
 		e.Message = body.Message
 	}
-	e.Code = ErrorCode(clip(body.Code, maxErrorField))
-	if code, ok := body.TechnicalDetails["code"].(string); ok && e.Code == "" {
-		e.Code = ErrorCode(clip(code, maxErrorField))
+	code := body.Code
+	if tc, ok := body.TechnicalDetails["code"].(string); ok && code == "" {
+		code = tc
 	}
+	e.Code = ErrorCode(clip(red.string(code), maxErrorField))
 	e.Details = textOf(body.Details)
 	e.Hint = body.Hint
-	e.TechnicalDetails = body.TechnicalDetails
+	e.TechnicalDetails, _ = red.value(body.TechnicalDetails).(map[string]any)
 	for _, f := range []*string{&e.Message, &e.Details, &e.Hint} {
-		*f = clip(*f, maxErrorField)
+		*f = clip(red.string(*f), maxErrorField) // redacted whole, then cut
 	}
 	return len(body.Error) > 0 && string(body.Error) != "null"
 }
@@ -618,7 +641,7 @@ func textOf(raw json.RawMessage) string {
 	}
 	var b bytes.Buffer
 	if json.Compact(&b, raw) != nil {
-		return snippet(raw)
+		return snippet(raw, nil)
 	}
 	return b.String()
 }
@@ -626,8 +649,8 @@ func textOf(raw json.RawMessage) string {
 // snippet is what a person needs of a body that is not the expected JSON,
 // on one line: an HTML page's title (a gateway's "502 Bad Gateway"), else
 // the body's start.
-func snippet(raw []byte) string {
-	head := raw[:min(len(raw), 4*maxErrorField)]
+func snippet(raw []byte, red *redactor) string {
+	head := red.bytes(raw[:min(len(raw), 4*maxErrorField)])
 	if m := pageTitle.FindSubmatch(head); m != nil {
 		if title := strings.Join(strings.Fields(html.UnescapeString(string(m[1]))), " "); title != "" {
 			return clip(title, 200)

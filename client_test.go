@@ -452,7 +452,7 @@ func TestErrorMessageOfAPage(t *testing.T) {
 		"<html><body>no title":  "<html><body>no title",
 	} {
 		var e APIError
-		fillFromBody(&e, []byte(body))
+		fillFromBody(&e, []byte(body), nil)
 		if e.Message != want {
 			t.Errorf("message of %.40q = %q, want %q", body, e.Message, want)
 		}

@@ -246,7 +246,7 @@ func FuzzImportAnswer(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		// The decoder alone, and the row mapping for a batch of a few rows.
 		var direct ProductImportResult
-		decErr := decodeBody(bytes.NewReader(body), &direct, http.MethodPost, importAPIPath)
+		decErr := decodeBody(bytes.NewReader(body), &direct, http.MethodPost, importAPIPath, nil)
 		if decErr == nil && !json.Valid(body) {
 			t.Fatalf("decodeBody accepted invalid JSON %q", body)
 		}
@@ -374,7 +374,7 @@ func FuzzJobAnswer(f *testing.F) {
 		var direct struct {
 			Job *Job `json:"job"`
 		}
-		decErr := decodeBody(bytes.NewReader(body), &direct, http.MethodGet, "/api/b2b/pim/jobs/x")
+		decErr := decodeBody(bytes.NewReader(body), &direct, http.MethodGet, "/api/b2b/pim/jobs/x", nil)
 		if decErr == nil && !json.Valid(body) {
 			t.Fatalf("decodeBody accepted invalid JSON %q", body)
 		}
@@ -421,7 +421,7 @@ func FuzzQueueStatusAnswer(f *testing.F) {
 	)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var wire wireQueueStatus
-		decErr := decodeBody(bytes.NewReader(body), &wire, http.MethodGet, queuePath)
+		decErr := decodeBody(bytes.NewReader(body), &wire, http.MethodGet, queuePath, nil)
 		direct := wire.status()
 		if decErr == nil && !json.Valid(body) {
 			t.Fatalf("decodeBody accepted invalid JSON %q", body)
@@ -560,7 +560,7 @@ func FuzzErrorAnswer(f *testing.F) {
 		// newResponseError alone, reading through a counting reader.
 		cr := fzErrorBody(body, endless)
 		resp := &http.Response{StatusCode: status, Header: header, Body: io.NopCloser(cr)}
-		_, direct := newResponseError(http.MethodGet, path, resp, time.Now())
+		_, direct := newResponseError(http.MethodGet, path, resp, time.Now(), nil)
 		if cr.n > maxErrorBody {
 			t.Fatalf("read %d bytes of the error answer, past the %d-byte cap", cr.n, maxErrorBody)
 		}
@@ -786,7 +786,7 @@ func FuzzQueuedImportAnswer(f *testing.F) {
 	)
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var direct queuedWire
-		decErr := decodeBody(bytes.NewReader(body), &direct, http.MethodPost, queuePath)
+		decErr := decodeBody(bytes.NewReader(body), &direct, http.MethodPost, queuePath, nil)
 		if decErr == nil && !json.Valid(body) {
 			t.Fatalf("decodeBody accepted invalid JSON %q", body)
 		}
@@ -840,7 +840,7 @@ func FuzzSourceAnswer(f *testing.F) {
 		var direct struct {
 			Source *Source `json:"source"`
 		}
-		decErr := decodeBody(bytes.NewReader(body), &direct, http.MethodPost, path)
+		decErr := decodeBody(bytes.NewReader(body), &direct, http.MethodPost, path, nil)
 		if decErr == nil && !json.Valid(body) {
 			t.Fatalf("decodeBody accepted invalid JSON %q", body)
 		}

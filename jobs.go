@@ -228,7 +228,8 @@ func (o *WaitOptions) withDefaults() WaitOptions {
 func (s *JobsService) Wait(ctx context.Context, jobID string, opts *WaitOptions) (*Job, error) {
 	o := opts.withDefaults()
 	o.clock = s.client.clock
-	return waitForJob(ctx, s, jobID, o)
+	job, err := waitForJob(ctx, s, jobID, o)
+	return job, s.client.redact.error(err) // it names the job and its first reason, the server's words
 }
 
 // jobGetter is what waitForJob needs, so tests can script the answers.
@@ -394,7 +395,9 @@ func (s *JobsService) errorPages(ctx context.Context, jobID string, perPage int)
 				yield(RowError{}, err)
 				return
 			}
-			if !yield(w.rowError(), nil) {
+			e := w.rowError()
+			s.client.redact.rowError(&e)
+			if !yield(e, nil) {
 				return
 			}
 		}

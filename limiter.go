@@ -10,8 +10,11 @@ import (
 // ended. Implementations must be safe for concurrent use.
 //
 // Acquire blocks until an attempt may start, or ctx ends (then it returns
-// ctx's error, or an error wrapping it, and no release). On success the
-// client calls release exactly once:
+// ctx's error, or an error wrapping it, and no release). ctx is the
+// caller's: the attempt's own timeout (WithTimeout) starts only once
+// Acquire has returned, so a limiter may wait as long as the caller
+// allows, and a slot a minute away is no reason to fail an attempt with a
+// 10 s timeout. On success the client calls release exactly once:
 //
 //   - with the time the attempt's answer arrived (its status line and
 //     headers), read just after they did;

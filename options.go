@@ -77,7 +77,9 @@ func withCredentials(cr credentials) Option {
 }
 
 // WithHTTPClient sends requests through hc's transport, cookie jar and
-// timeout. The client wraps hc's transport with its rate limit and
+// timeout (hc.Timeout, when set, replaces WithTimeout's, with the same
+// meaning: it bounds each attempt's exchange, not the wait for a
+// rate-limit slot). The client wraps hc's transport with its rate limit and
 // credentials; hc itself is not modified.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(c *config) error {
@@ -89,8 +91,13 @@ func WithHTTPClient(hc *http.Client) Option {
 	}
 }
 
-// WithTimeout bounds each HTTP attempt (default 2 minutes);
-// retries get a fresh timeout. The call as a whole is bounded by its context.
+// WithTimeout bounds each HTTP attempt's exchange with the server (default
+// 2 minutes): from the moment the attempt has its rate-limit slot until its
+// answer's body has been read. Retries get a fresh timeout. The wait for a
+// slot is not part of it: that wait is bounded by the call's context (and
+// the limiter's own rules), so any timeout works with any quota, even one
+// whose next slot is a minute away. The call as a whole is bounded by its
+// context.
 func WithTimeout(d time.Duration) Option {
 	return func(c *config) error {
 		if d <= 0 {
@@ -234,12 +241,16 @@ func isLoopback(host string) bool {
 // every call, through the transport that does each attempt's work
 // (transport.go).
 func (c *config) httpClients(base *url.URL, redact *redactor) func(*apiCall) *http.Client {
-	hc := &http.Client{Timeout: c.timeout}
+	// No http.Client.Timeout: it would also bound the transport's wait for
+	// a rate-limit slot. The transport bounds each attempt's exchange
+	// itself, from the moment the slot is granted.
+	hc := &http.Client{}
+	timeout := c.timeout
 	var next http.RoundTripper = cleanhttp.DefaultPooledTransport()
 	if c.httpClient != nil {
 		hc.Jar, hc.CheckRedirect = c.httpClient.Jar, c.httpClient.CheckRedirect
 		if c.httpClient.Timeout > 0 {
-			hc.Timeout = c.httpClient.Timeout
+			timeout = c.httpClient.Timeout
 		}
 		if c.httpClient.Transport != nil {
 			next = c.httpClient.Transport
@@ -256,6 +267,7 @@ func (c *config) httpClients(base *url.URL, redact *redactor) func(*apiCall) *ht
 		now:     clock.Now,
 		logger:  c.logger,
 		redact:  redact,
+		timeout: timeout,
 	}
 	if t.limiter == nil && c.rateN > 0 {
 		t.limiter = ratelimit.NewWithClock(c.rateN, c.ratePer, clock)

@@ -588,7 +588,9 @@ func (r *bulkRun) waitForJobs(ctx context.Context) {
 // settleJob settles a queued batch from its finished job.
 func (r *bulkRun) settleJob(b *bulkBatch, job *Job) {
 	errs := r.s.client.Jobs.allErrors(r.ctx, job.ID, job.Errors, job.FailedRows)
-	r.settle(b, jobAnswer(job, len(b.rows), errs))
+	a := jobAnswer(job, len(b.rows), errs)
+	a.failedAll = r.s.client.redact.error(a.failedAll) // it names the job, as the server did
+	r.settle(b, a)
 }
 
 func (r *bulkRun) failRows(errs []RowError) {

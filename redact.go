@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strings"
+	"sync"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -17,51 +18,60 @@ import (
 // Echoed secrets. Some gateways and misconfigured platforms echo what they
 // were sent: "invalid credentials: key ak_1 with secret sk_live_...". The
 // client knows its one secret (the API secret, the bearer token or the
-// session cookie; the API key id is not secret), so it removes it from
-// everything it takes from an answer before anything else reads it. That is
-// done in one place, the transport (transport.RoundTrip, which also adds
-// the credential), on every attempt's answer:
+// session cookie; the API key id is not secret), so it removes it from the
+// server's text where that text becomes the client's own words, and only
+// there:
 //
-//   - the body is read there (at most maxErrorBody bytes of an answer of
-//     300 or more, maxResponseBody of a success, the caps the client
-//     applies anyway), every echo of the secret is replaced with
-//     redactMark, and the rest of the pipeline (error building, decoding
-//     into results, row errors and their raw_data, job errors, the
-//     snippet of a malformed answer) reads only the redacted bytes;
-//   - header values are redacted (X-Request-Id and the others the client
-//     reads), except Set-Cookie, which only a cookie jar reads;
-//   - the attempt's network error and the logged path are redacted, and
-//     Client.run redacts the *url.Error http.Client builds around them,
-//     whose URL a redirect chosen by the server may have set.
+//   - an error's message: an *APIError's fields (message, details, hint,
+//     code, request id, technical details), the snippet of a malformed
+//     answer, the attempt's network error and the *url.Error http.Client
+//     builds around it (whose URL a redirect may have set);
+//   - a log line: the logged path and error;
+//   - a row error's reason and code (RowError.Reason, RowError.Code), in
+//     every answer that lists row errors (reasonsOf).
+//
+// Answers themselves are never rewritten: they are decoded exactly as the
+// server sent them, so a product whose description holds the word that is
+// also the secret is stored and read back as it is, and an answer is never
+// made malformed by a replacement. What an answer holds as data (a row's
+// raw_data, a job's file name, a source's name) is the caller's data, and
+// is handed back as sent.
 //
 // An echo is caught when it is:
 //
-//   - the secret as sent, anywhere in the body or a header;
+//   - the secret as sent, anywhere in the text;
 //   - its percent-encoded forms (url.QueryEscape, url.PathEscape);
-//   - inside a JSON string, in any JSON escaping: a string literal that
-//     holds a backslash is decoded (\/, \u and four hex digits in either case, surrogate
-//     pairs, \" and the others) and, when the decoded text holds the
-//     secret, re-encoded with the secret replaced. This covers PHP's
-//     "\/", Go's "\u003c" and Python's ASCII-only output.
+//   - inside a JSON string, in any JSON escaping, in a text that is a
+//     snippet of a body: a string literal that holds a backslash is
+//     decoded (\/, \u and four hex digits in either case, surrogate pairs,
+//     \" and the others) and, when the decoded text holds the secret,
+//     re-encoded with the secret replaced. This covers PHP's "\/", Go's
+//     "\u003c" and Python's ASCII-only output.
 //
 // It is not caught when the server transforms the secret otherwise: cut
 // short or masked ("sk_live_...abcd"), with its case changed, base64- or
 // hex-encoded, as HTML entities, split across fields, or \u-escaped in a
-// body that is not JSON. A secret shorter than a few characters also
-// redacts every unrelated occurrence of those characters in answers, and
-// an occurrence outside a JSON string (a secret made of digits, read as a
-// number) makes the answer malformed: credentials are long random strings,
-// so neither happens in practice.
+// body that is not JSON.
 //
-// Cost: nothing for a client without a credential. Otherwise, for each
-// answer: one bytes.Index pass per form of the secret (one to three), and,
-// only when the body holds a backslash, one pass over its JSON strings that
-// decodes the ones with an escape and at least as long as the secret into a
-// reused buffer. Memory grows only when a secret is found (the redacted
-// copy); the body the transport read is the one decodeBody decodes, not a
-// second copy. BenchmarkRedactAnswer, on two cores: 3.8 GB/s for an answer
-// without a backslash (70 ms for the largest accepted, 256 MiB), 490 MB/s
-// when every string holds an escape (0.55 s for 256 MiB).
+// Short and word-like credentials. A secret such as "t" or "secret" also
+// occurs in text that has nothing to do with it ("context deadline
+// exceeded", "/api/b2b/pim/import/api", "invalid secret"). Replacing every
+// occurrence would garble every message, so such a secret (shorter than
+// minSafeSecret bytes, or made of letters only) is replaced only where it
+// stands as a whole token: not preceded or followed by a letter, a digit,
+// '_' or '-' (when the secret itself begins or ends with one). An echo glued
+// to other word characters is then not caught, which is why NewClient
+// warns about such a credential (see warnWeakSecret) rather than refuse it:
+// the credential is the platform's, test tenants and development sessions
+// use short ones, and refusing it would leave the caller no client at all,
+// while the data the client reads and writes is never at risk either way.
+// A long credential with a digit or symbol in it is random enough never to
+// occur by chance, and is replaced wherever it occurs.
+//
+// Cost: nothing for a client without a credential, nothing for an answer
+// that succeeds with no row error. Texts are short (error fields are capped
+// at maxErrorField, snippets at 200 bytes), so each costs one bytes.Index
+// pass per form of the secret (one to three).
 const redactMark = "[REDACTED]"
 
 // redactor removes one secret, in its known forms, from texts. A nil
@@ -69,6 +79,25 @@ const redactMark = "[REDACTED]"
 type redactor struct {
 	forms  [][]byte // the secret and its percent-encoded forms, longest first
 	minLen int      // the length of the shortest form
+	whole  bool     // replace only whole-token occurrences: the secret is short or word-like
+}
+
+// minSafeSecret is the length from which a secret with a character other
+// than a letter is replaced wherever it occurs.
+const minSafeSecret = 16
+
+// weakSecret reports whether s may occur by chance in unrelated text: it
+// is shorter than minSafeSecret or made of letters only.
+func weakSecret(s string) bool {
+	if len(s) < minSafeSecret {
+		return true
+	}
+	for _, r := range s {
+		if !unicode.IsLetter(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // String hides the forms of the secret the redactor holds.
@@ -81,7 +110,7 @@ func newRedactor(s secret) *redactor {
 	if s == "" {
 		return nil
 	}
-	r := &redactor{}
+	r := &redactor{whole: weakSecret(string(s))}
 	for _, f := range []string{string(s), url.QueryEscape(string(s)), url.PathEscape(string(s))} {
 		if !slices.ContainsFunc(r.forms, func(b []byte) bool { return string(b) == f }) {
 			r.forms = append(r.forms, []byte(f))
@@ -96,20 +125,66 @@ func newRedactor(s secret) *redactor {
 // contains reports whether b holds a form of the secret as it is.
 func (r *redactor) contains(b []byte) bool {
 	for _, f := range r.forms {
-		if bytes.Contains(b, f) {
+		if r.index(b, f, 0) >= 0 {
 			return true
 		}
 	}
 	return false
 }
 
+// index returns the index of the first occurrence of the form f in b at or
+// after from that counts as an echo (a whole token, for a weak secret), or
+// -1.
+func (r *redactor) index(b, f []byte, from int) int {
+	for from <= len(b) {
+		i := bytes.Index(b[from:], f)
+		if i < 0 {
+			return -1
+		}
+		i += from
+		if !r.whole || wholeToken(b, i, i+len(f)) {
+			return i
+		}
+		from = i + 1
+	}
+	return -1
+}
+
+// wholeToken reports whether b[i:j] is not glued to word characters on
+// either side: a side where the token itself has no word character at its
+// edge is always a boundary.
+func wholeToken(b []byte, i, j int) bool {
+	if i > 0 && isWordByte(b[i]) && isWordByte(b[i-1]) {
+		return false
+	}
+	if j < len(b) && isWordByte(b[j-1]) && isWordByte(b[j]) {
+		return false
+	}
+	return true
+}
+
+// isWordByte reports a byte that may be part of a credential's token: an
+// ASCII letter or digit, '_', '-', or any byte of a multi-byte character
+// (a letter of another script).
+func isWordByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c >= utf8.RuneSelf
+}
+
 // literal replaces every form of the secret found as it is; b is returned
 // unchanged, without a copy, when there is none.
 func (r *redactor) literal(b []byte) []byte {
 	for _, f := range r.forms {
-		if bytes.Contains(b, f) {
-			b = bytes.ReplaceAll(b, f, []byte(redactMark))
+		i := r.index(b, f, 0)
+		if i < 0 {
+			continue
 		}
+		var out []byte
+		done := 0
+		for ; i >= 0; i = r.index(b, f, i+len(f)) {
+			out = append(append(out, b[done:i]...), redactMark...)
+			done = i + len(f)
+		}
+		b = append(out, b[done:]...)
 	}
 	return b
 }
@@ -309,71 +384,118 @@ func (e *redactedError) GoString() string { return fmt.Sprintf("catalog.redacted
 // Unwrap returns the cause, whose own text is not redacted.
 func (e *redactedError) Unwrap() error { return e.err }
 
-// answer redacts one attempt's answer in place: its header values but
-// Set-Cookie's, and its body, which it reads (up to the client's caps) and
-// replaces with the redacted bytes.
-func (r *redactor) answer(resp *http.Response) {
-	if r == nil || resp == nil {
+// value redacts the strings of a decoded JSON value (an *APIError's
+// technical details) in place: map values and slice elements, at any
+// depth. Keys are redacted too, since they are printed with the values.
+func (r *redactor) value(v any) any {
+	if r == nil {
+		return v
+	}
+	switch x := v.(type) {
+	case string:
+		return r.string(x)
+	case map[string]any:
+		renamed := map[string]string{}
+		for k, e := range x {
+			x[k] = r.value(e)
+			if rk := r.string(k); rk != k {
+				renamed[k] = rk
+			}
+		}
+		for k, rk := range renamed {
+			x[rk] = x[k]
+			delete(x, k)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = r.value(e)
+		}
+	}
+	return v
+}
+
+// rowError redacts a row error's reason and code, the server's words.
+func (r *redactor) rowError(e *RowError) {
+	if r == nil {
 		return
 	}
-	for k, vs := range resp.Header {
-		if k == "Set-Cookie" {
-			continue
-		}
-		for i, v := range vs {
-			vs[i] = r.string(v)
-		}
-	}
-	if resp.Body == nil || resp.Body == http.NoBody {
+	e.Reason, e.Code = r.string(e.Reason), r.string(e.Code)
+}
+
+// reasonsOf redacts the reason and code of every RowError that a decoded
+// answer (a pointer to it) holds, at any depth of its exported fields:
+// ProductImportResult.Errors, a Job's Errors, a queue's jobs' Errors and
+// any answer type added later. The rest of the answer stays as sent.
+func (r *redactor) reasonsOf(v any) {
+	if r == nil || v == nil {
 		return
 	}
-	limit := int64(maxResponseBody) + 1
-	if resp.StatusCode >= 300 {
-		limit = maxErrorBody // all newResponseError reads
-	}
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, limit))
-	resp.Body.Close()
-	body := &redactedBody{err: err}
-	if int64(len(raw)) > maxResponseBody {
-		// decodeBody refuses it whole: keep none of it, redacted or not.
-		raw, body.err = nil, fmt.Errorf("answer over %d bytes", maxResponseBody)
-	}
-	body.raw = r.bytes(raw)
-	body.rest = body.raw
-	resp.Body = body
+	r.walkReasons(reflect.ValueOf(v))
 }
 
-// redactedBody is an answer body read and redacted by the transport. A
-// read error met there is returned after the data, as the network would
-// have.
-type redactedBody struct {
-	raw  []byte // the redacted body
-	rest []byte // what Read has not returned yet
-	err  error  // the read error after the data; nil: io.EOF
-}
-
-// Read returns the redacted body, then the read error or io.EOF.
-func (b *redactedBody) Read(p []byte) (int, error) {
-	if len(b.rest) == 0 {
-		if b.err != nil {
-			return 0, b.err
+func (r *redactor) walkReasons(v reflect.Value) {
+	t := v.Type()
+	if !holdsRowErrors(t) {
+		return
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			r.walkReasons(v.Elem())
 		}
-		return 0, io.EOF
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			r.walkReasons(v.Index(i))
+		}
+	case reflect.Struct:
+		if t == rowErrorType {
+			if v.CanAddr() {
+				r.rowError(v.Addr().Interface().(*RowError))
+			}
+			return
+		}
+		for i := range v.NumField() {
+			if t.Field(i).IsExported() {
+				r.walkReasons(v.Field(i))
+			}
+		}
 	}
-	n := copy(p, b.rest)
-	b.rest = b.rest[n:]
-	return n, nil
 }
 
-// Close does nothing: the network body was closed once read.
-func (b *redactedBody) Close() error { return nil }
+var rowErrorType = reflect.TypeFor[RowError]()
 
-// readAnswer reads at most limit bytes of an answer. A body the transport
-// redacted is returned as it is, so a large answer is not copied twice.
-func readAnswer(r io.Reader, limit int64) ([]byte, error) {
-	if b, ok := r.(*redactedBody); ok && len(b.rest) == len(b.raw) && int64(len(b.raw)) <= limit {
-		b.rest = nil
-		return b.raw, b.err
+// rowErrorHolders caches holdsRowErrors by type.
+var rowErrorHolders sync.Map // reflect.Type -> bool
+
+// holdsRowErrors reports whether a value of type t can hold a RowError in
+// its exported fields, pointers, slices and arrays (maps and interfaces
+// are not searched: no answer type keeps row errors there).
+func holdsRowErrors(t reflect.Type) bool {
+	if h, ok := rowErrorHolders.Load(t); ok {
+		return h.(bool)
 	}
-	return io.ReadAll(io.LimitReader(r, limit))
+	h := typeHolds(t, map[reflect.Type]bool{})
+	rowErrorHolders.Store(t, h)
+	return h
+}
+
+func typeHolds(t reflect.Type, seen map[reflect.Type]bool) bool {
+	if t == rowErrorType {
+		return true
+	}
+	if seen[t] {
+		return false
+	}
+	seen[t] = true
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return typeHolds(t.Elem(), seen)
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if f := t.Field(i); f.IsExported() && typeHolds(f.Type, seen) {
+				return true
+			}
+		}
+	}
+	return false
 }

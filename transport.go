@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -60,7 +62,11 @@ type transport struct {
 	limiter Limiter          // nil: no limit
 	now     func() time.Time // the client's clock
 	logger  *slog.Logger     // nil: no logging
-	redact  *redactor        // removes the secret from answers (redact.go); nil: no credential
+	redact  *redactor        // removes the secret from what the client writes of answers (redact.go); nil: no credential
+	// timeout bounds one attempt's exchange with the server (WithTimeout):
+	// from the moment its rate-limit slot is granted to the end of its
+	// answer's body. The wait for the slot is not part of it.
+	timeout time.Duration
 }
 
 // callAttempts is the transport as one call's attempts go through it: each
@@ -76,7 +82,7 @@ func (x callAttempts) RoundTrip(req *http.Request) (*http.Response, error) {
 }
 
 // roundTrip sends one attempt: wait for the limiter, authenticate, send,
-// release the limiter's slot, redact, log.
+// release the limiter's slot, log.
 func (t *transport) roundTrip(req *http.Request, a *apiCall) (*http.Response, error) {
 	ctx := req.Context()
 	release, waited, err := t.waitTurn(a.callerCtx(ctx), a.party)
@@ -84,7 +90,10 @@ func (t *transport) roundTrip(req *http.Request, a *apiCall) (*http.Response, er
 		return nil, err
 	}
 	a.limitWait += waited
-	out := req.Clone(ctx) // a RoundTripper must not modify the caller's request
+	// The attempt's own deadline starts now that it has its slot: however
+	// long the limiter made it wait, the exchange gets the whole timeout.
+	actx, stop := context.WithTimeoutCause(ctx, t.timeout, &attemptTimeoutError{t.timeout})
+	out := req.Clone(actx) // a RoundTripper must not modify the caller's request
 	if t.creds.kind != "" && origin(req.URL) == t.origin {
 		t.creds.apply(out)
 	}
@@ -97,6 +106,11 @@ func (t *transport) roundTrip(req *http.Request, a *apiCall) (*http.Response, er
 	}
 	start := t.now()
 	resp, err := t.next.RoundTrip(out)
+	if resp != nil && resp.Body != nil {
+		resp.Body = &timedBody{ReadCloser: resp.Body, stop: stop} // the deadline covers reading it
+	} else {
+		stop()
+	}
 	if release != nil {
 		// The answer's status line has arrived (or the attempt failed): the
 		// server counted the request by now, if at all. A dial failure
@@ -107,7 +121,8 @@ func (t *transport) roundTrip(req *http.Request, a *apiCall) (*http.Response, er
 			release(t.now())
 		}
 	}
-	t.redact.answer(resp) // before anything reads it: the one place answers are redacted
+	// The answer is left as the server sent it (redact.go); only the
+	// network error, which becomes the call's error, is redacted.
 	err = t.redact.error(err)
 	a.attempts++
 	if err != nil {
@@ -194,4 +209,37 @@ func (t *transport) acquire(ctx context.Context, party clockhook.Party) (func(ti
 		return l.AcquireSleeping(ctx, party.Sleep)
 	}
 	return t.limiter.Acquire(ctx)
+}
+
+// attemptTimeoutError is the cause of an attempt that outlasted
+// WithTimeout. Like http.Client's own timeout error, it is a net.Error
+// whose Timeout is true and it matches context.DeadlineExceeded.
+type attemptTimeoutError struct{ d time.Duration }
+
+// Error says which limit the attempt reached.
+func (e *attemptTimeoutError) Error() string {
+	return fmt.Sprintf("attempt timed out after %s (WithTimeout)", e.d)
+}
+
+// Timeout reports true: a net.Error timeout.
+func (e *attemptTimeoutError) Timeout() bool { return true }
+
+// Temporary reports true, as net/http's timeouts do.
+func (e *attemptTimeoutError) Temporary() bool { return true }
+
+// Is matches context.DeadlineExceeded.
+func (e *attemptTimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// timedBody is an answer's body read under its attempt's deadline; the
+// deadline's timer stops when the body is closed.
+type timedBody struct {
+	io.ReadCloser
+	stop context.CancelFunc
+}
+
+// Close closes the body and stops the attempt's deadline.
+func (b *timedBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.stop()
+	return err
 }

@@ -26,14 +26,21 @@
 //
 // A request that never left the client gives its slot back at once.
 //
-// # Crashed holders
+// # Crashed holders and the lease
 //
 // A slot taken but never released (its process crashed, or Redis could not
 // be reached to release it) frees when its lease ends: Options.Lease after
-// it was taken, by default the window plus the client's default attempt
-// timeout (2 minutes, see catalog.WithTimeout) plus 10 s.
-// The lease must exceed the window plus the longest attempt (WithTimeout),
-// so that a slow request still in flight is never reclaimed.
+// it was taken. The catalog client starts an attempt as soon as its slot is
+// granted, and catalog.WithTimeout bounds that attempt's exchange alone
+// (not the wait for the slot, which happens before the grant). So the
+// request of a slot taken at g was counted by the server, if at all, by
+// g + WithTimeout, and its window ends by g + WithTimeout + Window: the
+// lease must exceed Window plus WithTimeout (plus a margin for clock rates
+// and scheduling). The default, Window + 2 minutes (the client's default
+// WithTimeout) + 10 s, fits the default client; a client with a longer
+// WithTimeout needs a longer Lease, and a shorter WithTimeout allows a
+// shorter one. The lease never depends on how long Acquire waited: any
+// timeout works with any quota.
 //
 // # When Redis is lost
 //
@@ -46,16 +53,53 @@
 // package exists to prevent, and a local fallback at 1/k of the quota must
 // guess k, and forgets the requests of the last window when Redis returns.
 //
-// When Redis comes back empty (restarted without persistence), the slots of
-// the last window are lost. The first script run on an empty key notes the
-// time, and no slot is granted for one window after it: by then every slot
-// answered before the loss has freed, and every request in flight re-enters
-// the set when it is released. This also holds back the very first use of
-// a key for one window; a key is never deleted by this package, so that
-// happens once per Redis data set.
+// # When Redis recovers with less than it had
 //
-// With Redis Cluster, the two keys (Key and Key+":epoch") must hash to the
-// same slot: put a hash tag in the key, such as "{catalog-quota}".
+// Redis can come back holding fewer slots than it granted: restarted
+// without persistence (empty), restored from an RDB snapshot (the slots
+// granted since the snapshot are gone), replayed from an append-only file
+// that lags its last writes (appendfsync everysec loses up to a second),
+// or failed over to a replica that had not received the last writes. In
+// each case the data set was written by one life of a Redis server and is
+// now served by another, or is empty. The scripts detect both, atomically,
+// before they grant anything:
+//
+//   - empty: the key holding the quota's open time (Key+":open") is
+//     missing;
+//   - another server life: the acquire script reads the serving server's
+//     run id (INFO server, run_id) and compares it with the one stored
+//     under Key+":run" by the last grant. A Redis server draws a new run id
+//     every time it starts, and a replica promoted by a failover has its
+//     own, so a restart from an RDB file or an AOF, and a failover, all
+//     show a run id the data set did not record. A run id is not data: no
+//     snapshot, AOF or replica can bring the old one back with the slots.
+//
+// Either way the quota is closed for one Lease from that moment, and the
+// new run id is recorded. Why one Lease is enough, whatever was lost: a
+// lost slot was granted before the loss, at g. If its request was
+// answered, it frees a Window after the answer, before now + Window. If
+// its request is still in flight, its holder re-enters it when the answer
+// comes (the release writes the slot again), by g + WithTimeout; and if
+// its holder crashed, its request was counted by g + WithTimeout and its
+// window ends before g + Lease, which the lease rule above makes the
+// latest of the three. So after one Lease every request that Redis forgot
+// is out of the server's window or back in the set, and the count Redis
+// keeps is again an upper bound on the server's.
+//
+// What this costs: the first use of a key (indistinguishable from an empty
+// data set) and every Redis restart or failover hold the quota closed for
+// one Lease; a restart that lost nothing is held back too, since nothing
+// can prove that it lost nothing. The check needs INFO: where a provider
+// renames or blocks it, Acquire fails with a script error rather than
+// grant slots it cannot vouch for. A clean restart is rare, and a quota
+// over the limit draws 429s on every importer of the tenant.
+//
+// Redis's clock must not jump back across a restart or failover (hosts
+// synchronised by NTP, slewing is fine): the slots are scored on it.
+//
+// With Redis Cluster, the three keys (Key, Key+":open" and Key+":run")
+// must hash to the same slot: put a hash tag in the key, such as
+// "{catalog-quota}".
 package redisquota
 
 import (
@@ -80,9 +124,11 @@ type Options struct {
 	Limit int
 	// Window is the length of the sliding window (default one minute).
 	Window time.Duration
-	// Lease is how long a slot taken and never released is held: it must
-	// exceed Window plus the longest attempt. Default Window + 2 minutes
-	// (the client's default attempt timeout, catalog.WithTimeout) + 10 s.
+	// Lease is how long a slot taken and never released is held, and how
+	// long the quota stays closed after Redis lost slots: it must exceed
+	// Window plus the clients' catalog.WithTimeout, which bounds one
+	// attempt's exchange from the moment its slot is granted. Default
+	// Window + 2 minutes (the client's default WithTimeout) + 10 s.
 	Lease time.Duration
 	// UnavailableWait is how long Acquire keeps trying while Redis cannot
 	// be reached before it fails with an *UnavailableError (default 30 s).
@@ -133,9 +179,15 @@ func (e *UnavailableError) Is(target error) bool { return target == ErrUnavailab
 // concurrent use.
 type Limiter struct {
 	rdb  redis.Scripter
-	keys []string // the slots, the epoch
+	keys []string // the slots, the open time, the run id; tests add a clock
 	opts Options
 	seq  atomic.Uint64
+
+	// Test hooks. noRunCheck turns the run id check off, for miniredis,
+	// which has no INFO server. since measures the time since an answer,
+	// on the clock the answer's time was read on (default time.Since).
+	noRunCheck bool
+	since      func(time.Time) time.Duration
 }
 
 var _ catalog.Limiter = (*Limiter)(nil)
@@ -175,7 +227,7 @@ func New(rdb redis.Scripter, key string, opts Options) (*Limiter, error) {
 		_, _ = rand.Read(b)
 		opts.Holder = hex.EncodeToString(b)
 	}
-	return &Limiter{rdb: rdb, keys: []string{key, key + ":epoch"}, opts: opts}, nil
+	return &Limiter{rdb: rdb, keys: []string{key, key + ":open", key + ":run"}, opts: opts, since: time.Since}, nil
 }
 
 // String describes the quota, for logs.
@@ -183,18 +235,34 @@ func (l *Limiter) String() string {
 	return fmt.Sprintf("%d requests per %s shared through Redis key %q", l.opts.Limit, l.opts.Window, l.keys[0])
 }
 
-// acquireScript takes a slot when fewer than ARGV[1] are held.
-// KEYS: the slots, the epoch. ARGV: limit, lease (µs), member, window (µs).
+// acquireScript takes a slot when fewer than ARGV[1] are held, unless the
+// quota is closed after a loss (see the package doc).
+// KEYS: the slots, the open time, the run id [, a test clock].
+// ARGV: limit, lease (µs), member, check the run id (1 or 0).
 // Returns {1, 0} when taken, or {0, µs until the first slot frees}.
 var acquireScript = redis.NewScript(`
 if redis.replicate_commands then redis.replicate_commands() end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now
+if KEYS[4] then
+  now = tonumber(redis.call('GET', KEYS[4]) or '0')
+else
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+local run = ''
+if ARGV[4] == '1' then
+  local ok, info = pcall(redis.call, 'INFO', 'server')
+  run = ok and type(info) == 'string' and string.match(info, 'run_id:(%w+)')
+  if not run then
+    return redis.error_reply('redisquota: INFO server gives no run_id, so a Redis restart or failover that lost slots cannot be detected')
+  end
+end
 local open = tonumber(redis.call('GET', KEYS[2]) or '0')
-if open == 0 then
-  -- An empty data set: the slots of the last window, if any, are lost.
-  open = now + tonumber(ARGV[4])
+if open == 0 or redis.call('GET', KEYS[3]) ~= run then
+  -- An empty data set, or one another server life wrote: slots may be lost.
+  open = math.max(open, now + tonumber(ARGV[2]))
   redis.call('SET', KEYS[2], string.format('%d', open))
+  redis.call('SET', KEYS[3], run)
 end
 if now < open then
   return {0, open - now}
@@ -209,16 +277,21 @@ return {0, math.max(tonumber(first[2]) - now, 0)}
 `)
 
 // releaseScript frees a slot a window after its answer, or at once.
-// KEYS: the slots. ARGV: member, µs since the answer (-1: never sent),
-// window (µs).
+// KEYS: the slots [, a test clock]. ARGV: member, µs since the answer (-1:
+// never sent), window (µs).
 var releaseScript = redis.NewScript(`
 if redis.replicate_commands then redis.replicate_commands() end
 local since = tonumber(ARGV[2])
 if since < 0 then
   return redis.call('ZREM', KEYS[1], ARGV[1])
 end
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local now
+if KEYS[2] then
+  now = tonumber(redis.call('GET', KEYS[2]) or '0')
+else
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
 return redis.call('ZADD', KEYS[1], now - since + tonumber(ARGV[3]), ARGV[1])
 `)
 
@@ -265,7 +338,11 @@ func (l *Limiter) Acquire(ctx context.Context) (func(time.Time), error) {
 func (l *Limiter) try(ctx context.Context, member string) (taken bool, wait time.Duration, err error) {
 	cctx, cancel := context.WithTimeout(ctx, l.opts.CallTimeout)
 	defer cancel()
-	res, err := acquireScript.Run(cctx, l.rdb, l.keys, l.opts.Limit, l.opts.Lease.Microseconds(), member, l.opts.Window.Microseconds()).Int64Slice()
+	check := "1"
+	if l.noRunCheck {
+		check = "0"
+	}
+	res, err := acquireScript.Run(cctx, l.rdb, l.keys, l.opts.Limit, l.opts.Lease.Microseconds(), member, check).Int64Slice()
 	if err != nil {
 		return false, 0, err
 	}
@@ -287,10 +364,14 @@ func (l *Limiter) releaser(member string) func(time.Time) {
 		}
 		since := int64(-1)
 		if !answeredAt.IsZero() {
-			since = max(time.Since(answeredAt).Microseconds(), 0)
+			since = max(l.since(answeredAt).Microseconds(), 0)
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), l.opts.CallTimeout)
 		defer cancel()
-		_ = releaseScript.Run(ctx, l.rdb, l.keys[:1], member, since, l.opts.Window.Microseconds()).Err()
+		keys := l.keys[:1]
+		if len(l.keys) > 3 { // a test clock
+			keys = []string{l.keys[0], l.keys[3]}
+		}
+		_ = releaseScript.Run(ctx, l.rdb, keys, member, since, l.opts.Window.Microseconds()).Err()
 	}
 }

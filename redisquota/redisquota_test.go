@@ -32,6 +32,7 @@ func newMini(t *testing.T, opts Options) (*miniredis.Miniredis, *Limiter) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	l.noRunCheck = true // miniredis has no INFO server; the run id check is tested against a real Redis
 	return mr, l
 }
 
@@ -46,22 +47,26 @@ func take(t *testing.T, l *Limiter) (bool, time.Duration, func(time.Time)) {
 	return ok, wait, l.releaser(member)
 }
 
-// TestFirstUseWaitsOneWindow: a key with no epoch (new, or lost with
-// Redis's data) grants nothing for one window.
-func TestFirstUseWaitsOneWindow(t *testing.T) {
-	mr, l := newMini(t, Options{})
-	if ok, wait, _ := take(t, l); ok || wait != time.Minute {
-		t.Fatalf("first use: taken %v, wait %v; want a wait of one window", ok, wait)
+// TestFirstUseWaitsOneLease: a key with no open time (new, or lost with
+// Redis's data) grants nothing for one lease.
+func TestFirstUseWaitsOneLease(t *testing.T) {
+	mr, l := newMini(t, Options{Lease: 3 * time.Minute})
+	if ok, wait, _ := take(t, l); ok || wait != 3*time.Minute {
+		t.Fatalf("first use: taken %v, wait %v; want a wait of one lease", ok, wait)
 	}
-	mr.SetTime(t0.Add(time.Minute))
+	mr.SetTime(t0.Add(3*time.Minute - time.Millisecond))
+	if ok, _, _ := take(t, l); ok {
+		t.Fatal("a slot before the lease ended")
+	}
+	mr.SetTime(t0.Add(3 * time.Minute))
 	if ok, _, _ := take(t, l); !ok {
-		t.Fatal("no slot a window after the first use")
+		t.Fatal("no slot a lease after the first use")
 	}
-	// Redis loses its data: one window again.
+	// Redis loses its data: one lease again.
 	mr.FlushAll()
-	mr.SetTime(t0.Add(2 * time.Minute))
-	if ok, wait, _ := take(t, l); ok || wait != time.Minute {
-		t.Fatalf("after a flush: taken %v, wait %v; want one window", ok, wait)
+	mr.SetTime(t0.Add(4 * time.Minute))
+	if ok, wait, _ := take(t, l); ok || wait != 3*time.Minute {
+		t.Fatalf("after a flush: taken %v, wait %v; want one lease", ok, wait)
 	}
 }
 
@@ -70,9 +75,9 @@ func TestFirstUseWaitsOneWindow(t *testing.T) {
 // released frees at its lease.
 func TestScriptKeepsTheWindow(t *testing.T) {
 	mr, l := newMini(t, Options{Lease: 5 * time.Minute})
-	take(t, l)                      // the first use opens the key a window later
-	mr.SetTime(t0.Add(time.Minute)) // past the first window
-	start := t0.Add(time.Minute)
+	take(t, l)                          // the first use opens the key a lease later
+	mr.SetTime(t0.Add(5 * time.Minute)) // past the first lease
+	start := t0.Add(5 * time.Minute)
 	var rel []func(time.Time)
 	for i := range 3 {
 		ok, _, r := take(t, l)
@@ -119,9 +124,9 @@ func wantFreedAt(t *testing.T, mr *miniredis.Miniredis, l *Limiter, at time.Time
 
 // TestReleaseIsOnce: a second release of a slot does nothing.
 func TestReleaseIsOnce(t *testing.T) {
-	mr, l := newMini(t, Options{Limit: 1})
+	mr, l := newMini(t, Options{Limit: 1, Lease: 2 * time.Minute})
 	take(t, l)
-	mr.SetTime(t0.Add(time.Minute))
+	mr.SetTime(t0.Add(2 * time.Minute))
 	_, _, rel := take(t, l)
 	rel(time.Now())
 	rel(time.Time{}) // would free it at once if it counted

@@ -78,11 +78,13 @@ func (s *sharedRun) client(t *testing.T, redisAddr, key string, wait time.Durati
 	rdb := redis.NewClient(&redis.Options{Addr: redisAddr, MaxRetries: -1, DialTimeout: 500 * time.Millisecond,
 		ReadTimeout: 500 * time.Millisecond, WriteTimeout: 500 * time.Millisecond})
 	t.Cleanup(func() { rdb.Close() })
-	lim, err := redisquota.New(rdb, key, redisquota.Options{Limit: s.n, Window: s.window, UnavailableWait: wait})
+	// The lease exceeds the window plus the attempt timeout, as it must;
+	// it is also how long the key's first use holds the quota closed.
+	lim, err := redisquota.New(rdb, key, redisquota.Options{Limit: s.n, Window: s.window, Lease: 3 * s.window, UnavailableWait: wait})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := s.srv.Client(catalog.WithLimiter(lim), catalog.WithRetries(0, time.Millisecond, time.Millisecond))
+	c, err := s.srv.Client(catalog.WithLimiter(lim), catalog.WithTimeout(s.window), catalog.WithRetries(0, time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +204,7 @@ func TestRedisGoesAway(t *testing.T) {
 		}()
 	}
 	// Cut Redis off once the first window's 40 requests are through (the
-	// key's first window holds everything back).
+	// key's first use holds everything back for a lease).
 	if _, err := run.srv.WaitRequests(ctxTimeout(t, 30*time.Second), n); err != nil {
 		t.Fatal(err)
 	}
@@ -217,9 +219,9 @@ func TestRedisGoesAway(t *testing.T) {
 			t.Errorf("importer %d: %d succeeded, %d failed, %d unknown, %d not attempted of %d read; want only succeeded and not attempted",
 				i, rep.Succeeded, len(rep.Failed), len(rep.Unknown), len(rep.NotAttempted), rep.Read)
 		}
-		// Bounded: the first window, then at most UnavailableWait plus the
-		// calls that were under way; generous for a loaded machine.
-		if took[i] > window+wait+20*time.Second {
+		// Bounded: the first lease and window, then at most UnavailableWait
+		// plus the calls that were under way; generous for a loaded machine.
+		if took[i] > 4*window+wait+20*time.Second {
 			t.Errorf("importer %d took %v after Redis went away", i, took[i])
 		}
 	}
