@@ -60,29 +60,25 @@ const (
 // prints why and stops there, changing nothing. Otherwise it runs the sync
 // for real.
 func nightly(ctx context.Context, out io.Writer, client *catalog.Client, sourceID string) error {
-	opts := catalog.SyncOptions{ // a full sync: the feed is the whole catalog
-		MaxRemovals:       maxRemovals,
-		MaxRemovalPercent: maxRemovalPercent,
-		Bulk:              &catalog.BulkOptions{RequestOptions: catalog.RequestOptions{MergeMode: catalog.MergeReplace}},
-	}
+	// A full sync (merge mode replace: the feed is the whole catalog),
+	// removing at most the stricter of 500 and 5% of each kind.
+	opts := catalog.SyncOptions{MaxRemovals: maxRemovals, MaxRemovalPercent: maxRemovalPercent}
+	feed := todaysFeed(sourceID) // one Feed serves both runs
 
-	// 1. Dry run: nothing changes, and it takes the real run's decisions.
+	// 1. Dry run: nothing changes, and it takes the real run's decisions,
+	// returning the error the real run would (a *catalog.SyncError).
 	dry := opts
 	dry.DryRun = true
-	rep, err := client.Sync(ctx, todaysFeed(sourceID), &dry)
+	rep, err := client.Sync(ctx, feed, &dry)
 	if rep != nil {
 		printPlan(out, rep)
 	}
-	if errors.Is(err, catalog.ErrRemovalLimit) || errors.Is(err, catalog.ErrRemovalsSkipped) {
-		return fmt.Errorf("stopped before the real run, which would refuse: %w", err)
-	}
 	if err != nil {
-		return fmt.Errorf("dry run: %w", err)
+		return fmt.Errorf("stopped before the real run: %w", err)
 	}
 
-	// 2. The real run. The feed is read again: Feed.Products is read once
-	// per call.
-	rep, err = client.Sync(ctx, todaysFeed(sourceID), &opts)
+	// 2. The real run.
+	rep, err = client.Sync(ctx, feed, &opts)
 	printStage(out, "categories", rep.Categories)
 	printStage(out, "products", rep.Products)
 	printStage(out, "promotions", rep.Promotions)
