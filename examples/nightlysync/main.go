@@ -83,8 +83,11 @@ func nightly(ctx context.Context, out io.Writer, client *catalog.Client, sourceI
 	printStage(out, "products", rep.Products)
 	printStage(out, "promotions", rep.Promotions)
 	for _, k := range removalKinds(rep) {
-		fmt.Fprintf(out, "%s removals: %d planned, %d removed in %d requests %s\n",
-			k.name, len(k.rr.Planned), k.rr.Succeeded, k.rr.Requests, k.rr.Skipped)
+		fmt.Fprintf(out, "%s removals: %d planned, %d removed in %d requests", k.name, len(k.rr.Planned), k.rr.Succeeded, k.rr.Requests)
+		if k.rr.Skipped != "" {
+			fmt.Fprintf(out, " (%s)", k.rr.Skipped)
+		}
+		fmt.Fprintln(out)
 	}
 	switch {
 	case errors.Is(err, catalog.ErrRemovalLimit):
