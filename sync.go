@@ -142,43 +142,22 @@ func (r *StageReport) sort() {
 
 // Sync brings the tenant in line with a whole catalog, in the order that
 // keeps references whole: categories (parents first), products (through
-// ProductsService.ImportAll), promotions, then, in a full sync, removals:
-//
-//	report, err := client.Sync(ctx, catalog.Feed{SourceID: "pos",
-//		Categories: categories, Products: catalog.FromSlice(products)}, nil)
-//
+// ProductsService.ImportAll, merge mode replace unless SyncOptions.Bulk
+// says otherwise), promotions, then, in a full sync, the removals of what
+// the feed lacks: promotions, the source's products, then categories,
+// children first, never one a feed product references (RemovalReport.Kept).
 // A product row is refused, unsent, when its category is neither in the
 // tenant nor applied from this feed, when it repeats an earlier row's
-// entity code, or when it fails validation.
-//
-// A full sync then removes what the feed lacks, in the order that keeps
-// references whole: the tenant's promotions (when Feed.Promotions is not
-// nil), the source's products, then the tenant's categories (when
-// Feed.Categories is not nil), children before their parents. A category
-// that a product of the feed references stays, with its ancestors
-// (RemovalReport.Kept says why), and the platform keeps any category a
-// stored product references. It removes only when every row of the feed
-// was applied, the feed yielded no error and ctx did not end (else an
-// error matching ErrRemovalsSkipped), and of each kind only within the
-// removal limits (else ErrRemovalLimit): the stricter of MaxRemovals and
-// MaxRemovalPercent (10% by default) of what the tenant held of that kind.
-// A dry run takes the same decisions and returns the same errors, "would
-// refuse: N removals over the limit of M" in RemovalReport.Skipped. An
-// incremental sync (SyncOptions.Incremental) sends only the products whose
-// content differs from State's, and removes nothing.
-// Products are sent with merge mode replace unless SyncOptions.Bulk says
-// otherwise: the feed is the whole truth.
+// entity code, or when it fails validation. Removals happen only when every
+// row was applied (else ErrRemovalsSkipped), and of each kind only within
+// the stricter of MaxRemovals and MaxRemovalPercent (else ErrRemovalLimit).
+// A dry run takes the same decisions by the same code and returns the same
+// error. An incremental sync sends only what changed since State's record,
+// and removes nothing.
 //
 // The report is always returned, accounting for every row. The error is
-// nil only when the sync did its whole job: every row of every stage
-// applied (or unchanged), every planned removal made. When the sync could
-// not start (bad options, the tenant could not be listed) the error says
-// why and the report is empty; otherwise any row that failed, is unknown
-// or was not attempted, any removal not made, ctx ending or State failing
-// makes it a *SyncError naming the stages, their counts and the causes,
-// which errors.Is and errors.As reach (ErrOutcomeUnknown, ErrValidation,
-// ErrRemovalLimit, ErrRemovalsSkipped, a *RowError...). A dry run's error
-// is the real run's, but for the rows it does not attempt by design.
+// nil only when the sync did its whole job; an error before it started
+// leaves the report empty; otherwise it is a *SyncError.
 func (c *Client) Sync(ctx context.Context, feed Feed, opts *SyncOptions) (*SyncReport, error) {
 	o, err := syncDefaults(feed, opts)
 	if err != nil {

@@ -8,25 +8,22 @@ import (
 
 // SyncError is Client.Sync's error when the sync ran but did not do its
 // whole job: a row of some stage failed, has an unknown outcome or was not
-// attempted, a removal failed, is unknown or did not happen, or the state
-// could not be committed. In a dry run, whose rows are by design not
-// attempted, it reports the rows a real run would refuse and the removals
-// it would not make. Sync returns it with the report, which it also holds:
-//
-//	rep, err := client.Sync(ctx, feed, opts)
-//	var se *catalog.SyncError
-//	if errors.As(err, &se) {
-//		log.Print(se) // which stages, how many rows, why
-//	}
+// attempted, a removal was not made, ctx ended or the state could not be
+// committed. A dry run's is the real run's: the rows it would refuse, the
+// removals it would not make. It holds the report Sync returns too.
 //
 // It unwraps to the run's errors (one matching ErrRemovalsSkipped or
 // ErrRemovalLimit, the context's, the state's) and to every failed or
 // unknown row (a *RowError, which unwraps to its cause). So
 // errors.Is(err, ErrOutcomeUnknown) tells whether some row may have been
-// applied, errors.Is(err, ErrValidation) whether some row was refused (by
-// the client, or by the platform on its own or with a 400), errors.Is(err,
-// ErrServer) whether a request failed with a 5xx, and errors.As finds the
-// first *RowError.
+// applied, errors.Is(err, ErrValidation) whether some row was refused,
+// errors.Is(err, ErrServer) whether a request failed with a 5xx, and
+// errors.As finds the first *RowError:
+//
+//	var se *catalog.SyncError
+//	if errors.As(err, &se) {
+//		log.Print(se) // which stages, how many rows, why
+//	}
 type SyncError struct {
 	// Stages names the stages that did not do their whole job, in the
 	// order they ran: "categories", "products", "promotions", "removals".
