@@ -212,3 +212,40 @@ func rowOf(p catalog.Promotion) int {
 	}
 	return *p.PromoRow
 }
+
+// A category or promotion removal that failed, or whose outcome is
+// unknown, is a sync that did not do its whole job: Sync says so with a
+// *SyncError naming the removal stage, as for products.
+func TestSyncErrorWhenCategoryOrPromotionRemovalsFail(t *testing.T) {
+	for _, c := range []struct {
+		op    catalogtest.Operation
+		fault catalogtest.FaultKind
+		stage string
+		is    error
+	}{
+		{catalogtest.OpRemoveCategories, catalogtest.FaultStatus, "category removals", catalog.ErrServer},
+		{catalogtest.OpRemovePromotions, catalogtest.FaultStatus, "promotion removals", catalog.ErrServer},
+		{catalogtest.OpRemoveCategories, catalogtest.FaultResetAfterApply, "category removals", catalog.ErrOutcomeUnknown},
+	} {
+		t.Run(fmt.Sprintf("%s/%d", c.stage, c.fault), func(t *testing.T) {
+			srv, cl := newFake(t)
+			ctx := context.Background()
+			if _, err := cl.Categories.Import(ctx, []catalog.Category{cat("valves", ""), cat("old", "")}, nil); err != nil {
+				t.Fatal(err)
+			}
+			importOK(t, cl, "default", catalog.MergeReplace, syncProduct("P1", "valves", 1)) // the promotions' target
+			if _, err := cl.Promotions.Import(ctx, []catalog.Promotion{promo("SALE50", 0, 50), promo("SPRING", 0, 5)}, nil); err != nil {
+				t.Fatal(err)
+			}
+			srv.AddFault(catalogtest.Fault{Kind: c.fault, Status: 500, Op: c.op})
+			feed := catalog.Feed{SourceID: "default", Categories: []catalog.Category{cat("valves", "")},
+				Products:   catalog.FromSlice([]catalog.Product{syncProduct("P1", "valves", 1)}),
+				Promotions: []catalog.Promotion{promo("SPRING", 0, 5)}}
+			rep, err := cl.Sync(ctx, feed, &catalog.SyncOptions{NoRemovalLimit: true})
+			se := syncErr(t, err, rep, c.stage)
+			if !errors.Is(err, c.is) || !strings.Contains(se.Error(), c.stage+": 1 ") {
+				t.Errorf("error %v: want it to match %v and count the stage's row", err, c.is)
+			}
+		})
+	}
+}

@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -26,7 +25,8 @@ import (
 //	}
 type SyncError struct {
 	// Stages names the stages that did not do their whole job, in the
-	// order they ran: "categories", "products", "promotions", "removals".
+	// order they ran: "categories", "products", "promotions", "promotion
+	// removals", "removals" (the source's products), "category removals".
 	// It is empty when only the run's errors say what went wrong (the
 	// state's last commit failed, say).
 	Stages []string
@@ -36,42 +36,41 @@ type SyncError struct {
 
 // syncStage is one stage of a report, by the name SyncError gives it.
 type syncStage struct {
-	name string
-	rows *RowReport
-	unit string // what a row of the stage is, for Error
+	name    string
+	rows    *RowReport
+	removal *RemovalReport // the stage's removals, for a removal stage
 }
 
 // stages lists the report's stages in the order a sync runs them.
 func (r *SyncReport) stages() []syncStage {
 	return []syncStage{
-		{"categories", &r.Categories.RowReport, "rows"},
-		{"products", &r.Products.RowReport, "rows"},
-		{"promotions", &r.Promotions.RowReport, "rows"},
-		{"removals", &r.Removals.RowReport, "planned"},
+		{"categories", &r.Categories.RowReport, nil},
+		{"products", &r.Products.RowReport, nil},
+		{"promotions", &r.Promotions.RowReport, nil},
+		{"promotion removals", &r.PromotionRemovals.RowReport, &r.PromotionRemovals},
+		{"removals", &r.Removals.RowReport, &r.Removals},
+		{"category removals", &r.CategoryRemovals.RowReport, &r.CategoryRemovals},
 	}
+}
+
+// unit is what a row of the stage is, for Error.
+func (st syncStage) unit() string {
+	if st.removal != nil {
+		return "planned"
+	}
+	return "rows"
 }
 
 // undone is how many rows of the stage were not done: failed, unknown,
 // and not attempted. A dry run attempts nothing by design: its rows not
-// attempted count only for removals the real run would not make, as the
-// run's errors say (ErrRemovalLimit, ErrRemovalsSkipped).
+// attempted count only for removals the real run would not make, which
+// the removal report says ("would refuse: ...", "would skip: ...").
 func (e *SyncError) undone(st syncStage) (failed, unknown, notAttempted int) {
 	failed, unknown = len(st.rows.Failed), len(st.rows.Unknown)
-	if !e.Report.DryRun || st.name == "removals" && e.refusesRemovals() {
+	if !e.Report.DryRun || st.removal != nil && strings.HasPrefix(st.removal.Skipped, "would") {
 		notAttempted = len(st.rows.NotAttempted)
 	}
 	return failed, unknown, notAttempted
-}
-
-// refusesRemovals reports whether the run's errors say that the removals
-// were not made, or in a dry run would not be.
-func (e *SyncError) refusesRemovals() bool {
-	for _, err := range e.errs {
-		if errors.Is(err, ErrRemovalLimit) || errors.Is(err, ErrRemovalsSkipped) {
-			return true
-		}
-	}
-	return false
 }
 
 // syncResult is Sync's error for a run that got past its start, with errs
@@ -119,7 +118,7 @@ func (e *SyncError) Error() string {
 				counts = append(counts, fmt.Sprintf("%d %s", c.n, c.what))
 			}
 		}
-		fmt.Fprintf(&b, "%s%s: %s of %d %s", sep, st.name, strings.Join(counts, ", "), st.rows.Read, st.unit)
+		fmt.Fprintf(&b, "%s%s: %s of %d %s", sep, st.name, strings.Join(counts, ", "), st.rows.Read, st.unit())
 		sep = "; "
 		if first == nil {
 			first = firstRow(st.rows)
