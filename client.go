@@ -45,7 +45,7 @@ const (
 	defaultRetryMin   = 500 * time.Millisecond
 	defaultRetryMax   = 30 * time.Second
 	maxResponseBody   = 256 << 20 // a success answer larger than this is refused
-	userAgent         = "pimkit-catalog-go/0.1"
+	userAgent         = "pimkit-catalog-go/1.0"
 )
 
 // Client talks to one tenant of the catalog platform. It is safe for
@@ -111,9 +111,13 @@ func (c *Client) warnWeakSecret(cr credentials) {
 	if c.logger == nil || cr.secret == "" || !weakSecret(string(cr.secret)) {
 		return
 	}
-	c.logger.Warn("catalog: the "+cr.kind+" is shorter than 16 characters or made of letters only: "+
+	what := cr.kind
+	if cr.kind == credAPIKey {
+		what = "private part of the API key" // the key id is public
+	}
+	c.logger.Warn("catalog: the "+what+" is shorter than 16 characters or made of letters only: "+
 		"an echo of it in the server's error texts is redacted only where it stands as a whole word",
-		slog.String("credential", cr.kind))
+		slog.String("credential", what))
 }
 
 // NewClientFromEnv returns a client configured the way the examples and

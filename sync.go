@@ -207,9 +207,11 @@ func syncDefaults(feed Feed, opts *SyncOptions) (SyncOptions, error) {
 	case o.MaxRemovals < 0:
 		return o, invalid("SyncOptions.MaxRemovals", "must be 0 (no absolute cap) or more")
 	case o.MaxRemovalPercent > 100 || math.IsNaN(o.MaxRemovalPercent):
-		return o, invalid("SyncOptions.MaxRemovalPercent", "at most 100; 0 for the default 10%, negative for none")
-	case o.CheckpointRows < 0 || o.RemovalBatch < 0 || o.RemovalBatch > MaxProducts:
-		return o, invalid("SyncOptions.CheckpointRows", "must not be negative; RemovalBatch at most MaxProducts")
+		return o, invalid("SyncOptions.MaxRemovalPercent", fmt.Sprintf("is %v: a number at most 100; 0 for the default 10%%, negative for none", o.MaxRemovalPercent))
+	case o.CheckpointRows < 0:
+		return o, invalid("SyncOptions.CheckpointRows", "must not be negative (0: the default, MaxProducts)")
+	case o.RemovalBatch < 0 || o.RemovalBatch > MaxProducts:
+		return o, invalid("SyncOptions.RemovalBatch", "must be 0 (the default) to MaxProducts")
 	}
 	o.CheckpointRows = cmp.Or(o.CheckpointRows, MaxProducts)
 	o.RemovalBatch = cmp.Or(o.RemovalBatch, MaxProducts)

@@ -376,8 +376,8 @@ func (r *syncRun) feedTrouble(ctx context.Context) string {
 		if failed+unknown+skipped == 0 {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%d %s rows failed, %d have an unknown outcome, %d were not attempted",
-			failed, s.name, unknown, skipped))
+		parts = append(parts, fmt.Sprintf("%s rows: %d failed, %d unknown, %d not attempted",
+			s.name, failed, unknown, skipped))
 	}
 	return strings.Join(parts, "; ")
 }

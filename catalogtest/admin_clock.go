@@ -104,8 +104,12 @@ func (s *Server) adminAdvance(w http.ResponseWriter, r *http.Request) {
 		writeAPIError(w, e)
 		return
 	}
-	if in.ByMS == nil || *in.ByMS < 0 {
+	switch {
+	case in.ByMS == nil:
 		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: `Advance: "by_ms" is required, the milliseconds to advance by, 0 or more`})
+		return
+	case *in.ByMS < 0:
+		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: fmt.Sprintf(`Advance: "by_ms" is %d: the clock never goes back; 0 or more`, *in.ByMS)})
 		return
 	}
 	fc.Advance(time.Duration(*in.ByMS) * time.Millisecond)

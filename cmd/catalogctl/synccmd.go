@@ -32,7 +32,7 @@ func (a *app) syncCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "sync FILE",
 		Short: "Bring the tenant in line with a whole catalog file (full or incremental)",
-		Long: `sync sends the products of FILE (CSV, XLSX, JSON or NDJSON, mapped as for
+		Long: `sync sends the products of FILE (CSV, XLSX, XLS, JSON or NDJSON, mapped as for
 import) to the import source, with the categories and promotions of
 --categories and --promotions (JSON arrays), through Client.Sync.
 
@@ -109,8 +109,8 @@ would remove nothing for the removal limit (it says by which limit).`,
 	fl.StringVar(&mode, "mode", "full", "full or incremental")
 	fl.StringVar(&statePath, "state", "", "a JSON file keeping content hashes between runs (required by incremental)")
 	fl.BoolVar(&dryRun, "dry-run", false, "change nothing; print what a real run would do")
-	fl.IntVar(&maxRemovals, "max-removals", 0, "most products a full sync may remove (0: no absolute cap)")
-	fl.Float64Var(&maxRemovalPct, "max-removal-percent", 0, "most products a full sync may remove, as a percentage of the source's (0: 10; negative: none)")
+	fl.IntVar(&maxRemovals, "max-removals", 0, "most removals of each kind (products, categories, promotions) a full sync may make (0: no absolute cap)")
+	fl.Float64Var(&maxRemovalPct, "max-removal-percent", 0, "most removals of each kind a full sync may make, as a percentage of what the tenant holds (0: 10; negative: none)")
 	fl.BoolVar(&noRemovalLimit, "no-removal-limit", false, "lift both removal limits; think twice")
 	fl.StringVar(&categoriesFile, "categories", "", "a JSON array of the catalog's categories")
 	fl.StringVar(&promotionsFile, "promotions", "", "a JSON array of the catalog's promotions")
