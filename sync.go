@@ -128,8 +128,11 @@ type StageReport struct {
 	// cover the answered requests only: rows in Unknown count in neither.
 	Inserted, Updated int
 	Requests          int // requests sent
-	// Creates and Updates, in a dry run, list the ids (categories) or
-	// entity codes (products) a real run would create and update, sorted.
+	// Creates and Updates, in a dry run, list the ids (categories), entity
+	// codes (products) or "promo_code#promo_row" keys (promotions) a real
+	// run would create and update, sorted. To tell a new promotion from
+	// an existing one, every dry run with promotions lists the tenant's,
+	// an incremental one too (a request per page; promotions are few).
 	Creates, Updates []string
 }
 
@@ -241,7 +244,7 @@ type syncRun struct {
 	existing   map[string]bool   // entity codes of the source before the run (full mode and dry runs)
 	inFeed     map[string]int    // entity code -> first feed row
 	usedCats   map[string]string // category id -> the first feed product referencing it
-	promos     []string          // the tenant's promotions before the run, as promotionKey (full mode, Feed.Promotions set)
+	promos     []string          // the tenant's promotions before the run, as promotionKey (see listPromotions)
 	feedBroken bool              // the feed yielded an error
 	sent       BulkProgress      // the product stage's Sent and Bytes of the ImportAll calls done
 	stateErr   error             // the first State.Commit failure
@@ -368,6 +371,14 @@ func (r *syncRun) promotions(ctx context.Context) {
 	b := planPromotions(r.feed.Promotions, "of the feed")
 	st.Failed = append(st.Failed, b.rejected...)
 	if r.o.DryRun {
+		held := make(map[string]bool, len(r.promos))
+		for _, key := range r.promos {
+			held[key] = true
+		}
+		for _, i := range b.sent {
+			key := promotionKey(&r.feed.Promotions[i])
+			st.plan(key, held[key])
+		}
 		st.NotAttempted = slices.Clone(b.sent)
 		return
 	}

@@ -97,10 +97,12 @@ func (r *syncRun) removalKinds() []*removalKind {
 	return kinds
 }
 
-// listPromotions lists the tenant's promotions before the run, when a
-// full sync replaces them.
+// listPromotions lists the tenant's promotions before the run: when a
+// full sync replaces them, and when a dry run plans the feed's (an
+// incremental one too: promotions are few, a request per page).
 func (r *syncRun) listPromotions(ctx context.Context) error {
-	if r.o.Incremental || r.feed.Promotions == nil {
+	full := !r.o.Incremental && r.feed.Promotions != nil
+	if !full && !(r.o.DryRun && len(r.feed.Promotions) > 0) {
 		return nil
 	}
 	for p, err := range r.c.Promotions.List(ctx) {

@@ -351,3 +351,42 @@ func TestSyncDryRunRefusesWhatCannotBeEncoded(t *testing.T) {
 	}
 	checkStage(t, "products", rep.Products)
 }
+
+// A dry run lists the promotions a real run would create and update, by
+// "promo_code#promo_row", in full and incremental mode, and changes
+// nothing.
+func TestSyncDryRunPlansPromotions(t *testing.T) {
+	srv, c := newFake(t)
+	ctx := context.Background()
+	seedSource(t, c, 1) // P000, whose packaging P000-PZ the promotions target
+	promo := func(code string, row int, pct float64) catalog.Promotion {
+		return catalog.Promotion{PromoCode: catalog.Ptr(code), PromoRow: catalog.Ptr(row), DiscountPercentage: catalog.Ptr(pct), TargetPkgIDs: []string{"P000-PZ"}}
+	}
+	if err := srv.SeedPromotion(promo("OLD", 2, 5)); err != nil {
+		t.Fatal(err)
+	}
+	feed := catalog.Feed{SourceID: "default", Products: catalog.FromSlice([]catalog.Product{syncProduct("P000", "", 1)}),
+		Promotions: []catalog.Promotion{promo("PN", 1, 10), promo("OLD", 2, 7)}}
+	before := len(srv.Requests())
+	for _, opts := range []catalog.SyncOptions{
+		{DryRun: true},
+		{DryRun: true, Incremental: true, State: memState{}},
+	} {
+		rep, err := c.Sync(ctx, feed, &opts)
+		if err != nil {
+			t.Fatalf("incremental %v: %v", opts.Incremental, err)
+		}
+		if p := rep.Promotions; !slices.Equal(p.Creates, []string{"PN#1"}) || !slices.Equal(p.Updates, []string{"OLD#2"}) || len(p.NotAttempted) != 2 {
+			t.Errorf("incremental %v: creates %v updates %v, %d not attempted", opts.Incremental, p.Creates, p.Updates, len(p.NotAttempted))
+		}
+		checkStage(t, "promotions", rep.Promotions)
+	}
+	for _, r := range srv.Requests()[before:] {
+		if r.Method != http.MethodGet {
+			t.Errorf("dry run sent %s %s", r.Method, r.Path)
+		}
+	}
+	if ps := srv.Promotions(); len(ps) != 1 || *ps[0].PromoCode != "OLD" || *ps[0].DiscountPercentage != 5 {
+		t.Errorf("dry run changed the promotions: %+v", ps)
+	}
+}
