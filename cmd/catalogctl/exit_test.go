@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"net"
 	"net/url"
@@ -222,5 +223,80 @@ func TestSyncReplacesCategories(t *testing.T) {
 	}
 	if got := len(srv.Categories()); got != 1 {
 		t.Errorf("%d categories stored, want 1", got)
+	}
+}
+
+// With --categories and --promotions the dry run prints what a real run
+// would remove of each kind, with each kind's limit and refusal, in text
+// and --json, and the promotions it would create and update.
+func TestSyncDryRunPrintsEveryKindsRemovals(t *testing.T) {
+	srv, env := fake(t)
+	for _, id := range []string{"valves", "old-1", "old-2"} {
+		if err := srv.SeedCategory(catalog.Category{CategoryID: catalog.Ptr(id)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, code := range []string{"KEEP", "GONE"} {
+		if err := srv.SeedPromotion(catalog.Promotion{PromoCode: catalog.Ptr(code), PromoRow: catalog.Ptr(1)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	csv := writeFile(t, "catalog.csv", productsCSV)
+	cats := writeFile(t, "categories.json", `[{"category_id": "valves"}]`)
+	promos := writeFile(t, "promotions.json", `[{"promo_code": "PN", "promo_row": 1}, {"promo_code": "KEEP", "promo_row": 1}]`)
+	dry := append([]string{"sync", csv, "--rate-limit", "off", "--dry-run", "--categories", cats, "--promotions", promos}, mapFlags...)
+
+	r := ctl(t, env, dry...).want(t, exitRows)
+	for _, want := range []string{
+		"create 0 and update 1 categories, create 1 and update 1 promotions, remove 0 products (limit 0), 1 promotions (limit 0), 2 categories (limit 0).",
+		"A real run would remove nothing: of the promotions, it would refuse: 1 removals over the limit of 0;",
+		"A real run would remove nothing: of the categories, it would refuse: 2 removals over the limit of 0;",
+		"  would remove promotion GONE#1\n",
+		"  would remove category old-1\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	within := append(dry, "--max-removals", "2", "--max-removal-percent=-1")
+	r = ctl(t, env, within...).want(t, exitOK)
+	if want := "remove 0 products (limit 2), 1 promotions (limit 2), 2 categories (limit 2).\n"; !strings.Contains(r.stdout, want) ||
+		strings.Contains(r.stdout, "would remove nothing") {
+		t.Errorf("within the limits: stdout lacks %q or refuses:\n%s", want, r.stdout)
+	}
+
+	var out struct {
+		Plan struct {
+			PromotionCreates  int      `json:"promotion_creates"`
+			PromotionUpdates  int      `json:"promotion_updates"`
+			PromotionRemovals []string `json:"promotion_removals"`
+			PromotionLimit    *int     `json:"promotion_removal_limit"`
+			PromotionRefused  string   `json:"promotion_removals_refused"`
+			CategoryRemovals  []string `json:"category_removals"`
+			CategoryLimit     *int     `json:"category_removal_limit"`
+			CategoryRefused   string   `json:"category_removals_refused"`
+		} `json:"plan"`
+		CategoryRemovals struct {
+			Limit *int `json:"limit"`
+		} `json:"category_removals"`
+	}
+	j := ctl(t, env, append(dry, "--json")...).want(t, exitRows)
+	if err := json.Unmarshal([]byte(j.stdout), &out); err != nil {
+		t.Fatal(err)
+	}
+	p := out.Plan
+	switch {
+	case p.PromotionCreates != 1 || p.PromotionUpdates != 1:
+		t.Errorf("promotions: %d creates, %d updates; want 1 and 1", p.PromotionCreates, p.PromotionUpdates)
+	case len(p.PromotionRemovals) != 1 || p.PromotionLimit == nil || *p.PromotionLimit != 0 ||
+		!strings.Contains(p.PromotionRefused, "would refuse: 1 removals over the limit of 0"):
+		t.Errorf("promotion removals %v, limit %v, refused %q", p.PromotionRemovals, p.PromotionLimit, p.PromotionRefused)
+	case len(p.CategoryRemovals) != 2 || p.CategoryLimit == nil || *p.CategoryLimit != 0 ||
+		out.CategoryRemovals.Limit == nil || *out.CategoryRemovals.Limit != 0 ||
+		!strings.Contains(p.CategoryRefused, "would refuse: 2 removals over the limit of 0"):
+		t.Errorf("category removals %v, limit %v, refused %q:\n%s", p.CategoryRemovals, p.CategoryLimit, p.CategoryRefused, j.stdout)
+	}
+	if len(srv.Promotions()) != 2 || len(srv.Categories()) != 3 {
+		t.Errorf("the dry run changed the tenant: %d promotions, %d categories", len(srv.Promotions()), len(srv.Categories()))
 	}
 }

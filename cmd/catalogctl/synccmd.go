@@ -98,7 +98,7 @@ would remove nothing for the removal limit (it says by which limit).`,
 			report, runErr := pf.client.Sync(cmd.Context(), feed, opts)
 			progress.finish()
 			if report != nil {
-				a.printSync(path, pf.source, report, opts, pf.lines, runErr)
+				a.printSync(path, pf.source, report, opts, removalKindsOf(report, feed), pf.lines, runErr)
 			}
 			return syncExit(cmd.Context(), report, opts, runErr)
 		}),
@@ -156,19 +156,31 @@ func syncExit(ctx context.Context, report *catalog.SyncReport, opts *catalog.Syn
 }
 
 // wouldRefuseRemovals says why the real run of a dry run r, run with
-// opts, would remove nothing: the removal limit, naming the option that
-// sets it, or product rows it would refuse; "" when it would remove.
+// opts, would remove nothing of some kind: the first kind's reason, in the
+// order products, promotions, categories; "" when it would remove all it
+// plans.
 func wouldRefuseRemovals(r *catalog.SyncReport, opts *catalog.SyncOptions) string {
+	if r.Incremental {
+		return ""
+	}
+	if why := productRemovalsRefused(r, opts); why != "" {
+		return why
+	}
+	return otherRemovalsRefused(r)
+}
+
+// productRemovalsRefused says why the real run of a dry run r would not
+// remove the source's products it plans: the removal limit, naming the
+// option that sets it, or rows it would refuse; "" when it would.
+func productRemovalsRefused(r *catalog.SyncReport, opts *catalog.SyncOptions) string {
 	rr := r.Removals
 	switch {
-	case r.Incremental:
-		return ""
 	case len(rr.Planned) == 0:
-		return otherRemovalsRefused(r)
+		return ""
 	case len(r.Products.Failed) > 0:
 		return plural(len(r.Products.Failed), "product row", "product rows") + " would be refused, and a sync removes only after a feed applied in full"
 	case rr.Limit < 0 || len(rr.Planned) <= rr.Limit:
-		return otherRemovalsRefused(r)
+		return kindRefused("products", rr) // rows of another stage it would refuse
 	}
 	limit := fmt.Sprintf("the default limit, 10%% of the source's products (%d)", rr.Limit)
 	switch {
@@ -181,28 +193,70 @@ func wouldRefuseRemovals(r *catalog.SyncReport, opts *catalog.SyncOptions) strin
 		plural(len(rr.Planned), "product", "products"), limit)
 }
 
-// removalsOut is one kind's removals as --json prints them.
-func removalsOut(rr catalog.RemovalReport) map[string]any {
+// removalKind is one kind of removals as sync prints them.
+type removalKind struct {
+	name, one string // plural and singular: "categories", "category"
+	rr        catalog.RemovalReport
+	ran       bool // the sync replaced this kind: full, and (but for products) the feed carried it
+}
+
+// removalKindsOf lists the removal kinds of a sync of feed, in the order
+// sync prints them: products, promotions, categories.
+func removalKindsOf(r *catalog.SyncReport, feed catalog.Feed) []removalKind {
+	full := !r.Incremental
+	return []removalKind{
+		{name: "products", one: "product", rr: r.Removals, ran: full},
+		{name: "promotions", one: "promotion", rr: r.PromotionRemovals, ran: full && feed.Promotions != nil},
+		{name: "categories", one: "category", rr: r.CategoryRemovals, ran: full && feed.Categories != nil},
+	}
+}
+
+// removalsRefused says why the real run of a dry run r would not remove
+// kind k's planned removals; "" when it would.
+func removalsRefused(r *catalog.SyncReport, opts *catalog.SyncOptions, k removalKind) string {
+	if k.name == "products" {
+		return productRemovalsRefused(r, opts)
+	}
+	return kindRefused(k.name, k.rr)
+}
+
+// removalsOut is one kind's removals as --json prints them; limit is null
+// when the sync did not replace the kind.
+func removalsOut(k removalKind) map[string]any {
+	rr := k.rr
 	return map[string]any{"planned": len(rr.Planned), "removed": rr.Succeeded,
 		"failed": rowErrorsOut(rr.Failed, nil), "unknown": rowErrorsOut(rr.Unknown, nil),
-		"kept": rowErrorsOut(rr.Kept, nil), "skipped": rr.Skipped}
+		"kept": rowErrorsOut(rr.Kept, nil), "skipped": rr.Skipped, "limit": limitOut(k)}
+}
+
+// limitOut is kind k's removal limit as --json prints it: -1 for none,
+// null when the sync did not replace the kind.
+func limitOut(k removalKind) any {
+	if !k.ran {
+		return nil
+	}
+	return k.rr.Limit
 }
 
 // otherRemovalsRefused says why the real run of a dry run r would not
 // remove the categories or promotions it replaces (--categories,
-// --promotions); "" when it would.
+// --promotions): the first kind's reason; "" when it would.
 func otherRemovalsRefused(r *catalog.SyncReport) string {
-	for _, k := range []struct {
-		name string
-		rr   catalog.RemovalReport
-	}{{"promotions", r.PromotionRemovals}, {"categories", r.CategoryRemovals}} {
-		switch {
-		case strings.HasPrefix(k.rr.Skipped, "would refuse"):
-			return fmt.Sprintf("of the %s, it %s; raise the limit with --max-removals or --max-removal-percent, or lift it with --no-removal-limit",
-				k.name, k.rr.Skipped)
-		case strings.HasPrefix(k.rr.Skipped, "would "):
-			return fmt.Sprintf("of the %s, it %s", k.name, k.rr.Skipped)
-		}
+	if why := kindRefused("promotions", r.PromotionRemovals); why != "" {
+		return why
+	}
+	return kindRefused("categories", r.CategoryRemovals)
+}
+
+// kindRefused says, from its Skipped, why the real run of a dry run would
+// not remove the name kind's planned removals; "" when it would.
+func kindRefused(name string, rr catalog.RemovalReport) string {
+	switch {
+	case strings.HasPrefix(rr.Skipped, "would refuse"):
+		return fmt.Sprintf("of the %s, it %s; raise the limit with --max-removals or --max-removal-percent, or lift it with --no-removal-limit",
+			name, rr.Skipped)
+	case strings.HasPrefix(rr.Skipped, "would "):
+		return fmt.Sprintf("of the %s, it %s", name, rr.Skipped)
 	}
 	return ""
 }
@@ -220,25 +274,15 @@ func syncMode(r *catalog.SyncReport) string {
 	return "full"
 }
 
-func (a *app) printSync(path, source string, r *catalog.SyncReport, opts *catalog.SyncOptions, lines *rowLines, runErr error) {
+// printSync prints a sync's report; kinds are its removal kinds
+// (removalKindsOf).
+func (a *app) printSync(path, source string, r *catalog.SyncReport, opts *catalog.SyncOptions, kinds []removalKind, lines *rowLines, runErr error) {
 	refusal := ""
 	if r.DryRun {
 		refusal = wouldRefuseRemovals(r, opts)
 	}
 	if a.json {
-		out := map[string]any{"ok": runErr == nil && refusal == "",
-			"command": "sync", "file": path, "source_id": source, "mode": syncMode(r), "dry_run": r.DryRun,
-			"categories": toStageOut(r.Categories, nil), "products": toStageOut(r.Products, lines), "promotions": toStageOut(r.Promotions, nil),
-			"removals": removalsOut(r.Removals), "category_removals": removalsOut(r.CategoryRemovals),
-			"promotion_removals": removalsOut(r.PromotionRemovals)}
-		if r.DryRun {
-			out["plan"] = map[string]any{"product_creates": len(r.Products.Creates), "product_updates": len(r.Products.Updates),
-				"unchanged": len(r.Products.Unchanged), "removals": nonNilStrings(r.Removals.Planned), "removal_limit": r.Removals.Limit,
-				"removals_refused": refusal,
-				"category_creates": len(r.Categories.Creates), "category_updates": len(r.Categories.Updates),
-				"refused_products": rowErrorsOut(r.Products.Failed, lines)}
-		}
-		a.emitJSON(out)
+		a.emitJSON(syncJSON(path, source, r, opts, kinds, lines, runErr == nil && refusal == ""))
 		return
 	}
 	w := a.stdout
@@ -251,46 +295,11 @@ func (a *app) printSync(path, source string, r *catalog.SyncReport, opts *catalo
 	printStage(w, "products", r.Products)
 	printStage(w, "promotions", r.Promotions)
 	if !r.Incremental {
-		fmt.Fprintf(w, "  removals     %d planned, %d removed, %d failed, %d unknown", len(r.Removals.Planned),
-			r.Removals.Succeeded, len(r.Removals.Failed), len(r.Removals.Unknown))
-		if r.Removals.Skipped != "" {
-			fmt.Fprintf(w, "; skipped: %s", r.Removals.Skipped)
-		}
-		fmt.Fprintln(w)
-		for _, k := range []struct {
-			name string
-			rr   catalog.RemovalReport
-		}{{"promotions", r.PromotionRemovals}, {"categories", r.CategoryRemovals}} {
-			if len(k.rr.Planned) == 0 && len(k.rr.Kept) == 0 {
-				continue
-			}
-			fmt.Fprintf(w, "  %-12s %d removals planned, %d removed, %d failed, %d unknown, %d kept", k.name, len(k.rr.Planned),
-				k.rr.Succeeded, len(k.rr.Failed), len(k.rr.Unknown), len(k.rr.Kept))
-			if k.rr.Skipped != "" {
-				fmt.Fprintf(w, "; skipped: %s", k.rr.Skipped)
-			}
-			fmt.Fprintln(w)
-		}
+		printRemovals(w, r)
 	}
 	if r.DryRun {
-		p, rr := r.Products, r.Removals
-		fmt.Fprintf(w, "A real run would create %d and update %d products (%d unchanged), create %d and update %d categories, remove %d products",
-			len(p.Creates), len(p.Updates), len(p.Unchanged), len(r.Categories.Creates), len(r.Categories.Updates), len(rr.Planned))
-		if rr.Limit >= 0 {
-			fmt.Fprintf(w, " (limit %d)", rr.Limit)
-		}
-		fmt.Fprintln(w, ".")
-		if refusal != "" {
-			fmt.Fprintf(w, "A real run would remove nothing: %s.\n", refusal)
-		}
-		for i, code := range rr.Planned {
-			if i == maxListed {
-				fmt.Fprintf(w, "  ... and %d more\n", len(rr.Planned)-maxListed)
-				break
-			}
-			fmt.Fprintf(w, "  would remove %s\n", code)
-		}
-		printFailures(w, "Products a real run would refuse, by cause", p.Failed, lines)
+		printPlan(w, r, opts, kinds)
+		printFailures(w, "Products a real run would refuse, by cause", r.Products.Failed, lines)
 	} else {
 		printFailures(w, "Failed product rows, by cause", r.Products.Failed, lines)
 	}
@@ -299,6 +308,101 @@ func (a *app) printSync(path, source string, r *catalog.SyncReport, opts *catalo
 	printFailures(w, "Failed promotion rows, by cause", r.Promotions.Failed, nil)
 	printFailures(w, "Removals that failed or whose outcome is unknown, by cause", slices.Concat(r.PromotionRemovals.Failed, r.PromotionRemovals.Unknown,
 		r.Removals.Failed, r.Removals.Unknown, r.CategoryRemovals.Failed, r.CategoryRemovals.Unknown), nil)
+}
+
+// syncJSON is a sync's report as --json prints it; a dry run adds its
+// plan, with each kind's removals, limit and refusal.
+func syncJSON(path, source string, r *catalog.SyncReport, opts *catalog.SyncOptions, kinds []removalKind, lines *rowLines, ok bool) map[string]any {
+	out := map[string]any{"ok": ok,
+		"command": "sync", "file": path, "source_id": source, "mode": syncMode(r), "dry_run": r.DryRun,
+		"categories": toStageOut(r.Categories, nil), "products": toStageOut(r.Products, lines), "promotions": toStageOut(r.Promotions, nil),
+		"removals": removalsOut(kinds[0]), "promotion_removals": removalsOut(kinds[1]), "category_removals": removalsOut(kinds[2])}
+	if !r.DryRun {
+		return out
+	}
+	plan := map[string]any{"product_creates": len(r.Products.Creates), "product_updates": len(r.Products.Updates),
+		"unchanged": len(r.Products.Unchanged), "removals_refused": wouldRefuseRemovals(r, opts),
+		"category_creates": len(r.Categories.Creates), "category_updates": len(r.Categories.Updates),
+		"promotion_creates": len(r.Promotions.Creates), "promotion_updates": len(r.Promotions.Updates),
+		"refused_products": rowErrorsOut(r.Products.Failed, lines)}
+	// Each kind's planned removals, limit (null when not replaced) and
+	// refusal: "removals", "removal_limit", "product_removals_refused";
+	// "promotion_removals", ...
+	for _, k := range kinds {
+		prefix := k.one + "_"
+		if k.name == "products" {
+			prefix = "" // the names plan had before promotions and categories were replaced
+		}
+		plan[prefix+"removals"] = nonNilStrings(k.rr.Planned)
+		plan[prefix+"removal_limit"] = limitOut(k)
+		plan[k.one+"_removals_refused"] = removalsRefused(r, opts, k)
+	}
+	out["plan"] = plan
+	return out
+}
+
+// printRemovals prints a full sync's removals, kind by kind.
+func printRemovals(w io.Writer, r *catalog.SyncReport) {
+	fmt.Fprintf(w, "  removals     %d planned, %d removed, %d failed, %d unknown", len(r.Removals.Planned),
+		r.Removals.Succeeded, len(r.Removals.Failed), len(r.Removals.Unknown))
+	if r.Removals.Skipped != "" {
+		fmt.Fprintf(w, "; skipped: %s", r.Removals.Skipped)
+	}
+	fmt.Fprintln(w)
+	for _, k := range []struct {
+		name string
+		rr   catalog.RemovalReport
+	}{{"promotions", r.PromotionRemovals}, {"categories", r.CategoryRemovals}} {
+		if len(k.rr.Planned) == 0 && len(k.rr.Kept) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "  %-12s %d removals planned, %d removed, %d failed, %d unknown, %d kept", k.name, len(k.rr.Planned),
+			k.rr.Succeeded, len(k.rr.Failed), len(k.rr.Unknown), len(k.rr.Kept))
+		if k.rr.Skipped != "" {
+			fmt.Fprintf(w, "; skipped: %s", k.rr.Skipped)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// printPlan prints what the real run of dry run r would do: what it would
+// create and update, what it would remove of each kind it replaces, with
+// the kind's limit, and why it would remove nothing of a kind.
+func printPlan(w io.Writer, r *catalog.SyncReport, opts *catalog.SyncOptions, kinds []removalKind) {
+	p := r.Products
+	fmt.Fprintf(w, "A real run would create %d and update %d products (%d unchanged), create %d and update %d categories, create %d and update %d promotions",
+		len(p.Creates), len(p.Updates), len(p.Unchanged), len(r.Categories.Creates), len(r.Categories.Updates),
+		len(r.Promotions.Creates), len(r.Promotions.Updates))
+	sep := ", remove "
+	for _, k := range kinds {
+		if !k.ran {
+			continue
+		}
+		fmt.Fprintf(w, "%s%d %s", sep, len(k.rr.Planned), k.name)
+		if k.rr.Limit >= 0 {
+			fmt.Fprintf(w, " (limit %d)", k.rr.Limit)
+		}
+		sep = ", "
+	}
+	fmt.Fprintln(w, ".")
+	for _, k := range kinds {
+		if why := removalsRefused(r, opts, k); k.ran && why != "" {
+			fmt.Fprintf(w, "A real run would remove nothing: %s.\n", why)
+		}
+	}
+	for _, k := range kinds {
+		for i, key := range k.rr.Planned {
+			if i == maxListed {
+				fmt.Fprintf(w, "  ... and %d more %s\n", len(k.rr.Planned)-maxListed, k.name)
+				break
+			}
+			if k.name == "products" {
+				fmt.Fprintf(w, "  would remove %s\n", key)
+			} else {
+				fmt.Fprintf(w, "  would remove %s %s\n", k.one, key)
+			}
+		}
+	}
 }
 
 func printStage(w io.Writer, name string, s catalog.StageReport) {
