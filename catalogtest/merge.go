@@ -152,6 +152,12 @@ func typeProblems(data map[string]any, found []catalog.FieldProblem) []catalog.F
 	return out
 }
 
+// productShape is catalog.Product without its JSON methods: decoding into
+// it is the first step of Product.UnmarshalJSON, the only one that can
+// fail on valid JSON (the rest collects the other keys into Extra), at
+// half the cost.
+type productShape catalog.Product
+
 // fitsProduct decodes data as ProductVersion.Product reads a stored
 // version, returning the error that read would fail with.
 func fitsProduct(data map[string]any) error {
@@ -159,7 +165,7 @@ func fitsProduct(data map[string]any) error {
 	if err != nil {
 		return err
 	}
-	var p catalog.Product
+	var p productShape
 	return json.Unmarshal(raw, &p)
 }
 
