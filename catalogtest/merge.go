@@ -133,7 +133,7 @@ func eanProblems(list any) []catalog.FieldProblem {
 // auto-wrapped" only of the multilingual fields (which wrapMultilingual
 // has wrapped by now).
 func typeProblems(data map[string]any, found []catalog.FieldProblem) []catalog.FieldProblem {
-	if fitsProduct(data) == nil { // the usual row: one decode, no problem
+	if structFits(data, productType) { // the usual row, answered without decoding
 		return nil
 	}
 	skip := map[string]bool{"entity_code": true, "sku": true}
