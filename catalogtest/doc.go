@@ -30,7 +30,10 @@
 // fallback, multilingual wrapping, replace and partial merges, selective
 // updates (update_mask) and update-only mode, locked fields, versioning,
 // category references (once the tenant has a category tree, a product
-// whose category is not in it fails, naming the category), promotion
+// whose category is not in it fails, naming the category), field checks
+// after mapping (an invalid EAN, or a value that does not fit its type in
+// catalog.Product such as a string quantity or an ean that is one string
+// rather than a list, fails the row, naming the field), promotion
 // packaging targets, auto-publish by completeness score and search-sync
 // batches. It
 // also enforces the platform's limits (requests per window, body size,

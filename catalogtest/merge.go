@@ -2,7 +2,10 @@ package catalogtest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -41,9 +44,14 @@ func (s *Server) applyRowLocked(run *importRun, row int, raw any) rowResult {
 		return rowFailure(row, "", raw, "product must be a JSON object, got "+jsonKind(raw))
 	}
 	data := deepCopyMap(obj)
+	// Mapped values are checked below as the fields they became: seed 004
+	// has each product "mapped through source.field_mappings first, then
+	// the mapped object is persisted".
 	applyMappings(data, run.req.source.FieldMappings)
+	s.wrapMultilingual(data)
 	// Every problem of the row's fields is reported, not only the first
-	// (seed 002's InvalidLines): its identity, its EANs, its categories.
+	// (seed 002's InvalidLines): its identity, its EANs, its categories,
+	// then the type of each other field.
 	var problems []catalog.FieldProblem
 	code, ok := entityCode(data)
 	if !ok {
@@ -53,11 +61,11 @@ func (s *Server) applyRowLocked(run *importRun, row int, raw any) rowResult {
 	if storesCategories(run.req.updateMask) {
 		problems = append(problems, s.checkCategoryRefsLocked(data)...)
 	}
+	problems = append(problems, typeProblems(data, problems)...)
 	if len(problems) > 0 {
 		return fieldFailure(row, code, raw, problems)
 	}
 	data["entity_code"] = code
-	s.wrapMultilingual(data)
 
 	history := s.products[code]
 	if len(history) == 0 && run.req.updateOnly {
@@ -111,6 +119,104 @@ func eanProblems(list any) []catalog.FieldProblem {
 		}
 	}
 	return out
+}
+
+// typeProblems names each field of data whose value does not fit its type
+// in catalog.Product (a quantity "x", an ean that is one string), so that
+// every stored version reads back through ProductVersion.Product. Fields
+// already named in found are left out, so a row names each field once,
+// and so are entity_code and sku, which the identity rule settles (a sku
+// that is not text is replaced by the entity code).
+//
+// A single string is not wrapped into a one-element ean list: seed 004
+// types ean as "ean[] | string[]" and says "Plain strings are
+// auto-wrapped" only of the multilingual fields (which wrapMultilingual
+// has wrapped by now).
+func typeProblems(data map[string]any, found []catalog.FieldProblem) []catalog.FieldProblem {
+	if structFits(data, productType) { // the usual row, answered without decoding
+		return nil
+	}
+	skip := map[string]bool{"entity_code": true, "sku": true}
+	for _, p := range found {
+		skip[topField(p.Field)] = true
+	}
+	var out []catalog.FieldProblem
+	for _, key := range slices.Sorted(maps.Keys(data)) {
+		if skip[key] {
+			continue
+		}
+		if err := fitsProduct(map[string]any{key: data[key]}); err != nil {
+			out = append(out, typeProblem(data, key, err))
+		}
+	}
+	return out
+}
+
+// productShape is catalog.Product without its JSON methods: decoding into
+// it is the first step of Product.UnmarshalJSON, the only one that can
+// fail on valid JSON (the rest collects the other keys into Extra), at
+// half the cost.
+type productShape catalog.Product
+
+// fitsProduct decodes data as ProductVersion.Product reads a stored
+// version, returning the error that read would fail with.
+func fitsProduct(data map[string]any) error {
+	raw, err := json.Marshal(textsAsStored(data))
+	if err != nil {
+		return err
+	}
+	var p productShape
+	return json.Unmarshal(raw, &p)
+}
+
+// typeProblem describes err, the failure to decode data's key, as the
+// fake's 400 answers describe a request field of the wrong type, naming the
+// innermost field: the list entry ("packaging_options[1].ean") and the key
+// as sent (a "Quantity" is the quantity field but its value is under
+// "Quantity").
+func typeProblem(data map[string]any, key string, err error) catalog.FieldProblem {
+	field, v := key, data[key]
+	if list, ok := v.([]any); ok {
+		for i, item := range list {
+			if itemErr := fitsProduct(map[string]any{key: []any{item}}); itemErr != nil {
+				field, v, err = fmt.Sprintf("%s[%d]", key, i), item, itemErr
+				break
+			}
+		}
+	}
+	found := true
+	var typ *json.UnmarshalTypeError
+	if !errors.As(err, &typ) {
+		return catalog.FieldProblem{Field: field, Value: valueText(v), Reason: fmt.Sprintf("field %s: %v", field, err)}
+	}
+	if _, inner, nested := strings.Cut(typ.Field, "."); nested {
+		field += "." + inner
+		obj, _ := v.(map[string]any)
+		v, found = getPath(obj, inner)
+	}
+	p := catalog.FieldProblem{Field: field, Reason: fmt.Sprintf("field %s must be %s, got %s", field, kindName(typ.Type), typ.Value)}
+	if found {
+		p.Value = valueText(v)
+	}
+	return p
+}
+
+// valueText is a FieldProblem's Value: a string as it is, anything else
+// as its JSON.
+func valueText(v any) string {
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return jsonText(v)
+}
+
+// topField is the top-level key of a problem's field path: "ean" of
+// "ean[1]", "category" of "category.category_id".
+func topField(path string) string {
+	if i := strings.IndexAny(path, ".["); i >= 0 {
+		return path[:i]
+	}
+	return path
 }
 
 // entityCode is the product's identity: entity_code, else sku.

@@ -418,9 +418,9 @@ func TestRuleAutoPublish(t *testing.T) {
 		{"all required fields", "strict", full, 100, true},
 		{"one of four missing", "strict", `"name": "Valve", "pricing": {"list": 1}`, 75, false},
 		{"empty array is not populated", "strict", `"name": "Valve", "pricing": {"list": 1}, "images": []`, 75, false},
-		{"empty string is not populated", "strict", `"name": "Valve", "pricing": {"list": ""}, "images": [1]`, 75, false},
-		{"null is not populated", "strict", `"name": "Valve", "pricing": {"list": null}, "images": [1]`, 75, false},
-		{"dotted path through a missing object", "strict", `"name": "Valve", "pricing": {}, "images": [1]`, 75, false},
+		{"empty string is not populated", "strict", `"name": "Valve", "pricing": {"list": 1, "currency": ""}, "required_fields": ["name", "sku", "pricing.list", "pricing.currency"]`, 75, false},
+		{"null is not populated", "strict", `"name": "Valve", "pricing": {"list": null}, "images": [{"url": "a.jpg"}]`, 75, false},
+		{"dotted path through a missing object", "strict", `"name": "Valve", "pricing": {}, "images": [{"url": "a.jpg"}]`, 75, false},
 		{"product threshold", "strict", `"name": "Valve", "pricing": {"list": 1}, "min_score_threshold": 75`, 75, true},
 		{"product disables", "strict", full + `, "auto_publish_enabled": false`, 100, false},
 		{"product required fields", "strict", `"required_fields": ["brand"], "brand": {}`, 0, false},
@@ -656,11 +656,15 @@ func TestProductVersionProduct(t *testing.T) {
 }
 
 // TestProductVersionProductMismatch: a stored value that does not fit the
-// model (a quantity that is not a number) fails, naming the version. (A
-// name of 5 is read as the text "5": see TestProductReadsWrappedTexts.)
+// model (a quantity that is not a number) fails, naming the version. An
+// import refuses such a row (TestMappedInvalidEANAndQuantityRefused), so
+// only SeedVersions stores one. (A name of 5 is read as the text "5": see
+// TestProductReadsWrappedTexts.)
 func TestProductVersionProductMismatch(t *testing.T) {
 	s := newTestServer(t)
-	directImport(t, s, importReq(DefaultSourceID, product(t, `{"entity_code": "A", "quantity": "many"}`)))
+	if err := s.SeedVersions(ProductVersion{EntityCode: "A", Data: map[string]any{"quantity": "many"}}); err != nil {
+		t.Fatal(err)
+	}
 	_, err := mustProduct(t, s, "A").Product()
 	if err == nil || !strings.Contains(err.Error(), `product "A" version 1 does not fit catalog.Product`) {
 		t.Errorf("Product() error = %v, want one naming product A, version 1", err)
