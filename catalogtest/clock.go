@@ -11,16 +11,10 @@ import (
 	"github.com/pimkit/catalog/internal/clockhook"
 )
 
-func init() {
-	// A client on a FakeClock (Server.Client, or catalog.WithClock) tells
-	// it when its calls run and sleep; see clockhook.
-	clockhook.Join = func(clock any) clockhook.Party {
-		if fc, ok := clock.(*FakeClock); ok {
-			return fc.join()
-		}
-		return nil
-	}
-}
+// followed lets a FakeClock embed clockhook.Followed under an unexported
+// field name: a client on a FakeClock (Server.Client, or
+// catalog.WithClock) tells it when its calls run and sleep.
+type followed = clockhook.Followed
 
 // realClock is the wall clock, the default catalog.Clock of a Server.
 type realClock struct{}
@@ -47,6 +41,7 @@ func (realClock) After(d time.Duration) <-chan time.Time { return time.After(d) 
 // test's own between two calls (and ImportAll between its requests) runs
 // uncounted, so the clock does not wait for it.
 type FakeClock struct {
+	followed             // the client's calls join the clock as parties
 	advancing sync.Mutex // one Advance at a time
 
 	mu      sync.Mutex
@@ -77,7 +72,9 @@ type fakeTimer struct {
 
 // NewFakeClock returns a FakeClock that reads start until it is advanced.
 func NewFakeClock(start time.Time) *FakeClock {
-	return &FakeClock{now: start}
+	c := &FakeClock{now: start}
+	c.followed = clockhook.Follow(func() clockhook.Party { return c.join() })
+	return c
 }
 
 // Now returns the clock's current time.

@@ -6,7 +6,7 @@
 // The client starts a Party for each call that may sleep on its clock (a
 // request with its rate-limit and retry waits, a job's polling) and
 // sleeps through After. Start returns nil unless the clock follows calls,
-// which only catalogtest's FakeClock does (through Join), so the client
+// which only catalogtest's FakeClock does (it embeds Followed), so the client
 // costs nothing more on the system clock or on a user's own clock.
 //
 // A call that makes other calls (Jobs.Wait its polls) hands its party to
@@ -43,16 +43,30 @@ type Party interface {
 	Leave()
 }
 
-// Join, set by catalogtest, starts a Party on clock, counted as running,
-// or returns nil when clock follows no calls. It is nil in a program that
-// does not link catalogtest.
-var Join func(clock any) Party
+// Followed, embedded in a clock, makes the clock follow calls: Start joins
+// a party on it through the function given to Follow. A clock embeds it
+// under an unexported alias, so that the field stays out of its API; the
+// method Start looks for is unexported, so only this package calls it.
+type Followed struct{ join func() Party }
+
+// Follow returns the Followed of a clock whose parties join returns.
+func Follow(join func() Party) Followed { return Followed{join} }
+
+func (f Followed) joinParty() Party {
+	if f.join == nil {
+		return nil
+	}
+	return f.join()
+}
+
+// follower is a clock that embeds Followed.
+type follower interface{ joinParty() Party }
 
 type key struct{}
 
 // entered is what ctx carries inside a call: its clock and party.
 type entered struct {
-	clock any // only ever a clock Join followed (a pointer), or nil
+	clock any // only ever a clock that follows calls (a pointer), or nil
 	party Party
 }
 
@@ -65,10 +79,10 @@ func Start(ctx context.Context, clock any) Party {
 	if e, ok := ctx.Value(key{}).(entered); ok && e.party != nil && e.clock == clock {
 		return e.party.Enter()
 	}
-	if Join == nil {
-		return nil
+	if f, ok := clock.(follower); ok {
+		return f.joinParty()
 	}
-	return Join(clock)
+	return nil
 }
 
 // End ends a party Start returned; nil does nothing.
