@@ -271,3 +271,44 @@ func TestSyncDryRunCommitsNothing(t *testing.T) {
 		}
 	}
 }
+
+// forgetFailingState is a SyncState that cannot forget the codes of fail.
+type forgetFailingState struct {
+	memState
+	fail map[string]bool
+}
+
+func (s *forgetFailingState) Commit(record map[string]string, forget []string) error {
+	for _, code := range forget {
+		if s.fail[code] {
+			return errors.New("disk full")
+		}
+	}
+	return s.memState.Commit(record, forget)
+}
+
+// A full sync removes nothing when it could not forget, first, the hashes
+// of the products it would remove: else the state would keep saying the
+// platform holds them, and a later incremental run would skip them.
+func TestFullSyncRemovesNothingWhenStateCannotForget(t *testing.T) {
+	srv, c := newFake(t)
+	ctx := context.Background()
+	all := skuFeed(10, 14)
+	state := &forgetFailingState{memState: memState{}}
+	if _, err := c.Sync(ctx, catalog.Feed{SourceID: "default", Products: catalog.FromSlice(all)}, &catalog.SyncOptions{State: state}); err != nil {
+		t.Fatal(err)
+	}
+	state.fail = map[string]bool{}
+	for _, p := range all[5:] {
+		state.fail[p.EntityCode] = true
+	}
+	rep, err := c.Sync(ctx, catalog.Feed{SourceID: "default", Products: catalog.FromSlice(all[:5])},
+		&catalog.SyncOptions{State: state, NoRemovalLimit: true})
+	if !errors.Is(err, catalog.ErrRemovalsSkipped) || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("error %v, want removals skipped for the state's error", err)
+	}
+	if rep.Removals.Succeeded != 0 || rep.Removals.Requests != 0 {
+		t.Errorf("removals %+v, want none sent", rep.Removals)
+	}
+	checkHolds(t, srv, all)
+}

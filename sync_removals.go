@@ -66,8 +66,6 @@ type removalKind struct {
 	base  int // how many the tenant held before the run: the percentage's base
 	// send removes keys in one request and settles each key.
 	send func(ctx context.Context, keys []string) []settledRow
-	// removed, when set, is told the keys a request removed.
-	removed func(keys []string)
 }
 
 // removals runs the removal stages of a full sync, one kind after the
@@ -233,7 +231,6 @@ func (r *syncRun) useCategory(id, product string) {
 // lacks.
 func (r *syncRun) productRemovals() *removalKind {
 	rr := &r.rep.Removals
-	rr.Planned = rr.Planned[:0]
 	for code := range r.existing {
 		if _, sent := r.inFeed[code]; !sent {
 			rr.Planned = append(rr.Planned, code)
@@ -244,14 +241,6 @@ func (r *syncRun) productRemovals() *removalKind {
 		send: func(ctx context.Context, codes []string) []settledRow {
 			w, err := r.c.sendRemoval(ctx, productsRemovePath, productRemoval(r.feed.SourceID, codes))
 			return removalRows(productsRemovePath, codes, err, w)
-		},
-		removed: func(codes []string) {
-			if r.o.State == nil {
-				return
-			}
-			if err := r.o.State.Commit(nil, codes); err != nil && r.stateErr == nil {
-				r.stateErr = err
-			}
 		}}
 }
 
@@ -341,17 +330,8 @@ func (r *syncRun) removeKind(ctx context.Context, k *removalKind) error {
 		keys := rr.Planned[from:to]
 		rows := k.send(ctx, keys)
 		rr.Requests++
-		var removed []string
-		for pos, s := range rows {
-			if s.outcome == RowSucceeded {
-				removed = append(removed, keys[pos])
-			}
-		}
 		rr.add(rows, func(pos int) int { return from + pos })
 		r.progress(k.phase, rowProgress(&rr.RowReport, rr.Requests))
-		if k.removed != nil && len(removed) > 0 {
-			k.removed(removed)
-		}
 	}
 	return nil
 }
@@ -365,6 +345,11 @@ func (r *syncRun) feedTrouble(ctx context.Context) string {
 	}
 	if r.feedBroken {
 		return "the feed yielded an error"
+	}
+	if r.stateErr != nil {
+		// The products to remove keep their hashes: removing them would
+		// leave the state saying the platform holds them.
+		return "the sync state could not be committed"
 	}
 	var parts []string
 	for _, s := range []struct {
