@@ -459,6 +459,7 @@ type checkpoint struct {
 	products []Product
 	rows     []int    // feed position of each product
 	hashes   []string // content hash of each product
+	forget   []string // keys of its products with a hash in State, to forget before sending
 }
 
 // products runs the product stage: checkpoint by checkpoint, one
@@ -521,7 +522,11 @@ func (r *syncRun) products(ctx context.Context) {
 			r.refuseProduct(RowError{Row: row, EntityCode: p.EntityCode, Field: "category", Reason: why, Rejected: true})
 			continue
 		}
-		if r.o.Incremental && r.o.State.Hash(key) == hash {
+		var recorded string
+		if r.o.State != nil {
+			recorded = r.o.State.Hash(key) // read once: State may be a remote store
+		}
+		if r.o.Incremental && recorded == hash {
 			st.Unchanged = append(st.Unchanged, row)
 			continue
 		}
@@ -533,6 +538,9 @@ func (r *syncRun) products(ctx context.Context) {
 		cp.products = append(cp.products, p)
 		cp.rows = append(cp.rows, row)
 		cp.hashes = append(cp.hashes, hash)
+		if recorded != "" {
+			cp.forget = append(cp.forget, key)
+		}
 		if len(cp.products) >= r.o.CheckpointRows {
 			flush()
 		}

@@ -42,17 +42,7 @@ type SyncState interface {
 // checkpoint is sent. When State cannot be written it reports false: the
 // checkpoint's rows are not attempted, and the stage stops.
 func (r *syncRun) forgetBeforeSending(cp *checkpoint) bool {
-	if r.o.State == nil {
-		return true
-	}
-	var forget []string
-	for i := range cp.products {
-		key := cp.products[i].key()
-		if r.o.State.Hash(key) != "" {
-			forget = append(forget, key)
-		}
-	}
-	if r.commitState(forget) {
+	if r.commitState(cp.forget) {
 		return true
 	}
 	r.rep.Products.NotAttempted = append(r.rep.Products.NotAttempted, cp.rows...)
