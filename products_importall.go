@@ -720,9 +720,7 @@ func (s *streamKeys) claim(p *Product, row int) *RowError {
 			if sl.row == math.MaxUint32 {
 				first = "an earlier row"
 			}
-			rowErr := refusal("entity_code", key, fmt.Sprintf("%q repeats %s: ImportAll sends only the first copy of a key", key, first))
-			rowErr.EntityCode = p.EntityCode
-			return rowErr
+			return refusal("entity_code", key, fmt.Sprintf("%q repeats %s: ImportAll sends only the first copy of a key", key, first))
 		}
 	}
 }

@@ -441,7 +441,9 @@ func (r *syncRun) categoryRefusal(p *Product) string {
 		if id == "" {
 			continue
 		}
-		r.useCategory(id, p.key())
+		if !r.o.Incremental && r.feed.Categories != nil { // only a full sync replacing the tree reads it
+			r.useCategory(id, p.key())
+		}
 		why, known := r.knownCats[id]
 		switch {
 		case !known:
