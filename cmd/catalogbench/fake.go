@@ -155,7 +155,7 @@ func fakeImport(srv *catalogtest.Server, n int, res *FakeResult) error {
 		return err
 	}
 	start := time.Now()
-	rep, err := client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, minimalProducts(n), nil)
+	rep, err := client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, synth.Seq(n, synth.Minimal), nil)
 	if err != nil {
 		return err
 	}
@@ -212,17 +212,17 @@ func standalone(bin string, n int, res *FakeResult) error {
 	if err != nil {
 		return err
 	}
-	rep, err := client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, minimalProducts(n), nil)
+	rep, err := client.Products.ImportAll(context.Background(), catalogtest.DefaultSourceID, synth.Seq(n, synth.Minimal), nil)
 	if err != nil {
 		return err
 	}
 	if err := checkAllSucceeded(rep, n); err != nil {
 		return err
 	}
-	if res.StandaloneRSSBytes, err = childStatus(cmd.Process.Pid, "VmRSS"); err != nil {
+	if res.StandaloneRSSBytes, err = procStatus(strconv.Itoa(cmd.Process.Pid), "VmRSS"); err != nil {
 		return err
 	}
-	if res.StandalonePeakRSSBytes, err = childStatus(cmd.Process.Pid, "VmHWM"); err != nil {
+	if res.StandalonePeakRSSBytes, err = procStatus(strconv.Itoa(cmd.Process.Pid), "VmHWM"); err != nil {
 		return err
 	}
 	// A connection with no request on it yet, as a browser opens ahead of
@@ -242,30 +242,4 @@ func standalone(bin string, n int, res *FakeResult) error {
 	}
 	res.StandaloneStopSeconds = time.Since(start).Seconds()
 	return nil
-}
-
-// childStatus reads one of the kB figures of /proc/<pid>/status, in bytes.
-func childStatus(pid int, field string) (uint64, error) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for line := range strings.Lines(string(raw)) {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10, err
-		}
-	}
-	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
-}
-
-// minimalProducts streams n minimal products.
-func minimalProducts(n int) func(yield func(catalog.Product, error) bool) {
-	return func(yield func(catalog.Product, error) bool) {
-		for i := range n {
-			if !yield(synth.Minimal(i), nil) {
-				return
-			}
-		}
-	}
 }

@@ -272,7 +272,7 @@ func streamScenario(name string, n int, gen func(int) catalog.Product) (Result, 
 	if err := checkAllSucceeded(rep, n); err != nil {
 		return Result{}, err
 	}
-	peakRSS, err := procStatus("VmHWM")
+	peakRSS, err := procStatus("self", "VmHWM")
 	if err != nil {
 		return Result{}, err
 	}
@@ -435,7 +435,7 @@ func resetPeakRSS() (uint64, error) {
 	if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
 		return 0, fmt.Errorf("resetting the peak RSS (Linux only): %w", err)
 	}
-	return procStatus("VmRSS")
+	return procStatus("self", "VmRSS")
 }
 
 // procCPU is the CPU time (user + system) process pid has used so far,
@@ -462,9 +462,10 @@ func procCPU(pid int) (time.Duration, error) {
 	return time.Duration(ticks) * 10 * time.Millisecond, nil // USER_HZ is 100 on Linux
 }
 
-// procStatus reads one of the kB figures of /proc/self/status, in bytes.
-func procStatus(field string) (uint64, error) {
-	raw, err := os.ReadFile("/proc/self/status")
+// procStatus reads one of the kB figures of /proc/<pid>/status, in
+// bytes; pid is "self" for this process.
+func procStatus(pid, field string) (uint64, error) {
+	raw, err := os.ReadFile("/proc/" + pid + "/status")
 	if err != nil {
 		return 0, err
 	}
@@ -474,7 +475,7 @@ func procStatus(field string) (uint64, error) {
 			return kb << 10, err
 		}
 	}
-	return 0, fmt.Errorf("no %s in /proc/self/status", field)
+	return 0, fmt.Errorf("no %s in /proc/%s/status", field, pid)
 }
 
 // rssBound is the peak RSS of a whole process running ImportAll over keys

@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"strconv"
-	"strings"
 	"unicode/utf16"
 )
 
@@ -197,11 +196,7 @@ func decodeUnits(u []uint16) string {
 		}
 		return string(b)
 	}
-	var sb strings.Builder
-	for _, r := range utf16.Decode(u) {
-		sb.WriteRune(r)
-	}
-	return sb.String()
+	return string(utf16.Decode(u))
 }
 
 // String flags ([MS-XLS] 2.5.293 XLUnicodeRichExtendedString).
@@ -211,42 +206,47 @@ const (
 	fRichSt   = 0x08
 )
 
+// strHeader reads the head every BIFF8 string opens with: the count of
+// characters (8 bits wide when short, else 16) and the flags byte.
+func (c *cont) strHeader(short bool) (n int, flags byte, err error) {
+	if short {
+		var b byte
+		b, err = c.u8()
+		n = int(b)
+	} else {
+		var w uint16
+		w, err = c.u16()
+		n = int(w)
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	flags, err = c.u8()
+	return n, flags, err
+}
+
+// plainString reads the characters of a string with no formatting runs
+// or phonetic data after its header.
+func (c *cont) plainString(short bool) (string, error) {
+	n, flags, err := c.strHeader(short)
+	if err != nil {
+		return "", err
+	}
+	return c.chars(n, flags&fHighByte != 0)
+}
+
 // unicodeString reads an XLUnicodeString: a 16-bit count of characters,
 // flags, the characters.
-func (c *cont) unicodeString() (string, error) {
-	n, err := c.u16()
-	if err != nil {
-		return "", err
-	}
-	flags, err := c.u8()
-	if err != nil {
-		return "", err
-	}
-	return c.chars(int(n), flags&fHighByte != 0)
-}
+func (c *cont) unicodeString() (string, error) { return c.plainString(false) }
 
 // shortString reads a ShortXLUnicodeString: an 8-bit count of characters,
 // flags, the characters.
-func (c *cont) shortString() (string, error) {
-	n, err := c.u8()
-	if err != nil {
-		return "", err
-	}
-	flags, err := c.u8()
-	if err != nil {
-		return "", err
-	}
-	return c.chars(int(n), flags&fHighByte != 0)
-}
+func (c *cont) shortString() (string, error) { return c.plainString(true) }
 
 // richString reads an XLUnicodeRichExtendedString, as the shared string
 // table holds them: its formatting runs and phonetic data are skipped.
 func (c *cont) richString() (string, error) {
-	n, err := c.u16()
-	if err != nil {
-		return "", err
-	}
-	flags, err := c.u8()
+	n, flags, err := c.strHeader(false)
 	if err != nil {
 		return "", err
 	}
@@ -262,7 +262,7 @@ func (c *cont) richString() (string, error) {
 			return "", err
 		}
 	}
-	s, err := c.chars(int(n), flags&fHighByte != 0)
+	s, err := c.chars(n, flags&fHighByte != 0)
 	if err != nil {
 		return "", err
 	}

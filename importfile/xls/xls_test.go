@@ -343,3 +343,23 @@ func FuzzBIFF(f *testing.F) {
 		}
 	})
 }
+
+// Surrogate pairs join into one character; a surrogate without its
+// partner becomes U+FFFD rather than an invalid string.
+func TestDecodeUnitsSurrogates(t *testing.T) {
+	for _, tc := range []struct {
+		units []uint16
+		want  string
+	}{
+		{[]uint16{'a', 'b'}, "ab"},
+		{[]uint16{0xE9, 0x3A9}, "éΩ"},
+		{[]uint16{0xD83D, 0xDE00}, "😀"},
+		{[]uint16{'a', 0xD83D}, "a\uFFFD"},
+		{[]uint16{0xDE00, 'b'}, "\uFFFDb"},
+		{[]uint16{0xD83D, 0xD83D, 0xDE00}, "\uFFFD😀"},
+	} {
+		if got := decodeUnits(tc.units); got != tc.want {
+			t.Errorf("decodeUnits(%#x) = %q, want %q", tc.units, got, tc.want)
+		}
+	}
+}
