@@ -63,11 +63,10 @@ func (st syncStage) unit() string {
 
 // undone is how many rows of the stage were not done: failed, unknown,
 // and not attempted. A dry run attempts nothing by design: its rows not
-// attempted count only for removals the real run would not make, which
-// the removal report says ("would refuse: ...", "would skip: ...").
+// attempted count only for removals the real run would not make.
 func (e *SyncError) undone(st syncStage) (failed, unknown, notAttempted int) {
 	failed, unknown = len(st.rows.Failed), len(st.rows.Unknown)
-	if !e.Report.DryRun || st.removal != nil && strings.HasPrefix(st.removal.Skipped, "would") {
+	if !e.Report.DryRun || st.removal != nil && st.removal.refused {
 		notAttempted = len(st.rows.NotAttempted)
 	}
 	return failed, unknown, notAttempted

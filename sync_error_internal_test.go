@@ -15,7 +15,7 @@ func TestDryRunErrorNamesRemovalsTheRealRunWouldRefuse(t *testing.T) {
 	if err := syncResult(rep); err != nil {
 		t.Errorf("a dry run that would remove: %v", err)
 	}
-	rep.Removals.Skipped = "would refuse: 2 removals over the limit of 0"
+	rep.Removals.Skipped, rep.Removals.refused = "would refuse: 2 removals over the limit of 0", true
 	err := syncResult(rep, fmt.Errorf("%w: would remove 2 of 2 products, over the limit of 0", ErrRemovalLimit))
 	se, ok := err.(*SyncError)
 	if !ok || !slices.Equal(se.Stages, []string{"removals"}) {
@@ -26,7 +26,7 @@ func TestDryRunErrorNamesRemovalsTheRealRunWouldRefuse(t *testing.T) {
 	}
 	// The same for categories and promotions, each judged by its own report.
 	rep = &SyncReport{DryRun: true, Removals: RemovalReport{Skipped: "dry run"},
-		CategoryRemovals: RemovalReport{Planned: []string{"c"}, Skipped: "would refuse: 1 removals over the limit of 0",
+		CategoryRemovals: RemovalReport{Planned: []string{"c"}, Skipped: "would refuse: 1 removals over the limit of 0", refused: true,
 			RowReport: RowReport{Read: 1, NotAttempted: []int{0}}},
 		PromotionRemovals: RemovalReport{Planned: []string{"p#1"}, Skipped: "dry run",
 			RowReport: RowReport{Read: 1, NotAttempted: []int{0}}}}

@@ -38,6 +38,7 @@ type RemovalReport struct {
 	// refuse: N removals over the limit of M", "would skip: ..." when it
 	// would not).
 	Skipped string
+	refused bool // the removals were not made, or in a dry run would not be, for Skipped's reason
 }
 
 // Sentinels for the errors of a full sync's removals.
@@ -299,7 +300,7 @@ func (r *syncRun) removeKind(ctx context.Context, k *removalKind) error {
 		return nil
 	}
 	if why := r.feedTrouble(ctx); why != "" {
-		rr.NotAttempted = indexes(len(rr.Planned))
+		rr.NotAttempted, rr.refused = indexes(len(rr.Planned)), true
 		if r.o.DryRun {
 			rr.Skipped = "would skip: " + why
 			return fmt.Errorf("%w: %s: a real run would remove none of %d: %s", ErrRemovalsSkipped, k.name, len(rr.Planned), why)
@@ -308,7 +309,7 @@ func (r *syncRun) removeKind(ctx context.Context, k *removalKind) error {
 		return fmt.Errorf("%w: %s: full sync removed none of %d: %s", ErrRemovalsSkipped, k.name, len(rr.Planned), why)
 	}
 	if rr.Limit >= 0 && len(rr.Planned) > rr.Limit {
-		rr.NotAttempted = indexes(len(rr.Planned))
+		rr.NotAttempted, rr.refused = indexes(len(rr.Planned)), true
 		verb := "refused"
 		if r.o.DryRun {
 			verb = "would refuse"
