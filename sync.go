@@ -194,7 +194,7 @@ func (c *Client) Sync(ctx context.Context, feed Feed, opts *SyncOptions) (*SyncR
 	if err := ctx.Err(); err != nil {
 		errs = append(errs, fmt.Errorf("catalog: sync stopped: %w", err))
 	}
-	return r.rep, syncResult(r.rep, append(errs, r.bulkErr, r.stateErr)...)
+	return r.rep, syncResult(r.rep, r.refused, append(errs, r.bulkErr, r.stateErr)...)
 }
 
 func syncDefaults(feed Feed, opts *SyncOptions) (SyncOptions, error) {
@@ -234,10 +234,11 @@ func syncDefaults(feed Feed, opts *SyncOptions) (SyncOptions, error) {
 
 // syncRun is the state of one Sync.
 type syncRun struct {
-	c    *Client
-	feed Feed
-	o    SyncOptions
-	rep  *SyncReport
+	c       *Client
+	feed    Feed
+	o       SyncOptions
+	rep     *SyncReport
+	refused map[*RemovalReport]bool // removals not made, or in a dry run not to be (see refuse)
 
 	tenantCats map[string]string // category id -> parent id, before the run
 	knownCats  map[string]string // ids products may reference: why not, "" when fine

@@ -32,6 +32,9 @@ type SyncError struct {
 	Stages []string
 	Report *SyncReport // the report Sync returned: every row of every stage
 	errs   []error     // the run's errors
+	// refused holds the removal reports whose removals were not made,
+	// or in a dry run would not be.
+	refused map[*RemovalReport]bool
 }
 
 // syncStage is one stage of a report, by the name SyncError gives it.
@@ -66,7 +69,7 @@ func (st syncStage) unit() string {
 // attempted count only for removals the real run would not make.
 func (e *SyncError) undone(st syncStage) (failed, unknown, notAttempted int) {
 	failed, unknown = len(st.rows.Failed), len(st.rows.Unknown)
-	if !e.Report.DryRun || st.removal != nil && st.removal.refused {
+	if !e.Report.DryRun || e.refused[st.removal] {
 		notAttempted = len(st.rows.NotAttempted)
 	}
 	return failed, unknown, notAttempted
@@ -75,8 +78,8 @@ func (e *SyncError) undone(st syncStage) (failed, unknown, notAttempted int) {
 // syncResult is Sync's error for a run that got past its start, with errs
 // the run's errors: nil when every stage did its whole job and errs are
 // all nil, else a *SyncError.
-func syncResult(rep *SyncReport, errs ...error) error {
-	se := &SyncError{Report: rep}
+func syncResult(rep *SyncReport, refused map[*RemovalReport]bool, errs ...error) error {
+	se := &SyncError{Report: rep, refused: refused}
 	for _, err := range errs {
 		if err != nil {
 			se.errs = append(se.errs, err)

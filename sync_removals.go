@@ -38,7 +38,6 @@ type RemovalReport struct {
 	// refuse: N removals over the limit of M", "would skip: ..." when it
 	// would not).
 	Skipped string
-	refused bool // the removals were not made, or in a dry run would not be, for Skipped's reason
 }
 
 // Sentinels for the errors of a full sync's removals.
@@ -288,6 +287,15 @@ func limitText(o *SyncOptions, k *removalKind) string {
 	return strings.Join(parts, "")
 }
 
+// refuse notes that the removals of rr were not made, or in a dry run
+// would not be: Sync's error counts them (see SyncError).
+func (r *syncRun) refuse(rr *RemovalReport) {
+	if r.refused == nil {
+		r.refused = map[*RemovalReport]bool{}
+	}
+	r.refused[rr] = true
+}
+
 // removeKind runs the removals of one kind. A dry run takes the same
 // decisions as a real run and stops before sending, so it refuses what a
 // real run would refuse, with the same error.
@@ -300,7 +308,8 @@ func (r *syncRun) removeKind(ctx context.Context, k *removalKind) error {
 		return nil
 	}
 	if why := r.feedTrouble(ctx); why != "" {
-		rr.NotAttempted, rr.refused = indexes(len(rr.Planned)), true
+		rr.NotAttempted = indexes(len(rr.Planned))
+		r.refuse(rr)
 		if r.o.DryRun {
 			rr.Skipped = "would skip: " + why
 			return fmt.Errorf("%w: %s: a real run would remove none of %d: %s", ErrRemovalsSkipped, k.name, len(rr.Planned), why)
@@ -309,7 +318,8 @@ func (r *syncRun) removeKind(ctx context.Context, k *removalKind) error {
 		return fmt.Errorf("%w: %s: full sync removed none of %d: %s", ErrRemovalsSkipped, k.name, len(rr.Planned), why)
 	}
 	if rr.Limit >= 0 && len(rr.Planned) > rr.Limit {
-		rr.NotAttempted, rr.refused = indexes(len(rr.Planned)), true
+		rr.NotAttempted = indexes(len(rr.Planned))
+		r.refuse(rr)
 		verb := "refused"
 		if r.o.DryRun {
 			verb = "would refuse"
