@@ -240,16 +240,16 @@ type syncRun struct {
 	rep     *SyncReport
 	refused map[*RemovalReport]bool // removals not made, or in a dry run not to be (see refuse)
 
-	tenantCats map[string]string // category id -> parent id, before the run
-	knownCats  map[string]string // ids products may reference: why not, "" when fine
-	existing   map[string]bool   // entity codes of the source before the run (full mode and dry runs)
-	inFeed     map[string]int    // entity code -> first feed row
-	usedCats   map[string]string // category id -> the first feed product referencing it
-	promos     []string          // the tenant's promotions before the run, as promotionKey (see listPromotions)
-	feedBroken bool              // the feed yielded an error
-	sent       BulkProgress      // the product stage's Sent and Bytes of the ImportAll calls done
-	stateErr   error             // the first State.Commit failure
-	bulkErr    error             // why ImportAll could not start, if it could not
+	tenantCats map[string]string    // category id -> parent id, before the run
+	knownCats  map[string]string    // ids products may reference: why not, "" when fine
+	existing   map[string]bool      // entity codes of the source before the run (full mode and dry runs)
+	inFeed     map[string]int       // entity code -> first feed row
+	usedCats   map[string]string    // category id -> the first feed product referencing it
+	promos     map[string]Promotion // the tenant's promotions before the run, by promotionKey (see listPromotions)
+	feedBroken bool                 // the feed yielded an error
+	sent       BulkProgress         // the product stage's Sent and Bytes of the ImportAll calls done
+	stateErr   error                // the first State.Commit failure
+	bulkErr    error                // why ImportAll could not start, if it could not
 	// recorded holds the hashes of products confirmed applied, not yet
 	// committed: they go with the next Commit (see commitState).
 	recorded map[string]string
@@ -372,13 +372,10 @@ func (r *syncRun) promotions(ctx context.Context) {
 	b := planPromotions(r.feed.Promotions, "of the feed")
 	st.Failed = append(st.Failed, b.rejected...)
 	if r.o.DryRun {
-		held := make(map[string]bool, len(r.promos))
-		for _, key := range r.promos {
-			held[key] = true
-		}
 		for _, i := range b.sent {
 			key := promotionKey(&r.feed.Promotions[i])
-			st.plan(key, held[key])
+			_, held := r.promos[key]
+			st.plan(key, held)
 		}
 		st.NotAttempted = slices.Clone(b.sent)
 		return

@@ -8,7 +8,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -107,7 +106,10 @@ func (r *syncRun) listPromotions(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("catalog: sync: listing promotions: %w", err)
 		}
-		r.promos = append(r.promos, promotionKey(&p))
+		if r.promos == nil {
+			r.promos = map[string]Promotion{}
+		}
+		r.promos[promotionKey(&p)] = Promotion{PromoCode: p.PromoCode, PromoRow: p.PromoRow} // what a removal names
 	}
 	return nil
 }
@@ -120,12 +122,9 @@ func (r *syncRun) promotionRemovals() *removalKind {
 	for i := range r.feed.Promotions {
 		inFeed[promotionKey(&r.feed.Promotions[i])] = true
 	}
-	byKey := map[string]Promotion{}
-	for _, key := range r.promos {
+	for key := range r.promos {
 		if !inFeed[key] {
 			rr.Planned = append(rr.Planned, key)
-			code, row := splitPromotionKey(key)
-			byKey[key] = Promotion{PromoCode: &code, PromoRow: &row}
 		}
 	}
 	slices.Sort(rr.Planned)
@@ -133,18 +132,11 @@ func (r *syncRun) promotionRemovals() *removalKind {
 		send: func(ctx context.Context, keys []string) []settledRow {
 			ps := make([]Promotion, len(keys))
 			for i, key := range keys {
-				ps[i] = byKey[key]
+				ps[i] = r.promos[key]
 			}
 			w, err := r.c.sendRemoval(ctx, promotionsRemovePath, promotionRemoval(ps))
 			return keyedRows(keys, removalRows(promotionsRemovePath, keys, err, w))
 		}}
-}
-
-// splitPromotionKey reads promotionKey's "promo_code#promo_row" back.
-func splitPromotionKey(key string) (code string, row int) {
-	i := strings.LastIndexByte(key, '#')
-	row, _ = strconv.Atoi(key[i+1:]) // written by promotionKey: always a number
-	return key[:i], row
 }
 
 // keyedRows names each settled row by its removal key (a promotion's
