@@ -163,7 +163,11 @@ func (s *Server) handleRemoveCategories(w http.ResponseWriter, r *http.Request) 
 func (s *Server) categoryUsersLocked() map[string]string {
 	users := map[string]string{}
 	for code, vs := range s.products {
-		for _, id := range categoryRefs(current(vs).dataMap()) {
+		cur := current(vs)
+		if !cur.has("category") { // nor a channel category's, whose key is "category" too
+			continue
+		}
+		for _, id := range categoryRefs(cur.dataMap()) {
 			if first, ok := users[id]; !ok || code < first {
 				users[id] = code
 			}
