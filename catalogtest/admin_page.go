@@ -36,6 +36,12 @@ var adminPageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 	"json": func(v any) string {
 		// Not escaped for HTML here: the template escapes what it prints.
 		var b bytes.Buffer
+		if raw, ok := v.(json.RawMessage); ok { // a stored product: compact JSON, keys sorted
+			if err := json.Indent(&b, raw, "", "  "); err != nil {
+				return err.Error()
+			}
+			return b.String() + "\n" // as the encoder ends it
+		}
 		enc := json.NewEncoder(&b)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
@@ -70,9 +76,17 @@ const (
 // pageProduct is one product on the page: its newest versions, newest
 // first, and how many older ones are not shown.
 type pageProduct struct {
-	Current  ProductVersion
-	Versions []ProductVersion
+	Current  pageVersion
+	Versions []pageVersion
 	Older    int
+}
+
+// pageVersion is a stored version as the page shows it: Data is the
+// stored JSON, indented by the template's json rather than decoded and
+// encoded again, so that a page of products decodes none.
+type pageVersion struct {
+	ProductVersion // its Data is unset; Data below shadows it
+	Data           json.RawMessage
 }
 
 // pageNav is one section's place among its pages, with links to the
@@ -204,10 +218,11 @@ func (s *Server) pageProducts(q pageQuery, d *pageData) {
 		}
 		vs := s.products[r.code]
 		shown := vs[max(0, len(vs)-pageMaxVersions):]
-		p := pageProduct{Current: current(vs).version(), Older: len(vs) - len(shown)}
+		p := pageProduct{Older: len(vs) - len(shown)}
 		for i := len(shown) - 1; i >= 0; i-- {
-			p.Versions = append(p.Versions, shown[i].version())
+			p.Versions = append(p.Versions, pageVersion{ProductVersion: shown[i].meta(), Data: shown[i].data})
 		}
+		p.Current = p.Versions[0] // shown ends with the current version
 		d.Products = append(d.Products, p)
 	}
 }
