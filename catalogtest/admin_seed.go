@@ -90,7 +90,11 @@ func (s *Server) adminSeedVersions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"versions": toAdminVersions(stored)})
+	out := make([]ProductVersion, len(stored))
+	for i := range stored {
+		out[i] = stored[i].version()
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"versions": toAdminVersions(out)})
 }
 
 func (s *Server) adminCategories(w http.ResponseWriter, _ *http.Request) {
