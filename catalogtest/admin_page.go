@@ -121,20 +121,18 @@ type pageQuery struct {
 func readPageQuery(r *http.Request) (pageQuery, *apiError) {
 	q := pageQuery{query: r.URL.Query(), perPage: pagePerPage}
 	for _, name := range adminPageParams {
-		v := q.query.Get(name)
-		if v == "" {
-			continue
+		lo, hi := 1, 1<<30
+		switch name {
+		case "refresh":
+			lo = 0
+		case "per_page":
+			hi = pageMaxPerPage
 		}
-		n, err := strconv.Atoi(v)
-		least := 1
-		if name == "refresh" {
-			least = 0
+		n, e := queryInt(r, name, 0, lo, hi)
+		if e != nil {
+			return q, e
 		}
-		if err != nil || n < least || name == "per_page" && n > pageMaxPerPage {
-			return q, newAPIError(http.StatusBadRequest, codeValidation, "%s %q: want a whole number from %d%s", name, v, least,
-				map[bool]string{true: " to " + strconv.Itoa(pageMaxPerPage)}[name == "per_page"])
-		}
-		if name == "per_page" {
+		if name == "per_page" && n > 0 {
 			q.perPage = n
 		}
 	}
@@ -147,8 +145,7 @@ func (q pageQuery) window(section string, total int) (from, to int, nav pageNav)
 	pages := max(1, (total+q.perPage-1)/q.perPage)
 	page, _ := strconv.Atoi(q.query.Get(section + "_page"))
 	page = min(max(page, 1), pages)
-	from = (page - 1) * q.perPage
-	to = min(from+q.perPage, total)
+	from, to = pageBounds(total, page, q.perPage)
 	nav = pageNav{Page: page, Pages: pages, Total: total, First: from + 1, Last: to}
 	if page > 1 {
 		nav.Newer = q.link(section, page-1)

@@ -145,11 +145,7 @@ func (s *Server) adminSeedCategory(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) adminPromotions(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
-	keys := make([]string, 0, len(s.promotions))
-	for k := range s.promotions {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := s.promotionKeysLocked()
 	out := make([]map[string]any, len(keys))
 	for i, k := range keys {
 		out[i] = deepCopyMap(s.promotions[k])
