@@ -36,6 +36,12 @@ var adminPageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 	"json": func(v any) string {
 		// Not escaped for HTML here: the template escapes what it prints.
 		var b bytes.Buffer
+		if raw, ok := v.(json.RawMessage); ok { // a stored product: compact JSON, keys sorted
+			if err := json.Indent(&b, raw, "", "  "); err != nil {
+				return err.Error()
+			}
+			return b.String() + "\n" // as the encoder ends it
+		}
 		enc := json.NewEncoder(&b)
 		enc.SetEscapeHTML(false)
 		enc.SetIndent("", "  ")
@@ -70,9 +76,17 @@ const (
 // pageProduct is one product on the page: its newest versions, newest
 // first, and how many older ones are not shown.
 type pageProduct struct {
-	Current  ProductVersion
-	Versions []ProductVersion
+	Current  pageVersion
+	Versions []pageVersion
 	Older    int
+}
+
+// pageVersion is a stored version as the page shows it: Data is the
+// stored JSON, indented by the template's json rather than decoded and
+// encoded again, so that a page of products decodes none.
+type pageVersion struct {
+	ProductVersion // its Data is unset; Data below shadows it
+	Data           json.RawMessage
 }
 
 // pageNav is one section's place among its pages, with links to the
@@ -107,20 +121,18 @@ type pageQuery struct {
 func readPageQuery(r *http.Request) (pageQuery, *apiError) {
 	q := pageQuery{query: r.URL.Query(), perPage: pagePerPage}
 	for _, name := range adminPageParams {
-		v := q.query.Get(name)
-		if v == "" {
-			continue
+		lo, hi := 1, 1<<30
+		switch name {
+		case "refresh":
+			lo = 0
+		case "per_page":
+			hi = pageMaxPerPage
 		}
-		n, err := strconv.Atoi(v)
-		least := 1
-		if name == "refresh" {
-			least = 0
+		n, e := queryInt(r, name, 0, lo, hi)
+		if e != nil {
+			return q, e
 		}
-		if err != nil || n < least || name == "per_page" && n > pageMaxPerPage {
-			return q, newAPIError(http.StatusBadRequest, codeValidation, "%s %q: want a whole number from %d%s", name, v, least,
-				map[bool]string{true: " to " + strconv.Itoa(pageMaxPerPage)}[name == "per_page"])
-		}
-		if name == "per_page" {
+		if name == "per_page" && n > 0 {
 			q.perPage = n
 		}
 	}
@@ -133,8 +145,7 @@ func (q pageQuery) window(section string, total int) (from, to int, nav pageNav)
 	pages := max(1, (total+q.perPage-1)/q.perPage)
 	page, _ := strconv.Atoi(q.query.Get(section + "_page"))
 	page = min(max(page, 1), pages)
-	from = (page - 1) * q.perPage
-	to = min(from+q.perPage, total)
+	from, to = pageBounds(total, page, q.perPage)
 	nav = pageNav{Page: page, Pages: pages, Total: total, First: from + 1, Last: to}
 	if page > 1 {
 		nav.Newer = q.link(section, page-1)
@@ -204,10 +215,11 @@ func (s *Server) pageProducts(q pageQuery, d *pageData) {
 		}
 		vs := s.products[r.code]
 		shown := vs[max(0, len(vs)-pageMaxVersions):]
-		p := pageProduct{Current: current(vs).version(), Older: len(vs) - len(shown)}
+		p := pageProduct{Older: len(vs) - len(shown)}
 		for i := len(shown) - 1; i >= 0; i-- {
-			p.Versions = append(p.Versions, shown[i].version())
+			p.Versions = append(p.Versions, pageVersion{ProductVersion: shown[i].meta(), Data: shown[i].data})
 		}
+		p.Current = p.Versions[0] // shown ends with the current version
 		d.Products = append(d.Products, p)
 	}
 }

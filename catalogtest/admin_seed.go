@@ -90,7 +90,11 @@ func (s *Server) adminSeedVersions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, errorBody{Code: codeValidation, Error: err.Error()})
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"versions": toAdminVersions(stored)})
+	out := make([]ProductVersion, len(stored))
+	for i := range stored {
+		out[i] = stored[i].version()
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"versions": toAdminVersions(out)})
 }
 
 func (s *Server) adminCategories(w http.ResponseWriter, _ *http.Request) {
@@ -141,11 +145,7 @@ func (s *Server) adminSeedCategory(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) adminPromotions(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
-	keys := make([]string, 0, len(s.promotions))
-	for k := range s.promotions {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := s.promotionKeysLocked()
 	out := make([]map[string]any, len(keys))
 	for i, k := range keys {
 		out[i] = deepCopyMap(s.promotions[k])

@@ -163,9 +163,13 @@ func (s *Server) handleRemoveCategories(w http.ResponseWriter, r *http.Request) 
 func (s *Server) categoryUsersLocked() map[string]string {
 	users := map[string]string{}
 	for code, vs := range s.products {
-		for _, id := range categoryRefs(current(vs).dataMap()) {
-			if first, ok := users[id]; !ok || code < first {
-				users[id] = code
+		cur := current(vs)
+		if !cur.has("category") { // nor a channel category's, whose key is "category" too
+			continue
+		}
+		for _, r := range categoryRefs(cur.dataMap()) {
+			if first, ok := users[r.id]; !ok || code < first {
+				users[r.id] = code
 			}
 		}
 	}
@@ -187,25 +191,42 @@ func (s *Server) categoryChildrenLocked() map[string]map[string]bool {
 	return children
 }
 
-// categoryRefs returns the category ids a product's data references:
-// category.category_id and each channel category's.
-func categoryRefs(data map[string]any) []string {
-	var ids []string
-	add := func(c any) {
+// categoryRef is one category a product's data references: data's
+// category (index -1) or channel_categories[index].category, an object
+// with a category_id.
+type categoryRef struct {
+	index int
+	id    string
+	cat   map[string]any // the category object itself, in the product's data
+}
+
+// field names where the reference is, for a row's problem.
+func (r categoryRef) field() string {
+	if r.index < 0 {
+		return "category"
+	}
+	return fmt.Sprintf("channel_categories[%d].category", r.index)
+}
+
+// categoryRefs returns the categories a product's data references, in the
+// order of its fields: category, then each channel category's.
+func categoryRefs(data map[string]any) []categoryRef {
+	var refs []categoryRef
+	add := func(index int, c any) {
 		if m, ok := c.(map[string]any); ok {
 			if id, _ := m["category_id"].(string); id != "" {
-				ids = append(ids, id)
+				refs = append(refs, categoryRef{index: index, id: id, cat: m})
 			}
 		}
 	}
-	add(data["category"])
+	add(-1, data["category"])
 	list, _ := data["channel_categories"].([]any)
-	for _, item := range list {
+	for i, item := range list {
 		if m, ok := item.(map[string]any); ok {
-			add(m["category"])
+			add(i, m["category"])
 		}
 	}
-	return ids
+	return refs
 }
 
 // checkCategoryRefsLocked resolves the categories a product references
@@ -218,32 +239,11 @@ func (s *Server) checkCategoryRefsLocked(data map[string]any) []catalog.FieldPro
 	if len(s.categories) == 0 {
 		return nil
 	}
-	type ref struct {
-		field string
-		cat   map[string]any
-	}
-	var refs []ref
-	if c, ok := data["category"].(map[string]any); ok {
-		refs = append(refs, ref{"category", c})
-	}
-	if list, ok := data["channel_categories"].([]any); ok {
-		for i, item := range list {
-			if m, ok := item.(map[string]any); ok {
-				if c, ok := m["category"].(map[string]any); ok {
-					refs = append(refs, ref{fmt.Sprintf("channel_categories[%d].category", i), c})
-				}
-			}
-		}
-	}
 	var problems []catalog.FieldProblem
-	for _, r := range refs {
-		id, _ := r.cat["category_id"].(string)
-		if id == "" {
-			continue
-		}
-		stored, ok := s.categories[id]
+	for _, r := range categoryRefs(data) {
+		stored, ok := s.categories[r.id]
 		if !ok {
-			problems = append(problems, catalog.FieldProblem{Field: r.field, Value: id, Reason: fmt.Sprintf("category %q does not exist", id)})
+			problems = append(problems, catalog.FieldProblem{Field: r.field(), Value: r.id, Reason: fmt.Sprintf("category %q does not exist", r.id)})
 			continue
 		}
 		for k, v := range stored {

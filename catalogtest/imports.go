@@ -1,6 +1,7 @@
 package catalogtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -491,25 +492,35 @@ func (s *Server) applyFileRowLocked(run *importRun, fm *fileMapper, up *fileUplo
 	return res
 }
 
-// productByEANLocked finds the current product that lists one of eans.
+// productByEANLocked finds the current product that lists one of eans:
+// the least entity code of those that do, so that the match is the same
+// on every run. The stored bytes of most products hold none of the EANs
+// quoted (EANs are digits, valid by now, so their JSON text is the Go
+// quoted form), so only the few that might are decoded.
 func (s *Server) productByEANLocked(eans []string) (string, bool) {
 	if len(eans) == 0 {
 		return "", false
 	}
-	codes := slices.Sorted(maps.Keys(s.products)) // the same match on every run
-	for _, code := range codes {
-		cur := current(s.products[code])
-		if !cur.has("ean") {
+	quoted := make([][]byte, len(eans))
+	for i, e := range eans {
+		quoted[i] = []byte(strconv.Quote(e))
+	}
+	var match string
+	found := false
+	for code, history := range s.products {
+		if len(history) == 0 || (found && code >= match) {
+			continue
+		}
+		cur := current(history)
+		if !slices.ContainsFunc(quoted, func(q []byte) bool { return bytes.Contains(cur.data, q) }) {
 			continue
 		}
 		list, _ := cur.dataMap()["ean"].([]any)
-		for _, v := range list {
-			if ean, ok := v.(string); ok && slices.Contains(eans, ean) {
-				return code, true
-			}
+		if slices.ContainsFunc(list, func(v any) bool { ean, ok := v.(string); return ok && slices.Contains(eans, ean) }) {
+			match, found = code, true
 		}
 	}
-	return "", false
+	return match, found
 }
 
 // rawRow is a row as its cells' texts, for raw_data.

@@ -7,7 +7,6 @@ import (
 	"math"
 	"net/http"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/pimkit/catalog"
@@ -161,13 +160,11 @@ func textsAsStored(data map[string]any) map[string]any {
 // jsonText is v's JSON encoding as a string, "<" and "&" left as they
 // are; v came from decoded JSON, so it encodes.
 func jsonText(v any) string {
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := encodeWire(v)
+	if err != nil {
 		return fmt.Sprint(v)
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return string(b)
 }
 
 // importBody is the JSON body of both import endpoints.

@@ -100,8 +100,10 @@ func (s *Server) SeedVersions(versions ...ProductVersion) error {
 	return err
 }
 
-// seedVersions is SeedVersions; it returns copies of the stored versions.
-func (s *Server) seedVersions(versions []ProductVersion) ([]ProductVersion, error) {
+// seedVersions is SeedVersions; it returns the stored versions as stored
+// (copies sharing the stored JSON, which is never modified), so that only
+// a caller that answers with them decodes them, outside the lock.
+func (s *Server) seedVersions(versions []ProductVersion) ([]storedVersion, error) {
 	prepared := make([]ProductVersion, len(versions))
 	for i, v := range versions {
 		if v.EntityCode == "" {
@@ -133,7 +135,7 @@ func (s *Server) seedVersions(versions []ProductVersion) ([]ProductVersion, erro
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.cfg.clock.Now()
-	stored := make([]ProductVersion, 0, len(prepared))
+	stored := make([]storedVersion, 0, len(prepared))
 	for _, v := range prepared {
 		if v.CreatedAt.IsZero() {
 			v.CreatedAt = now
@@ -146,13 +148,12 @@ func (s *Server) seedVersions(versions []ProductVersion) ([]ProductVersion, erro
 		}
 		v.IsCurrent = true
 		s.storeVersionLocked(v)
-		stored = append(stored, current(s.products[v.EntityCode]).version())
+		stored = append(stored, *current(s.products[v.EntityCode]))
 	}
 	// A later version of the same entity code makes an earlier one not
 	// current.
 	for i := range stored {
-		vs := s.products[stored[i].EntityCode]
-		stored[i].IsCurrent = stored[i].Version == len(vs)
+		stored[i].isCurrent = stored[i].number == len(s.products[stored[i].entityCode])
 	}
 	return stored, nil
 }

@@ -2,21 +2,21 @@ package catalogtest
 
 import (
 	"bytes"
-	"encoding/json"
 	"slices"
 	"time"
 
 	"github.com/pimkit/catalog"
 )
 
-// storedVersion is a ProductVersion as the server keeps it, in about a
-// third of the memory: the product (Data) as compact JSON rather than the
-// decoded map, decoded again on each read (a decoded minimal product costs
-// about 1 KB on the heap, its JSON about 100 bytes), and where the version
-// came from (source, job, time) shared by the versions one import stored.
-// A fake holding 200,000 minimal products so keeps them in under a tenth
-// of its former heap (docs/BENCHMARKS.md). Stored versions are never
-// modified, but for isCurrent.
+// storedVersion is a ProductVersion as the server keeps it, in less
+// memory: the product (Data) as compact JSON rather than the decoded map,
+// decoded again on each read (a decoded minimal product costs about 1 KB
+// on the heap, its JSON about 100 bytes), and where the version came from
+// (source, job, time) shared by the versions one import stored. A fake
+// holding 200,000 minimal products so keeps a live heap of about 100 MB
+// where it kept 255 MB, about 40% (docs/BENCHMARKS.md, measured with
+// go run ./cmd/catalogbench -json -scenarios fake). Stored versions are
+// never modified, but for isCurrent.
 type storedVersion struct {
 	origin      *versionOrigin
 	entityCode  string
@@ -57,13 +57,11 @@ func encodeStored(data map[string]any) []byte {
 	if data == nil {
 		return []byte("{}")
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(data); err != nil {
+	b, err := encodeWire(data)
+	if err != nil {
 		panic("catalogtest: a stored product does not encode: " + err.Error()) // a bug: only decoded JSON is stored
 	}
-	return bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+	return bytes.Clone(b) // kept: no spare capacity
 }
 
 // dataMap decodes the stored product into a new map the caller owns.

@@ -194,11 +194,22 @@ func nonNilMap(m map[string]string) map[string]string {
 // marshalWire encodes v as writeJSON does (no HTML escaping), without the
 // trailing newline.
 func marshalWire(v any) json.RawMessage {
+	b, err := encodeWire(v)
+	if err != nil {
+		return json.RawMessage("null")
+	}
+	return b
+}
+
+// encodeWire encodes v as JSON without HTML escaping ("<" and "&" stay as
+// they are, as on the wire) and without the encoder's trailing newline.
+// The result may have spare capacity; a caller keeping it clones it.
+func encodeWire(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
-		return json.RawMessage("null")
+		return nil, err
 	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
